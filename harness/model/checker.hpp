@@ -1,0 +1,68 @@
+// The checker replays a history through the reference model of a broker and returns verdicts.
+// Pure: it sees only the events it is given; time comes from the events' timestamps.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "history/event.hpp"
+
+namespace mqtt::model {
+
+// What the broker is declared to do or be configured with (from a target profile); defaults describe a
+// stock broker with no declarations, so nothing conditional is assumed.
+struct CheckOptions {
+  std::int64_t keepalive_grace_ns = 1'000'000'000;   // slack on top of 1.5 x keep alive
+  std::int64_t close_grace_ns = 1'000'000'000;       // how long a server may take to close after a violation
+};
+
+struct Finding {
+  std::string statement;                // "MQTT-3.3.1-6"
+  std::string level;                    // "MUST" or "SHOULD"
+  std::string message;                  // one sentence, in terms of this history (client ids, topics, ids)
+  std::vector<std::uint64_t> evidence;  // event sequence numbers: the smallest slice that proves it
+};
+
+struct Observation {
+  std::string behaviour;                // short key, e.g. "queues-qos0-while-offline"
+  std::string detail;
+  std::vector<std::uint64_t> evidence;
+};
+
+// Something the broker still owes at this point of the history (a delivery, an acknowledgement, a close,
+// a will). The runner waits until nothing is outstanding or a deadline passes, so cases need not hard-code
+// what a broker answers.
+struct Expectation {
+  std::string statement;
+  std::string description;
+  std::uint32_t connection = 0;
+};
+
+struct Verdicts {
+  std::vector<Finding> violations;
+  std::vector<Observation> observed;
+  std::set<std::string> exercised;  // statement ids the history gave the broker a chance to break
+};
+
+class Checker {
+ public:
+  explicit Checker(CheckOptions options = {});
+  ~Checker();
+  Checker(Checker&&) noexcept;
+  Checker& operator=(Checker&&) noexcept;
+
+  void observe(const history::Event& event);                // events in sequence order
+  std::vector<Expectation> outstanding() const;             // what is still owed right now
+  Verdicts finish(std::int64_t end_time_ns);                // end of history: unmet MUSTs become violations
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+Verdicts check(const history::History& history, const CheckOptions& options = {});
+
+}  // namespace mqtt::model

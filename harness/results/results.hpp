@@ -1,0 +1,76 @@
+// The results of a run (conformance, simulation or capture inspection) as plain data. The runner fills it;
+// reports read it (from memory or results.json) and never reach back into the runner.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "history/event.hpp"
+
+namespace mqtt::results {
+
+enum class Verdict : std::uint8_t { passed, failed, warned, skipped, error };
+std::string_view to_string(Verdict verdict);  // "passed", "failed", ...
+
+struct Violation {
+  std::string statement;   // "MQTT-3.3.1-6"
+  std::string level;       // "MUST" or "SHOULD"
+  std::string message;     // one sentence
+  std::string case_id;     // the case (or "fleet"/"capture") whose history shows it
+  std::vector<history::Event> history_slice;  // the smallest slice of history that proves it
+};
+
+struct Observation {      // optional behaviour the broker showed; never a failure
+  std::string behaviour;  // short key, e.g. "queues-qos0-offline"
+  std::string detail;
+  std::string case_id;
+};
+
+struct CaseResult {
+  std::string id;
+  std::string title;
+  std::string section;                  // spec section, e.g. "3.3" — used to group in reports
+  Verdict verdict = Verdict::passed;
+  std::vector<std::string> statements;  // statement ids the case covers
+  double duration_ms = 0;
+  std::string message;                  // why it failed, warned, was skipped or errored
+  std::vector<std::string> steps;       // the steps, one line each, for the report
+  std::vector<Violation> violations;
+  std::vector<history::Event> history;  // the case's full history (may be empty when not kept)
+};
+
+struct StatementResult {
+  std::string id;
+  std::string spec;     // "3.1.1"
+  std::string section;  // "3.3.1"
+  std::string level;    // "MUST", "SHOULD", "MAY"
+  std::string text;     // our paraphrase
+  Verdict verdict = Verdict::skipped;  // failed if any covering case violated it, passed if covered and clean
+  std::vector<std::string> cases;
+};
+
+struct Summary {
+  int passed = 0, failed = 0, warned = 0, skipped = 0, errors = 0;
+};
+
+struct Results {
+  std::string tool_version;
+  std::string kind;          // "conformance", "simulation", "capture", "replay"
+  std::string target;        // URL with any password removed
+  std::string mqtt_version;  // "3.1.1"
+  std::uint64_t seed = 0;
+  std::string started_at;    // ISO 8601 UTC
+  double duration_ms = 0;
+  Summary summary;
+  std::vector<CaseResult> cases;
+  std::vector<StatementResult> statements;
+  std::vector<Violation> violations;
+  std::vector<Observation> observed;
+  nlohmann::json stats = nlohmann::json::object();  // simulation statistics; free-form per source
+};
+
+}  // namespace mqtt::results
