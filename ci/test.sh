@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The tests: set up (including tshark, tcpdump and chromium, which tests use), build, run every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ci/setup.sh --with-extras
+ci/build.sh
+ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j "${JOBS:-$(nproc)}" --timeout 900
