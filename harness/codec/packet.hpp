@@ -74,6 +74,9 @@ enum class PropertyId : std::uint8_t {
   shared_subscription_available = 0x2A,
 };
 
+// "Payload Format Indicator", "User Property", ...; "unknown property" for identifiers outside the table.
+std::string_view to_string(PropertyId id);
+
 using StringPair = std::pair<std::string, std::string>;
 
 // One MQTT 5.0 property. The alternative held follows the property's wire type:
