@@ -1,0 +1,221 @@
+// results.json mirrors Results field by field; histories use the history event JSON. Reading is strict about
+// the fields every consumer relies on and lenient (defaults) about descriptive extras.
+#include <array>
+
+#include "history/json.hpp"
+#include "history/json_reader.hpp"
+#include "results/json.hpp"
+
+namespace mqtt::results {
+namespace {
+
+using history::JsonObjectReader;
+using nlohmann::json;
+
+constexpr std::array<Verdict, 5> verdicts = {Verdict::passed, Verdict::failed, Verdict::warned, Verdict::skipped,
+                                             Verdict::error};
+
+std::string element_path(const JsonObjectReader& reader, std::string_view key, std::size_t index) {
+  return reader.path_of(key) + "[" + std::to_string(index) + "]";
+}
+
+Verdict read_verdict(const JsonObjectReader& reader) {
+  const std::string name = reader.string("verdict");
+  for (Verdict verdict : verdicts) {
+    if (to_string(verdict) == name) return verdict;
+  }
+  reader.fail("verdict", "unknown verdict \"" + name + "\" (expected passed, failed, warned, skipped or error)");
+}
+
+std::string optional_string(const JsonObjectReader& reader, std::string_view key) {
+  return reader.has(key) ? reader.string(key) : std::string();
+}
+
+std::vector<std::string> read_strings(const JsonObjectReader& reader, std::string_view key) {
+  std::vector<std::string> strings;
+  const json& array = reader.array(key);
+  for (std::size_t index = 0; index < array.size(); ++index) {
+    strings.push_back(JsonObjectReader::string_value(array[index], element_path(reader, key, index)));
+  }
+  return strings;
+}
+
+json events_to_json(const std::vector<history::Event>& events) {
+  json array = json::array();
+  for (const auto& event : events) array.push_back(history::event_to_json(event));
+  return array;
+}
+
+std::vector<history::Event> read_events(const JsonObjectReader& reader, std::string_view key) {
+  std::vector<history::Event> events;
+  const json& array = reader.array(key);
+  for (std::size_t index = 0; index < array.size(); ++index) {
+    events.push_back(history::read_event(array[index], element_path(reader, key, index)));
+  }
+  return events;
+}
+
+json violation_to_json(const Violation& violation) {
+  return json{{"statement", violation.statement},
+              {"level", violation.level},
+              {"message", violation.message},
+              {"case_id", violation.case_id},
+              {"history_slice", events_to_json(violation.history_slice)}};
+}
+
+Violation read_violation(const JsonObjectReader& reader) {
+  Violation violation;
+  violation.statement = reader.string("statement");
+  violation.level = reader.string("level");
+  violation.message = reader.string("message");
+  violation.case_id = optional_string(reader, "case_id");
+  violation.history_slice = read_events(reader, "history_slice");
+  return violation;
+}
+
+std::vector<Violation> read_violations(const JsonObjectReader& reader, std::string_view key) {
+  std::vector<Violation> violations;
+  const json& array = reader.array(key);
+  for (std::size_t index = 0; index < array.size(); ++index) {
+    violations.push_back(read_violation(JsonObjectReader(array[index], element_path(reader, key, index))));
+  }
+  return violations;
+}
+
+json case_to_json(const CaseResult& result) {
+  json violations = json::array();
+  for (const auto& violation : result.violations) violations.push_back(violation_to_json(violation));
+  return json{{"id", result.id},
+              {"title", result.title},
+              {"section", result.section},
+              {"verdict", to_string(result.verdict)},
+              {"statements", result.statements},
+              {"duration_ms", result.duration_ms},
+              {"message", result.message},
+              {"steps", result.steps},
+              {"violations", std::move(violations)},
+              {"history", events_to_json(result.history)}};
+}
+
+CaseResult read_case(const JsonObjectReader& reader) {
+  CaseResult result;
+  result.id = reader.string("id");
+  result.title = reader.string("title");
+  result.section = optional_string(reader, "section");
+  result.verdict = read_verdict(reader);
+  result.statements = read_strings(reader, "statements");
+  result.duration_ms = reader.number("duration_ms");
+  result.message = reader.string("message");
+  if (reader.has("steps")) result.steps = read_strings(reader, "steps");
+  if (reader.has("violations")) result.violations = read_violations(reader, "violations");
+  if (reader.has("history")) result.history = read_events(reader, "history");
+  return result;
+}
+
+json statement_to_json(const StatementResult& statement) {
+  return json{{"id", statement.id},       {"spec", statement.spec},
+              {"section", statement.section}, {"level", statement.level},
+              {"text", statement.text},   {"verdict", to_string(statement.verdict)},
+              {"cases", statement.cases}};
+}
+
+StatementResult read_statement(const JsonObjectReader& reader) {
+  StatementResult statement;
+  statement.id = reader.string("id");
+  statement.spec = reader.string("spec");
+  statement.section = optional_string(reader, "section");
+  statement.level = reader.string("level");
+  statement.text = optional_string(reader, "text");
+  statement.verdict = read_verdict(reader);
+  statement.cases = read_strings(reader, "cases");
+  return statement;
+}
+
+int read_count(const JsonObjectReader& reader, std::string_view key) {
+  return static_cast<int>(reader.unsigned_integer(key, INT32_MAX));
+}
+
+}  // namespace
+
+std::string_view to_string(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::passed: return "passed";
+    case Verdict::failed: return "failed";
+    case Verdict::warned: return "warned";
+    case Verdict::skipped: return "skipped";
+    case Verdict::error: return "error";
+  }
+  return "unknown";
+}
+
+nlohmann::json to_json(const Results& results) {
+  json cases = json::array();
+  for (const auto& result : results.cases) cases.push_back(case_to_json(result));
+  json statements = json::array();
+  for (const auto& statement : results.statements) statements.push_back(statement_to_json(statement));
+  json violations = json::array();
+  for (const auto& violation : results.violations) violations.push_back(violation_to_json(violation));
+  json observed = json::array();
+  for (const auto& observation : results.observed) {
+    observed.push_back(
+        json{{"behaviour", observation.behaviour}, {"detail", observation.detail}, {"case_id", observation.case_id}});
+  }
+  return json{{"tool_version", results.tool_version},
+              {"kind", results.kind},
+              {"target", results.target},
+              {"mqtt_version", results.mqtt_version},
+              {"seed", results.seed},
+              {"started_at", results.started_at},
+              {"duration_ms", results.duration_ms},
+              {"summary",
+               {{"passed", results.summary.passed},
+                {"failed", results.summary.failed},
+                {"warned", results.summary.warned},
+                {"skipped", results.summary.skipped},
+                {"errors", results.summary.errors}}},
+              {"cases", std::move(cases)},
+              {"statements", std::move(statements)},
+              {"violations", std::move(violations)},
+              {"observed", std::move(observed)},
+              {"stats", results.stats}};
+}
+
+Results results_from_json(const nlohmann::json& json_value) {
+  const JsonObjectReader reader(json_value, "");
+  Results results;
+  results.tool_version = optional_string(reader, "tool_version");
+  results.kind = reader.string("kind");
+  results.target = reader.string("target");
+  results.mqtt_version = optional_string(reader, "mqtt_version");
+  results.seed = reader.unsigned_integer("seed");
+  results.started_at = optional_string(reader, "started_at");
+  results.duration_ms = reader.has("duration_ms") ? reader.number("duration_ms") : 0.0;
+
+  const JsonObjectReader summary = reader.object("summary");
+  results.summary.passed = read_count(summary, "passed");
+  results.summary.failed = read_count(summary, "failed");
+  results.summary.warned = read_count(summary, "warned");
+  results.summary.skipped = read_count(summary, "skipped");
+  results.summary.errors = read_count(summary, "errors");
+
+  const json& cases = reader.array("cases");
+  for (std::size_t index = 0; index < cases.size(); ++index) {
+    results.cases.push_back(read_case(JsonObjectReader(cases[index], element_path(reader, "cases", index))));
+  }
+  const json& statements = reader.array("statements");
+  for (std::size_t index = 0; index < statements.size(); ++index) {
+    results.statements.push_back(
+        read_statement(JsonObjectReader(statements[index], element_path(reader, "statements", index))));
+  }
+  results.violations = read_violations(reader, "violations");
+  const json& observed = reader.array("observed");
+  for (std::size_t index = 0; index < observed.size(); ++index) {
+    const JsonObjectReader entry(observed[index], element_path(reader, "observed", index));
+    results.observed.push_back(
+        Observation{entry.string("behaviour"), optional_string(entry, "detail"), optional_string(entry, "case_id")});
+  }
+  if (reader.has("stats")) results.stats = reader.at("stats");
+  return results;
+}
+
+}  // namespace mqtt::results
