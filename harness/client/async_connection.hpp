@@ -1,0 +1,123 @@
+// The asynchronous raw connection (Boost.Asio C++20 coroutines). Include only where coroutines are needed
+// (fleets, the façade's implementation); the runner uses client/connection.hpp instead.
+//
+// Threading: each connection lives on the executor given to open(). When the io_context runs on several
+// threads, pass a strand and call every member function from coroutines running on that same strand.
+// The connection's reader runs as its own coroutine from open() until the connection closes; it records every
+// received packet, hands it to the packet hook (the session's auto-acknowledgement) and queues it for waits.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <utility>  // before Boost.Asio 1.74: its awaitable.hpp uses std::exchange without including it
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "client/connection.hpp"
+#include "client/recorder.hpp"
+#include "client/target_url.hpp"
+#include "codec/decoder.hpp"
+#include "codec/packet.hpp"
+#include "history/event.hpp"
+
+namespace mqtt::client {
+
+namespace detail {
+class Transport;
+}
+
+class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
+ public:
+  using Executor = boost::asio::any_io_executor;
+  // Called by the reader for each received packet, after it is recorded and before it is queued for waits.
+  using PacketHook = std::function<void(const Packet&)>;
+  using OpenResult = std::variant<std::shared_ptr<AsyncConnection>, std::string>;
+
+  // Resolves and connects within options.deadline; records `open` or `open_failed`. On failure the string is
+  // the one-line reason ("connection refused by 127.0.0.1:1", "no answer from host:1883 within 5000 ms").
+  static boost::asio::awaitable<OpenResult> open(Executor executor, Recorder& recorder, TargetUrl target,
+                                                 OpenOptions options);
+
+  AsyncConnection(Executor executor, Recorder& recorder, TargetUrl target, OpenOptions options,
+                  std::uint32_t id, std::unique_ptr<detail::Transport> transport);  // use open()
+  ~AsyncConnection();
+  AsyncConnection(const AsyncConnection&) = delete;
+  AsyncConnection& operator=(const AsyncConnection&) = delete;
+
+  std::uint32_t id() const { return id_; }
+  const std::string& actor() const { return options_.actor; }
+  const TargetUrl& target() const { return target_; }
+  Recorder& recorder() const { return *recorder_; }
+  const Executor& executor() const { return executor_; }
+  bool is_open() const { return !close_reason_.has_value(); }
+  std::optional<history::CloseReason> close_reason() const { return close_reason_; }
+  ProtocolVersion version() const { return version_; }
+  // When the client side last wrote something (for keep-alive).
+  std::chrono::steady_clock::time_point last_send_time() const { return last_send_time_; }
+
+  // Writes are started at once and complete in order; see Connection::send / send_raw for what is recorded.
+  std::uint64_t send(const Packet& packet);
+  std::uint64_t send_raw(Bytes bytes);
+
+  boost::asio::awaitable<WaitResult> next(Duration deadline);
+  boost::asio::awaitable<WaitResult> wait_for(PacketType type, Duration deadline);
+  // First queued packet for which `match` is true; it is removed from the queue, the others stay.
+  boost::asio::awaitable<WaitResult> wait_for(std::function<bool(const Packet&)> match, Duration deadline);
+  boost::asio::awaitable<WaitResult> wait_for_close(Duration deadline);
+
+  // Graceful: records `closed` now; queued writes are flushed, then FIN.
+  void close(history::CloseReason reason = history::CloseReason::local_close);
+  // Abrupt: records `closed` (local_abort) and resets the connection (SO_LINGER 0); queued writes are dropped.
+  void abort();
+
+  void set_packet_hook(PacketHook hook) { packet_hook_ = std::move(hook); }
+
+ private:
+  struct Queued {
+    Packet packet;
+    std::uint64_t sequence = 0;
+  };
+  // `self` keeps the connection alive while the loop runs.
+  boost::asio::awaitable<void> read_loop(std::shared_ptr<AsyncConnection> self);
+  boost::asio::awaitable<void> write_loop(std::shared_ptr<AsyncConnection> self);
+  void finish_graceful_close();
+  WaitResult closed_result() const;
+  void write(Bytes bytes);
+  void handle_received_bytes(const std::uint8_t* data, std::size_t size);
+  void record_closed(history::CloseReason reason);
+  void notify_waiters();
+  history::Event make_event(history::EventKind kind) const;
+  boost::asio::awaitable<WaitResult> wait(const std::function<std::optional<WaitResult>()>& check,
+                                          Duration deadline);
+
+  Executor executor_;
+  Recorder* recorder_;
+  TargetUrl target_;
+  OpenOptions options_;
+  std::uint32_t id_;
+  std::unique_ptr<detail::Transport> transport_;
+  ProtocolVersion version_;
+  StreamDecoder decoder_;
+  Bytes undecoded_;  // received bytes not yet decoded, to record with a decode_error
+  std::deque<Queued> inbox_;
+  std::vector<boost::asio::steady_timer*> waiters_;
+  std::deque<Bytes> write_queue_;
+  bool writing_ = false;
+  bool shutdown_after_writes_ = false;
+  std::optional<history::CloseReason> close_reason_;
+  std::uint64_t close_sequence_ = 0;
+  std::chrono::steady_clock::time_point last_send_time_;
+  PacketHook packet_hook_;
+};
+
+}  // namespace mqtt::client

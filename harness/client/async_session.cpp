@@ -1,0 +1,173 @@
+#include "client/async_session.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+namespace mqtt::client {
+
+namespace asio = boost::asio;
+
+namespace {
+
+Duration remaining_until(std::chrono::steady_clock::time_point until) {
+  const auto now = std::chrono::steady_clock::now();
+  return now >= until ? Duration::zero() : until - now;
+}
+
+RequestResult from_wait(const WaitResult& wait, std::uint16_t packet_id) {
+  RequestResult result;
+  result.outcome = wait.outcome;
+  result.reply = wait.packet;
+  result.close_reason = wait.close_reason;
+  result.packet_id = packet_id;
+  return result;
+}
+
+template <typename Reply>
+std::function<bool(const Packet&)> reply_with_id(std::uint16_t packet_id) {
+  return [packet_id](const Packet& packet) {
+    const auto* reply = std::get_if<Reply>(&packet);
+    return reply != nullptr && reply->packet_id == packet_id;
+  };
+}
+
+}  // namespace
+
+std::shared_ptr<AsyncSession> AsyncSession::attach(std::shared_ptr<AsyncConnection> connection,
+                                                   SessionOptions options) {
+  auto session = std::make_shared<AsyncSession>(connection, options);
+  // A weak reference: the connection must not keep its session alive (the session owns the connection).
+  connection->set_packet_hook([weak = std::weak_ptr<AsyncSession>(session)](const Packet& packet) {
+    if (auto session = weak.lock()) session->on_packet(packet);
+  });
+  return session;
+}
+
+AsyncSession::AsyncSession(std::shared_ptr<AsyncConnection> connection, SessionOptions options)
+    : connection_(std::move(connection)), options_(options) {}
+
+void AsyncSession::on_packet(const Packet& packet) {
+  if (options_.silent || !options_.auto_acknowledge) return;
+  const ProtocolVersion version = connection_->version();
+  if (const auto* publish = std::get_if<Publish>(&packet)) {
+    if (!publish->packet_id) return;
+    if (publish->qos == QoS::at_least_once) {
+      connection_->send(Puback{version, *publish->packet_id, 0, {}});
+    } else if (publish->qos == QoS::exactly_once) {
+      connection_->send(Pubrec{version, *publish->packet_id, 0, {}});
+    }
+  } else if (const auto* pubrel = std::get_if<Pubrel>(&packet)) {
+    connection_->send(Pubcomp{version, pubrel->packet_id, 0, {}});
+  }
+}
+
+asio::awaitable<RequestResult> AsyncSession::connect(Connect connect, Duration deadline) {
+  const TargetUrl& target = connection_->target();
+  if (!connect.username && target.username) connect.username = target.username;
+  if (!connect.password && target.password) connect.password = Bytes(target.password->begin(), target.password->end());
+  const auto keep_alive = std::chrono::seconds(connect.keep_alive);
+  if (connection_->send(connect) == 0) co_return RequestResult{WaitOutcome::closed, {}, connection_->close_reason(), 0};
+  const WaitResult wait = co_await connection_->wait_for(PacketType::connack, deadline);
+  RequestResult result = from_wait(wait, 0);
+  const auto* connack = wait.packet ? std::get_if<Connack>(&*wait.packet) : nullptr;
+  if (connack != nullptr && connack->reason_code == 0 && keep_alive.count() > 0 && !keep_alive_running_) {
+    keep_alive_running_ = true;
+    asio::co_spawn(connection_->executor(), keep_alive_loop(shared_from_this(), keep_alive), asio::detached);
+  }
+  co_return result;
+}
+
+asio::awaitable<void> AsyncSession::keep_alive_loop(std::shared_ptr<AsyncSession> self,
+                                                    std::chrono::seconds interval) {
+  // Waiting for the close (not a plain timer) lets the loop end as soon as the connection does.
+  for (;;) {
+    const auto now = std::chrono::steady_clock::now();
+    auto due = connection_->last_send_time() + interval;
+    if (now >= due) {
+      if (options_.keep_alive_pings && !options_.silent) connection_->send(Pingreq{connection_->version()});
+      due = now + interval;
+    }
+    const WaitResult wait = co_await connection_->wait_for_close(due - now);
+    if (wait.outcome == WaitOutcome::closed) break;
+  }
+  self->keep_alive_running_ = false;
+}
+
+asio::awaitable<RequestResult> AsyncSession::publish(Publish publish, Duration deadline) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  publish.version = connection_->version();
+  if (publish.qos == QoS::at_most_once) {
+    publish.packet_id.reset();
+    if (connection_->send(publish) == 0) {
+      co_return RequestResult{WaitOutcome::closed, {}, connection_->close_reason(), 0};
+    }
+    co_return RequestResult{WaitOutcome::packet, {}, {}, 0};
+  }
+  if (publish.packet_id) {
+    packet_ids_.reserve(*publish.packet_id);
+  } else {
+    const auto id = packet_ids_.allocate();
+    if (!id) co_return RequestResult{};  // all ids in flight: report as a timeout, nothing was sent
+    publish.packet_id = *id;
+  }
+  const std::uint16_t id = *publish.packet_id;
+  if (connection_->send(publish) == 0) {
+    packet_ids_.release(id);
+    co_return RequestResult{WaitOutcome::closed, {}, connection_->close_reason(), id};
+  }
+  RequestResult result;
+  if (publish.qos == QoS::at_least_once) {
+    result = from_wait(co_await connection_->wait_for(reply_with_id<Puback>(id), remaining_until(until)), id);
+  } else {
+    result = from_wait(co_await connection_->wait_for(reply_with_id<Pubrec>(id), remaining_until(until)), id);
+    const auto* pubrec = result.reply ? std::get_if<Pubrec>(&*result.reply) : nullptr;
+    // A 5.0 PUBREC with a failure reason code ends the flow; otherwise release and await completion.
+    if (pubrec != nullptr && pubrec->reason_code < 0x80) {
+      connection_->send(Pubrel{connection_->version(), id, 0, {}});
+      result = from_wait(co_await connection_->wait_for(reply_with_id<Pubcomp>(id), remaining_until(until)), id);
+    }
+  }
+  packet_ids_.release(id);
+  co_return result;
+}
+
+asio::awaitable<RequestResult> AsyncSession::subscribe(std::vector<Subscription> subscriptions, Duration deadline,
+                                                       Properties properties) {
+  const auto id = packet_ids_.allocate();
+  if (!id) co_return RequestResult{};
+  Subscribe subscribe{connection_->version(), *id, std::move(subscriptions), std::move(properties)};
+  if (connection_->send(subscribe) == 0) {
+    packet_ids_.release(*id);
+    co_return RequestResult{WaitOutcome::closed, {}, connection_->close_reason(), *id};
+  }
+  RequestResult result = from_wait(co_await connection_->wait_for(reply_with_id<Suback>(*id), deadline), *id);
+  packet_ids_.release(*id);
+  co_return result;
+}
+
+asio::awaitable<RequestResult> AsyncSession::unsubscribe(std::vector<std::string> filters, Duration deadline,
+                                                         Properties properties) {
+  const auto id = packet_ids_.allocate();
+  if (!id) co_return RequestResult{};
+  Unsubscribe unsubscribe{connection_->version(), *id, std::move(filters), std::move(properties)};
+  if (connection_->send(unsubscribe) == 0) {
+    packet_ids_.release(*id);
+    co_return RequestResult{WaitOutcome::closed, {}, connection_->close_reason(), *id};
+  }
+  RequestResult result = from_wait(co_await connection_->wait_for(reply_with_id<Unsuback>(*id), deadline), *id);
+  packet_ids_.release(*id);
+  co_return result;
+}
+
+void AsyncSession::disconnect(std::uint8_t reason_code) {
+  if (!connection_->is_open()) return;
+  connection_->send(Disconnect{connection_->version(), reason_code, {}});
+  connection_->close(history::CloseReason::local_close);
+}
+
+asio::awaitable<WaitResult> AsyncSession::next_publish(Duration deadline) {
+  return connection_->wait_for(
+      [](const Packet& packet) { return std::holds_alternative<Publish>(packet); }, deadline);
+}
+
+}  // namespace mqtt::client

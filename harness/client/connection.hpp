@@ -1,0 +1,121 @@
+// Blocking façade over the asynchronous client, for the conformance runner and the CLI. No Boost.Asio here.
+//
+// Concurrency model: an EventLoop owns (or borrows) one boost::asio::io_context. Every connection and session
+// made from it runs its reader (and, for sessions, automatic acknowledgements and keep-alive) on that context.
+// Blocking calls (open, wait, publish, ...) drive the context on the calling thread until their own result is
+// ready or their deadline passes; while they do, ALL connections of the loop make progress. Between blocking
+// calls nothing runs, so bytes the server sends are read (and recorded) at the next blocking call. Use
+// EventLoop::run_for to let time pass (e.g. to give a broker the chance to misbehave) without a sleep.
+// One thread at a time may use an EventLoop and its connections. Fleets that need thousands of concurrent
+// sessions use client/async_connection.hpp and client/async_session.hpp directly.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "client/recorder.hpp"
+#include "client/target_url.hpp"
+#include "codec/packet.hpp"
+#include "history/event.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace mqtt::client {
+
+using Duration = std::chrono::steady_clock::duration;
+
+class AsyncConnection;
+class AsyncSession;
+
+class EventLoop {
+ public:
+  EventLoop();                                       // owns a private io_context
+  explicit EventLoop(boost::asio::io_context& context);  // borrows; the caller keeps it alive
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  boost::asio::io_context& context();
+  // Drives the context for `duration` (handlers run, events get recorded), then returns.
+  void run_for(Duration duration);
+  // Drives the context until `done()` is true or `deadline` passes; returns done(). `done` is checked after
+  // each handler, so it must be cheap.
+  bool run_until(const std::function<bool()>& done, Duration deadline);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+struct OpenOptions {
+  std::string actor;  // recorded on every event of the connection (scenario client name, device id)
+  Duration deadline = std::chrono::seconds(5);  // name resolution plus TCP handshake
+  // Version used to decode the server's bytes until a CONNECT is sent (the CONNECT sent decides after that).
+  ProtocolVersion version = ProtocolVersion::v3_1_1;
+  // Received packets kept for wait calls; the oldest are dropped beyond this (every packet is recorded anyway).
+  std::size_t inbox_limit = 10'000;
+};
+
+// What a wait saw first: a packet, the end of the connection, or its deadline.
+enum class WaitOutcome : std::uint8_t { packet, closed, timeout };
+std::string_view to_string(WaitOutcome outcome);  // "packet", "closed", "timeout"
+
+struct WaitResult {
+  WaitOutcome outcome = WaitOutcome::timeout;
+  std::optional<Packet> packet;                     // set when outcome == packet
+  std::optional<history::CloseReason> close_reason;  // set when outcome == closed
+  std::uint64_t sequence = 0;                       // history sequence of the received/closed event (0 on timeout)
+  bool ok() const { return outcome == WaitOutcome::packet; }
+};
+
+// One raw MQTT connection: sends exactly what it is given, records everything, acknowledges nothing.
+// Copies share the same underlying connection.
+class Connection {
+ public:
+  // Opens TCP to `target` and records `open` (detail "peer host:port") or `open_failed` (detail: the reason).
+  // On failure returns the one-line reason; the open_failed event is in the recorder either way.
+  static std::variant<Connection, std::string> open(EventLoop& loop, Recorder& recorder, const TargetUrl& target,
+                                                    OpenOptions options = {});
+
+  std::uint32_t id() const;  // the history connection id
+  const std::string& actor() const;
+  bool is_open() const;  // false once a `closed` event has been recorded
+  std::optional<history::CloseReason> close_reason() const;
+  ProtocolVersion version() const;  // the version the server's bytes are decoded under
+
+  // Encodes and writes `packet`; records `sent` with packet and raw. Returns the history sequence number.
+  // Sending a CONNECT switches the decoder to the CONNECT's version. Sending on a closed connection records
+  // nothing and returns 0.
+  std::uint64_t send(const Packet& packet);
+  // Writes `bytes` as given; records `sent` with raw (and packet, when the bytes are exactly one valid client
+  // packet). For malformed-input conformance cases.
+  std::uint64_t send_raw(Bytes bytes);
+
+  // Next received packet not yet taken by a wait, or the close, or the deadline; whichever comes first.
+  WaitResult next(Duration deadline);
+  // First received packet of `type` (earlier packets of other types stay queued for later waits).
+  WaitResult wait_for(PacketType type, Duration deadline);
+  // Waits until the connection is closed (by either side); packets still queued are skipped, not consumed.
+  WaitResult wait_for_close(Duration deadline);
+
+  // Graceful close (FIN); records `closed` with `reason` (local_close, or timeout when giving up on a server).
+  void close(history::CloseReason reason = history::CloseReason::local_close);
+  // Abrupt close (SO_LINGER 0, so the peer sees a RST); records `closed` with local_abort. Simulates power loss.
+  void abort();
+
+  std::shared_ptr<AsyncConnection> async() const { return connection_; }
+
+ private:
+  Connection(EventLoop& loop, std::shared_ptr<AsyncConnection> connection);
+  EventLoop* loop_;
+  std::shared_ptr<AsyncConnection> connection_;
+};
+
+}  // namespace mqtt::client

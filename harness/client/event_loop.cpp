@@ -1,0 +1,42 @@
+#include <boost/asio/io_context.hpp>
+
+#include "client/connection.hpp"
+
+namespace mqtt::client {
+
+struct EventLoop::State {
+  std::unique_ptr<boost::asio::io_context> owned;
+  boost::asio::io_context* context = nullptr;
+};
+
+EventLoop::EventLoop() : state_(std::make_unique<State>()) {
+  state_->owned = std::make_unique<boost::asio::io_context>(1);
+  state_->context = state_->owned.get();
+}
+
+EventLoop::EventLoop(boost::asio::io_context& context) : state_(std::make_unique<State>()) {
+  state_->context = &context;
+}
+
+EventLoop::~EventLoop() = default;
+
+boost::asio::io_context& EventLoop::context() { return *state_->context; }
+
+void EventLoop::run_for(Duration duration) {
+  run_until([] { return false; }, duration);
+}
+
+bool EventLoop::run_until(const std::function<bool()>& done, Duration deadline) {
+  auto& context = *state_->context;
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (!done()) {
+    if (context.stopped()) context.restart();
+    if (std::chrono::steady_clock::now() >= until) return done();
+    const std::size_t handlers = context.run_one_until(until);
+    // No handler ran before the deadline, or there is no work left at all: nothing more can happen.
+    if (handlers == 0) return done();
+  }
+  return true;
+}
+
+}  // namespace mqtt::client

@@ -1,0 +1,59 @@
+// Test fixture: a real Debian mosquitto on a free loopback port, in its own temporary directory.
+// Start in a test (or SetUp), use url()/port(), and let the destructor stop it (SIGTERM, then SIGKILL after a
+// deadline) and remove the directory, so a failing test never leaks a broker process.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <utility>
+#include <vector>
+
+namespace mqtt::test_support {
+
+// Binds 127.0.0.1 port 0, reads the port the kernel chose, closes the socket. Returns it as text ("40123").
+std::string free_loopback_port();
+
+struct MosquittoOptions {
+  bool allow_anonymous = true;
+  // user -> password; when non-empty a password file is made with `mosquitto_passwd -b -c` (then -b).
+  std::vector<std::pair<std::string, std::string>> users;
+  std::vector<std::string> extra_config_lines;  // appended verbatim (e.g. "max_keepalive 10")
+  std::chrono::milliseconds start_deadline{10'000};
+  std::chrono::milliseconds stop_deadline{5'000};  // SIGTERM, then SIGKILL after this
+  std::filesystem::path binary = "/usr/sbin/mosquitto";
+};
+
+class MosquittoBroker {
+ public:
+  // Starts the broker and waits until its port accepts TCP; throws std::runtime_error (with the broker log
+  // attached) if it does not within options.start_deadline.
+  explicit MosquittoBroker(MosquittoOptions options = {});
+  ~MosquittoBroker();
+  MosquittoBroker(const MosquittoBroker&) = delete;
+  MosquittoBroker& operator=(const MosquittoBroker&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  std::string url() const;  // "mqtt://127.0.0.1:PORT"
+  std::string url_with_credentials(const std::string& user, const std::string& password) const;
+  pid_t pid() const { return pid_; }
+  bool running() const { return pid_ > 0; }
+  const std::filesystem::path& directory() const { return directory_; }
+  std::string log() const;  // the broker's stdout/stderr so far
+
+  // Stops it now (SIGTERM, SIGKILL after the deadline, waitpid). Idempotent. Returns the exit status
+  // as reported by waitpid, or nullopt if it was not running.
+  std::optional<int> stop();
+
+ private:
+  void start();
+  MosquittoOptions options_;
+  std::filesystem::path directory_;
+  std::uint16_t port_ = 0;
+  pid_t pid_ = -1;
+};
+
+}  // namespace mqtt::test_support
