@@ -1,0 +1,436 @@
+#include "runner/case_execution.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "client/recorder.hpp"
+#include "client/session.hpp"
+#include "history/json.hpp"
+#include "runner/case_identity.hpp"
+#include "runner/placeholders.hpp"
+
+namespace mqtt::runner {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// A problem that ends the case as `error` (not a broker verdict): unreachable target, an unusable step.
+struct CaseAbort {
+  std::string message;
+  bool unreachable = false;
+};
+
+std::string_view version_text(ProtocolVersion version) {
+  return version == ProtocolVersion::v5 ? "5.0" : version == ProtocolVersion::v3_1 ? "3.1" : "3.1.1";
+}
+
+Bytes to_bytes(std::string_view text) { return Bytes(text.begin(), text.end()); }
+
+PacketType packet_type_of(WaitFor wait_for) {
+  switch (wait_for) {
+    case WaitFor::connack: return PacketType::connack;
+    case WaitFor::publish: return PacketType::publish;
+    case WaitFor::suback: return PacketType::suback;
+    case WaitFor::unsuback: return PacketType::unsuback;
+    case WaitFor::puback: return PacketType::puback;
+    case WaitFor::pubrec: return PacketType::pubrec;
+    case WaitFor::pubrel: return PacketType::pubrel;
+    case WaitFor::pubcomp: return PacketType::pubcomp;
+    case WaitFor::pingresp: return PacketType::pingresp;
+    case WaitFor::close: break;
+  }
+  return PacketType::pingresp;
+}
+
+class CaseExecution {
+ public:
+  CaseExecution(const Case& the_case, const ExecutionContext& context, client::EventLoop& loop)
+      : case_(the_case),
+        context_(context),
+        loop_(loop),
+        recorder_([this](const history::Event& event) { observe(event); }),
+        identity_(derive_identity(context.seed, the_case.id, the_case.client_names())),
+        tokens_(identity_.nonce) {
+    values_.prefix = identity_.prefix;
+    values_.client_ids = identity_.client_ids;
+    values_.username = context.target.username;
+    values_.password = context.target.password;
+    values_.wrong_password = identity_.wrong_password;
+    values_.acl_denied_topic = context.profile.acl_denied_topic;
+  }
+
+  CaseRun run() {
+    const auto started = Clock::now();
+    case_deadline_ = started + milliseconds(case_.timeout_ms);
+    CaseRun result;
+    recorder_.note("runner", "case " + case_.id + " (prefix " + identity_.prefix + ")");
+    std::size_t step_number = 0;
+    try {
+      for (const Step& step : case_.steps) {
+        ++step_number;
+        if (Clock::now() >= case_deadline_) {
+          break;
+        }
+        recorder_.note("runner", "step " + std::to_string(step_number) + ": " + step.text);
+        execute(step);
+      }
+      if (Clock::now() >= case_deadline_) {
+        result.error = "the case exceeded its timeout of " + std::to_string(case_.timeout_ms) + " ms (at step " +
+                       std::to_string(step_number) + " of " + std::to_string(case_.steps.size()) + ")";
+        recorder_.note("runner", *result.error);
+      } else if (has_outstanding()) {
+        // Give the broker the rest of its chance before the checker turns what it still owes into violations.
+        settle(milliseconds(default_step_timeout_ms), milliseconds(0));
+      }
+    } catch (const CaseAbort& abort) {
+      result.error = abort.message;
+      result.unreachable = abort.unreachable;
+      recorder_.note("runner", "case aborted: " + abort.message);
+    } catch (const std::exception& exception) {
+      result.error = std::string("internal error: ") + exception.what();
+      recorder_.note("runner", *result.error);
+    }
+    clean_up();
+    {
+      std::lock_guard lock(checker_mutex_);
+      result.verdicts = checker_.finish(recorder_.now_ns());
+    }
+    result.history = recorder_.snapshot();
+    result.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+    return result;
+  }
+
+ private:
+  struct ClientState {
+    std::optional<client::Session> session;
+    std::vector<client::Session> earlier;  // sessions replaced by a later connect of the same client
+    bool dropped = false;
+  };
+
+  void observe(const history::Event& event) {
+    std::lock_guard lock(checker_mutex_);
+    checker_.observe(event);
+    if (event.kind == history::EventKind::received || event.kind == history::EventKind::closed ||
+        event.kind == history::EventKind::decode_error) {
+      last_arrival_ns_ = event.time_ns;
+    }
+  }
+
+  bool has_outstanding() {
+    std::lock_guard lock(checker_mutex_);
+    return !checker_.outstanding().empty();
+  }
+
+  // A step's own deadline, cut short by the case's.
+  client::Duration budget(int timeout_ms) const {
+    const auto remaining = case_deadline_ - Clock::now();
+    const client::Duration own = milliseconds(timeout_ms);
+    return std::max(client::Duration::zero(), std::min(own, remaining));
+  }
+
+  std::uint32_t connection_of(const std::string& name) const {
+    const auto found = clients_.find(name);
+    if (found == clients_.end() || !found->second.session) {
+      return 0;
+    }
+    return found->second.session->id();
+  }
+
+  client::Session& session_of(const Step& step) {
+    auto found = clients_.find(step.client);
+    if (found == clients_.end() || !found->second.session) {
+      throw CaseAbort{"step \"" + step.text + "\" acts on client \"" + step.client + "\", which has not connected"};
+    }
+    return *found->second.session;
+  }
+
+  ClientDefaults defaults_of(const std::string& name) const {
+    const auto found = case_.clients.find(name);
+    return found == case_.clients.end() ? ClientDefaults{} : found->second;
+  }
+
+  std::string text(const std::string& value) const {
+    try {
+      return substitute(value, values_);
+    } catch (const PlaceholderError& error) {
+      throw CaseAbort{error.what()};
+    }
+  }
+
+  void note_outcome(const Step& step, const std::string& what, client::WaitOutcome outcome, int timeout_ms) {
+    if (outcome == client::WaitOutcome::timeout) {
+      recorder_.note(step.client, what + ": no answer within " + std::to_string(timeout_ms) + " ms",
+                     connection_of(step.client));
+    } else if (outcome == client::WaitOutcome::closed) {
+      recorder_.note(step.client, what + ": the connection closed first", connection_of(step.client));
+    }
+  }
+
+  void execute(const Step& step) {
+    switch (step.kind) {
+      case StepKind::connect: connect(step); break;
+      case StepKind::open: open_connection(step); break;
+      case StepKind::subscribe: {
+        std::vector<Subscription> subscriptions;
+        for (const auto& filter : step.filters) {
+          subscriptions.push_back(Subscription{text(filter.filter), filter.qos});
+        }
+        const auto result = session_of(step).subscribe(std::move(subscriptions), budget(step.timeout_ms));
+        note_outcome(step, "subscribe", result.outcome, step.timeout_ms);
+        break;
+      }
+      case StepKind::unsubscribe: {
+        std::vector<std::string> filters;
+        for (const auto& filter : step.filters) {
+          filters.push_back(text(filter.filter));
+        }
+        const auto result = session_of(step).unsubscribe(std::move(filters), budget(step.timeout_ms));
+        note_outcome(step, "unsubscribe", result.outcome, step.timeout_ms);
+        break;
+      }
+      case StepKind::publish: publish(step); break;
+      case StepKind::disconnect: session_of(step).disconnect(); break;
+      case StepKind::drop:
+        session_of(step).connection().abort();
+        clients_[step.client].dropped = true;
+        break;
+      case StepKind::silence: session_of(step).set_silent(true); break;
+      case StepKind::send: send(step); break;
+      case StepKind::wait: wait(step); break;
+      case StepKind::settle: settle(budget(step.timeout_ms), milliseconds(step.quiet_ms)); break;
+      case StepKind::note:
+        recorder_.note(step.client.empty() ? "runner" : step.client, step.note, connection_of(step.client));
+        break;
+    }
+  }
+
+  // Opens TCP for the step's client (replacing an earlier session of that client); sends nothing.
+  client::Session& open_connection(const Step& step) {
+    client::OpenOptions open_options;
+    open_options.actor = step.client;
+    open_options.deadline = budget(step.timeout_ms);
+    open_options.version = case_.mqtt;
+    client::SessionOptions session_options;
+    session_options.auto_acknowledge = defaults_of(step.client).auto_ack;
+    auto opened = client::Session::open(loop_, recorder_, context_.target, open_options, session_options);
+    if (auto* reason = std::get_if<std::string>(&opened)) {
+      throw CaseAbort{"target unreachable: " + *reason, true};
+    }
+    ClientState& state = clients_[step.client];
+    if (state.session) {
+      state.earlier.push_back(*state.session);
+    }
+    state.session = std::get<client::Session>(std::move(opened));
+    state.dropped = false;
+    return *state.session;
+  }
+
+  void connect(const Step& step) {
+    const ClientDefaults defaults = defaults_of(step.client);
+    client::Session& session = open_connection(step);
+
+    Connect packet;
+    packet.version = case_.mqtt;
+    packet.clean_session = step.clean_session.value_or(defaults.clean_session.value_or(true));
+    packet.keep_alive = step.keep_alive.value_or(defaults.keep_alive.value_or(60));
+    packet.client_id = step.client_id ? text(*step.client_id) : identity_.client_ids.at(step.client);
+    if (step.will) {
+      Will will;
+      will.topic = text(step.will->topic);
+      will.payload = to_bytes(text(step.will->payload));
+      will.qos = step.will->qos;
+      will.retain = step.will->retain;
+      if (will.retain) {
+        retained_topics_.insert(will.topic);
+      }
+      packet.will = std::move(will);
+    }
+    if (step.username) {
+      packet.username = text(*step.username);
+    }
+    if (step.password) {
+      packet.password = to_bytes(text(*step.password));
+    }
+    const auto result = session.connect(std::move(packet), budget(step.timeout_ms));
+    note_outcome(step, "connect", result.outcome, step.timeout_ms);
+  }
+
+  void publish(const Step& step) {
+    client::Session& session = session_of(step);
+    const std::string topic = text(step.topic);
+    for (int index = 0; index < step.count; ++index) {
+      Publish packet;
+      packet.version = case_.mqtt;
+      packet.qos = step.qos;
+      packet.retain = step.retain;
+      packet.topic = topic;
+      if (step.payload_bytes) {
+        packet.payload = *step.payload_bytes;
+      } else if (step.payload) {
+        packet.payload = to_bytes(text(*step.payload));
+      } else {
+        packet.payload = to_bytes(tokens_.next());
+      }
+      if (step.retain && !packet.payload.empty()) {
+        retained_topics_.insert(topic);
+      }
+      const auto result = session.publish(std::move(packet), budget(step.timeout_ms));
+      note_outcome(step, "publish", result.outcome, step.timeout_ms);
+      if (result.outcome == client::WaitOutcome::closed || Clock::now() >= case_deadline_) {
+        break;
+      }
+    }
+  }
+
+  void send(const Step& step) {
+    client::Session& session = session_of(step);
+    if (step.bytes) {
+      session.connection().send_raw(*step.bytes);
+      return;
+    }
+    nlohmann::json packet_json;
+    try {
+      packet_json = substitute_json(*step.packet, values_);
+    } catch (const PlaceholderError& error) {
+      throw CaseAbort{error.what()};
+    }
+    if (!packet_json.contains("version")) {
+      packet_json["version"] = version_text(case_.mqtt);
+    }
+    Packet packet;
+    try {
+      packet = history::packet_from_json(packet_json);
+    } catch (const history::FormatError& error) {
+      throw CaseAbort{std::string("step \"") + step.text + "\": " + error.what()};
+    }
+    if (const auto* publish = std::get_if<Publish>(&packet); publish != nullptr && publish->retain &&
+                                                             !publish->payload.empty()) {
+      retained_topics_.insert(publish->topic);
+    }
+    session.connection().send(packet);
+  }
+
+  void wait(const Step& step) {
+    client::Connection& connection = session_of(step).connection();
+    const auto deadline = budget(step.timeout_ms);
+    const client::WaitResult result = step.wait_for == WaitFor::close
+                                          ? connection.wait_for_close(deadline)
+                                          : connection.wait_for(packet_type_of(step.wait_for), deadline);
+    if (result.outcome == client::WaitOutcome::timeout) {
+      recorder_.note(step.client,
+                     "wait for " + std::string(to_string(step.wait_for)) + ": deadline of " +
+                         std::to_string(step.timeout_ms) + " ms reached",
+                     connection.id());
+    } else if (result.outcome == client::WaitOutcome::closed && step.wait_for != WaitFor::close) {
+      recorder_.note(step.client, "wait for " + std::string(to_string(step.wait_for)) + ": the connection closed first",
+                     connection.id());
+    }
+  }
+
+  // Until nothing is owed and nothing arrived for `quiet`, or `deadline` has passed.
+  void settle(client::Duration deadline, client::Duration quiet) {
+    const auto until = Clock::now() + deadline;
+    const auto quiet_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(quiet).count();
+    auto quiet_for = [&]() -> std::int64_t {  // ns left until the connection counts as quiet
+      std::lock_guard lock(checker_mutex_);
+      return last_arrival_ns_ + quiet_ns - recorder_.now_ns();
+    };
+    auto done = [&] { return quiet_for() <= 0 && !has_outstanding(); };
+    while (!done()) {
+      const auto now = Clock::now();
+      if (now >= until) {
+        recorder_.note("runner", "settle: deadline reached with something still outstanding or arriving");
+        return;
+      }
+      // Drive I/O until something happens or the quiet period could have been reached, whichever is first.
+      client::Duration slice = until - now;
+      const auto left = quiet_for();
+      if (left > 0) {
+        slice = std::min<client::Duration>(slice, std::chrono::nanoseconds(left) + milliseconds(1));
+      } else {
+        // Quiet already; only something owed remains. Check again at least every 50 ms of driven I/O.
+        slice = std::min<client::Duration>(slice, milliseconds(50));
+      }
+      loop_.run_until(done, slice);
+    }
+  }
+
+  void clean_up() {
+    const auto cleanup_deadline = Clock::now() + context_.cleanup_budget;
+    case_deadline_ = std::max(case_deadline_, cleanup_deadline);
+    for (auto& [name, state] : clients_) {
+      for (auto& session : state.earlier) {
+        if (session.connection().is_open()) {
+          session.disconnect();
+        }
+      }
+      if (state.session && !state.dropped && state.session->connection().is_open()) {
+        session_disconnect(name, *state.session);
+      }
+    }
+    if (retained_topics_.empty()) {
+      return;
+    }
+    recorder_.note("runner", "clean-up: clearing " + std::to_string(retained_topics_.size()) + " retained topic(s)");
+    client::OpenOptions open_options;
+    open_options.actor = "cleanup";
+    open_options.deadline = std::max(client::Duration::zero(), cleanup_deadline - Clock::now());
+    open_options.version = case_.mqtt;
+    auto opened = client::Session::open(loop_, recorder_, context_.target, open_options, {});
+    auto* session = std::get_if<client::Session>(&opened);
+    if (session == nullptr) {
+      return;
+    }
+    Connect connect;
+    connect.version = case_.mqtt;
+    connect.client_id = derive_client_id(identity_.nonce, "cleanup");
+    connect.keep_alive = 0;
+    const auto connected = session->connect(connect, std::max(client::Duration::zero(), cleanup_deadline - Clock::now()));
+    if (connected.ok()) {
+      const QoS qos = context_.profile.max_qos.value_or(1) >= 1 ? QoS::at_least_once : QoS::at_most_once;
+      for (const auto& topic : retained_topics_) {
+        Publish clear;
+        clear.version = case_.mqtt;
+        clear.qos = qos;
+        clear.retain = true;
+        clear.topic = topic;
+        session->publish(clear, std::max(client::Duration::zero(), cleanup_deadline - Clock::now()));
+      }
+    }
+    session->disconnect();
+  }
+
+  void session_disconnect(const std::string& name, client::Session& session) {
+    recorder_.note(name, "clean-up: disconnect", session.id());
+    session.disconnect();
+  }
+
+  const Case& case_;
+  const ExecutionContext& context_;
+  client::EventLoop& loop_;
+  std::mutex checker_mutex_;
+  model::Checker checker_;
+  std::int64_t last_arrival_ns_ = 0;
+  client::Recorder recorder_;
+  CaseIdentity identity_;
+  TokenGenerator tokens_;
+  PlaceholderValues values_;
+  std::map<std::string, ClientState> clients_;
+  std::set<std::string> retained_topics_;
+  Clock::time_point case_deadline_;
+};
+
+}  // namespace
+
+CaseRun execute_case(const Case& the_case, const ExecutionContext& context, client::EventLoop& loop) {
+  return CaseExecution(the_case, context, loop).run();
+}
+
+}  // namespace mqtt::runner

@@ -1,0 +1,31 @@
+// From a case's run to its result: verdict, message, violations with the history slice that proves each.
+// Pure: no I/O.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "results/results.hpp"
+#include "runner/case.hpp"
+#include "runner/case_execution.hpp"
+
+namespace mqtt::runner {
+
+// failed: any MUST violation (whether or not its statement is in the case's list: the checker judges the whole
+// history); warned: only SHOULD violations; passed otherwise; error when the run had a harness-side problem.
+results::Verdict verdict_of(const model::Verdicts& verdicts, bool harness_error);
+
+// The evidence events plus their context: the CONNECT sent on every connection the evidence involves.
+std::vector<history::Event> evidence_slice(const history::History& history, const std::vector<std::uint64_t>& evidence);
+
+results::CaseResult judge_case(const Case& the_case, CaseRun run, bool keep_history = true);
+results::CaseResult skipped_case(const Case& the_case, std::string reason);
+
+// The statements table: every catalog statement of `spec` with its verdict (failed if violated anywhere,
+// warned if only SHOULD-violated, passed if a covering case ran clean, error if covering cases only errored, skipped otherwise) and the
+// cases that cover it.
+std::vector<results::StatementResult> statement_table(std::string_view spec, const std::vector<Case>& cases,
+                                                      const std::vector<results::CaseResult>& case_results);
+
+}  // namespace mqtt::runner

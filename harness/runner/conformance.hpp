@@ -1,0 +1,68 @@
+// The conformance run: select cases, run them concurrently against a target, judge each history with the
+// checker, and assemble results::Results. This is the runner's public entry point for the CLI.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "results/results.hpp"
+#include "runner/case.hpp"
+#include "runner/profile.hpp"
+
+namespace mqtt::runner {
+
+struct CaseProgress {
+  std::string id;
+  results::Verdict verdict = results::Verdict::passed;
+  std::string message;
+  double duration_ms = 0;
+  std::size_t finished = 0;  // cases finished so far, this one included
+  std::size_t total = 0;     // cases selected
+};
+
+struct ConformanceOptions {
+  std::string target;                                   // "mqtt://[user[:password]@]host[:port]"
+  Profile profile;                                      // used when profile_file is not set
+  std::optional<std::filesystem::path> profile_file;    // --profile FILE (read with file:line:col errors)
+  std::string filter = "*";                             // glob(s) on case ids, comma-separated
+  std::string mqtt_version = "3.1.1";                   // only cases of this version run
+  int jobs = 4;                                         // cases run concurrently
+  std::optional<std::uint64_t> seed;                    // unset: drawn at random, recorded in the results
+  std::optional<std::filesystem::path> cases_dir;       // unset: the suite compiled into the binary
+  bool keep_history = true;                             // each case's full history in its result
+  // Called once per finished case (from worker threads, one call at a time), e.g. for a progress line on a TTY.
+  std::function<void(const CaseProgress&)> progress;
+};
+
+// A problem with the run's inputs (bad target URL, unknown MQTT version, a filter that selects nothing);
+// what() is one line. Case and profile files report DataFileError (file:line:col), also a runtime_error.
+class ConformanceInputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Throws ConformanceInputError or DataFileError for bad inputs; anything the broker does ends up in the results.
+results::Results run_conformance(const ConformanceOptions& options);
+
+// 0 all passed (warnings and skips allowed), 1 a MUST statement was violated, 3 target unreachable (every case
+// that ran errored because it could not connect), 4 any other error (internal problem, case timeout).
+int exit_code(const results::Results& results);
+
+// The cases `mqtt-harness list --cases` shows: the embedded suite or those in `cases_dir`.
+std::vector<Case> list_cases(const std::optional<std::filesystem::path>& cases_dir = std::nullopt);
+
+// Statement id -> ids of the cases that exercise it (for `list --statements`), over the given cases.
+std::map<std::string, std::vector<std::string>> statement_coverage(const std::vector<Case>& cases);
+
+// Glob on case ids: '*' any run of characters, '?' one character; several globs separated by commas.
+bool matches_filter(std::string_view filter, std::string_view id);
+
+}  // namespace mqtt::runner
