@@ -1,0 +1,187 @@
+#include "broker/broker.hpp"
+#include "broker/core.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <future>
+
+#include "broker/routing.hpp"
+
+namespace mqtt::broker {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+QoS lower(QoS a, QoS b) { return static_cast<int>(a) < static_cast<int>(b) ? a : b; }
+}  // namespace
+
+// ---- Core -------------------------------------------------------------------------------------------------
+
+asio::awaitable<void> Broker::Core::accept_loop() {
+  auto self = shared_from_this();
+  for (;;) {
+    boost::system::error_code error;
+    tcp::socket socket = co_await acceptor->async_accept(asio::redirect_error(asio::use_awaitable, error));
+    if (stopping) co_return;
+    if (error) {
+      if (error == asio::error::operation_aborted) co_return;
+      // Out of descriptors or similar: back off briefly rather than spin.
+      asio::steady_timer pause(*io_context, std::chrono::milliseconds(50));
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, error));
+      if (stopping) co_return;
+      continue;
+    }
+    auto connection = std::make_shared<Connection>(self, std::move(socket));
+    connections.emplace(connection.get(), connection);
+    ++statistics.connections_accepted;
+    statistics.connections_open = connections.size();
+    connection->start();
+  }
+}
+
+void Broker::Core::shutdown() {
+  if (stopping) return;
+  stopping = true;
+  boost::system::error_code ignored;
+  if (acceptor) acceptor->close(ignored);
+  std::vector<std::shared_ptr<Connection>> open;
+  for (auto& [raw, weak] : connections) {
+    if (auto connection = weak.lock()) open.push_back(std::move(connection));
+  }
+  for (auto& connection : open) connection->close(Connection::CloseReason::shutdown);
+  connections.clear();
+}
+
+Connection* Broker::Core::online_connection(const std::string& client_id) const {
+  auto found = online.find(client_id);
+  return found == online.end() ? nullptr : found->second;
+}
+
+void Broker::Core::publish(const std::shared_ptr<const Message>& message) {
+  if (message->retain && !has(Defect::retain_ignored)) {
+    if (message->payload.empty()) {
+      if (!has(Defect::retain_not_deleted_by_empty)) retained.erase(message->topic);  // [MQTT-3.3.1-10], [MQTT-3.3.1-11]
+    } else {
+      retained[message->topic] = message;  // [MQTT-3.3.1-5]
+    }
+    statistics.retained_messages = retained.size();
+  }
+  // Established subscriptions get RETAIN=0 [MQTT-3.3.1-9].
+  const bool retain_flag = message->retain && has(Defect::retain_flag_on_existing_subscription);
+  for (auto& [client_id, session] : sessions) {
+    const auto granted = matching_qos(session->subscriptions(), message->topic, options.defects);
+    if (!granted) continue;
+    const QoS qos = has(Defect::qos_not_downgraded) ? message->qos : lower(message->qos, *granted);  // [MQTT-3.8.4-6]
+    deliver(*session, Delivery{message, qos, retain_flag});
+  }
+}
+
+void Broker::Core::send_retained(Session& session, const std::string& filter, QoS granted) {
+  for (const auto& [topic, message] : retained) {
+    if (!filter_matches(filter, topic, options.defects)) continue;
+    const QoS qos = has(Defect::qos_not_downgraded) ? message->qos : lower(message->qos, granted);
+    deliver(session, Delivery{message, qos, true});  // [MQTT-3.3.1-6], [MQTT-3.3.1-8]
+  }
+}
+
+void Broker::Core::deliver(Session& session, Delivery delivery) {
+  if (has(Defect::reorder_deliveries)) {
+    // Park every other delivery and release it after the next one.
+    if (!session.held_back()) {
+      session.held_back() = std::move(delivery);
+      return;
+    }
+    Delivery earlier = std::move(*session.held_back());
+    session.held_back().reset();
+    deliver_now(session, std::move(delivery));
+    deliver_now(session, std::move(earlier));
+    return;
+  }
+  deliver_now(session, std::move(delivery));
+}
+
+void Broker::Core::deliver_now(Session& session, Delivery delivery) {
+  Connection* connection = online_connection(session.client_id());
+  if (delivery.qos == QoS::at_most_once) {
+    // QoS 0 is never queued: sent if the client is online, otherwise dropped.
+    if (connection != nullptr) connection->send_publish(delivery, std::nullopt, false);
+    return;
+  }
+  if (connection == nullptr && has(Defect::no_offline_queue)) return;
+  if (connection != nullptr && !session.has_queued() && session.in_flight_count() < options.in_flight_limit) {
+    const InFlight& entry = session.start_in_flight(std::move(delivery));
+    connection->send_publish(entry.delivery, entry.packet_id, false);
+    return;
+  }
+  if (!session.enqueue(std::move(delivery), options.session_queue_limit)) ++statistics.messages_dropped;  // [MQTT-3.1.2-5]
+}
+
+void Broker::Core::pump(Session& session) {
+  Connection* connection = online_connection(session.client_id());
+  if (connection == nullptr) return;
+  while (session.has_queued() && session.in_flight_count() < options.in_flight_limit) {
+    Delivery delivery = *session.dequeue();
+    const InFlight& entry = session.start_in_flight(std::move(delivery));
+    connection->send_publish(entry.delivery, entry.packet_id, false);
+  }
+}
+
+// ---- Broker -----------------------------------------------------------------------------------------------
+
+Broker::Broker(BrokerOptions options) : core_(std::make_shared<Core>(std::move(options))) {}
+
+Broker::~Broker() = default;
+
+void Broker::start(asio::io_context& io_context) {
+  core_->io_context = &io_context;
+  const tcp::endpoint endpoint(asio::ip::make_address(core_->options.address), core_->options.port);
+  core_->acceptor.emplace(io_context);
+  core_->acceptor->open(endpoint.protocol());
+  core_->acceptor->set_option(tcp::acceptor::reuse_address(true));
+  core_->acceptor->bind(endpoint);
+  core_->acceptor->listen();
+  core_->port = core_->acceptor->local_endpoint().port();
+  asio::co_spawn(io_context, [core = core_] { return core->accept_loop(); }, asio::detached);
+}
+
+std::uint16_t Broker::port() const { return core_->port; }
+
+void Broker::stop() {
+  if (core_->io_context == nullptr) return;
+  asio::dispatch(*core_->io_context, [core = core_] { core->shutdown(); });
+}
+
+BrokerStatistics Broker::statistics() const { return core_->statistics; }
+
+// ---- EmbeddedBroker ---------------------------------------------------------------------------------------
+
+EmbeddedBroker::EmbeddedBroker(BrokerOptions options)
+    : io_context_(std::make_unique<asio::io_context>(1)), broker_(std::make_unique<Broker>(std::move(options))) {
+  broker_->start(*io_context_);
+  port_ = broker_->port();
+  thread_ = std::thread([this] { io_context_->run(); });
+}
+
+EmbeddedBroker::~EmbeddedBroker() { stop(); }
+
+void EmbeddedBroker::stop() {
+  if (!thread_.joinable()) return;
+  broker_->stop();
+  thread_.join();
+}
+
+BrokerStatistics EmbeddedBroker::statistics() {
+  if (!thread_.joinable()) return broker_->statistics();
+  std::promise<BrokerStatistics> promise;
+  auto future = promise.get_future();
+  asio::post(*io_context_, [&] { promise.set_value(broker_->statistics()); });
+  return future.get();
+}
+
+}  // namespace mqtt::broker

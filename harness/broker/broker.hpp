@@ -1,0 +1,87 @@
+// The embedded MQTT 3.1.1 / 3.1 broker: the harness's default target, and (with defects switched on) the
+// proof that the checker catches real mistakes. One io_context thread serves every connection; all broker
+// state lives on that thread, so nothing is locked.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "broker/defect.hpp"
+#include "codec/packet.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace mqtt::broker {
+
+struct BrokerOptions {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 0;  // 0: the system picks a free port; read it back with port()
+  DefectSet defects;
+  QoS maximum_qos = QoS::exactly_once;  // SUBACK grants min(requested, maximum_qos)
+  // When set, CONNECT must carry a user name (else CONNACK 0x05) whose password matches (else 0x04).
+  std::optional<std::map<std::string, std::string>> credentials;
+  std::size_t session_queue_limit = 1000;      // queued messages per session; newer ones are dropped beyond it
+  std::size_t in_flight_limit = 32;            // outgoing QoS 1/2 messages awaiting acknowledgement per session
+  std::size_t write_buffer_limit = 4u << 20;   // bytes waiting to be written per connection; QoS 0 dropped beyond
+  std::uint32_t maximum_packet_size = 1u << 20;  // largest remaining length accepted; larger closes the connection
+  std::chrono::milliseconds connect_timeout{10'000};  // time allowed between accept and CONNECT
+};
+
+// Counters for tests and the CLI; read on the broker's thread or after it stopped.
+struct BrokerStatistics {
+  std::uint64_t connections_accepted = 0;
+  std::uint64_t connections_open = 0;
+  std::uint64_t sessions = 0;
+  std::uint64_t retained_messages = 0;
+  std::uint64_t messages_dropped = 0;  // queue or write-buffer limits reached
+};
+
+// Runs on a caller-owned io_context: start() binds and listens before returning (throws std::system_error when
+// it cannot), the caller runs the io_context. stop() closes the listener and every connection (wills are not
+// published on shutdown); call it on the io_context's thread or from any thread while it runs (it is dispatched).
+class Broker {
+ public:
+  explicit Broker(BrokerOptions options = {});
+  ~Broker();
+  Broker(const Broker&) = delete;
+  Broker& operator=(const Broker&) = delete;
+
+  void start(boost::asio::io_context& io_context);
+  std::uint16_t port() const;
+  void stop();
+  BrokerStatistics statistics() const;
+
+  struct Core;
+
+ private:
+  std::shared_ptr<Core> core_;
+};
+
+// A broker with its own io_context and thread: construct it, read port(), connect; the destructor stops it.
+class EmbeddedBroker {
+ public:
+  explicit EmbeddedBroker(BrokerOptions options = {});  // returns once the socket is listening
+  ~EmbeddedBroker();
+  EmbeddedBroker(const EmbeddedBroker&) = delete;
+  EmbeddedBroker& operator=(const EmbeddedBroker&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  void stop();  // idempotent; waits for the thread
+  BrokerStatistics statistics();  // thread-safe snapshot
+
+ private:
+  std::unique_ptr<boost::asio::io_context> io_context_;
+  std::unique_ptr<Broker> broker_;
+  std::thread thread_;
+  std::uint16_t port_ = 0;
+};
+
+}  // namespace mqtt::broker
