@@ -1,0 +1,102 @@
+// Several runs side by side: one column per run (broker), one row per statement, the verdict in each cell.
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "history/json.hpp"
+#include "reports/html_parts.hpp"
+#include "reports/markup.hpp"
+#include "reports/redaction.hpp"
+#include "reports/reports.hpp"
+#include "results/json.hpp"
+
+namespace mqtt::reports {
+
+std::string render_comparison_html(const std::vector<results::Results>& input_runs) {
+  std::vector<results::Results> runs;
+  for (const auto& run : input_runs) runs.push_back(redact(run));
+
+  // Rows in first-seen order, so the catalog's order is kept.
+  std::vector<std::string> statement_ids;
+  std::map<std::string, std::string> statement_levels;
+  std::set<std::string> seen;
+  for (const auto& run : runs) {
+    for (const auto& statement : run.statements) {
+      if (seen.insert(statement.id).second) {
+        statement_ids.push_back(statement.id);
+        statement_levels[statement.id] = statement.level;
+      }
+    }
+  }
+
+  std::string html =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>MQTT broker comparison</title>"
+      "<style>" +
+      std::string(report_stylesheet()) +
+      ".matrix td { text-align: center; } .matrix td.statement { text-align: left; }</style></head><body>\n"
+      "<h1>MQTT broker comparison</h1><p class=\"muted\">" +
+      std::to_string(runs.size()) + " runs, " + std::to_string(statement_ids.size()) +
+      " statements.</p><h2>Runs</h2><table><tr><th>#</th><th>Target</th><th>Verdict</th><th>Passed</th><th>Failed"
+      "</th><th>Warned</th><th>Skipped</th><th>Errors</th><th>MQTT</th><th>Started</th><th>Seed</th></tr>";
+  for (std::size_t index = 0; index < runs.size(); ++index) {
+    const auto& run = runs[index];
+    html += "<tr><td>" + std::to_string(index + 1) + "</td><td><code>" + escape_xml(run.target) + "</code></td><td>" +
+            escape_xml(overall_verdict(run.summary)) + "</td><td class=\"number\">" +
+            std::to_string(run.summary.passed) + "</td><td class=\"number\">" + std::to_string(run.summary.failed) +
+            "</td><td class=\"number\">" + std::to_string(run.summary.warned) + "</td><td class=\"number\">" +
+            std::to_string(run.summary.skipped) + "</td><td class=\"number\">" + std::to_string(run.summary.errors) +
+            "</td><td>" + escape_xml(run.mqtt_version) + "</td><td>" + escape_xml(run.started_at) + "</td><td>" +
+            std::to_string(run.seed) + "</td></tr>";
+  }
+  html += "</table><h2>Statement matrix</h2><table class=\"matrix\"><tr><th>Statement</th><th>Level</th>";
+  for (std::size_t index = 0; index < runs.size(); ++index) {
+    html += "<th title=\"" + escape_xml(runs[index].target) + "\">#" + std::to_string(index + 1) + "<br><code>" +
+            escape_xml(runs[index].target) + "</code></th>";
+  }
+  html += "</tr>";
+  for (const auto& id : statement_ids) {
+    html += "<tr><td class=\"statement\"><code>" + escape_xml(id) + "</code></td><td>" +
+            escape_xml(statement_levels[id]) + "</td>";
+    for (const auto& run : runs) {
+      const results::StatementResult* found = nullptr;
+      for (const auto& statement : run.statements) {
+        if (statement.id == id) found = &statement;
+      }
+      if (found == nullptr) {
+        html += "<td class=\"muted\">—</td>";
+      } else if (found->verdict == results::Verdict::skipped) {
+        html += "<td><span class=\"badge skipped\">not tested</span></td>";
+      } else {
+        html += "<td>" + verdict_badge(found->verdict) + "</td>";
+      }
+    }
+    html += "</tr>";
+  }
+  return html + "</table></body></html>\n";
+}
+
+std::vector<results::Results> load_results(const std::vector<std::filesystem::path>& paths) {
+  std::vector<results::Results> runs;
+  for (const auto& path : paths) {
+    std::ifstream in(path);
+    if (!in) throw history::FormatError(path.string() + ": cannot open");
+    try {
+      runs.push_back(results::results_from_json(nlohmann::json::parse(in)));
+    } catch (const nlohmann::json::parse_error& error) {
+      throw history::FormatError(path.string() + ": not valid JSON: " + error.what());
+    } catch (const history::FormatError& error) {
+      throw history::FormatError(path.string() + ": " + error.what());
+    }
+  }
+  return runs;
+}
+
+void write_comparison_html(const std::vector<std::filesystem::path>& results_files,
+                           const std::filesystem::path& output) {
+  const std::string html = render_comparison_html(load_results(results_files));
+  std::ofstream out(output, std::ios::binary);
+  out << html;
+  if (!out) throw std::runtime_error(output.string() + ": cannot write");
+}
+
+}  // namespace mqtt::reports

@@ -1,0 +1,17 @@
+// Pieces shared by the single-run report and the comparison page.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "results/results.hpp"
+
+namespace mqtt::reports {
+
+std::string_view report_stylesheet();
+std::string verdict_badge(results::Verdict verdict);
+std::string section_group(std::string_view section);  // "3.3.1" -> "3.3"; "" -> "other"
+std::string anchor_id(std::string_view text);          // characters safe in an id attribute
+std::string overall_verdict(const results::Summary& summary);  // "FAILED", "PASSED", ...
+
+}  // namespace mqtt::reports

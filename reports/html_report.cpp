@@ -1,0 +1,316 @@
+// The single-run HTML report: one self-contained, printable file. Inline CSS and SVG only; no scripts and no
+// external references, so it can be archived as CI evidence and opened offline.
+#include <algorithm>
+#include <map>
+
+#include "reports/charts.hpp"
+#include "reports/html_parts.hpp"
+#include "reports/markup.hpp"
+#include "reports/redaction.hpp"
+#include "reports/reports.hpp"
+#include "reports/sequence_diagram.hpp"
+
+namespace mqtt::reports {
+namespace {
+
+using results::CaseResult;
+using results::Results;
+using results::Verdict;
+
+constexpr std::string_view stylesheet = R"css(
+:root { --passed:#15803d; --failed:#b91c1c; --warned:#b45309; --skipped:#6b7280; --error:#7c2d12; }
+* { box-sizing: border-box; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color:#111827;
+       margin: 0 auto; padding: 24px; max-width: 1200px; line-height: 1.4; }
+h1 { margin: 0 0 4px 0; font-size: 26px; }
+h2 { border-bottom: 2px solid #e5e7eb; padding-bottom: 4px; margin-top: 32px; }
+h3 { margin: 0 0 6px 0; font-size: 17px; }
+table { border-collapse: collapse; margin: 8px 0; }
+th, td { border: 1px solid #d1d5db; padding: 4px 8px; text-align: left; vertical-align: top; font-size: 14px; }
+th { background: #f3f4f6; }
+td.number, th.number { text-align: right; }
+code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, monospace; font-size: 13px; }
+.banner { padding: 16px 20px; border-radius: 8px; color: #fff; margin-bottom: 16px; }
+.banner.passed { background: var(--passed); } .banner.failed { background: var(--failed); }
+.banner.warned { background: var(--warned); } .banner.error { background: var(--error); }
+.banner.skipped { background: var(--skipped); }
+.banner p { margin: 4px 0 0 0; }
+.badge { display: inline-block; min-width: 64px; text-align: center; padding: 1px 8px; border-radius: 10px;
+         color: #fff; font-size: 12px; font-weight: 600; text-transform: uppercase; }
+.badge.passed { background: var(--passed); } .badge.failed { background: var(--failed); }
+.badge.warned { background: var(--warned); } .badge.skipped { background: var(--skipped); }
+.badge.error { background: var(--error); }
+.facts th { width: 160px; }
+.case { border: 1px solid #d1d5db; border-left: 6px solid var(--skipped); border-radius: 6px; padding: 10px 14px;
+        margin: 12px 0; page-break-inside: avoid; break-inside: avoid; }
+.case.passed { border-left-color: var(--passed); } .case.failed { border-left-color: var(--failed); }
+.case.warned { border-left-color: var(--warned); } .case.error { border-left-color: var(--error); }
+.case .meta { color: #4b5563; font-size: 13px; }
+.case .message { margin: 6px 0; }
+.violation { background: #fef2f2; border: 1px solid #fecaca; border-radius: 6px; padding: 8px 12px; margin: 8px 0; }
+.diagram { overflow-x: auto; background: #fff; margin-top: 8px; }
+.diagram svg { max-width: 100%; height: auto; }
+.coverage-bar { display: inline-block; height: 10px; background: var(--passed); vertical-align: middle; }
+.coverage-bar.failed { background: var(--failed); } .coverage-bar.untested { background: #d1d5db; }
+.charts figure { display: inline-block; margin: 8px 16px 8px 0; }
+.muted { color: #6b7280; }
+footer { margin-top: 40px; color: #6b7280; font-size: 12px; }
+@media print {
+  body { padding: 0; max-width: none; }
+  .banner, .badge, .coverage-bar { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  h2 { page-break-after: avoid; }
+}
+)css";
+
+std::string text(std::string_view value) { return escape_xml(value); }
+
+const results::StatementResult* find_statement(const Results& results, std::string_view id) {
+  for (const auto& statement : results.statements) {
+    if (statement.id == id) return &statement;
+  }
+  return nullptr;
+}
+
+std::string summary_section(const Results& results) {
+  const auto& summary = results.summary;
+  const int total = summary.passed + summary.failed + summary.warned + summary.skipped + summary.errors;
+  std::string html = "<section id=\"summary\"><h2>Summary</h2><table class=\"counts\"><tr>";
+  for (const char* heading : {"Cases", "Passed", "Failed", "Warned", "Skipped", "Errors"}) {
+    html += "<th class=\"number\">" + std::string(heading) + "</th>";
+  }
+  html += "</tr><tr>";
+  for (int count : {total, summary.passed, summary.failed, summary.warned, summary.skipped, summary.errors}) {
+    html += "<td class=\"number\">" + std::to_string(count) + "</td>";
+  }
+  html += "</tr></table><table class=\"facts\">";
+  auto fact = [&html](std::string_view name, const std::string& value) {
+    if (!value.empty()) html += "<tr><th>" + text(name) + "</th><td>" + value + "</td></tr>";
+  };
+  fact("Target", "<code>" + text(results.target) + "</code>");
+  fact("Run kind", text(results.kind));
+  fact("MQTT version", text(results.mqtt_version));
+  fact("Tool version", text(results.tool_version));
+  fact("Seed", "<code>" + std::to_string(results.seed) + "</code>");
+  fact("Started (UTC)", text(results.started_at));
+  fact("Duration", text(format_milliseconds(results.duration_ms)));
+  html += "</table></section>\n";
+  return html;
+}
+
+std::string matrix_section(const Results& results) {
+  if (results.statements.empty()) return "";
+  struct Coverage {
+    int total = 0, passed = 0, failed = 0, warned = 0, untested = 0;
+  };
+  std::map<std::string, Coverage> by_section;
+  std::map<std::string, std::vector<const results::StatementResult*>> statements_by_section;
+  for (const auto& statement : results.statements) {
+    const std::string group = section_group(statement.section);
+    Coverage& coverage = by_section[group];
+    ++coverage.total;
+    switch (statement.verdict) {
+      case Verdict::passed: ++coverage.passed; break;
+      case Verdict::failed:
+      case Verdict::error: ++coverage.failed; break;
+      case Verdict::warned: ++coverage.warned; break;
+      case Verdict::skipped: ++coverage.untested; break;
+    }
+    statements_by_section[group].push_back(&statement);
+  }
+  std::string html =
+      "<section id=\"matrix\"><h2>Compliance by spec section</h2>"
+      "<table><tr><th>Section</th><th class=\"number\">Statements</th><th class=\"number\">Passed</th>"
+      "<th class=\"number\">Failed</th><th class=\"number\">Warned</th><th class=\"number\">Not tested</th>"
+      "<th>Coverage</th></tr>";
+  for (const auto& [group, coverage] : by_section) {
+    auto bar = [&coverage](int count, const char* kind) {
+      const int width = coverage.total == 0 ? 0 : count * 160 / coverage.total;
+      return width == 0 ? std::string()
+                        : "<span class=\"coverage-bar " + std::string(kind) + "\" style=\"width:" +
+                              std::to_string(width) + "px\"></span>";
+    };
+    html += "<tr><td><a href=\"#section-" + anchor_id(group) + "\">" + text(group) + "</a></td><td class=\"number\">" +
+            std::to_string(coverage.total) + "</td><td class=\"number\">" + std::to_string(coverage.passed) +
+            "</td><td class=\"number\">" + std::to_string(coverage.failed) + "</td><td class=\"number\">" +
+            std::to_string(coverage.warned) + "</td><td class=\"number\">" + std::to_string(coverage.untested) +
+            "</td><td>" + bar(coverage.passed + coverage.warned, "passed") + bar(coverage.failed, "failed") +
+            bar(coverage.untested, "untested") + "</td></tr>";
+  }
+  html += "</table>";
+  for (const auto& [group, statements] : statements_by_section) {
+    html += "<h3 id=\"section-" + anchor_id(group) + "\">Section " + text(group) +
+            "</h3><table><tr><th>Statement</th><th>Level</th><th>Verdict</th><th>Cases</th><th>What it requires "
+            "(paraphrase)</th></tr>";
+    for (const auto* statement : statements) {
+      std::string cases;
+      for (const auto& case_id : statement->cases) {
+        cases += (cases.empty() ? "" : ", ") + ("<a href=\"#case-" + anchor_id(case_id) + "\">" + text(case_id) + "</a>");
+      }
+      html += "<tr><td><code>" + text(statement->id) + "</code></td><td>" + text(statement->level) + "</td><td>" +
+              (statement->verdict == Verdict::skipped ? std::string("<span class=\"badge skipped\">not tested</span>")
+                                                      : verdict_badge(statement->verdict)) +
+              "</td><td>" + cases + "</td><td>" + text(statement->text) + "</td></tr>";
+    }
+    html += "</table>";
+  }
+  return html + "</section>\n";
+}
+
+std::string violation_html(const Results& results, const CaseResult& result, const results::Violation& violation) {
+  std::string html = "<div class=\"violation\"><p><strong>Violated <code>" + text(violation.statement) + "</code>";
+  if (!violation.level.empty()) html += " (" + text(violation.level) + ")";
+  html += "</strong>: " + text(violation.message) + "</p>";
+  if (const auto* statement = find_statement(results, violation.statement); statement && !statement->text.empty()) {
+    html += "<p class=\"explanation\">The specification requires: " + text(statement->text) + "</p>";
+  }
+  std::vector<history::Event> slice = violation.history_slice;
+  std::string caption = "The offending exchange";
+  if (slice.empty() && !result.history.empty()) {
+    const std::size_t keep = std::min<std::size_t>(result.history.size(), 12);
+    slice.assign(result.history.end() - static_cast<std::ptrdiff_t>(keep), result.history.end());
+    caption = "The last events of the case";
+  }
+  if (!slice.empty()) {
+    html += "<p class=\"muted\">" + text(caption) + " (" + std::to_string(slice.size()) +
+            " events):</p><div class=\"diagram\">" + sequence_diagram_svg(slice) + "</div>";
+  }
+  return html + "</div>";
+}
+
+std::string case_html(const Results& results, const CaseResult& result) {
+  const std::string verdict(results::to_string(result.verdict));
+  std::string html = "<article class=\"case " + verdict + "\" id=\"case-" + anchor_id(result.id) + "\"><h3>" +
+                     verdict_badge(result.verdict) + " <code>" + text(result.id) + "</code> " + text(result.title) +
+                     "</h3><div class=\"meta\">";
+  if (!result.section.empty()) html += "Section " + text(result.section) + " · ";
+  html += text(format_milliseconds(result.duration_ms));
+  if (!result.statements.empty()) {
+    html += " · Statements: ";
+    for (std::size_t index = 0; index < result.statements.size(); ++index) {
+      html += (index ? ", " : "") + ("<code>" + text(result.statements[index]) + "</code>");
+    }
+  }
+  html += "</div>";
+  if (!result.message.empty()) html += "<p class=\"message\">" + text(result.message) + "</p>";
+  if (!result.steps.empty()) {
+    html += "<details" + std::string(result.verdict == Verdict::failed ? " open" : "") +
+            "><summary>Steps</summary><ol class=\"steps\">";
+    for (const auto& step : result.steps) html += "<li>" + text(step) + "</li>";
+    html += "</ol></details>";
+  }
+  std::vector<const results::Violation*> violations;
+  for (const auto& violation : result.violations) violations.push_back(&violation);
+  if (violations.empty()) {
+    for (const auto& violation : results.violations) {
+      if (violation.case_id == result.id) violations.push_back(&violation);
+    }
+  }
+  for (const auto* violation : violations) html += violation_html(results, result, *violation);
+  return html + "</article>\n";
+}
+
+std::string cases_section(const Results& results) {
+  if (results.cases.empty()) return "";
+  std::string html = "<section id=\"cases\"><h2>Cases</h2>";
+  // Failures first: they are what the reader came for.
+  for (const Verdict verdict : {Verdict::failed, Verdict::error, Verdict::warned, Verdict::passed, Verdict::skipped}) {
+    for (const auto& result : results.cases) {
+      if (result.verdict == verdict) html += case_html(results, result);
+    }
+  }
+  return html + "</section>\n";
+}
+
+std::string observed_section(const Results& results) {
+  if (results.observed.empty()) return "";
+  std::string html =
+      "<section id=\"observed\"><h2>Observed optional behaviour</h2><p class=\"muted\">Behaviour the specification "
+      "leaves to the implementation; never a failure.</p><table><tr><th>Behaviour</th><th>Detail</th><th>Case</th>"
+      "</tr>";
+  for (const auto& observation : results.observed) {
+    html += "<tr><td><code>" + text(observation.behaviour) + "</code></td><td>" + text(observation.detail) +
+            "</td><td>" + text(observation.case_id) + "</td></tr>";
+  }
+  return html + "</table></section>\n";
+}
+
+std::string violations_without_case(const Results& results) {
+  std::string html;
+  for (const auto& violation : results.violations) {
+    const bool has_case = std::any_of(results.cases.begin(), results.cases.end(),
+                                      [&](const CaseResult& result) { return result.id == violation.case_id; });
+    if (!has_case) html += violation_html(results, CaseResult{}, violation);
+  }
+  return html.empty() ? "" : "<section id=\"violations\"><h2>Violations</h2>" + html + "</section>\n";
+}
+
+}  // namespace
+
+std::string_view report_stylesheet() { return stylesheet; }
+
+std::string verdict_badge(Verdict verdict) {
+  const std::string name(results::to_string(verdict));
+  return "<span class=\"badge " + name + "\">" + name + "</span>";
+}
+
+std::string section_group(std::string_view section) {
+  if (section.empty()) return "other";
+  const auto first = section.find('.');
+  if (first == std::string_view::npos) return std::string(section);
+  const auto second = section.find('.', first + 1);
+  return std::string(section.substr(0, second));
+}
+
+std::string anchor_id(std::string_view text) {
+  std::string id;
+  for (char character : text) {
+    const bool safe = (character >= 'a' && character <= 'z') || (character >= 'A' && character <= 'Z') ||
+                      (character >= '0' && character <= '9') || character == '-' || character == '_';
+    id.push_back(safe ? character : '_');
+  }
+  return id;
+}
+
+std::string overall_verdict(const results::Summary& summary) {
+  if (summary.failed > 0) return "FAILED";
+  if (summary.errors > 0) return "ERRORS";
+  if (summary.warned > 0) return "PASSED WITH WARNINGS";
+  if (summary.passed > 0) return "PASSED";
+  return "NOTHING RAN";
+}
+
+std::string render_html(const Results& input) {
+  const Results results = redact(input);
+  const std::string verdict = overall_verdict(results.summary);
+  const std::string banner_class = results.summary.failed > 0   ? "failed"
+                                   : results.summary.errors > 0 ? "error"
+                                   : results.summary.warned > 0 ? "warned"
+                                   : results.summary.passed > 0 ? "passed"
+                                                                : "skipped";
+  const std::string kind = results.kind.empty() ? "conformance" : results.kind;
+  std::string html =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+      "<title>MQTT " +
+      text(kind) + " report: " + text(verdict) + " — " + text(results.target) + "</title><style>" +
+      std::string(stylesheet) + "</style></head><body>\n";
+  html += "<header class=\"banner " + banner_class + "\"><h1>MQTT " + text(kind) + " report: " + text(verdict) +
+          "</h1><p>" + std::to_string(results.summary.passed) + " passed, " + std::to_string(results.summary.failed) +
+          " failed, " + std::to_string(results.summary.warned) + " warned, " +
+          std::to_string(results.summary.skipped) + " skipped, " + std::to_string(results.summary.errors) +
+          " errors · target <code>" + text(results.target) + "</code></p></header>\n";
+  html += summary_section(results);
+  html += matrix_section(results);
+  html += cases_section(results);
+  html += violations_without_case(results);
+  html += observed_section(results);
+  if (const std::string stats = render_stats_html(results.stats); !stats.empty()) {
+    html += "<section id=\"stats\"><h2>Statistics</h2>" + stats + "</section>\n";
+  }
+  html += "<footer>Generated by mqtt-harness " + text(results.tool_version) + " · seed " +
+          std::to_string(results.seed) + " · replay with <code>--seed " + std::to_string(results.seed) +
+          "</code></footer>\n</body></html>\n";
+  return html;
+}
+
+}  // namespace mqtt::reports

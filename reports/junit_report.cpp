@@ -1,0 +1,123 @@
+// JUnit XML as Jenkins, GitLab and GitHub test reporters read it: <testsuites> with one <testsuite> per spec
+// section ("3.3"), one <testcase> per case; failures name the violated statement.
+#include <map>
+
+#include "reports/html_parts.hpp"
+#include "reports/markup.hpp"
+#include "reports/redaction.hpp"
+#include "reports/reports.hpp"
+
+namespace mqtt::reports {
+namespace {
+
+using results::CaseResult;
+using results::Verdict;
+
+std::string attribute(std::string_view value) { return "\"" + escape_xml(value) + "\""; }
+
+std::string seconds(double milliseconds) { return format_number(milliseconds / 1000.0, 3); }
+
+// A case's section, or the section its first statement names ("MQTT-3.3.1-6" -> "3.3").
+std::string suite_of(const CaseResult& result) {
+  if (!result.section.empty()) return section_group(result.section);
+  for (const auto& statement : result.statements) {
+    const auto dash = statement.find('-');
+    const auto last_dash = statement.rfind('-');
+    if (dash != std::string::npos && last_dash > dash) {
+      return section_group(statement.substr(dash + 1, last_dash - dash - 1));
+    }
+  }
+  return "other";
+}
+
+struct Counts {
+  int tests = 0, failures = 0, errors = 0, skipped = 0;
+  double milliseconds = 0;
+  void add(const CaseResult& result) {
+    ++tests;
+    milliseconds += result.duration_ms;
+    if (result.verdict == Verdict::failed) ++failures;
+    if (result.verdict == Verdict::error) ++errors;
+    if (result.verdict == Verdict::skipped) ++skipped;
+  }
+  std::string attributes() const {
+    return " tests=\"" + std::to_string(tests) + "\" failures=\"" + std::to_string(failures) + "\" errors=\"" +
+           std::to_string(errors) + "\" skipped=\"" + std::to_string(skipped) + "\" time=\"" + seconds(milliseconds) +
+           "\"";
+  }
+};
+
+std::string testcase_xml(const results::Results& results, const CaseResult& result, const std::string& suite) {
+  std::string xml = "    <testcase name=" + attribute(result.id + (result.title.empty() ? "" : ": " + result.title)) +
+                    " classname=" + attribute("mqtt." + suite) + " time=\"" + seconds(result.duration_ms) + "\"";
+  std::vector<const results::Violation*> violations;
+  for (const auto& violation : result.violations) violations.push_back(&violation);
+  if (violations.empty()) {
+    for (const auto& violation : results.violations) {
+      if (violation.case_id == result.id) violations.push_back(&violation);
+    }
+  }
+  switch (result.verdict) {
+    case Verdict::passed: return xml + "/>\n";
+    case Verdict::skipped: return xml + ">\n      <skipped message=" + attribute(result.message) + "/>\n    </testcase>\n";
+    case Verdict::warned:
+      return xml + ">\n      <system-out>" + escape_xml("warning: " + result.message) +
+             "</system-out>\n    </testcase>\n";
+    case Verdict::error:
+      return xml + ">\n      <error message=" + attribute(result.message) + " type=\"error\">" +
+             escape_xml(result.message) + "</error>\n    </testcase>\n";
+    case Verdict::failed: break;
+  }
+  std::string statements;
+  std::string body;
+  for (const auto* violation : violations) {
+    statements += (statements.empty() ? "" : " ") + violation->statement;
+    body += violation->statement + " (" + violation->level + "): " + violation->message + "\n";
+    for (const auto& statement : results.statements) {
+      if (statement.id == violation->statement && !statement.text.empty()) {
+        body += "  requires: " + statement.text + "\n";
+      }
+    }
+  }
+  if (statements.empty()) {
+    for (const auto& statement : result.statements) statements += (statements.empty() ? "" : " ") + statement;
+  }
+  const std::string message = (statements.empty() ? "" : statements + ": ") +
+                              (result.message.empty() && !violations.empty() ? violations.front()->message
+                                                                             : result.message);
+  if (body.empty()) body = result.message;
+  return xml + ">\n      <failure message=" + attribute(message) + " type=" +
+         attribute(statements.empty() ? "failure" : statements) + ">" + escape_xml(body) +
+         "</failure>\n    </testcase>\n";
+}
+
+}  // namespace
+
+std::string render_junit(const results::Results& input) {
+  const results::Results results = redact(input);
+  std::map<std::string, std::vector<const CaseResult*>> suites;
+  Counts total;
+  for (const auto& result : results.cases) {
+    suites[suite_of(result)].push_back(&result);
+    total.add(result);
+  }
+  const std::string run_name = "mqtt-harness " + (results.kind.empty() ? std::string("conformance") : results.kind);
+  std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=" + attribute(run_name) +
+                    total.attributes() + ">\n";
+  for (const auto& [suite, cases] : suites) {
+    Counts counts;
+    for (const auto* result : cases) counts.add(*result);
+    xml += "  <testsuite name=" + attribute("MQTT " + suite) + counts.attributes() +
+           (results.started_at.empty() ? "" : " timestamp=" + attribute(results.started_at)) + ">\n";
+    xml += "    <properties>\n      <property name=\"target\" value=" + attribute(results.target) +
+           "/>\n      <property name=\"seed\" value=\"" + std::to_string(results.seed) +
+           "\"/>\n      <property name=\"mqtt_version\" value=" + attribute(results.mqtt_version) +
+           "/>\n      <property name=\"tool_version\" value=" + attribute(results.tool_version) +
+           "/>\n    </properties>\n";
+    for (const auto* result : cases) xml += testcase_xml(results, *result, suite);
+    xml += "  </testsuite>\n";
+  }
+  return xml + "</testsuites>\n";
+}
+
+}  // namespace mqtt::reports

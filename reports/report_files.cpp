@@ -1,0 +1,113 @@
+// Putting reports on disk, and the combined history that history.jsonl and history.pcap share.
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "history/json.hpp"
+#include "reports/redaction.hpp"
+#include "reports/reports.hpp"
+#include "results/json.hpp"
+
+namespace mqtt::reports {
+namespace {
+
+void write_text(const std::filesystem::path& path, std::string_view text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw std::runtime_error(path.string() + ": cannot open for writing");
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  out.flush();
+  if (!out) throw std::runtime_error(path.string() + ": write failed");
+}
+
+// "2026-11-25T12:00:00Z" (optionally with fractional seconds) -> Unix nanoseconds; 0 when unreadable.
+std::int64_t unix_ns_of(const std::string& iso_time) {
+  std::tm parts{};
+  double seconds = 0;
+  if (std::sscanf(iso_time.c_str(), "%d-%d-%dT%d:%d:%lf", &parts.tm_year, &parts.tm_mon, &parts.tm_mday,
+                  &parts.tm_hour, &parts.tm_min, &seconds) != 6) {
+    return 0;
+  }
+  parts.tm_year -= 1900;
+  parts.tm_mon -= 1;
+  parts.tm_sec = static_cast<int>(seconds);
+  const std::time_t whole = timegm(&parts);
+  if (whole < 0) return 0;
+  return static_cast<std::int64_t>(whole) * 1'000'000'000 +
+         static_cast<std::int64_t>((seconds - static_cast<int>(seconds)) * 1e9);
+}
+
+}  // namespace
+
+history::History combined_history(const results::Results& input) {
+  const results::Results results = redact(input);
+  history::History combined;
+  std::uint64_t sequence = 0;
+  std::uint32_t next_connection = 0;
+  std::int64_t case_start = 0;
+  for (const auto& result : results.cases) {
+    if (result.history.empty()) continue;
+    std::map<std::uint32_t, std::uint32_t> connections;
+    const std::int64_t first_time = result.history.front().time_ns;
+    std::int64_t last_time = case_start;
+    for (history::Event event : result.history) {
+      event.sequence = ++sequence;
+      event.time_ns = case_start + (event.time_ns - first_time);
+      last_time = std::max(last_time, event.time_ns);
+      if (event.connection != 0) {
+        auto [position, inserted] = connections.try_emplace(event.connection, next_connection + 1);
+        if (inserted) ++next_connection;
+        event.connection = position->second;
+      }
+      event.actor = result.id + "/" + event.actor;
+      combined.events.push_back(std::move(event));
+    }
+    case_start = last_time + 1'000'000;  // cases follow each other 1 ms apart
+  }
+  return combined;
+}
+
+void write_json(const results::Results& results, const std::filesystem::path& path) {
+  write_text(path, results::to_json(redact(results)).dump(2) + "\n");
+}
+
+void write_html(const results::Results& results, const std::filesystem::path& path) {
+  write_text(path, render_html(results));
+}
+
+void write_junit(const results::Results& results, const std::filesystem::path& path) {
+  write_text(path, render_junit(results));
+}
+
+void write_markdown(const results::Results& results, const std::filesystem::path& path) {
+  write_text(path, render_markdown(results));
+}
+
+void write_history_jsonl(const results::Results& results, const std::filesystem::path& path) {
+  std::ostringstream out;
+  history::write_json_lines(out, combined_history(results));
+  write_text(path, out.str());
+}
+
+void write_pcap(const history::History& history, const std::filesystem::path& path, std::int64_t base_unix_ns) {
+  history::History redacted;
+  redacted.events.reserve(history.events.size());
+  for (const auto& event : history.events) redacted.events.push_back(redact_event(event));
+  const Bytes bytes = render_pcap(redacted, base_unix_ns);
+  write_text(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
+void write_all(const results::Results& results, const std::filesystem::path& directory) {
+  std::error_code error;
+  std::filesystem::create_directories(directory, error);
+  if (error) throw std::runtime_error(directory.string() + ": cannot create directory: " + error.message());
+  write_json(results, directory / "results.json");
+  write_html(results, directory / "report.html");
+  write_junit(results, directory / "junit.xml");
+  write_markdown(results, directory / "summary.md");
+  write_history_jsonl(results, directory / "history.jsonl");
+  write_pcap(combined_history(results), directory / "history.pcap", unix_ns_of(results.started_at));
+}
+
+}  // namespace mqtt::reports

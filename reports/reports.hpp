@@ -1,0 +1,48 @@
+// Reports: results.json, a self-contained HTML page, JUnit XML, a Markdown CI summary, the histories as JSON Lines
+// and as a pcap Wireshark can dissect. Every writer reads only results::Results (or a History) and redacts
+// secrets (URL passwords, CONNECT passwords) before anything reaches disk.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "codec/packet.hpp"
+#include "history/event.hpp"
+#include "results/results.hpp"
+
+namespace mqtt::reports {
+
+// Text renderings (pure; the writers below put them on disk).
+std::string render_html(const results::Results& results);
+std::string render_junit(const results::Results& results);
+std::string render_markdown(const results::Results& results);
+std::string render_comparison_html(const std::vector<results::Results>& runs);
+// Classic pcap bytes; `base_unix_ns` is the wall-clock time of time_ns == 0.
+Bytes render_pcap(const history::History& history, std::int64_t base_unix_ns = 0);
+
+// All case histories in one history: actor becomes "<case id>/<actor>", connections are renumbered so each
+// (case, connection) pair is its own connection, sequence numbers run 1, 2, ... and each case's times are
+// shifted to start after the previous case ended. Secrets are redacted.
+history::History combined_history(const results::Results& results);
+
+// Writers; each throws std::runtime_error naming the path when it cannot write.
+void write_json(const results::Results& results, const std::filesystem::path& path);
+void write_html(const results::Results& results, const std::filesystem::path& path);
+void write_junit(const results::Results& results, const std::filesystem::path& path);
+void write_markdown(const results::Results& results, const std::filesystem::path& path);
+void write_history_jsonl(const results::Results& results, const std::filesystem::path& path);
+void write_pcap(const history::History& history, const std::filesystem::path& path, std::int64_t base_unix_ns = 0);
+
+// Writes results.json, report.html, junit.xml, summary.md, history.jsonl and history.pcap into `directory`
+// (created when missing).
+void write_all(const results::Results& results, const std::filesystem::path& directory);
+
+// Loads results.json files (throws history::FormatError naming the file) and writes one HTML page with a
+// statement x run matrix.
+std::vector<results::Results> load_results(const std::vector<std::filesystem::path>& paths);
+void write_comparison_html(const std::vector<std::filesystem::path>& results_files,
+                           const std::filesystem::path& output);
+
+}  // namespace mqtt::reports

@@ -1,0 +1,302 @@
+#include "reports/sequence_diagram.hpp"
+
+#include <gvc.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+
+#include "history/json_reader.hpp"
+#include "reports/markup.hpp"
+
+namespace mqtt::reports {
+namespace {
+
+using history::Event;
+using history::EventKind;
+
+std::string shorten(std::string_view text, std::size_t limit = 40) {
+  std::string clean = printable_utf8(text);
+  if (clean.size() <= limit) return clean;
+  std::size_t cut = limit;
+  while (cut > 0 && (static_cast<unsigned char>(clean[cut]) & 0xC0) == 0x80) --cut;  // keep UTF-8 whole
+  return clean.substr(0, cut) + "…";
+}
+
+std::string hex_byte(std::uint8_t value) {
+  static constexpr char digits[] = "0123456789ABCDEF";
+  return std::string("0x") + digits[value >> 4] + digits[value & 0x0F];
+}
+
+std::string qos_text(QoS qos) { return "q" + std::to_string(static_cast<int>(qos)); }
+
+std::string codes_text(const std::vector<std::uint8_t>& codes) {
+  std::string text = "[";
+  for (std::size_t index = 0; index < codes.size(); ++index) {
+    if (index > 0) text += ", ";
+    text += codes[index] < 0x10 ? std::to_string(codes[index]) : hex_byte(codes[index]);
+  }
+  return text + "]";
+}
+
+template <PacketType Type>
+std::string acknowledgement_text(const Acknowledgement<Type>& packet) {
+  std::string text = std::string(history::packet_type_name(Type)) + " id=" + std::to_string(packet.packet_id);
+  if (packet.version == ProtocolVersion::v5 || packet.reason_code != 0) text += " rc=" + hex_byte(packet.reason_code);
+  return text;
+}
+
+std::string label_text(const Connect& packet) {
+  std::string text = "CONNECT id=\"" + shorten(packet.client_id, 24) + "\" clean=" +
+                     (packet.clean_session ? "1" : "0") + " ka=" + std::to_string(packet.keep_alive);
+  if (packet.will) text += " will=" + shorten(packet.will->topic, 20) + " " + qos_text(packet.will->qos);
+  if (packet.username) text += " user";
+  return text;
+}
+std::string label_text(const Connack& packet) {
+  return std::string("CONNACK sp=") + (packet.session_present ? "1" : "0") + " rc=" + hex_byte(packet.reason_code);
+}
+std::string label_text(const Publish& packet) {
+  std::string text = "PUBLISH " + shorten(packet.topic) + " " + qos_text(packet.qos);
+  if (packet.packet_id) text += " id=" + std::to_string(*packet.packet_id);
+  if (packet.retain) text += " retain";
+  if (packet.dup) text += " dup";
+  return text + " (" + std::to_string(packet.payload.size()) + " B)";
+}
+template <PacketType Type>
+std::string label_text(const Acknowledgement<Type>& packet) {
+  return acknowledgement_text(packet);
+}
+std::string label_text(const Subscribe& packet) {
+  std::string text = "SUBSCRIBE id=" + std::to_string(packet.packet_id);
+  for (const auto& subscription : packet.subscriptions) {
+    text += " " + shorten(subscription.filter, 24) + " " + qos_text(subscription.qos);
+  }
+  return text;
+}
+std::string label_text(const Suback& packet) {
+  return "SUBACK id=" + std::to_string(packet.packet_id) + " " + codes_text(packet.reason_codes);
+}
+std::string label_text(const Unsubscribe& packet) {
+  std::string text = "UNSUBSCRIBE id=" + std::to_string(packet.packet_id);
+  for (const auto& filter : packet.filters) text += " " + shorten(filter, 24);
+  return text;
+}
+std::string label_text(const Unsuback& packet) {
+  std::string text = "UNSUBACK id=" + std::to_string(packet.packet_id);
+  if (!packet.reason_codes.empty()) text += " " + codes_text(packet.reason_codes);
+  return text;
+}
+std::string label_text(const Pingreq&) { return "PINGREQ"; }
+std::string label_text(const Pingresp&) { return "PINGRESP"; }
+std::string label_text(const Disconnect& packet) {
+  return packet.version == ProtocolVersion::v5 ? "DISCONNECT rc=" + hex_byte(packet.reason_code) : "DISCONNECT";
+}
+std::string label_text(const Auth& packet) { return "AUTH rc=" + hex_byte(packet.reason_code); }
+
+// Text inside a dot double-quoted string.
+std::string dot_quote(std::string_view text) {
+  std::string out = "\"";
+  for (char character : printable_utf8(text)) {
+    if (character == '"' || character == '\\') out.push_back('\\');
+    if (character == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out.push_back(character);
+  }
+  return out + "\"";
+}
+
+bool is_trouble(const Event& event) {
+  if (event.kind == EventKind::decode_error || event.kind == EventKind::fault ||
+      event.kind == EventKind::open_failed) {
+    return true;
+  }
+  return event.kind == EventKind::closed && event.close_reason &&
+         *event.close_reason != history::CloseReason::local_close &&
+         *event.close_reason != history::CloseReason::clean_eof;
+}
+
+struct Lifeline {
+  std::uint32_t connection = 0;
+  std::string label;
+};
+
+// Columns: the first connection, the broker, then the others, so a publisher-broker-subscriber exchange reads
+// left to right.
+std::vector<Lifeline> lifelines_of(const std::vector<Event>& events) {
+  std::vector<Lifeline> clients;
+  for (const Event& event : events) {
+    if (event.connection == 0) continue;
+    const bool known = std::any_of(clients.begin(), clients.end(),
+                                   [&](const Lifeline& line) { return line.connection == event.connection; });
+    if (!known) {
+      clients.push_back({event.connection, shorten(event.actor.empty() ? "client" : event.actor, 28) + "\n(conn " +
+                                               std::to_string(event.connection) + ")"});
+    }
+  }
+  std::vector<Lifeline> columns;
+  if (!clients.empty()) columns.push_back(clients.front());
+  columns.push_back({0, "broker"});
+  for (std::size_t index = 1; index < clients.size(); ++index) columns.push_back(clients[index]);
+  return columns;
+}
+
+}  // namespace
+
+std::string packet_summary(const Packet& packet) {
+  return std::visit([](const auto& value) { return label_text(value); }, packet);
+}
+
+std::string event_summary(const Event& event) {
+  switch (event.kind) {
+    case EventKind::open: return "TCP open";
+    case EventKind::open_failed: return "connect failed: " + shorten(event.detail, 60);
+    case EventKind::sent:
+    case EventKind::received:
+      if (event.packet) return packet_summary(*event.packet);
+      return "undecoded bytes (" + std::to_string(event.raw.size()) + " B)";
+    case EventKind::closed:
+      return "closed (" + std::string(event.close_reason ? history::to_string(*event.close_reason) : "unknown") + ")";
+    case EventKind::decode_error:
+      return "decode error: " + shorten(event.error ? event.error->message : "unknown", 60) +
+             (event.error && !event.error->statement.empty() ? " [" + event.error->statement + "]" : "");
+    case EventKind::fault:
+      return "fault: " + shorten(event.fault, 24) + (event.detail.empty() ? "" : " " + shorten(event.detail, 40));
+    case EventKind::note: return shorten(event.detail, 60);
+  }
+  return "?";
+}
+
+std::string sequence_diagram_dot(const std::vector<Event>& events) {
+  const std::vector<Lifeline> columns = lifelines_of(events);
+  auto column_of = [&columns](std::uint32_t connection) {
+    for (std::size_t index = 0; index < columns.size(); ++index) {
+      if (columns[index].connection == connection) return index;
+    }
+    return std::size_t{0};
+  };
+  const std::size_t broker = column_of(0);
+  const std::size_t rows = events.size();
+  auto node = [](std::size_t column, std::size_t row) {
+    return "c" + std::to_string(column) + "r" + std::to_string(row);
+  };
+
+  std::string dot =
+      "digraph sequence {\n"
+      "  graph [nodesep=0.9, ranksep=0.22, splines=line, fontname=\"Helvetica\", bgcolor=\"transparent\"];\n"
+      "  node [shape=point, width=0.01, height=0.01, label=\"\", fontname=\"Helvetica\", fontsize=10];\n"
+      "  edge [arrowhead=none, color=\"#9a9a9a\", style=dashed, weight=100, fontname=\"Helvetica\", fontsize=10];\n";
+  // Time column and lifeline headers.
+  dot += "  time [shape=plaintext, label=\"time\", fontcolor=\"#555555\"];\n";
+  for (std::size_t column = 0; column < columns.size(); ++column) {
+    dot += "  " + node(column, 0) + " [shape=box, style=\"filled,rounded\", fillcolor=\"" +
+           std::string(column == broker ? "#e8e8e8" : "#dde8f6") + "\", width=1.3, height=0.45, label=" +
+           dot_quote(columns[column].label) + "];\n";
+  }
+  dot += "  { rank=same; time";
+  for (std::size_t column = 0; column < columns.size(); ++column) dot += " -> " + node(column, 0);
+  dot += " [style=invis]; }\n";
+
+  // One row per event; row nodes become note boxes for events that stay on one lifeline.
+  const std::int64_t start = events.empty() ? 0 : events.front().time_ns;
+  for (std::size_t row = 1; row <= rows; ++row) {
+    const Event& event = events[row - 1];
+    const double offset_ms = static_cast<double>(event.time_ns - start) / 1e6;
+    dot += "  t" + std::to_string(row) + " [shape=plaintext, fontcolor=\"#555555\", label=\"+" +
+           format_number(offset_ms, 3) + " ms\"];\n";
+    dot += "  { rank=same; t" + std::to_string(row);
+    for (std::size_t column = 0; column < columns.size(); ++column) dot += "; " + node(column, row);
+    dot += "; }\n";
+  }
+  dot += "  time";
+  for (std::size_t row = 1; row <= rows; ++row) dot += " -> t" + std::to_string(row);
+  dot += " [style=invis];\n";
+  for (std::size_t column = 0; column < columns.size(); ++column) {
+    dot += "  " + node(column, 0);
+    for (std::size_t row = 1; row <= rows; ++row) dot += " -> " + node(column, row);
+    dot += ";\n";
+  }
+
+  dot += "  edge [style=solid, color=\"#1f2937\", fontcolor=\"#1f2937\", arrowhead=normal, weight=0, "
+         "constraint=false];\n";
+  for (std::size_t row = 1; row <= rows; ++row) {
+    const Event& event = events[row - 1];
+    const std::size_t client = column_of(event.connection);
+    const bool trouble = is_trouble(event);
+    const std::string colour = trouble ? "#b91c1c" : "#1f2937";
+    const std::string label = dot_quote(event_summary(event));
+    switch (event.kind) {
+      case EventKind::sent:
+      case EventKind::open:
+        dot += "  " + node(client, row) + " -> " + node(broker, row) + " [label=" + label +
+               (event.kind == EventKind::open ? ", style=dotted" : "") + ", color=\"" + colour + "\", fontcolor=\"" +
+               colour + "\"];\n";
+        break;
+      case EventKind::received:
+      case EventKind::decode_error:
+        dot += "  " + node(broker, row) + " -> " + node(client, row) + " [label=" + label + ", color=\"" + colour +
+               "\", fontcolor=\"" + colour + "\"" + (trouble ? ", penwidth=2" : "") + "];\n";
+        break;
+      default: {
+        // Notes sit on their lifeline: closes and notes on the client, network faults on the broker.
+        const std::size_t column = event.connection == 0 ? broker : client;
+        dot += "  " + node(column, row) + " [shape=note, width=0, height=0, margin=\"0.06,0.02\", style=filled, " +
+               "fillcolor=\"" + std::string(trouble ? "#fde2e2" : "#fff7d6") + "\", color=\"" +
+               (trouble ? "#b91c1c" : "#a3a3a3") + "\", fontcolor=\"" + colour + "\", label=" +
+               dot_quote((event.kind == EventKind::closed && trouble ? "✕ " : "") + event_summary(event)) + "];\n";
+      }
+    }
+  }
+  dot += "}\n";
+  return dot;
+}
+
+std::string sequence_diagram_svg(const std::vector<Event>& events) {
+  auto fallback = [&events](const std::string& reason) {
+    std::string text = "<pre class=\"diagram-fallback\">sequence diagram unavailable: " + escape_xml(reason) + "\n";
+    for (const Event& event : events) {
+      text += escape_xml("#" + std::to_string(event.sequence) + " conn " + std::to_string(event.connection) + " " +
+                         std::string(history::to_string(event.kind)) + ": " + event_summary(event)) +
+              "\n";
+    }
+    return text + "</pre>";
+  };
+  if (events.empty()) return fallback("the history slice is empty");
+
+  const std::string dot = sequence_diagram_dot(events);
+  const std::unique_ptr<GVC_t, decltype(&gvFreeContext)> context(gvContext(), &gvFreeContext);
+  if (!context) return fallback("Graphviz could not start");
+  Agraph_t* graph = agmemread(dot.c_str());
+  if (graph == nullptr) return fallback("Graphviz rejected the diagram");
+  std::string svg;
+  if (gvLayout(context.get(), graph, "dot") == 0) {
+    char* data = nullptr;
+    unsigned int length = 0;
+    if (gvRenderData(context.get(), graph, "svg", &data, &length) == 0 && data != nullptr) {
+      svg.assign(data, length);
+    }
+    gvFreeRenderData(data);
+    gvFreeLayout(context.get(), graph);
+  }
+  agclose(graph);
+  const auto svg_start = svg.find("<svg");
+  if (svg_start == std::string::npos) return fallback("Graphviz produced no SVG");
+  svg.erase(0, svg_start);
+  // Inline SVG in HTML needs no namespace declarations; dropping them keeps the page free of URLs.
+  for (const std::string attribute : {" xmlns=\"http://www.w3.org/2000/svg\"",
+                                      " xmlns:xlink=\"http://www.w3.org/1999/xlink\""}) {
+    if (const auto found = svg.find(attribute); found != std::string::npos) svg.erase(found, attribute.size());
+  }
+  // Comments carry Graphviz's version banner and node ids; they add nothing to the page.
+  std::size_t comment = 0;
+  while ((comment = svg.find("<!--", comment)) != std::string::npos) {
+    const auto end = svg.find("-->", comment);
+    if (end == std::string::npos) break;
+    svg.erase(comment, end + 3 - comment);
+  }
+  return svg;
+}
+
+}  // namespace mqtt::reports
