@@ -1,0 +1,16 @@
+// Each subcommand registers itself on the CLI11 app and, when chosen, stores its exit code in `exit_code`.
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace mqtt::cli {
+
+void add_probe_command(CLI::App& app, int& exit_code);
+void add_list_command(CLI::App& app, int& exit_code);
+void add_conform_command(CLI::App& app, int& exit_code);
+void add_report_command(CLI::App& app, int& exit_code);
+void add_broker_command(CLI::App& app, int& exit_code);
+
+}  // namespace mqtt::cli

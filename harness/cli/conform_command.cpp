@@ -1,0 +1,171 @@
+// `mqtt-harness conform`: run the conformance suite against a target (or the embedded reference broker),
+// print a summary, write every report format, and exit with the documented code.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <optional>
+
+#include "broker/broker.hpp"
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/packet_text.hpp"
+#include "cli/terminal.hpp"
+#include "reports/reports.hpp"
+#include "results/json.hpp"
+#include "runner/conformance.hpp"
+#include "runner/source_position.hpp"
+
+namespace mqtt::cli {
+namespace {
+
+struct ConformOptions {
+  std::string target;
+  std::string mqtt = "3.1.1";
+  std::string filter = "*";
+  int jobs = 4;
+  std::optional<std::uint64_t> seed;
+  std::string report_dir = "mqtt-harness-report";
+  std::string profile;
+  std::string cases_dir;
+  std::vector<std::string> defects;
+  bool json = false;
+  bool quiet = false;
+};
+
+std::string_view verdict_colour(results::Verdict verdict) {
+  switch (verdict) {
+    case results::Verdict::passed: return "green";
+    case results::Verdict::failed:
+    case results::Verdict::error: return "red";
+    case results::Verdict::warned: return "yellow";
+    case results::Verdict::skipped: return "dim";
+  }
+  return "";
+}
+
+void print_summary(const results::Results& results, const std::filesystem::path& report_dir) {
+  const bool colour = colour_enabled(stdout);
+  for (const auto& result : results.cases) {
+    if (result.verdict == results::Verdict::passed || result.verdict == results::Verdict::skipped) continue;
+    fmt::print("{} {}: {}\n", paint(fmt::format("{:7}", to_string(result.verdict)),
+                                    verdict_colour(result.verdict), colour),
+               result.id, result.message);
+    for (const auto& violation : result.violations) {
+      fmt::print("        {} {} {}\n", violation.level, violation.statement, violation.message);
+    }
+  }
+  for (const auto& observation : results.observed) {
+    fmt::print("{} {}: {}\n", paint("observed", "dim", colour), observation.behaviour, observation.detail);
+  }
+  const auto& summary = results.summary;
+  fmt::print("{} cases: {} passed, {} failed, {} warned, {} skipped, {} errors in {:.1f} s (seed {})\n",
+             results.cases.size(), summary.passed, summary.failed, summary.warned, summary.skipped,
+             summary.errors, results.duration_ms / 1000.0, results.seed);
+  fmt::print("target: {}\nreport: {}\n", results.target, (report_dir / "report.html").string());
+}
+
+int run_conform(const ConformOptions& options) {
+  runner::ConformanceOptions run;
+  run.mqtt_version = options.mqtt;
+  run.filter = options.filter;
+  run.jobs = options.jobs;
+  run.seed = options.seed;
+  if (!options.profile.empty()) run.profile_file = options.profile;
+  if (!options.cases_dir.empty()) run.cases_dir = options.cases_dir;
+
+  // Without --target the embedded reference broker serves on a free loopback port for this run.
+  std::unique_ptr<broker::EmbeddedBroker> embedded;
+  if (options.target.empty()) {
+    broker::BrokerOptions broker_options;
+    for (const auto& name : options.defects) {
+      const auto defect = broker::parse_defect(name);
+      if (!defect) {
+        fmt::print(stderr, "mqtt-harness conform: --defect {}: unknown defect (see 'mqtt-harness list --defects')\n",
+                   name);
+        return exit_bad_input;
+      }
+      broker_options.defects.insert(*defect);
+    }
+    embedded = std::make_unique<broker::EmbeddedBroker>(broker_options);
+    run.target = fmt::format("mqtt://127.0.0.1:{}", embedded->port());
+  } else {
+    if (!options.defects.empty()) {
+      fmt::print(stderr, "mqtt-harness conform: --defect only applies to the embedded broker (no --target)\n");
+      return exit_bad_input;
+    }
+    run.target = options.target;
+  }
+
+  ProgressLine progress(stderr);
+  const bool colour = colour_enabled(stderr);
+  run.progress = [&](const runner::CaseProgress& step) {
+    progress.update(fmt::format("[{}/{}] {} {}", step.finished, step.total,
+                                paint(to_string(step.verdict), verdict_colour(step.verdict), colour), step.id));
+  };
+
+  results::Results results;
+  try {
+    results = runner::run_conformance(run);
+  } catch (const runner::DataFileError& error) {
+    progress.finish();
+    fmt::print(stderr, "mqtt-harness conform: {}\n", error.what());
+    return exit_bad_input;
+  } catch (const runner::ConformanceInputError& error) {
+    progress.finish();
+    fmt::print(stderr, "mqtt-harness conform: {}\n", masked_url_text(error.what()));
+    return exit_bad_input;
+  }
+  progress.finish();
+  if (embedded) {
+    embedded->stop();
+    results.target = fmt::format("embedded reference broker ({}){}", run.target,
+                                 options.defects.empty() ? "" : " with defects");
+  }
+
+  const std::filesystem::path report_dir = options.report_dir;
+  try {
+    reports::write_all(results, report_dir);
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "mqtt-harness conform: cannot write the report: {}\n", error.what());
+    return exit_bad_input;
+  }
+  if (options.json) {
+    fmt::print("{}\n", results::to_json(results).dump(2));
+  } else if (!options.quiet) {
+    print_summary(results, report_dir);
+  }
+  return runner::exit_code(results);
+}
+
+}  // namespace
+
+void add_conform_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<ConformOptions>();
+  auto* command = app.add_subcommand("conform", "Run the MQTT conformance suite against a broker");
+  command->add_option("-t,--target", options->target,
+                      "Broker URL mqtt://[user:pass@]host[:port] (default: the embedded reference broker)");
+  command->add_option("--mqtt", options->mqtt, "Protocol version of the cases to run")->capture_default_str();
+  command->add_option("-f,--filter", options->filter, "Glob(s) on case ids, comma-separated")
+      ->capture_default_str();
+  command->add_option("-j,--jobs", options->jobs, "Cases run concurrently")->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  command->add_option("--seed", options->seed, "Seed for client ids, topics and payload tokens (replays a run)");
+  command->add_option("-o,--report-dir", options->report_dir,
+                      "Where results.json, report.html, junit.xml, summary.md, history.jsonl, history.pcap go")
+      ->capture_default_str();
+  command->add_option("--profile", options->profile,
+                      "Target profile (JSON): what the broker legitimately chooses or is configured with");
+  command->add_option("--cases", options->cases_dir, "Run the case files in this folder instead of the built-in suite");
+  command->add_option("--defect", options->defects,
+                      "Make the embedded broker break one behaviour (repeatable; see 'list --defects')");
+  command->add_flag("--json", options->json, "Print results.json to stdout instead of the summary");
+  command->add_flag("-q,--quiet", options->quiet, "Print nothing but errors");
+  command->footer("Exit codes: 0 all checks passed, 1 a MUST statement was violated, 2 bad usage or input, "
+                  "3 target unreachable, 4 internal error or a case that hit its deadline.");
+  command->callback([options, &exit_code] { exit_code = run_conform(*options); });
+}
+
+}  // namespace mqtt::cli

@@ -1,0 +1,68 @@
+// `mqtt-harness report RESULTS.json...`: re-render saved results; several files become a comparison.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "history/json.hpp"
+#include "reports/reports.hpp"
+
+namespace mqtt::cli {
+namespace {
+
+struct ReportOptions {
+  std::vector<std::string> inputs;
+  std::string html, junit, markdown, json, directory;
+};
+
+int run_report(const ReportOptions& options) {
+  std::vector<std::filesystem::path> paths(options.inputs.begin(), options.inputs.end());
+  std::vector<results::Results> runs;
+  try {
+    runs = reports::load_results(paths);
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "mqtt-harness report: {}\n", error.what());
+    return exit_bad_input;
+  }
+  const bool any_output = !options.html.empty() || !options.junit.empty() || !options.markdown.empty() ||
+                          !options.json.empty() || !options.directory.empty();
+  try {
+    if (runs.size() > 1) {
+      const std::string output = options.html.empty() ? "comparison.html" : options.html;
+      reports::write_comparison_html(paths, output);
+      fmt::print("comparison of {} runs: {}\n", runs.size(), output);
+      return exit_passed;
+    }
+    const auto& results = runs.front();
+    if (!options.html.empty()) reports::write_html(results, options.html);
+    if (!options.junit.empty()) reports::write_junit(results, options.junit);
+    if (!options.markdown.empty()) reports::write_markdown(results, options.markdown);
+    if (!options.json.empty()) reports::write_json(results, options.json);
+    if (!options.directory.empty()) reports::write_all(results, options.directory);
+    if (!any_output) fmt::print("{}", reports::render_markdown(results));
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "mqtt-harness report: {}\n", error.what());
+    return exit_bad_input;
+  }
+  return exit_passed;
+}
+
+}  // namespace
+
+void add_report_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<ReportOptions>();
+  auto* command = app.add_subcommand(
+      "report", "Re-render saved results.json files (one: any format; several: a comparison page)");
+  command->add_option("results", options->inputs, "results.json files")->required()->check(CLI::ExistingFile);
+  command->add_option("--html", options->html, "Write the HTML report (or the comparison page) here");
+  command->add_option("--junit", options->junit, "Write JUnit XML here");
+  command->add_option("--markdown", options->markdown, "Write the Markdown summary here");
+  command->add_option("--json", options->json, "Write results JSON here");
+  command->add_option("-o,--report-dir", options->directory, "Write every format into this folder");
+  command->footer("Without an output option the Markdown summary goes to stdout. Exit codes: 0 ok, 2 bad input.");
+  command->callback([options, &exit_code] { exit_code = run_report(*options); });
+}
+
+}  // namespace mqtt::cli
