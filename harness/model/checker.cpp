@@ -8,6 +8,7 @@
 #include "model/checker.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cctype>
 #include <limits>
 #include <map>
@@ -153,6 +154,7 @@ struct SubscriptionRecord {
   std::int64_t end_ack = never;
   std::uint64_t end_sequence = 0;
   bool ended_by_unsubscribe = false;
+  std::optional<std::uint8_t> replaced_granted;  // QoS granted to the identical filter this record replaced
 };
 
 struct Message {
@@ -202,6 +204,8 @@ struct DeliveryDuty {
   std::string description;
   bool settled = false;
   bool cancelled = false;
+  bool overlapping = false;      // several of the session's subscriptions matched the message
+  bool resubscribed = false;     // the granting subscription replaced an identical filter with another QoS
 };
 
 struct CopyLedger {
@@ -356,11 +360,18 @@ struct Checker::State {
   void create_delivery_duties(std::size_t index, std::int64_t owned_at, std::vector<std::uint64_t> evidence) {
     const auto& message = messages[index];
     std::map<std::pair<std::string, std::uint64_t>, std::pair<int, std::uint64_t>> best;  // granted, suback seq
+    std::map<std::pair<std::string, std::uint64_t>, int> matching;
+    std::map<std::pair<std::string, std::uint64_t>, bool> resubscribed;
     for (const auto& record : records) {
       if (record.granted > 2 || !topic::matches(record.filter, message.topic)) continue;
       if (!record_definite(record, message.sent_time, owned_at)) continue;
+      ++matching[{record.client_id, record.generation}];
       auto& slot = best[{record.client_id, record.generation}];
-      if (slot.second == 0 || record.granted > slot.first) slot = {record.granted, record.suback_sequence};
+      if (slot.second == 0 || record.granted > slot.first) {
+        slot = {record.granted, record.suback_sequence};
+        resubscribed[{record.client_id, record.generation}] =
+            record.replaced_granted && *record.replaced_granted != record.granted;
+      }
     }
     for (const auto& [key, granted] : best) {
       const auto required = std::min(level_of(message.qos), granted.first);
@@ -374,6 +385,8 @@ struct Checker::State {
       duty.client_id = key.first;
       duty.generation = key.second;
       duty.required = static_cast<QoS>(required);
+      duty.overlapping = matching[key] > 1;
+      duty.resubscribed = resubscribed[key];
       duty.evidence = evidence;
       duty.evidence.push_back(granted.second);
       duty.evidence.push_back(message.sequence);
@@ -444,6 +457,40 @@ struct Checker::State {
     session.subscriptions_known = subscriptions_known;
   }
 
+  // An unmet delivery duty where a copy did arrive, only below the highest granted QoS, breaks the overlapping
+  // subscriptions rule rather than delivery itself.
+  std::pair<std::string, std::string> unmet_delivery(const DeliveryDuty& duty) const {
+    if (!duty.retained_copy && !duty.redelivery_id) {
+      const auto ledger = ledgers.find({duty.message, duty.generation});
+      if (ledger != ledgers.end() && ledger->second.highest_qos >= 0 &&
+          ledger->second.highest_qos < level_of(duty.required)) {
+        const auto& message = messages[duty.message];
+        if (duty.resubscribed && !duty.overlapping) {
+          return {"MQTT-3.8.4-3", "the broker delivered the message on " + quoted(message.topic) + " to client " +
+                                      quoted(duty.client_id) + " at QoS " +
+                                      std::to_string(ledger->second.highest_qos) +
+                                      ", the QoS of a subscription that a new SUBSCRIBE to the same filter "
+                                      "replaced with QoS " + std::to_string(level_of(duty.required))};
+        }
+        if (!duty.overlapping) {
+          return {"MQTT-3.8.4-6", "the broker delivered the " + std::string(message.is_will ? "will " : "") +
+                                      "message on " + quoted(message.topic) + " to client " +
+                                      quoted(duty.client_id) + " at QoS " +
+                                      std::to_string(ledger->second.highest_qos) + " instead of QoS " +
+                                      std::to_string(level_of(duty.required)) +
+                                      ", the lower of its published and granted QoS"};
+        }
+        return {"MQTT-3.3.5-1", "the broker delivered the message on " + quoted(message.topic) + " (QoS " +
+                                    std::to_string(level_of(message.qos)) + ") to client " +
+                                    quoted(duty.client_id) + " only at QoS " +
+                                    std::to_string(ledger->second.highest_qos) +
+                                    " although a matching subscription granted QoS " +
+                                    std::to_string(level_of(duty.required))};
+      }
+    }
+    return {duty.statement, "the broker did not deliver the " + duty.description};
+  }
+
   // Delivery duties bound to a connection that the client side closed: a deadline already past is proven unmet.
   void judge_duties_at_client_close(Connection& conn, const Event& event) {
     const bool flow_blocked = std::any_of(conn.server_flights.begin(), conn.server_flights.end(),
@@ -456,8 +503,8 @@ struct Checker::State {
       if (event.time_ns > duty.due && !conn.faulted && !flow_blocked && !server_closed(conn.close_reason)) {
         auto evidence = duty.evidence;
         evidence.push_back(event.sequence);
-        violation(duty.statement, "the broker did not deliver the " + duty.description + " before " +
-                                      client_label(conn) + " closed the connection", evidence);
+        const auto [statement, what] = unmet_delivery(duty);
+        violation(statement, what + " before " + client_label(conn) + " closed the connection", evidence);
         duty.settled = true;
       } else if (duty.retained_copy) {
         duty.cancelled = true;
@@ -471,6 +518,8 @@ struct Checker::State {
 
   void on_sent(const Event& event) {
     auto& conn = connection(event);
+    // The silence that just ended may already prove the server kept the connection too long.
+    if (!conn.closed) check_keepalive_proof(conn, event);
     conn.last_client_time = event.time_ns;
     conn.last_client_sequence = event.sequence;
     if (conn.closed) return;
@@ -537,6 +586,8 @@ struct Checker::State {
 
   void on_client_malformed(Connection& conn, const Event& event, const DecodeError& error) {
     auto statement = error.statement.empty() ? std::string("MQTT-4.8.0-1") : error.statement;
+    // The client broke the reserved-flags rule; what the server owes, and can break, is closing [MQTT-2.2.2-2].
+    if (statement == "MQTT-2.2.2-1") statement = "MQTT-2.2.2-2";
     const auto type = error.packet_type;
     auto& duty = client_violation(conn, event, statement, "it sent a malformed packet (" + describe(error) + ")");
     if (type == PacketType::connect || (!conn.connect_seen && !type)) {
@@ -1111,6 +1162,7 @@ struct Checker::State {
           continue;
         }
         exercise("MQTT-3.8.4-3");
+        record.replaced_granted = old.granted;
         old.end_sent = record.start_sent;
         old.end_ack = record.start_ack;
         old.end_sequence = record.subscribe_sequence;
@@ -1141,8 +1193,9 @@ struct Checker::State {
       duty.due = add_time(record.start_ack, options.close_grace_ns);
       duty.evidence = {version.sequence, version.processed_sequence, record.subscribe_sequence,
                        record.suback_sequence};
-      duty.statement = "MQTT-3.3.1-6";
-      duty.description = "retained message on " + quoted(topic_name) + " to the new subscription " +
+      // A will published with Will Retain=1 that a new subscription does not get was never stored as retained.
+      duty.statement = version.is_will ? "MQTT-3.1.2-17" : "MQTT-3.3.1-6";
+      duty.description = std::string(version.is_will ? "retained will" : "retained message") + " on " + quoted(topic_name) + " to the new subscription " +
                          quoted(record.filter) + " of " + client_label(conn);
       duties.push_back(std::move(duty));
     }
@@ -1468,6 +1521,28 @@ struct Checker::State {
     }
   }
 
+  // The server closed a silent connection: beyond the tolerance it is a violation; past 1.5 x keep alive but
+  // within the tolerance it is what periodic keep-alive sweeps do, shown as observed behaviour.
+  void check_late_keepalive_close(Connection& conn, const Event& event) {
+    if (!conn.accepted || conn.keepalive_reported || conn.connect.keep_alive == 0 || conn.faulted ||
+        !conn.close_duties.empty() || conn.disconnect_sent) {
+      return;
+    }
+    check_keepalive_proof(conn, event);
+    if (conn.keepalive_reported) return;
+    const auto limit = conn.last_client_time + conn.connect.keep_alive * 1'500'000'000LL;
+    const auto late = event.time_ns - limit;
+    if (late > options.prompt_close_ns) {
+      char seconds[32];
+      std::snprintf(seconds, sizeof seconds, "%.1f", static_cast<double>(late) / 1e9);
+      observe_behaviour("late-keepalive-close",
+                        "closed the silent connection of " + client_label(conn) + " " + seconds + " s after " +
+                            std::to_string(conn.connect.keep_alive) +
+                            " s keep alive x 1.5 (within the checker's tolerance)",
+                        {conn.last_client_sequence, event.sequence});
+    }
+  }
+
   void check_close_duty_proof(Connection& conn, const Event& event) {
     for (auto& duty : conn.close_duties) {
       if (duty.settled || conn.faulted) continue;
@@ -1483,8 +1558,9 @@ struct Checker::State {
   std::string request_statement(const Request& request) const {
     if (request.answer == PacketType::unsuback && request.removes_nothing) return "MQTT-3.10.4-5";
     switch (request.answer) {
-      case PacketType::puback:
-      case PacketType::pubrec: return "MQTT-3.3.4-1";
+      // The QoS flow's own receiver rule is more telling than the general "answer by QoS" [MQTT-3.3.4-1].
+      case PacketType::puback: return "MQTT-4.3.2-2";
+      case PacketType::pubrec: return "MQTT-4.3.3-2";
       case PacketType::pubcomp: return "MQTT-4.3.3-2";
       case PacketType::suback: return "MQTT-3.8.4-1";
       case PacketType::unsuback: return "MQTT-3.10.4-4";
@@ -1511,6 +1587,7 @@ struct Checker::State {
     conn.closed_sequence = event.sequence;
     conn.close_reason = event.close_reason.value_or(CloseReason::clean_eof);
     const bool by_server = server_closed(conn.close_reason);
+    if (by_server) check_late_keepalive_close(conn, event);
     for (auto& duty : conn.close_duties) {
       if (duty.settled) continue;
       if (by_server) {
@@ -1733,7 +1810,8 @@ struct Checker::State {
       const auto& conn = conn_it->second;
       const bool flow_blocked = std::any_of(conn.server_flights.begin(), conn.server_flights.end(),
                                             [](const auto& entry) { return !entry.second.client_answered; });
-      unmet(duty.statement, "the broker did not deliver the " + duty.description, duty.evidence, duty.due,
+      const auto [statement, what] = unmet_delivery(duty);
+      unmet(statement, what, duty.evidence, duty.due,
             end_time, conn.faulted || flow_blocked,
             conn.faulted ? "fault-excused" : "flow-control-window");
       duty.settled = true;

@@ -51,10 +51,19 @@ PacketType packet_type_of(WaitFor wait_for) {
 
 class CaseExecution {
  public:
+  static model::CheckOptions check_options(const Profile& profile) {
+    model::CheckOptions options;
+    if (profile.keepalive_grace_ms) {
+      options.keepalive_grace_ns = std::int64_t{*profile.keepalive_grace_ms} * 1'000'000;
+    }
+    return options;
+  }
+
   CaseExecution(const Case& the_case, const ExecutionContext& context, client::EventLoop& loop)
       : case_(the_case),
         context_(context),
         loop_(loop),
+        checker_(check_options(context.profile)),
         recorder_([this](const history::Event& event) { observe(event); }),
         identity_(derive_identity(context.seed, the_case.id, the_case.client_names())),
         tokens_(identity_.nonce) {

@@ -13,7 +13,7 @@ Profile parse_profile(const std::string& file, std::string_view text) {
   const DataDocument document(file, text);
   const ObjectReader reader(document, document.root(), "");
   reader.allow_only({"max_qos", "retain_available", "wildcards", "limits", "acl_denied_topic", "credentials",
-                     "zero_length_client_id", "description"});
+                     "zero_length_client_id", "keepalive_grace_ms", "description"});
   Profile profile;
   if (auto max_qos = reader.optional_unsigned("max_qos", 0, 2)) {
     profile.max_qos = static_cast<int>(*max_qos);
@@ -44,6 +44,9 @@ Profile parse_profile(const std::string& file, std::string_view text) {
     const ObjectReader credentials = reader.object("credentials");
     credentials.allow_only({"username", "password"});
     profile.credentials = Credentials{credentials.string("username"), credentials.string("password")};
+  }
+  if (auto grace = reader.optional_unsigned("keepalive_grace_ms", 0, 600'000)) {
+    profile.keepalive_grace_ms = static_cast<std::uint32_t>(*grace);
   }
   if (reader.has("zero_length_client_id")) {
     const auto value = reader.string("zero_length_client_id");
