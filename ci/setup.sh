@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent set-up for mqtt-harness on Debian 12: installs only what is missing.
-# Usage: ci/setup.sh [--with-extras]   (--with-extras adds tshark, tcpdump and chromium for report/capture tests)
+# Usage: ci/setup.sh [--with-extras]   (--with-extras adds tshark, tcpdump, chromium and xmllint for report/capture tests)
 set -euo pipefail
 
 packages=(
@@ -12,7 +12,7 @@ packages=(
   clang-14 libclang-rt-14-dev
 )
 if [[ "${1:-}" == "--with-extras" ]]; then
-  packages+=(tshark tcpdump chromium)
+  packages+=(tshark tcpdump chromium libxml2-utils)
 fi
 
 missing=()

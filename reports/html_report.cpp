@@ -29,18 +29,21 @@ table { border-collapse: collapse; margin: 8px 0; }
 th, td { border: 1px solid #d1d5db; padding: 4px 8px; text-align: left; vertical-align: top; font-size: 14px; }
 th { background: #f3f4f6; }
 td.number, th.number { text-align: right; }
+td.statement, td.section, .case h3 code, .violation code { white-space: nowrap; }
 code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, monospace; font-size: 13px; }
 .banner { padding: 16px 20px; border-radius: 8px; color: #fff; margin-bottom: 16px; }
 .banner.passed { background: var(--passed); } .banner.failed { background: var(--failed); }
 .banner.warned { background: var(--warned); } .banner.error { background: var(--error); }
 .banner.skipped { background: var(--skipped); }
 .banner p { margin: 4px 0 0 0; }
-.badge { display: inline-block; min-width: 64px; text-align: center; padding: 1px 8px; border-radius: 10px;
+.badge { display: inline-block; white-space: nowrap; min-width: 64px; text-align: center; padding: 1px 8px; border-radius: 10px;
          color: #fff; font-size: 12px; font-weight: 600; text-transform: uppercase; }
 .badge.passed { background: var(--passed); } .badge.failed { background: var(--failed); }
 .badge.warned { background: var(--warned); } .badge.skipped { background: var(--skipped); }
 .badge.error { background: var(--error); }
 .facts th { width: 160px; }
+.side-by-side { display: flex; flex-wrap: wrap; gap: 0 24px; align-items: flex-start; }
+table.coverage td, table.coverage th { padding: 2px 6px; font-size: 13px; }
 .case { border: 1px solid #d1d5db; border-left: 6px solid var(--skipped); border-radius: 6px; padding: 10px 14px;
         margin: 12px 0; page-break-inside: avoid; break-inside: avoid; }
 .case.passed { border-left-color: var(--passed); } .case.failed { border-left-color: var(--failed); }
@@ -74,7 +77,7 @@ const results::StatementResult* find_statement(const Results& results, std::stri
 std::string summary_section(const Results& results) {
   const auto& summary = results.summary;
   const int total = summary.passed + summary.failed + summary.warned + summary.skipped + summary.errors;
-  std::string html = "<section id=\"summary\"><h2>Summary</h2><table class=\"counts\"><tr>";
+  std::string html = "<section id=\"summary\"><h2>Summary</h2><div class=\"side-by-side\"><table class=\"counts\"><tr>";
   for (const char* heading : {"Cases", "Passed", "Failed", "Warned", "Skipped", "Errors"}) {
     html += "<th class=\"number\">" + std::string(heading) + "</th>";
   }
@@ -93,17 +96,48 @@ std::string summary_section(const Results& results) {
   fact("Seed", "<code>" + std::to_string(results.seed) + "</code>");
   fact("Started (UTC)", text(results.started_at));
   fact("Duration", text(format_milliseconds(results.duration_ms)));
-  html += "</table></section>\n";
+  html += "</table></div></section>\n";
   return html;
 }
 
+// Orders spec sections as numbers, part by part ("3.2" before "3.10"); names that are not numbers ("other") last.
+struct SectionOrder {
+  static std::vector<long> parts(const std::string& section) {
+    std::vector<long> numbers;
+    std::size_t start = 0;
+    while (start <= section.size()) {
+      const auto end = std::min(section.find('.', start), section.size());
+      const std::string part = section.substr(start, end - start);
+      if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos) return {};
+      numbers.push_back(std::stol(part));
+      start = end + 1;
+    }
+    return numbers;
+  }
+  bool operator()(const std::string& left, const std::string& right) const {
+    const auto left_parts = parts(left), right_parts = parts(right);
+    if (left_parts.empty() != right_parts.empty()) return right_parts.empty();
+    if (left_parts != right_parts) return left_parts < right_parts;
+    return left < right;
+  }
+};
+
+using StatementsBySection = std::map<std::string, std::vector<const results::StatementResult*>, SectionOrder>;
+
+StatementsBySection statements_by_section(const Results& results) {
+  StatementsBySection by_section;
+  for (const auto& statement : results.statements) by_section[section_group(statement.section)].push_back(&statement);
+  return by_section;
+}
+
+// The overview: one row per spec section with its coverage. The statements themselves are listed after the cases
+// (statements_section), so the failing cases come right after the overview.
 std::string matrix_section(const Results& results) {
   if (results.statements.empty()) return "";
   struct Coverage {
     int total = 0, passed = 0, failed = 0, warned = 0, untested = 0;
   };
-  std::map<std::string, Coverage> by_section;
-  std::map<std::string, std::vector<const results::StatementResult*>> statements_by_section;
+  std::map<std::string, Coverage, SectionOrder> by_section;
   for (const auto& statement : results.statements) {
     const std::string group = section_group(statement.section);
     Coverage& coverage = by_section[group];
@@ -115,29 +149,40 @@ std::string matrix_section(const Results& results) {
       case Verdict::warned: ++coverage.warned; break;
       case Verdict::skipped: ++coverage.untested; break;
     }
-    statements_by_section[group].push_back(&statement);
   }
-  std::string html =
-      "<section id=\"matrix\"><h2>Compliance by spec section</h2>"
-      "<table><tr><th>Section</th><th class=\"number\">Statements</th><th class=\"number\">Passed</th>"
-      "<th class=\"number\">Failed</th><th class=\"number\">Warned</th><th class=\"number\">Not tested</th>"
+  const std::string header =
+      "<table class=\"coverage\"><tr><th>Section</th><th class=\"number\">Statements</th><th class=\"number\">Passed"
+      "</th><th class=\"number\">Failed</th><th class=\"number\">Warned</th><th class=\"number\">Untested</th>"
       "<th>Coverage</th></tr>";
+  // A long list of sections is split into two tables side by side (they stack on narrow screens), so the cases
+  // are not pushed far down the page.
+  const std::size_t per_table = by_section.size() > 8 ? (by_section.size() + 1) / 2 : by_section.size();
+  std::string html = "<section id=\"matrix\"><h2>Compliance by spec section</h2><div class=\"side-by-side\">" + header;
+  std::size_t row = 0;
   for (const auto& [group, coverage] : by_section) {
+    if (row++ == per_table) html += "</table>" + header;
     auto bar = [&coverage](int count, const char* kind) {
-      const int width = coverage.total == 0 ? 0 : count * 160 / coverage.total;
+      const int width = coverage.total == 0 ? 0 : count * 96 / coverage.total;
       return width == 0 ? std::string()
                         : "<span class=\"coverage-bar " + std::string(kind) + "\" style=\"width:" +
                               std::to_string(width) + "px\"></span>";
     };
-    html += "<tr><td><a href=\"#section-" + anchor_id(group) + "\">" + text(group) + "</a></td><td class=\"number\">" +
-            std::to_string(coverage.total) + "</td><td class=\"number\">" + std::to_string(coverage.passed) +
-            "</td><td class=\"number\">" + std::to_string(coverage.failed) + "</td><td class=\"number\">" +
-            std::to_string(coverage.warned) + "</td><td class=\"number\">" + std::to_string(coverage.untested) +
-            "</td><td>" + bar(coverage.passed + coverage.warned, "passed") + bar(coverage.failed, "failed") +
-            bar(coverage.untested, "untested") + "</td></tr>";
+    html += "<tr><td class=\"section\"><a href=\"#section-" + anchor_id(group) + "\">" + text(group) +
+            "</a></td><td class=\"number\">" + std::to_string(coverage.total) + "</td><td class=\"number\">" +
+            std::to_string(coverage.passed) + "</td><td class=\"number\">" + std::to_string(coverage.failed) +
+            "</td><td class=\"number\">" + std::to_string(coverage.warned) + "</td><td class=\"number\">" +
+            std::to_string(coverage.untested) + "</td><td>" + bar(coverage.passed + coverage.warned, "passed") +
+            bar(coverage.failed, "failed") + bar(coverage.untested, "untested") + "</td></tr>";
   }
-  html += "</table>";
-  for (const auto& [group, statements] : statements_by_section) {
+  html += "</table></div><p class=\"muted\">Each section's statements are listed under "
+          "<a href=\"#statements\">Statements by section</a>.</p></section>\n";
+  return html;
+}
+
+std::string statements_section(const Results& results) {
+  if (results.statements.empty()) return "";
+  std::string html = "<section id=\"statements\"><h2>Statements by section</h2>";
+  for (const auto& [group, statements] : statements_by_section(results)) {
     html += "<h3 id=\"section-" + anchor_id(group) + "\">Section " + text(group) +
             "</h3><table><tr><th>Statement</th><th>Level</th><th>Verdict</th><th>Cases</th><th>What it requires "
             "(paraphrase)</th></tr>";
@@ -146,7 +191,8 @@ std::string matrix_section(const Results& results) {
       for (const auto& case_id : statement->cases) {
         cases += (cases.empty() ? "" : ", ") + ("<a href=\"#case-" + anchor_id(case_id) + "\">" + text(case_id) + "</a>");
       }
-      html += "<tr><td><code>" + text(statement->id) + "</code></td><td>" + text(statement->level) + "</td><td>" +
+      html += "<tr><td class=\"statement\"><code>" + text(statement->id) + "</code></td><td>" + text(statement->level) +
+              "</td><td>" +
               (statement->verdict == Verdict::skipped ? std::string("<span class=\"badge skipped\">not tested</span>")
                                                       : verdict_badge(statement->verdict)) +
               "</td><td>" + cases + "</td><td>" + text(statement->text) + "</td></tr>";
@@ -304,6 +350,7 @@ std::string render_html(const Results& input) {
   html += cases_section(results);
   html += violations_without_case(results);
   html += observed_section(results);
+  html += statements_section(results);
   if (const std::string stats = render_stats_html(results.stats); !stats.empty()) {
     html += "<section id=\"stats\"><h2>Statistics</h2>" + stats + "</section>\n";
   }

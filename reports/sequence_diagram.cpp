@@ -169,6 +169,29 @@ std::string event_summary(const Event& event) {
   return "?";
 }
 
+// The diagram is laid out here, not by a Graphviz ranking engine: every node gets a pinned position (points, y
+// grows upwards) and Graphviz's "nop2" engine (neato -n2) only draws. A ranking layout bends lifelines as soon as
+// arrow labels differ in width; pinned positions keep every lifeline a straight vertical line and every arrow
+// horizontal in its own row.
+namespace {
+
+constexpr double row_height = 26;           // points between event rows
+constexpr double header_height = 32;        // lifeline header boxes
+constexpr double time_column_x = 34;        // centre of the "+1.250 ms" labels
+constexpr double first_lifeline_x = 130;
+constexpr double minimum_gap = 150, maximum_gap = 560;
+constexpr double character_width = 5.6;     // Helvetica 10 pt, average advance
+
+double text_width(std::string_view text) {
+  std::size_t characters = 0;
+  for (char character : text) characters += (static_cast<unsigned char>(character) & 0xC0) != 0x80 ? 1 : 0;
+  return static_cast<double>(characters) * character_width;
+}
+
+std::string point(double x, double y) { return "\"" + format_number(x, 1) + "," + format_number(y, 1) + "!\""; }
+
+}  // namespace
+
 std::string sequence_diagram_dot(const std::vector<Event>& events) {
   const std::vector<Lifeline> columns = lifelines_of(events);
   auto column_of = [&columns](std::uint32_t connection) {
@@ -178,74 +201,75 @@ std::string sequence_diagram_dot(const std::vector<Event>& events) {
     return std::size_t{0};
   };
   const std::size_t broker = column_of(0);
-  const std::size_t rows = events.size();
-  auto node = [](std::size_t column, std::size_t row) {
-    return "c" + std::to_string(column) + "r" + std::to_string(row);
-  };
+
+  // One gap for all neighbouring lifelines, wide enough for the widest arrow label over the gaps it spans.
+  double gap = minimum_gap;
+  for (const Event& event : events) {
+    if (event.kind != EventKind::sent && event.kind != EventKind::received && event.kind != EventKind::open &&
+        event.kind != EventKind::decode_error) {
+      continue;
+    }
+    const std::size_t client = column_of(event.connection);
+    const double spanned = static_cast<double>(client > broker ? client - broker : broker - client);
+    if (spanned > 0) gap = std::max(gap, (text_width(event_summary(event)) + 28) / spanned);
+  }
+  gap = std::min(gap, maximum_gap);
+  auto x_of = [gap](std::size_t column) { return first_lifeline_x + gap * static_cast<double>(column); };
+  auto y_of = [](std::size_t row) { return -(header_height / 2 + row_height * static_cast<double>(row)); };
 
   std::string dot =
       "digraph sequence {\n"
-      "  graph [nodesep=0.9, ranksep=0.22, splines=line, fontname=\"Helvetica\", bgcolor=\"transparent\"];\n"
+      "  graph [fontname=\"Helvetica\", bgcolor=\"transparent\", splines=line, pad=0.1];\n"
       "  node [shape=point, width=0.01, height=0.01, label=\"\", fontname=\"Helvetica\", fontsize=10];\n"
-      "  edge [arrowhead=none, color=\"#9a9a9a\", style=dashed, weight=100, fontname=\"Helvetica\", fontsize=10];\n";
-  // Time column and lifeline headers.
-  dot += "  time [shape=plaintext, label=\"time\", fontcolor=\"#555555\"];\n";
-  for (std::size_t column = 0; column < columns.size(); ++column) {
-    dot += "  " + node(column, 0) + " [shape=box, style=\"filled,rounded\", fillcolor=\"" +
-           std::string(column == broker ? "#e8e8e8" : "#dde8f6") + "\", width=1.3, height=0.45, label=" +
-           dot_quote(columns[column].label) + "];\n";
-  }
-  dot += "  { rank=same; time";
-  for (std::size_t column = 0; column < columns.size(); ++column) dot += " -> " + node(column, 0);
-  dot += " [style=invis]; }\n";
+      "  edge [fontname=\"Helvetica\", fontsize=10];\n";
+  dot += "  time [shape=plaintext, label=\"time\", fontcolor=\"#555555\", pos=" + point(time_column_x, 0) + "];\n";
 
-  // One row per event; row nodes become note boxes for events that stay on one lifeline.
+  // Lifelines first, so notes and labels are drawn over them.
+  const std::size_t rows = events.size();
+  for (std::size_t column = 0; column < columns.size(); ++column) {
+    const std::string head = "h" + std::to_string(column), foot = "f" + std::to_string(column);
+    dot += "  " + head + " [shape=box, style=\"filled,rounded\", fillcolor=\"" +
+           std::string(column == broker ? "#e8e8e8" : "#dde8f6") + "\", width=1.3, height=0.45, label=" +
+           dot_quote(columns[column].label) + ", pos=" + point(x_of(column), 0) + "];\n";
+    dot += "  " + foot + " [pos=" + point(x_of(column), y_of(rows + 1)) + "];\n";
+    dot += "  " + head + " -> " + foot + " [arrowhead=none, style=dashed, color=\"#9a9a9a\"];\n";
+  }
+
   const std::int64_t start = events.empty() ? 0 : events.front().time_ns;
   for (std::size_t row = 1; row <= rows; ++row) {
     const Event& event = events[row - 1];
+    const std::string id = std::to_string(row);
+    const double y = y_of(row);
     const double offset_ms = static_cast<double>(event.time_ns - start) / 1e6;
-    dot += "  t" + std::to_string(row) + " [shape=plaintext, fontcolor=\"#555555\", label=\"+" +
-           format_number(offset_ms, 3) + " ms\"];\n";
-    dot += "  { rank=same; t" + std::to_string(row);
-    for (std::size_t column = 0; column < columns.size(); ++column) dot += "; " + node(column, row);
-    dot += "; }\n";
-  }
-  dot += "  time";
-  for (std::size_t row = 1; row <= rows; ++row) dot += " -> t" + std::to_string(row);
-  dot += " [style=invis];\n";
-  for (std::size_t column = 0; column < columns.size(); ++column) {
-    dot += "  " + node(column, 0);
-    for (std::size_t row = 1; row <= rows; ++row) dot += " -> " + node(column, row);
-    dot += ";\n";
-  }
-
-  dot += "  edge [style=solid, color=\"#1f2937\", fontcolor=\"#1f2937\", arrowhead=normal, weight=0, "
-         "constraint=false];\n";
-  for (std::size_t row = 1; row <= rows; ++row) {
-    const Event& event = events[row - 1];
+    dot += "  t" + id + " [shape=plaintext, fontcolor=\"#555555\", label=\"+" + format_number(offset_ms, 3) +
+           " ms\", pos=" + point(time_column_x, y) + "];\n";
     const std::size_t client = column_of(event.connection);
     const bool trouble = is_trouble(event);
     const std::string colour = trouble ? "#b91c1c" : "#1f2937";
     const std::string label = dot_quote(event_summary(event));
+    std::size_t from = client, to = broker;
     switch (event.kind) {
-      case EventKind::sent:
-      case EventKind::open:
-        dot += "  " + node(client, row) + " -> " + node(broker, row) + " [label=" + label +
-               (event.kind == EventKind::open ? ", style=dotted" : "") + ", color=\"" + colour + "\", fontcolor=\"" +
-               colour + "\"];\n";
-        break;
       case EventKind::received:
-      case EventKind::decode_error:
-        dot += "  " + node(broker, row) + " -> " + node(client, row) + " [label=" + label + ", color=\"" + colour +
-               "\", fontcolor=\"" + colour + "\"" + (trouble ? ", penwidth=2" : "") + "];\n";
+      case EventKind::decode_error: std::swap(from, to); [[fallthrough]];
+      case EventKind::sent:
+      case EventKind::open: {
+        dot += "  a" + id + " [pos=" + point(x_of(from), y) + "];\n  b" + id + " [pos=" + point(x_of(to), y) +
+               "];\n";
+        dot += "  a" + id + " -> b" + id + " [color=\"" + colour + "\"" +
+               (event.kind == EventKind::open ? ", style=dotted" : "") + (trouble ? ", penwidth=2" : "") + "];\n";
+        // The label sits just above the arrow, centred between the two lifelines.
+        dot += "  l" + id + " [shape=plaintext, height=0.1, margin=0, fontcolor=\"" + colour + "\", label=" + label +
+               ", pos=" + point((x_of(from) + x_of(to)) / 2, y + 8) + "];\n";
         break;
+      }
       default: {
         // Notes sit on their lifeline: closes and notes on the client, network faults on the broker.
         const std::size_t column = event.connection == 0 ? broker : client;
-        dot += "  " + node(column, row) + " [shape=note, width=0, height=0, margin=\"0.06,0.02\", style=filled, " +
-               "fillcolor=\"" + std::string(trouble ? "#fde2e2" : "#fff7d6") + "\", color=\"" +
-               (trouble ? "#b91c1c" : "#a3a3a3") + "\", fontcolor=\"" + colour + "\", label=" +
-               dot_quote((event.kind == EventKind::closed && trouble ? "✕ " : "") + event_summary(event)) + "];\n";
+        dot += "  n" + id + " [shape=note, width=0, height=0.2, margin=\"0.06,0.02\", style=filled, fillcolor=\"" +
+               std::string(trouble ? "#fde2e2" : "#fff7d6") + "\", color=\"" + (trouble ? "#b91c1c" : "#a3a3a3") +
+               "\", fontcolor=\"" + colour + "\", label=" +
+               dot_quote((event.kind == EventKind::closed && trouble ? "✕ " : "") + event_summary(event)) +
+               ", pos=" + point(x_of(column), y) + "];\n";
       }
     }
   }
@@ -271,7 +295,7 @@ std::string sequence_diagram_svg(const std::vector<Event>& events) {
   Agraph_t* graph = agmemread(dot.c_str());
   if (graph == nullptr) return fallback("Graphviz rejected the diagram");
   std::string svg;
-  if (gvLayout(context.get(), graph, "dot") == 0) {
+  if (gvLayout(context.get(), graph, "nop2") == 0) {
     char* data = nullptr;
     unsigned int length = 0;
     if (gvRenderData(context.get(), graph, "svg", &data, &length) == 0 && data != nullptr) {

@@ -1,5 +1,6 @@
 // Message-sequence diagrams of a history slice: one lifeline per connection plus the broker, one row per event,
-// arrows for packets labelled with their key fields. Laid out by Graphviz (libgvc, in process) as a grid.
+// arrows for packets labelled with their key fields. Positions are computed here; Graphviz (libgvc, in process)
+// draws them as SVG.
 #pragma once
 
 #include <string>

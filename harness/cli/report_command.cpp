@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <memory>
 
 #include "cli/commands.hpp"
@@ -28,11 +29,21 @@ int run_report(const ReportOptions& options) {
   }
   const bool any_output = !options.html.empty() || !options.junit.empty() || !options.markdown.empty() ||
                           !options.json.empty() || !options.directory.empty();
+  if (runs.size() > 1 && (!options.junit.empty() || !options.markdown.empty() || !options.json.empty())) {
+    fmt::print(stderr,
+               "mqtt-harness report: --junit, --markdown and --json take one results file; several files make a "
+               "comparison page (--html F or -o DIR)\n");
+    return exit_bad_input;
+  }
   try {
     if (runs.size() > 1) {
-      const std::string output = options.html.empty() ? "comparison.html" : options.html;
+      std::filesystem::path output = options.html.empty() ? "comparison.html" : options.html;
+      if (options.html.empty() && !options.directory.empty()) {
+        std::filesystem::create_directories(options.directory);
+        output = std::filesystem::path(options.directory) / "comparison.html";
+      }
       reports::write_comparison_html(paths, output);
-      fmt::print("comparison of {} runs: {}\n", runs.size(), output);
+      fmt::print("comparison of {} runs: {}\n", runs.size(), output.string());
       return exit_passed;
     }
     const auto& results = runs.front();
@@ -61,7 +72,9 @@ void add_report_command(CLI::App& app, int& exit_code) {
   command->add_option("--markdown", options->markdown, "Write the Markdown summary here");
   command->add_option("--json", options->json, "Write results JSON here");
   command->add_option("-o,--report-dir", options->directory, "Write every format into this folder");
-  command->footer("Without an output option the Markdown summary goes to stdout. Exit codes: 0 ok, 2 bad input.");
+  command->footer("One file: without an output option the Markdown summary goes to stdout. Several files: a "
+                  "broker x statement comparison page, written to --html F, DIR/comparison.html with -o DIR, or "
+                  "comparison.html. Exit codes: 0 ok, 2 bad input.");
   command->callback([options, &exit_code] { exit_code = run_report(*options); });
 }
 
