@@ -459,18 +459,25 @@ struct Checker::State {
 
   // An unmet delivery duty where a copy did arrive, only below the highest granted QoS, breaks the overlapping
   // subscriptions rule rather than delivery itself.
-  std::pair<std::string, std::string> unmet_delivery(const DeliveryDuty& duty) const {
+  struct UnmetDelivery {
+    std::string statement;
+    std::string what;
+    std::uint64_t copy_sequence = 0;  // the lower-QoS copy that did arrive, when one did
+  };
+  UnmetDelivery unmet_delivery(const DeliveryDuty& duty) const {
     if (!duty.retained_copy && !duty.redelivery_id) {
       const auto ledger = ledgers.find({duty.message, duty.generation});
       if (ledger != ledgers.end() && ledger->second.highest_qos >= 0 &&
           ledger->second.highest_qos < level_of(duty.required)) {
         const auto& message = messages[duty.message];
+        const auto copy = ledger->second.first_sequence;
         if (duty.resubscribed && !duty.overlapping) {
           return {"MQTT-3.8.4-3", "the broker delivered the message on " + quoted(message.topic) + " to client " +
                                       quoted(duty.client_id) + " at QoS " +
                                       std::to_string(ledger->second.highest_qos) +
                                       ", the QoS of a subscription that a new SUBSCRIBE to the same filter "
-                                      "replaced with QoS " + std::to_string(level_of(duty.required))};
+                                      "replaced with QoS " + std::to_string(level_of(duty.required)),
+                  copy};
         }
         if (!duty.overlapping) {
           return {"MQTT-3.8.4-6", "the broker delivered the " + std::string(message.is_will ? "will " : "") +
@@ -478,17 +485,19 @@ struct Checker::State {
                                       quoted(duty.client_id) + " at QoS " +
                                       std::to_string(ledger->second.highest_qos) + " instead of QoS " +
                                       std::to_string(level_of(duty.required)) +
-                                      ", the lower of its published and granted QoS"};
+                                      ", the lower of its published and granted QoS",
+                  copy};
         }
         return {"MQTT-3.3.5-1", "the broker delivered the message on " + quoted(message.topic) + " (QoS " +
                                     std::to_string(level_of(message.qos)) + ") to client " +
                                     quoted(duty.client_id) + " only at QoS " +
                                     std::to_string(ledger->second.highest_qos) +
                                     " although a matching subscription granted QoS " +
-                                    std::to_string(level_of(duty.required))};
+                                    std::to_string(level_of(duty.required)),
+                copy};
       }
     }
-    return {duty.statement, "the broker did not deliver the " + duty.description};
+    return {duty.statement, "the broker did not deliver the " + duty.description, 0};
   }
 
   // Delivery duties bound to a connection that the client side closed: a deadline already past is proven unmet.
@@ -503,8 +512,10 @@ struct Checker::State {
       if (event.time_ns > duty.due && !conn.faulted && !flow_blocked && !server_closed(conn.close_reason)) {
         auto evidence = duty.evidence;
         evidence.push_back(event.sequence);
-        const auto [statement, what] = unmet_delivery(duty);
-        violation(statement, what + " before " + client_label(conn) + " closed the connection", evidence);
+        const auto unmet_copy = unmet_delivery(duty);
+        if (unmet_copy.copy_sequence != 0) evidence.insert(evidence.end() - 1, unmet_copy.copy_sequence);
+        violation(unmet_copy.statement, unmet_copy.what + " before " + client_label(conn) + " closed the connection",
+                  evidence);
         duty.settled = true;
       } else if (duty.retained_copy) {
         duty.cancelled = true;
@@ -1810,8 +1821,10 @@ struct Checker::State {
       const auto& conn = conn_it->second;
       const bool flow_blocked = std::any_of(conn.server_flights.begin(), conn.server_flights.end(),
                                             [](const auto& entry) { return !entry.second.client_answered; });
-      const auto [statement, what] = unmet_delivery(duty);
-      unmet(statement, what, duty.evidence, duty.due,
+      const auto unmet_copy = unmet_delivery(duty);
+      auto evidence = duty.evidence;
+      if (unmet_copy.copy_sequence != 0) evidence.push_back(unmet_copy.copy_sequence);
+      unmet(unmet_copy.statement, unmet_copy.what, evidence, duty.due,
             end_time, conn.faulted || flow_blocked,
             conn.faulted ? "fault-excused" : "flow-control-window");
       duty.settled = true;
