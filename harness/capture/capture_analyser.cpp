@@ -1,0 +1,526 @@
+#include "capture/capture_analyser.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <tuple>
+#include <utility>
+
+#include "capture/link_layer.hpp"
+#include "capture/mqtt_direction.hpp"
+#include "capture/pcap_source.hpp"
+#include "capture/tcp_reassembler.hpp"
+#include "capture/websocket_unframer.hpp"
+
+namespace mqtt::capture {
+namespace {
+
+using history::CloseReason;
+using history::Event;
+using history::EventKind;
+
+// Does this stream start with a CONNECT? nullopt while too few bytes are known.
+std::optional<bool> looks_like_connect(std::span<const std::uint8_t> bytes) {
+  if (bytes.empty()) return std::nullopt;
+  if (bytes[0] != 0x10) return false;
+  std::size_t at = 1;
+  for (; at < 5; ++at) {
+    if (at >= bytes.size()) return std::nullopt;
+    if ((bytes[at] & 0x80) == 0) break;
+  }
+  if (at == 5) return false;
+  ++at;
+  static constexpr std::uint8_t mqtt[] = {0x00, 0x04, 'M', 'Q', 'T', 'T'};
+  static constexpr std::uint8_t mqisdp[] = {0x00, 0x06, 'M', 'Q', 'I', 's', 'd', 'p'};
+  auto matches = [&](std::span<const std::uint8_t> name) -> std::optional<bool> {
+    for (std::size_t i = 0; i < name.size(); ++i) {
+      if (at + i >= bytes.size()) return std::nullopt;
+      if (bytes[at + i] != name[i]) return false;
+    }
+    return true;
+  };
+  const auto first = matches(mqtt);
+  if (first.value_or(false)) return true;
+  const auto second = matches(mqisdp);
+  if (second.value_or(false)) return true;
+  if (!first || !second) return std::nullopt;
+  return false;
+}
+
+struct FlowKey {
+  IpAddress low_address;
+  std::uint16_t low_port = 0;
+  IpAddress high_address;
+  std::uint16_t high_port = 0;
+  friend auto operator<=>(const FlowKey&, const FlowKey&) = default;
+};
+
+FlowKey key_of(const TcpSegment& segment) {
+  auto a = std::tie(segment.source, segment.source_port);
+  auto b = std::tie(segment.destination, segment.destination_port);
+  if (a <= b) return {segment.source, segment.source_port, segment.destination, segment.destination_port};
+  return {segment.destination, segment.destination_port, segment.source, segment.source_port};
+}
+
+enum class Role : std::uint8_t { undecided, mqtt, not_mqtt, tls };
+
+struct CloseSeen {
+  int direction = 0;
+  bool reset = false;
+  std::uint64_t frame = 0;
+  std::int64_t time_ns = 0;
+};
+
+struct Flow {
+  std::array<IpAddress, 2> address;
+  std::array<std::uint16_t, 2> port{};
+  std::array<TcpReassembler, 2> reassembler;
+  std::array<std::vector<StreamPiece>, 2> pending;  // pieces that arrived before the role was decided
+  std::array<std::optional<MqttDirection>, 2> direction;
+  Role role = Role::undecided;
+  int syn_client = -1;
+  std::optional<std::pair<std::uint64_t, std::int64_t>> syn_frame;
+  int client = 0;
+  bool websocket = false;
+  bool gapped = false;
+  bool open_emitted = false;
+  std::optional<CloseSeen> close;
+  bool close_emitted = false;
+  bool ended = false;  // RST or FIN both ways: a later SYN on the same ports starts a new flow
+  std::array<bool, 2> fin{};
+  std::size_t summary = 0;  // index in connections
+  std::uint64_t first_frame = 0;
+  std::int64_t first_time_ns = 0;
+};
+
+std::string will_text(const Will& will) {
+  return will.topic + " (QoS " + std::to_string(static_cast<int>(will.qos)) +
+         (will.retain ? ", retain)" : ")");
+}
+
+}  // namespace
+
+struct CaptureAnalyser::State {
+  CaptureOptions options;
+  CaptureAnalysis analysis;
+  std::map<FlowKey, Flow*> flows_by_key;
+  std::vector<std::unique_ptr<Flow>> flows;
+  std::map<std::string, std::uint64_t> skipped;
+  bool first = true;
+  std::uint64_t last_frame = 0;
+  std::int64_t last_time_ns = 0;
+  std::uint32_t next_connection = 1;
+
+  std::int64_t relative(std::int64_t unix_ns) const { return unix_ns - analysis.start_unix_ns; }
+
+  ConnectionSummary& summary(Flow& flow) { return analysis.connections[flow.summary]; }
+
+  void push_event(Flow& flow, Event event, bool judged_only_before_gap = true) {
+    auto& row = summary(flow);
+    event.connection = row.connection;
+    event.actor = row.client;
+    if (judged_only_before_gap && flow.gapped) return;
+    analysis.history.events.push_back(std::move(event));
+  }
+
+  void add_note(Flow& flow, const std::string& text, std::uint64_t frame, std::int64_t time_ns,
+                bool to_history) {
+    summary(flow).notes.push_back("frame " + std::to_string(frame) + ": " + text);
+    if (!to_history) return;
+    Event event;
+    event.kind = EventKind::note;
+    event.detail = text;
+    event.frame = frame;
+    event.time_ns = time_ns;
+    push_event(flow, std::move(event));
+  }
+
+  void count_packet(ConnectionSummary& row, const Packet& packet, bool from_client) {
+    const std::string name(to_string(packet_type(packet)));
+    ++(from_client ? row.sent : row.received)[name];
+    if (const auto* publish = std::get_if<Publish>(&packet)) {
+      ++(from_client ? row.publish_qos_sent
+                     : row.publish_qos_received)[static_cast<std::size_t>(publish->qos)];
+      row.topics.insert(publish->topic);
+      if (from_client) {
+        ++row.published_topics[publish->topic];
+        row.published_payload_bytes += publish->payload.size();
+        row.published_retained += publish->retain ? 1 : 0;
+      }
+    } else if (const auto* connect = std::get_if<Connect>(&packet); connect && from_client) {
+      row.client_id = connect->client_id;
+      row.version = connect->version;
+      row.clean_session = connect->clean_session;
+      row.keep_alive = connect->keep_alive;
+      row.will = connect->will ? will_text(*connect->will) : "";
+      row.will_message = connect->will;
+      row.username = connect->username;
+    } else if (const auto* connack = std::get_if<Connack>(&packet)) {
+      row.connack_code = connack->reason_code;
+    } else if (const auto* subscribe = std::get_if<Subscribe>(&packet)) {
+      for (const auto& subscription : subscribe->subscriptions) {
+        row.filters.insert(subscription.filter);
+        row.subscriptions.push_back(subscription);
+      }
+    }
+  }
+
+  void direction_events(Flow& flow, int d) {
+    auto& direction = *flow.direction[d];
+    const bool from_client = d == flow.client;
+    if (from_client && direction.version() && !flow.direction[1 - d]->version()) {
+      // A client direction that resynchronised guessed the version; the broker's direction decodes under it.
+      flow.direction[1 - d]->set_version(*direction.version());
+      direction_events(flow, 1 - d);
+    }
+    for (auto& item : direction.take()) {
+      auto& row = summary(flow);
+      const auto time = relative(item.time_ns);
+      switch (item.kind) {
+        case DirectionEvent::Kind::packet: {
+          count_packet(row, *item.packet, from_client);
+          if (from_client) {
+            if (const auto* connect = std::get_if<Connect>(&*item.packet)) {
+              flow.direction[1 - d]->set_version(connect->version);
+              direction_events(flow, 1 - d);
+            }
+          }
+          Event event;
+          event.kind = from_client ? EventKind::sent : EventKind::received;
+          event.packet = std::move(item.packet);
+          event.raw = std::move(item.raw);
+          event.frame = item.frame;
+          event.time_ns = time;
+          push_event(flow, std::move(event));
+          break;
+        }
+        case DirectionEvent::Kind::decode_error: {
+          ++row.decode_errors;
+          row.notes.push_back("frame " + std::to_string(item.frame) + ": " +
+                              (from_client ? "client" : "broker") +
+                              " bytes do not decode: " + describe(*item.error));
+          Event event;
+          // The checker judges the broker: a malformed client packet is a `sent` event with raw bytes only
+          // (the broker then owes a close); malformed broker bytes are a decode_error.
+          event.kind = from_client ? EventKind::sent : EventKind::decode_error;
+          if (!from_client) event.error = item.error;
+          event.raw = std::move(item.raw);
+          event.frame = item.frame;
+          event.time_ns = time;
+          push_event(flow, std::move(event));
+          break;
+        }
+        case DirectionEvent::Kind::note:
+          add_note(flow, std::string(from_client ? "client" : "broker") + " stream: " + item.text, item.frame,
+                   time, true);
+          break;
+      }
+    }
+  }
+
+  void deliver(Flow& flow, int d, StreamPiece& piece) {
+    auto& row = summary(flow);
+    auto& direction = *flow.direction[d];
+    if (piece.gap) {
+      direction.gap(piece.offset, piece.length, piece.reason, piece.frame, piece.time_ns);
+      direction_events(flow, d);
+      if (d == flow.client && !direction.version()) {
+        // The CONNECT that would give the broker's direction its version may be in the gap.
+        flow.direction[1 - d]->resynchronise_without_version();
+        direction_events(flow, 1 - d);
+      }
+      if (!flow.gapped) {
+        flow.gapped = true;
+        row.judged = false;
+        Event fault;
+        fault.kind = EventKind::fault;
+        fault.fault = "capture-gap";
+        fault.detail =
+            "the capture misses bytes of this connection; later packets are summarised, not judged";
+        fault.frame = piece.frame;
+        fault.time_ns = relative(piece.time_ns);
+        analysis.history.events.push_back([&] {
+          fault.connection = row.connection;
+          fault.actor = row.client;
+          return fault;
+        }());
+      }
+      return;
+    }
+    (d == flow.client ? row.bytes_sent : row.bytes_received) += piece.bytes.size();
+    direction.data(piece.bytes, piece.frame, piece.time_ns);
+    direction_events(flow, d);
+  }
+
+  std::vector<std::uint8_t> first_bytes(const Flow& flow, int d, std::size_t limit) const {
+    std::vector<std::uint8_t> bytes;
+    for (const auto& piece : flow.pending[d]) {
+      if (piece.gap || bytes.size() >= limit) break;
+      bytes.insert(bytes.end(), piece.bytes.begin(), piece.bytes.end());
+    }
+    return bytes;
+  }
+
+  // Decides whether this flow is MQTT and who the client is; `final` at the end of the capture.
+  void decide(Flow& flow, bool final) {
+    if (flow.role != Role::undecided) return;
+    for (int d = 0; d < 2; ++d) {
+      if (options.tls_ports.contains(flow.port[d])) {
+        flow.role = Role::tls;
+        analysis.notes.push_back(endpoint_text(flow.address[1 - d], flow.port[1 - d]) + " -> " +
+                                 endpoint_text(flow.address[d], flow.port[d]) + ": port " +
+                                 std::to_string(flow.port[d]) + " is MQTT over TLS; skipped (encrypted)");
+        release(flow);
+        return;
+      }
+    }
+    const bool any_data = !flow.pending[0].empty() || !flow.pending[1].empty();
+    if (!any_data && !final) return;
+    int port_server = -1;
+    if (options.mqtt_ports.contains(flow.port[0]) != options.mqtt_ports.contains(flow.port[1])) {
+      port_server = options.mqtt_ports.contains(flow.port[0]) ? 0 : 1;
+    } else if (options.mqtt_ports.contains(flow.port[0])) {
+      port_server = flow.syn_client >= 0 ? 1 - flow.syn_client : 1;
+    }
+    int client = flow.syn_client >= 0 ? flow.syn_client : port_server >= 0 ? 1 - port_server : -1;
+    std::array<std::optional<bool>, 2> connect_first;
+    for (int d = 0; d < 2; ++d) connect_first[d] = looks_like_connect(first_bytes(flow, d, 64));
+    if (client < 0) {
+      for (int d = 0; d < 2; ++d) {
+        if (connect_first[d].value_or(false)) client = d;
+      }
+    }
+    if (client < 0) {
+      const bool maybe = !connect_first[0].has_value() || !connect_first[1].has_value();
+      if (final || !maybe || flow.pending[0].size() + flow.pending[1].size() > 8) {
+        flow.role = Role::not_mqtt;
+        release(flow);
+      }
+      return;
+    }
+    bool mqtt = port_server >= 0 && port_server == 1 - client;
+    const bool client_from_start = flow.reassembler[client].saw_syn();
+    if (client_from_start) {
+      const auto head = first_bytes(flow, client, 16 * 1024);
+      const auto upgrade = is_websocket_upgrade(head);
+      if (head.empty() || !upgrade.has_value() || (!connect_first[client].has_value() && !upgrade.value())) {
+        if (!final) return;  // wait for the client's first bytes
+      }
+      if (upgrade.value_or(false)) {
+        flow.websocket = true;
+        mqtt = true;
+      } else if (connect_first[client].value_or(false)) {
+        mqtt = true;
+      }
+    } else if (connect_first[client].value_or(false)) {
+      mqtt = true;
+    }
+    if (!mqtt) {
+      flow.role = Role::not_mqtt;
+      release(flow);
+      return;
+    }
+    flow.role = Role::mqtt;
+    flow.client = client;
+    start(flow, connect_first[client].value_or(false) || flow.websocket);
+  }
+
+  void release(Flow& flow) {
+    for (auto& pending : flow.pending) {
+      pending.clear();
+      pending.shrink_to_fit();
+    }
+  }
+
+  void start(Flow& flow, bool client_at_boundary) {
+    const int c = flow.client;
+    const int s = 1 - c;
+    ConnectionSummary row;
+    row.connection = next_connection++;
+    row.client = endpoint_text(flow.address[c], flow.port[c]);
+    row.server = endpoint_text(flow.address[s], flow.port[s]);
+    row.transport = flow.websocket ? "websocket" : "tcp";
+    row.from_syn = flow.reassembler[c].saw_syn();
+    row.first_frame = flow.first_frame;
+    row.first_time_ns = relative(flow.first_time_ns);
+    flow.summary = analysis.connections.size();
+    analysis.connections.push_back(std::move(row));
+    const bool client_resync = !flow.reassembler[c].saw_syn() && !client_at_boundary;
+    flow.direction[c].emplace(Sender::client, flow.websocket, client_resync);
+    flow.direction[s].emplace(Sender::server, flow.websocket,
+                              !flow.reassembler[s].saw_syn() && client_resync);
+    if (flow.syn_frame) {
+      Event open;
+      open.kind = EventKind::open;
+      open.detail = "peer " + summary(flow).server;
+      open.frame = flow.syn_frame->first;
+      open.time_ns = relative(flow.syn_frame->second);
+      push_event(flow, std::move(open));
+    } else {
+      add_note(flow, "the capture starts mid-connection (no SYN seen)", flow.first_frame,
+               relative(flow.first_time_ns), true);
+    }
+    for (int d : {c, s}) {
+      auto pending = std::move(flow.pending[d]);
+      flow.pending[d].clear();
+      for (auto& piece : pending) deliver(flow, d, piece);
+    }
+    emit_close(flow);
+  }
+
+  void emit_close(Flow& flow) {
+    if (flow.role != Role::mqtt || !flow.close || flow.close_emitted) return;
+    flow.close_emitted = true;
+    const bool by_client = flow.close->direction == flow.client;
+    auto& row = summary(flow);
+    row.close = std::string(by_client ? "client" : "broker") + " closed first (" +
+                (flow.close->reset ? "RST" : "FIN") + ") at frame " + std::to_string(flow.close->frame);
+    Event event;
+    event.kind = EventKind::closed;
+    event.close_reason = by_client ? (flow.close->reset ? CloseReason::local_abort : CloseReason::local_close)
+                                   : (flow.close->reset ? CloseReason::reset : CloseReason::clean_eof);
+    event.frame = flow.close->frame;
+    event.time_ns = relative(flow.close->time_ns);
+    push_event(flow, std::move(event));
+  }
+
+  void pieces(Flow& flow, std::uint64_t frame, bool final) {
+    for (int d = 0; d < 2; ++d) {
+      auto taken = flow.reassembler[d].take();
+      if (flow.role == Role::undecided) {
+        for (auto& piece : taken) flow.pending[d].push_back(std::move(piece));
+      } else if (flow.role == Role::mqtt) {
+        for (auto& piece : taken) deliver(flow, d, piece);
+      }
+    }
+    (void)frame;
+    decide(flow, final);
+  }
+
+  Flow& flow_for(const TcpSegment& segment, const Frame& frame) {
+    const auto key = key_of(segment);
+    auto found = flows_by_key.find(key);
+    const bool new_syn = (segment.flags & tcp_flag::syn) != 0 && (segment.flags & tcp_flag::ack) == 0;
+    if (found != flows_by_key.end() && !(found->second->ended && new_syn)) return *found->second;
+    auto flow = std::make_unique<Flow>();
+    flow->address = {segment.source, segment.destination};
+    flow->port = {segment.source_port, segment.destination_port};
+    flow->first_frame = frame.number;
+    flow->first_time_ns = frame.time_unix_ns;
+    Flow& result = *flow;
+    flows.push_back(std::move(flow));
+    flows_by_key[key] = &result;
+    return result;
+  }
+
+  void add(const Frame& frame) {
+    if (first) {
+      analysis.start_unix_ns = frame.time_unix_ns;
+      first = false;
+    }
+    ++analysis.frames;
+    last_frame = frame.number;
+    last_time_ns = std::max(last_time_ns, frame.time_unix_ns);
+    const auto outcome = parse_frame(frame);
+    if (!outcome.segment) {
+      ++skipped[std::string(outcome.skipped)];
+      return;
+    }
+    ++analysis.tcp_segments;
+    const auto& segment = *outcome.segment;
+    Flow& flow = flow_for(segment, frame);
+    if (flow.role == Role::not_mqtt || flow.role == Role::tls) return;
+    const int d = segment.source == flow.address[0] && segment.source_port == flow.port[0] ? 0 : 1;
+    if (flow.role == Role::mqtt) {
+      auto& row = summary(flow);
+      row.last_frame = frame.number;
+      row.last_time_ns = relative(frame.time_unix_ns);
+    }
+    const auto time = frame.time_unix_ns;
+    if ((segment.flags & tcp_flag::syn) != 0) {
+      flow.reassembler[d].syn(segment.sequence);
+      if (flow.syn_client < 0) {
+        flow.syn_client = (segment.flags & tcp_flag::ack) == 0 ? d : 1 - d;
+        flow.syn_frame = {frame.number, time};
+      }
+    }
+    if ((segment.flags & tcp_flag::ack) != 0) {
+      flow.reassembler[1 - d].acknowledged(segment.acknowledgement, frame.number, time);
+    }
+    const bool fin = (segment.flags & tcp_flag::fin) != 0;
+    const bool rst = (segment.flags & tcp_flag::rst) != 0;
+    if ((segment.flags & tcp_flag::syn) == 0 && (segment.payload_length > 0 || fin)) {
+      flow.reassembler[d].segment(segment.sequence, segment.payload, segment.payload_length, fin,
+                                  frame.number, time);
+    }
+    if (fin) flow.fin[d] = true;
+    if (rst) {
+      flow.reassembler[0].finish(frame.number, time);
+      flow.reassembler[1].finish(frame.number, time);
+    }
+    if ((fin || rst) && !flow.close) flow.close = CloseSeen{d, rst, frame.number, time};
+    if (rst || (flow.fin[0] && flow.fin[1])) flow.ended = true;
+    pieces(flow, frame.number, false);
+    emit_close(flow);
+  }
+
+  CaptureAnalysis finish() {
+    for (auto& flow : flows) {
+      if (flow->role == Role::not_mqtt || flow->role == Role::tls) continue;
+      flow->reassembler[0].finish(last_frame, last_time_ns);
+      flow->reassembler[1].finish(last_frame, last_time_ns);
+      pieces(*flow, last_frame, true);
+      if (flow->role != Role::mqtt) continue;
+      for (int d = 0; d < 2; ++d) {
+        flow->direction[d]->finish(last_frame, last_time_ns);
+        direction_events(*flow, d);
+      }
+      emit_close(*flow);
+    }
+    for (auto& row : analysis.connections) {
+      // Notes are "frame N: ..."; the two directions add theirs independently, so put them in frame order.
+      const auto frame_of = [](const std::string& note) {
+        return std::strtoull(note.c_str() + 6, nullptr, 10);
+      };
+      std::stable_sort(row.notes.begin(), row.notes.end(),
+                       [&](const std::string& a, const std::string& b) { return frame_of(a) < frame_of(b); });
+    }
+    for (const auto& [reason, count] : skipped) {
+      analysis.notes.push_back(std::to_string(count) + " frame(s) skipped: " + reason);
+    }
+    std::size_t other = 0;
+    for (const auto& flow : flows) other += flow->role == Role::not_mqtt ? 1 : 0;
+    if (other > 0)
+      analysis.notes.push_back(std::to_string(other) + " TCP connection(s) are not MQTT; ignored");
+    auto& events = analysis.history.events;
+    // Events arrive in frame order except those held back (broker bytes before the version was known, a
+    // connection decided late); sort only when needed, it is a large share of the time on big captures.
+    const auto by_frame = [](const Event& a, const Event& b) {
+      return a.frame.value_or(0) < b.frame.value_or(0);
+    };
+    if (!std::is_sorted(events.begin(), events.end(), by_frame)) {
+      std::stable_sort(events.begin(), events.end(), by_frame);
+    }
+    std::uint64_t sequence = 0;
+    for (auto& event : events) event.sequence = ++sequence;
+    analysis.duration_ns = relative(last_time_ns);
+    return std::move(analysis);
+  }
+};
+
+CaptureAnalyser::CaptureAnalyser(CaptureOptions options) : state_(std::make_unique<State>()) {
+  state_->options = std::move(options);
+}
+CaptureAnalyser::~CaptureAnalyser() = default;
+
+void CaptureAnalyser::add(const Frame& frame) { state_->add(frame); }
+
+CaptureAnalysis CaptureAnalyser::finish() { return state_->finish(); }
+
+CaptureAnalysis analyse_capture_file(const std::filesystem::path& file, const CaptureOptions& options) {
+  PcapSource source(file);
+  CaptureAnalyser analyser(options);
+  while (auto frame = source.next()) analyser.add(*frame);
+  return analyser.finish();
+}
+
+}  // namespace mqtt::capture

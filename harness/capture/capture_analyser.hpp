@@ -1,0 +1,94 @@
+// From captured frames to MQTT connections: finds MQTT by port (1883 and --port), skips TLS ports with a
+// note, finds it by content on any port (a stream that begins with CONNECT, or an HTTP Upgrade to WebSocket),
+// chooses client and server by SYN, then port, then who sends CONNECT, reassembles each direction with our
+// own TCP reassembler, decodes with the strict codec, and builds the per-connection summaries and the history
+// the checker judges (client perspective: packets the client sent are `sent`, the broker's are `received`).
+// Pure: frames in, values out (PcapSource is the I/O edge).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "capture/frame.hpp"
+#include "codec/packet.hpp"
+#include "history/event.hpp"
+
+namespace mqtt::capture {
+
+struct CaptureOptions {
+  std::set<std::uint16_t> mqtt_ports{1883};
+  std::set<std::uint16_t> tls_ports{8883};
+};
+
+struct ConnectionSummary {
+  std::uint32_t connection = 0;   // connection id in the history
+  std::string client;             // "127.0.0.1:50312"
+  std::string server;             // "127.0.0.1:1883"
+  std::string transport = "tcp";  // "tcp" or "websocket"
+  bool from_syn = false;          // false: the capture starts mid-connection
+  std::string client_id;
+  std::optional<ProtocolVersion> version;
+  std::optional<bool> clean_session;
+  std::optional<std::uint16_t> keep_alive;
+  std::string will;  // "" or "topic (QoS n, retain)"
+  std::optional<std::string> username;
+  std::optional<std::uint8_t> connack_code;
+  std::map<std::string, std::uint64_t> sent;      // packet type name -> count, client to broker
+  std::map<std::string, std::uint64_t> received;  // broker to client
+  std::array<std::uint64_t, 3> publish_qos_sent{};
+  std::array<std::uint64_t, 3> publish_qos_received{};
+  std::set<std::string> topics;                           // PUBLISH topics, both directions
+  std::set<std::string> filters;                          // SUBSCRIBE filters
+  std::vector<Subscription> subscriptions;                // every SUBSCRIBE entry the client sent, in order
+  std::map<std::string, std::uint64_t> published_topics;  // client PUBLISH topic -> count
+  std::uint64_t published_payload_bytes = 0;              // client PUBLISH payload bytes
+  std::uint64_t published_retained = 0;                   // client PUBLISHes with the retain flag
+  std::optional<Will> will_message;                       // the CONNECT's will, in full
+  std::uint64_t bytes_sent = 0;                           // TCP payload bytes client -> broker
+  std::uint64_t bytes_received = 0;
+  std::uint64_t first_frame = 0;
+  std::uint64_t last_frame = 0;
+  std::int64_t first_time_ns = 0;  // since the capture's first frame
+  std::int64_t last_time_ns = 0;
+  std::string close = "open at the end of the capture";
+  std::uint64_t decode_errors = 0;
+  bool judged = true;              // false once a gap hides part of the conversation
+  std::vector<std::string> notes;  // "frame 12: ..." resynchronisation, gaps, decode errors
+};
+
+struct CaptureAnalysis {
+  std::uint64_t frames = 0;
+  std::uint64_t tcp_segments = 0;
+  std::int64_t start_unix_ns = 0;
+  std::int64_t duration_ns = 0;
+  std::vector<ConnectionSummary> connections;
+  std::vector<std::string> notes;  // capture-wide: skipped frames, TLS and non-MQTT connections
+  history::History history;        // judged events, sequence numbers 1, 2, ...; time 0 = first frame
+};
+
+class CaptureAnalyser {
+ public:
+  explicit CaptureAnalyser(CaptureOptions options = {});
+  ~CaptureAnalyser();
+  CaptureAnalyser(const CaptureAnalyser&) = delete;
+  CaptureAnalyser& operator=(const CaptureAnalyser&) = delete;
+
+  void add(const Frame& frame);
+  CaptureAnalysis finish();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// Reads the whole file through libpcap. Throws CaptureError (frame number, byte offset) on unreadable input.
+CaptureAnalysis analyse_capture_file(const std::filesystem::path& file, const CaptureOptions& options = {});
+
+}  // namespace mqtt::capture

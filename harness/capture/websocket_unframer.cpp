@@ -1,0 +1,120 @@
+#include "capture/websocket_unframer.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace mqtt::capture {
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string result(text);
+  std::transform(result.begin(), result.end(), result.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return result;
+}
+
+constexpr std::size_t max_head = 16 * 1024;
+
+}  // namespace
+
+std::optional<bool> is_websocket_upgrade(std::span<const std::uint8_t> bytes) {
+  const std::string_view text(reinterpret_cast<const char*>(bytes.data()), std::min(bytes.size(), max_head));
+  if (text.size() < 4)
+    return text == std::string_view("GET ").substr(0, text.size()) ? std::nullopt : std::optional(false);
+  if (!text.starts_with("GET ")) return false;
+  const auto end = text.find("\r\n\r\n");
+  if (end == std::string_view::npos) return text.size() >= max_head ? std::optional(false) : std::nullopt;
+  const std::string head = lower(text.substr(0, end));
+  return head.find("\nupgrade:") != std::string::npos && head.find("websocket") != std::string::npos;
+}
+
+std::optional<std::string> WebSocketUnframer::feed(std::span<const std::uint8_t> bytes,
+                                                   std::vector<std::uint8_t>& mqtt) {
+  if (failure_) return failure_;
+  std::size_t at = 0;
+  if (!head_done_) {
+    const std::size_t before = head_.size();
+    head_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    const auto end = head_.find("\r\n\r\n");
+    if (end == std::string::npos) {
+      if (head_.size() > max_head) failure_ = "the HTTP head is longer than 16 KiB";
+      return failure_;
+    }
+    if (!from_client_ && !head_.starts_with("HTTP/1.1 101")) {
+      failure_ = "the server refused the WebSocket upgrade: " + head_.substr(0, head_.find("\r\n"));
+      return failure_;
+    }
+    head_done_ = true;
+    at = end + 4 - before;
+    head_.clear();
+  }
+  while (at < bytes.size() && !closed_) {
+    if (payload_left_ > 0) {
+      const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(payload_left_, bytes.size() - at));
+      if (payload_is_data_) {
+        const std::size_t first = mqtt.size();
+        mqtt.insert(mqtt.end(), bytes.begin() + static_cast<std::ptrdiff_t>(at),
+                    bytes.begin() + static_cast<std::ptrdiff_t>(at + take));
+        if (masked_) {
+          for (std::size_t i = first; i < mqtt.size(); ++i) mqtt[i] ^= mask_[mask_position_++ % 4];
+        }
+      }
+      at += take;
+      payload_left_ -= take;
+      continue;
+    }
+    // Collect a whole frame header (2 to 14 bytes) before interpreting it.
+    header_.push_back(bytes[at++]);
+    if (header_.size() < 2) continue;
+    const bool mask = (header_[1] & 0x80) != 0;
+    const std::uint8_t length7 = header_[1] & 0x7F;
+    const std::size_t length_bytes = length7 == 126 ? 2 : length7 == 127 ? 8 : 0;
+    const std::size_t needed = 2 + length_bytes + (mask ? 4 : 0);
+    if (header_.size() < needed) continue;
+    const std::uint8_t opcode = header_[0] & 0x0F;
+    if ((header_[0] & 0x70) != 0) {
+      failure_ = "a WebSocket frame sets reserved bits (no extension was negotiated)";
+      return failure_;
+    }
+    if (mask != from_client_) {
+      failure_ = from_client_ ? "a WebSocket frame from the client is not masked (RFC 6455 section 5.1)"
+                              : "a WebSocket frame from the server is masked (RFC 6455 section 5.1)";
+      return failure_;
+    }
+    std::uint64_t length = length7;
+    if (length_bytes > 0) {
+      length = 0;
+      for (std::size_t i = 0; i < length_bytes; ++i) length = length << 8 | header_[2 + i];
+    }
+    if (mask)
+      std::copy(header_.begin() + 2 + static_cast<std::ptrdiff_t>(length_bytes), header_.end(),
+                mask_.begin());
+    masked_ = mask;
+    mask_position_ = 0;
+    payload_left_ = length;
+    switch (opcode) {
+      case 0x0:
+      case 0x2:
+        payload_is_data_ = true;
+        break;
+      case 0x1:
+        failure_ = "a WebSocket text frame carries MQTT (MQTT-6.0.0-1 requires binary frames)";
+        return failure_;
+      case 0x8:
+        closed_ = true;
+        payload_is_data_ = false;
+        break;
+      case 0x9:
+      case 0xA:
+        payload_is_data_ = false;
+        break;
+      default:
+        failure_ = "a WebSocket frame has the reserved opcode " + std::to_string(opcode);
+        return failure_;
+    }
+    header_.clear();
+  }
+  return std::nullopt;
+}
+
+}  // namespace mqtt::capture
