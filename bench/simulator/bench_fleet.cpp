@@ -1,0 +1,180 @@
+// Fleet benchmarks against a local mosquitto started for the run.
+//
+//   bench_fleet idle DEVICES            hold DEVICES idle connected devices; print harness memory per device
+//   bench_fleet fanin DEVICES RATE SECONDS
+//                                       DEVICES publish QoS 0 at RATE/s each to one subscribed backend; print
+//                                       harness CPU and mosquitto CPU for the same messages
+//
+// Both print one line of figures; nothing is asserted (speed is not a test).
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include "simulator/fleet.hpp"
+#include "support/mosquitto_broker.hpp"
+
+namespace {
+
+using namespace mqtt;
+
+long rss_kib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return 0;
+}
+
+double self_cpu_s() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+double process_cpu_s(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  std::istringstream fields(text.substr(text.rfind(')') + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int index = 3; index <= 15 && fields >> field; ++index) {
+    if (index == 14) utime = std::stoull(field);
+    if (index == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+client::TargetUrl target_of(const test_support::MosquittoBroker& broker) {
+  client::TargetUrl target;
+  target.host = "127.0.0.1";
+  target.port = broker.port();
+  return target;
+}
+
+int idle(std::uint32_t devices) {
+  test_support::MosquittoOptions options;
+  options.extra_config_lines = {"max_connections -1"};
+  test_support::MosquittoBroker broker(options);
+  simulator::FleetSpec spec;
+  spec.name = "idle";
+  spec.duration_ms = 600'000;  // ended early, once every device has been seen connected for a while
+  spec.settle_ms = 0;
+  simulator::GroupSpec group;
+  group.name = "idle";
+  group.count = devices;
+  group.keep_alive = 600;
+  group.connect_rate = 4000;
+  spec.groups.push_back(group);
+  const long before = rss_kib();
+  long peak_connected_rss = 0;
+  std::size_t peak_connected = 0;
+  auto started = std::chrono::steady_clock::now();
+  simulator::FleetOptions fleet;
+  fleet.target = target_of(broker);
+  fleet.seed = 1;
+  fleet.progress = [&](const simulator::FleetProgress& progress) {
+    if (progress.connected >= peak_connected) {
+      peak_connected = progress.connected;
+      peak_connected_rss = rss_kib();
+    }
+    const auto elapsed = std::chrono::steady_clock::now() - started;
+    if ((progress.connected == devices && elapsed > std::chrono::seconds(3)) ||
+        elapsed > std::chrono::seconds(120)) {
+      std::cout.flush();
+      // Report and leave at once: tearing down 19,000 connections and judging is not what is measured.
+      std::printf(
+          "idle devices connected %zu of %u; harness RSS %ld KiB before, %ld KiB connected; %.0f bytes per "
+          "idle device (history included); mosquitto RSS see /proc/%d/status\n",
+          peak_connected, devices, before, peak_connected_rss,
+          peak_connected > 0 ? (peak_connected_rss - before) * 1024.0 / static_cast<double>(peak_connected)
+                             : 0.0,
+          static_cast<int>(broker.pid()));
+      std::ifstream status("/proc/" + std::to_string(broker.pid()) + "/status");
+      std::string line;
+      while (std::getline(status, line)) {
+        if (line.rfind("VmRSS:", 0) == 0) std::printf("mosquitto %s\n", line.c_str());
+      }
+      std::fflush(stdout);
+      broker.stop();
+      std::_Exit(peak_connected == devices ? 0 : 1);
+    }
+  };
+  simulator::run_fleet(spec, fleet);
+  return 1;
+}
+
+int fanin(std::uint32_t devices, double rate, double seconds) {
+  test_support::MosquittoBroker broker;
+  simulator::FleetSpec spec;
+  spec.name = "fanin";
+  spec.duration_ms = static_cast<std::uint32_t>(seconds * 1000);
+  spec.settle_ms = 1000;
+  simulator::GroupSpec backend;
+  backend.name = "backend";
+  backend.observer = true;
+  backend.count = 1;
+  backend.client_id = "backend-{n}";
+  backend.subscriptions = {Subscription{"dtu/+/telemetry", QoS::at_most_once}};
+  simulator::GroupSpec group;
+  group.name = "meter";
+  group.count = devices;
+  group.connect_rate = 2000;
+  group.publish.rate_per_second = rate;
+  group.publish.payload_size = 64;
+  spec.groups = {backend, group};
+  // Measure from 2 s after the start (everyone connected) to 1 s before the publishing ends.
+  double harness_start = 0, broker_start = 0, harness_end = 0, broker_end = 0;
+  std::uint64_t delivered_start = 0, delivered_end = 0, published_start = 0, published_end = 0;
+  double time_start = 0, time_end = 0;
+  simulator::FleetOptions fleet;
+  fleet.target = target_of(broker);
+  fleet.seed = 2;
+  fleet.progress = [&](const simulator::FleetProgress& progress) {
+    if (time_start == 0 && progress.elapsed_s >= 2.0) {
+      time_start = progress.elapsed_s;
+      harness_start = self_cpu_s();
+      broker_start = process_cpu_s(broker.pid());
+      delivered_start = progress.delivered;
+      published_start = progress.published;
+    }
+    if (progress.elapsed_s <= seconds - 1.0) {
+      time_end = progress.elapsed_s;
+      harness_end = self_cpu_s();
+      broker_end = process_cpu_s(broker.pid());
+      delivered_end = progress.delivered;
+      published_end = progress.published;
+    }
+  };
+  const auto run = simulator::run_fleet(spec, fleet);
+  const double window = time_end - time_start;
+  const double harness = harness_end - harness_start;
+  const double mosquitto = broker_end - broker_start;
+  std::printf(
+      "fan-in QoS 0: %u devices x %.1f/s for %.1f s measured: published %.0f msg/s, delivered %.0f msg/s; "
+      "CPU harness %.2f s, mosquitto %.2f s, ratio harness/mosquitto %.2f\n",
+      devices, rate, window, (published_end - published_start) / window,
+      (delivered_end - delivered_start) / window, harness, mosquitto,
+      mosquitto > 0 ? harness / mosquitto : 0);
+  std::printf("whole run: %s\n", run.stats["messages"].dump().c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string mode = argc > 1 ? argv[1] : "";
+  if (mode == "idle" && argc == 3) return idle(static_cast<std::uint32_t>(std::stoul(argv[2])));
+  if (mode == "fanin" && argc == 5)
+    return fanin(static_cast<std::uint32_t>(std::stoul(argv[2])), std::stod(argv[3]), std::stod(argv[4]));
+  std::fprintf(stderr, "usage: bench_fleet idle DEVICES | bench_fleet fanin DEVICES RATE SECONDS\n");
+  return 2;
+}

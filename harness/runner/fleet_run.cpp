@@ -1,0 +1,69 @@
+#include "runner/fleet_run.hpp"
+
+#include <fmt/format.h>
+
+#include "runner/history_judgement.hpp"
+
+namespace mqtt::runner {
+
+std::vector<std::string> describe_fleet(const simulator::FleetSpec& spec) {
+  std::vector<std::string> lines;
+  for (const auto& group : spec.groups) {
+    std::string line =
+        fmt::format("{} {}: {} x {} (MQTT {}, {} session, keep alive {} s)",
+                    group.observer ? "observer" : "group", group.name, group.count, group.client_id,
+                    to_string(group.version), group.clean_session ? "clean" : "persistent", group.keep_alive);
+    if (group.publish.rate_per_second > 0 && !group.observer) {
+      line += fmt::format(", publishes {}/s to {}", group.publish.rate_per_second, group.publish.topic);
+    }
+    for (const auto& subscription : group.subscriptions) {
+      line +=
+          fmt::format(", subscribes {} (QoS {})", subscription.filter, static_cast<int>(subscription.qos));
+    }
+    if (group.will) line += ", will on " + group.will->topic;
+    lines.push_back(std::move(line));
+  }
+  for (const auto& fault : spec.faults) {
+    lines.push_back(fmt::format("fault at {} ms on {:.0f}% of {}: {}", fault.at_ms, fault.fraction * 100,
+                                fault.group,
+                                simulator::describe(fault.kind, fault.parameters, fault.duration_ms)));
+  }
+  return lines;
+}
+
+FleetOutcome run_fleet_scenario(const simulator::FleetSpec& spec, const FleetRunOptions& options) {
+  simulator::FleetOptions fleet;
+  fleet.target = options.target;
+  fleet.seed = options.seed;
+  fleet.shard_index = options.shard_index;
+  fleet.shard_count = options.shard_count;
+  fleet.progress = options.progress;
+  auto run = simulator::run_fleet(spec, fleet);
+  FleetOutcome outcome;
+  if (!run.unreachable.empty()) {
+    outcome.unreachable = run.unreachable;
+    return outcome;
+  }
+  HistorySource source;
+  source.id = "fleet:" + spec.name;
+  if (options.shard_count > 1)
+    source.id += fmt::format(":shard-{}-of-{}", options.shard_index, options.shard_count);
+  source.title = spec.description.empty() ? "fleet simulation " + spec.name : spec.description;
+  source.section = "fleet";
+  source.steps = describe_fleet(spec);
+  source.history = std::move(run.history);
+  HistoryJudgementOptions judgement;
+  judgement.kind = "simulation";
+  judgement.target = options.target_label.empty() ? options.target.redacted() : options.target_label;
+  judgement.seed = options.seed;
+  judgement.duration_ms = run.duration_ms;
+  judgement.check = options.check;
+  outcome.results = judge_histories({std::move(source)}, judgement);
+  outcome.results.stats = std::move(run.stats);
+  if (options.shard_count > 1) {
+    outcome.results.stats["fleet"]["shard"] = fmt::format("{}/{}", options.shard_index, options.shard_count);
+  }
+  return outcome;
+}
+
+}  // namespace mqtt::runner

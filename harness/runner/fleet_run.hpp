@@ -1,0 +1,38 @@
+// Runs a fleet scenario against a target and judges its one history with the reference model: the same
+// results format as `conform` (kind "simulation"), plus the fleet statistics in results.stats.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "client/target_url.hpp"
+#include "model/checker.hpp"
+#include "results/results.hpp"
+#include "simulator/fleet.hpp"
+#include "simulator/fleet_spec.hpp"
+
+namespace mqtt::runner {
+
+struct FleetRunOptions {
+  client::TargetUrl target;
+  std::string target_label;  // shown in reports; "" = target.redacted()
+  std::uint64_t seed = 0;
+  std::uint32_t shard_index = 0;
+  std::uint32_t shard_count = 1;
+  std::function<void(const simulator::FleetProgress&)> progress;
+  model::CheckOptions check;
+};
+
+struct FleetOutcome {
+  results::Results results;
+  std::string unreachable;  // non-empty when the target could not be reached (nothing ran)
+};
+
+// One line per group and fault, for the report's steps and `--help`-style listings.
+std::vector<std::string> describe_fleet(const simulator::FleetSpec& spec);
+
+FleetOutcome run_fleet_scenario(const simulator::FleetSpec& spec, const FleetRunOptions& options);
+
+}  // namespace mqtt::runner

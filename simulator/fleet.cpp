@@ -1,0 +1,525 @@
+#include "simulator/fleet.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+
+#include <utility>  // before Boost.Asio 1.74: its awaitable.hpp uses std::exchange without including it
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "client/async_connection.hpp"
+#include "client/async_session.hpp"
+#include "client/recorder.hpp"
+#include "simulator/fault_proxy.hpp"
+#include "simulator/fault_schedule.hpp"
+#include "simulator/fleet_stats.hpp"
+
+namespace mqtt::simulator {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+namespace {
+
+constexpr auto request_deadline = std::chrono::seconds(10);
+
+bool needs_proxy(FaultKind kind) { return kind != FaultKind::power_loss; }
+
+struct Device {
+  DeviceIdentity identity;
+  const GroupSpec* group = nullptr;
+  DeviceRandom random;
+  bool via_proxy = false;
+  std::shared_ptr<client::AsyncSession> session;
+  bool connected = false;
+  std::optional<Clock::time_point> powered_off_until;
+  std::map<FaultKind, std::string> active_faults;  // kind -> detail, recorded again on each new connection
+  std::uint64_t published = 0;
+};
+
+class Engine {
+ public:
+  Engine(const FleetSpec& spec, const FleetOptions& options)
+      : spec_(spec), options_(options), recorder_([this](const history::Event& event) { count(event); }) {}
+  // Sockets must go before the io_context they live on; suspended coroutines go with the context itself.
+  ~Engine() {
+    for (auto& device : devices_) device->session.reset();
+    proxy_.reset();
+  }
+
+  FleetRun run() {
+    FleetRun result;
+    const auto started = Clock::now();
+    if (auto reason = probe_target(); !reason.empty()) {
+      result.unreachable = reason;
+      return result;
+    }
+    prepare_devices();
+    asio::co_spawn(context_, main(), asio::detached);
+    context_.run();
+    result.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+    result.history = recorder_.snapshot();
+    result.stats = compute_fleet_stats(result.history, spec_);
+    std::size_t observers = 0;
+    for (const auto& device : devices_) observers += device->group->observer ? 1 : 0;
+    result.stats["fleet"]["devices"] = devices_.size() - observers;
+    result.stats["fleet"]["observers"] = observers;
+    result.stats["fleet"]["seed"] = options_.seed;
+    if (proxy_) {
+      const auto proxy = proxy_->statistics();
+      result.stats["fault_layer"] = {{"links", proxy.links_accepted},
+                                     {"bytes_upstream", proxy.bytes_upstream},
+                                     {"bytes_downstream", proxy.bytes_downstream},
+                                     {"bytes_dropped", proxy.bytes_dropped}};
+    }
+    return result;
+  }
+
+ private:
+  // A plain TCP connect, not recorded: tells "nothing listens there" apart from what the fleet experiences.
+  std::string probe_target() {
+    asio::io_context context;
+    asio::ip::tcp::resolver resolver(context);
+    error_code error;
+    auto endpoints = resolver.resolve(options_.target.host, std::to_string(options_.target.port), error);
+    if (error) return "cannot resolve " + options_.target.host + ": " + error.message();
+    asio::ip::tcp::socket socket(context);
+    std::string reason;
+    asio::async_connect(socket, endpoints, [&](const error_code& e, const asio::ip::tcp::endpoint&) {
+      if (e)
+        reason = (e == asio::error::connection_refused ? "connection refused by " : "cannot connect to ") +
+                 options_.target.host_port() +
+                 (e == asio::error::connection_refused ? "" : ": " + e.message());
+    });
+    context.run_for(options_.connect_deadline);
+    if (reason.empty() && !socket.is_open()) reason = "no answer from " + options_.target.host_port();
+    error_code ignored;
+    socket.close(ignored);
+    return reason;
+  }
+
+  void prepare_devices() {
+    const auto identities = list_devices(spec_);
+    schedule_ = schedule_faults(spec_, identities, options_.seed);
+    std::set<std::size_t> proxied_groups;
+    for (const auto& fault : spec_.faults) {
+      if (!needs_proxy(fault.kind)) continue;
+      for (std::size_t g = 0; g < spec_.groups.size(); ++g) {
+        if (spec_.groups[g].name == fault.group) proxied_groups.insert(g);
+      }
+    }
+    // Devices keep their global index (so seeds and fault choices do not depend on sharding).
+    device_of_index_.assign(identities.size(), nullptr);
+    devices_.reserve(identities.size());
+    for (std::size_t index = 0; index < identities.size(); ++index) {
+      const auto& identity = identities[index];
+      const GroupSpec& group = spec_.groups[identity.group];
+      const bool mine =
+          group.observer ? options_.shard_index == 0
+                         : index % std::max<std::uint32_t>(1, options_.shard_count) == options_.shard_index;
+      if (!mine) continue;
+      auto device = std::make_unique<Device>();
+      device->identity = identity;
+      device->group = &group;
+      device->random.seed(device_seed(options_.seed, index));
+      device->via_proxy = proxied_groups.count(identity.group) > 0;
+      device_of_index_[index] = device.get();
+      devices_.push_back(std::move(device));
+    }
+    if (!proxied_groups.empty()) {
+      proxy_ =
+          std::make_unique<FaultProxy>(context_.get_executor(), options_.target.host, options_.target.port,
+                                       device_seed(options_.seed, ~std::size_t{0}));
+    }
+  }
+
+  void count(const history::Event& event) {
+    if (!event.packet) return;
+    if (!std::holds_alternative<Publish>(*event.packet)) return;
+    if (event.kind == history::EventKind::sent) ++published_;
+    if (event.kind == history::EventKind::received) ++delivered_;
+  }
+
+  asio::awaitable<void> sleep_until(Clock::time_point when) {
+    if (when <= Clock::now()) co_return;
+    asio::steady_timer timer(context_, when);
+    error_code error;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, error));
+  }
+
+  Clock::time_point at(std::uint32_t ms) const { return start_ + milliseconds(ms); }
+
+  asio::awaitable<void> main() {
+    // Observers first, so the devices' first messages have someone to reach.
+    start_ = Clock::now();
+    std::size_t observers = 0;
+    for (auto& device : devices_) {
+      if (!device->group->observer) continue;
+      ++observers;
+      asio::co_spawn(context_, device_loop(*device, Clock::now()), asio::detached);
+    }
+    const auto observers_deadline = Clock::now() + options_.connect_deadline;
+    while (observers_connected() < observers && Clock::now() < observers_deadline) {
+      co_await sleep_until(Clock::now() + milliseconds(10));
+    }
+    start_ = Clock::now();
+    publish_end_ = at(spec_.duration_ms);
+    run_end_ = publish_end_ + milliseconds(spec_.settle_ms);
+    recorder_.note("fleet", "fleet start: " + std::to_string(devices_.size()) + " devices, seed " +
+                                std::to_string(options_.seed));
+    for (auto& device : devices_) {
+      if (device->group->observer) continue;
+      const auto& group = *device->group;
+      const std::uint32_t position = device->identity.n - 1;
+      const double offset_ms = group.connect_rate > 0 ? position * 1000.0 / group.connect_rate : 0;
+      asio::co_spawn(
+          context_,
+          device_loop(*device, at(group.start_ms) + milliseconds(static_cast<std::int64_t>(offset_ms))),
+          asio::detached);
+    }
+    for (const auto& fault : schedule_) asio::co_spawn(context_, fault_loop(fault), asio::detached);
+    if (options_.progress) asio::co_spawn(context_, progress_loop(), asio::detached);
+    co_await sleep_until(run_end_);
+    stopping_ = true;
+    recorder_.note("fleet", "fleet end: disconnecting every device");
+    for (auto& device : devices_) {
+      if (!device->group->observer) disconnect(*device);
+    }
+    for (auto& device : devices_) {
+      if (device->group->observer) disconnect(*device);
+    }
+    co_await sleep_until(Clock::now() + milliseconds(200));  // let DISCONNECTs and FINs leave
+    if (proxy_) proxy_->stop();
+    context_.stop();
+  }
+
+  std::size_t observers_connected() const {
+    std::size_t connected = 0;
+    for (const auto& device : devices_) connected += device->group->observer && device->connected ? 1 : 0;
+    return connected;
+  }
+
+  void disconnect(Device& device) {
+    if (device.session && device.session->connection()->is_open()) device.session->disconnect();
+    device.connected = false;
+  }
+
+  asio::awaitable<void> progress_loop() {
+    std::uint64_t last_delivered = 0;
+    while (!stopping_) {
+      co_await sleep_until(Clock::now() + milliseconds(250));
+      FleetProgress progress;
+      progress.elapsed_s = std::chrono::duration<double>(Clock::now() - start_).count();
+      progress.devices = devices_.size();
+      for (const auto& device : devices_) progress.connected += device->connected ? 1 : 0;
+      progress.published = published_;
+      progress.delivered = delivered_;
+      progress.messages_per_second = static_cast<double>(delivered_ - last_delivered) * 4;
+      last_delivered = delivered_;
+      options_.progress(progress);
+    }
+  }
+
+  // ---- faults
+  // ----------------------------------------------------------------------------------------------------
+
+  void record_fault(Device& device, FaultKind kind, const std::string& detail) {
+    const std::uint32_t connection =
+        device.session && device.session->connection()->is_open() ? device.session->connection()->id() : 0;
+    if (connection == 0) return;  // recorded on the device's next connection while the fault lasts
+    recorder_.fault(device.identity.client_id, std::string(to_string(kind)), detail, connection);
+  }
+
+  asio::awaitable<void> fault_loop(ScheduledFault fault) {
+    co_await sleep_until(at(fault.at_ms));
+    if (stopping_) co_return;
+    const std::string detail = describe(fault.kind, fault.parameters, fault.duration_ms);
+    std::vector<Device*> hit;
+    for (std::size_t index : fault.devices) {
+      if (device_of_index_[index] != nullptr) hit.push_back(device_of_index_[index]);
+    }
+    const auto until = at(fault.at_ms + fault.duration_ms);
+    switch (fault.kind) {
+      case FaultKind::close:
+        for (Device* device : hit) {
+          record_fault(*device, fault.kind, detail);
+          if (proxy_) proxy_->close_links(device->identity.client_id, fault.parameters.reset);
+        }
+        co_return;
+      case FaultKind::power_loss:
+        // The device itself dies: its own abort is the precise record (local_abort); the fault event follows
+        // it so the checker still owes the will at once.
+        for (Device* device : hit) {
+          device->powered_off_until = until;
+          const bool open = device->session && device->session->connection()->is_open();
+          if (open) {
+            const std::uint32_t connection = device->session->connection()->id();
+            device->session->connection()->abort();
+            recorder_.fault(device->identity.client_id, "power-loss", detail, connection);
+          }
+          device->connected = false;
+        }
+        co_return;
+      case FaultKind::flapping:
+        while (Clock::now() < until && !stopping_) {
+          for (Device* device : hit) {
+            record_fault(*device, fault.kind, detail);
+            if (proxy_) proxy_->close_links(device->identity.client_id, true);
+          }
+          co_await sleep_until(std::min(
+              until, Clock::now() + milliseconds(std::max<std::uint32_t>(50, fault.parameters.period_ms))));
+        }
+        co_return;
+      default:
+        break;
+    }
+    for (Device* device : hit) {
+      device->active_faults[fault.kind] = detail;
+      record_fault(*device, fault.kind, detail);
+      if (proxy_) proxy_->set_fault(device->identity.client_id, fault.kind, fault.parameters);
+    }
+    co_await sleep_until(until);
+    for (Device* device : hit) {
+      device->active_faults.erase(fault.kind);
+      if (proxy_) proxy_->clear_fault(device->identity.client_id, fault.kind);
+      const std::uint32_t connection = device->session && device->session->connection()->is_open()
+                                           ? device->session->connection()->id()
+                                           : 0;
+      recorder_.note(device->identity.client_id, std::string(to_string(fault.kind)) + " ended", connection);
+    }
+  }
+
+  // ---- devices
+  // ---------------------------------------------------------------------------------------------------
+
+  client::TargetUrl target_of(const Device& device) const {
+    if (!device.via_proxy || !proxy_) return options_.target;
+    client::TargetUrl target = options_.target;
+    target.host = proxy_->address();
+    target.port = proxy_->port();
+    return target;
+  }
+
+  std::uint32_t backoff_ms(Device& device, std::uint32_t attempt) {
+    const auto& policy = device.group->reconnect;
+    double delay =
+        policy.initial_ms * std::pow(std::max(1.0, policy.multiplier), std::min<std::uint32_t>(attempt, 30));
+    delay = std::min<double>(delay, policy.maximum_ms);
+    const double jitter = std::clamp(policy.jitter, 0.0, 1.0);
+    delay *= std::uniform_real_distribution<double>(1.0 - jitter, 1.0)(device.random);
+    return static_cast<std::uint32_t>(delay);
+  }
+
+  asio::awaitable<bool> connect_once(Device& device) {
+    const GroupSpec& group = *device.group;
+    const std::string& id = device.identity.client_id;
+    client::OpenOptions open_options;
+    open_options.actor = id;
+    open_options.deadline = options_.connect_deadline;
+    open_options.version = group.version;
+    open_options.inbox_limit = 8;  // every packet is recorded; the device never waits on old ones
+    auto opened = co_await client::AsyncConnection::open(context_.get_executor(), recorder_,
+                                                         target_of(device), open_options);
+    auto* connection = std::get_if<std::shared_ptr<client::AsyncConnection>>(&opened);
+    if (connection == nullptr) co_return false;
+    for (const auto& [kind, detail] : device.active_faults) {
+      recorder_.fault(id, std::string(to_string(kind)), detail + " (in force when this connection opened)",
+                      (*connection)->id());
+    }
+    auto session = client::AsyncSession::attach(*connection);
+    device.session = session;
+    Connect connect;
+    connect.version = group.version;
+    connect.clean_session = group.clean_session;
+    connect.keep_alive = group.keep_alive;
+    connect.client_id = id;
+    connect.username = options_.target.username;
+    if (options_.target.password)
+      connect.password = Bytes(options_.target.password->begin(), options_.target.password->end());
+    if (group.will) {
+      Will will;
+      will.topic = expand_placeholders(group.will->topic, group.name, device.identity.n, id);
+      const std::string payload = expand_placeholders(group.will->payload, group.name, device.identity.n, id);
+      will.payload.assign(payload.begin(), payload.end());
+      will.qos = group.will->qos;
+      will.retain = group.will->retain;
+      connect.will = std::move(will);
+    }
+    auto connected = co_await session->connect(std::move(connect), options_.connect_deadline);
+    const auto* connack = connected.reply ? std::get_if<Connack>(&*connected.reply) : nullptr;
+    if (!connected.ok() || connack == nullptr || connack->reason_code != 0) {
+      session->connection()->abort();
+      co_return false;
+    }
+    if (!group.subscriptions.empty()) {
+      auto subscriptions = group.subscriptions;
+      for (auto& subscription : subscriptions) {
+        subscription.filter = expand_placeholders(subscription.filter, group.name, device.identity.n, id);
+      }
+      auto subscribed = co_await session->subscribe(std::move(subscriptions), request_deadline);
+      if (!subscribed.ok()) {
+        if (session->connection()->is_open()) session->connection()->abort();
+        co_return false;
+      }
+    }
+    device.connected = true;
+    if (group.status) {
+      Publish status;
+      status.version = group.version;
+      status.topic = expand_placeholders(group.status->topic, group.name, device.identity.n, id);
+      const std::string payload =
+          expand_placeholders(group.status->payload, group.name, device.identity.n, id);
+      status.payload.assign(payload.begin(), payload.end());
+      status.qos = group.status->qos;
+      status.retain = true;
+      co_await session->publish(std::move(status), request_deadline);
+    }
+    co_return true;
+  }
+
+  Publish make_message(Device& device) {
+    const PublishSpec& spec = device.group->publish;
+    Publish publish;
+    publish.version = device.group->version;
+    publish.topic =
+        expand_placeholders(spec.topic, device.group->name, device.identity.n, device.identity.client_id);
+    publish.retain = spec.retain;
+    std::discrete_distribution<int> qos({spec.qos_weights[0], spec.qos_weights[1], spec.qos_weights[2]});
+    publish.qos = static_cast<QoS>(qos(device.random));
+    // The token makes every message unique in the run, so deliveries can be matched to publishes.
+    std::string payload = message_token(device.identity.client_id, ++device.published);
+    if (payload.size() < spec.payload_size) payload.append(spec.payload_size - payload.size(), '.');
+    publish.payload.assign(payload.begin(), payload.end());
+    return publish;
+  }
+
+  enum class Leave { closed, finished, churn };
+
+  // Connected: publish on schedule until the connection ends, the run ends or the device churns away.
+  asio::awaitable<Leave> online(Device& device, std::optional<Clock::time_point> churn_at,
+                                Clock::time_point& next_publish) {
+    const PublishSpec& spec = device.group->publish;
+    auto connection = device.session->connection();
+    for (;;) {
+      Clock::time_point wake = device.group->observer ? run_end_ : publish_end_;
+      if (spec.rate_per_second > 0 && !device.group->observer) wake = std::min(wake, next_publish);
+      if (churn_at) wake = std::min(wake, *churn_at);
+      const auto now = Clock::now();
+      // Observers start before the run's clock is set, so they look up every second; devices sleep until their
+      // next action (an idle device costs no wake-ups).
+      if (device.group->observer) wake = std::min(wake, now + std::chrono::seconds(1));
+      if (wake > now) {
+        auto closed = co_await connection->wait_for_close(wake - now);
+        if (closed.outcome == client::WaitOutcome::closed) co_return Leave::closed;
+      }
+      if (!connection->is_open()) co_return Leave::closed;
+      if (stopping_ || Clock::now() >= publish_end_) co_return Leave::finished;
+      if (churn_at && Clock::now() >= *churn_at) co_return Leave::churn;
+      if (spec.rate_per_second <= 0 || Clock::now() < next_publish) continue;
+      for (std::uint32_t burst = 0; burst < std::max<std::uint32_t>(1, spec.burst); ++burst) {
+        auto message = make_message(device);
+        const QoS qos = message.qos;
+        auto sent = co_await device.session->publish(std::move(message), request_deadline);
+        if (qos != QoS::at_most_once && sent.outcome == client::WaitOutcome::closed) co_return Leave::closed;
+      }
+      const double interval_ms = 1000.0 / spec.rate_per_second;
+      const double jitter = std::clamp(spec.jitter, 0.0, 1.0);
+      const double factor = std::uniform_real_distribution<double>(1.0 - jitter, 1.0 + jitter)(device.random);
+      next_publish += milliseconds(static_cast<std::int64_t>(interval_ms * factor));
+      if (next_publish < Clock::now()) next_publish = Clock::now();
+    }
+  }
+
+  asio::awaitable<void> device_loop(Device& device, Clock::time_point first_connect) {
+    co_await sleep_until(first_connect);
+    const GroupSpec& group = *device.group;
+    const ChurnSpec& churn = group.churn;
+    const bool churns = !group.observer && churn.fraction > 0 &&
+                        std::uniform_real_distribution<double>(0, 1)(device.random) < churn.fraction;
+    std::exponential_distribution<double> online_time(1.0 / std::max<std::uint32_t>(1, churn.online_ms));
+    std::exponential_distribution<double> offline_time(1.0 / std::max<std::uint32_t>(1, churn.offline_ms));
+    Clock::time_point next_publish = Clock::now();
+    if (group.publish.rate_per_second > 0) {
+      // Spread the first messages over one interval so devices do not publish in lockstep.
+      const double interval_ms = 1000.0 / group.publish.rate_per_second;
+      next_publish += milliseconds(
+          static_cast<std::int64_t>(std::uniform_real_distribution<double>(0, interval_ms)(device.random)));
+    }
+    std::uint32_t failures = 0;
+    const Clock::time_point end = publish_end_;
+    while (!stopping_ && Clock::now() < (group.observer ? run_end_ : end)) {
+      if (device.powered_off_until && Clock::now() < *device.powered_off_until) {
+        co_await sleep_until(*device.powered_off_until);
+        continue;
+      }
+      if (!co_await connect_once(device)) {
+        device.connected = false;
+        co_await sleep_until(Clock::now() + milliseconds(backoff_ms(device, failures++)));
+        continue;
+      }
+      failures = 0;
+      std::optional<Clock::time_point> churn_at;
+      if (churns)
+        churn_at = Clock::now() + milliseconds(static_cast<std::int64_t>(online_time(device.random)));
+      const Leave leave = co_await online(device, churn_at, next_publish);
+      if (leave == Leave::finished) break;
+      device.connected = false;
+      if (leave == Leave::churn) {
+        if (churn.abrupt) {
+          device.session->connection()->abort();
+        } else {
+          device.session->disconnect();
+        }
+        co_await sleep_until(Clock::now() +
+                             milliseconds(static_cast<std::int64_t>(offline_time(device.random))));
+        continue;
+      }
+      // The network took the connection: back off before the first retry, like a real device.
+      co_await sleep_until(Clock::now() + milliseconds(backoff_ms(device, failures++)));
+    }
+    // Past the publishing window: stay connected (deliveries, wills and queues still arrive) until the end.
+    if (device.session && device.session->connection()->is_open() && !stopping_) {
+      const auto now = Clock::now();
+      if (run_end_ > now) co_await device.session->connection()->wait_for_close(run_end_ - now);
+    }
+  }
+
+  // Declared first, destroyed last: every socket and timer of the run belongs to it.
+  asio::io_context context_{1};
+  const FleetSpec& spec_;
+  const FleetOptions& options_;
+  client::Recorder recorder_;
+  std::vector<std::unique_ptr<Device>> devices_;
+  std::vector<Device*> device_of_index_;
+  std::vector<ScheduledFault> schedule_;
+  std::uint64_t published_ = 0;
+  std::uint64_t delivered_ = 0;
+  Clock::time_point start_{};
+  Clock::time_point publish_end_ = Clock::time_point::max();
+  Clock::time_point run_end_ = Clock::time_point::max();
+  bool stopping_ = false;
+  std::unique_ptr<FaultProxy> proxy_;
+};
+
+}  // namespace
+
+FleetRun run_fleet(const FleetSpec& spec, const FleetOptions& options) {
+  Engine engine(spec, options);
+  return engine.run();
+}
+
+}  // namespace mqtt::simulator

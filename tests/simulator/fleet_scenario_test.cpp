@@ -1,0 +1,145 @@
+#include "runner/fleet_scenario.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "runner/source_position.hpp"
+
+namespace mqtt::runner {
+namespace {
+
+constexpr const char* small_scenario = R"({
+  "name": "small",
+  "duration_ms": 2000,
+  "observers": [{"name": "backend", "subscriptions": [{"filter": "dtu/+/telemetry", "qos": 1}]}],
+  "groups": [
+    {
+      "name": "cell",
+      "count": 3,
+      "mqtt": "3.1.1",
+      "clean_session": false,
+      "keep_alive": 5,
+      "will": {"topic": "dtu/{id}/status", "payload": "offline", "qos": 1, "retain": true},
+      "subscriptions": [{"filter": "dtu/{id}/cmd", "qos": 1}],
+      "publish": {"rate": 2, "burst": 2, "payload_size": 40, "qos": [1, 1, 0]},
+      "reconnect": {"initial_ms": 100, "maximum_ms": 1000}
+    }
+  ],
+  "faults": [{"kind": "latency", "group": "cell", "fraction": 0.5, "at_ms": 500, "latency_ms": 100, "jitter_ms": 20}]
+})";
+
+// The one-line error for `text`, or "" when it loads.
+std::string error_of(const std::string& text) {
+  try {
+    parse_fleet_scenario("bad.json", text);
+  } catch (const DataFileError& error) {
+    return error.what();
+  }
+  return "";
+}
+
+TEST(FleetScenario, ReadsEveryPartOfAGoodFile) {
+  const auto spec = parse_fleet_scenario("small.json", small_scenario);
+  EXPECT_EQ(spec.name, "small");
+  EXPECT_EQ(spec.duration_ms, 2000u);
+  EXPECT_EQ(spec.settle_ms, 2000u);  // default
+  ASSERT_EQ(spec.groups.size(), 2u);
+  const auto& backend = spec.groups[0];
+  EXPECT_TRUE(backend.observer);
+  EXPECT_EQ(backend.count, 1u);
+  EXPECT_EQ(backend.client_id, "{group}-{n}");
+  const auto& cell = spec.groups[1];
+  EXPECT_FALSE(cell.observer);
+  EXPECT_EQ(cell.count, 3u);
+  EXPECT_FALSE(cell.clean_session);
+  EXPECT_EQ(cell.keep_alive, 5);
+  ASSERT_TRUE(cell.will);
+  EXPECT_EQ(cell.will->qos, QoS::at_least_once);
+  EXPECT_TRUE(cell.will->retain);
+  ASSERT_EQ(cell.subscriptions.size(), 1u);
+  EXPECT_EQ(cell.subscriptions[0].filter, "dtu/{id}/cmd");
+  EXPECT_DOUBLE_EQ(cell.publish.rate_per_second, 2);
+  EXPECT_EQ(cell.publish.burst, 2u);
+  EXPECT_DOUBLE_EQ(cell.publish.qos_weights[1], 1);
+  EXPECT_EQ(cell.reconnect.initial_ms, 100u);
+  ASSERT_EQ(spec.faults.size(), 1u);
+  EXPECT_EQ(spec.faults[0].kind, simulator::FaultKind::latency);
+  EXPECT_EQ(spec.faults[0].parameters.latency_ms, 100u);
+  EXPECT_EQ(spec.faults[0].duration_ms, 1000u);  // default
+}
+
+TEST(FleetScenario, MinimalFileUsesShortDefaults) {
+  const auto spec = parse_fleet_scenario("min.json", R"({"name": "min", "groups": [{"name": "a"}]})");
+  ASSERT_EQ(spec.groups.size(), 1u);
+  EXPECT_EQ(spec.groups[0].count, 10u);
+  EXPECT_EQ(spec.groups[0].client_id, "dtu-{group}-{n}");
+  EXPECT_EQ(spec.duration_ms, 10'000u);
+}
+
+TEST(FleetScenario, ErrorsNameFileLineColumnAndKey) {
+  EXPECT_EQ(error_of("{\"name\": \"x\",\n \"groups\": [{\"name\": \"a\", \"cuont\": 3}]}"),
+            "bad.json:2:27: key \"groups[0].cuont\": unknown key")
+      << "the exact wording comes from ObjectReader::allow_only";
+}
+
+TEST(FleetScenario, BrokenFilesAreRejectedWithTheKey) {
+  struct Case {
+    const char* text;
+    const char* expected;  // a piece of the one-line error
+  };
+  const Case cases[] = {
+      {R"({"name": "x", "groups": [{"name": "a", "publish": {"qos": 3}}]})", "groups[0].publish.qos"},
+      {R"({"name": "x", "groups": [{"name": "a", "client_id": "dtu-{nn}"}]})", "unknown placeholder {nn}"},
+      {R"({"name": "x", "groups": [{"name": "a", "client_id": "dtu-fixed"}]})", "needs {n}"},
+      {R"({"name": "x", "groups": [{"name": "a", "mqtt": "4"}]})", "groups[0].mqtt"},
+      {R"({"name": "x", "groups": [{"name": "a"}], "faults": [{"kind": "lag", "group": "a"}]})",
+       "faults[0].kind\": unknown fault \"lag\""},
+      {R"({"name": "x", "groups": [{"name": "a"}], "faults": [{"kind": "stall", "group": "b"}]})",
+       "faults[0].group\": no group or observer is named \"b\""},
+      {R"({"name": "x", "groups": [{"name": "a"}], "faults": [{"kind": "stall", "group": "a", "fraction": 2}]})",
+       "faults[0].fraction\": must be a number from 0 to 1"},
+      {R"({"name": "x", "groups": [{"name": "a"}, {"name": "a"}]})", "already named \"a\""},
+      {R"({"name": "x", "groups": []})", "at least one device group"},
+      {R"({"name": "x", "groups": [{"name": "a", "subscriptions": [{"filter": "a/#/b"}]}]})",
+       "subscriptions[0].filter\": is not a valid topic filter"},
+      {R"({"name": "x", "groups": [{"name": "a", "publish": {"topic": "a/+"}}]})",
+       "is not a valid topic name"},
+      {R"({"name": "x", "observers": [{"name": "o", "publish": {}}], "groups": [{"name": "a"}]})",
+       "observers only subscribe"},
+      {R"({"name": "x", "groups": [{"name": "a", "reconnect": {"initial_ms": 500, "maximum_ms": 100}}]})",
+       "maximum_ms must not be below initial_ms"},
+      {"{\"name\": \"x\", \"groups\": [", "bad.json:1:"},
+  };
+  for (const auto& item : cases) {
+    const std::string error = error_of(item.text);
+    EXPECT_NE(error.find(item.expected), std::string::npos) << item.text << "\n  gave: " << error;
+    EXPECT_EQ(error.rfind("bad.json:", 0), 0u) << error;
+    EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+  }
+}
+
+TEST(FleetScenario, MissingFileIsAOneLineError) {
+  try {
+    load_fleet_scenario("/nonexistent/scenario.json");
+    FAIL() << "no error";
+  } catch (const DataFileError& error) {
+    EXPECT_EQ(std::string(error.what()), "/nonexistent/scenario.json:1:1: cannot read the scenario file");
+  }
+}
+
+TEST(FleetScenario, EveryShippedScenarioLoads) {
+  const std::filesystem::path folder = std::filesystem::path(MQTT_HARNESS_SOURCE_DIR) / "scenarios" / "fleet";
+  std::size_t loaded = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(folder)) {
+    if (entry.path().extension() != ".json") continue;
+    SCOPED_TRACE(entry.path().string());
+    const auto spec = load_fleet_scenario(entry.path().string());
+    EXPECT_EQ(spec.name, entry.path().stem().string());
+    ++loaded;
+  }
+  EXPECT_GE(loaded, 6u);
+}
+
+}  // namespace
+}  // namespace mqtt::runner
