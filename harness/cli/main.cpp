@@ -23,6 +23,10 @@ int main(int argc, char** argv) {
   add_list_command(app, exit_code);
   add_report_command(app, exit_code);
   add_broker_command(app, exit_code);
+  add_inspect_command(app, exit_code);
+  add_convert_command(app, exit_code);
+  add_replay_command(app, exit_code);
+  add_simulate_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {

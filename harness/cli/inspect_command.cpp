@@ -1,0 +1,171 @@
+// `mqtt-harness inspect CAPTURE`: per-connection summary of the MQTT traffic in a pcap/pcapng file, and the
+// captured broker's behaviour judged offline by the reference model (same results and report files as
+// conform).
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <set>
+
+#include "capture/capture_analyser.hpp"
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/terminal.hpp"
+#include "reports/reports.hpp"
+#include "results/json.hpp"
+#include "runner/conformance.hpp"
+#include "runner/history_judgement.hpp"
+
+namespace mqtt::cli {
+namespace {
+
+struct InspectOptions {
+  std::string capture;
+  std::vector<std::uint16_t> ports;
+  std::string report_dir;
+  bool json = false;
+  bool quiet = false;
+};
+
+std::string counts_text(const std::map<std::string, std::uint64_t>& counts) {
+  std::string text;
+  for (const auto& [name, count] : counts)
+    text += fmt::format("{}{} {}", text.empty() ? "" : ", ", name, count);
+  return text.empty() ? "nothing" : text;
+}
+
+std::string qos_text(const std::array<std::uint64_t, 3>& qos) {
+  return fmt::format("QoS 0/1/2: {}/{}/{}", qos[0], qos[1], qos[2]);
+}
+
+std::string joined(const std::set<std::string>& items, std::size_t limit = 8) {
+  std::string text;
+  std::size_t shown = 0;
+  for (const auto& item : items) {
+    if (shown++ == limit) {
+      text += fmt::format(", ... ({} in all)", items.size());
+      break;
+    }
+    text += (text.empty() ? "" : ", ") + item;
+  }
+  return text;
+}
+
+std::vector<std::string> summary_lines(const capture::ConnectionSummary& row) {
+  std::vector<std::string> lines;
+  lines.push_back(
+      fmt::format("#{} {} -> {} ({}{}), frames {}-{}, {:.3f} s", row.connection, row.client, row.server,
+                  row.transport, row.from_syn ? "" : ", capture starts mid-connection", row.first_frame,
+                  row.last_frame, static_cast<double>(row.last_time_ns - row.first_time_ns) / 1e9));
+  lines.push_back(fmt::format("  client id \"{}\", MQTT {}, clean session {}, keep alive {}, will {}",
+                              row.client_id, row.version ? std::string(to_string(*row.version)) : "unknown",
+                              row.clean_session ? (*row.clean_session ? "yes" : "no") : "unknown",
+                              row.keep_alive ? fmt::format("{} s", *row.keep_alive) : "unknown",
+                              row.will.empty() ? "none" : row.will));
+  lines.push_back(fmt::format("  sent {} ({}); {} bytes", counts_text(row.sent),
+                              qos_text(row.publish_qos_sent), row.bytes_sent));
+  lines.push_back(fmt::format("  received {} ({}); {} bytes", counts_text(row.received),
+                              qos_text(row.publish_qos_received), row.bytes_received));
+  if (!row.topics.empty()) lines.push_back("  topics: " + joined(row.topics));
+  if (!row.filters.empty()) lines.push_back("  subscriptions: " + joined(row.filters));
+  lines.push_back("  " + row.close + (row.judged ? "" : "; not judged after a capture gap"));
+  for (const auto& note : row.notes) lines.push_back("  note: " + note);
+  return lines;
+}
+
+int run_inspect(const InspectOptions& options) {
+  capture::CaptureOptions capture_options;
+  for (const auto port : options.ports) capture_options.mqtt_ports.insert(port);
+  capture::CaptureAnalysis analysis;
+  try {
+    analysis = capture::analyse_capture_file(options.capture, capture_options);
+  } catch (const capture::CaptureError& error) {
+    fmt::print(stderr, "mqtt-harness inspect: {}\n", error.what());
+    return exit_bad_input;
+  }
+
+  runner::HistorySource source;
+  source.id = "capture:" + std::filesystem::path(options.capture).filename().string();
+  source.title = fmt::format("{} MQTT connection(s) in {}", analysis.connections.size(), options.capture);
+  source.section = "capture";
+  std::set<std::string> versions;
+  for (const auto& row : analysis.connections) {
+    for (auto& line : summary_lines(row)) source.steps.push_back(std::move(line));
+    if (row.version) versions.insert(std::string(to_string(*row.version)));
+  }
+  for (const auto& note : analysis.notes) source.steps.push_back("note: " + note);
+  source.history = std::move(analysis.history);
+  runner::HistoryJudgementOptions judgement;
+  judgement.kind = "capture";
+  judgement.target = "capture " + options.capture;
+  judgement.mqtt_version = versions.size() == 1 ? *versions.begin() : "3.1.1";
+  judgement.duration_ms = static_cast<double>(analysis.duration_ns) / 1e6;
+  std::vector<runner::HistorySource> sources;
+  sources.push_back(std::move(source));
+  const auto results = runner::judge_histories(std::move(sources), judgement);
+
+  if (!options.report_dir.empty()) {
+    try {
+      reports::write_all(results, options.report_dir);
+    } catch (const std::exception& error) {
+      fmt::print(stderr, "mqtt-harness inspect: cannot write the report: {}\n", error.what());
+      return exit_bad_input;
+    }
+  }
+  if (options.json) {
+    fmt::print("{}\n", results::to_json(results).dump(2));
+  } else if (!options.quiet) {
+    const bool colour = colour_enabled(stdout);
+    fmt::print("capture {}: {} frames, {} TCP segments, {} MQTT connection(s), {:.3f} s\n", options.capture,
+               analysis.frames, analysis.tcp_segments, analysis.connections.size(),
+               static_cast<double>(analysis.duration_ns) / 1e9);
+    for (const auto& line : results.cases.front().steps) fmt::print("{}\n", line);
+    std::size_t must = 0;
+    for (const auto& violation : results.violations) {
+      must += violation.level == "MUST" ? 1 : 0;
+      const std::string frame = !violation.history_slice.empty() && violation.history_slice.back().frame
+                                    ? fmt::format(" (frame {})", *violation.history_slice.back().frame)
+                                    : "";
+      fmt::print("{} {} {}{}\n",
+                 paint(violation.level == "MUST" ? "violated" : "warned ",
+                       violation.level == "MUST" ? "red" : "yellow", colour),
+                 violation.statement, violation.message, frame);
+    }
+    for (const auto& observation : results.observed) {
+      fmt::print("{} {}: {}\n", paint("observed", "dim", colour), observation.behaviour, observation.detail);
+    }
+    std::size_t exercised = 0;
+    for (const auto& statement : results.statements) exercised += statement.cases.empty() ? 0 : 1;
+    fmt::print("verdict: {} ({} statement(s) exercised, {} MUST and {} SHOULD violation(s))\n",
+               paint(must > 0 ? "violations" : "conformant", must > 0 ? "red" : "green", colour), exercised,
+               must, results.violations.size() - must);
+    if (!options.report_dir.empty()) {
+      fmt::print("report: {}\n", (std::filesystem::path(options.report_dir) / "report.html").string());
+    }
+  }
+  return runner::exit_code(results);
+}
+
+}  // namespace
+
+void add_inspect_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<InspectOptions>();
+  auto* command = app.add_subcommand(
+      "inspect", "Summarise the MQTT traffic in a pcap/pcapng capture and judge the captured broker offline");
+  command->add_option("capture", options->capture, "Capture file (pcap or pcapng)")->required();
+  command->add_option("-p,--port", options->ports,
+                      "Also treat this TCP port as MQTT (repeatable; 1883 always)");
+  command->add_option(
+      "-o,--report-dir", options->report_dir,
+      "Also write results.json, report.html, junit.xml, summary.md, history.jsonl, history.pcap here");
+  command->add_flag("--json", options->json, "Print results.json to stdout instead of the summary");
+  command->add_flag("-q,--quiet", options->quiet, "Print nothing but errors");
+  command->footer(
+      "Exit codes: 0 no MUST statement violated, 1 a MUST statement was violated, 2 bad usage or an "
+      "unreadable, truncated or corrupt capture (the error names the frame), 4 internal error.");
+  command->callback([options, &exit_code] { exit_code = run_inspect(*options); });
+}
+
+}  // namespace mqtt::cli
