@@ -509,7 +509,9 @@ struct Checker::State {
       const bool bound = duty.retained_copy ? duty.connection == conn.id
                                             : (duty.client_id == conn.client_id && duty.generation == conn.generation);
       if (!bound) continue;
-      if (event.time_ns > duty.due && !conn.faulted && !flow_blocked && !server_closed(conn.close_reason)) {
+      const bool client_ended = !server_closed(conn.close_reason) || conn.disconnect_sent;
+      const auto ended_at = conn.disconnect_sent ? std::min(conn.disconnect_time, event.time_ns) : event.time_ns;
+      if (ended_at > duty.due && !conn.faulted && !flow_blocked && client_ended) {
         auto evidence = duty.evidence;
         evidence.push_back(event.sequence);
         const auto unmet_copy = unmet_delivery(duty);
@@ -1610,15 +1612,21 @@ struct Checker::State {
         duty.settled = true;
       }
     }
-    if (!by_server) {
-      check_close_duty_proof(conn, event);
-      check_keepalive_proof(conn, event);
+    // The client ended the connection (closed it, or sent DISCONNECT and the server closed as it must): what the
+    // server still owed by then, past its grace, was never sent.
+    if (!by_server || conn.disconnect_sent) {
+      if (!by_server) {
+        check_close_duty_proof(conn, event);
+        check_keepalive_proof(conn, event);
+      }
+      const auto ended_at = conn.disconnect_sent ? std::min(conn.disconnect_time, event.time_ns) : event.time_ns;
+      const auto ended_by = conn.disconnect_sent ? conn.disconnect_sequence : event.sequence;
       if (requests_owed(conn)) {
         for (const auto& request : conn.requests) {
-          if (event.time_ns > request.time + options.close_grace_ns) {
+          if (request.sequence < ended_by && ended_at > request.time + options.close_grace_ns) {
             violation(request_statement(request),
                       "the server never sent " + request_description(request) + " to " + client_label(conn),
-                      {request.sequence, event.sequence});
+                      {request.sequence, ended_by});
           }
         }
       }

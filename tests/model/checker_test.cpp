@@ -296,6 +296,17 @@ TEST(Policing, ServerBytesThatDoNotDecodeAreViolations) {
 
 // ---- Acknowledgements and packet identifiers ------------------------------------------------------------------------
 
+TEST(Acknowledgements, DisconnectAfterAnUnansweredPublishProvesTheMissingPuback) {
+  HistoryBuilder h;
+  h.connected(1, "c");
+  auto sent = h.sent(1, publish("x", "p", QoS::at_least_once, 9));
+  h.after(2 * seconds);
+  auto disconnect = h.sent(1, Disconnect{});
+  h.closed(1, CloseReason::clean_eof);  // the server closed, as DISCONNECT asks
+  auto verdicts = judge(h);
+  EXPECT_VIOLATION(verdicts, "MQTT-4.3.2-2", (Evidence{sent, disconnect}));
+}
+
 TEST(Acknowledgements, QoS1PublishGetsPuback_MQTT_4_3_2_2) {
   HistoryBuilder h;
   h.connected(1, "c");
