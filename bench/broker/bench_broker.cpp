@@ -4,9 +4,10 @@
 //   bench_broker throughput --port P [--qos 0|1] [--messages N] [--publishers K] [--payload BYTES]
 //   bench_broker connections --port P --count N [--broker-pid PID]
 //
-// throughput: one subscriber on "bench/#" and K publishers that pipeline N PUBLISH packets in total as fast as
-// the socket takes them (QoS 1: the publisher keeps at most 1000 unacknowledged). Prints delivered messages per
-// second measured at the subscriber from the first send to the last delivery.
+// throughput: one subscriber on "bench/#" and K publishers sending N PUBLISH packets in total, end-to-end flow
+// controlled: a publisher runs at most --window messages ahead of what the subscriber has received from it, so
+// no broker queue limit is hit (mosquitto drops beyond max_queued_messages = 1000) and every message must
+// arrive. Prints delivered messages per second, first send to last delivery.
 // connections: opens N MQTT connections (CONNECT, keep alive 0), holds them, and with --broker-pid reports the
 // broker's resident memory growth per connection (VmRSS from /proc).
 #include <arpa/inet.h>
@@ -17,7 +18,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -165,6 +168,7 @@ struct Options {
   std::size_t messages = 200000;
   int publishers = 4;
   std::size_t payload = 64;
+  std::size_t window = 200;
   std::size_t count = 1000;
   long broker_pid = 0;
 };
@@ -181,6 +185,7 @@ Options parse(int argc, char** argv) {
     else if (key == "--messages") options.messages = std::stoul(value);
     else if (key == "--publishers") options.publishers = std::stoi(value);
     else if (key == "--payload") options.payload = std::stoul(value);
+    else if (key == "--window") options.window = std::stoul(value);
     else if (key == "--count") options.count = std::stoul(value);
     else if (key == "--broker-pid") options.broker_pid = std::stol(value);
     else die("unknown option " + key);
@@ -211,6 +216,8 @@ int throughput(const Options& options) {
     }
   }
 
+  const auto received = std::make_unique<std::atomic<std::size_t>[]>(static_cast<std::size_t>(options.publishers));
+  std::atomic<bool> stop{false};
   const auto started = Clock::now();
   std::vector<std::thread> publishers;
   for (int p = 0; p < options.publishers; ++p) {
@@ -225,6 +232,14 @@ int throughput(const Options& options) {
       std::size_t unacknowledged = 0;
       Bytes batch;
       for (std::size_t i = 0; i < share; ++i) {
+        // End-to-end window: wait (without spinning) until the subscriber has caught up.
+        for (auto seen = received[p].load(); i >= seen + options.window && !stop; seen = received[p].load()) {
+          if (!batch.empty()) {
+            write_all(fd, batch.data(), batch.size());
+            batch.clear();
+          }
+          received[p].wait(seen);
+        }
         const auto id = static_cast<std::uint16_t>(i % 65535 + 1);
         const Bytes packet = publish_packet(topic, options.qos, id, options.payload);
         batch.insert(batch.end(), packet.begin(), packet.end());
@@ -261,6 +276,12 @@ int throughput(const Options& options) {
     if (!framer.read_from(subscriber, [&](std::uint8_t first, const std::uint8_t* body, std::size_t) {
           if ((first & 0xf0) != 0x30) return;
           ++delivered;
+          {
+            const std::size_t topic_length = (std::size_t{body[0]} << 8) | body[1];
+            const std::string_view topic(reinterpret_cast<const char*>(body + 2), topic_length);
+            const auto publisher = std::strtoul(std::string(topic.substr(6)).c_str(), nullptr, 10);
+            if (publisher < static_cast<unsigned long>(options.publishers)) received[publisher].fetch_add(1);
+          }
           if (((first >> 1) & 3) == 1) {
             const std::size_t topic_length = (std::size_t{body[0]} << 8) | body[1];
             acknowledgements.insert(acknowledgements.end(),
@@ -270,7 +291,13 @@ int throughput(const Options& options) {
       break;
     }
     if (!acknowledgements.empty()) write_all(subscriber, acknowledgements.data(), acknowledgements.size());
+    for (int p = 0; p < options.publishers; ++p) received[p].notify_all();
     last = Clock::now();
+  }
+  stop = true;
+  for (int p = 0; p < options.publishers; ++p) {
+    received[p].fetch_add(options.messages);  // wakes and releases every waiting publisher
+    received[p].notify_all();
   }
   for (auto& thread : publishers) thread.join();
   const double seconds = std::chrono::duration<double>(last - started).count();
