@@ -12,7 +12,7 @@ packages=(
   clang-14 libclang-rt-14-dev
 )
 if [[ "${1:-}" == "--with-extras" ]]; then
-  packages+=(tshark tcpdump chromium libxml2-utils)
+  packages+=(tshark tcpdump chromium libxml2-utils iproute2 iputils-ping)
 fi
 
 missing=()
