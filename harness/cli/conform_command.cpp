@@ -11,6 +11,7 @@
 #include "broker/broker.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/run_output.hpp"
 #include "cli/packet_text.hpp"
 #include "cli/terminal.hpp"
 #include "reports/reports.hpp"
@@ -126,14 +127,9 @@ int run_conform(const ConformOptions& options) {
   }
 
   const std::filesystem::path report_dir = options.report_dir;
-  try {
-    reports::write_all(results, report_dir);
-  } catch (const std::exception& error) {
-    fmt::print(stderr, "mqtt-harness conform: cannot write the report: {}\n", error.what());
-    return exit_bad_input;
-  }
+  if (!write_reports("conform", results, report_dir)) return exit_bad_input;
   if (options.json) {
-    fmt::print("{}\n", results::to_json(results).dump(2));
+    print_results_json(results);
   } else if (!options.quiet) {
     print_summary(results, report_dir);
   }

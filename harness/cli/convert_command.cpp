@@ -11,6 +11,7 @@
 #include "capture/capture_scenario.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/run_output.hpp"
 #include "runner/fleet_scenario.hpp"
 #include "runner/source_position.hpp"
 
@@ -24,15 +25,9 @@ struct ConvertOptions {
 };
 
 int run_convert(const ConvertOptions& options) {
-  capture::CaptureOptions capture_options;
-  for (const auto port : options.ports) capture_options.mqtt_ports.insert(port);
-  capture::CaptureAnalysis analysis;
-  try {
-    analysis = capture::analyse_capture_file(options.capture, capture_options);
-  } catch (const capture::CaptureError& error) {
-    fmt::print(stderr, "mqtt-harness convert: {}\n", error.what());
-    return exit_bad_input;
-  }
+  auto analysed = analyse_capture("convert", options.capture, options.ports);
+  if (!analysed) return exit_bad_input;
+  const auto& analysis = *analysed;
   const auto name = "capture-" + std::filesystem::path(options.capture).stem().string();
   const auto conversion = capture::capture_to_scenario(analysis, name);
   const std::string text = conversion.scenario.dump(2) + "\n";

@@ -12,6 +12,7 @@
 #include "capture/capture_analyser.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/run_output.hpp"
 #include "cli/terminal.hpp"
 #include "reports/reports.hpp"
 #include "results/json.hpp"
@@ -76,15 +77,9 @@ std::vector<std::string> summary_lines(const capture::ConnectionSummary& row) {
 }
 
 int run_inspect(const InspectOptions& options) {
-  capture::CaptureOptions capture_options;
-  for (const auto port : options.ports) capture_options.mqtt_ports.insert(port);
-  capture::CaptureAnalysis analysis;
-  try {
-    analysis = capture::analyse_capture_file(options.capture, capture_options);
-  } catch (const capture::CaptureError& error) {
-    fmt::print(stderr, "mqtt-harness inspect: {}\n", error.what());
-    return exit_bad_input;
-  }
+  auto analysed = analyse_capture("inspect", options.capture, options.ports);
+  if (!analysed) return exit_bad_input;
+  auto& analysis = *analysed;
 
   runner::HistorySource source;
   source.id = "capture:" + std::filesystem::path(options.capture).filename().string();
@@ -106,16 +101,9 @@ int run_inspect(const InspectOptions& options) {
   sources.push_back(std::move(source));
   const auto results = runner::judge_histories(std::move(sources), judgement);
 
-  if (!options.report_dir.empty()) {
-    try {
-      reports::write_all(results, options.report_dir);
-    } catch (const std::exception& error) {
-      fmt::print(stderr, "mqtt-harness inspect: cannot write the report: {}\n", error.what());
-      return exit_bad_input;
-    }
-  }
+  if (!options.report_dir.empty() && !write_reports("inspect", results, options.report_dir)) return exit_bad_input;
   if (options.json) {
-    fmt::print("{}\n", results::to_json(results).dump(2));
+    print_results_json(results);
   } else if (!options.quiet) {
     const bool colour = colour_enabled(stdout);
     fmt::print("capture {}: {} frames, {} TCP segments, {} MQTT connection(s), {:.3f} s\n", options.capture,

@@ -16,6 +16,7 @@
 #include "capture/replay_plan.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/run_output.hpp"
 #include "cli/packet_text.hpp"
 #include "cli/terminal.hpp"
 #include "client/connection.hpp"
@@ -55,15 +56,9 @@ int run_replay(const ReplayOptions& options) {
     fmt::print(stderr, "mqtt-harness replay: --speed {}: must be above 0\n", options.speed);
     return exit_bad_input;
   }
-  capture::CaptureOptions capture_options;
-  for (const auto port : options.ports) capture_options.mqtt_ports.insert(port);
-  capture::CaptureAnalysis analysis;
-  try {
-    analysis = capture::analyse_capture_file(options.capture, capture_options);
-  } catch (const capture::CaptureError& error) {
-    fmt::print(stderr, "mqtt-harness replay: {}\n", error.what());
-    return exit_bad_input;
-  }
+  auto analysed = analyse_capture("replay", options.capture, options.ports);
+  if (!analysed) return exit_bad_input;
+  auto& analysis = *analysed;
   const std::uint64_t seed = options.seed.value_or(std::random_device{}());
   const std::string prefix = options.prefix.empty()
                                  ? fmt::format("replay-{:08x}", static_cast<std::uint32_t>(seed))
@@ -188,16 +183,9 @@ int run_replay(const ReplayOptions& options) {
   std::vector<runner::HistorySource> sources;
   sources.push_back(std::move(source));
   const auto results = runner::judge_histories(std::move(sources), judgement);
-  if (!options.report_dir.empty()) {
-    try {
-      reports::write_all(results, options.report_dir);
-    } catch (const std::exception& error) {
-      fmt::print(stderr, "mqtt-harness replay: cannot write the report: {}\n", error.what());
-      return exit_bad_input;
-    }
-  }
+  if (!options.report_dir.empty() && !write_reports("replay", results, options.report_dir)) return exit_bad_input;
   if (options.json) {
-    fmt::print("{}\n", results::to_json(results).dump(2));
+    print_results_json(results);
   } else {
     const bool colour = colour_enabled(stdout);
     fmt::print("replayed {} session(s) from {} against {} in {:.1f} s (prefix {}, seed {})\n",

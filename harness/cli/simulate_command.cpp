@@ -13,6 +13,7 @@
 #include "broker/broker.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/run_output.hpp"
 #include "cli/packet_text.hpp"
 #include "cli/terminal.hpp"
 #include "reports/reports.hpp"
@@ -164,14 +165,9 @@ int run_simulate(const SimulateOptions& options) {
   }
   auto& results = outcome.results;
   const std::filesystem::path report_dir = options.report_dir;
-  try {
-    reports::write_all(results, report_dir);
-  } catch (const std::exception& error) {
-    fmt::print(stderr, "mqtt-harness simulate: cannot write the report: {}\n", error.what());
-    return exit_bad_input;
-  }
+  if (!write_reports("simulate", results, report_dir)) return exit_bad_input;
   if (options.json) {
-    fmt::print("{}\n", results::to_json(results).dump(2));
+    print_results_json(results);
   } else if (!options.quiet) {
     print_summary(results, report_dir);
   }

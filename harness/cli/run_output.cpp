@@ -1,0 +1,34 @@
+#include "cli/run_output.hpp"
+
+#include <fmt/format.h>
+
+#include "reports/reports.hpp"
+#include "results/json.hpp"
+
+namespace mqtt::cli {
+
+bool write_reports(std::string_view command, const results::Results& results, const std::filesystem::path& directory) {
+  try {
+    reports::write_all(results, directory);
+    return true;
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "mqtt-harness {}: cannot write the report: {}\n", command, error.what());
+    return false;
+  }
+}
+
+void print_results_json(const results::Results& results) { fmt::print("{}\n", results::to_json(results).dump(2)); }
+
+std::optional<capture::CaptureAnalysis> analyse_capture(std::string_view command, const std::string& file,
+                                                        const std::vector<std::uint16_t>& ports) {
+  capture::CaptureOptions options;
+  for (const auto port : ports) options.mqtt_ports.insert(port);
+  try {
+    return capture::analyse_capture_file(file, options);
+  } catch (const capture::CaptureError& error) {
+    fmt::print(stderr, "mqtt-harness {}: {}\n", command, error.what());
+    return std::nullopt;
+  }
+}
+
+}  // namespace mqtt::cli
