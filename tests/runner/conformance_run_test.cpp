@@ -314,6 +314,32 @@ double one_timeout(const std::vector<Case>& all, const std::string& id) {
   return 0;
 }
 
+// With user and password in the target URL the authentication cases run: mosquitto with a password file and
+// no anonymous access must refuse a wrong password with CONNACK 4 or 5, close, and deliver nothing.
+TEST(EmbeddedSuite, AuthenticationCasesRunAgainstMosquittoWithAPasswordFile) {
+  test_support::MosquittoOptions broker_options;
+  broker_options.allow_anonymous = false;
+  broker_options.users = {{"dtu-operator", "field-secret-42"}};
+  test_support::MosquittoBroker broker(broker_options);
+  ConformanceOptions options;
+  options.target = broker.url_with_credentials("dtu-operator", "field-secret-42");
+  options.filter = "auth.*";
+  options.seed = 2026;
+  const auto results = run_conformance(options);
+  int ran = 0;
+  for (const auto& one : results.cases) {
+    if (one.verdict == results::Verdict::skipped) {
+      EXPECT_EQ(one.id, "auth.unauthorised_publish") << one.message;  // needs an ACL declared in a profile
+      continue;
+    }
+    ++ran;
+    EXPECT_EQ(one.verdict, results::Verdict::passed) << one.id << ": " << one.message;
+  }
+  EXPECT_EQ(ran, 3);
+  EXPECT_EQ(results.target.find("field-secret-42"), std::string::npos) << results.target;
+  EXPECT_EQ(exit_code(results), 0);
+}
+
 // Case ids in the first column of the deviation table: rows like "| `malformed.pingreq_flags` | MQTT-... |".
 std::set<std::string> documented_mosquitto_deviations() {
   std::ifstream in(std::string(MQTT_SOURCE_DIR) + "/docs/mosquitto-deviations.md");
