@@ -34,7 +34,7 @@ struct ConformanceOptions {
   std::optional<std::filesystem::path> profile_file;    // --profile FILE (read with file:line:col errors)
   std::string filter = "*";                             // glob(s) on case ids, comma-separated
   std::string mqtt_version = "3.1.1";                   // only cases of this version run
-  int jobs = 4;                                         // cases run concurrently
+  int jobs = 16;                                        // cases run concurrently
   std::optional<std::uint64_t> seed;                    // unset: drawn at random, recorded in the results
   std::optional<std::filesystem::path> cases_dir;       // unset: the suite compiled into the binary
   bool keep_history = true;                             // each case's full history in its result
