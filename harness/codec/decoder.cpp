@@ -593,6 +593,19 @@ Connack decode_connack(Reader& reader) {
   }
   connack.session_present = (flags & 0x01) != 0;
   const std::size_t code_offset = reader.offset();
+  // A server that speaks only 3.1.1 answers a 5.0 CONNECT the 3.1.1 way: a two-byte CONNACK with return code 1
+  // (unacceptable protocol version) [MQTT-3.1.2-2]. That is a legitimate refusal, not a malformed 5.0 CONNACK.
+  if (is_v5(connack.version) && reader.remaining() == 1 && flags == 0) {
+    const std::uint8_t code = reader.byte("return code");
+    if (code == 0x01) {
+      connack.version = ProtocolVersion::v3_1_1;
+      connack.reason_code = code;
+      reader.expect_end();
+      return connack;
+    }
+    reader.fail_at(code_offset, "MQTT-3.2.2-8",
+                   "a 5.0 CONNACK needs a property length; two bytes are only a 3.1.1 refusal with return code 1");
+  }
   if (is_v5(connack.version)) {
     connack.reason_code = read_reason(reader, connack_reasons_v5, "MQTT-3.2.2-8");
   } else {

@@ -340,6 +340,19 @@ TEST(Malformed, NonMinimalRemainingLengthIsAcceptedBefore50) {
   EXPECT_TRUE(std::holds_alternative<Packet>(result));
 }
 
+TEST(Malformed, ThreeOneOneRefusalOfAFiveZeroConnectIsAcceptedAsSuch) {
+  // A 3.1.1-only server answers a 5.0 CONNECT with the 3.1.1 CONNACK "unacceptable protocol version".
+  const auto result = decode_packet(bytes({0x20, 2, 0, 0x01}), Sender::server, ProtocolVersion::v5);
+  ASSERT_TRUE(std::holds_alternative<Packet>(result)) << describe(std::get<DecodeError>(result));
+  const auto& connack = std::get<Connack>(std::get<Packet>(result));
+  EXPECT_EQ(connack.version, ProtocolVersion::v3_1_1);
+  EXPECT_EQ(connack.reason_code, 0x01);
+  // Any other two-byte answer to a 5.0 CONNECT is still malformed.
+  const auto other = decode_packet(bytes({0x20, 2, 0, 0x00}), Sender::server, ProtocolVersion::v5);
+  ASSERT_TRUE(std::holds_alternative<DecodeError>(other));
+  EXPECT_EQ(std::get<DecodeError>(other).statement, "MQTT-3.2.2-8");
+}
+
 TEST(Malformed, PasswordWithoutUserNameIsAllowedIn50) {
   const auto wire = packet(0x10, connect_body(v5, 0x42, join({prefixed("x"), prefixed("pw")})));
   const auto result = decode_packet(wire, Sender::client, ProtocolVersion::v5);
