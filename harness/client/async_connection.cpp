@@ -167,7 +167,10 @@ void AsyncConnection::finish_graceful_close() {
 }
 
 asio::awaitable<void> AsyncConnection::read_loop([[maybe_unused]] std::shared_ptr<AsyncConnection> self) {
-  std::array<std::uint8_t, 4096> buffer{};
+  // One buffer per thread, not per connection: read_some waits for readability and then fills the buffer and
+  // returns without suspending, and the bytes are consumed before this coroutine suspends again. An idle
+  // connection therefore holds no read buffer (thousands of idle simulated devices).
+  static thread_local std::array<std::uint8_t, 65536> buffer{};
   for (;;) {
     const detail::ReadResult result = co_await transport_->read_some(asio::buffer(buffer));
     if (result.size > 0 && is_open()) handle_received_bytes(buffer.data(), result.size);

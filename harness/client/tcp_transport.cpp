@@ -77,9 +77,19 @@ class TcpTransport final : public Transport {
 
   std::string peer() const override { return peer_; }
 
+  // Waits for readability first and only then reads, synchronously: the caller's buffer is touched only while
+  // this coroutine runs, so an idle connection needs no buffer of its own (see AsyncConnection::read_loop).
   asio::awaitable<ReadResult> read_some(asio::mutable_buffer buffer) override {
     ReadResult result;
-    result.size = co_await socket_.async_read_some(buffer, asio::redirect_error(asio::use_awaitable, result.error));
+    co_await socket_.async_wait(tcp::socket::wait_read, asio::redirect_error(asio::use_awaitable, result.error));
+    if (result.error) co_return result;
+    if (!socket_.non_blocking()) socket_.non_blocking(true, result.error);
+    if (result.error) co_return result;
+    result.size = socket_.read_some(buffer, result.error);
+    if (result.error == asio::error::would_block || result.error == asio::error::try_again) {
+      result.error.clear();
+      result.size = 0;
+    }
     co_return result;
   }
 
