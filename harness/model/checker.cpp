@@ -10,10 +10,13 @@
 #include <algorithm>
 #include <cstdio>
 #include <cctype>
+#include <iterator>
 #include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
 #include <utility>
@@ -158,9 +161,9 @@ struct SubscriptionRecord {
 };
 
 struct Message {
-  MessageIdentity identity;
+  MessageIdentity identity;  // its key is dropped once stored in messages_by_key
   std::string topic;
-  Bytes payload;
+  bool payload_empty = false;  // all the model needs of the payload (retained deletes)
   QoS qos = QoS::at_most_once;
   bool retain = false;
   std::uint32_t publisher_connection = 0;
@@ -215,6 +218,33 @@ struct CopyLedger {
   int highest_qos = -1;
 };
 
+// Append-only storage for message keys (a key holds the whole payload when it carries no token): one
+// allocation per megabyte instead of one per message; the views it hands out stay valid (chunks never move).
+class KeyArena {
+ public:
+  std::string_view store(std::string_view text) {
+    if (text.size() > chunk_size / 8) {
+      large_.emplace_back(new char[text.size()]);  // not value-initialised: every byte is copied over
+      std::copy(text.begin(), text.end(), large_.back().get());
+      return {large_.back().get(), text.size()};
+    }
+    if (chunks_.empty() || used_ + text.size() > chunk_size) {
+      chunks_.emplace_back(new char[chunk_size]);
+      used_ = 0;
+    }
+    char* place = chunks_.back().get() + used_;
+    std::copy(text.begin(), text.end(), place);
+    used_ += text.size();
+    return {place, text.size()};
+  }
+
+ private:
+  static constexpr std::size_t chunk_size = 1 << 20;
+  std::vector<std::unique_ptr<char[]>> chunks_;
+  std::vector<std::unique_ptr<char[]>> large_;
+  std::size_t used_ = 0;
+};
+
 struct OrderMark {
   std::uint64_t publish_sequence = 0;
   std::uint64_t receive_sequence = 0;
@@ -229,9 +259,29 @@ struct Checker::State {
   std::map<std::string, Session> sessions;
   std::vector<SubscriptionRecord> records;
   std::vector<Message> messages;
-  std::unordered_map<std::string, std::vector<std::size_t>> messages_by_key;
+  KeyArena message_keys;
+  std::unordered_map<std::string_view, std::vector<std::size_t>> messages_by_key;  // views into message_keys
   std::map<std::string, std::vector<std::size_t>> retained_versions;  // topic -> retained publishes in order
   std::vector<DeliveryDuty> duties;
+  // Indexes over the vectors above, each list in ascending index order so that walking an index visits the
+  // same elements in the same order as a full scan filtering on the indexed field (verdicts depend on order).
+  // exact_records: filter without wildcards -> records with that filter.
+  std::unordered_map<std::string, std::vector<std::size_t>> exact_records;
+  std::vector<std::size_t> wildcard_records;                                // records whose filter has + or #
+  // topic -> the wildcard records (positions below `checked` in wildcard_records) whose filter matches it.
+  // Records are only ever appended and filters never change, so the cache only grows: each (wildcard filter,
+  // topic) pair is matched once.
+  struct WildcardMatches {
+    std::size_t checked = 0;
+    std::vector<std::size_t> records;
+  };
+  mutable std::unordered_map<std::string, WildcardMatches> wildcard_matches;
+  std::unordered_map<std::uint64_t, std::vector<std::size_t>> records_by_generation;  // generation != 0
+  std::unordered_map<std::uint32_t, std::vector<std::size_t>> records_by_connection;
+  std::unordered_map<std::uint32_t, std::vector<std::size_t>> messages_by_connection;  // publisher connection
+  std::unordered_map<std::size_t, std::vector<std::size_t>> duties_by_message;
+  std::unordered_map<std::string, std::vector<std::size_t>> duties_by_client;
+  std::unordered_map<std::uint32_t, std::vector<std::size_t>> duties_by_connection;  // retained copies
   std::map<std::pair<std::size_t, std::uint64_t>, CopyLedger> ledgers;  // (message, generation)
   std::map<std::tuple<std::uint32_t, std::uint32_t, std::string, int, int>, OrderMark> order_marks;
   std::set<std::string> auth_failure_actors;
@@ -351,9 +401,85 @@ struct Checker::State {
 
   std::size_t add_message(Message message) {
     const auto index = messages.size();
-    messages_by_key[message.identity.key].push_back(index);
+    auto slot = messages_by_key.find(message.identity.key);
+    if (slot == messages_by_key.end()) {
+      slot = messages_by_key.emplace(message_keys.store(message.identity.key), std::vector<std::size_t>{})
+                 .first;
+    }
+    slot->second.push_back(index);
+    message.identity.key.clear();
+    message.identity.key.shrink_to_fit();
+    messages_by_connection[message.publisher_connection].push_back(index);
     messages.push_back(std::move(message));
     return index;
+  }
+
+  std::size_t add_record(SubscriptionRecord record) {
+    const auto index = records.size();
+    if (topic::has_wildcard(record.filter)) {
+      wildcard_records.push_back(index);
+    } else {
+      exact_records[record.filter].push_back(index);
+    }
+    records_by_connection[record.connection].push_back(index);
+    if (record.generation != 0) records_by_generation[record.generation].push_back(index);
+    records.push_back(std::move(record));
+    return index;
+  }
+
+  // A record created before its connection's CONNACK joins the session's generation then.
+  void bind_record(std::size_t index, const std::string& client_id, std::uint64_t generation) {
+    auto& record = records[index];
+    record.client_id = client_id;
+    record.generation = generation;
+    if (generation == 0) return;
+    auto& list = records_by_generation[generation];
+    list.insert(std::lower_bound(list.begin(), list.end(), index), index);
+  }
+
+  void add_duty(DeliveryDuty duty) {
+    const auto index = duties.size();
+    duties_by_message[duty.message].push_back(index);
+    duties_by_client[duty.client_id].push_back(index);
+    if (duty.retained_copy) duties_by_connection[duty.connection].push_back(index);
+    duties.push_back(std::move(duty));
+  }
+
+  template <typename Key, typename Map>
+  static const std::vector<std::size_t>& indexed(const Map& map, const Key& key) {
+    static const std::vector<std::size_t> none;
+    auto it = map.find(key);
+    return it == map.end() ? none : it->second;
+  }
+
+  // Indexes of the records whose filter matches `topic_name`, ascending: what a scan of all records calling
+  // topic::matches would keep. A filter without wildcards matches exactly the name equal to it.
+  std::vector<std::size_t> matching_records(const std::string& topic_name) const {
+    const auto& exact = indexed(exact_records, topic_name);
+    if (wildcard_records.empty()) return exact;
+    auto& cached = wildcard_matches[topic_name];
+    for (; cached.checked < wildcard_records.size(); ++cached.checked) {
+      const auto index = wildcard_records[cached.checked];
+      if (topic::matches(records[index].filter, topic_name)) cached.records.push_back(index);
+    }
+    std::vector<std::size_t> result;
+    result.reserve(exact.size() + cached.records.size());
+    auto next_exact = exact.begin();
+    for (auto index : cached.records) {
+      while (next_exact != exact.end() && *next_exact < index) result.push_back(*next_exact++);
+      result.push_back(index);
+    }
+    result.insert(result.end(), next_exact, exact.end());
+    return result;
+  }
+
+  // The union of two ascending index lists, ascending and without repeats.
+  static std::vector<std::size_t> merged(const std::vector<std::size_t>& a,
+                                         const std::vector<std::size_t>& b) {
+    std::vector<std::size_t> result;
+    result.reserve(a.size() + b.size());
+    std::set_union(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(result));
+    return result;
   }
 
   // The broker has taken ownership of a message: every session with a definite matching subscription is owed it.
@@ -362,8 +488,9 @@ struct Checker::State {
     std::map<std::pair<std::string, std::uint64_t>, std::pair<int, std::uint64_t>> best;  // granted, suback seq
     std::map<std::pair<std::string, std::uint64_t>, int> matching;
     std::map<std::pair<std::string, std::uint64_t>, bool> resubscribed;
-    for (const auto& record : records) {
-      if (record.granted > 2 || !topic::matches(record.filter, message.topic)) continue;
+    for (const auto record_index : matching_records(message.topic)) {
+      const auto& record = records[record_index];
+      if (record.granted > 2) continue;
       if (!record_definite(record, message.sent_time, owned_at)) continue;
       ++matching[{record.client_id, record.generation}];
       auto& slot = best[{record.client_id, record.generation}];
@@ -406,7 +533,7 @@ struct Checker::State {
                          quoted(key.first) + " at QoS " + std::to_string(required);
       auto ledger = ledgers.find({index, key.second});
       if (ledger != ledgers.end() && ledger->second.highest_qos >= required) duty.settled = true;
-      duties.push_back(std::move(duty));
+      add_duty(std::move(duty));
     }
   }
 
@@ -434,15 +561,17 @@ struct Checker::State {
     auto& session = sessions[client_id];
     if (!session.generation_alive) return;
     session.generation_alive = false;
-    for (auto& record : records) {
-      if (record.client_id != client_id || record.generation != session.generation) continue;
+    for (const auto record_index : indexed(records_by_generation, session.generation)) {
+      auto& record = records[record_index];
+      if (record.generation != session.generation || record.client_id != client_id) continue;
       if (record.end_sent == never) {
         record.end_sent = time;
         record.end_ack = time;
         record.end_sequence = sequence;
       }
     }
-    for (auto& duty : duties) {
+    for (const auto duty_index : indexed(duties_by_client, client_id)) {
+      auto& duty = duties[duty_index];
       if (duty.client_id == client_id && duty.generation == session.generation && !duty.settled) {
         duty.cancelled = true;
       }
@@ -504,7 +633,9 @@ struct Checker::State {
   void judge_duties_at_client_close(Connection& conn, const Event& event) {
     const bool flow_blocked = std::any_of(conn.server_flights.begin(), conn.server_flights.end(),
                                           [](const auto& entry) { return !entry.second.client_answered; });
-    for (auto& duty : duties) {
+    for (const auto duty_index :
+         merged(indexed(duties_by_client, conn.client_id), indexed(duties_by_connection, conn.id))) {
+      auto& duty = duties[duty_index];
       if (duty.settled || duty.cancelled || duty.due == never) continue;
       const bool bound = duty.retained_copy ? duty.connection == conn.id
                                             : (duty.client_id == conn.client_id && duty.generation == conn.generation);
@@ -536,7 +667,8 @@ struct Checker::State {
     conn.last_client_time = event.time_ns;
     conn.last_client_sequence = event.sequence;
     if (conn.closed) return;
-    std::optional<Packet> packet = event.packet;
+    const Packet* packet = event.packet ? &*event.packet : nullptr;  // no copy of the payload per packet
+    std::optional<Packet> decoded_packet;
     if (!packet) {
       if (event.raw.empty()) return;
       const auto version = conn.connect_seen ? conn.version : ProtocolVersion::v3_1_1;
@@ -545,7 +677,8 @@ struct Checker::State {
         on_client_malformed(conn, event, *error);
         return;
       }
-      packet = std::get<Packet>(std::move(decoded));
+      decoded_packet = std::get<Packet>(std::move(decoded));
+      packet = &*decoded_packet;
     }
     if (conn.client_violation) return;  // the server owes a close; later packets are not judged
     const auto type = type_of(*packet);
@@ -675,7 +808,7 @@ struct Checker::State {
     Message message;
     message.identity = std::move(identity);
     message.topic = publish.topic;
-    message.payload = publish.payload;
+    message.payload_empty = publish.payload.empty();
     message.qos = publish.qos;
     message.retain = publish.retain;
     message.publisher_connection = conn.id;
@@ -774,7 +907,7 @@ struct Checker::State {
       record.subscribe_sequence = event.sequence;
       record.start_sent = event.time_ns;
       request.records.push_back(records.size());
-      records.push_back(std::move(record));
+      add_record(std::move(record));
     }
     exercise("MQTT-3.8.4-1");
     exercise("MQTT-3.8.4-5");
@@ -912,7 +1045,8 @@ struct Checker::State {
     }
     confirm_qos0_before(conn, request->sequence, event);
     if (type == PacketType::unsuback) {
-      for (auto& record : records) {
+      for (const auto record_index : indexed(records_by_connection, conn.id)) {
+        auto& record = records[record_index];
         if (record.connection == conn.id && record.end_sequence == request->sequence) record.end_ack = event.time_ns;
       }
     }
@@ -961,7 +1095,8 @@ struct Checker::State {
                      "the server did not close the connection of " + client_label(conn) +
                          " after CONNACK return code " + std::to_string(connack.reason_code),
                      evidence, event.time_ns);
-      for (auto& message : messages) {
+      for (const auto message_index : indexed(messages_by_connection, conn.id)) {
+        auto& message = messages[message_index];
         if (message.publisher_connection == conn.id) message.from_refused_connection = true;
       }
       if (conn.auth_failure_expected) {
@@ -1052,20 +1187,21 @@ struct Checker::State {
     session.connection = conn.id;
     conn.generation = session.generation;
     // Clients may pipeline packets before CONNACK arrives; bind them to the session now that it is known.
-    for (auto& record : records) {
+    for (const auto record_index : indexed(records_by_connection, conn.id)) {
+      const auto& record = records[record_index];
       if (record.connection == conn.id && record.generation == 0) {
-        record.client_id = conn.client_id;
-        record.generation = conn.generation;
+        bind_record(record_index, conn.client_id, conn.generation);
       }
     }
-    for (auto& message : messages) {
+    for (const auto message_index : indexed(messages_by_connection, conn.id)) {
+      auto& message = messages[message_index];
       if (message.publisher_connection == conn.id && !message.is_will) message.publisher = conn.client_id;
     }
     if (connect.will) {
       Message will;
       will.identity = identify_message(connect.will->topic, connect.will->payload);
       will.topic = connect.will->topic;
-      will.payload = connect.will->payload;
+      will.payload_empty = connect.will->payload.empty();
       will.qos = connect.will->qos;
       will.retain = connect.will->retain;
       will.publisher_connection = conn.id;
@@ -1084,7 +1220,8 @@ struct Checker::State {
 
   void resume_session(Connection& conn, Session& session, const Event& event) {
     exercise("MQTT-3.1.2-5");
-    for (auto& duty : duties) {
+    for (const auto duty_index : indexed(duties_by_client, conn.client_id)) {
+      auto& duty = duties[duty_index];
       if (duty.client_id == conn.client_id && duty.generation == session.generation && !duty.settled &&
           !duty.cancelled && !duty.retained_copy && duty.due == never) {
         duty.due = add_time(event.time_ns, options.close_grace_ns);
@@ -1106,7 +1243,7 @@ struct Checker::State {
       duty.description = "unacknowledged message on " + quoted(messages[flight.message].topic) +
                          " with packet id " + std::to_string(id) + " to client " + quoted(conn.client_id) +
                          " again after it resumed its session";
-      duties.push_back(std::move(duty));
+      add_duty(std::move(duty));
     }
     session.owed_redeliveries.clear();
   }
@@ -1167,8 +1304,11 @@ struct Checker::State {
         continue;
       }
       record.granted = code;
-      // A subscription to an identical filter replaces the previous one [MQTT-3.8.4-3].
-      for (std::size_t j = 0; j < records.size(); ++j) {
+      // A subscription to an identical filter replaces the previous one [MQTT-3.8.4-3]. Identical filters
+      // share an index list (the exact one, or the wildcard one).
+      const auto& same_kind = topic::has_wildcard(record.filter) ? wildcard_records
+                                                                 : indexed(exact_records, record.filter);
+      for (const auto j : same_kind) {
         auto& old = records[j];
         if (j == record_index || old.client_id != record.client_id || old.generation != record.generation ||
             old.filter != record.filter || old.end_sent != never || old.subscribe_sequence >= record.subscribe_sequence) {
@@ -1187,14 +1327,21 @@ struct Checker::State {
 
   void create_retained_duties(const Connection& conn, std::size_t record_index) {
     const auto& record = records[record_index];
-    for (const auto& [topic_name, versions] : retained_versions) {
+    // A filter without wildcards matches only the topic equal to it: look it up, do not try every topic.
+    const bool exact = !topic::has_wildcard(record.filter);
+    auto first = exact ? retained_versions.find(record.filter) : retained_versions.begin();
+    auto last = first == retained_versions.end() ? first : exact ? std::next(first) : retained_versions.end();
+    for (auto entry = first; entry != last; ++entry) {
+      const auto& topic_name = entry->first;
       if (!topic::matches(record.filter, topic_name)) continue;
       exercise("MQTT-3.3.1-6");
       auto candidates = retained_candidates(topic_name, record.start_sent, record.start_ack);
       if (candidates.prior_unknown || candidates.versions.size() != 1) continue;
       const auto index = candidates.versions.front();
       const auto& version = messages[index];
-      if (version.payload.empty() || version.qos == QoS::at_most_once || version.from_refused_connection) continue;
+      if (version.payload_empty || version.qos == QoS::at_most_once || version.from_refused_connection) {
+        continue;
+      }
       if (version.processed_by >= record.start_sent) continue;
       DeliveryDuty duty;
       duty.message = index;
@@ -1210,7 +1357,7 @@ struct Checker::State {
       duty.statement = version.is_will ? "MQTT-3.1.2-17" : "MQTT-3.3.1-6";
       duty.description = std::string(version.is_will ? "retained will" : "retained message") + " on " + quoted(topic_name) + " to the new subscription " +
                          quoted(record.filter) + " of " + client_label(conn);
-      duties.push_back(std::move(duty));
+      add_duty(std::move(duty));
     }
   }
 
@@ -1222,7 +1369,8 @@ struct Checker::State {
     const auto& candidates = it->second;
     if (candidates.size() == 1) return candidates.front();
     // Indistinguishable messages: prefer one still owed to this session, then one with a fitting QoS and flag.
-    for (const auto& duty : duties) {
+    for (const auto duty_index : indexed(duties_by_client, conn.client_id)) {
+      const auto& duty = duties[duty_index];
       if (duty.settled || duty.cancelled || duty.client_id != conn.client_id) continue;
       if (std::find(candidates.begin(), candidates.end(), duty.message) != candidates.end()) return duty.message;
     }
@@ -1305,8 +1453,9 @@ struct Checker::State {
     // Which new subscriptions of this connection could this copy answer?
     int granted_limit = -1;
     std::uint64_t subscribe_evidence = 0;
-    for (const auto& record : records) {
-      if (record.connection != conn.id || record.refused || !topic::matches(record.filter, message.topic)) continue;
+    for (const auto record_index : matching_records(message.topic)) {
+      const auto& record = records[record_index];
+      if (record.connection != conn.id || record.refused) continue;
       if (record.start_sent > event.time_ns) continue;
       auto candidates = retained_candidates(message.topic, record.start_sent,
                                             std::min(record.start_ack, event.time_ns));
@@ -1346,7 +1495,7 @@ struct Checker::State {
           const auto& replacement = messages[later];
           if (replacement.sent_time > message.processed_by && replacement.processed_by < event.time_ns) {
             evidence.push_back(replacement.sequence);
-            if (replacement.payload.empty()) {
+            if (replacement.payload_empty) {
               statement = "MQTT-3.3.1-10";
               why = "was delivered as retained after an empty retained message deleted it";
             } else {
@@ -1368,9 +1517,9 @@ struct Checker::State {
     const auto& message = messages[index];
     std::vector<std::size_t> result;
     const auto upper = std::min(message.processed_by, received);
-    for (std::size_t i = 0; i < records.size(); ++i) {
+    for (const auto i : matching_records(message.topic)) {
       const auto& record = records[i];
-      if (record.client_id != conn.client_id || !topic::matches(record.filter, message.topic)) continue;
+      if (record.client_id != conn.client_id) continue;
       if (record_possible(record, message.sent_time, upper)) result.push_back(i);
     }
     return result;
@@ -1387,8 +1536,9 @@ struct Checker::State {
       if (!generation_known(conn)) return;
       std::vector<std::uint64_t> evidence{message.sequence, event.sequence};
       // A retained message answering a new subscription must carry RETAIN=1.
-      for (const auto& record : records) {
-        if (record.connection != conn.id || record.refused || !topic::matches(record.filter, message.topic)) continue;
+      for (const auto record_index : matching_records(message.topic)) {
+        const auto& record = records[record_index];
+        if (record.connection != conn.id || record.refused) continue;
         if (!message.retain) continue;
         auto candidates = retained_candidates(message.topic, record.start_sent, record.start_ack);
         if (std::find(candidates.versions.begin(), candidates.versions.end(), index) != candidates.versions.end()) {
@@ -1416,9 +1566,10 @@ struct Checker::State {
           }
         }
       }
-      for (const auto& record : records) {
+      for (const auto record_index : matching_records(message.topic)) {
+        const auto& record = records[record_index];
         if (statement == "MQTT-4.7.2-1") break;
-        if (record.client_id != conn.client_id || !topic::matches(record.filter, message.topic)) continue;
+        if (record.client_id != conn.client_id) continue;
         if (record.end_ack < message.sent_time) {
           statement = record.ended_by_unsubscribe ? "MQTT-3.10.4-2" : "MQTT-3.1.2-6";
           why = record.ended_by_unsubscribe ? "after its subscription " + quoted(record.filter) + " was removed"
@@ -1494,7 +1645,8 @@ struct Checker::State {
                      bool retained_copy) {
     auto& ledger = ledgers[{index, conn.generation}];
     ledger.highest_qos = std::max(ledger.highest_qos, level_of(publish.qos));
-    for (auto& duty : duties) {
+    for (const auto duty_index : indexed(duties_by_message, index)) {
+      auto& duty = duties[duty_index];
       if (duty.settled || duty.cancelled || duty.message != index) continue;
       if (duty.retained_copy) {
         if (retained_copy && duty.connection == conn.id) duty.settled = true;

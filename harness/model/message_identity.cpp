@@ -10,7 +10,9 @@ MessageIdentity identify_message(std::string_view topic, const Bytes& payload) {
     token = token.substr(0, token.find_first_of(" \t\r\n"));
     if (!token.empty()) return MessageIdentity{std::string(token_prefix) + std::string(token), true};
   }
-  std::string key = "topic:";
+  std::string key;
+  key.reserve(6 + topic.size() + 1 + text.size());
+  key = "topic:";
   key += topic;
   key.push_back('\0');
   key += text;

@@ -819,5 +819,69 @@ TEST(KeepAlive, LateCloseWithinToleranceIsObservedNotFailed) {
   EXPECT_EQ(verdicts.observed.front().behaviour, "late-keepalive-close");
 }
 
+// ---- indexes: the checker finds subscriptions, messages and duties through indexes, not full scans ---------------
+
+TEST(Indexes, WildcardSubscriptionAddedAfterTheTopicWasSeenIsOwedTheMessage) {
+  HistoryBuilder h;
+  h.connected(1, "sub");
+  h.subscribed(1, 1, "x/+", QoS::at_least_once);  // a wildcard filter that never matches "a/1"
+  h.connected(2, "pub");
+  h.sent(2, publish("a/1", "mh1 early", QoS::at_least_once, 1));  // nobody subscribed: nothing owed
+  h.received(2, ack<Puback>(1));
+  auto suback = h.subscribed(1, 2, "a/#", QoS::at_least_once);
+  auto published = h.sent(2, publish("a/1", "mh1 late", QoS::at_least_once, 2));
+  auto owned = h.received(2, ack<Puback>(2));
+  const auto verdicts = judge(h);
+  EXPECT_VIOLATION(verdicts, "MQTT-4.5.0-1", (Evidence{suback, published, owned}));
+  EXPECT_EQ(verdicts.violations.size(), 1u) << listing(verdicts);
+}
+
+TEST(Indexes, ExactAndWildcardFiltersOfOneSessionBothCount_MQTT_3_3_5_1) {
+  HistoryBuilder h;
+  h.connected(1, "sub");
+  h.subscribed(1, 1, "a/1", QoS::at_most_once);
+  auto wildcard_suback = h.subscribed(1, 2, "a/+", QoS::at_least_once);
+  h.subscribed(1, 3, "a", QoS::at_least_once);  // an exact filter that does not match "a/1"
+  h.connected(2, "pub");
+  auto published = h.sent(2, publish("a/1", "mh1 both", QoS::at_least_once, 1));
+  auto owned = h.received(2, ack<Puback>(1));
+  auto copy = h.received(1, publish("a/1", "mh1 both", QoS::at_most_once));
+  EXPECT_VIOLATION(judge(h), "MQTT-3.3.5-1", (Evidence{wildcard_suback, published, owned, copy}));
+
+  HistoryBuilder right;
+  right.connected(1, "sub");
+  right.subscribed(1, 1, "a/1", QoS::at_most_once);
+  right.subscribed(1, 2, "a/+", QoS::at_least_once);
+  right.connected(2, "pub");
+  right.sent(2, publish("a/1", "mh1 both", QoS::at_least_once, 1));
+  right.received(2, ack<Puback>(1));
+  right.received(1, publish("a/1", "mh1 both", QoS::at_most_once));
+  right.received(1, publish("a/1", "mh1 both", QoS::at_least_once, 7));
+  right.sent(1, ack<Puback>(7));
+  EXPECT_CLEAN(judge(right));
+}
+
+TEST(Indexes, SubscriptionPipelinedBeforeConnackEndsWithItsCleanSession_MQTT_3_1_2_6) {
+  HistoryBuilder h;
+  h.open(1, "sub");
+  Connect connect;
+  connect.client_id = "sub";
+  h.sent(1, connect);
+  h.sent(1, HistoryBuilder::subscribe(1, {{"a/#", QoS::at_least_once}}));  // before CONNACK
+  h.received(1, Connack{});
+  Suback suback;
+  suback.packet_id = 1;
+  suback.reason_codes = {1};
+  h.received(1, suback);
+  h.sent(1, Disconnect{});
+  auto ended = h.closed(1, CloseReason::local_close);
+  h.connected(2, "sub");
+  h.connected(3, "pub");
+  auto published = h.sent(3, publish("a/1", "mh1 stale", QoS::at_least_once, 1));
+  h.received(3, ack<Puback>(1));
+  auto delivered = h.received(2, publish("a/1", "mh1 stale", QoS::at_least_once, 1));
+  EXPECT_VIOLATION(judge(h), "MQTT-3.1.2-6", (Evidence{ended, published, delivered}));
+}
+
 }  // namespace
 }  // namespace mqtt::model
