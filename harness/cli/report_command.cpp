@@ -9,6 +9,8 @@
 #include "cli/exit_codes.hpp"
 #include "history/json.hpp"
 #include "reports/reports.hpp"
+#include "runner/conformance.hpp"
+#include "runner/shard_merge.hpp"
 
 namespace mqtt::cli {
 namespace {
@@ -16,7 +18,33 @@ namespace {
 struct ReportOptions {
   std::vector<std::string> inputs;
   std::string html, junit, markdown, json, directory;
+  bool merge_shards = false;
 };
+
+// Several shards of one fleet run become one judged run, written like any other (every format into -o DIR).
+int run_merge(const ReportOptions& options, const std::vector<results::Results>& shards) {
+  if (options.directory.empty()) {
+    fmt::print(stderr, "mqtt-harness report: --merge-shards writes every format: give -o DIR\n");
+    return exit_bad_input;
+  }
+  results::Results merged;
+  try {
+    merged = runner::merge_fleet_shards(shards);
+  } catch (const runner::ShardMergeError& error) {
+    fmt::print(stderr, "mqtt-harness report: {}\n", error.what());
+    return exit_bad_input;
+  }
+  try {
+    reports::write_all(merged, options.directory);
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "mqtt-harness report: cannot write the report: {}\n", error.what());
+    return exit_bad_input;
+  }
+  fmt::print("{} shards merged: {} event(s), {} violation(s); report: {}\n", shards.size(),
+             merged.cases.empty() ? 0 : merged.cases.front().history.size(), merged.violations.size(),
+             (std::filesystem::path(options.directory) / "report.html").string());
+  return runner::exit_code(merged);
+}
 
 int run_report(const ReportOptions& options) {
   std::vector<std::filesystem::path> paths(options.inputs.begin(), options.inputs.end());
@@ -27,6 +55,7 @@ int run_report(const ReportOptions& options) {
     fmt::print(stderr, "mqtt-harness report: {}\n", error.what());
     return exit_bad_input;
   }
+  if (options.merge_shards) return run_merge(options, runs);
   const bool any_output = !options.html.empty() || !options.junit.empty() || !options.markdown.empty() ||
                           !options.json.empty() || !options.directory.empty();
   if (runs.size() > 1 && (!options.junit.empty() || !options.markdown.empty() || !options.json.empty())) {
@@ -72,9 +101,13 @@ void add_report_command(CLI::App& app, int& exit_code) {
   command->add_option("--markdown", options->markdown, "Write the Markdown summary here");
   command->add_option("--json", options->json, "Write results JSON here");
   command->add_option("-o,--report-dir", options->directory, "Write every format into this folder");
+  command->add_flag("--merge-shards", options->merge_shards,
+                    "The files are the shards of one 'simulate --shard i/N' run: judge them again as one fleet "
+                    "and write every format into -o DIR");
   command->footer("One file: without an output option the Markdown summary goes to stdout. Several files: a "
                   "broker x statement comparison page, written to --html F, DIR/comparison.html with -o DIR, or "
-                  "comparison.html. Exit codes: 0 ok, 2 bad input.");
+                  "comparison.html. --merge-shards: one merged, re-judged fleet run. Exit codes: 0 ok (merge: no MUST "
+                  "violated), 1 merge found a MUST violation, 2 bad input.");
   command->callback([options, &exit_code] { exit_code = run_report(*options); });
 }
 

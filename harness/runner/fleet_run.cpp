@@ -1,5 +1,7 @@
 #include "runner/fleet_run.hpp"
 
+#include <chrono>
+
 #include <fmt/format.h>
 
 #include "runner/history_judgement.hpp"
@@ -38,6 +40,11 @@ FleetOutcome run_fleet_scenario(const simulator::FleetSpec& spec, const FleetRun
   fleet.shard_index = options.shard_index;
   fleet.shard_count = options.shard_count;
   fleet.progress = options.progress;
+  // The shard's clock origin in Unix time, so `report --merge-shards` can put shards on one time axis (the
+  // history's own times count from the recorder's start, a few microseconds after this).
+  const auto origin_unix_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
   auto run = simulator::run_fleet(spec, fleet);
   FleetOutcome outcome;
   if (!run.unreachable.empty()) {
@@ -60,6 +67,7 @@ FleetOutcome run_fleet_scenario(const simulator::FleetSpec& spec, const FleetRun
   judgement.check = options.check;
   outcome.results = judge_histories({std::move(source)}, judgement);
   outcome.results.stats = std::move(run.stats);
+  outcome.results.stats["fleet"]["clock_origin_unix_ns"] = origin_unix_ns;
   if (options.shard_count > 1) {
     outcome.results.stats["fleet"]["shard"] = fmt::format("{}/{}", options.shard_index, options.shard_count);
   }

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "broker/broker.hpp"
 #include "support/mosquitto_broker.hpp"
 
 namespace {
@@ -130,6 +131,49 @@ TEST_F(SimulateCommand, TwoShardsInTwoProcessesTogetherRunTheWholeFleet) {
   }
   EXPECT_EQ(devices, 4);
   EXPECT_EQ(observers, 1);
+}
+
+// Two shards against one broker that never publishes wills, then `report --merge-shards`: the merged history
+// is judged as one fleet. Only shard 0 has the observer, so shard 1 alone cannot see its devices' wills go
+// missing; the merge must report every will the power loss made the broker owe.
+TEST_F(SimulateCommand, MergedShardsAreJudgedAsOneFleet) {
+  mqtt::broker::BrokerOptions options;
+  options.defects.insert(mqtt::broker::Defect::no_will);
+  mqtt::broker::EmbeddedBroker broker(std::move(options));
+  const auto target = "mqtt://127.0.0.1:" + std::to_string(broker.port());
+  const auto scenario = write("outage.json", outage);
+  const auto shard = [&](int index) {
+    return "simulate " + scenario + " --seed 8 --quiet --target " + target + " --shard " + std::to_string(index) +
+           "/2 --report-dir " + (directory / ("shard" + std::to_string(index))).string();
+  };
+  run("sh -c '" + std::string(MQTT_HARNESS_BINARY) + " " + shard(1) + " & " + std::string(MQTT_HARNESS_BINARY) +
+      " " + shard(0) + "; wait'");
+  const auto shard0 = (directory / "shard0" / "results.json").string();
+  const auto shard1 = (directory / "shard1" / "results.json").string();
+  const auto merged = run("report --merge-shards " + shard0 + " " + shard1 + " -o " + (directory / "merged").string());
+  EXPECT_EQ(merged.exit_code, 1) << merged.output;  // the missing wills are MUST violations
+
+  auto load = [](const fs::path& path) {
+    std::ifstream in(path);
+    return nlohmann::json::parse(in);
+  };
+  const auto first = load(shard0);
+  const auto second = load(shard1);
+  const auto whole = load(directory / "merged" / "results.json");
+  const auto events = [](const nlohmann::json& results) { return results["cases"][0]["history"].size(); };
+  EXPECT_EQ(events(whole), events(first) + events(second));
+  const auto wills_missing = [](const nlohmann::json& results) {
+    int count = 0;
+    for (const auto& violation : results["violations"]) count += violation["statement"] == "MQTT-3.1.2-8";
+    return count;
+  };
+  EXPECT_EQ(wills_missing(second), 0);  // shard 1 has no subscriber to owe a will to
+  EXPECT_EQ(wills_missing(whole), 2);   // power loss hit half of the 4 devices
+  EXPECT_GE(wills_missing(whole), wills_missing(first));
+  EXPECT_EQ(whole["stats"]["fleet"]["shards"], 2);
+
+  const auto single = run("report --merge-shards " + shard0 + " -o " + (directory / "bad").string());
+  EXPECT_EQ(single.exit_code, 2) << single.output;
 }
 
 TEST_F(SimulateCommand, BadShardIsBadUsage) {
