@@ -25,7 +25,7 @@ namespace {
 struct InspectOptions {
   std::string capture;
   std::vector<std::uint16_t> ports;
-  std::string report_dir;
+  std::string report_dir = "mqtt-harness-report";  // like conform and simulate; "" (-o '') writes nothing
   bool json = false;
   bool quiet = false;
 };
@@ -147,7 +147,8 @@ void add_inspect_command(CLI::App& app, int& exit_code) {
                       "Also treat this TCP port as MQTT (repeatable; 1883 always)");
   command->add_option(
       "-o,--report-dir", options->report_dir,
-      "Also write results.json, report.html, junit.xml, summary.md, history.jsonl, history.pcap here");
+      "Where results.json, report.html, junit.xml, summary.md, history.jsonl, history.pcap go ('' for none)")
+      ->capture_default_str();
   command->add_flag("--json", options->json, "Print results.json to stdout instead of the summary");
   command->add_flag("-q,--quiet", options->quiet, "Print nothing but errors");
   command->footer(

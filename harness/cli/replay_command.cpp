@@ -41,7 +41,7 @@ struct ReplayOptions {
   std::vector<std::uint16_t> ports;
   double settle_s = 2.0;
   double answer_deadline_s = 2.0;
-  std::string report_dir;
+  std::string report_dir = "mqtt-harness-report";  // like conform and simulate; "" (-o '') writes nothing
   bool json = false;
 };
 
@@ -231,7 +231,8 @@ void add_replay_command(CLI::App& app, int& exit_code) {
       ->add_option("--answer-deadline", options->answer_deadline_s,
                    "Seconds a step waits for the answers its captured client had received before it")
       ->capture_default_str();
-  command->add_option("-o,--report-dir", options->report_dir, "Also write every report format here");
+  command->add_option("-o,--report-dir", options->report_dir, "Where every report format goes ('' for none)")
+      ->capture_default_str();
   command->add_flag("--json", options->json, "Print results.json to stdout instead of the summary");
   command->footer(
       "Exit codes: 0 no MUST statement violated, 1 a MUST statement violated, 2 bad usage or input, "
