@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "cli/exit_codes.hpp"
 #include "reports/reports.hpp"
+#include "runner/conformance.hpp"
 #include "results/json.hpp"
 
 namespace mqtt::cli {
@@ -15,6 +17,17 @@ bool write_reports(std::string_view command, const results::Results& results, co
     fmt::print(stderr, "mqtt-harness {}: cannot write the report: {}\n", command, error.what());
     return false;
   }
+}
+
+int finish_run(std::string_view command, const results::Results& results, const std::filesystem::path& report_dir,
+               bool json, bool quiet, const std::function<void()>& print_summary) {
+  if (!write_reports(command, results, report_dir)) return exit_bad_input;
+  if (json) {
+    print_results_json(results);
+  } else if (!quiet) {
+    print_summary();
+  }
+  return runner::exit_code(results);
 }
 
 void print_results_json(const results::Results& results) { fmt::print("{}\n", results::to_json(results).dump(2)); }

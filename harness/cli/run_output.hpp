@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,11 @@ namespace mqtt::cli {
 // Writes every report format into `directory`; on failure prints "mqtt-harness COMMAND: cannot write the
 // report: ..." and returns false (the caller exits with exit_bad_input).
 bool write_reports(std::string_view command, const results::Results& results, const std::filesystem::path& directory);
+
+// The end of a judging run (conform, simulate): every report format into `report_dir`, then results.json on
+// stdout (--json) or `print_summary` (unless --quiet); returns the run's exit code.
+int finish_run(std::string_view command, const results::Results& results, const std::filesystem::path& report_dir,
+               bool json, bool quiet, const std::function<void()>& print_summary);
 
 // Prints results.json to stdout (for --json).
 void print_results_json(const results::Results& results);

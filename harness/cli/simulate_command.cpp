@@ -165,13 +165,8 @@ int run_simulate(const SimulateOptions& options) {
   }
   auto& results = outcome.results;
   const std::filesystem::path report_dir = options.report_dir;
-  if (!write_reports("simulate", results, report_dir)) return exit_bad_input;
-  if (options.json) {
-    print_results_json(results);
-  } else if (!options.quiet) {
-    print_summary(results, report_dir);
-  }
-  return runner::exit_code(results);
+  return finish_run("simulate", results, report_dir, options.json, options.quiet,
+                    [&] { print_summary(results, report_dir); });
 }
 
 }  // namespace

@@ -1879,6 +1879,20 @@ struct Checker::State {
 
   // ---- what is owed ----------------------------------------------------------------------------------------------
 
+  // The open connection a pending delivery duty is owed on (the session's current one, or the subscribing
+  // connection for a retained copy), or nullptr when there is none.
+  const Connection* open_connection_owed(const DeliveryDuty& duty) const {
+    std::uint32_t target = duty.connection;
+    if (!duty.retained_copy) {
+      auto session = sessions.find(duty.client_id);
+      if (session == sessions.end() || session->second.connection == 0) return nullptr;
+      target = session->second.connection;
+    }
+    auto conn = connections.find(target);
+    if (conn == connections.end() || conn->second.closed) return nullptr;
+    return &conn->second;
+  }
+
   std::vector<Expectation> outstanding() const {
     std::vector<Expectation> result;
     for (const auto& [id, conn] : connections) {
@@ -1899,15 +1913,9 @@ struct Checker::State {
     }
     for (const auto& duty : duties) {
       if (duty.settled || duty.cancelled || duty.due == never) continue;
-      std::uint32_t target = duty.connection;
-      if (!duty.retained_copy) {
-        auto session = sessions.find(duty.client_id);
-        if (session == sessions.end() || session->second.connection == 0) continue;
-        target = session->second.connection;
+      if (const Connection* conn = open_connection_owed(duty)) {
+        result.push_back({duty.statement, "deliver the " + duty.description, conn->id});
       }
-      auto conn = connections.find(target);
-      if (conn == connections.end() || conn->second.closed) continue;
-      result.push_back({duty.statement, "deliver the " + duty.description, target});
     }
     return result;
   }
@@ -1970,15 +1978,9 @@ struct Checker::State {
     }
     for (auto& duty : duties) {
       if (duty.settled || duty.cancelled || duty.due == never) continue;
-      std::uint32_t target = duty.connection;
-      if (!duty.retained_copy) {
-        auto session = sessions.find(duty.client_id);
-        if (session == sessions.end() || session->second.connection == 0) continue;
-        target = session->second.connection;
-      }
-      auto conn_it = connections.find(target);
-      if (conn_it == connections.end() || conn_it->second.closed) continue;
-      const auto& conn = conn_it->second;
+      const Connection* owed = open_connection_owed(duty);
+      if (owed == nullptr) continue;
+      const auto& conn = *owed;
       const bool flow_blocked = std::any_of(conn.server_flights.begin(), conn.server_flights.end(),
                                             [](const auto& entry) { return !entry.second.client_answered; });
       const auto unmet_copy = unmet_delivery(duty);
