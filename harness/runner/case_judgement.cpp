@@ -22,24 +22,41 @@ results::Verdict verdict_of(const model::Verdicts& verdicts, bool harness_error)
   return should ? results::Verdict::warned : results::Verdict::passed;
 }
 
-std::vector<history::Event> evidence_slice(const history::History& history,
-                                           const std::vector<std::uint64_t>& evidence) {
-  const std::set<std::uint64_t> wanted(evidence.begin(), evidence.end());
+EvidenceSlicer::EvidenceSlicer(const history::History& history) : history_(history) {
+  index_of_sequence_.reserve(history.events.size());
+  for (std::size_t index = 0; index < history.events.size(); ++index) {
+    const auto& event = history.events[index];
+    index_of_sequence_.emplace(event.sequence, index);
+    if (event.kind == history::EventKind::sent && event.packet && std::holds_alternative<Connect>(*event.packet)) {
+      connects_by_connection_[event.connection].push_back(index);
+    }
+  }
+}
+
+std::vector<history::Event> EvidenceSlicer::slice(const std::vector<std::uint64_t>& evidence) const {
+  std::set<std::size_t> indexes;
   std::set<std::uint32_t> connections;
-  for (const auto& event : history.events) {
-    if (wanted.contains(event.sequence) && event.connection != 0) {
-      connections.insert(event.connection);
+  for (const auto sequence : evidence) {
+    const auto found = index_of_sequence_.find(sequence);
+    if (found == index_of_sequence_.end()) continue;
+    indexes.insert(found->second);
+    const auto connection = history_.events[found->second].connection;
+    if (connection != 0) connections.insert(connection);
+  }
+  for (const auto connection : connections) {
+    if (const auto found = connects_by_connection_.find(connection); found != connects_by_connection_.end()) {
+      indexes.insert(found->second.begin(), found->second.end());
     }
   }
   std::vector<history::Event> slice;
-  for (const auto& event : history.events) {
-    const bool is_connect = event.kind == history::EventKind::sent && event.packet &&
-                            std::holds_alternative<Connect>(*event.packet) && connections.contains(event.connection);
-    if (wanted.contains(event.sequence) || is_connect) {
-      slice.push_back(event);
-    }
-  }
+  slice.reserve(indexes.size());
+  for (const auto index : indexes) slice.push_back(history_.events[index]);
   return slice;
+}
+
+std::vector<history::Event> evidence_slice(const history::History& history,
+                                           const std::vector<std::uint64_t>& evidence) {
+  return EvidenceSlicer(history).slice(evidence);
 }
 
 namespace {
@@ -75,10 +92,11 @@ results::CaseResult describe_case(const Case& the_case) {
 results::CaseResult judge_case(const Case& the_case, CaseRun run, bool keep_history) {
   results::CaseResult result = describe_case(the_case);
   result.duration_ms = run.duration_ms;
+  const EvidenceSlicer slicer(run.history);
   result.verdict = verdict_of(run.verdicts, run.error.has_value());
   for (const auto& finding : run.verdicts.violations) {
     result.violations.push_back(results::Violation{finding.statement, finding.level, finding.message, the_case.id,
-                                                   evidence_slice(run.history, finding.evidence)});
+                                                   slicer.slice(finding.evidence)});
   }
   const std::size_t must = static_cast<std::size_t>(std::count_if(
       run.verdicts.violations.begin(), run.verdicts.violations.end(),

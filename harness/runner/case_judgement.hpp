@@ -2,6 +2,8 @@
 // Pure: no I/O.
 #pragma once
 
+#include <unordered_map>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -16,7 +18,21 @@ namespace mqtt::runner {
 // history); warned: only SHOULD violations; passed otherwise; error when the run had a harness-side problem.
 results::Verdict verdict_of(const model::Verdicts& verdicts, bool harness_error);
 
-// The evidence events plus their context: the CONNECT sent on every connection the evidence involves.
+// The evidence events plus their context: the CONNECT sent on every connection the evidence involves, in history
+// order. Indexes the history once, so a run with thousands of violations over a long fleet or capture history
+// does not rescan it per violation.
+class EvidenceSlicer {
+ public:
+  explicit EvidenceSlicer(const history::History& history);
+  std::vector<history::Event> slice(const std::vector<std::uint64_t>& evidence) const;
+
+ private:
+  const history::History& history_;
+  std::unordered_map<std::uint64_t, std::size_t> index_of_sequence_;
+  std::unordered_map<std::uint32_t, std::vector<std::size_t>> connects_by_connection_;
+};
+
+// One-off form of EvidenceSlicer::slice.
 std::vector<history::Event> evidence_slice(const history::History& history, const std::vector<std::uint64_t>& evidence);
 
 results::CaseResult judge_case(const Case& the_case, CaseRun run, bool keep_history = true);

@@ -49,6 +49,7 @@ results::Results judge_histories(std::vector<HistorySource> sources, const Histo
   std::set<std::string> violated_should;
   for (auto& source : sources) {
     const model::Verdicts verdicts = model::check(source.history, options.check);
+    const EvidenceSlicer slicer(source.history);
     results::CaseResult row;
     row.id = source.id;
     row.title = source.title;
@@ -62,7 +63,7 @@ results::Results judge_histories(std::vector<HistorySource> sources, const Histo
       (finding.level == "MUST" ? violated_must : violated_should).insert(finding.statement);
       must += finding.level == "MUST" ? 1 : 0;
       row.violations.push_back(results::Violation{finding.statement, finding.level, finding.message, source.id,
-                                                  evidence_slice(source.history, finding.evidence)});
+                                                  slicer.slice(finding.evidence)});
     }
     for (const auto& statement : statements) {
       exercised_by[statement].insert(source.id);
