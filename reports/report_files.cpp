@@ -84,10 +84,18 @@ void write_markdown(const results::Results& results, const std::filesystem::path
   write_text(path, render_markdown(results));
 }
 
-void write_history_jsonl(const results::Results& results, const std::filesystem::path& path) {
+namespace {
+
+void write_history_lines(const history::History& history, const std::filesystem::path& path) {
   std::ostringstream out;
-  history::write_json_lines(out, combined_history(results));
+  history::write_json_lines(out, history);
   write_text(path, out.str());
+}
+
+}  // namespace
+
+void write_history_jsonl(const results::Results& results, const std::filesystem::path& path) {
+  write_history_lines(combined_history(results), path);
 }
 
 void write_pcap(const history::History& history, const std::filesystem::path& path, std::int64_t base_unix_ns) {
@@ -106,8 +114,10 @@ void write_all(const results::Results& results, const std::filesystem::path& dir
   write_html(results, directory / "report.html");
   write_junit(results, directory / "junit.xml");
   write_markdown(results, directory / "summary.md");
-  write_history_jsonl(results, directory / "history.jsonl");
-  write_pcap(combined_history(results), directory / "history.pcap", unix_ns_of(results.started_at));
+  // Combined (and redacted) once: on a long fleet or capture history this is the largest copy a report makes.
+  const history::History combined = combined_history(results);
+  write_history_lines(combined, directory / "history.jsonl");
+  write_pcap(combined, directory / "history.pcap", unix_ns_of(results.started_at));
 }
 
 }  // namespace mqtt::reports
