@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libboost-dev libboost-system-dev
-  nlohmann-json3-dev libpcap-dev libgraphviz-dev graphviz
+  nlohmann-json3-dev libpcap-dev libgraphviz-dev graphviz libxxhash-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libfmt-dev
   mosquitto mosquitto-clients
   clang-14 libclang-rt-14-dev

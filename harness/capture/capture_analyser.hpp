@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -19,6 +20,7 @@
 #include "capture/frame.hpp"
 #include "codec/packet.hpp"
 #include "history/event.hpp"
+#include "history/event_feed.hpp"
 
 namespace mqtt::capture {
 
@@ -71,6 +73,7 @@ struct CaptureAnalysis {
   std::vector<ConnectionSummary> connections;
   std::vector<std::string> notes;  // capture-wide: skipped frames, TLS and non-MQTT connections
   history::History history;        // judged events, sequence numbers 1, 2, ...; time 0 = first frame
+  bool reordered = false;          // events arrived out of frame order and were sorted (see share_events())
 };
 
 class CaptureAnalyser {
@@ -80,6 +83,13 @@ class CaptureAnalyser {
   CaptureAnalyser(const CaptureAnalyser&) = delete;
   CaptureAnalyser& operator=(const CaptureAnalyser&) = delete;
 
+  // A hint: room for this many history events up front. Growing a vector of half-kilobyte events by
+  // doubling moves every event and touches twice the memory; unused room is only address space.
+  void reserve_events(std::size_t events);
+  // Lets one other thread read the history while it is built: it must consume() the feed (events in
+  // arrival order, numbered 1, 2, ...). finish() closes the feed and waits for that reader before it sorts;
+  // if it had to reorder the events, CaptureAnalysis::reordered says so and what the reader saw is void.
+  history::EventFeed& share_events();
   void add(const Frame& frame);
   CaptureAnalysis finish();
 
@@ -89,6 +99,9 @@ class CaptureAnalyser {
 };
 
 // Reads the whole file through libpcap. Throws CaptureError (frame number, byte offset) on unreadable input.
-CaptureAnalysis analyse_capture_file(const std::filesystem::path& file, const CaptureOptions& options = {});
+// `share`, when set, is called once before the first frame with the feed of the history being built (see
+// CaptureAnalyser::share_events()); it typically starts the thread that consumes it.
+CaptureAnalysis analyse_capture_file(const std::filesystem::path& file, const CaptureOptions& options = {},
+                                     const std::function<void(history::EventFeed&)>& share = {});
 
 }  // namespace mqtt::capture

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "capture/ip_reassembler.hpp"
+
 namespace mqtt::capture {
 namespace {
 
@@ -31,6 +33,25 @@ std::uint32_t read32(std::span<const std::uint8_t> bytes, std::size_t at) {
 
 LinkOutcome skipped(std::string_view reason) { return LinkOutcome{std::nullopt, reason}; }
 
+// What fragment handling needs besides the bytes: the frame (number, time) and the reassembler, if any.
+struct Context {
+  const Frame& frame;
+  IpReassembler* reassembler;
+};
+
+LinkOutcome fragment_outcome(IpReassembler::Outcome outcome) {
+  switch (outcome) {
+    case IpReassembler::Outcome::held:
+      return skipped("IP fragment, held for reassembly");
+    case IpReassembler::Outcome::duplicate:
+      return skipped("IP fragment, duplicate");
+    case IpReassembler::Outcome::discarded:
+    case IpReassembler::Outcome::completed:
+      break;
+  }
+  return skipped("IP fragment, not reassembled (see the notes)");
+}
+
 // `wire_remaining` = bytes of the TCP header + payload on the wire, from the IP header's length fields.
 LinkOutcome parse_tcp(std::span<const std::uint8_t> bytes, std::size_t wire_remaining, TcpSegment segment) {
   if (bytes.size() < 20) return skipped("headers cut by snaplen");
@@ -50,7 +71,35 @@ LinkOutcome parse_tcp(std::span<const std::uint8_t> bytes, std::size_t wire_rema
   return LinkOutcome{segment, {}};
 }
 
-LinkOutcome parse_ipv4(std::span<const std::uint8_t> bytes) {
+// A fragment of an IPv4 TCP datagram: to the reassembler; the fragment that completes it yields the segment.
+// Out of line and cold, so the unfragmented path stays as small as it was.
+[[gnu::cold, gnu::noinline]] LinkOutcome parse_ipv4_fragment(std::span<const std::uint8_t> bytes,
+                                                             std::size_t header_length,
+                                                             std::uint16_t fragment, const Context& context) {
+  if (context.reassembler == nullptr) return skipped("IP fragment");
+  const std::size_t total = read16(bytes, 2);
+  if (total < header_length) return skipped("malformed IP length");
+  IpFragment piece;
+  std::copy(bytes.begin() + 12, bytes.begin() + 16, piece.key.source.bytes.begin());
+  std::copy(bytes.begin() + 16, bytes.begin() + 20, piece.key.destination.bytes.begin());
+  piece.key.identification = read16(bytes, 4);
+  piece.key.protocol = ip_protocol_tcp;
+  piece.offset = static_cast<std::uint32_t>(fragment & 0x1FFF) * 8;
+  piece.more = (fragment & 0x2000) != 0;
+  piece.wire_length = static_cast<std::uint32_t>(total - header_length);
+  piece.captured =
+      bytes.subspan(header_length, std::min(bytes.size() - header_length, std::size_t{piece.wire_length}));
+  piece.frame = context.frame.number;
+  piece.time_ns = context.frame.time_unix_ns;
+  const auto result = context.reassembler->add(piece);
+  if (result.outcome != IpReassembler::Outcome::completed) return fragment_outcome(result.outcome);
+  TcpSegment segment;
+  segment.source = piece.key.source;
+  segment.destination = piece.key.destination;
+  return parse_tcp(result.captured, result.wire_length, segment);
+}
+
+LinkOutcome parse_ipv4(std::span<const std::uint8_t> bytes, const Context& context) {
   if (bytes.size() < 20) return skipped("headers cut by snaplen");
   if ((bytes[0] >> 4) != 4) return skipped("not IP");
   const std::size_t header_length = static_cast<std::size_t>(bytes[0] & 0x0F) * 4;
@@ -58,7 +107,9 @@ LinkOutcome parse_ipv4(std::span<const std::uint8_t> bytes) {
   if (bytes.size() < header_length) return skipped("headers cut by snaplen");
   if (bytes[9] != ip_protocol_tcp) return skipped("not TCP");
   const std::uint16_t fragment = read16(bytes, 6);
-  if ((fragment & 0x1FFF) != 0 || (fragment & 0x2000) != 0) return skipped("IP fragment");
+  if ((fragment & 0x1FFF) != 0 || (fragment & 0x2000) != 0) {
+    return parse_ipv4_fragment(bytes, header_length, fragment, context);
+  }
   std::size_t total = read16(bytes, 2);
   // A zero total length appears in captures taken before TCP segmentation offload: use what was captured.
   if (total == 0) total = bytes.size();
@@ -69,23 +120,58 @@ LinkOutcome parse_ipv4(std::span<const std::uint8_t> bytes) {
   return parse_tcp(bytes.subspan(header_length), total - header_length, segment);
 }
 
-LinkOutcome parse_ipv6(std::span<const std::uint8_t> bytes) {
-  if (bytes.size() < 40) return skipped("headers cut by snaplen");
-  if ((bytes[0] >> 4) != 6) return skipped("not IP");
-  std::size_t remaining = read16(bytes, 4);           // payload length: everything after the fixed header
-  if (remaining == 0) remaining = bytes.size() - 40;  // jumbogram or offload: use what was captured
-  TcpSegment segment;
-  segment.source.v6 = true;
-  segment.destination.v6 = true;
-  std::copy(bytes.begin() + 8, bytes.begin() + 24, segment.source.bytes.begin());
-  std::copy(bytes.begin() + 24, bytes.begin() + 40, segment.destination.bytes.begin());
-  std::uint8_t next = bytes[6];
-  std::size_t at = 40;
+LinkOutcome walk_ipv6(std::span<const std::uint8_t> bytes, std::uint8_t next, std::size_t at,
+                      std::size_t remaining, TcpSegment& segment, const Context& context, bool reassembled);
+
+// The Fragment header at `at` (not an atomic fragment): to the reassembler; the fragment that completes the
+// datagram has its fragmentable part walked from the Fragment header's next header.
+[[gnu::cold, gnu::noinline]] LinkOutcome parse_ipv6_fragment(std::span<const std::uint8_t> bytes,
+                                                             std::size_t at, std::size_t remaining,
+                                                             TcpSegment& segment, const Context& context) {
+  if (context.reassembler == nullptr) return skipped("IP fragment");
+  const std::uint8_t inner = bytes[at];
+  if (inner != ip_protocol_tcp && inner != 43 && inner != 60) return skipped("not TCP");
+  const std::uint16_t field = read16(bytes, at + 2);
+  IpFragment piece;
+  piece.key.source = segment.source;
+  piece.key.destination = segment.destination;
+  piece.key.identification = read32(bytes, at + 4);
+  piece.key.protocol = inner;
+  piece.offset = field & 0xFFF8u;
+  piece.more = (field & 1) != 0;
+  piece.wire_length = static_cast<std::uint32_t>(remaining - 8);
+  piece.captured = bytes.subspan(at + 8, std::min(bytes.size() - (at + 8), remaining - 8));
+  piece.frame = context.frame.number;
+  piece.time_ns = context.frame.time_unix_ns;
+  const auto result = context.reassembler->add(piece);
+  if (result.outcome != IpReassembler::Outcome::completed) return fragment_outcome(result.outcome);
+  return walk_ipv6(result.captured, inner, 0, result.wire_length, segment, context, true);
+}
+
+// Walks IPv6 extension headers from `next` at `at` to TCP; `remaining` = bytes on the wire from `at`. A
+// Fragment header goes to the reassembler (`context.reassembler` null: skipped), and the reassembled
+// fragmentable part is walked again from the Fragment header's next header.
+LinkOutcome walk_ipv6(std::span<const std::uint8_t> bytes, std::uint8_t next, std::size_t at,
+                      std::size_t remaining, TcpSegment& segment, const Context& context, bool reassembled) {
   for (int hops = 0; hops < 8; ++hops) {
     if (next == ip_protocol_tcp) {
       return parse_tcp(bytes.subspan(at), remaining, segment);
     }
-    if (next == 44) return skipped("IP fragment");
+    if (next == 44) {
+      if (reassembled) return skipped("malformed IPv6 fragment");
+      if (bytes.size() < at + 8 || remaining < 8) return skipped("headers cut by snaplen");
+      const std::uint8_t inner = bytes[at];
+      const std::uint16_t field = read16(bytes, at + 2);
+      const std::uint32_t offset = field & 0xFFF8u;
+      const bool more = (field & 1) != 0;
+      if (offset == 0 && !more) {  // an atomic fragment (RFC 6946): a whole datagram
+        next = inner;
+        at += 8;
+        remaining -= 8;
+        continue;
+      }
+      return parse_ipv6_fragment(bytes, at, remaining, segment, context);
+    }
     if (next != 0 && next != 43 && next != 60) return skipped("not TCP");
     if (bytes.size() < at + 8) return skipped("headers cut by snaplen");
     const std::size_t length = (static_cast<std::size_t>(bytes[at + 1]) + 1) * 8;
@@ -97,25 +183,39 @@ LinkOutcome parse_ipv6(std::span<const std::uint8_t> bytes) {
   return skipped("not TCP");
 }
 
-LinkOutcome parse_ethertype(std::uint16_t ethertype, std::span<const std::uint8_t> bytes) {
-  if (ethertype == ethertype_ipv4) return parse_ipv4(bytes);
-  if (ethertype == ethertype_ipv6) return parse_ipv6(bytes);
+LinkOutcome parse_ipv6(std::span<const std::uint8_t> bytes, const Context& context) {
+  if (bytes.size() < 40) return skipped("headers cut by snaplen");
+  if ((bytes[0] >> 4) != 6) return skipped("not IP");
+  std::size_t remaining = read16(bytes, 4);           // payload length: everything after the fixed header
+  if (remaining == 0) remaining = bytes.size() - 40;  // jumbogram or offload: use what was captured
+  TcpSegment segment;
+  segment.source.v6 = true;
+  segment.destination.v6 = true;
+  std::copy(bytes.begin() + 8, bytes.begin() + 24, segment.source.bytes.begin());
+  std::copy(bytes.begin() + 24, bytes.begin() + 40, segment.destination.bytes.begin());
+  return walk_ipv6(bytes, bytes[6], 40, remaining, segment, context, false);
+}
+
+LinkOutcome parse_ethertype(std::uint16_t ethertype, std::span<const std::uint8_t> bytes,
+                            const Context& context) {
+  if (ethertype == ethertype_ipv4) return parse_ipv4(bytes, context);
+  if (ethertype == ethertype_ipv6) return parse_ipv6(bytes, context);
   return skipped("not IP");
 }
 
-LinkOutcome parse_by_version(std::span<const std::uint8_t> bytes) {
+LinkOutcome parse_by_version(std::span<const std::uint8_t> bytes, const Context& context) {
   if (bytes.empty()) return skipped("headers cut by snaplen");
   switch (bytes[0] >> 4) {
     case 4:
-      return parse_ipv4(bytes);
+      return parse_ipv4(bytes, context);
     case 6:
-      return parse_ipv6(bytes);
+      return parse_ipv6(bytes, context);
     default:
       return skipped("not IP");
   }
 }
 
-LinkOutcome parse_ethernet(std::span<const std::uint8_t> bytes) {
+LinkOutcome parse_ethernet(std::span<const std::uint8_t> bytes, const Context& context) {
   if (bytes.size() < 14) return skipped("headers cut by snaplen");
   std::size_t at = 12;
   std::uint16_t ethertype = read16(bytes, at);
@@ -125,7 +225,7 @@ LinkOutcome parse_ethernet(std::span<const std::uint8_t> bytes) {
     if (bytes.size() < at + 2) return skipped("headers cut by snaplen");
     ethertype = read16(bytes, at);
   }
-  return parse_ethertype(ethertype, bytes.subspan(at + 2));
+  return parse_ethertype(ethertype, bytes.subspan(at + 2), context);
 }
 
 }  // namespace
@@ -179,34 +279,35 @@ std::string endpoint_text(const IpAddress& address, std::uint16_t port) {
   return text;
 }
 
-LinkOutcome parse_frame(const Frame& frame) {
+LinkOutcome parse_frame(const Frame& frame, IpReassembler* reassembler) {
   const auto bytes = frame.data;
+  const Context context{frame, reassembler};
   switch (frame.link_type) {
     case link_ethernet:
-      return parse_ethernet(bytes);
+      return parse_ethernet(bytes, context);
     case link_linux_sll:
       if (bytes.size() < 16) return skipped("headers cut by snaplen");
-      return parse_ethertype(read16(bytes, 14), bytes.subspan(16));
+      return parse_ethertype(read16(bytes, 14), bytes.subspan(16), context);
     case link_linux_sll2:
       if (bytes.size() < 20) return skipped("headers cut by snaplen");
-      return parse_ethertype(read16(bytes, 0), bytes.subspan(20));
+      return parse_ethertype(read16(bytes, 0), bytes.subspan(20), context);
     case link_null: {
       if (bytes.size() < 4) return skipped("headers cut by snaplen");
       // The address family is in the capturing host's byte order and IPv6's value differs between systems
       // (10, 24, 28, 30), so the IP version nibble decides instead.
-      return parse_by_version(bytes.subspan(4));
+      return parse_by_version(bytes.subspan(4), context);
     }
     case link_loop:
       if (bytes.size() < 4) return skipped("headers cut by snaplen");
-      return parse_by_version(bytes.subspan(4));
+      return parse_by_version(bytes.subspan(4), context);
     case link_raw_linux:
     case link_raw_openbsd:
     case link_raw:
-      return parse_by_version(bytes);
+      return parse_by_version(bytes, context);
     case link_ipv4:
-      return parse_ipv4(bytes);
+      return parse_ipv4(bytes, context);
     case link_ipv6:
-      return parse_ipv6(bytes);
+      return parse_ipv6(bytes, context);
     default:
       return skipped("unsupported link type");
   }

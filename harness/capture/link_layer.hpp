@@ -1,6 +1,6 @@
 // From a captured frame to a TCP segment: link layers (Ethernet with VLAN tags, Linux cooked SLL and SLL2,
-// BSD null/loopback, raw IP), IPv4 and IPv6 (extension headers walked), TCP. Checksums are never verified
-// (loopback and offloaded captures carry bad ones). Pure.
+// BSD null/loopback, raw IP), IPv4 and IPv6 (extension headers walked), IP fragments reassembled through an
+// IpReassembler, TCP. Checksums are never verified (loopback and offloaded captures carry bad ones). Pure.
 #pragma once
 
 #include <array>
@@ -47,10 +47,15 @@ struct TcpSegment {
 // Why a frame carried no usable TCP segment (for the capture's notes); empty when it did.
 struct LinkOutcome {
   std::optional<TcpSegment> segment;
-  std::string_view
-      skipped;  // "not IP", "not TCP", "IP fragment", "headers cut by snaplen", "unsupported link type"
+  std::string_view skipped;  // "not IP", "not TCP", "IP fragment", "IP fragment, held for reassembly",
+                             // "headers cut by snaplen", "unsupported link type", ...
 };
 
-LinkOutcome parse_frame(const Frame& frame);
+class IpReassembler;
+
+// Without a reassembler, IP fragments are skipped ("IP fragment"). With one, they are held until their
+// datagram is complete, and the frame that completes it yields the TCP segment (payload valid until the next
+// call); unfragmented frames take the same path as without one.
+LinkOutcome parse_frame(const Frame& frame, IpReassembler* reassembler = nullptr);
 
 }  // namespace mqtt::capture

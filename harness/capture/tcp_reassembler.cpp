@@ -127,7 +127,21 @@ void TcpReassembler::segment(std::uint32_t sequence, std::span<const std::uint8_
       } else if (start > static_cast<std::int64_t>(next_)) {
         ++out_of_order_;
       }
-      hold(static_cast<std::uint64_t>(start) + skip, payload.subspan(skip), frame, time_ns);
+      if (static_cast<std::uint64_t>(start) + skip == next_ && held_.empty() &&
+          (cut_.empty() || cut_.begin()->first > next_)) {
+        // In order with nothing held: the common case goes straight out, without a stay in held_.
+        const auto bytes = payload.subspan(skip);
+        StreamPiece piece;
+        piece.offset = next_;
+        piece.length = bytes.size();
+        piece.bytes.assign(bytes.begin(), bytes.end());
+        piece.frame = frame;
+        piece.time_ns = time_ns;
+        next_ += bytes.size();
+        out_.push_back(std::move(piece));
+      } else {
+        hold(static_cast<std::uint64_t>(start) + skip, payload.subspan(skip), frame, time_ns);
+      }
     }
   }
   drain(frame, time_ns);

@@ -77,9 +77,10 @@ std::vector<std::string> summary_lines(const capture::ConnectionSummary& row) {
 }
 
 int run_inspect(const InspectOptions& options) {
-  auto analysed = analyse_capture("inspect", options.capture, options.ports);
-  if (!analysed) return exit_bad_input;
-  auto& analysis = *analysed;
+  runner::HistoryJudgementOptions judgement;
+  auto checked = analyse_and_check_capture("inspect", options.capture, options.ports, judgement.check);
+  if (!checked) return exit_bad_input;
+  auto& analysis = checked->analysis;
 
   runner::HistorySource source;
   source.id = "capture:" + std::filesystem::path(options.capture).filename().string();
@@ -92,14 +93,14 @@ int run_inspect(const InspectOptions& options) {
   }
   for (const auto& note : analysis.notes) source.steps.push_back("note: " + note);
   source.history = std::move(analysis.history);
-  runner::HistoryJudgementOptions judgement;
+  source.verdicts = std::move(checked->verdicts);
   judgement.kind = "capture";
   judgement.target = "capture " + options.capture;
   judgement.mqtt_version = versions.size() == 1 ? *versions.begin() : "3.1.1";
   judgement.duration_ms = static_cast<double>(analysis.duration_ns) / 1e6;
   std::vector<runner::HistorySource> sources;
   sources.push_back(std::move(source));
-  const auto results = runner::judge_histories(std::move(sources), judgement);
+  auto results = runner::judge_histories(std::move(sources), judgement);
 
   if (!options.report_dir.empty() && !write_reports("inspect", results, options.report_dir)) return exit_bad_input;
   if (options.json) {
@@ -133,7 +134,9 @@ int run_inspect(const InspectOptions& options) {
       fmt::print("report: {}\n", (std::filesystem::path(options.report_dir) / "report.html").string());
     }
   }
-  return runner::exit_code(results);
+  const int code = runner::exit_code(results);
+  keep_until_exit(std::move(results));
+  return code;
 }
 
 }  // namespace

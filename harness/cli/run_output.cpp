@@ -44,4 +44,17 @@ std::optional<capture::CaptureAnalysis> analyse_capture(std::string_view command
   }
 }
 
+std::optional<runner::CheckedCapture> analyse_and_check_capture(std::string_view command, const std::string& file,
+                                                               const std::vector<std::uint16_t>& ports,
+                                                               const model::CheckOptions& check) {
+  capture::CaptureOptions options;
+  for (const auto port : ports) options.mqtt_ports.insert(port);
+  try {
+    return runner::analyse_and_check_capture(file, options, check);
+  } catch (const capture::CaptureError& error) {
+    fmt::print(stderr, "mqtt-harness {}: {}\n", command, error.what());
+    return std::nullopt;
+  }
+}
+
 }  // namespace mqtt::cli

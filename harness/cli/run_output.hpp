@@ -5,12 +5,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "capture/capture_analyser.hpp"
+#include "runner/capture_judgement.hpp"
 #include "results/results.hpp"
 
 namespace mqtt::cli {
@@ -24,6 +26,15 @@ bool write_reports(std::string_view command, const results::Results& results, co
 int finish_run(std::string_view command, const results::Results& results, const std::filesystem::path& report_dir,
                bool json, bool quiet, const std::function<void()>& print_summary);
 
+// Keeps `value` alive until the process exits instead of freeing it: a command's results can hold a whole
+// capture's or fleet's history (a 115 MB capture: 252,511 events, about 10% of `inspect`'s time to free),
+// and the process ends right after. Only for the last use of a command's results.
+template <typename T>
+void keep_until_exit(T&& value) {
+  static auto* const kept = new std::vector<std::unique_ptr<T>>();  // never destroyed; reachable, not a leak
+  kept->push_back(std::make_unique<T>(std::forward<T>(value)));
+}
+
 // Prints results.json to stdout (for --json).
 void print_results_json(const results::Results& results);
 
@@ -31,5 +42,11 @@ void print_results_json(const results::Results& results);
 // returns nullopt (the caller exits with exit_bad_input).
 std::optional<capture::CaptureAnalysis> analyse_capture(std::string_view command, const std::string& file,
                                                         const std::vector<std::uint16_t>& ports);
+
+// The same, with the reference model judging the history on a second thread while the capture is read
+// (runner/capture_judgement.hpp).
+std::optional<runner::CheckedCapture> analyse_and_check_capture(std::string_view command, const std::string& file,
+                                                               const std::vector<std::uint16_t>& ports,
+                                                               const model::CheckOptions& check);
 
 }  // namespace mqtt::cli

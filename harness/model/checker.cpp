@@ -8,6 +8,7 @@
 #include "model/checker.hpp"
 
 #include <algorithm>
+#include <boost/container/small_vector.hpp>
 #include <cstdio>
 #include <cctype>
 #include <iterator>
@@ -260,7 +261,8 @@ struct Checker::State {
   std::vector<SubscriptionRecord> records;
   std::vector<Message> messages;
   KeyArena message_keys;
-  std::unordered_map<std::string_view, std::vector<std::size_t>> messages_by_key;  // views into message_keys
+  // Views into message_keys -> messages with that key; nearly every key names one message, kept inline.
+  std::unordered_map<std::string_view, boost::container::small_vector<std::size_t, 1>> messages_by_key;
   std::map<std::string, std::vector<std::size_t>> retained_versions;  // topic -> retained publishes in order
   std::vector<DeliveryDuty> duties;
   // Indexes over the vectors above, each list in ascending index order so that walking an index visits the
@@ -403,7 +405,8 @@ struct Checker::State {
     const auto index = messages.size();
     auto slot = messages_by_key.find(message.identity.key);
     if (slot == messages_by_key.end()) {
-      slot = messages_by_key.emplace(message_keys.store(message.identity.key), std::vector<std::size_t>{})
+      slot = messages_by_key.emplace(message_keys.store(message.identity.key),
+                                     boost::container::small_vector<std::size_t, 1>{})
                  .first;
     }
     slot->second.push_back(index);
@@ -2002,6 +2005,8 @@ Checker& Checker::operator=(Checker&&) noexcept = default;
 void Checker::observe(const history::Event& event) { state_->observe(event); }
 
 std::vector<Expectation> Checker::outstanding() const { return state_->outstanding(); }
+
+std::size_t Checker::violations_so_far() const { return state_->verdicts.violations.size(); }
 
 Verdicts Checker::finish(std::int64_t end_time_ns) {
   state_->finish(end_time_ns);

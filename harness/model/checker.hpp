@@ -61,6 +61,9 @@ class Checker {
 
   void observe(const history::Event& event);                // events in sequence order
   std::vector<Expectation> outstanding() const;             // what is still owed right now
+  // Violations found so far, MUST and SHOULD (a live count for progress displays; finish() may add those
+  // that only the end of the history proves, such as deliveries still owed).
+  std::size_t violations_so_far() const;
   Verdicts finish(std::int64_t end_time_ns);                // end of history: unmet MUSTs become violations
 
  private:

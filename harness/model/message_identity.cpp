@@ -1,5 +1,7 @@
 #include "model/message_identity.hpp"
 
+#include <xxhash.h>
+
 namespace mqtt::model {
 
 MessageIdentity identify_message(std::string_view topic, const Bytes& payload) {
@@ -10,12 +12,16 @@ MessageIdentity identify_message(std::string_view topic, const Bytes& payload) {
     token = token.substr(0, token.find_first_of(" \t\r\n"));
     if (!token.empty()) return MessageIdentity{std::string(token_prefix) + std::string(token), true};
   }
-  std::string key;
-  key.reserve(6 + topic.size() + 1 + text.size());
-  key = "topic:";
-  key += topic;
-  key.push_back('\0');
-  key += text;
+  // Topic and payload, digested: the topic's 64-bit XXH3 seeds the payload's 128-bit XXH3. The key is a tag
+  // byte and 14 bytes of that digest: 15 bytes stay inside std::string's own storage (no allocation, no copy
+  // of the payload), and two different (topic, payload) pairs share a key with probability 2^-112.
+  const XXH64_hash_t seed = XXH3_64bits(topic.data(), topic.size());
+  const XXH128_hash_t digest = XXH3_128bits_withSeed(payload.data(), payload.size(), seed);
+  std::string key(15, '\x01');
+  for (int i = 0; i < 7; ++i) {
+    key[1 + i] = static_cast<char>(digest.low64 >> (8 * i));
+    key[8 + i] = static_cast<char>(digest.high64 >> (8 * i));
+  }
   return MessageIdentity{std::move(key), false};
 }
 

@@ -1,5 +1,6 @@
 // How the checker recognises one application message across a history: a payload "mh1 <token>" names the
-// message uniquely (the runner and fleets stamp such tokens); any other payload falls back to topic plus bytes.
+// message uniquely (the runner and fleets stamp such tokens); any other payload falls back to a 112-bit digest of
+// topic and bytes (equal topic and bytes, equal key; different ones collide with probability 2^-112).
 #pragma once
 
 #include <string>

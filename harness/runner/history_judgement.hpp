@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,9 @@ struct HistorySource {
   std::string section;           // report grouping; "" puts it under "history"
   std::vector<std::string> steps;  // optional description lines (scenario groups, capture summary)
   history::History history;      // events in sequence order
+  // Already judged (e.g. while a capture was being read): judge_histories uses these instead of checking the
+  // history again. They must be the checker's verdicts on exactly `history` with the same CheckOptions.
+  std::optional<model::Verdicts> verdicts;
 };
 
 struct HistoryJudgementOptions {

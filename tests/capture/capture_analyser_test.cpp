@@ -455,3 +455,22 @@ TEST(CaptureFixture, MosquittoClientsIn311And5AreDecodedWithTheirOptions) {
 
 }  // namespace
 }  // namespace mqtt::capture::test
+
+namespace mqtt::capture::test {
+namespace {
+
+TEST(CaptureSummary, ConnectionDecidedOnlyAtTheEndKeepsItsFrameRange) {
+  // A handshake on the MQTT port and nothing else: the connection is only recognised when the capture ends,
+  // and its summary must still span the frames it was seen in (it used to say "frames 1-0").
+  Conversation tcp({"127.0.0.1", 50009}, {"127.0.0.1", 1883});
+  PcapBuilder builder(Link::ethernet);
+  for (const auto& segment : tcp.handshake()) builder.add(segment);
+  const auto analysis = analyse(builder, "decided-late");
+  ASSERT_EQ(analysis.connections.size(), 1u);
+  EXPECT_EQ(analysis.connections[0].first_frame, 1u);
+  EXPECT_EQ(analysis.connections[0].last_frame, 3u);
+  EXPECT_GT(analysis.connections[0].last_time_ns, analysis.connections[0].first_time_ns);
+}
+
+}  // namespace
+}  // namespace mqtt::capture::test

@@ -36,6 +36,8 @@ Bytes address_bytes(const std::string& address) {
   return out;
 }
 
+}  // namespace
+
 Bytes ip_packet(const Segment& segment) {
   Bytes tcp;
   put16(tcp, segment.from.port);
@@ -91,28 +93,15 @@ std::uint32_t link_type_of(Link link) {
   return 1;
 }
 
-}  // namespace
-
-PcapBuilder::PcapBuilder(Link link, std::uint32_t snaplen) : link_(link) {
-  put32_le(bytes_, 0xA1B23C4D);  // nanosecond-resolution pcap, little endian
-  put16_le(bytes_, 2);
-  put16_le(bytes_, 4);
-  put32_le(bytes_, 0);
-  put32_le(bytes_, 0);
-  put32_le(bytes_, snaplen);
-  put32_le(bytes_, link_type_of(link));
-}
-
-void PcapBuilder::add(const Segment& segment, std::optional<std::size_t> captured) {
-  const Bytes ip = ip_packet(segment);
-  const bool v6 = is_v6(segment.from.address);
+Bytes link_frame(Link link, const Bytes& ip) {
+  const bool v6 = !ip.empty() && (ip[0] >> 4) == 6;
   const std::uint16_t ethertype = v6 ? 0x86DD : 0x0800;
   Bytes frame;
-  switch (link_) {
+  switch (link) {
     case Link::ethernet:
     case Link::ethernet_vlan:
       frame.assign(12, 0x02);
-      if (link_ == Link::ethernet_vlan) {
+      if (link == Link::ethernet_vlan) {
         put16(frame, 0x8100);
         put16(frame, 42);
       }
@@ -141,10 +130,28 @@ void PcapBuilder::add(const Segment& segment, std::optional<std::size_t> capture
       break;
   }
   frame.insert(frame.end(), ip.begin(), ip.end());
-  if (link_ == Link::ethernet && frame.size() < 60) frame.resize(60, 0);  // Ethernet padding
+  if (link == Link::ethernet && frame.size() < 60) frame.resize(60, 0);  // Ethernet padding
+  return frame;
+}
+
+PcapBuilder::PcapBuilder(Link link, std::uint32_t snaplen) : link_(link) {
+  put32_le(bytes_, 0xA1B23C4D);  // nanosecond-resolution pcap, little endian
+  put16_le(bytes_, 2);
+  put16_le(bytes_, 4);
+  put32_le(bytes_, 0);
+  put32_le(bytes_, 0);
+  put32_le(bytes_, snaplen);
+  put32_le(bytes_, link_type_of(link));
+}
+
+void PcapBuilder::add(const Segment& segment, std::optional<std::size_t> captured) {
+  add_frame(link_frame(link_, ip_packet(segment)), segment.time_ns, captured);
+}
+
+void PcapBuilder::add_frame(const Bytes& frame, std::int64_t time_ns, std::optional<std::size_t> captured) {
   const std::size_t keep = std::min(frame.size(), captured.value_or(frame.size()));
-  put32_le(bytes_, static_cast<std::uint32_t>(segment.time_ns / 1'000'000'000));
-  put32_le(bytes_, static_cast<std::uint32_t>(segment.time_ns % 1'000'000'000));
+  put32_le(bytes_, static_cast<std::uint32_t>(time_ns / 1'000'000'000));
+  put32_le(bytes_, static_cast<std::uint32_t>(time_ns % 1'000'000'000));
   put32_le(bytes_, static_cast<std::uint32_t>(keep));
   put32_le(bytes_, static_cast<std::uint32_t>(frame.size()));
   bytes_.insert(bytes_.end(), frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(keep));

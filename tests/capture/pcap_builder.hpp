@@ -35,6 +35,9 @@ class PcapBuilder {
   explicit PcapBuilder(Link link, std::uint32_t snaplen = 65535);
   // Adds one frame; `captured` cuts the frame to that many bytes (snaplen), keeping the wire length.
   void add(const Segment& segment, std::optional<std::size_t> captured = std::nullopt);
+  // Adds a frame already framed for this builder's link (link_frame).
+  void add_frame(const Bytes& frame, std::int64_t time_ns,
+                 std::optional<std::size_t> captured = std::nullopt);
   const Bytes& bytes() const { return bytes_; }
   void write(const std::filesystem::path& path) const;
 
@@ -63,6 +66,11 @@ class Conversation {
   std::uint32_t server_next_;
   std::int64_t time_ns_ = 1'700'000'000'000'000'000;
 };
+
+// The IP packet (IPv4 with DF, or IPv6) carrying a segment, and that packet framed for a link.
+Bytes ip_packet(const Segment& segment);
+Bytes link_frame(Link link, const Bytes& ip_packet);
+std::uint32_t link_type_of(Link link);  // LINKTYPE_* value
 
 // Bytes of common packets for tests (MQTT 3.1.1).
 Bytes connect_bytes(const std::string& client_id, std::uint16_t keep_alive = 60);
