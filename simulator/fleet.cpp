@@ -148,6 +148,7 @@ class Engine {
   }
 
   void count(const history::Event& event) {
+    if (options_.on_event) options_.on_event(event);
     if (!event.packet) return;
     if (!std::holds_alternative<Publish>(*event.packet)) return;
     if (event.kind == history::EventKind::sent) ++published_;

@@ -22,6 +22,7 @@ struct FleetProgress {
   std::uint64_t published = 0;
   std::uint64_t delivered = 0;
   double messages_per_second = 0;  // deliveries in the last progress interval
+  std::size_t violations = 0;      // filled in by whoever judges the history live (runner), else 0
 };
 
 struct FleetOptions {
@@ -31,6 +32,9 @@ struct FleetOptions {
   std::uint32_t shard_index = 0;
   std::uint32_t shard_count = 1;
   std::function<void(const FleetProgress&)> progress;  // about four times a second
+  // Called for every event as it is recorded, in sequence order, on the fleet's thread (e.g. to judge the
+  // history while it grows); it must not block.
+  std::function<void(const history::Event&)> on_event;
   std::chrono::milliseconds connect_deadline{5'000};
 };
 

@@ -141,11 +141,15 @@ int run_simulate(const SimulateOptions& options) {
   run.target_label = label;
 
   ProgressLine progress(stderr);
-  run.progress = [&](const simulator::FleetProgress& step) {
-    progress.update(fmt::format("{:6.1f} s  {}/{} connected  {} published  {} delivered  {:.0f} msg/s",
-                                step.elapsed_s, step.connected, step.devices, step.published, step.delivered,
-                                step.messages_per_second));
-  };
+  if (is_terminal(stderr) && !options.quiet) {  // the live line judges as it goes: only when someone watches
+    run.progress = [&](const simulator::FleetProgress& step) {
+      progress.update(fmt::format("{:6.1f} s  {}/{} connected  {} published  {} delivered  {:.0f} msg/s  {}",
+                                  step.elapsed_s, step.connected, step.devices, step.published, step.delivered,
+                                  step.messages_per_second,
+                                  step.violations == 0 ? std::string("no violation so far")
+                                                       : fmt::format("{} violation(s) so far", step.violations)));
+    };
+  }
   if (!options.quiet && !options.json) {
     fmt::print(
         stderr, "simulating {} ({} devices{}) with seed {}\n", spec.name,

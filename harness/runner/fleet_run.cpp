@@ -1,6 +1,8 @@
 #include "runner/fleet_run.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -39,7 +41,20 @@ FleetOutcome run_fleet_scenario(const simulator::FleetSpec& spec, const FleetRun
   fleet.seed = options.seed;
   fleet.shard_index = options.shard_index;
   fleet.shard_count = options.shard_count;
-  fleet.progress = options.progress;
+  std::optional<model::Checker> live;  // judges the history as it grows, for the progress line
+  std::int64_t live_end_ns = 0;
+  if (options.progress) {
+    live.emplace(options.check);
+    fleet.on_event = [&](const history::Event& event) {
+      live->observe(event);
+      live_end_ns = std::max(live_end_ns, event.time_ns);
+    };
+    fleet.progress = [&](const simulator::FleetProgress& step) {
+      auto shown = step;
+      shown.violations = live->violations_so_far();
+      options.progress(shown);
+    };
+  }
   // The shard's clock origin in Unix time, so `report --merge-shards` can put shards on one time axis (the
   // history's own times count from the recorder's start, a few microseconds after this).
   const auto origin_unix_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -58,6 +73,7 @@ FleetOutcome run_fleet_scenario(const simulator::FleetSpec& spec, const FleetRun
   source.title = spec.description.empty() ? "fleet simulation " + spec.name : spec.description;
   source.section = "fleet";
   source.steps = describe_fleet(spec);
+  if (live) source.verdicts = live->finish(live_end_ns);  // the same events in the same order: model::check's
   source.history = std::move(run.history);
   HistoryJudgementOptions judgement;
   judgement.kind = "simulation";

@@ -21,6 +21,9 @@ struct FleetRunOptions {
   std::uint64_t seed = 0;
   std::uint32_t shard_index = 0;
   std::uint32_t shard_count = 1;
+  // When set, the reference model also judges the history while the fleet runs (on the fleet's thread), so
+  // each progress step carries the violations found so far; those verdicts are then the run's (the history
+  // is not checked a second time).
   std::function<void(const simulator::FleetProgress&)> progress;
   model::CheckOptions check;
 };
