@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <iomanip>
 #include <map>
 #include <sstream>
 
@@ -68,8 +69,24 @@ history::History combined_history(const results::Results& input) {
   return combined;
 }
 
+namespace {
+
+// Streams into the file as it goes: a fleet's or a capture's results can be hundreds of megabytes of text,
+// which should not also sit in memory as one string.
+template <typename Write>
+void write_stream(const std::filesystem::path& path, Write&& write) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw std::runtime_error(path.string() + ": cannot open for writing");
+  write(out);
+  out.flush();
+  if (!out) throw std::runtime_error(path.string() + ": write failed");
+}
+
+}  // namespace
+
 void write_json(const results::Results& results, const std::filesystem::path& path) {
-  write_text(path, results::to_json(redact(results)).dump(2) + "\n");
+  const auto document = results::to_json(redact(results));
+  write_stream(path, [&](std::ostream& out) { out << std::setw(2) << document << '\n'; });
 }
 
 void write_html(const results::Results& results, const std::filesystem::path& path) {
@@ -87,9 +104,7 @@ void write_markdown(const results::Results& results, const std::filesystem::path
 namespace {
 
 void write_history_lines(const history::History& history, const std::filesystem::path& path) {
-  std::ostringstream out;
-  history::write_json_lines(out, history);
-  write_text(path, out.str());
+  write_stream(path, [&](std::ostream& out) { history::write_json_lines(out, history); });
 }
 
 }  // namespace
