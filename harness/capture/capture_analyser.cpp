@@ -1,7 +1,5 @@
 #include "capture/capture_analyser.hpp"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -547,19 +545,7 @@ CaptureAnalyser::CaptureAnalyser(CaptureOptions options) : state_(std::make_uniq
 }
 CaptureAnalyser::~CaptureAnalyser() = default;
 
-void CaptureAnalyser::reserve_events(std::size_t events) {
-  auto& history = state_->analysis.history.events;
-  history.reserve(events);
-  // Ask for transparent huge pages for the reserved room (a hint; kernels in "madvise" mode honour it): the
-  // events of a large capture are hundreds of megabytes, and faulting them in 4 KiB at a time was a tenth of
-  // `inspect`'s time.
-  constexpr std::uintptr_t huge = 2u << 20;
-  const auto begin = reinterpret_cast<std::uintptr_t>(history.data());
-  const auto end = begin + history.capacity() * sizeof(history::Event);
-  const auto first = (begin + huge - 1) & ~(huge - 1);
-  const auto last = end & ~(huge - 1);
-  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
-}
+void CaptureAnalyser::reserve_events(std::size_t events) { state_->analysis.history.events.reserve(events); }
 
 history::EventFeed& CaptureAnalyser::share_events() {
   if (!state_->feed) state_->feed = std::make_unique<history::EventFeed>(state_->analysis.history.events);
