@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <fmt/chrono.h>
@@ -50,7 +51,9 @@ results::Results judge_histories(std::vector<HistorySource> sources, const Histo
   for (auto& source : sources) {
     const model::Verdicts verdicts =
         source.verdicts ? std::move(*source.verdicts) : model::check(source.history, options.check);
-    const EvidenceSlicer slicer(source.history);
+    // Indexes the whole history: only worth it when there is evidence to cut out.
+    std::optional<EvidenceSlicer> slicer;
+    if (!verdicts.violations.empty()) slicer.emplace(source.history);
     results::CaseResult row;
     row.id = source.id;
     row.title = source.title;
@@ -64,7 +67,7 @@ results::Results judge_histories(std::vector<HistorySource> sources, const Histo
       (finding.level == "MUST" ? violated_must : violated_should).insert(finding.statement);
       must += finding.level == "MUST" ? 1 : 0;
       row.violations.push_back(results::Violation{finding.statement, finding.level, finding.message, source.id,
-                                                  slicer.slice(finding.evidence)});
+                                                  slicer->slice(finding.evidence)});
     }
     for (const auto& statement : statements) {
       exercised_by[statement].insert(source.id);
