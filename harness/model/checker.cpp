@@ -405,9 +405,7 @@ struct Checker::State {
     const auto index = messages.size();
     auto slot = messages_by_key.find(message.identity.key);
     if (slot == messages_by_key.end()) {
-      slot = messages_by_key.emplace(message_keys.store(message.identity.key),
-                                     boost::container::small_vector<std::size_t, 1>{})
-                 .first;
+      slot = messages_by_key.try_emplace(message_keys.store(message.identity.key)).first;
     }
     slot->second.push_back(index);
     message.identity.key.clear();
