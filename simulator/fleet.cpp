@@ -1,5 +1,7 @@
 #include "simulator/fleet.hpp"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -49,12 +51,25 @@ struct Device {
   std::optional<Clock::time_point> powered_off_until;
   std::map<FaultKind, std::string> active_faults;  // kind -> detail, recorded again on each new connection
   std::uint64_t published = 0;
+  // The device's schedule lives here rather than in its coroutines' locals, so the frame an idle device sits
+  // in stays small (GCC gives a coroutine one frame holding every local and temporary).
+  bool churns = false;
+  std::uint32_t failures = 0;
+  Clock::time_point next_publish{};
+  std::optional<Clock::time_point> churn_at;
 };
 
 class Engine {
  public:
   Engine(const FleetSpec& spec, const FleetOptions& options)
-      : spec_(spec), options_(options), recorder_([this](const history::Event& event) { count(event); }) {}
+      : spec_(spec),
+        options_(options),
+        // Compact storage: a packet event costs its raw bytes plus a small header while the fleet runs, and
+        // full events are built once the connections are gone. Full events are built as they happen only
+        // for a caller that watches them (on_event).
+        recorder_(client::RecorderStorage::compact, options.on_event
+                                                        ? client::Recorder::Listener(options.on_event)
+                                                        : client::Recorder::Listener()) {}
   // Sockets must go before the io_context they live on; suspended coroutines go with the context itself.
   ~Engine() {
     for (auto& device : devices_) device->session.reset();
@@ -69,18 +84,28 @@ class Engine {
       return result;
     }
     prepare_devices();
-    asio::co_spawn(context_, main(), asio::detached);
-    context_.run();
+    asio::co_spawn(*io_, main(), asio::detached);
+    io_->run();
     result.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
-    result.history = recorder_.snapshot();
+    const bool had_proxy = proxy_ != nullptr;
+    ProxyStatistics proxy_statistics{};
+    if (proxy_) proxy_statistics = proxy_->statistics();
+    // Release the fleet first (sessions, then the proxy, then the io_context with every suspended coroutine
+    // and the connections they hold), so the peak is the history alone, not history plus fleet.
+    for (auto& device : devices_) device->session.reset();
+    proxy_.reset();
+    io_.reset();
+    // Give the fleet's freed pages back to the system before the history's one big vector is mapped.
+    malloc_trim(0);
+    result.history = recorder_.take_history();
     result.stats = compute_fleet_stats(result.history, spec_);
     std::size_t observers = 0;
     for (const auto& device : devices_) observers += device->group->observer ? 1 : 0;
     result.stats["fleet"]["devices"] = devices_.size() - observers;
     result.stats["fleet"]["observers"] = observers;
     result.stats["fleet"]["seed"] = options_.seed;
-    if (proxy_) {
-      const auto proxy = proxy_->statistics();
+    if (had_proxy) {
+      const auto& proxy = proxy_statistics;
       result.stats["fault_layer"] = {{"links", proxy.links_accepted},
                                      {"bytes_upstream", proxy.bytes_upstream},
                                      {"bytes_downstream", proxy.bytes_downstream},
@@ -141,23 +166,14 @@ class Engine {
       devices_.push_back(std::move(device));
     }
     if (!proxied_groups.empty()) {
-      proxy_ =
-          std::make_unique<FaultProxy>(context_.get_executor(), options_.target.host, options_.target.port,
-                                       device_seed(options_.seed, ~std::size_t{0}));
+      proxy_ = std::make_unique<FaultProxy>(io_->get_executor(), options_.target.host, options_.target.port,
+                                            device_seed(options_.seed, ~std::size_t{0}));
     }
-  }
-
-  void count(const history::Event& event) {
-    if (options_.on_event) options_.on_event(event);
-    if (!event.packet) return;
-    if (!std::holds_alternative<Publish>(*event.packet)) return;
-    if (event.kind == history::EventKind::sent) ++published_;
-    if (event.kind == history::EventKind::received) ++delivered_;
   }
 
   asio::awaitable<void> sleep_until(Clock::time_point when) {
     if (when <= Clock::now()) co_return;
-    asio::steady_timer timer(context_, when);
+    asio::steady_timer timer(*io_, when);
     error_code error;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, error));
   }
@@ -171,7 +187,7 @@ class Engine {
     for (auto& device : devices_) {
       if (!device->group->observer) continue;
       ++observers;
-      asio::co_spawn(context_, device_loop(*device, Clock::now()), asio::detached);
+      asio::co_spawn(*io_, device_loop(*device, Clock::now()), asio::detached);
     }
     const auto observers_deadline = Clock::now() + options_.connect_deadline;
     while (observers_connected() < observers && Clock::now() < observers_deadline) {
@@ -182,18 +198,9 @@ class Engine {
     run_end_ = publish_end_ + milliseconds(spec_.settle_ms);
     recorder_.note("fleet", "fleet start: " + std::to_string(devices_.size()) + " devices, seed " +
                                 std::to_string(options_.seed));
-    for (auto& device : devices_) {
-      if (device->group->observer) continue;
-      const auto& group = *device->group;
-      const std::uint32_t position = device->identity.n - 1;
-      const double offset_ms = group.connect_rate > 0 ? position * 1000.0 / group.connect_rate : 0;
-      asio::co_spawn(
-          context_,
-          device_loop(*device, at(group.start_ms) + milliseconds(static_cast<std::int64_t>(offset_ms))),
-          asio::detached);
-    }
-    for (const auto& fault : schedule_) asio::co_spawn(context_, fault_loop(fault), asio::detached);
-    if (options_.progress) asio::co_spawn(context_, progress_loop(), asio::detached);
+    asio::co_spawn(*io_, launch_devices(), asio::detached);
+    for (const auto& fault : schedule_) asio::co_spawn(*io_, fault_loop(fault), asio::detached);
+    if (options_.progress) asio::co_spawn(*io_, progress_loop(), asio::detached);
     co_await sleep_until(run_end_);
     stopping_ = true;
     recorder_.note("fleet", "fleet end: disconnecting every device");
@@ -205,7 +212,30 @@ class Engine {
     }
     co_await sleep_until(Clock::now() + milliseconds(200));  // let DISCONNECTs and FINs leave
     if (proxy_) proxy_->stop();
-    context_.stop();
+    io_->stop();
+  }
+
+  // Starts each device at its slot of the connect ramp, in time order. Spawning every device at once and
+  // letting it sleep until its slot left thousands of short-lived waits behind as holes in the heap.
+  asio::awaitable<void> launch_devices() {
+    std::vector<std::pair<Clock::time_point, Device*>> slots;
+    for (auto& device : devices_) {
+      if (device->group->observer) continue;
+      const auto& group = *device->group;
+      const std::uint32_t position = device->identity.n - 1;
+      const double offset_ms = group.connect_rate > 0 ? position * 1000.0 / group.connect_rate : 0;
+      slots.emplace_back(at(group.start_ms) + milliseconds(static_cast<std::int64_t>(offset_ms)),
+                         device.get());
+    }
+    std::stable_sort(slots.begin(), slots.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [when, device] : slots) {
+      if (stopping_) break;
+      if (when > Clock::now()) {
+        co_await sleep_until(when);
+      }
+      asio::co_spawn(*io_, device_loop(*device, when), asio::detached);
+    }
   }
 
   std::size_t observers_connected() const {
@@ -227,10 +257,10 @@ class Engine {
       progress.elapsed_s = std::chrono::duration<double>(Clock::now() - start_).count();
       progress.devices = devices_.size();
       for (const auto& device : devices_) progress.connected += device->connected ? 1 : 0;
-      progress.published = published_;
-      progress.delivered = delivered_;
-      progress.messages_per_second = static_cast<double>(delivered_ - last_delivered) * 4;
-      last_delivered = delivered_;
+      progress.published = recorder_.packets(history::EventKind::sent, PacketType::publish);
+      progress.delivered = recorder_.packets(history::EventKind::received, PacketType::publish);
+      progress.messages_per_second = static_cast<double>(progress.delivered - last_delivered) * 4;
+      last_delivered = progress.delivered;
       options_.progress(progress);
     }
   }
@@ -307,12 +337,19 @@ class Engine {
   // ---- devices
   // ---------------------------------------------------------------------------------------------------
 
-  client::TargetUrl target_of(const Device& device) const {
-    if (!device.via_proxy || !proxy_) return options_.target;
-    client::TargetUrl target = options_.target;
-    target.host = proxy_->address();
-    target.port = proxy_->port();
-    return target;
+  // One shared copy of each target for every connection (not one per device).
+  const std::shared_ptr<const client::TargetUrl>& target_of(const Device& device) {
+    if (!device.via_proxy || !proxy_) {
+      if (!direct_target_) direct_target_ = std::make_shared<const client::TargetUrl>(options_.target);
+      return direct_target_;
+    }
+    if (!proxy_target_) {
+      client::TargetUrl target = options_.target;
+      target.host = proxy_->address();
+      target.port = proxy_->port();
+      proxy_target_ = std::make_shared<const client::TargetUrl>(std::move(target));
+    }
+    return proxy_target_;
   }
 
   std::uint32_t backoff_ms(Device& device, std::uint32_t attempt) {
@@ -325,24 +362,45 @@ class Engine {
     return static_cast<std::uint32_t>(delay);
   }
 
+  // Connecting is split into short-lived coroutines, so the frames alive at once while thousands of devices
+  // connect stay small (GCC gives each coroutine one frame holding all its locals).
   asio::awaitable<bool> connect_once(Device& device) {
+    // Results are named before they are tested: g++ 12 miscompiled `if (!co_await ...)` in this function.
+    const bool opened = co_await open_session(device);
+    if (!opened) co_return false;
+    const bool handshaken = co_await handshake(device);
+    if (!handshaken) co_return false;
+    device.connected = true;
+    if (device.group->status) {
+      co_await publish_status(device);
+    }
+    co_return true;
+  }
+
+  asio::awaitable<bool> open_session(Device& device) {
     const GroupSpec& group = *device.group;
-    const std::string& id = device.identity.client_id;
     client::OpenOptions open_options;
-    open_options.actor = id;
+    open_options.actor = device.identity.client_id;
     open_options.deadline = options_.connect_deadline;
     open_options.version = group.version;
     open_options.inbox_limit = 8;  // every packet is recorded; the device never waits on old ones
-    auto opened = co_await client::AsyncConnection::open(context_.get_executor(), recorder_,
-                                                         target_of(device), open_options);
+    std::shared_ptr<const client::TargetUrl> target = target_of(device);
+    auto opened = co_await client::AsyncConnection::open(io_->get_executor(), recorder_, std::move(target),
+                                                         open_options);
     auto* connection = std::get_if<std::shared_ptr<client::AsyncConnection>>(&opened);
     if (connection == nullptr) co_return false;
     for (const auto& [kind, detail] : device.active_faults) {
-      recorder_.fault(id, std::string(to_string(kind)), detail + " (in force when this connection opened)",
-                      (*connection)->id());
+      recorder_.fault(device.identity.client_id, std::string(to_string(kind)),
+                      detail + " (in force when this connection opened)", (*connection)->id());
     }
-    auto session = client::AsyncSession::attach(*connection);
-    device.session = session;
+    device.session = client::AsyncSession::attach(*connection);
+    device.session->set_keep_alive_by_caller(true);  // online() pings from the device's one timer
+    co_return true;
+  }
+
+  Connect make_connect(const Device& device) const {
+    const GroupSpec& group = *device.group;
+    const std::string& id = device.identity.client_id;
     Connect connect;
     connect.version = group.version;
     connect.clean_session = group.clean_session;
@@ -360,7 +418,14 @@ class Engine {
       will.retain = group.will->retain;
       connect.will = std::move(will);
     }
-    auto connected = co_await session->connect(std::move(connect), options_.connect_deadline);
+    return connect;
+  }
+
+  // CONNECT and CONNACK, then the subscriptions. False (and the connection aborted) when either fails.
+  asio::awaitable<bool> handshake(Device& device) {
+    const GroupSpec& group = *device.group;
+    const auto session = device.session;
+    auto connected = co_await session->connect(make_connect(device), options_.connect_deadline);
     const auto* connack = connected.reply ? std::get_if<Connack>(&*connected.reply) : nullptr;
     if (!connected.ok() || connack == nullptr || connack->reason_code != 0) {
       session->connection()->abort();
@@ -369,7 +434,8 @@ class Engine {
     if (!group.subscriptions.empty()) {
       auto subscriptions = group.subscriptions;
       for (auto& subscription : subscriptions) {
-        subscription.filter = expand_placeholders(subscription.filter, group.name, device.identity.n, id);
+        subscription.filter = expand_placeholders(subscription.filter, group.name, device.identity.n,
+                                                  device.identity.client_id);
       }
       auto subscribed = co_await session->subscribe(std::move(subscriptions), request_deadline);
       if (!subscribed.ok()) {
@@ -377,8 +443,14 @@ class Engine {
         co_return false;
       }
     }
-    device.connected = true;
-    if (group.status) {
+    co_return true;
+  }
+
+  asio::awaitable<void> publish_status(Device& device) {
+    const GroupSpec& group = *device.group;
+    const std::string& id = device.identity.client_id;
+    const auto session = device.session;
+    {
       Publish status;
       status.version = group.version;
       status.topic = expand_placeholders(group.status->topic, group.name, device.identity.n, id);
@@ -389,7 +461,6 @@ class Engine {
       status.retain = true;
       co_await session->publish(std::move(status), request_deadline);
     }
-    co_return true;
   }
 
   Publish make_message(Device& device) {
@@ -410,110 +481,192 @@ class Engine {
 
   enum class Leave { closed, finished, churn };
 
-  // Connected: publish on schedule until the connection ends, the run ends or the device churns away.
-  asio::awaitable<Leave> online(Device& device, std::optional<Clock::time_point> churn_at,
-                                Clock::time_point& next_publish) {
+  // Draws, in a fixed order, whether the device churns and when it first publishes (at its first wake-up).
+  void start_schedule(Device& device) {
+    const GroupSpec& group = *device.group;
+    device.churns = !group.observer && group.churn.fraction > 0 &&
+                    std::uniform_real_distribution<double>(0, 1)(device.random) < group.churn.fraction;
+    device.next_publish = on_tick(Clock::now());
+    if (group.publish.rate_per_second > 0) {
+      // Spread the first messages over one interval so devices do not publish in lockstep.
+      const double interval_ms = 1000.0 / group.publish.rate_per_second;
+      device.next_publish += milliseconds(
+          static_cast<std::int64_t>(std::uniform_real_distribution<double>(0, interval_ms)(device.random)));
+    }
+  }
+
+  void draw_churn(Device& device) {
+    device.churn_at.reset();
+    if (!device.churns) return;
+    std::exponential_distribution<double> online_time(
+        1.0 / std::max<std::uint32_t>(1, device.group->churn.online_ms));
+    device.churn_at = Clock::now() + milliseconds(static_cast<std::int64_t>(online_time(device.random)));
+  }
+
+  milliseconds draw_offline_time(Device& device) {
+    std::exponential_distribution<double> offline_time(
+        1.0 / std::max<std::uint32_t>(1, device.group->churn.offline_ms));
+    return milliseconds(static_cast<std::int64_t>(offline_time(device.random)));
+  }
+
+  // When the connected device next has something to do (publish, ping, churn, the end of the run).
+  Clock::time_point wake_time(const Device& device, Clock::time_point now) const {
+    const GroupSpec& group = *device.group;
+    Clock::time_point wake = run_end_;
+    if (!group.observer && now < publish_end_) {
+      wake = publish_end_;
+      if (group.publish.rate_per_second > 0) wake = std::min(wake, device.next_publish);
+    }
+    if (const auto ping = device.session->keep_alive_due()) wake = std::min(wake, *ping);
+    if (device.churn_at && now < publish_end_) wake = std::min(wake, *device.churn_at);
+    // Observers start before the run's clock is set, so they look up every second; devices sleep until their
+    // next action (an idle device costs no wake-ups).
+    if (group.observer) wake = std::min(wake, now + std::chrono::seconds(1));
+    return wake;
+  }
+
+  void schedule_next_publish(Device& device) {
     const PublishSpec& spec = device.group->publish;
-    auto connection = device.session->connection();
+    const double interval_ms = 1000.0 / spec.rate_per_second;
+    const double jitter = std::clamp(spec.jitter, 0.0, 1.0);
+    const double factor = std::uniform_real_distribution<double>(1.0 - jitter, 1.0 + jitter)(device.random);
+    device.next_publish += milliseconds(static_cast<std::int64_t>(interval_ms * factor));
+    if (device.next_publish < Clock::now()) device.next_publish = on_tick(Clock::now());
+  }
+
+  // Publish times fall on whole milliseconds of the run's clock, so devices due in the same millisecond share
+  // one wake-up of the event loop (at 10,000 messages/s: at most 1,000 wake-ups and timer changes a second,
+  // not one per message).
+  Clock::time_point on_tick(Clock::time_point when) const {
+    return start_ + std::chrono::ceil<milliseconds>(when - start_);
+  }
+
+  // One publishing tick: `burst` messages. False when a QoS 1/2 publish found the connection closed.
+  asio::awaitable<bool> publish_burst(Device& device) {
+    const PublishSpec& spec = device.group->publish;
+    for (std::uint32_t burst = 0; burst < std::max<std::uint32_t>(1, spec.burst); ++burst) {
+      auto message = make_message(device);
+      const QoS qos = message.qos;
+      if (qos == QoS::at_most_once) {
+        // Nothing to wait for: send directly, without a request coroutine per message.
+        message.version = device.session->connection()->version();
+        device.session->connection()->send(message);
+        continue;
+      }
+      auto sent = co_await device.session->publish(std::move(message), request_deadline);
+      if (sent.outcome == client::WaitOutcome::closed) co_return false;
+    }
+    co_return true;
+  }
+
+  // Unwatches the timer when the frame goes, also when the io_context destroys a suspended frame.
+  struct CloseWatch {
+    client::AsyncConnection* connection;
+    asio::steady_timer* timer;
+    CloseWatch(client::AsyncConnection* c, asio::steady_timer* t) : connection(c), timer(t) {
+      c->watch_close(t);
+    }
+    ~CloseWatch() { connection->unwatch_close(timer); }
+    CloseWatch(const CloseWatch&) = delete;
+    CloseWatch& operator=(const CloseWatch&) = delete;
+  };
+
+  // Connected: publish on schedule until the connection ends, the run ends or the device churns away. This is
+  // the frame an idle device sits in: one timer, cancelled by the connection's end.
+  asio::awaitable<Leave> online(Device& device) {
+    const std::shared_ptr<client::AsyncConnection> connection = device.session->connection();
+    asio::steady_timer timer(io_->get_executor());
+    const CloseWatch watch(connection.get(), &timer);
     for (;;) {
-      Clock::time_point wake = device.group->observer ? run_end_ : publish_end_;
-      if (spec.rate_per_second > 0 && !device.group->observer) wake = std::min(wake, next_publish);
-      if (churn_at) wake = std::min(wake, *churn_at);
       const auto now = Clock::now();
-      // Observers start before the run's clock is set, so they look up every second; devices sleep until their
-      // next action (an idle device costs no wake-ups).
-      if (device.group->observer) wake = std::min(wake, now + std::chrono::seconds(1));
-      if (wake > now) {
-        auto closed = co_await connection->wait_for_close(wake - now);
-        if (closed.outcome == client::WaitOutcome::closed) co_return Leave::closed;
+      const auto wake = wake_time(device, now);
+      if (wake > now && connection->is_open()) {
+        timer.expires_at(wake);
+        error_code ignored;
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
       }
       if (!connection->is_open()) co_return Leave::closed;
-      if (stopping_ || Clock::now() >= publish_end_) co_return Leave::finished;
-      if (churn_at && Clock::now() >= *churn_at) co_return Leave::churn;
-      if (spec.rate_per_second <= 0 || Clock::now() < next_publish) continue;
-      for (std::uint32_t burst = 0; burst < std::max<std::uint32_t>(1, spec.burst); ++burst) {
-        auto message = make_message(device);
-        const QoS qos = message.qos;
-        auto sent = co_await device.session->publish(std::move(message), request_deadline);
-        if (qos != QoS::at_most_once && sent.outcome == client::WaitOutcome::closed) co_return Leave::closed;
-      }
-      const double interval_ms = 1000.0 / spec.rate_per_second;
-      const double jitter = std::clamp(spec.jitter, 0.0, 1.0);
-      const double factor = std::uniform_real_distribution<double>(1.0 - jitter, 1.0 + jitter)(device.random);
-      next_publish += milliseconds(static_cast<std::int64_t>(interval_ms * factor));
-      if (next_publish < Clock::now()) next_publish = Clock::now();
+      device.session->ping_if_due();
+      if (!connection->is_open()) co_return Leave::closed;
+      // Past the publishing window the device stays connected (deliveries, wills and queued messages still
+      // arrive) until the end of the run, still pinging.
+      if (stopping_ || Clock::now() >= run_end_) co_return Leave::finished;
+      if (device.churn_at && Clock::now() >= *device.churn_at && Clock::now() < publish_end_)
+        co_return Leave::churn;
+      if (device.group->observer || Clock::now() >= publish_end_) continue;
+      if (device.group->publish.rate_per_second <= 0 || Clock::now() < device.next_publish) continue;
+      // (The result is named first: g++ 12 miscompiled some `if (!co_await ...)` forms here.)
+      const bool published = co_await publish_burst(device);
+      if (!published) co_return Leave::closed;
+      schedule_next_publish(device);
     }
+  }
+
+  // After online(): leave on purpose (churn) or back off after the network took the connection.
+  asio::awaitable<void> after_online(Device& device, Leave leave) {
+    if (leave == Leave::churn) {
+      if (device.group->churn.abrupt) {
+        device.session->connection()->abort();
+      } else {
+        device.session->disconnect();
+      }
+      co_await sleep_until(Clock::now() + draw_offline_time(device));
+      co_return;
+    }
+    // The network took the connection: back off before the first retry, like a real device.
+    co_await sleep_until(Clock::now() + milliseconds(backoff_ms(device, device.failures++)));
   }
 
   asio::awaitable<void> device_loop(Device& device, Clock::time_point first_connect) {
     co_await sleep_until(first_connect);
-    const GroupSpec& group = *device.group;
-    const ChurnSpec& churn = group.churn;
-    const bool churns = !group.observer && churn.fraction > 0 &&
-                        std::uniform_real_distribution<double>(0, 1)(device.random) < churn.fraction;
-    std::exponential_distribution<double> online_time(1.0 / std::max<std::uint32_t>(1, churn.online_ms));
-    std::exponential_distribution<double> offline_time(1.0 / std::max<std::uint32_t>(1, churn.offline_ms));
-    Clock::time_point next_publish = Clock::now();
-    if (group.publish.rate_per_second > 0) {
-      // Spread the first messages over one interval so devices do not publish in lockstep.
-      const double interval_ms = 1000.0 / group.publish.rate_per_second;
-      next_publish += milliseconds(
-          static_cast<std::int64_t>(std::uniform_real_distribution<double>(0, interval_ms)(device.random)));
-    }
-    std::uint32_t failures = 0;
-    const Clock::time_point end = publish_end_;
-    while (!stopping_ && Clock::now() < (group.observer ? run_end_ : end)) {
+    start_schedule(device);
+    while (!stopping_ && Clock::now() < (device.group->observer ? run_end_ : publish_end_)) {
       if (device.powered_off_until && Clock::now() < *device.powered_off_until) {
         co_await sleep_until(*device.powered_off_until);
         continue;
       }
-      if (!co_await connect_once(device)) {
+      const bool connected = co_await connect_once(device);
+      if (!connected) {
         device.connected = false;
-        co_await sleep_until(Clock::now() + milliseconds(backoff_ms(device, failures++)));
+        co_await sleep_until(Clock::now() + milliseconds(backoff_ms(device, device.failures++)));
         continue;
       }
-      failures = 0;
-      std::optional<Clock::time_point> churn_at;
-      if (churns)
-        churn_at = Clock::now() + milliseconds(static_cast<std::int64_t>(online_time(device.random)));
-      const Leave leave = co_await online(device, churn_at, next_publish);
+      device.failures = 0;
+      draw_churn(device);
+      const Leave leave = co_await online(device);
       if (leave == Leave::finished) break;
       device.connected = false;
-      if (leave == Leave::churn) {
-        if (churn.abrupt) {
-          device.session->connection()->abort();
-        } else {
-          device.session->disconnect();
-        }
-        co_await sleep_until(Clock::now() +
-                             milliseconds(static_cast<std::int64_t>(offline_time(device.random))));
-        continue;
-      }
-      // The network took the connection: back off before the first retry, like a real device.
-      co_await sleep_until(Clock::now() + milliseconds(backoff_ms(device, failures++)));
+      co_await after_online(device, leave);
     }
-    // Past the publishing window: stay connected (deliveries, wills and queues still arrive) until the end.
+    co_await settle(device);
+  }
+
+  // Past the publishing window: stay connected (deliveries, wills and queues still arrive) until the end.
+  asio::awaitable<void> settle(Device& device) {
     if (device.session && device.session->connection()->is_open() && !stopping_) {
       const auto now = Clock::now();
-      if (run_end_ > now) co_await device.session->connection()->wait_for_close(run_end_ - now);
+      if (run_end_ > now) {
+        co_await device.session->connection()->wait_for_close(run_end_ - now);
+      }
     }
   }
 
-  // Declared first, destroyed last: every socket and timer of the run belongs to it.
-  asio::io_context context_{1};
+  // Declared first, destroyed last: every socket and timer of the run belongs to it. Optional so that run()
+  // can release the whole fleet (suspended coroutines, connections) before it builds the history.
+  std::optional<asio::io_context> io_{std::in_place, 1};
   const FleetSpec& spec_;
   const FleetOptions& options_;
   client::Recorder recorder_;
   std::vector<std::unique_ptr<Device>> devices_;
   std::vector<Device*> device_of_index_;
   std::vector<ScheduledFault> schedule_;
-  std::uint64_t published_ = 0;
-  std::uint64_t delivered_ = 0;
   Clock::time_point start_{};
   Clock::time_point publish_end_ = Clock::time_point::max();
   Clock::time_point run_end_ = Clock::time_point::max();
   bool stopping_ = false;
   std::unique_ptr<FaultProxy> proxy_;
+  std::shared_ptr<const client::TargetUrl> direct_target_;
+  std::shared_ptr<const client::TargetUrl> proxy_target_;
 };
 
 }  // namespace

@@ -1,11 +1,14 @@
 // Fleet benchmarks against a local mosquitto started for the run.
 //
 //   bench_fleet idle DEVICES            hold DEVICES idle connected devices; print harness memory per device
+//   bench_fleet idle-end DEVICES        the same fleet, run to its end: memory while connected, then with the
+//                                       finished history in hand (the fleet gone), and the process's peak
 //   bench_fleet fanin DEVICES RATE SECONDS
 //                                       DEVICES publish QoS 0 at RATE/s each to one subscribed backend; print
 //                                       harness CPU and mosquitto CPU for the same messages
 //
 // Both print one line of figures; nothing is asserted (speed is not a test).
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -77,6 +80,9 @@ int idle(std::uint32_t devices) {
   const long before = rss_kib();
   long peak_connected_rss = 0;
   std::size_t peak_connected = 0;
+  const std::size_t heap_before = mallinfo2().uordblks;
+  std::size_t heap_connected = 0;
+  std::size_t heap_free_connected = 0;
   auto started = std::chrono::steady_clock::now();
   simulator::FleetOptions fleet;
   fleet.target = target_of(broker);
@@ -85,6 +91,8 @@ int idle(std::uint32_t devices) {
     if (progress.connected >= peak_connected) {
       peak_connected = progress.connected;
       peak_connected_rss = rss_kib();
+      heap_connected = mallinfo2().uordblks;
+      heap_free_connected = mallinfo2().fordblks;
     }
     const auto elapsed = std::chrono::steady_clock::now() - started;
     if ((progress.connected == devices && elapsed > std::chrono::seconds(3)) ||
@@ -98,6 +106,14 @@ int idle(std::uint32_t devices) {
           peak_connected > 0 ? (peak_connected_rss - before) * 1024.0 / static_cast<double>(peak_connected)
                              : 0.0,
           static_cast<int>(broker.pid()));
+      // The heap's own count of bytes in use (no allocator headers, no free chunks), for breakdowns.
+      std::printf(
+          "heap in use %.0f bytes per idle device (malloc's count, without its overhead); %zu KiB free in "
+          "the heap\n",
+          peak_connected > 0
+              ? static_cast<double>(heap_connected - heap_before) / static_cast<double>(peak_connected)
+              : 0.0,
+          heap_free_connected / 1024);
       std::ifstream status("/proc/" + std::to_string(broker.pid()) + "/status");
       std::string line;
       while (std::getline(status, line)) {
@@ -110,6 +126,54 @@ int idle(std::uint32_t devices) {
   };
   simulator::run_fleet(spec, fleet);
   return 1;
+}
+
+long peak_rss_kib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return 0;
+}
+
+int idle_to_end(std::uint32_t devices) {
+  test_support::MosquittoOptions options;
+  options.extra_config_lines = {"max_connections -1"};
+  test_support::MosquittoBroker broker(options);
+  simulator::FleetSpec spec;
+  spec.name = "idle";
+  spec.duration_ms = devices / 4 + 4000;  // the ramp (4,000/s) and four seconds connected
+  spec.settle_ms = 0;
+  simulator::GroupSpec group;
+  group.name = "idle";
+  group.count = devices;
+  group.keep_alive = 600;
+  group.connect_rate = 4000;
+  spec.groups.push_back(group);
+  const long before = rss_kib();
+  long connected_rss = 0;
+  std::size_t connected = 0;
+  simulator::FleetOptions fleet;
+  fleet.target = target_of(broker);
+  fleet.seed = 1;
+  fleet.progress = [&](const simulator::FleetProgress& progress) {
+    if (progress.connected >= connected) {
+      connected = progress.connected;
+      connected_rss = rss_kib();
+    }
+  };
+  const double cpu_before = self_cpu_s();
+  auto run = simulator::run_fleet(spec, fleet);
+  const double cpu_after = self_cpu_s();
+  const long with_history = rss_kib();
+  std::printf(
+      "idle to the end: %zu of %u connected; RSS %ld KiB before, %ld KiB connected, %ld KiB after the run "
+      "with "
+      "the history (%zu events) in hand, peak %ld KiB; harness CPU for the whole run %.2f s\n",
+      connected, devices, before, connected_rss, with_history, run.history.events.size(), peak_rss_kib(),
+      cpu_after - cpu_before);
+  return connected == devices ? 0 : 1;
 }
 
 int fanin(std::uint32_t devices, double rate, double seconds) {
@@ -155,6 +219,7 @@ int fanin(std::uint32_t devices, double rate, double seconds) {
     }
   };
   const auto run = simulator::run_fleet(spec, fleet);
+  const double harness_after_run = self_cpu_s();
   const double window = time_end - time_start;
   const double harness = harness_end - harness_start;
   const double mosquitto = broker_end - broker_start;
@@ -165,6 +230,10 @@ int fanin(std::uint32_t devices, double rate, double seconds) {
       (delivered_end - delivered_start) / window, harness, mosquitto,
       mosquitto > 0 ? harness / mosquitto : 0);
   std::printf("whole run: %s\n", run.stats["messages"].dump().c_str());
+  std::printf(
+      "harness CPU from the end of the window to the run's end (publishing, settle, building the "
+      "history, statistics): %.2f s\n",
+      harness_after_run - harness_end);
   return 0;
 }
 
@@ -173,8 +242,11 @@ int fanin(std::uint32_t devices, double rate, double seconds) {
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "idle" && argc == 3) return idle(static_cast<std::uint32_t>(std::stoul(argv[2])));
+  if (mode == "idle-end" && argc == 3) return idle_to_end(static_cast<std::uint32_t>(std::stoul(argv[2])));
   if (mode == "fanin" && argc == 5)
     return fanin(static_cast<std::uint32_t>(std::stoul(argv[2])), std::stod(argv[3]), std::stod(argv[4]));
-  std::fprintf(stderr, "usage: bench_fleet idle DEVICES | bench_fleet fanin DEVICES RATE SECONDS\n");
+  std::fprintf(stderr,
+               "usage: bench_fleet idle DEVICES | bench_fleet idle-end DEVICES | bench_fleet fanin DEVICES "
+               "RATE SECONDS\n");
   return 2;
 }

@@ -42,41 +42,53 @@ std::optional<Packet> decode_as_client_packet(const Bytes& bytes, ProtocolVersio
   return std::nullopt;
 }
 
+void record_open(Recorder& recorder, std::uint32_t connection, const std::string& actor, std::string detail,
+                 bool opened) {
+  history::Event event;
+  event.kind = opened ? history::EventKind::open : history::EventKind::open_failed;
+  event.connection = connection;
+  event.actor = actor;
+  event.detail = std::move(detail);
+  recorder.record(std::move(event));
+}
+
 }  // namespace
 
 asio::awaitable<AsyncConnection::OpenResult> AsyncConnection::open(Executor executor, Recorder& recorder,
                                                                     TargetUrl target, OpenOptions options) {
+  co_return co_await open(std::move(executor), recorder, std::make_shared<const TargetUrl>(std::move(target)),
+                          std::move(options));
+}
+
+asio::awaitable<AsyncConnection::OpenResult> AsyncConnection::open(Executor executor, Recorder& recorder,
+                                                                   std::shared_ptr<const TargetUrl> target,
+                                                                   OpenOptions options) {
   const std::uint32_t id = recorder.allocate_connection();
-  auto transport = detail::make_transport(executor, target.scheme);
-  const std::string failure = co_await transport->connect(target, options.deadline);
-  history::Event event;
-  event.connection = id;
-  event.actor = options.actor;
-  if (!failure.empty()) {
-    event.kind = history::EventKind::open_failed;
-    event.detail = failure;
-    recorder.record(std::move(event));
-    co_return failure;
-  }
-  event.kind = history::EventKind::open;
-  event.detail = "peer " + transport->peer();
-  recorder.record(std::move(event));
+  auto transport = detail::make_transport(executor, target->scheme);
+  const std::string failure = co_await transport->connect(*target, options.deadline);
+  // Recorded by a plain function: an Event is ~500 bytes, and a local here would sit in this coroutine's
+  // frame for the whole connect (thousands of devices connect at once).
+  record_open(recorder, id, options.actor, failure.empty() ? "peer " + transport->peer() : failure,
+              failure.empty());
+  if (!failure.empty()) co_return failure;
   auto connection = std::make_shared<AsyncConnection>(executor, recorder, std::move(target), std::move(options), id,
                                                       std::move(transport));
-  asio::co_spawn(executor, connection->read_loop(connection), asio::detached);
+  connection->start_reading();
   co_return connection;
 }
 
-AsyncConnection::AsyncConnection(Executor executor, Recorder& recorder, TargetUrl target, OpenOptions options,
+AsyncConnection::AsyncConnection(Executor executor, Recorder& recorder,
+                                 std::shared_ptr<const TargetUrl> target, OpenOptions options,
                                  std::uint32_t id, std::unique_ptr<detail::Transport> transport)
     : executor_(std::move(executor)),
       recorder_(&recorder),
       target_(std::move(target)),
-      options_(std::move(options)),
+      inbox_limit_(options.inbox_limit),
       id_(id),
       transport_(std::move(transport)),
-      version_(options_.version),
-      decoder_(DecoderOptions{Sender::server, options_.version}),
+      version_(options.version),
+      decoder_(DecoderOptions{Sender::server, options.version}),
+      actor_id_(recorder.intern_actor(options.actor)),
       last_send_time_(std::chrono::steady_clock::now()) {}
 
 AsyncConnection::~AsyncConnection() = default;
@@ -85,56 +97,59 @@ history::Event AsyncConnection::make_event(history::EventKind kind) const {
   history::Event event;
   event.kind = kind;
   event.connection = id_;
-  event.actor = options_.actor;
+  event.actor = actor();
   return event;
 }
 
 std::uint64_t AsyncConnection::send(const Packet& packet) {
   if (!is_open()) return 0;
-  Bytes bytes = encode(packet);
+  // Encoded into a per-thread buffer: most packets leave in one write and are recorded from the same bytes,
+  // so sending allocates nothing. Taken out while in use, in case a listener sends in turn.
+  static thread_local Bytes scratch;
+  Bytes bytes = std::move(scratch);
+  bytes.clear();
+  encode(packet, bytes);
   if (const auto* connect = std::get_if<Connect>(&packet)) {
     version_ = connect->version;
     decoder_.set_version(version_);
   }
-  history::Event event = make_event(history::EventKind::sent);
-  event.packet = packet;
-  event.raw = bytes;
-  const std::uint64_t sequence = recorder_->record(std::move(event));
-  write(std::move(bytes));
+  const std::uint64_t sequence =
+      recorder_->record_packet(history::EventKind::sent, id_, actor_id_, version_, bytes, &packet);
+  write(bytes);
+  scratch = std::move(bytes);
   return sequence;
 }
 
 std::uint64_t AsyncConnection::send_raw(Bytes bytes) {
   if (!is_open()) return 0;
-  history::Event event = make_event(history::EventKind::sent);
-  event.packet = decode_as_client_packet(bytes, version_);
-  if (event.packet) {
-    if (const auto* connect = std::get_if<Connect>(&*event.packet)) {
+  const std::optional<Packet> packet = decode_as_client_packet(bytes, version_);
+  if (packet) {
+    if (const auto* connect = std::get_if<Connect>(&*packet)) {
       version_ = connect->version;
       decoder_.set_version(version_);
     }
   }
-  event.raw = bytes;
-  const std::uint64_t sequence = recorder_->record(std::move(event));
-  write(std::move(bytes));
+  const std::uint64_t sequence = recorder_->record_packet(history::EventKind::sent, id_, actor_id_, version_,
+                                                          bytes, packet ? &*packet : nullptr);
+  write(bytes);
   return sequence;
 }
 
-void AsyncConnection::write(Bytes bytes) {
+void AsyncConnection::write(std::span<const std::uint8_t> bytes) {
   last_send_time_ = std::chrono::steady_clock::now();
-  if (!writing_ && write_queue_.empty()) {
+  if (!writing_ && write_head_ == write_queue_.size()) {
     // Most packets fit the socket buffer: write now, so the bytes leave when the event says they did.
     error_code error;
-    const std::size_t written = transport_->try_write(asio::buffer(bytes), error);
+    const std::size_t written = transport_->try_write(asio::buffer(bytes.data(), bytes.size()), error);
     if (error) {
       record_closed(close_reason_for(error));
       transport_->close();
       return;
     }
     if (written == bytes.size()) return;
-    bytes.erase(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(written));
+    bytes = bytes.subspan(written);
   }
-  write_queue_.push_back(std::move(bytes));
+  write_queue_.emplace_back(bytes.begin(), bytes.end());
   if (!writing_) {
     writing_ = true;
     asio::co_spawn(executor_, write_loop(shared_from_this()), asio::detached);
@@ -142,16 +157,18 @@ void AsyncConnection::write(Bytes bytes) {
 }
 
 asio::awaitable<void> AsyncConnection::write_loop([[maybe_unused]] std::shared_ptr<AsyncConnection> self) {
-  while (!write_queue_.empty()) {
-    const error_code error = co_await transport_->write(asio::buffer(write_queue_.front()));
+  while (write_head_ < write_queue_.size()) {
+    const error_code error = co_await transport_->write(asio::buffer(write_queue_[write_head_]));
     if (error) {
-      write_queue_.clear();
       if (close_reason_ != history::CloseReason::local_abort) record_closed(close_reason_for(error));
       transport_->close();
       break;
     }
-    write_queue_.pop_front();
+    Bytes().swap(write_queue_[write_head_]);
+    ++write_head_;
   }
+  write_queue_ = {};
+  write_head_ = 0;
   writing_ = false;
   if (shutdown_after_writes_) {
     shutdown_after_writes_ = false;
@@ -166,34 +183,43 @@ void AsyncConnection::finish_graceful_close() {
   timer->async_wait([self = shared_from_this(), timer](const error_code&) { self->transport_->close(); });
 }
 
-asio::awaitable<void> AsyncConnection::read_loop([[maybe_unused]] std::shared_ptr<AsyncConnection> self) {
-  // One buffer per thread, not per connection: read_some waits for readability and then fills the buffer and
-  // returns without suspending, and the bytes are consumed before this coroutine suspends again. An idle
-  // connection therefore holds no read buffer (thousands of idle simulated devices).
+void AsyncConnection::start_reading() {
+  transport_->wait_readable(
+      [self = shared_from_this()](const error_code& error) { self->on_readable(error); });
+}
+
+void AsyncConnection::on_readable(error_code error) {
+  // One buffer per thread, not per connection: the bytes are read only once the socket is readable and are
+  // consumed before this handler returns. An idle connection therefore holds no read buffer and no coroutine
+  // frame, only its pending wait (thousands of idle simulated devices).
   static thread_local std::array<std::uint8_t, 65536> buffer{};
-  for (;;) {
-    const detail::ReadResult result = co_await transport_->read_some(asio::buffer(buffer));
-    if (result.size > 0 && is_open()) handle_received_bytes(buffer.data(), result.size);
-    if (result.error) {
-      if (result.error != asio::error::operation_aborted) record_closed(close_reason_for(result.error));
-      transport_->close();
-      break;
-    }
+  std::size_t size = 0;
+  if (!error) size = transport_->read_available(asio::buffer(buffer), error);
+  if (size > 0 && is_open()) handle_received_bytes(buffer.data(), size);
+  if (error) {
+    if (error != asio::error::operation_aborted) record_closed(close_reason_for(error));
+    transport_->close();
+    notify_waiters();
+    return;
   }
-  notify_waiters();
+  start_reading();
 }
 
 void AsyncConnection::handle_received_bytes(const std::uint8_t* data, std::size_t size) {
   decoder_.feed(std::span<const std::uint8_t>(data, size));
+  // undecoded_ holds the bytes of a packet that was incomplete after the last read, so that a decode_error
+  // can record every byte not yet decoded; complete packets are taken from this read without copying.
   undecoded_.insert(undecoded_.end(), data, data + size);
+  std::size_t decoded_bytes = 0;
   while (is_open()) {
     auto result = decoder_.next();
-    if (std::holds_alternative<NeedMoreData>(result)) return;
+    if (std::holds_alternative<NeedMoreData>(result)) break;
     if (auto* error = std::get_if<DecodeError>(&result)) {
       history::Event event = make_event(history::EventKind::decode_error);
       event.error = *error;
-      event.raw = std::move(undecoded_);
-      undecoded_.clear();
+      event.raw.assign(undecoded_.begin() + static_cast<std::ptrdiff_t>(decoded_bytes), undecoded_.end());
+      undecoded_ = {};
+      decoded_bytes = 0;
       recorder_->record(std::move(event));
       record_closed(history::CloseReason::protocol_error);
       if (writing_) {
@@ -204,17 +230,25 @@ void AsyncConnection::handle_received_bytes(const std::uint8_t* data, std::size_
       return;
     }
     auto& decoded = std::get<DecodedPacket>(result);
-    history::Event event = make_event(history::EventKind::received);
-    event.packet = decoded.packet;
-    event.raw.assign(decoded.raw.begin(), decoded.raw.end());
-    const std::size_t packet_size = decoded.raw.size();
-    undecoded_.erase(undecoded_.begin(),
-                     undecoded_.begin() + static_cast<std::ptrdiff_t>(std::min(packet_size, undecoded_.size())));
-    const std::uint64_t sequence = recorder_->record(std::move(event));
-    if (packet_hook_) packet_hook_(decoded.packet);
-    inbox_.push_back(Queued{std::move(decoded.packet), sequence});
-    while (inbox_.size() > options_.inbox_limit) inbox_.pop_front();
+    decoded_bytes = std::min(decoded_bytes + decoded.raw.size(), undecoded_.size());
+    const std::uint64_t sequence = recorder_->record_packet(history::EventKind::received, id_, actor_id_,
+                                                            version_, decoded.raw, &decoded.packet);
+    if (observer_ != nullptr) observer_->on_packet(decoded.packet);
+    if (inbox_limit_ > 0) {
+      if (!inbox_) inbox_ = std::make_unique<std::deque<Queued>>();
+      if (inbox_->size() >= inbox_limit_) inbox_->pop_front();
+      inbox_->push_back(Queued{std::move(decoded.packet), sequence});
+    }
     notify_waiters();
+  }
+  if (decoded_bytes == undecoded_.size()) {
+    // Nothing pending: release the buffer, so an idle connection keeps none.
+    if (undecoded_.capacity() > 64)
+      undecoded_ = {};
+    else
+      undecoded_.clear();
+  } else {
+    undecoded_.erase(undecoded_.begin(), undecoded_.begin() + static_cast<std::ptrdiff_t>(decoded_bytes));
   }
 }
 
@@ -225,6 +259,9 @@ void AsyncConnection::record_closed(history::CloseReason reason) {
   event.close_reason = reason;
   close_sequence_ = recorder_->record(std::move(event));
   notify_waiters();
+  const auto close_waiters = close_waiters_;
+  for (auto* timer : close_waiters) timer->cancel();
+  if (observer_ != nullptr) observer_->on_closed();
 }
 
 void AsyncConnection::notify_waiters() {
@@ -246,24 +283,13 @@ void AsyncConnection::close(history::CloseReason reason) {
 void AsyncConnection::abort() {
   const bool was_open = is_open();
   if (was_open) record_closed(history::CloseReason::local_abort);
-  write_queue_.clear();
-  transport_->abort();
-}
-
-asio::awaitable<WaitResult> AsyncConnection::wait(const std::function<std::optional<WaitResult>()>& check,
-                                                  Duration deadline) {
-  auto self = shared_from_this();
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  asio::steady_timer timer(executor_);
-  for (;;) {
-    if (auto result = check()) co_return std::move(*result);
-    if (std::chrono::steady_clock::now() >= until) co_return WaitResult{};
-    timer.expires_at(until);
-    waiters_.push_back(&timer);
-    error_code ignored;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-    std::erase(waiters_, &timer);
+  if (!writing_) {
+    write_queue_ = {};
+    write_head_ = 0;
+  } else {
+    write_head_ = write_queue_.size();  // the write loop ends after its current write
   }
+  transport_->abort();
 }
 
 WaitResult AsyncConnection::closed_result() const {
@@ -282,32 +308,55 @@ asio::awaitable<WaitResult> AsyncConnection::wait_for(PacketType type, Duration 
   return wait_for([type](const Packet& packet) { return packet_type(packet) == type; }, deadline);
 }
 
+std::optional<WaitResult> AsyncConnection::take_matching(const std::function<bool(const Packet&)>& match) {
+  if (inbox_) {
+    const auto found = std::find_if(inbox_->begin(), inbox_->end(),
+                                    [&](const Queued& queued) { return match(queued.packet); });
+    if (found != inbox_->end()) {
+      WaitResult result;
+      result.outcome = WaitOutcome::packet;
+      result.packet = std::move(found->packet);
+      result.sequence = found->sequence;
+      inbox_->erase(found);
+      if (inbox_->empty()) inbox_.reset();
+      return result;
+    }
+  }
+  if (!is_open()) return closed_result();
+  return std::nullopt;
+}
+
 asio::awaitable<WaitResult> AsyncConnection::wait_for(std::function<bool(const Packet&)> match, Duration deadline) {
-  co_return co_await wait(
-      [this, &match]() -> std::optional<WaitResult> {
-        const auto found = std::find_if(inbox_.begin(), inbox_.end(),
-                                        [&](const Queued& queued) { return match(queued.packet); });
-        if (found != inbox_.end()) {
-          WaitResult result;
-          result.outcome = WaitOutcome::packet;
-          result.packet = std::move(found->packet);
-          result.sequence = found->sequence;
-          inbox_.erase(found);
-          return result;
-        }
-        if (!is_open()) return closed_result();
-        return std::nullopt;
-      },
-      deadline);
+  // One coroutine frame per wait (thousands of devices wait for their CONNACK at once); the timer exists only
+  // when the answer is not already there. Packets and the close cancel it, and the loop looks again.
+  auto self = shared_from_this();
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  std::optional<asio::steady_timer> timer;
+  for (;;) {
+    if (auto result = take_matching(match)) co_return std::move(*result);
+    if (std::chrono::steady_clock::now() >= until) co_return WaitResult{};
+    if (!timer) timer.emplace(executor_);
+    timer->expires_at(until);
+    waiters_.push_back(&*timer);
+    error_code ignored;
+    co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    std::erase(waiters_, &*timer);
+  }
 }
 
 asio::awaitable<WaitResult> AsyncConnection::wait_for_close(Duration deadline) {
-  co_return co_await wait(
-      [this]() -> std::optional<WaitResult> {
-        if (!is_open()) return closed_result();
-        return std::nullopt;
-      },
-      deadline);
+  // Its own small loop on the close-only list: an idle device waits here for a long time, and packets that
+  // arrive meanwhile need not wake it.
+  auto self = shared_from_this();
+  if (is_open() && deadline > Duration::zero()) {
+    asio::steady_timer timer(executor_, deadline);
+    close_waiters_.push_back(&timer);
+    error_code ignored;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    std::erase(close_waiters_, &timer);
+  }
+  if (!is_open()) co_return closed_result();
+  co_return WaitResult{};
 }
 
 }  // namespace mqtt::client

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <variant>
 #include <vector>
@@ -36,27 +37,42 @@ namespace detail {
 class Transport;
 }
 
+// Told about a connection's packets and its end (the session: automatic acknowledgements, keep-alive).
+class ConnectionObserver {
+ public:
+  // Each received packet, after it is recorded and before it is queued for waits.
+  virtual void on_packet(const Packet& packet) = 0;
+  // Once, just after the `closed` event is recorded.
+  virtual void on_closed() = 0;
+
+ protected:
+  ~ConnectionObserver() = default;
+};
+
 class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
  public:
   using Executor = boost::asio::any_io_executor;
-  // Called by the reader for each received packet, after it is recorded and before it is queued for waits.
-  using PacketHook = std::function<void(const Packet&)>;
   using OpenResult = std::variant<std::shared_ptr<AsyncConnection>, std::string>;
 
   // Resolves and connects within options.deadline; records `open` or `open_failed`. On failure the string is
   // the one-line reason ("connection refused by 127.0.0.1:1", "no answer from host:1883 within 5000 ms").
   static boost::asio::awaitable<OpenResult> open(Executor executor, Recorder& recorder, TargetUrl target,
                                                  OpenOptions options);
+  // The same, sharing one target among many connections (a fleet: one copy, not one per device).
+  static boost::asio::awaitable<OpenResult> open(Executor executor, Recorder& recorder,
+                                                 std::shared_ptr<const TargetUrl> target,
+                                                 OpenOptions options);
 
-  AsyncConnection(Executor executor, Recorder& recorder, TargetUrl target, OpenOptions options,
-                  std::uint32_t id, std::unique_ptr<detail::Transport> transport);  // use open()
+  AsyncConnection(Executor executor, Recorder& recorder, std::shared_ptr<const TargetUrl> target,
+                  OpenOptions options, std::uint32_t id,
+                  std::unique_ptr<detail::Transport> transport);  // use open()
   ~AsyncConnection();
   AsyncConnection(const AsyncConnection&) = delete;
   AsyncConnection& operator=(const AsyncConnection&) = delete;
 
   std::uint32_t id() const { return id_; }
-  const std::string& actor() const { return options_.actor; }
-  const TargetUrl& target() const { return target_; }
+  const std::string& actor() const { return recorder_->actor(actor_id_); }
+  const TargetUrl& target() const { return *target_; }
   Recorder& recorder() const { return *recorder_; }
   const Executor& executor() const { return executor_; }
   bool is_open() const { return !close_reason_.has_value(); }
@@ -74,50 +90,64 @@ class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
   // First queued packet for which `match` is true; it is removed from the queue, the others stay.
   boost::asio::awaitable<WaitResult> wait_for(std::function<bool(const Packet&)> match, Duration deadline);
   boost::asio::awaitable<WaitResult> wait_for_close(Duration deadline);
+  // For a caller that sleeps on its own timer (an idle device's single frame): the timer is cancelled when
+  // the connection closes. Unwatch it before the timer goes.
+  void watch_close(boost::asio::steady_timer* timer) { close_waiters_.push_back(timer); }
+  void unwatch_close(boost::asio::steady_timer* timer) { std::erase(close_waiters_, timer); }
 
   // Graceful: records `closed` now; queued writes are flushed, then FIN.
   void close(history::CloseReason reason = history::CloseReason::local_close);
   // Abrupt: records `closed` (local_abort) and resets the connection (SO_LINGER 0); queued writes are dropped.
   void abort();
 
-  void set_packet_hook(PacketHook hook) { packet_hook_ = std::move(hook); }
+  // A plain pointer, not a std::function: the observer (the session) owns this connection and clears it in
+  // its destructor.
+  void set_observer(ConnectionObserver* observer) { observer_ = observer; }
+  ConnectionObserver* observer() const { return observer_; }
 
  private:
   struct Queued {
     Packet packet;
     std::uint64_t sequence = 0;
   };
+  // The reader: a pending readiness wait whose handler holds the connection, re-armed after each read.
+  void start_reading();
+  void on_readable(boost::system::error_code error);
   // `self` keeps the connection alive while the loop runs.
-  boost::asio::awaitable<void> read_loop(std::shared_ptr<AsyncConnection> self);
   boost::asio::awaitable<void> write_loop(std::shared_ptr<AsyncConnection> self);
   void finish_graceful_close();
   WaitResult closed_result() const;
-  void write(Bytes bytes);
+  void write(std::span<const std::uint8_t> bytes);
   void handle_received_bytes(const std::uint8_t* data, std::size_t size);
   void record_closed(history::CloseReason reason);
   void notify_waiters();
   history::Event make_event(history::EventKind kind) const;
-  boost::asio::awaitable<WaitResult> wait(const std::function<std::optional<WaitResult>()>& check,
-                                          Duration deadline);
+  // The first queued packet `match` accepts (removed from the inbox), or the close, or nothing yet.
+  std::optional<WaitResult> take_matching(const std::function<bool(const Packet&)>& match);
 
   Executor executor_;
   Recorder* recorder_;
-  TargetUrl target_;
-  OpenOptions options_;
+  std::shared_ptr<const TargetUrl> target_;
+  std::size_t inbox_limit_;  // from OpenOptions; the rest of the options is not kept (actor: interned)
   std::uint32_t id_;
   std::unique_ptr<detail::Transport> transport_;
   ProtocolVersion version_;
   StreamDecoder decoder_;
-  Bytes undecoded_;  // received bytes not yet decoded, to record with a decode_error
-  std::deque<Queued> inbox_;
-  std::vector<boost::asio::steady_timer*> waiters_;
-  std::deque<Bytes> write_queue_;
+  std::uint32_t actor_id_;  // options_.actor interned by the recorder
+  Bytes undecoded_;         // received bytes of a packet not yet complete, to record with a decode_error
+  // An empty std::deque still holds a 512-byte block, and an idle connection should hold nothing but its
+  // socket: the inbox exists only while it holds packets, the write queue is a vector.
+  std::unique_ptr<std::deque<Queued>> inbox_;
+  std::vector<boost::asio::steady_timer*> waiters_;        // cancelled on each packet and on close
+  std::vector<boost::asio::steady_timer*> close_waiters_;  // cancelled on close only
+  std::vector<Bytes> write_queue_;
+  std::size_t write_head_ = 0;  // write_queue_[write_head_] is the next to write
   bool writing_ = false;
   bool shutdown_after_writes_ = false;
   std::optional<history::CloseReason> close_reason_;
   std::uint64_t close_sequence_ = 0;
   std::chrono::steady_clock::time_point last_send_time_;
-  PacketHook packet_hook_;
+  ConnectionObserver* observer_ = nullptr;
 };
 
 }  // namespace mqtt::client

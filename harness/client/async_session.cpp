@@ -1,8 +1,5 @@
 #include "client/async_session.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-
 namespace mqtt::client {
 
 namespace asio = boost::asio;
@@ -36,15 +33,34 @@ std::function<bool(const Packet&)> reply_with_id(std::uint16_t packet_id) {
 std::shared_ptr<AsyncSession> AsyncSession::attach(std::shared_ptr<AsyncConnection> connection,
                                                    SessionOptions options) {
   auto session = std::make_shared<AsyncSession>(connection, options);
-  // A weak reference: the connection must not keep its session alive (the session owns the connection).
-  connection->set_packet_hook([weak = std::weak_ptr<AsyncSession>(session)](const Packet& packet) {
-    if (auto session = weak.lock()) session->on_packet(packet);
-  });
+  // A plain pointer: the connection must not keep its session alive (the session owns the connection and
+  // clears the pointer when it goes).
+  connection->set_observer(session.get());
   return session;
 }
 
 AsyncSession::AsyncSession(std::shared_ptr<AsyncConnection> connection, SessionOptions options)
     : connection_(std::move(connection)), options_(options) {}
+
+AsyncSession::~AsyncSession() {
+  if (connection_->observer() == this) connection_->set_observer(nullptr);
+}
+
+void AsyncSession::on_closed() {
+  if (keep_alive_running_ && keep_alive_timer_) keep_alive_timer_->cancel();
+}
+
+std::optional<std::chrono::steady_clock::time_point> AsyncSession::keep_alive_due() const {
+  if (keep_alive_interval_.count() == 0 || !connection_->is_open()) return std::nullopt;
+  if (!options_.keep_alive_pings || options_.silent) return std::nullopt;  // nothing would be sent
+  return connection_->last_send_time() + keep_alive_interval_;
+}
+
+void AsyncSession::ping_if_due() {
+  const auto due = keep_alive_due();
+  if (!due || std::chrono::steady_clock::now() < *due) return;
+  if (options_.keep_alive_pings && !options_.silent) connection_->send(Pingreq{connection_->version()});
+}
 
 void AsyncSession::on_packet(const Packet& packet) {
   if (options_.silent || !options_.auto_acknowledge) return;
@@ -70,27 +86,37 @@ asio::awaitable<RequestResult> AsyncSession::connect(Connect connect, Duration d
   const WaitResult wait = co_await connection_->wait_for(PacketType::connack, deadline);
   RequestResult result = from_wait(wait, 0);
   const auto* connack = wait.packet ? std::get_if<Connack>(&*wait.packet) : nullptr;
-  if (connack != nullptr && connack->reason_code == 0 && keep_alive.count() > 0 && !keep_alive_running_) {
-    keep_alive_running_ = true;
-    asio::co_spawn(connection_->executor(), keep_alive_loop(shared_from_this(), keep_alive), asio::detached);
+  if (connack != nullptr && connack->reason_code == 0 && keep_alive.count() > 0) {
+    keep_alive_interval_ = keep_alive;
+    if (!keep_alive_running_ && !keep_alive_by_caller_) {
+      keep_alive_running_ = true;
+      keep_alive_timer_ = std::make_unique<asio::steady_timer>(connection_->executor());
+      arm_keep_alive();
+    }
   }
   co_return result;
 }
 
-asio::awaitable<void> AsyncSession::keep_alive_loop(std::shared_ptr<AsyncSession> self,
-                                                    std::chrono::seconds interval) {
-  // Waiting for the close (not a plain timer) lets the loop end as soon as the connection does.
-  for (;;) {
-    const auto now = std::chrono::steady_clock::now();
-    auto due = connection_->last_send_time() + interval;
-    if (now >= due) {
-      if (options_.keep_alive_pings && !options_.silent) connection_->send(Pingreq{connection_->version()});
-      due = now + interval;
-    }
-    const WaitResult wait = co_await connection_->wait_for_close(due - now);
-    if (wait.outcome == WaitOutcome::closed) break;
+void AsyncSession::arm_keep_alive() {
+  if (!connection_->is_open()) {
+    keep_alive_running_ = false;
+    return;
   }
-  self->keep_alive_running_ = false;
+  const auto now = std::chrono::steady_clock::now();
+  auto due = connection_->last_send_time() + keep_alive_interval_;
+  if (now >= due) {
+    if (options_.keep_alive_pings && !options_.silent) connection_->send(Pingreq{connection_->version()});
+    if (!connection_->is_open()) {  // the write failed: nothing will cancel the timer any more
+      keep_alive_running_ = false;
+      return;
+    }
+    due = now + keep_alive_interval_;
+  }
+  keep_alive_timer_->expires_at(due);
+  keep_alive_timer_->async_wait([self = shared_from_this()](const boost::system::error_code&) {
+    // Cancelled (the connection ended) or due: either way arm_keep_alive looks at the connection first.
+    self->arm_keep_alive();
+  });
 }
 
 asio::awaitable<RequestResult> AsyncSession::publish(Publish publish, Duration deadline) {

@@ -1,17 +1,19 @@
 // The asynchronous session (Boost.Asio C++20 coroutines): automatic acknowledgements, packet ids, keep-alive
-// and silence on top of an AsyncConnection. One session costs one connection plus a few hundred bytes and one
-// keep-alive coroutine; no threads. Same threading rule as AsyncConnection: call it from the connection's
+// and silence on top of an AsyncConnection. One session costs one connection plus about a hundred bytes and
+// one pending keep-alive timer (none when the caller drives keep-alive); no threads. Same threading rule as AsyncConnection: call it from the connection's
 // executor.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <utility>  // before Boost.Asio 1.74: its awaitable.hpp uses std::exchange without including it
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "client/async_connection.hpp"
 #include "client/packet_id_allocator.hpp"
@@ -19,12 +21,15 @@
 
 namespace mqtt::client {
 
-class AsyncSession : public std::enable_shared_from_this<AsyncSession> {
+class AsyncSession : public std::enable_shared_from_this<AsyncSession>, private ConnectionObserver {
  public:
-  // Takes over the connection's packet hook.
+  // Becomes the connection's observer.
   static std::shared_ptr<AsyncSession> attach(std::shared_ptr<AsyncConnection> connection,
                                               SessionOptions options = {});
   AsyncSession(std::shared_ptr<AsyncConnection> connection, SessionOptions options);  // use attach()
+  ~AsyncSession();
+  AsyncSession(const AsyncSession&) = delete;
+  AsyncSession& operator=(const AsyncSession&) = delete;
 
   const std::shared_ptr<AsyncConnection>& connection() const { return connection_; }
   PacketIdAllocator& packet_ids() { return packet_ids_; }
@@ -44,14 +49,28 @@ class AsyncSession : public std::enable_shared_from_this<AsyncSession> {
   void set_keep_alive_pings(bool enabled) { options_.keep_alive_pings = enabled; }
   const SessionOptions& options() const { return options_; }
 
+  // Keep-alive driven by the caller: the session arms no timer of its own (a fleet device's single timer also
+  // covers its keep-alive). Call before connect(); then call ping_if_due() at keep_alive_due().
+  void set_keep_alive_by_caller(bool enabled) { keep_alive_by_caller_ = enabled; }
+  // When the next PINGREQ is due (last send + the CONNECT's keep alive); nullopt without keep-alive.
+  std::optional<std::chrono::steady_clock::time_point> keep_alive_due() const;
+  // Sends PINGREQ when due, under the same rules as the session's own timer (pings on, not silent).
+  void ping_if_due();
+
  private:
-  void on_packet(const Packet& packet);
-  boost::asio::awaitable<void> keep_alive_loop(std::shared_ptr<AsyncSession> self, std::chrono::seconds interval);
+  void on_packet(const Packet& packet) override;
+  void on_closed() override;
+  // Keep-alive is a timer with a plain handler, not a coroutine: one pending wait per idle session. The
+  // handler holds the session; the connection's end cancels it.
+  void arm_keep_alive();
 
   std::shared_ptr<AsyncConnection> connection_;
   SessionOptions options_;
   PacketIdAllocator packet_ids_;
+  std::unique_ptr<boost::asio::steady_timer> keep_alive_timer_;  // created when keep-alive starts
+  std::chrono::seconds keep_alive_interval_{0};
   bool keep_alive_running_ = false;
+  bool keep_alive_by_caller_ = false;
 };
 
 }  // namespace mqtt::client

@@ -8,6 +8,9 @@ Recorder::Recorder() : start_(std::chrono::steady_clock::now()) {}
 
 Recorder::Recorder(Listener listener) : start_(std::chrono::steady_clock::now()), listener_(std::move(listener)) {}
 
+Recorder::Recorder(RecorderStorage storage, Listener listener)
+    : start_(std::chrono::steady_clock::now()), listener_(std::move(listener)), storage_(storage) {}
+
 void Recorder::set_listener(Listener listener) {
   std::lock_guard lock(mutex_);
   listener_ = std::move(listener);
@@ -18,9 +21,61 @@ std::uint64_t Recorder::record(history::Event event) {
   event.sequence = next_sequence_++;
   // Stamped under the lock so time never goes backwards along the sequence.
   event.time_ns = now_ns();
+  if (storage_ == RecorderStorage::compact) {
+    log_.append(event);
+    if (listener_) listener_(event);
+    return event.sequence;
+  }
+  if (event.packet) {
+    ++tally_[static_cast<std::size_t>(event.kind) & 7]
+            [static_cast<std::size_t>(packet_type(*event.packet)) & 15];
+  }
   history_.events.push_back(std::move(event));
   if (listener_) listener_(history_.events.back());
   return history_.events.back().sequence;
+}
+
+std::uint64_t Recorder::record_packet(history::EventKind kind, std::uint32_t connection, std::uint32_t actor,
+                                      ProtocolVersion version, std::span<const std::uint8_t> raw,
+                                      const Packet* packet) {
+  if (storage_ == RecorderStorage::events || listener_) {
+    // The full event is needed anyway (stored, or handed to the listener).
+    history::Event event;
+    event.kind = kind;
+    event.connection = connection;
+    {
+      std::lock_guard lock(mutex_);
+      event.actor = log_.actor(actor);
+    }
+    if (packet != nullptr) event.packet = *packet;
+    event.raw.assign(raw.begin(), raw.end());
+    if (storage_ == RecorderStorage::events) return record(std::move(event));
+    std::lock_guard lock(mutex_);
+    event.sequence = next_sequence_++;
+    event.time_ns = now_ns();
+    log_.append_packet(event.time_ns, connection, actor, kind, version, packet != nullptr, raw);
+    listener_(event);
+    return event.sequence;
+  }
+  std::lock_guard lock(mutex_);
+  log_.append_packet(now_ns(), connection, actor, kind, version, packet != nullptr, raw);
+  return next_sequence_++;
+}
+
+std::uint32_t Recorder::intern_actor(std::string_view actor) {
+  std::lock_guard lock(mutex_);
+  return log_.intern_actor(actor);
+}
+
+const std::string& Recorder::actor(std::uint32_t index) const {
+  std::lock_guard lock(mutex_);
+  return log_.actor(index);
+}
+
+std::uint64_t Recorder::packets(history::EventKind kind, PacketType type) const {
+  std::lock_guard lock(mutex_);
+  if (storage_ == RecorderStorage::compact) return log_.packets(kind, type);
+  return tally_[static_cast<std::size_t>(kind) & 7][static_cast<std::size_t>(type) & 15];
 }
 
 std::uint64_t Recorder::note(std::string actor, std::string text, std::uint32_t connection) {
@@ -54,11 +109,21 @@ std::int64_t Recorder::now_ns() const {
 
 history::History Recorder::snapshot() const {
   std::lock_guard lock(mutex_);
+  if (storage_ == RecorderStorage::compact) return log_.materialize();
   return history_;
+}
+
+history::History Recorder::take_history() {
+  std::lock_guard lock(mutex_);
+  if (storage_ == RecorderStorage::compact) return log_.take();
+  history::History taken = std::move(history_);
+  history_.events.clear();
+  return taken;
 }
 
 std::size_t Recorder::size() const {
   std::lock_guard lock(mutex_);
+  if (storage_ == RecorderStorage::compact) return log_.size();
   return history_.events.size();
 }
 

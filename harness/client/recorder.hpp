@@ -2,15 +2,26 @@
 // to the same Recorder, which stamps each event with its sequence number and a monotonic time.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "codec/packet.hpp"
 #include "history/event.hpp"
+#include "history/event_log.hpp"
 
 namespace mqtt::client {
+
+// How a Recorder keeps its events. `events`: a vector of full events (conformance cases, probes, replays).
+// `compact`: a history::EventLog, a few dozen bytes per packet event instead of several hundred; the full
+// events are built when the history is taken (fleets of thousands of devices).
+enum class RecorderStorage : std::uint8_t { events, compact };
 
 class Recorder {
  public:
@@ -21,6 +32,7 @@ class Recorder {
   // The time base (time_ns == 0) is the moment of construction, measured on std::chrono::steady_clock.
   Recorder();
   explicit Recorder(Listener listener);
+  explicit Recorder(RecorderStorage storage, Listener listener = {});
 
   Recorder(const Recorder&) = delete;
   Recorder& operator=(const Recorder&) = delete;
@@ -36,6 +48,21 @@ class Recorder {
   // A `fault` event: the network did something on purpose (fault name, parameters as detail).
   std::uint64_t fault(std::string actor, std::string fault_name, std::string detail, std::uint32_t connection = 0);
 
+  // Fast path for connections: a `sent` or `received` packet on `connection`, by an actor from
+  // intern_actor(). `packet` is null when the bytes are not one valid packet; otherwise it must be exactly
+  // what decode_packet(raw, sender, version) gives (sender: client for sent, server for received), because
+  // compact storage keeps only the raw bytes and decodes them again when the history is taken. A listener,
+  // when set, still receives the full event (with a copy of `packet`). Thread-safe.
+  std::uint64_t record_packet(history::EventKind kind, std::uint32_t connection, std::uint32_t actor,
+                              ProtocolVersion version, std::span<const std::uint8_t> raw,
+                              const Packet* packet);
+  std::uint32_t intern_actor(std::string_view actor);
+  // The interned actor; the reference stays valid for the Recorder's life.
+  const std::string& actor(std::uint32_t index) const;
+
+  // Packet events of this kind and type recorded so far (e.g. publishes sent and received, for progress).
+  std::uint64_t packets(history::EventKind kind, PacketType type) const;
+
   // Connection ids are 1, 2, 3, ... in allocation order. Thread-safe.
   std::uint32_t allocate_connection();
 
@@ -43,13 +70,19 @@ class Recorder {
   std::int64_t now_ns() const;
 
   history::History snapshot() const;  // a copy of everything recorded so far
+  // Everything recorded so far, moved out; the Recorder is empty afterwards (sequence numbers continue).
+  // With compact storage the log is released as the events are built, so the peak is about one History.
+  history::History take_history();
   std::size_t size() const;
 
  private:
   const std::chrono::steady_clock::time_point start_;
   mutable std::mutex mutex_;
   Listener listener_;
-  history::History history_;
+  RecorderStorage storage_ = RecorderStorage::events;
+  history::History history_;  // RecorderStorage::events
+  history::EventLog log_;     // RecorderStorage::compact (also holds the interned actors in both modes)
+  std::array<std::array<std::uint64_t, 16>, 8> tally_{};  // RecorderStorage::events
   std::uint64_t next_sequence_ = 1;
   std::uint32_t next_connection_ = 1;
 };

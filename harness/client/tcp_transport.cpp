@@ -57,6 +57,20 @@ class TcpTransport final : public Transport {
     const std::string where = target.host_port();
 
     error_code error;
+    // A numeric address needs no resolver (fleets open thousands of connections to 127.0.0.1).
+    const auto address = asio::ip::make_address(target.host, error);
+    if (!error) {
+      co_await socket_.async_connect(tcp::endpoint(address, target.port),
+                                     asio::redirect_error(asio::use_awaitable, error));
+      timer.cancel();
+      if (*expired) co_return "no answer from " + where + " within " + std::to_string(millis) + " ms";
+      if (error == asio::error::connection_refused) co_return "connection refused by " + where;
+      if (error) co_return "cannot connect to " + where + ": " + error.message();
+      socket_.set_option(tcp::no_delay(true), error);
+      peer_ = endpoint_text(tcp::endpoint(address, target.port));
+      co_return std::string{};
+    }
+    error.clear();
     auto endpoints = co_await resolver.async_resolve(target.host, std::to_string(target.port),
                                                      asio::redirect_error(asio::use_awaitable, error));
     if (*expired) co_return "no answer from " + where + " within " + std::to_string(millis) + " ms (resolving)";
@@ -91,6 +105,21 @@ class TcpTransport final : public Transport {
       result.size = 0;
     }
     co_return result;
+  }
+
+  void wait_readable(std::function<void(const error_code&)> handler) override {
+    socket_.async_wait(tcp::socket::wait_read, std::move(handler));
+  }
+
+  std::size_t read_available(asio::mutable_buffer buffer, error_code& error) override {
+    if (!socket_.non_blocking()) socket_.non_blocking(true, error);
+    if (error) return 0;
+    const std::size_t size = socket_.read_some(buffer, error);
+    if (error == asio::error::would_block || error == asio::error::try_again) {
+      error.clear();
+      return 0;
+    }
+    return size;
   }
 
   std::size_t try_write(asio::const_buffer buffer, error_code& error) override {

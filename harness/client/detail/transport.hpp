@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -30,6 +31,12 @@ class Transport {
   virtual boost::asio::awaitable<std::string> connect(const TargetUrl& target, Duration deadline) = 0;
   virtual std::string peer() const = 0;  // "host:port" actually connected to
   virtual boost::asio::awaitable<ReadResult> read_some(boost::asio::mutable_buffer buffer) = 0;
+  // Calls `handler` once when the socket is readable, or with the error that ended the wait. A plain pending
+  // operation, no coroutine frame: what an idle connection costs while it waits for the server.
+  virtual void wait_readable(std::function<void(const boost::system::error_code&)> handler) = 0;
+  // Reads what has arrived without waiting; 0 with no error = nothing yet, asio::error::eof at the end.
+  virtual std::size_t read_available(boost::asio::mutable_buffer buffer,
+                                     boost::system::error_code& error) = 0;
   // Writes what the kernel accepts right now without waiting; returns the count (0 with no error = would block).
   virtual std::size_t try_write(boost::asio::const_buffer buffer, boost::system::error_code& error) = 0;
   virtual boost::asio::awaitable<boost::system::error_code> write(boost::asio::const_buffer buffer) = 0;
