@@ -18,16 +18,9 @@ namespace {
 
 using history::EventKind;
 
-class TempFile {
+class TempFile : public TempCapture {
  public:
-  explicit TempFile(const std::string& name)
-      : path_(std::filesystem::temp_directory_path() /
-              ("mqtt-fragments-" + std::to_string(::getpid()) + "-" + name + ".pcap")) {}
-  ~TempFile() { std::filesystem::remove(path_); }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
+  explicit TempFile(const std::string& name) : TempCapture("mqtt-fragments", name, ".pcap") {}
 };
 
 bool contains(const std::vector<std::string>& notes, const std::string& text) {

@@ -1,6 +1,7 @@
 #include "pcap_builder.hpp"
 
 #include <arpa/inet.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <stdexcept>
@@ -224,6 +225,21 @@ Bytes concat(std::initializer_list<Bytes> parts) {
   Bytes out;
   for (const auto& part : parts) out.insert(out.end(), part.begin(), part.end());
   return out;
+}
+
+TempCapture::TempCapture(const std::string& prefix, const std::string& name, const std::string& extension)
+    : path_(std::filesystem::temp_directory_path() /
+            (prefix + "-" + std::to_string(::getpid()) + "-" + name + extension)) {}
+
+TempCapture::~TempCapture() {
+  std::error_code ignored;
+  std::filesystem::remove(path_, ignored);
+}
+
+void TempCapture::write(const Bytes& bytes) const {
+  std::ofstream out(path_, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  if (!out) throw std::runtime_error(path_.string() + ": cannot write");
 }
 
 }  // namespace mqtt::capture::test

@@ -67,6 +67,21 @@ class Conversation {
   std::int64_t time_ns_ = 1'700'000'000'000'000'000;
 };
 
+// A capture file in the temporary directory, named after this process (prefix-PID-name.extension), removed
+// when it goes out of scope.
+class TempCapture {
+ public:
+  TempCapture(const std::string& prefix, const std::string& name, const std::string& extension = ".pcap");
+  ~TempCapture();
+  TempCapture(const TempCapture&) = delete;
+  TempCapture& operator=(const TempCapture&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  void write(const Bytes& bytes) const;
+
+ private:
+  std::filesystem::path path_;
+};
+
 // The IP packet (IPv4 with DF, or IPv6) carrying a segment, and that packet framed for a link.
 Bytes ip_packet(const Segment& segment);
 Bytes link_frame(Link link, const Bytes& ip_packet);

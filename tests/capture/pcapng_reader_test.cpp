@@ -23,20 +23,9 @@ namespace {
 
 using history::EventKind;
 
-class TempFile {
+class TempFile : public TempCapture {
  public:
-  explicit TempFile(const std::string& name)
-      : path_(std::filesystem::temp_directory_path() /
-              ("mqtt-pcapng-" + std::to_string(::getpid()) + "-" + name + ".pcapng")) {}
-  ~TempFile() { std::filesystem::remove(path_); }
-  const std::filesystem::path& path() const { return path_; }
-  void write(const Bytes& bytes) const {
-    std::ofstream(path_, std::ios::binary | std::ios::trunc)
-        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  }
-
- private:
-  std::filesystem::path path_;
+  explicit TempFile(const std::string& name) : TempCapture("mqtt-pcapng", name, ".pcapng") {}
 };
 
 constexpr std::uint32_t linktype_ethernet = 1;
