@@ -63,13 +63,11 @@ client::TargetUrl target_of(const test_support::MosquittoBroker& broker) {
   return target;
 }
 
-int idle(std::uint32_t devices) {
-  test_support::MosquittoOptions options;
-  options.extra_config_lines = {"max_connections -1"};
-  test_support::MosquittoBroker broker(options);
+// N devices that connect (4,000 per second, keep alive 600 s) and then only hold their connections.
+simulator::FleetSpec idle_fleet(std::uint32_t devices, std::uint32_t duration_ms) {
   simulator::FleetSpec spec;
   spec.name = "idle";
-  spec.duration_ms = 600'000;  // ended early, once every device has been seen connected for a while
+  spec.duration_ms = duration_ms;
   spec.settle_ms = 0;
   simulator::GroupSpec group;
   group.name = "idle";
@@ -77,6 +75,19 @@ int idle(std::uint32_t devices) {
   group.keep_alive = 600;
   group.connect_rate = 4000;
   spec.groups.push_back(group);
+  return spec;
+}
+
+test_support::MosquittoOptions many_connections() {
+  test_support::MosquittoOptions options;
+  options.extra_config_lines = {"max_connections -1"};
+  return options;
+}
+
+int idle(std::uint32_t devices) {
+  test_support::MosquittoBroker broker(many_connections());
+  // Ended early, once every device has been seen connected for a while.
+  const simulator::FleetSpec spec = idle_fleet(devices, 600'000);
   const long before = rss_kib();
   long peak_connected_rss = 0;
   std::size_t peak_connected = 0;
@@ -138,19 +149,8 @@ long peak_rss_kib() {
 }
 
 int idle_to_end(std::uint32_t devices) {
-  test_support::MosquittoOptions options;
-  options.extra_config_lines = {"max_connections -1"};
-  test_support::MosquittoBroker broker(options);
-  simulator::FleetSpec spec;
-  spec.name = "idle";
-  spec.duration_ms = devices / 4 + 4000;  // the ramp (4,000/s) and four seconds connected
-  spec.settle_ms = 0;
-  simulator::GroupSpec group;
-  group.name = "idle";
-  group.count = devices;
-  group.keep_alive = 600;
-  group.connect_rate = 4000;
-  spec.groups.push_back(group);
+  test_support::MosquittoBroker broker(many_connections());
+  const simulator::FleetSpec spec = idle_fleet(devices, devices / 4 + 4000);  // the ramp and 4 s connected
   const long before = rss_kib();
   long connected_rss = 0;
   std::size_t connected = 0;
