@@ -44,19 +44,6 @@ bool any_note_contains(const ConnectionSummary& row, const std::string& text) {
                      [&](const std::string& note) { return note.find(text) != std::string::npos; });
 }
 
-// A whole QoS 1 session: handshake, CONNECT/CONNACK, PUBLISH/PUBACK, DISCONNECT, FINs.
-std::vector<Segment> qos1_session(const Endpoint& client, const Endpoint& server) {
-  Conversation tcp(client, server);
-  auto segments = tcp.handshake();
-  segments.push_back(tcp.client_sends(connect_bytes("dtu-7")));
-  segments.push_back(tcp.server_sends(connack_bytes()));
-  segments.push_back(tcp.client_sends(publish_bytes("dtu/7/telemetry", "21.5C", QoS::at_least_once, 1)));
-  segments.push_back(tcp.server_sends(puback_bytes(1)));
-  segments.push_back(tcp.client_sends(disconnect_bytes()));
-  segments.push_back(tcp.client_fin());
-  segments.push_back(tcp.server_fin());
-  return segments;
-}
 
 const std::vector<std::string> qos1_kinds = {"open",         "sent CONNECT",    "received CONNACK",
                                              "sent PUBLISH", "received PUBACK", "sent DISCONNECT",

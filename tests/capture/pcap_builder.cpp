@@ -227,6 +227,21 @@ Bytes concat(std::initializer_list<Bytes> parts) {
   return out;
 }
 
+std::vector<Segment> qos1_session(const Endpoint& client, const Endpoint& server, const std::string& client_id,
+                                  bool trailing_empty) {
+  Conversation tcp(client, server);
+  auto segments = tcp.handshake();
+  segments.push_back(tcp.client_sends(connect_bytes(client_id)));
+  segments.push_back(tcp.server_sends(connack_bytes()));
+  segments.push_back(tcp.client_sends(publish_bytes("dtu/7/telemetry", "21.5C", QoS::at_least_once, 1)));
+  segments.push_back(tcp.server_sends(puback_bytes(1)));
+  segments.push_back(tcp.client_sends(disconnect_bytes()));
+  segments.push_back(tcp.client_fin());
+  segments.push_back(tcp.server_fin());
+  if (trailing_empty) segments.push_back(tcp.client_sends({}));
+  return segments;
+}
+
 TempCapture::TempCapture(const std::string& prefix, const std::string& name, const std::string& extension)
     : path_(std::filesystem::temp_directory_path() /
             (prefix + "-" + std::to_string(::getpid()) + "-" + name + extension)) {}

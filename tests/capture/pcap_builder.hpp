@@ -87,6 +87,11 @@ Bytes ip_packet(const Segment& segment);
 Bytes link_frame(Link link, const Bytes& ip_packet);
 std::uint32_t link_type_of(Link link);  // LINKTYPE_* value
 
+// A whole QoS 1 session: handshake, CONNECT/CONNACK, PUBLISH/PUBACK on dtu/7/telemetry, DISCONNECT, FINs
+// (10 segments), and with `trailing_empty` an empty client segment after the FINs (11).
+std::vector<Segment> qos1_session(const Endpoint& client, const Endpoint& server,
+                                  const std::string& client_id = "dtu-7", bool trailing_empty = false);
+
 // Bytes of common packets for tests (MQTT 3.1.1).
 Bytes connect_bytes(const std::string& client_id, std::uint16_t keep_alive = 60);
 Bytes connack_bytes();

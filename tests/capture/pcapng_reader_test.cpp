@@ -32,19 +32,9 @@ constexpr std::uint32_t linktype_ethernet = 1;
 constexpr std::uint32_t linktype_null = 0;
 constexpr std::uint32_t linktype_sll2 = 276;
 
-// A QoS 1 session: handshake, CONNECT/CONNACK, PUBLISH/PUBACK, DISCONNECT, FINs (11 segments).
+// A QoS 1 session and a last empty segment (11 segments).
 std::vector<Segment> session(const Endpoint& client, const Endpoint& server) {
-  Conversation tcp(client, server);
-  auto segments = tcp.handshake();
-  segments.push_back(tcp.client_sends(connect_bytes("mixed-7")));
-  segments.push_back(tcp.server_sends(connack_bytes()));
-  segments.push_back(tcp.client_sends(publish_bytes("dtu/7/telemetry", "21.5C", QoS::at_least_once, 1)));
-  segments.push_back(tcp.server_sends(puback_bytes(1)));
-  segments.push_back(tcp.client_sends(disconnect_bytes()));
-  segments.push_back(tcp.client_fin());
-  segments.push_back(tcp.server_fin());
-  segments.push_back(tcp.client_sends({}));
-  return segments;
+  return qos1_session(client, server, "mixed-7", true);
 }
 
 // Nanoseconds to interface units: microseconds (default), nanoseconds (if_tsresol 9), 2^-20 s (0x94).
