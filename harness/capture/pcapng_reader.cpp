@@ -242,23 +242,18 @@ std::optional<Frame> PcapngReader::next() {
       case block_interface:
         read_interface(body_length, block_offset);
         break;
-      case block_enhanced_packet: {
-        // interface (4), time stamp high (4) and low (4), captured length (4), original length (4), data.
-        if (body_length < 24) fail("Enhanced Packet Block too short", block_offset);
-        const std::uint8_t* body = block_.data();
-        const std::uint64_t units = static_cast<std::uint64_t>(read32(body + 4)) << 32 | read32(body + 8);
-        auto frame = make_frame(read32(body), units, 20, read32(body + 12), read32(body + 16), body_length,
-                                block_offset);
-        last_time_ns_ = frame.time_unix_ns;
-        return frame;
-      }
+      case block_enhanced_packet:
       case block_packet_obsolete: {
-        // interface (2), drops (2), time stamp high (4) and low (4), captured length (4), original length
-        // (4).
-        if (body_length < 24) fail("Packet Block too short", block_offset);
+        // Enhanced: interface (4); obsolete Packet Block: interface (2), drops (2). Then both: time stamp high
+        // (4) and low (4), captured length (4), original length (4), data.
+        const bool enhanced = type == block_enhanced_packet;
+        if (body_length < 24) {
+          fail(enhanced ? "Enhanced Packet Block too short" : "Packet Block too short", block_offset);
+        }
         const std::uint8_t* body = block_.data();
+        const std::uint32_t interface_id = enhanced ? read32(body) : read16(body);
         const std::uint64_t units = static_cast<std::uint64_t>(read32(body + 4)) << 32 | read32(body + 8);
-        auto frame = make_frame(read16(body), units, 20, read32(body + 12), read32(body + 16), body_length,
+        auto frame = make_frame(interface_id, units, 20, read32(body + 12), read32(body + 16), body_length,
                                 block_offset);
         last_time_ns_ = frame.time_unix_ns;
         return frame;
