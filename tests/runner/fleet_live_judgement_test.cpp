@@ -10,6 +10,7 @@
 #include "runner/fleet_run.hpp"
 #include "runner/fleet_scenario.hpp"
 #include "runner/history_judgement.hpp"
+#include "support/loopback_target.hpp"
 
 namespace mqtt::runner {
 namespace {
@@ -30,8 +31,7 @@ TEST(FleetLiveJudgement, LiveCountSeesReorderedDeliveriesAndEndsWithTheVerdictsO
   const std::uint64_t seed = 41;
   std::cout << "seed " << seed << "\n";
   FleetRunOptions options;
-  options.target.host = "127.0.0.1";
-  options.target.port = broker.port();
+  options.target = test_support::loopback_target(broker.port());
   options.seed = seed;
   std::size_t steps = 0;
   std::size_t most = 0;

@@ -10,6 +10,7 @@
 #include "broker/broker.hpp"
 #include "runner/fleet_scenario.hpp"
 #include "simulator/fleet.hpp"
+#include "support/loopback_target.hpp"
 #include "support/mosquitto_broker.hpp"
 
 namespace mqtt::simulator {
@@ -43,19 +44,12 @@ constexpr const char* busy_fleet = R"({
   ]
 })";
 
-client::TargetUrl loopback(std::uint16_t port) {
-  client::TargetUrl target;
-  target.host = "127.0.0.1";
-  target.port = port;
-  return target;
-}
-
 void expect_live_events_equal_final_history(std::uint16_t port, std::uint64_t seed) {
   std::cout << "seed " << seed << "\n";
   const FleetSpec spec = runner::parse_fleet_scenario("compact-history.json", busy_fleet);
   std::vector<history::Event> live;
   FleetOptions options;
-  options.target = loopback(port);
+  options.target = test_support::loopback_target(port);
   options.seed = seed;
   options.on_event = [&](const history::Event& event) { live.push_back(event); };
   const FleetRun run = run_fleet(spec, options);
@@ -97,7 +91,7 @@ TEST(FleetHistory, ProgressCountsPublishesWithoutAWatcher) {
   broker::EmbeddedBroker broker;
   const FleetSpec spec = runner::parse_fleet_scenario("compact-history.json", busy_fleet);
   FleetOptions options;
-  options.target = loopback(broker.port());
+  options.target = test_support::loopback_target(broker.port());
   options.seed = 7;
   std::uint64_t last_published = 0;
   std::uint64_t last_delivered = 0;

@@ -11,6 +11,7 @@
 #include "broker/broker.hpp"
 #include "runner/conformance.hpp"
 #include "runner/fleet_scenario.hpp"
+#include "support/loopback_target.hpp"
 #include "support/mosquitto_broker.hpp"
 
 namespace mqtt::runner {
@@ -40,17 +41,10 @@ constexpr const char* small_fleet = R"({
   ]
 })";
 
-client::TargetUrl loopback(std::uint16_t port) {
-  client::TargetUrl target;
-  target.host = "127.0.0.1";
-  target.port = port;
-  return target;
-}
-
 FleetOutcome run(const std::string& scenario, std::uint16_t port, std::uint64_t seed) {
   std::cout << "seed " << seed << "\n";
   FleetRunOptions options;
-  options.target = loopback(port);
+  options.target = test_support::loopback_target(port);
   options.seed = seed;
   return run_fleet_scenario(parse_fleet_scenario("test.json", scenario), options);
 }
