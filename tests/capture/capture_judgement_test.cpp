@@ -4,7 +4,6 @@
 #include "runner/capture_judgement.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -25,11 +24,6 @@ std::pair<Segment, Segment> split(const Segment& segment, std::size_t at) {
   second.payload.assign(segment.payload.begin() + static_cast<std::ptrdiff_t>(at), segment.payload.end());
   second.sequence += static_cast<std::uint32_t>(at);
   return {first, second};
-}
-
-std::filesystem::path temp_capture(const std::string& name) {
-  return std::filesystem::temp_directory_path() /
-         ("mqtt-judgement-" + std::to_string(::getpid()) + "-" + name + ".pcap");
 }
 
 void expect_same(const model::Verdicts& a, const model::Verdicts& b) {
@@ -117,11 +111,11 @@ TEST(CaptureJudgement, ConcurrentVerdictsEqualCheckingAfterwardsOnRandomCaptures
   std::size_t violations = 0;
   for (std::uint64_t seed = first_seed; seed < first_seed + 40; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
-    const auto path = temp_capture("random");
+    const TempCapture file("mqtt-judgement", "random");
+  const auto& path = file.path();
     random_capture(seed, 1 + static_cast<int>(seed % 6), 40 + static_cast<int>(seed % 200)).write(path);
     const auto checked = runner::analyse_and_check_capture(path, {}, {});
     const auto serial = analyse_capture_file(path);
-    std::filesystem::remove(path);
     ASSERT_TRUE(checked.analysis.history.events == serial.history.events);
     expect_same(checked.verdicts, model::check(serial.history));
     violations += checked.verdicts.violations.size();
@@ -142,11 +136,11 @@ TEST(CaptureJudgement, ReorderedEventsAreCheckedAgainInTheirFinalOrder) {
   builder.add(early.server_sends(publish_bytes("a/b", "unsolicited", QoS::at_least_once, 3)));
   builder.add(rest);
   builder.add(late.server_sends(connack_bytes()));
-  const auto path = temp_capture("reordered");
+  const TempCapture file("mqtt-judgement", "reordered");
+  const auto& path = file.path();
   builder.write(path);
   const auto checked = runner::analyse_and_check_capture(path, {}, {});
   const auto serial = analyse_capture_file(path);
-  std::filesystem::remove(path);
   ASSERT_TRUE(serial.reordered);
   ASSERT_TRUE(checked.analysis.history.events == serial.history.events);
   expect_same(checked.verdicts, model::check(serial.history));
@@ -157,7 +151,8 @@ TEST(CaptureJudgement, ReorderedEventsAreCheckedAgainInTheirFinalOrder) {
 }
 
 TEST(CaptureJudgement, UnreadableFileIsAnErrorAndNoThreadIsLeftBehind) {
-  const auto path = temp_capture("truncated");
+  const TempCapture file("mqtt-judgement", "truncated");
+  const auto& path = file.path();
   random_capture(5, 2, 50).write(path);
   std::filesystem::resize_file(path, std::filesystem::file_size(path) - 7);
   EXPECT_THROW(runner::analyse_and_check_capture(path, {}, {}), CaptureError);
