@@ -171,16 +171,18 @@ TEST(ServerBytes, UndecodableReplyIsRecordedAndClosesWithProtocolError) {
   EXPECT_EQ(error_event.raw, (Bytes{0x00, 0x00}));
 }
 
-}  // namespace
-}  // namespace mqtt::client
-namespace mqtt::client {
-TEST_F(RawConnection, ExperimentKeepAlive) {
+TEST_F(RawConnection, SilentConnectionIsClosedByTheBrokersKeepAliveSweep) {
   Connection connection = open_or_fail(loop, recorder, url_of(broker.url()), "probe");
-  auto c = connect_packet(ProtocolVersion::v3_1_1, "silent");
-  c.keep_alive = 1;
-  connection.send(c);
+  auto connect = connect_packet(ProtocolVersion::v3_1_1, "silent");
+  connect.keep_alive = 1;
+  connection.send(connect);
   ASSERT_TRUE(connection.wait_for(PacketType::connack, 5s).ok());
-  const WaitResult closed = connection.wait_for_close(6s);
+  // mosquitto 2.0.11 sweeps keep-alives every few seconds in whole seconds (measured: a 1 s keep alive is
+  // closed 5.3 to 6.0 s after CONNACK, docs/mosquitto-deviations.md), so the deadline is the session test's 15 s,
+  // not 1.5 x keep alive; a 6 s deadline timed out on a clean-clone CI run at 6.02 s.
+  const WaitResult closed = connection.wait_for_close(15s);
   EXPECT_EQ(closed.outcome, WaitOutcome::closed);
 }
-}
+
+}  // namespace
+}  // namespace mqtt::client
