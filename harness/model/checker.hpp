@@ -46,9 +46,28 @@ struct Expectation {
   std::uint32_t connection = 0;
 };
 
+// An obligation the history could not settle either way: the broker neither met it nor provably broke it
+// (it refused the session, closed the connection or fell silent while an answer was owed, or the history ended
+// before the deadline). A case with one is inconclusive, never passed.
+enum class UnresolvedKind : std::uint8_t {
+  refused_connect,  // CONNACK with a non-zero return code that nothing in the history asked for
+  no_connack,       // CONNECT never answered: silence, a close, or a CONNACK cut short
+  server_closed,    // the server closed the connection while it still owed an answer or a delivery
+  history_ended,    // the history ended before the obligation's deadline
+};
+
+struct Unresolved {
+  UnresolvedKind kind = UnresolvedKind::history_ended;
+  std::string statement;                // the statement whose obligation stayed open ("" when none in particular)
+  std::string reason;                   // one sentence, in terms of this history
+  std::vector<std::uint64_t> evidence;  // event sequence numbers
+  std::uint8_t return_code = 0;         // refused_connect: the CONNACK return code
+};
+
 struct Verdicts {
   std::vector<Finding> violations;
   std::vector<Observation> observed;
+  std::vector<Unresolved> unresolved;
   std::set<std::string> exercised;  // statement ids the history gave the broker a chance to break
 };
 

@@ -13,7 +13,13 @@
 
 namespace mqtt::results {
 
-enum class Verdict : std::uint8_t { passed, failed, warned, skipped, error };
+// passed: the history exercised what the case claims and the model found no MUST or SHOULD violation.
+// failed: a MUST violation. warned: only SHOULD violations. skipped: not run (a declaration it needs is missing,
+// or excluded). error: a harness-side problem. inconclusive: it ran, but the history does not show the broker
+// was put to the test (a refused or unanswered CONNECT, a connection closed or silent while an answer was owed,
+// a statement it claims never exercised); never a pass. accepted: failed only by deviations listed in an
+// accepted-deviations file.
+enum class Verdict : std::uint8_t { passed, failed, warned, skipped, error, inconclusive, accepted };
 std::string_view to_string(Verdict verdict);  // "passed", "failed", ...
 
 struct Violation {
@@ -54,7 +60,7 @@ struct StatementResult {
 };
 
 struct Summary {
-  int passed = 0, failed = 0, warned = 0, skipped = 0, errors = 0;
+  int passed = 0, failed = 0, warned = 0, skipped = 0, errors = 0, inconclusive = 0, accepted = 0;
 };
 
 struct Results {

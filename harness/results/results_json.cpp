@@ -12,8 +12,9 @@ namespace {
 using history::JsonObjectReader;
 using nlohmann::json;
 
-constexpr std::array<Verdict, 5> verdicts = {Verdict::passed, Verdict::failed, Verdict::warned, Verdict::skipped,
-                                             Verdict::error};
+constexpr std::array<Verdict, 7> verdicts = {Verdict::passed,  Verdict::failed,       Verdict::warned,
+                                             Verdict::skipped, Verdict::error,        Verdict::inconclusive,
+                                             Verdict::accepted};
 
 std::string element_path(const JsonObjectReader& reader, std::string_view key, std::size_t index) {
   return reader.path_of(key) + "[" + std::to_string(index) + "]";
@@ -24,7 +25,7 @@ Verdict read_verdict(const JsonObjectReader& reader) {
   for (Verdict verdict : verdicts) {
     if (to_string(verdict) == name) return verdict;
   }
-  reader.fail("verdict", "unknown verdict \"" + name + "\" (expected passed, failed, warned, skipped or error)");
+  reader.fail("verdict", "unknown verdict \"" + name + "\" (expected passed, failed, warned, skipped, error, inconclusive or accepted)");
 }
 
 std::string optional_string(const JsonObjectReader& reader, std::string_view key) {
@@ -144,6 +145,8 @@ std::string_view to_string(Verdict verdict) {
     case Verdict::warned: return "warned";
     case Verdict::skipped: return "skipped";
     case Verdict::error: return "error";
+    case Verdict::inconclusive: return "inconclusive";
+    case Verdict::accepted: return "accepted";
   }
   return "unknown";
 }
@@ -172,7 +175,9 @@ nlohmann::json to_json(const Results& results) {
                 {"failed", results.summary.failed},
                 {"warned", results.summary.warned},
                 {"skipped", results.summary.skipped},
-                {"errors", results.summary.errors}}},
+                {"errors", results.summary.errors},
+                {"inconclusive", results.summary.inconclusive},
+                {"accepted", results.summary.accepted}}},
               {"cases", std::move(cases)},
               {"statements", std::move(statements)},
               {"violations", std::move(violations)},
@@ -197,6 +202,9 @@ Results results_from_json(const nlohmann::json& json_value) {
   results.summary.warned = read_count(summary, "warned");
   results.summary.skipped = read_count(summary, "skipped");
   results.summary.errors = read_count(summary, "errors");
+  // Absent in results.json files written before these verdicts existed.
+  results.summary.inconclusive = summary.has("inconclusive") ? read_count(summary, "inconclusive") : 0;
+  results.summary.accepted = summary.has("accepted") ? read_count(summary, "accepted") : 0;
 
   const json& cases = reader.array("cases");
   for (std::size_t index = 0; index < cases.size(); ++index) {
