@@ -146,7 +146,7 @@ TEST(ResultsJsonErrors, NameTheKeyPath) {
   nlohmann::json json = to_json(sample());
   json["cases"][1]["verdict"] = "maybe";
   EXPECT_EQ(error_of([&] { results_from_json(json); }),
-            "key \"cases[1].verdict\": unknown verdict \"maybe\" (expected passed, failed, warned, skipped or error)");
+            "key \"cases[1].verdict\": unknown verdict \"maybe\" (expected passed, failed, warned, skipped, error, inconclusive or accepted)");
 
   json = to_json(sample());
   json["violations"][0]["history_slice"][2].erase("close_reason");
