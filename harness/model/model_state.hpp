@@ -1,5 +1,8 @@
-// The reference model's state, shared by the checker's rules: what the history has shown of connections,
-// sessions, subscriptions, messages and what the broker owes, the indexes over them, and the verdicts found so far.
+// The reference model's state, shared by the rule units (connection_lifecycle, policing, requests, publications,
+// subscriptions, delivery, delivery_duties, retained, will, keepalive, ordering): what the history has shown of
+// connections, sessions, subscriptions, messages and what the broker owes, the indexes over them, and the
+// verdicts found so far. Each rule unit is a set of free functions taking this state by reference; checker.cpp
+// dispatches events to them.
 #pragma once
 
 #include <boost/container/small_vector.hpp>
