@@ -1,14 +1,15 @@
 // The reference model of an MQTT 3.1.1 broker, replayed from the client side of a history.
 //
-// The checker cannot see inside the broker, so it reasons with time windows: a request sent at t1 and answered at
-// t2 was processed somewhere in [t1, t2]. An obligation is "definite" only when every interleaving the windows
-// allow makes it one; anything merely possible is allowed. Violations are raised only when the history proves them
-// (a later event shows the deadline passed); the end of the history turns unmet obligations into violations only
-// when the history ran long enough past their deadline, otherwise into observations.
+// The checker cannot see inside the broker, so it reasons with time windows: a request sent at t1 and
+// answered at t2 was processed somewhere in [t1, t2]. An obligation is "definite" only when every
+// interleaving the windows allow makes it one; anything merely possible is allowed. Violations are raised
+// only when the history proves them (a later event shows the deadline passed); the end of the history turns
+// unmet obligations into violations only when the history ran long enough past their deadline, otherwise into
+// observations.
 //
-// This file is the dispatcher: each event goes to the rule units (one concern per file, see docs/architecture.md,
-// "Where each rule lives"), which share the state in model_state.hpp. The order of the calls below is part of the
-// verdicts (violations and observations are reported in the order they are found).
+// This file is the dispatcher: each event goes to the rule units (one concern per file, see
+// docs/architecture.md, "Where each rule lives"), which share the state in model_state.hpp. The order of the
+// calls below is part of the verdicts (violations and observations are reported in the order they are found).
 #include "model/checker.hpp"
 
 #include <algorithm>
@@ -29,7 +30,7 @@ namespace mqtt::model {
 namespace detail {
 namespace {
 
-// ---- events from the client --------------------------------------------------------------------------------------
+// ---- events from the client -------------------------------------------------------------------------------
 
 void on_sent(ModelState& model, const Event& event) {
   auto& conn = model.connection(event);
@@ -69,7 +70,9 @@ void on_sent(ModelState& model, const Event& event) {
   }
   if (conn.refused) return;  // nothing after a refused CONNECT is acted on
   switch (type) {
-    case PacketType::publish: on_client_publish(model, conn, std::get<Publish>(*packet), event); break;
+    case PacketType::publish:
+      on_client_publish(model, conn, std::get<Publish>(*packet), event);
+      break;
     case PacketType::puback:
       on_client_ack(model, conn, std::get<Puback>(*packet).packet_id, PacketType::puback, event);
       break;
@@ -79,21 +82,31 @@ void on_sent(ModelState& model, const Event& event) {
     case PacketType::pubcomp:
       on_client_ack(model, conn, std::get<Pubcomp>(*packet).packet_id, PacketType::pubcomp, event);
       break;
-    case PacketType::pubrel: on_client_pubrel(model, conn, std::get<Pubrel>(*packet).packet_id, event); break;
-    case PacketType::subscribe: on_client_subscribe(model, conn, std::get<Subscribe>(*packet), event); break;
-    case PacketType::unsubscribe: on_client_unsubscribe(model, conn, std::get<Unsubscribe>(*packet), event); break;
-    case PacketType::pingreq: on_client_pingreq(model, conn, event); break;
+    case PacketType::pubrel:
+      on_client_pubrel(model, conn, std::get<Pubrel>(*packet).packet_id, event);
+      break;
+    case PacketType::subscribe:
+      on_client_subscribe(model, conn, std::get<Subscribe>(*packet), event);
+      break;
+    case PacketType::unsubscribe:
+      on_client_unsubscribe(model, conn, std::get<Unsubscribe>(*packet), event);
+      break;
+    case PacketType::pingreq:
+      on_client_pingreq(model, conn, event);
+      break;
     case PacketType::disconnect:
       conn.disconnect_sent = true;
       conn.disconnect_time = event.time_ns;
       conn.disconnect_sequence = event.sequence;
       if (conn.connect.will) model.exercise("MQTT-3.14.4-3");
       break;
-    default: server_only_packet(model, conn, type, event); break;
+    default:
+      server_only_packet(model, conn, type, event);
+      break;
   }
 }
 
-// ---- events from the server --------------------------------------------------------------------------------------
+// ---- events from the server -------------------------------------------------------------------------------
 
 void on_received(ModelState& model, const Event& event) {
   auto& conn = model.connection(event);
@@ -111,8 +124,12 @@ void on_received(ModelState& model, const Event& event) {
   conn.any_received = true;
   check_forbidden_answers(model, conn, packet, event);
   switch (type) {
-    case PacketType::connack: on_connack(model, conn, std::get<Connack>(packet), event); break;
-    case PacketType::publish: on_delivery(model, conn, std::get<Publish>(packet), event); break;
+    case PacketType::connack:
+      on_connack(model, conn, std::get<Connack>(packet), event);
+      break;
+    case PacketType::publish:
+      on_delivery(model, conn, std::get<Publish>(packet), event);
+      break;
     case PacketType::puback:
       on_server_ack(model, conn, std::get<Puback>(packet).packet_id, PacketType::puback, event);
       break;
@@ -122,13 +139,20 @@ void on_received(ModelState& model, const Event& event) {
     case PacketType::pubcomp:
       on_server_ack(model, conn, std::get<Pubcomp>(packet).packet_id, PacketType::pubcomp, event);
       break;
-    case PacketType::pubrel: on_server_pubrel(model, conn, std::get<Pubrel>(packet).packet_id, event); break;
-    case PacketType::suback: on_suback(model, conn, std::get<Suback>(packet), event); break;
+    case PacketType::pubrel:
+      on_server_pubrel(model, conn, std::get<Pubrel>(packet).packet_id, event);
+      break;
+    case PacketType::suback:
+      on_suback(model, conn, std::get<Suback>(packet), event);
+      break;
     case PacketType::unsuback:
       on_server_ack(model, conn, std::get<Unsuback>(packet).packet_id, PacketType::unsuback, event);
       break;
-    case PacketType::pingresp: on_server_ack(model, conn, 0, PacketType::pingresp, event); break;
-    default: break;
+    case PacketType::pingresp:
+      on_server_ack(model, conn, 0, PacketType::pingresp, event);
+      break;
+    default:
+      break;
   }
 }
 
@@ -142,17 +166,30 @@ void observe(ModelState& model, const Event& event) {
       conn.last_client_sequence = event.sequence;
       break;
     }
-    case EventKind::open_failed: break;
-    case EventKind::sent: on_sent(model, event); break;
-    case EventKind::received: on_received(model, event); break;
-    case EventKind::closed: on_connection_closed(model, event); break;
-    case EventKind::decode_error: on_server_decode_error(model, event); break;
-    case EventKind::fault: on_fault(model, event); break;
-    case EventKind::note: on_note(model, event); break;
+    case EventKind::open_failed:
+      break;
+    case EventKind::sent:
+      on_sent(model, event);
+      break;
+    case EventKind::received:
+      on_received(model, event);
+      break;
+    case EventKind::closed:
+      on_connection_closed(model, event);
+      break;
+    case EventKind::decode_error:
+      on_server_decode_error(model, event);
+      break;
+    case EventKind::fault:
+      on_fault(model, event);
+      break;
+    case EventKind::note:
+      on_note(model, event);
+      break;
   }
 }
 
-// ---- what is owed ------------------------------------------------------------------------------------------------
+// ---- what is owed -----------------------------------------------------------------------------------------
 
 std::vector<Expectation> outstanding(const ModelState& model) {
   std::vector<Expectation> result;
@@ -166,7 +203,7 @@ std::vector<Expectation> outstanding(const ModelState& model) {
   return result;
 }
 
-// ---- end of history ----------------------------------------------------------------------------------------------
+// ---- end of history ---------------------------------------------------------------------------------------
 
 void finish(ModelState& model, std::int64_t end_time) {
   for (auto& [id, conn] : model.connections) {

@@ -14,7 +14,8 @@
 namespace mqtt::model::detail {
 namespace {
 
-void end_generation(ModelState& model, const std::string& client_id, std::int64_t time, std::uint64_t sequence) {
+void end_generation(ModelState& model, const std::string& client_id, std::int64_t time,
+                    std::uint64_t sequence) {
   auto& session = model.sessions[client_id];
   if (!session.generation_alive) return;
   session.generation_alive = false;
@@ -51,13 +52,14 @@ void on_refusal(ModelState& model, Connection& conn, const Connack& connack, con
   model.exercise("MQTT-3.2.2-4");
   model.exercise("MQTT-3.2.2-5");
   if (connack.session_present) {
-    model.violation("MQTT-3.2.2-4", "CONNACK for " + client_label(conn) + " has return code " +
-                                        std::to_string(connack.reason_code) + " but session present 1",
+    model.violation("MQTT-3.2.2-4",
+                    "CONNACK for " + client_label(conn) + " has return code " +
+                        std::to_string(connack.reason_code) + " but session present 1",
                     evidence);
   }
   add_close_duty(model, conn, "MQTT-3.2.2-5",
-                 "the server did not close the connection of " + client_label(conn) + " after CONNACK return code " +
-                     std::to_string(connack.reason_code),
+                 "the server did not close the connection of " + client_label(conn) +
+                     " after CONNACK return code " + std::to_string(connack.reason_code),
                  evidence, event.time_ns);
   for (const auto message_index : indexed(model.messages_by_connection, conn.id)) {
     auto& message = model.messages[message_index];
@@ -73,7 +75,8 @@ void on_refusal(ModelState& model, Connection& conn, const Connack& connack, con
   }
   if (connect.client_id.empty()) {
     model.observe_behaviour("refuses-empty-client-id",
-                            "empty client id refused with CONNACK " + std::to_string(connack.reason_code), evidence);
+                            "empty client id refused with CONNACK " + std::to_string(connack.reason_code),
+                            evidence);
   }
 }
 
@@ -91,8 +94,9 @@ void on_connect(ModelState& model, Connection& conn, const Connect& connect, con
     auto& duty = client_violation(model, conn, event, "MQTT-3.1.3-8", "");
     duty.required_connack = 0x02;
     duty.answer = PacketType::connack;
-    duty.finding.message = "the server did not answer CONNACK 0x02 and close for a CONNECT with an empty "
-                           "client id and clean session 0";
+    duty.finding.message =
+        "the server did not answer CONNACK 0x02 and close for a CONNECT with an empty "
+        "client id and clean session 0";
     conn.client_violation = false;  // the CONNECT itself is well formed; the CONNACK decides
     return;
   }
@@ -137,7 +141,8 @@ void on_connack(ModelState& model, Connection& conn, const Connack& connack, con
       previous.taken_over = true;
       add_close_duty(model, previous, "MQTT-3.1.4-2",
                      "the server did not disconnect the existing connection " + std::to_string(previous.id) +
-                         " of client " + quoted(conn.client_id) + " when a second CONNECT with that id arrived",
+                         " of client " + quoted(conn.client_id) +
+                         " when a second CONNECT with that id arrived",
                      {previous.connack_sequence, conn.connect_sequence, event.sequence}, event.time_ns);
       remember_redeliveries(previous, session);
     }
@@ -148,7 +153,8 @@ void on_connack(ModelState& model, Connection& conn, const Connack& connack, con
     model.exercise("MQTT-3.1.2-6");
     if (connack.session_present) {
       model.violation("MQTT-3.2.2-1",
-                      "CONNACK for " + client_label(conn) + " with clean session 1 has session present 1", evidence);
+                      "CONNACK for " + client_label(conn) + " with clean session 1 has session present 1",
+                      evidence);
     }
     end_generation(model, conn.client_id, event.time_ns, event.sequence);
     start_generation(model, session, false, true);
@@ -212,14 +218,15 @@ void on_connection_closed(ModelState& model, const Event& event) {
   const bool by_server = server_closed(conn.close_reason);
   if (by_server) check_late_keepalive_close(model, conn, event);
   settle_close_duties_at_close(model, conn, event, by_server);
-  // The client ended the connection (closed it, or sent DISCONNECT and the server closed as it must): what the
-  // server still owed by then, past its grace, was never sent.
+  // The client ended the connection (closed it, or sent DISCONNECT and the server closed as it must): what
+  // the server still owed by then, past its grace, was never sent.
   if (!by_server || conn.disconnect_sent) {
     if (!by_server) {
       check_close_duty_proof(model, conn, event);
       check_keepalive_proof(model, conn, event);
     }
-    const auto ended_at = conn.disconnect_sent ? std::min(conn.disconnect_time, event.time_ns) : event.time_ns;
+    const auto ended_at =
+        conn.disconnect_sent ? std::min(conn.disconnect_time, event.time_ns) : event.time_ns;
     const auto ended_by = conn.disconnect_sent ? conn.disconnect_sequence : event.sequence;
     judge_requests_at_client_close(model, conn, ended_at, ended_by);
     judge_duties_at_client_close(model, conn, event);

@@ -23,7 +23,8 @@ std::size_t identify_delivery(const ModelState& model, const Connection& conn, c
   for (const auto duty_index : indexed(model.duties_by_client, conn.client_id)) {
     const auto& duty = model.duties[duty_index];
     if (duty.settled || duty.cancelled || duty.client_id != conn.client_id) continue;
-    if (std::find(candidates.begin(), candidates.end(), duty.message) != candidates.end()) return duty.message;
+    if (std::find(candidates.begin(), candidates.end(), duty.message) != candidates.end())
+      return duty.message;
   }
   std::size_t best = no_message;
   for (auto index : candidates) {
@@ -59,9 +60,9 @@ void on_normal_copy(ModelState& model, Connection& conn, const Publish& publish,
   }
   if (level_of(publish.qos) > std::min(granted, level_of(message.qos))) {
     model.violation("MQTT-3.8.4-6",
-                    "the message on " + quoted(message.topic) + " reached " + client_label(conn) + " at QoS " +
-                        std::to_string(level_of(publish.qos)) + ", above the QoS " + std::to_string(granted) +
-                        " granted to its subscription",
+                    "the message on " + quoted(message.topic) + " reached " + client_label(conn) +
+                        " at QoS " + std::to_string(level_of(publish.qos)) + ", above the QoS " +
+                        std::to_string(granted) + " granted to its subscription",
                     {suback_evidence, message.sequence, event.sequence});
   }
   // Exactly once: new copies of a QoS 2 message are bounded by publications times matching subscriptions.
@@ -109,8 +110,8 @@ void on_delivery(ModelState& model, Connection& conn, const Publish& publish, co
   }
   if (conn.refused) {
     model.violation("MQTT-3.1.4-5",
-                    "the server delivered a message on " + quoted(publish.topic) + " to " + client_label(conn) +
-                        " after refusing its CONNECT",
+                    "the server delivered a message on " + quoted(publish.topic) + " to " +
+                        client_label(conn) + " after refusing its CONNECT",
                     {conn.connack_sequence, event.sequence});
     return;
   }
@@ -119,17 +120,18 @@ void on_delivery(ModelState& model, Connection& conn, const Publish& publish, co
   model.mark_processed(index, event.time_ns, event.sequence);
   model.exercise("MQTT-3.3.5-1");
   if (message.from_refused_connection) {
-    model.violation("MQTT-3.1.4-5",
-                    "the server forwarded a message on " + quoted(message.topic) + " that a refused client sent",
-                    {message.sequence, event.sequence});
+    model.violation(
+        "MQTT-3.1.4-5",
+        "the server forwarded a message on " + quoted(message.topic) + " that a refused client sent",
+        {message.sequence, event.sequence});
     return;
   }
   if (message.is_will) check_will_delivery(model, conn, index, event);
   if (level_of(publish.qos) > level_of(message.qos)) {
     model.violation("MQTT-3.8.4-6",
                     "the message on " + quoted(message.topic) + " published at QoS " +
-                        std::to_string(level_of(message.qos)) + " reached " + client_label(conn) + " at QoS " +
-                        std::to_string(level_of(publish.qos)),
+                        std::to_string(level_of(message.qos)) + " reached " + client_label(conn) +
+                        " at QoS " + std::to_string(level_of(publish.qos)),
                     {message.sequence, event.sequence});
   }
   if (publish.retain) {
@@ -139,15 +141,18 @@ void on_delivery(ModelState& model, Connection& conn, const Publish& publish, co
   }
 }
 
-void on_client_ack(ModelState& model, Connection& conn, std::uint16_t packet_id, PacketType type, const Event& event) {
+void on_client_ack(ModelState& model, Connection& conn, std::uint16_t packet_id, PacketType type,
+                   const Event& event) {
   auto flight = conn.server_flights.find(packet_id);
   if (flight == conn.server_flights.end()) return;
   if (type == PacketType::puback || type == PacketType::pubrec) {
     flight->second.client_answered = true;
     flight->second.answer_sequence = event.sequence;
     flight->second.answer_time = event.time_ns;
-    if (type == PacketType::puback) conn.server_flights.erase(flight);
-    else model.exercise("MQTT-4.3.3-1");
+    if (type == PacketType::puback)
+      conn.server_flights.erase(flight);
+    else
+      model.exercise("MQTT-4.3.3-1");
   } else if (type == PacketType::pubcomp) {
     conn.server_flights.erase(flight);
   }
@@ -174,19 +179,22 @@ void on_server_pubrel(ModelState& model, Connection& conn, std::uint16_t packet_
 void outstanding_releases(const Connection& conn, std::vector<Expectation>& result) {
   for (const auto& [packet_id, flight] : conn.server_flights) {
     if (flight.qos == QoS::exactly_once && flight.client_answered && !flight.released) {
-      result.push_back({"MQTT-4.3.3-1", "PUBREL for packet id " + std::to_string(packet_id) + " to " + client_label(conn), conn.id});
+      result.push_back({"MQTT-4.3.3-1",
+                        "PUBREL for packet id " + std::to_string(packet_id) + " to " + client_label(conn),
+                        conn.id});
     }
   }
 }
 
 void finish_releases(ModelState& model, const Connection& conn, std::int64_t end_time) {
   for (const auto& [packet_id, flight] : conn.server_flights) {
-    if (flight.qos == QoS::exactly_once && flight.client_answered && !flight.released && requests_owed(conn)) {
+    if (flight.qos == QoS::exactly_once && flight.client_answered && !flight.released &&
+        requests_owed(conn)) {
       model.unmet("MQTT-4.3.3-1",
                   "the server never sent PUBREL for packet id " + std::to_string(packet_id) + " to " +
                       client_label(conn),
-                  {flight.sequence, flight.answer_sequence}, flight.answer_time + model.options.close_grace_ns,
-                  end_time, false, "");
+                  {flight.sequence, flight.answer_sequence},
+                  flight.answer_time + model.options.close_grace_ns, end_time, false, "");
     }
   }
 }

@@ -53,16 +53,16 @@ void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t o
     model.exercise(duty.statement);
     model.exercise("MQTT-3.8.4-6");
     duty.description = std::string(message.is_will ? "will " : "") + "message on " + quoted(message.topic) +
-                       " (QoS " + std::to_string(level_of(message.qos)) + ") to client " +
-                       quoted(key.first) + " at QoS " + std::to_string(required);
+                       " (QoS " + std::to_string(level_of(message.qos)) + ") to client " + quoted(key.first) +
+                       " at QoS " + std::to_string(required);
     auto ledger = model.ledgers.find({index, key.second});
     if (ledger != model.ledgers.end() && ledger->second.highest_qos >= required) duty.settled = true;
     model.add_duty(std::move(duty));
   }
 }
 
-void settle_duties(ModelState& model, Connection& conn, std::size_t index, const Publish& publish, const Event& event,
-                   bool retained_copy) {
+void settle_duties(ModelState& model, Connection& conn, std::size_t index, const Publish& publish,
+                   const Event& event, bool retained_copy) {
   auto& ledger = model.ledgers[{index, conn.generation}];
   ledger.highest_qos = std::max(ledger.highest_qos, level_of(publish.qos));
   for (const auto duty_index : indexed(model.duties_by_message, index)) {
@@ -79,8 +79,9 @@ void settle_duties(ModelState& model, Connection& conn, std::size_t index, const
         model.exercise("MQTT-3.3.1-1");
         if (!publish.dup) {
           model.violation("MQTT-3.3.1-1",
-                          "the server re-sent the unacknowledged message on " + quoted(model.messages[index].topic) +
-                              " to client " + quoted(conn.client_id) + " with DUP=0",
+                          "the server re-sent the unacknowledged message on " +
+                              quoted(model.messages[index].topic) + " to client " + quoted(conn.client_id) +
+                              " with DUP=0",
                           {duty.evidence.front(), event.sequence});
         }
       }
@@ -143,28 +144,27 @@ UnmetDelivery unmet_delivery(const ModelState& model, const DeliveryDuty& duty) 
       const auto& message = model.messages[duty.message];
       const auto copy = ledger->second.first_sequence;
       if (duty.resubscribed && !duty.overlapping) {
-        return {"MQTT-3.8.4-3", "the broker delivered the message on " + quoted(message.topic) + " to client " +
-                                    quoted(duty.client_id) + " at QoS " +
-                                    std::to_string(ledger->second.highest_qos) +
-                                    ", the QoS of a subscription that a new SUBSCRIBE to the same filter "
-                                    "replaced with QoS " + std::to_string(level_of(duty.required)),
+        return {"MQTT-3.8.4-3",
+                "the broker delivered the message on " + quoted(message.topic) + " to client " +
+                    quoted(duty.client_id) + " at QoS " + std::to_string(ledger->second.highest_qos) +
+                    ", the QoS of a subscription that a new SUBSCRIBE to the same filter "
+                    "replaced with QoS " +
+                    std::to_string(level_of(duty.required)),
                 copy};
       }
       if (!duty.overlapping) {
-        return {"MQTT-3.8.4-6", "the broker delivered the " + std::string(message.is_will ? "will " : "") +
-                                    "message on " + quoted(message.topic) + " to client " +
-                                    quoted(duty.client_id) + " at QoS " +
-                                    std::to_string(ledger->second.highest_qos) + " instead of QoS " +
-                                    std::to_string(level_of(duty.required)) +
-                                    ", the lower of its published and granted QoS",
+        return {"MQTT-3.8.4-6",
+                "the broker delivered the " + std::string(message.is_will ? "will " : "") + "message on " +
+                    quoted(message.topic) + " to client " + quoted(duty.client_id) + " at QoS " +
+                    std::to_string(ledger->second.highest_qos) + " instead of QoS " +
+                    std::to_string(level_of(duty.required)) + ", the lower of its published and granted QoS",
                 copy};
       }
-      return {"MQTT-3.3.5-1", "the broker delivered the message on " + quoted(message.topic) + " (QoS " +
-                                  std::to_string(level_of(message.qos)) + ") to client " +
-                                  quoted(duty.client_id) + " only at QoS " +
-                                  std::to_string(ledger->second.highest_qos) +
-                                  " although a matching subscription granted QoS " +
-                                  std::to_string(level_of(duty.required)),
+      return {"MQTT-3.3.5-1",
+              "the broker delivered the message on " + quoted(message.topic) + " (QoS " +
+                  std::to_string(level_of(message.qos)) + ") to client " + quoted(duty.client_id) +
+                  " only at QoS " + std::to_string(ledger->second.highest_qos) +
+                  " although a matching subscription granted QoS " + std::to_string(level_of(duty.required)),
               copy};
     }
   }
@@ -195,15 +195,17 @@ bool flow_blocked(const Connection& conn) {
 
 void judge_duties_at_client_close(ModelState& model, Connection& conn, const Event& event) {
   const bool blocked = flow_blocked(conn);
-  for (const auto duty_index :
-       merged(indexed(model.duties_by_client, conn.client_id), indexed(model.duties_by_connection, conn.id))) {
+  for (const auto duty_index : merged(indexed(model.duties_by_client, conn.client_id),
+                                      indexed(model.duties_by_connection, conn.id))) {
     auto& duty = model.duties[duty_index];
     if (duty.settled || duty.cancelled || duty.due == never) continue;
-    const bool bound = duty.retained_copy ? duty.connection == conn.id
-                                          : (duty.client_id == conn.client_id && duty.generation == conn.generation);
+    const bool bound = duty.retained_copy
+                           ? duty.connection == conn.id
+                           : (duty.client_id == conn.client_id && duty.generation == conn.generation);
     if (!bound) continue;
     const bool client_ended = !server_closed(conn.close_reason) || conn.disconnect_sent;
-    const auto ended_at = conn.disconnect_sent ? std::min(conn.disconnect_time, event.time_ns) : event.time_ns;
+    const auto ended_at =
+        conn.disconnect_sent ? std::min(conn.disconnect_time, event.time_ns) : event.time_ns;
     if (ended_at > duty.due && !conn.faulted && !blocked && client_ended) {
       auto evidence = duty.evidence;
       evidence.push_back(event.sequence);

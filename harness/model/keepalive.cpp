@@ -31,8 +31,8 @@ void check_late_keepalive_close(ModelState& model, Connection& conn, const Event
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%.1f", static_cast<double>(late) / 1e9);
     model.observe_behaviour("late-keepalive-close",
-                            "closed the silent connection of " + client_label(conn) + " " + seconds + " s after " +
-                                std::to_string(conn.connect.keep_alive) +
+                            "closed the silent connection of " + client_label(conn) + " " + seconds +
+                                " s after " + std::to_string(conn.connect.keep_alive) +
                                 " s keep alive x 1.5 (within the checker's tolerance)",
                             {conn.last_client_sequence, event.sequence});
   }

@@ -1,6 +1,6 @@
-// Keep alive: a server that lets a connection stay silent longer than 1.5 x its keep alive (plus the configured
-// tolerance for periodic sweeps) must have closed it; a close past 1.5 x keep alive but within the tolerance is
-// observed, not failed [MQTT-3.1.2-24].
+// Keep alive: a server that lets a connection stay silent longer than 1.5 x its keep alive (plus the
+// configured tolerance for periodic sweeps) must have closed it; a close past 1.5 x keep alive but within the
+// tolerance is observed, not failed [MQTT-3.1.2-24].
 #pragma once
 
 #include "model/model_state.hpp"

@@ -9,10 +9,9 @@
 namespace mqtt::model::detail {
 
 std::string type_name(PacketType type) {
-  static constexpr const char* names[] = {"RESERVED",    "CONNECT", "CONNACK", "PUBLISH",  "PUBACK",
-                                          "PUBREC",      "PUBREL",  "PUBCOMP", "SUBSCRIBE", "SUBACK",
-                                          "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP", "DISCONNECT",
-                                          "AUTH"};
+  static constexpr const char* names[] = {
+      "RESERVED",  "CONNECT", "CONNACK",     "PUBLISH",  "PUBACK",  "PUBREC",   "PUBREL",     "PUBCOMP",
+      "SUBSCRIBE", "SUBACK",  "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP", "DISCONNECT", "AUTH"};
   return names[static_cast<int>(type) & 0x0F];
 }
 
@@ -33,7 +32,7 @@ std::vector<std::size_t> merged(const std::vector<std::size_t>& a, const std::ve
   return result;
 }
 
-// ---- reporting ---------------------------------------------------------------------------------------------------
+// ---- reporting --------------------------------------------------------------------------------------------
 
 void ModelState::violation(std::string statement, std::string message, std::vector<std::uint64_t> evidence,
                            std::string level) {
@@ -42,26 +41,29 @@ void ModelState::violation(std::string statement, std::string message, std::vect
   evidence.erase(std::remove(evidence.begin(), evidence.end(), 0), evidence.end());
   if (!reported.insert({statement, evidence}).second) return;
   verdicts.exercised.insert(statement);
-  verdicts.violations.push_back(Finding{std::move(statement), std::move(level), std::move(message),
-                                        std::move(evidence)});
+  verdicts.violations.push_back(
+      Finding{std::move(statement), std::move(level), std::move(message), std::move(evidence)});
 }
 
-void ModelState::observe_behaviour(std::string behaviour, std::string detail, std::vector<std::uint64_t> evidence) {
+void ModelState::observe_behaviour(std::string behaviour, std::string detail,
+                                   std::vector<std::uint64_t> evidence) {
   verdicts.observed.push_back(Observation{std::move(behaviour), std::move(detail), std::move(evidence)});
 }
 
-void ModelState::unmet(const std::string& statement, const std::string& message, std::vector<std::uint64_t> evidence,
-                       std::int64_t deadline, std::int64_t end_time, bool excused, const std::string& excuse) {
+void ModelState::unmet(const std::string& statement, const std::string& message,
+                       std::vector<std::uint64_t> evidence, std::int64_t deadline, std::int64_t end_time,
+                       bool excused, const std::string& excuse) {
   if (end_time >= deadline && !excused) {
     violation(statement, message, std::move(evidence));
   } else {
-    observe_behaviour(excused ? excuse : "history-ended-before-deadline",
-                      message + " (not judged: " + (excused ? excuse : "the history ended before the deadline") + ")",
-                      std::move(evidence));
+    observe_behaviour(
+        excused ? excuse : "history-ended-before-deadline",
+        message + " (not judged: " + (excused ? excuse : "the history ended before the deadline") + ")",
+        std::move(evidence));
   }
 }
 
-// ---- lookups -----------------------------------------------------------------------------------------------------
+// ---- lookups ----------------------------------------------------------------------------------------------
 
 Connection& ModelState::connection(const Event& event) {
   auto [it, inserted] = connections.try_emplace(event.connection);
@@ -78,7 +80,7 @@ bool ModelState::generation_known(const Connection& conn) const {
          it->second.subscriptions_known;
 }
 
-// ---- bookkeeping and indexes -------------------------------------------------------------------------------------
+// ---- bookkeeping and indexes ------------------------------------------------------------------------------
 
 std::size_t ModelState::add_message(Message message) {
   const auto index = messages.size();

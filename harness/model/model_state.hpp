@@ -1,8 +1,8 @@
-// The reference model's state, shared by the rule units (connection_lifecycle, policing, requests, publications,
-// subscriptions, delivery, delivery_duties, retained, will, keepalive, ordering): what the history has shown of
-// connections, sessions, subscriptions, messages and what the broker owes, the indexes over them, and the
-// verdicts found so far. Each rule unit is a set of free functions taking this state by reference; checker.cpp
-// dispatches events to them.
+// The reference model's state, shared by the rule units (connection_lifecycle, policing, requests,
+// publications, subscriptions, delivery, delivery_duties, retained, will, keepalive, ordering): what the
+// history has shown of connections, sessions, subscriptions, messages and what the broker owes, the indexes
+// over them, and the verdicts found so far. Each rule unit is a set of free functions taking this state by
+// reference; checker.cpp dispatches events to them.
 #pragma once
 
 #include <boost/container/small_vector.hpp>
@@ -60,8 +60,9 @@ struct Request {
   std::vector<std::size_t> records;         // SUBSCRIBE: subscription records created for it
   std::vector<std::string> filters;         // UNSUBSCRIBE
   std::size_t message = no_message;         // PUBLISH
-  std::optional<std::size_t> invalid_filter;  // SUBSCRIBE: index of a filter the server must refuse or close on
-  bool removes_nothing = false;                // UNSUBSCRIBE that matches no subscription [MQTT-3.10.4-5]
+  // SUBSCRIBE: index of a filter the server must refuse or close on
+  std::optional<std::size_t> invalid_filter;
+  bool removes_nothing = false;  // UNSUBSCRIBE that matches no subscription [MQTT-3.10.4-5]
 };
 
 inline Request simple_request(PacketType answer, std::uint16_t packet_id, const Event& event) {
@@ -81,16 +82,16 @@ struct ServerFlight {
   bool client_answered = false;  // client sent PUBACK (QoS 1) or PUBREC (QoS 2)
   std::uint64_t answer_sequence = 0;
   std::int64_t answer_time = 0;
-  bool released = false;         // server sent PUBREL
+  bool released = false;  // server sent PUBREL
 };
 
 // The server must close this connection (and must not answer the offending packet as if it were fine).
 struct CloseDuty {
   Finding finding;
   std::int64_t since = 0;
-  std::optional<PacketType> answer;               // receiving this answer proves the server accepted the packet
+  std::optional<PacketType> answer;  // receiving this answer proves the server accepted the packet
   std::optional<std::uint16_t> answer_id;
-  std::optional<std::uint8_t> required_connack;   // the server must first answer CONNACK with this code
+  std::optional<std::uint8_t> required_connack;  // the server must first answer CONNACK with this code
   bool connack_done = false;
   bool settled = false;
 };
@@ -125,7 +126,7 @@ struct Connection {
   std::vector<CloseDuty> close_duties;
   bool auth_failure_expected = false;
   std::uint64_t auth_note_sequence = 0;
-  std::string client_id;      // session key (a generated one for an accepted empty client id)
+  std::string client_id;  // session key (a generated one for an accepted empty client id)
   std::uint64_t generation = 0;
   bool faulted = false;
   bool taken_over = false;
@@ -181,7 +182,7 @@ struct Session {
   bool generation_alive = false;
   bool persistent = false;
   bool subscriptions_known = false;
-  std::uint32_t connection = 0;  // 0 while offline
+  std::uint32_t connection = 0;                                           // 0 while offline
   std::vector<std::pair<std::uint16_t, ServerFlight>> owed_redeliveries;  // from the last connection
 };
 
@@ -194,14 +195,14 @@ struct DeliveryDuty {
   bool retained_copy = false;
   std::uint32_t connection = 0;  // retained copies: the subscribing connection
   std::optional<std::uint16_t> redelivery_id;
-  std::int64_t due = never;      // never while the session is offline
+  std::int64_t due = never;  // never while the session is offline
   std::vector<std::uint64_t> evidence;
   std::string statement;
   std::string description;
   bool settled = false;
   bool cancelled = false;
-  bool overlapping = false;      // several of the session's subscriptions matched the message
-  bool resubscribed = false;     // the granting subscription replaced an identical filter with another QoS
+  bool overlapping = false;   // several of the session's subscriptions matched the message
+  bool resubscribed = false;  // the granting subscription replaced an identical filter with another QoS
 };
 
 struct CopyLedger {
@@ -265,7 +266,7 @@ struct ModelState {
   // same elements in the same order as a full scan filtering on the indexed field (verdicts depend on order).
   // exact_records: filter without wildcards -> records with that filter.
   std::unordered_map<std::string, std::vector<std::size_t>> exact_records;
-  std::vector<std::size_t> wildcard_records;                                // records whose filter has + or #
+  std::vector<std::size_t> wildcard_records;  // records whose filter has + or #
   mutable std::unordered_map<std::string, WildcardMatches> wildcard_matches;
   std::unordered_map<std::uint64_t, std::vector<std::size_t>> records_by_generation;  // generation != 0
   std::unordered_map<std::uint32_t, std::vector<std::size_t>> records_by_connection;
@@ -273,7 +274,7 @@ struct ModelState {
   std::unordered_map<std::size_t, std::vector<std::size_t>> duties_by_message;
   std::unordered_map<std::string, std::vector<std::size_t>> duties_by_client;
   std::unordered_map<std::uint32_t, std::vector<std::size_t>> duties_by_connection;  // retained copies
-  std::map<std::pair<std::size_t, std::uint64_t>, CopyLedger> ledgers;  // (message, generation)
+  std::map<std::pair<std::size_t, std::uint64_t>, CopyLedger> ledgers;               // (message, generation)
   std::map<std::tuple<std::uint32_t, std::uint32_t, std::string, int, int>, OrderMark> order_marks;
   std::set<std::string> auth_failure_actors;
   std::uint64_t next_generation = 1;
@@ -282,7 +283,7 @@ struct ModelState {
 
   explicit ModelState(CheckOptions check_options) : options(check_options) {}
 
-  // ---- reporting -------------------------------------------------------------------------------------------------
+  // ---- reporting ------------------------------------------------------------------------------------------
 
   void violation(std::string statement, std::string message, std::vector<std::uint64_t> evidence,
                  std::string level = "MUST");
@@ -293,12 +294,12 @@ struct ModelState {
   void unmet(const std::string& statement, const std::string& message, std::vector<std::uint64_t> evidence,
              std::int64_t deadline, std::int64_t end_time, bool excused, const std::string& excuse);
 
-  // ---- lookups ---------------------------------------------------------------------------------------------------
+  // ---- lookups --------------------------------------------------------------------------------------------
 
   Connection& connection(const Event& event);
   bool generation_known(const Connection& conn) const;
 
-  // ---- bookkeeping and indexes -----------------------------------------------------------------------------------
+  // ---- bookkeeping and indexes ----------------------------------------------------------------------------
 
   std::size_t add_message(Message message);
   void mark_processed(std::size_t index, std::int64_t time, std::uint64_t sequence);

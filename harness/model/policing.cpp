@@ -30,7 +30,8 @@ void on_client_malformed(ModelState& model, Connection& conn, const Event& event
   // The client broke the reserved-flags rule; what the server owes, and can break, is closing [MQTT-2.2.2-2].
   if (statement == "MQTT-2.2.2-1") statement = "MQTT-2.2.2-2";
   const auto type = error.packet_type;
-  auto& duty = client_violation(model, conn, event, statement, "it sent a malformed packet (" + describe(error) + ")");
+  auto& duty =
+      client_violation(model, conn, event, statement, "it sent a malformed packet (" + describe(error) + ")");
   if (type == PacketType::connect || (!conn.connect_seen && !type)) {
     duty.answer = PacketType::connack;
     if (statement == "MQTT-3.1.2-2") {
@@ -50,8 +51,8 @@ void on_client_malformed(ModelState& model, Connection& conn, const Event& event
 }
 
 void first_packet_not_connect(ModelState& model, Connection& conn, PacketType type, const Event& event) {
-  auto& duty = client_violation(model, conn, event, "MQTT-3.1.0-1", "its first packet was " + type_name(type) +
-                                                                        " instead of CONNECT");
+  auto& duty = client_violation(model, conn, event, "MQTT-3.1.0-1",
+                                "its first packet was " + type_name(type) + " instead of CONNECT");
   duty.answer = std::nullopt;
   duty.answer_id = std::nullopt;
   model.exercise("MQTT-4.8.0-1");
@@ -63,7 +64,8 @@ void second_connect(ModelState& model, Connection& conn, const Event& event) {
 }
 
 void server_only_packet(ModelState& model, Connection& conn, PacketType type, const Event& event) {
-  client_violation(model, conn, event, "MQTT-4.8.0-1", "it sent " + type_name(type) + ", a server-only packet");
+  client_violation(model, conn, event, "MQTT-4.8.0-1",
+                   "it sent " + type_name(type) + ", a server-only packet");
 }
 
 void check_forbidden_answers(ModelState& model, Connection& conn, const Packet& packet, const Event& event) {
@@ -101,8 +103,8 @@ void check_forbidden_answers(ModelState& model, Connection& conn, const Packet& 
     auto evidence = duty.finding.evidence;
     evidence.push_back(event.sequence);
     model.violation(duty.finding.statement,
-                    "the server answered " + type_name(type) + " to a forbidden packet from " + client_label(conn) +
-                        " instead of closing the connection",
+                    "the server answered " + type_name(type) + " to a forbidden packet from " +
+                        client_label(conn) + " instead of closing the connection",
                     evidence);
     duty.settled = true;
   }
@@ -136,8 +138,8 @@ void settle_close_duties_at_close(ModelState& model, Connection& conn, const Eve
 
 void on_server_decode_error(ModelState& model, const Event& event) {
   auto& conn = model.connection(event);
-  const auto statement = event.error && !event.error->statement.empty() ? event.error->statement
-                                                                          : std::string("MQTT-4.8.0-1");
+  const auto statement =
+      event.error && !event.error->statement.empty() ? event.error->statement : std::string("MQTT-4.8.0-1");
   model.violation(statement,
                   "the server sent " + client_label(conn) + " bytes that do not decode" +
                       (event.error ? ": " + describe(*event.error) : std::string()),
@@ -146,7 +148,8 @@ void on_server_decode_error(ModelState& model, const Event& event) {
 
 void outstanding_closes(const Connection& conn, std::vector<Expectation>& result) {
   for (const auto& duty : conn.close_duties) {
-    if (!duty.settled) result.push_back({duty.finding.statement, "close the connection of " + client_label(conn), conn.id});
+    if (!duty.settled)
+      result.push_back({duty.finding.statement, "close the connection of " + client_label(conn), conn.id});
   }
 }
 

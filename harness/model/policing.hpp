@@ -1,6 +1,7 @@
 // Policing: what the server owes when the client breaks the protocol (close the connection, never answer the
-// offending packet as if it were fine, or first answer a CONNACK with a given code), and bytes from the server
-// that do not decode [MQTT-4.8.0-1, MQTT-3.1.0-1, MQTT-3.1.0-2, MQTT-2.2.2-2, MQTT-3.1.2-2, MQTT-3.1.3-8, ...].
+// offending packet as if it were fine, or first answer a CONNACK with a given code), and bytes from the
+// server that do not decode [MQTT-4.8.0-1, MQTT-3.1.0-1, MQTT-3.1.0-2, MQTT-2.2.2-2, MQTT-3.1.2-2,
+// MQTT-3.1.3-8, ...].
 #pragma once
 
 #include <string>

@@ -50,7 +50,8 @@ void on_client_publish(ModelState& model, Connection& conn, const Publish& publi
   if (message.identity.tokened) {
     auto existing = model.messages_by_key.find(message.identity.key);
     if (existing != model.messages_by_key.end() && !existing->second.empty()) {
-      model.messages[existing->second.front()].instances++;  // the same token published again: a new publication
+      model.messages[existing->second.front()]
+          .instances++;  // the same token published again: a new publication
       add_publish_request(model, conn, publish, existing->second.front(), event);
       return;
     }
@@ -69,7 +70,8 @@ void on_client_publish(ModelState& model, Connection& conn, const Publish& publi
   }
 }
 
-void confirm_qos0_before(ModelState& model, Connection& conn, std::uint64_t request_sequence, const Event& event) {
+void confirm_qos0_before(ModelState& model, Connection& conn, std::uint64_t request_sequence,
+                         const Event& event) {
   auto& pending = conn.unconfirmed_qos0;
   pending.erase(std::remove_if(pending.begin(), pending.end(),
                                [&](std::size_t index) {

@@ -48,12 +48,13 @@ void on_server_ack(ModelState& model, Connection& conn, std::uint16_t packet_id,
                    const Event& event) {
   auto request = find_request(conn, type, packet_id);
   if (request == conn.requests.end()) {
-    // A mid-life capture, an unsolicited PINGRESP, or an answer to a forbidden packet (judged by its close duty).
+    // A mid-life capture, an unsolicited PINGRESP, or an answer to a forbidden packet (judged by its close
+    // duty).
     if (!conn.connect_seen || type == PacketType::pingresp || conn.client_violation) return;
     const auto statement = type == PacketType::unsuback ? "MQTT-3.10.4-4" : "MQTT-2.3.1-6";
     model.violation(statement,
-                    "the server sent " + type_name(type) + " with packet id " + std::to_string(packet_id) + " to " +
-                        client_label(conn) + " but no request with that id was waiting for it",
+                    "the server sent " + type_name(type) + " with packet id " + std::to_string(packet_id) +
+                        " to " + client_label(conn) + " but no request with that id was waiting for it",
                     {event.sequence});
     return;
   }
@@ -70,13 +71,20 @@ std::string request_statement(const Request& request) {
   if (request.answer == PacketType::unsuback && request.removes_nothing) return "MQTT-3.10.4-5";
   switch (request.answer) {
     // The QoS flow's own receiver rule is more telling than the general "answer by QoS" [MQTT-3.3.4-1].
-    case PacketType::puback: return "MQTT-4.3.2-2";
-    case PacketType::pubrec: return "MQTT-4.3.3-2";
-    case PacketType::pubcomp: return "MQTT-4.3.3-2";
-    case PacketType::suback: return "MQTT-3.8.4-1";
-    case PacketType::unsuback: return "MQTT-3.10.4-4";
-    case PacketType::pingresp: return "MQTT-3.12.4-1";
-    default: return "MQTT-4.8.0-1";
+    case PacketType::puback:
+      return "MQTT-4.3.2-2";
+    case PacketType::pubrec:
+      return "MQTT-4.3.3-2";
+    case PacketType::pubcomp:
+      return "MQTT-4.3.3-2";
+    case PacketType::suback:
+      return "MQTT-3.8.4-1";
+    case PacketType::unsuback:
+      return "MQTT-3.10.4-4";
+    case PacketType::pingresp:
+      return "MQTT-3.12.4-1";
+    default:
+      return "MQTT-4.8.0-1";
   }
 }
 
@@ -105,7 +113,8 @@ void judge_requests_at_client_close(ModelState& model, const Connection& conn, s
 void outstanding_requests(const Connection& conn, std::vector<Expectation>& result) {
   if (!requests_owed(conn)) return;
   for (const auto& request : conn.requests) {
-    result.push_back({request_statement(request), request_description(request) + " to " + client_label(conn), conn.id});
+    result.push_back(
+        {request_statement(request), request_description(request) + " to " + client_label(conn), conn.id});
   }
 }
 

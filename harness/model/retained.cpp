@@ -53,7 +53,9 @@ void create_retained_duties(ModelState& model, const Connection& conn, std::size
   // A filter without wildcards matches only the topic equal to it: look it up, do not try every topic.
   const bool exact = !topic::has_wildcard(record.filter);
   auto first = exact ? model.retained_versions.find(record.filter) : model.retained_versions.begin();
-  auto last = first == model.retained_versions.end() ? first : exact ? std::next(first) : model.retained_versions.end();
+  auto last = first == model.retained_versions.end() ? first
+              : exact                                ? std::next(first)
+                                                     : model.retained_versions.end();
   for (auto entry = first; entry != last; ++entry) {
     const auto& topic_name = entry->first;
     if (!topic::matches(record.filter, topic_name)) continue;
@@ -78,8 +80,9 @@ void create_retained_duties(ModelState& model, const Connection& conn, std::size
                      record.suback_sequence};
     // A will published with Will Retain=1 that a new subscription does not get was never stored as retained.
     duty.statement = version.is_will ? "MQTT-3.1.2-17" : "MQTT-3.3.1-6";
-    duty.description = std::string(version.is_will ? "retained will" : "retained message") + " on " + quoted(topic_name) + " to the new subscription " +
-                       quoted(record.filter) + " of " + client_label(conn);
+    duty.description = std::string(version.is_will ? "retained will" : "retained message") + " on " +
+                       quoted(topic_name) + " to the new subscription " + quoted(record.filter) + " of " +
+                       client_label(conn);
     model.add_duty(std::move(duty));
   }
 }
@@ -145,20 +148,23 @@ void on_retained_copy(ModelState& model, Connection& conn, const Publish& publis
       }
     }
   }
-  model.violation(statement, "the message on " + quoted(message.topic) + " to " + client_label(conn) + " " + why,
+  model.violation(statement,
+                  "the message on " + quoted(message.topic) + " to " + client_label(conn) + " " + why,
                   evidence);
-  settle_duties(model, conn, index, publish, event, false);  // it did arrive; the flag is the fault, not the loss
+  settle_duties(model, conn, index, publish, event,
+                false);  // it did arrive; the flag is the fault, not the loss
 }
 
-bool retained_answer_without_flag(ModelState& model, Connection& conn, const Publish& publish, std::size_t index,
-                                  const Event& event) {
+bool retained_answer_without_flag(ModelState& model, Connection& conn, const Publish& publish,
+                                  std::size_t index, const Event& event) {
   const auto& message = model.messages[index];
   for (const auto record_index : model.matching_records(message.topic)) {
     const auto& record = model.records[record_index];
     if (record.connection != conn.id || record.refused) continue;
     if (!message.retain) continue;
     auto candidates = retained_candidates(model, message.topic, record.start_sent, record.start_ack);
-    if (std::find(candidates.versions.begin(), candidates.versions.end(), index) != candidates.versions.end()) {
+    if (std::find(candidates.versions.begin(), candidates.versions.end(), index) !=
+        candidates.versions.end()) {
       model.violation("MQTT-3.3.1-8",
                       "the retained message on " + quoted(message.topic) + " sent to the new subscription " +
                           quoted(record.filter) + " of " + client_label(conn) + " carries RETAIN=0",

@@ -1,6 +1,6 @@
-// The retained store: which retained versions of a topic a new subscription may receive, the copy owed to a new
-// subscription, and the RETAIN flag on what the broker sends [MQTT-3.3.1-5 .. MQTT-3.3.1-12, MQTT-3.1.2-16,
-// MQTT-3.1.2-17].
+// The retained store: which retained versions of a topic a new subscription may receive, the copy owed to a
+// new subscription, and the RETAIN flag on what the broker sends [MQTT-3.3.1-5 .. MQTT-3.3.1-12,
+// MQTT-3.1.2-16, MQTT-3.1.2-17].
 #pragma once
 
 #include <string>
@@ -27,13 +27,14 @@ void store_retained_will(ModelState& model, std::size_t index);
 // The SUBACK for the record arrived: the retained message its filter matches is owed to the connection.
 void create_retained_duties(ModelState& model, const Connection& conn, std::size_t record_index);
 
-// A delivery with RETAIN=1: a retained copy answering a new subscription, or a flag the broker had no right to set.
+// A delivery with RETAIN=1: a retained copy answering a new subscription, or a flag the broker had no right
+// to set.
 void on_retained_copy(ModelState& model, Connection& conn, const Publish& publish, std::size_t index,
                       const Event& event);
 
 // A delivery with RETAIN=0 that no subscription could carry as an ordinary copy but that answers a new
 // subscription as the retained message: the missing flag breaks MQTT-3.3.1-8. Returns whether it did.
-bool retained_answer_without_flag(ModelState& model, Connection& conn, const Publish& publish, std::size_t index,
-                                  const Event& event);
+bool retained_answer_without_flag(ModelState& model, Connection& conn, const Publish& publish,
+                                  std::size_t index, const Event& event);
 
 }  // namespace mqtt::model::detail

@@ -12,9 +12,11 @@
 
 namespace mqtt::model::detail {
 
-void on_client_subscribe(ModelState& model, Connection& conn, const Subscribe& subscribe, const Event& event) {
+void on_client_subscribe(ModelState& model, Connection& conn, const Subscribe& subscribe,
+                         const Event& event) {
   if (subscribe.subscriptions.empty()) {
-    auto& duty = client_violation(model, conn, event, "MQTT-3.8.3-3", "it sent a SUBSCRIBE with no topic filter");
+    auto& duty =
+        client_violation(model, conn, event, "MQTT-3.8.3-3", "it sent a SUBSCRIBE with no topic filter");
     duty.answer = PacketType::suback;
     duty.answer_id = subscribe.packet_id;
     return;
@@ -56,9 +58,11 @@ void on_client_subscribe(ModelState& model, Connection& conn, const Subscribe& s
   conn.requests.push_back(std::move(request));
 }
 
-void on_client_unsubscribe(ModelState& model, Connection& conn, const Unsubscribe& unsubscribe, const Event& event) {
+void on_client_unsubscribe(ModelState& model, Connection& conn, const Unsubscribe& unsubscribe,
+                           const Event& event) {
   if (unsubscribe.filters.empty()) {
-    auto& duty = client_violation(model, conn, event, "MQTT-3.10.3-2", "it sent an UNSUBSCRIBE with no topic filter");
+    auto& duty =
+        client_violation(model, conn, event, "MQTT-3.10.3-2", "it sent an UNSUBSCRIBE with no topic filter");
     duty.answer = PacketType::unsuback;
     duty.answer_id = unsubscribe.packet_id;
     return;
@@ -115,21 +119,22 @@ void on_suback(ModelState& model, Connection& conn, const Suback& suback, const 
     if (!valid_code) {
       model.violation("MQTT-3.9.3-2",
                       "SUBACK " + std::to_string(suback.packet_id) + " to " + client_label(conn) +
-                          " carries the return code " + std::to_string(code) + " for " + quoted(subscription.filter),
+                          " carries the return code " + std::to_string(code) + " for " +
+                          quoted(subscription.filter),
                       evidence);
     } else if (code <= 2 && code > level_of(subscription.qos)) {
       model.violation("MQTT-3.8.4-5",
-                      "SUBACK " + std::to_string(suback.packet_id) + " to " + client_label(conn) + " grants QoS " +
-                          std::to_string(code) + " for " + quoted(subscription.filter) + " where QoS " +
-                          std::to_string(level_of(subscription.qos)) + " was requested",
+                      "SUBACK " + std::to_string(suback.packet_id) + " to " + client_label(conn) +
+                          " grants QoS " + std::to_string(code) + " for " + quoted(subscription.filter) +
+                          " where QoS " + std::to_string(level_of(subscription.qos)) + " was requested",
                       evidence);
     }
     if (request->invalid_filter && *request->invalid_filter == i) {
       if (code != 0x80) {
         const auto error = topic::validate_filter(subscription.filter);
         model.violation(error ? error->statement : "MQTT-4.7.1-2",
-                        "the server granted the invalid topic filter " + quoted(subscription.filter) + " to " +
-                            client_label(conn),
+                        "the server granted the invalid topic filter " + quoted(subscription.filter) +
+                            " to " + client_label(conn),
                         evidence);
       }
       continue;
@@ -151,7 +156,8 @@ void on_suback(ModelState& model, Connection& conn, const Suback& suback, const 
     for (const auto j : same_kind) {
       auto& old = model.records[j];
       if (j == record_index || old.client_id != record.client_id || old.generation != record.generation ||
-          old.filter != record.filter || old.end_sent != never || old.subscribe_sequence >= record.subscribe_sequence) {
+          old.filter != record.filter || old.end_sent != never ||
+          old.subscribe_sequence >= record.subscribe_sequence) {
         continue;
       }
       model.exercise("MQTT-3.8.4-3");
@@ -169,12 +175,13 @@ void end_unsubscribed_records(ModelState& model, const Connection& conn, std::ui
                               const Event& event) {
   for (const auto record_index : indexed(model.records_by_connection, conn.id)) {
     auto& record = model.records[record_index];
-    if (record.connection == conn.id && record.end_sequence == request_sequence) record.end_ack = event.time_ns;
+    if (record.connection == conn.id && record.end_sequence == request_sequence)
+      record.end_ack = event.time_ns;
   }
 }
 
-std::vector<std::size_t> normal_copy_records(const ModelState& model, const Connection& conn, std::size_t index,
-                                             std::int64_t received) {
+std::vector<std::size_t> normal_copy_records(const ModelState& model, const Connection& conn,
+                                             std::size_t index, std::int64_t received) {
   const auto& message = model.messages[index];
   std::vector<std::size_t> result;
   const auto upper = std::min(message.processed_by, received);
@@ -186,7 +193,8 @@ std::vector<std::size_t> normal_copy_records(const ModelState& model, const Conn
   return result;
 }
 
-bool possible_normal_copy(const ModelState& model, const Connection& conn, std::size_t index, std::int64_t received) {
+bool possible_normal_copy(const ModelState& model, const Connection& conn, std::size_t index,
+                          std::int64_t received) {
   return !normal_copy_records(model, conn, index, received).empty();
 }
 
@@ -200,7 +208,8 @@ void judge_delivery_without_subscription(ModelState& model, const Connection& co
     auto undollared = message.topic;
     undollared.front() = '_';
     for (const auto& record : model.records) {
-      if (record.client_id == conn.client_id && !record.refused && topic::matches(record.filter, undollared) &&
+      if (record.client_id == conn.client_id && !record.refused &&
+          topic::matches(record.filter, undollared) &&
           record_possible(record, message.sent_time, event.time_ns)) {
         statement = "MQTT-4.7.2-1";
         why = "through the filter " + quoted(record.filter) + ", which starts with a wildcard";
@@ -215,16 +224,17 @@ void judge_delivery_without_subscription(ModelState& model, const Connection& co
     if (record.client_id != conn.client_id) continue;
     if (record.end_ack < message.sent_time) {
       statement = record.ended_by_unsubscribe ? "MQTT-3.10.4-2" : "MQTT-3.1.2-6";
-      why = record.ended_by_unsubscribe ? "after its subscription " + quoted(record.filter) + " was removed"
-                                        : "although the session that held the subscription " +
-                                              quoted(record.filter) + " had ended";
+      why = record.ended_by_unsubscribe
+                ? "after its subscription " + quoted(record.filter) + " was removed"
+                : "although the session that held the subscription " + quoted(record.filter) + " had ended";
       evidence.push_back(record.end_sequence);
       break;
     }
   }
-  model.violation(statement, "the message on " + quoted(message.topic) + " was delivered to " + client_label(conn) +
-                                 " " + why,
-                  evidence);
+  model.violation(
+      statement,
+      "the message on " + quoted(message.topic) + " was delivered to " + client_label(conn) + " " + why,
+      evidence);
 }
 
 }  // namespace mqtt::model::detail

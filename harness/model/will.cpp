@@ -36,12 +36,13 @@ void publish_will_at_close(ModelState& model, Connection& conn, const Event& eve
   model.exercise(will.retain ? "MQTT-3.1.2-17" : "MQTT-3.1.2-16");
   if (will.retain) store_retained_will(model, conn.will_message);
   if (conn.taken_over) return;
-  // A faulted connection's will is due once the broker could have noticed: 1.5 x keep alive plus the tolerance.
-  const auto detection = conn.faulted ? (conn.connect.keep_alive == 0
-                                             ? never
-                                             : conn.connect.keep_alive * 1'500'000'000LL +
-                                                   model.options.keepalive_grace_ns)
-                                      : 0;
+  // A faulted connection's will is due once the broker could have noticed: 1.5 x keep alive plus the
+  // tolerance.
+  const auto detection =
+      conn.faulted ? (conn.connect.keep_alive == 0
+                          ? never
+                          : conn.connect.keep_alive * 1'500'000'000LL + model.options.keepalive_grace_ns)
+                   : 0;
   if (detection == never) return;
   const auto before = model.duties.size();
   will.sent_time = event.time_ns;
@@ -51,7 +52,8 @@ void publish_will_at_close(ModelState& model, Connection& conn, const Event& eve
   }
 }
 
-void check_will_delivery(ModelState& model, const Connection& subscriber, std::size_t index, const Event& event) {
+void check_will_delivery(ModelState& model, const Connection& subscriber, std::size_t index,
+                         const Event& event) {
   const auto& message = model.messages[index];
   auto& owner = model.connections[message.publisher_connection];
   if (owner.disconnect_sent && owner.disconnect_time < event.time_ns && !owner.faulted &&

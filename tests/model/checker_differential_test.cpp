@@ -1,13 +1,13 @@
-// The checker's verdicts on thousands of seeded random histories (a conformant simulated broker, then mutations),
-// pinned by a golden file so that any change of verdict is seen and reviewed, and the same verdicts whether a
-// history is judged whole or event by event with outstanding() asked in between.
+// The checker's verdicts on thousands of seeded random histories (a conformant simulated broker, then
+// mutations), pinned by a golden file so that any change of verdict is seen and reviewed, and the same
+// verdicts whether a history is judged whole or event by event with outstanding() asked in between.
 //
 // A deliberate change of the checker's semantics changes the golden file; regenerate it with
 //   MQTT_HARNESS_UPDATE_GOLDEN=1 build/tests/model/model_checker_differential_test
 //     --gtest_filter=CheckerDifferential.VerdictsMatchTheGoldenFile   (on the same command line)
-// and review `git diff tests/model/data/checker_verdicts.golden`: each line names the violated statements, so the
-// diff shows which histories changed verdict and how. MQTT_HARNESS_SHOW_SEED=N prints seed N's history (JSON Lines)
-// and its verdicts.
+// and review `git diff tests/model/data/checker_verdicts.golden`: each line names the violated statements, so
+// the diff shows which histories changed verdict and how. MQTT_HARNESS_SHOW_SEED=N prints seed N's history
+// (JSON Lines) and its verdicts.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -29,8 +29,8 @@ namespace {
 using testing::HistoryMutator;
 using testing::Replay;
 
-// Seeds 1..seed_count: the three tests below take about 7 s of CPU together in Release (each judges every seed
-// in its own process under ctest), and the golden file stays under 200 KB.
+// Seeds 1..seed_count: the three tests below take about 7 s of CPU together in Release (each judges every
+// seed in its own process under ctest), and the golden file stays under 200 KB.
 constexpr std::uint64_t first_seed = 1;
 constexpr std::uint64_t seed_count = 2000;
 
@@ -91,8 +91,10 @@ TEST(CheckerDifferential, VerdictsMatchTheGoldenFile) {
     std::ofstream out(golden_path);
     ASSERT_TRUE(out) << golden_path << ": cannot write";
     out << "# Checker verdicts on seeded random histories (tests/model/checker_differential_test.cpp).\n"
-           "# seed, 64-bit fingerprint of the verdicts and of outstanding() after every event, violated statements\n"
-           "# (*count), observations, obligations owed before the end. Regenerate only for a reviewed change:\n"
+           "# seed, 64-bit fingerprint of the verdicts and of outstanding() after every event, violated "
+           "statements\n"
+           "# (*count), observations, obligations owed before the end. Regenerate only for a reviewed "
+           "change:\n"
            "# MQTT_HARNESS_UPDATE_GOLDEN=1 build/tests/model/model_checker_differential_test\n";
     for (const auto& entry : judged) out << entry.line << "\n";
     out.close();
@@ -110,13 +112,14 @@ TEST(CheckerDifferential, VerdictsMatchTheGoldenFile) {
   for (std::size_t i = 0; i < judged.size(); ++i) {
     if (expected[i] == judged[i].line) continue;
     if (differing++ > 0) continue;
-    ADD_FAILURE() << "seed " << judged[i].seed << " judged differently from the golden file\n"
-                  << "  golden:  " << expected[i] << "\n"
-                  << "  now:     " << judged[i].line << "\n"
-                  << "mutations: " << joined(judged[i].mutations) << "\n"
-                  << "verdicts now:\n" << judged[i].transcript
-                  << "MQTT_HARNESS_SHOW_SEED=" << judged[i].seed
-                  << " prints the history; run it on the commit that wrote the golden file for the old verdicts.";
+    ADD_FAILURE()
+        << "seed " << judged[i].seed << " judged differently from the golden file\n"
+        << "  golden:  " << expected[i] << "\n"
+        << "  now:     " << judged[i].line << "\n"
+        << "mutations: " << joined(judged[i].mutations) << "\n"
+        << "verdicts now:\n"
+        << judged[i].transcript << "MQTT_HARNESS_SHOW_SEED=" << judged[i].seed
+        << " prints the history; run it on the commit that wrote the golden file for the old verdicts.";
   }
   EXPECT_EQ(differing, 0u) << "seeds judged differently from " << golden_path;
 }
@@ -126,8 +129,9 @@ TEST(CheckerDifferential, IncrementalObservationMatchesWholeHistoryCheck) {
   for (const auto& entry : judged) {
     const auto history = HistoryMutator(entry.seed).generate();
     const auto whole = testing::verdict_transcript(check(history.history, history.options));
-    ASSERT_EQ(entry.transcript, whole) << "seed " << entry.seed << ": observing event by event with outstanding() "
-                                       << "in between gives other verdicts than check()";
+    ASSERT_EQ(entry.transcript, whole)
+        << "seed " << entry.seed << ": observing event by event with outstanding() "
+        << "in between gives other verdicts than check()";
     ASSERT_FALSE(entry.replay.violations_so_far_decreased) << "seed " << entry.seed;
     ASSERT_LE(entry.replay.violations_before_finish, entry.replay.verdicts.violations.size())
         << "seed " << entry.seed << ": violations_so_far() counted violations that finish() did not return";

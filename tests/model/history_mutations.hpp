@@ -1,7 +1,8 @@
-// Seeded random histories for differential tests of the checker: a conformant simulated broker's history, then
-// mutations of the broker's side (lost, repeated, reordered or altered packets, wrong CONNACKs, early closes,
-// delays past deadlines) and of the client's (faults, forbidden packets, keep alives, credentials notes), so that
-// violations, observations and outstanding obligations all occur often. Everything follows from the seed.
+// Seeded random histories for differential tests of the checker: a conformant simulated broker's history,
+// then mutations of the broker's side (lost, repeated, reordered or altered packets, wrong CONNACKs, early
+// closes, delays past deadlines) and of the client's (faults, forbidden packets, keep alives, credentials
+// notes), so that violations, observations and outstanding obligations all occur often. Everything follows
+// from the seed.
 #pragma once
 
 #include <algorithm>
@@ -64,7 +65,8 @@ class HistoryMutator {
            (!type || packet_type(*event.packet) == *type);
   }
   static bool is_sent(const history::Event& event, std::optional<PacketType> type = std::nullopt) {
-    return event.kind == history::EventKind::sent && event.packet && (!type || packet_type(*event.packet) == *type);
+    return event.kind == history::EventKind::sent && event.packet &&
+           (!type || packet_type(*event.packet) == *type);
   }
 
   // A random index of an event satisfying `wanted`, or events_.size() when there is none.
@@ -82,8 +84,10 @@ class HistoryMutator {
     std::set<std::uint32_t> open;
     for (std::size_t i = 0; i < position && i < events_.size(); ++i) {
       if (events_[i].connection == 0) continue;
-      if (events_[i].kind == history::EventKind::closed) before.erase(events_[i].connection);
-      else before.insert(events_[i].connection);
+      if (events_[i].kind == history::EventKind::closed)
+        before.erase(events_[i].connection);
+      else
+        before.insert(events_[i].connection);
     }
     for (std::size_t i = position; i < events_.size(); ++i) {
       if (before.contains(events_[i].connection)) open.insert(events_[i].connection);
@@ -129,29 +133,49 @@ class HistoryMutator {
 
   std::string mutate() {
     switch (draw(23)) {
-      case 0: return drop_received(PacketType::publish);
-      case 1: return drop_received(std::nullopt);
-      case 2: return duplicate_received();
-      case 3: return swap_received();
+      case 0:
+        return drop_received(PacketType::publish);
+      case 1:
+        return drop_received(std::nullopt);
+      case 2:
+        return duplicate_received();
+      case 3:
+        return swap_received();
       case 4:
-      case 5: return alter_delivery();
-      case 6: return alter_connack();
-      case 7: return close_early();
+      case 5:
+        return alter_delivery();
+      case 6:
+        return alter_connack();
+      case 7:
+        return close_early();
       case 8:
-      case 9: return delay();
-      case 10: return insert_fault();
-      case 11: return set_keep_alive();
-      case 12: return expect_authentication_failure();
-      case 13: return insert_decode_error();
+      case 9:
+        return delay();
+      case 10:
+        return insert_fault();
+      case 11:
+        return set_keep_alive();
+      case 12:
+        return expect_authentication_failure();
+      case 13:
+        return insert_decode_error();
       case 14:
-      case 15: return insert_client_packet();
-      case 16: return drop_sent();
-      case 17: return pipeline_before_connack();
-      case 18: return alter_suback();
-      case 19: return alter_packet_id();
-      case 20: return empty_client_id();
-      case 21: return take_over();
-      default: return server_closes();
+      case 15:
+        return insert_client_packet();
+      case 16:
+        return drop_sent();
+      case 17:
+        return pipeline_before_connack();
+      case 18:
+        return alter_suback();
+      case 19:
+        return alter_packet_id();
+      case 20:
+        return empty_client_id();
+      case 21:
+        return take_over();
+      default:
+        return server_closes();
     }
   }
 
@@ -188,10 +212,15 @@ class HistoryMutator {
     if (i == events_.size()) return "no delivery to alter";
     auto& publish = std::get<Publish>(*events_[i].packet);
     switch (draw(6)) {
-      case 0: publish.dup = !publish.dup; return "flip DUP #" + std::to_string(i);
-      case 1: publish.retain = !publish.retain; return "flip RETAIN #" + std::to_string(i);
+      case 0:
+        publish.dup = !publish.dup;
+        return "flip DUP #" + std::to_string(i);
+      case 1:
+        publish.retain = !publish.retain;
+        return "flip RETAIN #" + std::to_string(i);
       case 2:
-        publish.payload = bytes_of(chance(50) ? "mh1 stranger" + std::to_string(draw(4)) : "untokened payload");
+        publish.payload =
+            bytes_of(chance(50) ? "mh1 stranger" + std::to_string(draw(4)) : "untokened payload");
         return "foreign payload #" + std::to_string(i);
       case 3: {
         const char* topics[] = {"t/a", "t/b", "t/a/x", "$s/a", "u/v"};
@@ -200,8 +229,10 @@ class HistoryMutator {
       }
       default:
         publish.qos = static_cast<QoS>(draw(3));
-        if (publish.qos == QoS::at_most_once) publish.packet_id.reset();
-        else if (!publish.packet_id) publish.packet_id = static_cast<std::uint16_t>(1 + draw(20));
+        if (publish.qos == QoS::at_most_once)
+          publish.packet_id.reset();
+        else if (!publish.packet_id)
+          publish.packet_id = static_cast<std::uint16_t>(1 + draw(20));
         return "delivery QoS " + std::to_string(static_cast<int>(publish.qos)) + " #" + std::to_string(i);
     }
   }
@@ -231,7 +262,8 @@ class HistoryMutator {
     insert_at(position, closed);
     if (chance(50)) {  // and nothing more happens on it
       for (auto j = events_.size(); j-- > position + 1;) {
-        if (events_[j].connection == connection) events_.erase(events_.begin() + static_cast<std::ptrdiff_t>(j));
+        if (events_[j].connection == connection)
+          events_.erase(events_.begin() + static_cast<std::ptrdiff_t>(j));
       }
     }
     return "close connection " + std::to_string(connection) + " at #" + std::to_string(position);
@@ -239,8 +271,8 @@ class HistoryMutator {
 
   std::string delay() {
     const auto position = draw(events_.size());
-    const std::int64_t deltas[] = {300 * milliseconds, 1200 * milliseconds, 3 * seconds, 10 * seconds,
-                                   40 * seconds, 100 * seconds};
+    const std::int64_t deltas[] = {300 * milliseconds, 1200 * milliseconds, 3 * seconds,
+                                   10 * seconds,       40 * seconds,        100 * seconds};
     const auto delta = deltas[draw(6)];
     for (auto j = position; j < events_.size(); ++j) events_[j].time_ns += delta;
     return "delay from #" + std::to_string(position) + " by " + std::to_string(delta / milliseconds) + " ms";
@@ -314,7 +346,10 @@ class HistoryMutator {
     const auto id = static_cast<std::uint16_t>(1 + draw(20));
     std::string what;
     switch (draw(16)) {
-      case 0: sent.raw = {0x36, 0x00}; what = "PUBLISH with QoS 3 (raw)"; break;
+      case 0:
+        sent.raw = {0x36, 0x00};
+        what = "PUBLISH with QoS 3 (raw)";
+        break;
       case 1:
         if (chance(50)) {
           sent.raw = {0x80, 0x00};
@@ -324,11 +359,18 @@ class HistoryMutator {
           what = "PUBREL with reserved flags (raw)";
         }
         break;
-      case 2: sent.raw = {0x10, 0x0C, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x09, 0x02, 0x00, 0x3C, 0x00, 0x00};
-        what = "CONNECT with protocol level 9 (raw)"; break;
-      case 3: sent.raw = {0xC0, 0x00}; what = "PINGREQ (raw, well formed)"; break;
-      case 4: sent.packet = HistoryBuilder::publish("t/#", "mh1 wild", static_cast<QoS>(draw(3)),
-                                                    std::nullopt); what = "PUBLISH to a wildcard topic"; break;
+      case 2:
+        sent.raw = {0x10, 0x0C, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x09, 0x02, 0x00, 0x3C, 0x00, 0x00};
+        what = "CONNECT with protocol level 9 (raw)";
+        break;
+      case 3:
+        sent.raw = {0xC0, 0x00};
+        what = "PINGREQ (raw, well formed)";
+        break;
+      case 4:
+        sent.packet = HistoryBuilder::publish("t/#", "mh1 wild", static_cast<QoS>(draw(3)), std::nullopt);
+        what = "PUBLISH to a wildcard topic";
+        break;
       case 5: {
         Subscribe empty;
         empty.packet_id = id;
@@ -336,8 +378,11 @@ class HistoryMutator {
         what = "SUBSCRIBE without filters";
         break;
       }
-      case 6: sent.packet = HistoryBuilder::subscribe(id, {{"t/a", QoS::exactly_once}, {"t/#/x", QoS::at_least_once}});
-        what = "SUBSCRIBE with an invalid filter"; break;
+      case 6:
+        sent.packet =
+            HistoryBuilder::subscribe(id, {{"t/a", QoS::exactly_once}, {"t/#/x", QoS::at_least_once}});
+        what = "SUBSCRIBE with an invalid filter";
+        break;
       case 7: {
         Unsubscribe empty;
         empty.packet_id = id;
@@ -352,10 +397,21 @@ class HistoryMutator {
         what = "second CONNECT";
         break;
       }
-      case 9: sent.packet = Connack{}; what = "CONNACK from the client"; break;
-      case 10: sent.packet = HistoryBuilder::ack<Pubrel>(id); what = "PUBREL"; break;
-      case 11: sent.packet = Pingreq{}; what = "PINGREQ"; break;
-      case 12: sent.packet = HistoryBuilder::subscribe(id, {{"t/#", static_cast<QoS>(draw(3))}}); what = "SUBSCRIBE";
+      case 9:
+        sent.packet = Connack{};
+        what = "CONNACK from the client";
+        break;
+      case 10:
+        sent.packet = HistoryBuilder::ack<Pubrel>(id);
+        what = "PUBREL";
+        break;
+      case 11:
+        sent.packet = Pingreq{};
+        what = "PINGREQ";
+        break;
+      case 12:
+        sent.packet = HistoryBuilder::subscribe(id, {{"t/#", static_cast<QoS>(draw(3))}});
+        what = "SUBSCRIBE";
         break;
       case 13: {
         Unsubscribe unsubscribe;
@@ -365,11 +421,14 @@ class HistoryMutator {
         what = "UNSUBSCRIBE";
         break;
       }
-      case 14: sent.packet = Disconnect{}; what = "DISCONNECT"; break;
+      case 14:
+        sent.packet = Disconnect{};
+        what = "DISCONNECT";
+        break;
       default: {
         const auto qos = static_cast<QoS>(1 + draw(2));
-        sent.packet = HistoryBuilder::publish("t/a", "mh1 extra" + std::to_string(id), qos, id, chance(30),
-                                              chance(30));
+        sent.packet =
+            HistoryBuilder::publish("t/a", "mh1 extra" + std::to_string(id), qos, id, chance(30), chance(30));
         what = "PUBLISH QoS " + std::to_string(static_cast<int>(qos));
         break;
       }
@@ -395,15 +454,15 @@ class HistoryMutator {
   }
 
   std::string drop_sent() {
-    const auto i = pick_where([](const history::Event& e) {
-      return is_sent(e) && !is_sent(e, PacketType::connect);
-    });
+    const auto i =
+        pick_where([](const history::Event& e) { return is_sent(e) && !is_sent(e, PacketType::connect); });
     if (i == events_.size()) return "nothing sent to drop";
     events_.erase(events_.begin() + static_cast<std::ptrdiff_t>(i));
     return "drop sent #" + std::to_string(i);
   }
 
-  // The client sends before the CONNACK arrives: the CONNACK moves after the connection's next client packets.
+  // The client sends before the CONNACK arrives: the CONNACK moves after the connection's next client
+  // packets.
   std::string pipeline_before_connack() {
     const auto i = pick_where([](const history::Event& e) { return is_received(e, PacketType::connack); });
     if (i == events_.size()) return "no CONNACK";

@@ -1,10 +1,10 @@
 // Verdicts as text, for differential tests: a transcript that states every field the checker returns (so two
-// transcripts are equal exactly when the verdicts are), a 64-bit fingerprint of it, and a one-line summary that
-// a reviewer can read in a diff of the golden file.
+// transcripts are equal exactly when the verdicts are), a 64-bit fingerprint of it, and a one-line summary
+// that a reviewer can read in a diff of the golden file.
 #pragma once
 
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -24,16 +24,16 @@ inline std::string evidence_text(const std::vector<std::uint64_t>& evidence) {
 inline std::string verdict_transcript(const Verdicts& verdicts) {
   std::string text;
   for (const auto& finding : verdicts.violations) {
-    text += "violation " + finding.statement + " " + finding.level + " " + evidence_text(finding.evidence) + " " +
-            finding.message + "\n";
+    text += "violation " + finding.statement + " " + finding.level + " " + evidence_text(finding.evidence) +
+            " " + finding.message + "\n";
   }
   for (const auto& observation : verdicts.observed) {
     text += "observed " + observation.behaviour + " " + evidence_text(observation.evidence) + " " +
             observation.detail + "\n";
   }
   for (const auto& unresolved : verdicts.unresolved) {
-    text += "unresolved " + std::to_string(static_cast<int>(unresolved.kind)) + " " + unresolved.statement + " " +
-            std::to_string(unresolved.return_code) + " " + evidence_text(unresolved.evidence) + " " +
+    text += "unresolved " + std::to_string(static_cast<int>(unresolved.kind)) + " " + unresolved.statement +
+            " " + std::to_string(unresolved.return_code) + " " + evidence_text(unresolved.evidence) + " " +
             unresolved.reason + "\n";
   }
   text += "exercised";
@@ -75,7 +75,8 @@ inline std::string verdict_summary(const Verdicts& verdicts, std::size_t owed_at
   for (const auto& [statement, count] : counts) {
     text += statement + (count > 1 ? "*" + std::to_string(count) : "") + " ";
   }
-  return text + "observed:" + std::to_string(verdicts.observed.size()) + " owed:" + std::to_string(owed_at_end);
+  return text + "observed:" + std::to_string(verdicts.observed.size()) +
+         " owed:" + std::to_string(owed_at_end);
 }
 
 // One history observed event by event, asking outstanding() and violations_so_far() after each event as the
@@ -102,7 +103,8 @@ Replay replay(const history::History& history, const CheckOptions& options) {
     const auto now = checker.violations_so_far();
     if (now < so_far) result.violations_so_far_decreased = true;
     so_far = now;
-    const auto step = std::to_string(event.sequence) + " " + std::to_string(now) + "\n" + outstanding_transcript(owed);
+    const auto step =
+        std::to_string(event.sequence) + " " + std::to_string(now) + "\n" + outstanding_transcript(owed);
     result.progress = fingerprint(step) ^ (result.progress * 0x100000001b3ULL);
   }
   result.owed_at_end = owed.size();
