@@ -81,6 +81,11 @@ Session& Broker::Core::open_session(const std::string& client_id, bool clean) {
 }
 
 void Broker::Core::publish(const std::shared_ptr<const Message>& message) {
+  store_retained(message);
+  for (auto& [client_id, session] : sessions) route(message, *session);
+}
+
+void Broker::Core::store_retained(const std::shared_ptr<const Message>& message) {
   if (message->retain && !has(Defect::retain_ignored)) {
     if (message->payload.empty()) {
       if (!has(Defect::retain_not_deleted_by_empty)) retained.erase(message->topic);  // [MQTT-3.3.1-10], [MQTT-3.3.1-11]
@@ -91,7 +96,6 @@ void Broker::Core::publish(const std::shared_ptr<const Message>& message) {
     }
     statistics.retained_messages = retained.size();
   }
-  for (auto& [client_id, session] : sessions) route(message, *session);
 }
 
 void Broker::Core::route(const std::shared_ptr<const Message>& message, Session& session) {
@@ -158,9 +162,23 @@ void Broker::Core::send_retained(Session& session, const std::string& filter, Qo
 
 void Broker::Core::deliver(Session& session, Delivery delivery) {
   if (has(Defect::reorder_deliveries)) {
-    // Park every other delivery and release it after the next one.
+    // Park every other delivery and release it after the next one, or after variation_hold when no next one
+    // comes: the defect swaps messages, it does not lose them.
     if (!session.held_back()) {
+      const Message* parked = delivery.message.get();
       session.held_back() = std::move(delivery);
+      auto timer = std::make_shared<asio::steady_timer>(*io_context, variation_hold);
+      timer->async_wait([self = shared_from_this(), timer, client_id = session.client_id(),
+                         serial = session.serial(), parked](boost::system::error_code error) {
+        if (error || self->stopping) return;
+        const auto found = self->sessions.find(client_id);
+        if (found == self->sessions.end() || found->second->serial() != serial) return;
+        auto& held = found->second->held_back();
+        if (!held || held->message.get() != parked) return;  // already released by a later delivery
+        Delivery alone = std::move(*held);
+        held.reset();
+        self->deliver_now(*found->second, std::move(alone));
+      });
       return;
     }
     Delivery earlier = std::move(*session.held_back());

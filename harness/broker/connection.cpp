@@ -331,7 +331,11 @@ void Connection::handle_publish(Publish publish) {
         if (!core.has(Defect::no_puback)) send(Puback{version_, packet_id, 0, {}});  // [MQTT-4.3.2-2]
       };
       if (acknowledge_first) acknowledge();
-      if (!core.has(Defect::drop_qos1_delivery)) core.publish(message);
+      if (core.has(Defect::drop_qos1_delivery)) {
+        core.store_retained(message);  // the defect loses the forwarding, nothing else
+      } else {
+        core.publish(message);
+      }
       if (!acknowledge_first) acknowledge();
       break;
     }

@@ -45,6 +45,8 @@ struct Broker::Core : std::enable_shared_from_this<Broker::Core> {
 
   // Routes an application message to every matching session and updates the retained store.
   void publish(const std::shared_ptr<const Message>& message);
+  // Only the retained-store half of publish (the drop-qos1-delivery defect forwards nothing but keeps this).
+  void store_retained(const std::shared_ptr<const Message>& message);
   // Hands one delivery to a session: sent now when its client is online and a slot is free, queued otherwise.
   void deliver(Session& session, Delivery delivery);
   // Moves queued deliveries into flight while the session's client is online and slots are free.
