@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "broker/defect.hpp"
+#include "broker/variation.hpp"
 #include "codec/packet.hpp"
 
 namespace boost::asio {
@@ -25,7 +26,8 @@ struct BrokerOptions {
   std::string address = "127.0.0.1";
   std::uint16_t port = 0;  // 0: the system picks a free port; read it back with port()
   DefectSet defects;
-  QoS maximum_qos = QoS::exactly_once;  // SUBACK grants min(requested, maximum_qos)
+  VariationSet variations;  // legal behaviours chosen instead of the defaults (see variation.hpp)
+  QoS maximum_qos = QoS::exactly_once;  // SUBACK grants min(requested, maximum_qos, a grant-max-qos variation)
   // When set, CONNECT must carry a user name (else CONNACK 0x05) whose password matches (else 0x04).
   std::optional<std::map<std::string, std::string>> credentials;
   std::size_t session_queue_limit = 1000;      // queued messages per session; newer ones are dropped beyond it

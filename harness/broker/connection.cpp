@@ -49,6 +49,7 @@ Connection::Connection(std::shared_ptr<Broker::Core> core, tcp::socket socket)
     : core_(std::move(core)),
       socket_(std::move(socket)),
       keepalive_timer_(socket_.get_executor()),
+      answer_timer_(socket_.get_executor()),
       framer_(core_->options.maximum_packet_size) {}
 
 void Connection::start() {
@@ -67,7 +68,7 @@ asio::awaitable<void> Connection::read_loop() {
     boost::system::error_code error;
     const std::size_t received =
         co_await socket_.async_read_some(asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, error));
-    if (closed_ || rejecting_) co_return;
+    if (closed_ || rejecting_ || handed_over_) co_return;
     if (error) {
       close(CloseReason::network);
       co_return;
@@ -82,7 +83,7 @@ asio::awaitable<void> Connection::read_loop() {
         co_return;
       }
       handle_frame(std::get<Frame>(next));
-      if (closed_ || rejecting_) co_return;
+      if (closed_ || rejecting_ || handed_over_) co_return;
     }
   }
 }
@@ -196,33 +197,37 @@ void Connection::handle_connect(Connect connect) {
     }
   }
 
-  // Takeover [MQTT-3.1.4-2]: the older connection goes first, so its session is settled before we resume it.
+  // Takeover [MQTT-3.1.4-2]: by default the older connection is closed first, so its session is settled before
+  // we resume it; takeover-connack-first detaches the session now and closes the older connection after our
+  // CONNACK.
   if (auto previous = core.online.find(connect.client_id); previous != core.online.end()) {
     Connection* older = previous->second;
     if (core.has(Defect::no_takeover)) {
       older->orphan();
       core.online.erase(previous);
+    } else if (core.varies(Variation::takeover_connack_first)) {
+      older->hand_over();
     } else {
       older->close(CloseReason::taken_over);
     }
   }
 
   bool session_present = false;
-  auto existing = core.sessions.find(connect.client_id);
+  const auto existing = core.sessions.find(connect.client_id);
   if (connect.clean_session) {
     if (existing != core.sessions.end() && core.has(Defect::keep_session_on_clean)) {
       existing->second->set_clean(true);
+      session_ = existing->second.get();
     } else {
-      if (existing != core.sessions.end()) core.sessions.erase(existing);  // [MQTT-3.1.2-6]
-      existing = core.sessions.emplace(connect.client_id, std::make_unique<Session>(connect.client_id, true)).first;
+      session_ = &core.open_session(connect.client_id, true);  // [MQTT-3.1.2-6]
     }
   } else if (existing != core.sessions.end()) {
     existing->second->set_clean(false);
+    session_ = existing->second.get();
     session_present = true;  // [MQTT-3.2.2-2]
   } else {
-    existing = core.sessions.emplace(connect.client_id, std::make_unique<Session>(connect.client_id, false)).first;
+    session_ = &core.open_session(connect.client_id, false);
   }
-  session_ = existing->second.get();
   client_id_ = connect.client_id;
   core.online[client_id_] = this;
   core.statistics.sessions = core.sessions.size();
@@ -239,13 +244,20 @@ void Connection::handle_connect(Connect connect) {
   }
   arm_keepalive();  // replaces the connect-timeout wait
 
-  // Resume: unacknowledged PUBLISH and PUBREL again, in their original order [MQTT-4.4.0-1].
+  // Resume: unacknowledged PUBLISH and PUBREL again [MQTT-4.4.0-1], in their original interleaving, or every
+  // PUBLISH first and then every PUBREL (resend-publish-before-pubrel); each kind keeps its own order.
   if (core.has(Defect::no_redelivery)) session_->forget_in_flight();
+  const bool publishes_first = core.varies(Variation::resend_publish_before_pubrel);
   for (const InFlight& entry : session_->in_flight()) {
     if (entry.stage == InFlight::Stage::awaiting_pubcomp) {
-      send_pubrel(entry.packet_id);
+      if (!publishes_first) send_pubrel(entry.packet_id);
     } else {
       send_publish(entry.delivery, entry.packet_id, !core.has(Defect::redelivery_without_dup));  // [MQTT-3.3.1-1]
+    }
+  }
+  if (publishes_first) {
+    for (const InFlight& entry : session_->in_flight()) {
+      if (entry.stage == InFlight::Stage::awaiting_pubcomp) send_pubrel(entry.packet_id);
     }
   }
   core.pump(*session_);
@@ -274,7 +286,8 @@ void Connection::handle_packet(Packet packet) {
         } else if constexpr (std::is_same_v<T, Pubcomp>) {
           if (session_->acknowledge_pubcomp(value.packet_id)) core.pump(*session_);
         } else if constexpr (std::is_same_v<T, Pubrel>) {
-          session_->release_qos2(value.packet_id);
+          // qos2-deliver-on-pubrel held the message until now (method A of 4.3.3).
+          if (auto held = session_->release_qos2(value.packet_id)) core.publish(held);
           send(Pubcomp{version_, value.packet_id, 0, {}});
         } else if constexpr (std::is_same_v<T, Subscribe>) {
           handle_subscribe(value);
@@ -306,21 +319,40 @@ void Connection::handle_publish(Publish publish) {
   const std::uint16_t packet_id = publish.packet_id.value_or(0);
   auto message = std::make_shared<const Message>(
       Message{std::move(publish.topic), std::move(publish.payload), qos, publish.retain});
+  // By default a message is forwarded first and acknowledged after; puback-before-deliver answers first (and
+  // routing holds the forwarded copies back a little, so subscribers see them after the acknowledgement).
+  const bool acknowledge_first = core.varies(Variation::puback_before_deliver);
   switch (qos) {
     case QoS::at_most_once:
       core.publish(message);
       break;
-    case QoS::at_least_once:
-      if (!core.has(Defect::drop_qos1_delivery)) core.publish(message);
-      if (!core.has(Defect::no_puback)) send(Puback{version_, packet_id, 0, {}});  // [MQTT-4.3.2-2]
+    case QoS::at_least_once: {
+      const auto acknowledge = [&] {
+        if (!core.has(Defect::no_puback)) send(Puback{version_, packet_id, 0, {}});  // [MQTT-4.3.2-2]
+      };
+      if (acknowledge_first) acknowledge();
+      if (core.has(Defect::drop_qos1_delivery)) {
+        core.store_retained(message);  // the defect loses the forwarding, nothing else
+      } else {
+        core.publish(message);
+      }
+      if (!acknowledge_first) acknowledge();
       break;
+    }
     case QoS::exactly_once: {
-      // Delivered on first receipt; the id is remembered until PUBREL so a re-send is not delivered twice.
+      // Forwarded on first receipt (method B of 4.3.3), or on PUBREL (method A, qos2-deliver-on-pubrel); the id
+      // is remembered until PUBREL so a re-send is not forwarded twice.
       const bool first_receipt = session_->receive_qos2(packet_id);
-      if (first_receipt || core.has(Defect::duplicate_qos2_delivery)) core.publish(message);  // [MQTT-4.3.3-2]
       std::uint16_t answer_id = packet_id;
       if (core.has(Defect::pubrec_wrong_id)) answer_id = static_cast<std::uint16_t>(packet_id == 0xFFFF ? 1 : packet_id + 1);
-      send(Pubrec{version_, answer_id, 0, {}});
+      const auto acknowledge = [&] { send(Pubrec{version_, answer_id, 0, {}}); };
+      if (acknowledge_first) acknowledge();
+      if (core.varies(Variation::qos2_deliver_on_pubrel)) {
+        if (first_receipt) session_->hold_qos2(packet_id, message);
+      } else if (first_receipt || core.has(Defect::duplicate_qos2_delivery)) {
+        core.publish(message);  // [MQTT-4.3.3-2]
+      }
+      if (!acknowledge_first) acknowledge();
       break;
     }
   }
@@ -339,14 +371,21 @@ void Connection::handle_subscribe(const Subscribe& subscribe) {
       return_codes.push_back(0x80);
       continue;
     }
-    const QoS granted = lower(subscription.qos, core.options.maximum_qos);
+    const QoS granted = lower(subscription.qos, core.maximum_grant());
     auto [entry, inserted] = session_->subscriptions().try_emplace(subscription.filter, granted);
     if (!inserted && !core.has(Defect::subscription_not_replaced)) entry->second = granted;  // [MQTT-3.8.4-3]
     return_codes.push_back(static_cast<std::uint8_t>(granted));
     accepted.emplace_back(subscription.filter, granted);
   }
   if (core.has(Defect::suback_wrong_count) && return_codes.size() > 1) return_codes.pop_back();
-  send(Suback{version_, subscribe.packet_id, std::move(return_codes), {}});
+  Suback suback{version_, subscribe.packet_id, std::move(return_codes), {}};
+  if (core.varies(Variation::publish_before_suback)) {
+    // Matching PUBLISH packets may precede the SUBACK (3.8.4): retained ones now, live ones while it is held.
+    for (const auto& [filter, granted] : accepted) core.send_retained(*session_, filter, granted);
+    hold(std::move(suback));
+    return;
+  }
+  send(suback);
   for (const auto& [filter, granted] : accepted) core.send_retained(*session_, filter, granted);
 }
 
@@ -361,7 +400,12 @@ void Connection::handle_unsubscribe(const Unsubscribe& unsubscribe) {
     any_removed = session_->subscriptions().erase(filter) > 0 || any_removed;  // [MQTT-3.10.4-1]
   }
   if (!any_removed && core.has(Defect::no_unsuback_when_unmatched)) return;
-  send(Unsuback{version_, unsubscribe.packet_id, {}, {}});  // [MQTT-3.10.4-4], [MQTT-3.10.4-5]
+  Unsuback unsuback{version_, unsubscribe.packet_id, {}, {}};  // [MQTT-3.10.4-4], [MQTT-3.10.4-5]
+  if (core.varies(Variation::late_unsuback)) {
+    hold(std::move(unsuback));  // delivery on the deleted filters has stopped already
+  } else {
+    send(unsuback);
+  }
 }
 
 void Connection::send_publish(const Delivery& delivery, std::optional<std::uint16_t> packet_id, bool dup) {
@@ -418,9 +462,54 @@ void Connection::write_next() {
   });
 }
 
+void Connection::hold(Packet packet) {
+  held_answers_.emplace_back(std::chrono::steady_clock::now() + variation_hold, std::move(packet));
+  if (held_answers_.size() > 1) return;  // the timer is already set for an earlier one
+  answer_timer_.expires_at(held_answers_.front().first);
+  answer_timer_.async_wait([self = shared_from_this()](boost::system::error_code error) {
+    if (!error && !self->closed_) self->send_held_answers();
+  });
+}
+
+void Connection::send_held_answers() {
+  const auto now = std::chrono::steady_clock::now();
+  while (!held_answers_.empty() && held_answers_.front().first <= now) {
+    send(held_answers_.front().second);
+    held_answers_.pop_front();
+  }
+  if (held_answers_.empty()) return;
+  answer_timer_.expires_at(held_answers_.front().first);
+  answer_timer_.async_wait([self = shared_from_this()](boost::system::error_code error) {
+    if (!error && !self->closed_) self->send_held_answers();
+  });
+}
+
+void Connection::hand_over() {
+  Broker::Core& core = *core_;
+  handed_over_ = true;
+  if (auto entry = core.online.find(client_id_); entry != core.online.end() && entry->second == this) {
+    core.online.erase(entry);
+  }
+  // A clean session lasts as long as its connection's MQTT life, which ends here [MQTT-3.1.2-6].
+  if (session_ != nullptr && session_->clean()) core.sessions.erase(client_id_);
+  core.statistics.sessions = core.sessions.size();
+  session_ = nullptr;
+  activity_limit_ = std::chrono::milliseconds(0);
+  keepalive_timer_.expires_after(variation_hold);  // cancels the keep-alive wait
+  keepalive_timer_.async_wait([self = shared_from_this()](boost::system::error_code error) {
+    if (!error) self->close(CloseReason::taken_over);  // the will is published now, after the new CONNACK
+  });
+}
+
 void Connection::arm_keepalive() {
   if (closed_ || activity_limit_.count() == 0) return;
-  keepalive_timer_.expires_at(last_activity_ + activity_limit_);
+  auto deadline = last_activity_ + activity_limit_;
+  if (core_->varies(Variation::keepalive_whole_seconds)) {
+    // A periodic sweep on whole seconds of the clock: the first tick at or after the deadline.
+    deadline = std::chrono::steady_clock::time_point(
+        std::chrono::ceil<std::chrono::seconds>(deadline.time_since_epoch()));
+  }
+  keepalive_timer_.expires_at(deadline);
   keepalive_timer_.async_wait([self = shared_from_this()](boost::system::error_code error) {
     if (error || self->closed_ || self->activity_limit_.count() == 0) return;
     if (std::chrono::steady_clock::now() >= self->last_activity_ + self->activity_limit_) {
@@ -438,6 +527,8 @@ void Connection::close(CloseReason reason) {
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
   keepalive_timer_.cancel();
+  answer_timer_.cancel();
+  held_answers_.clear();
   outbox_.clear();
   Broker::Core& core = *core_;
   core.connections.erase(this);

@@ -14,7 +14,7 @@ constexpr std::array catalog{
                "never stores retained messages, so new subscriptions get none"},
     DefectInfo{Defect::no_puback, "no-puback", "MQTT-4.3.2-2", "never answers a QoS 1 PUBLISH with PUBACK"},
     DefectInfo{Defect::drop_qos1_delivery, "drop-qos1-delivery", "MQTT-4.5.0-1",
-               "acknowledges QoS 1 publications but forwards them to nobody"},
+               "acknowledges QoS 1 publications but forwards them to nobody (a retained one is still stored)"},
     DefectInfo{Defect::no_redelivery, "no-redelivery", "MQTT-4.4.0-1",
                "forgets unacknowledged outgoing QoS 1/2 messages when the subscriber reconnects"},
     DefectInfo{Defect::redelivery_without_dup, "redelivery-without-dup", "MQTT-3.3.1-1",
@@ -24,7 +24,8 @@ constexpr std::array catalog{
     DefectInfo{Defect::pubrec_wrong_id, "pubrec-wrong-id", "MQTT-2.3.1-6",
                "answers QoS 2 PUBLISH with a PUBREC carrying a different packet identifier"},
     DefectInfo{Defect::reorder_deliveries, "reorder-deliveries", "MQTT-4.6.0-6",
-               "swaps every second delivery to a subscriber with the one before it"},
+               "swaps every second delivery to a subscriber with the one before it (one with none after it goes "
+               "out 50 ms late)"},
     DefectInfo{Defect::session_present_always_0, "session-present-always-0", "MQTT-3.2.2-2",
                "sets Session Present to 0 even when it resumes a stored session"},
     DefectInfo{Defect::keep_session_on_clean, "keep-session-on-clean", "MQTT-3.1.2-6",

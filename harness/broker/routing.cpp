@@ -68,4 +68,13 @@ std::optional<QoS> matching_qos(const std::map<std::string, QoS>& subscriptions,
   return best;
 }
 
+std::vector<QoS> matching_grants(const std::map<std::string, QoS>& subscriptions, std::string_view topic,
+                                 const DefectSet& defects) {
+  std::vector<QoS> grants;
+  for (const auto& [filter, qos] : subscriptions) {
+    if (filter_matches(filter, topic, defects)) grants.push_back(qos);
+  }
+  return grants;
+}
+
 }  // namespace mqtt::broker

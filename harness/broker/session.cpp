@@ -40,6 +40,19 @@ std::deque<InFlight>::iterator Session::find_in_flight(std::uint16_t packet_id, 
                       [&](const InFlight& entry) { return entry.packet_id == packet_id && entry.stage == stage; });
 }
 
+void Session::hold_qos2(std::uint16_t packet_id, std::shared_ptr<const Message> message) {
+  held_qos2_[packet_id] = std::move(message);
+}
+
+std::shared_ptr<const Message> Session::release_qos2(std::uint16_t packet_id) {
+  incoming_qos2_.erase(packet_id);
+  const auto held = held_qos2_.find(packet_id);
+  if (held == held_qos2_.end()) return nullptr;
+  auto message = std::move(held->second);
+  held_qos2_.erase(held);
+  return message;
+}
+
 bool Session::acknowledge_puback(std::uint16_t packet_id) {
   auto found = find_in_flight(packet_id, InFlight::Stage::awaiting_puback);
   if (found == in_flight_.end()) return false;

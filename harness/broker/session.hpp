@@ -41,9 +41,13 @@ struct InFlight {
 
 class Session {
  public:
-  Session(std::string client_id, bool clean) : client_id_(std::move(client_id)), clean_(clean) {}
+  Session(std::string client_id, bool clean, std::uint64_t serial = 0)
+      : client_id_(std::move(client_id)), clean_(clean), serial_(serial) {}
 
   const std::string& client_id() const { return client_id_; }
+  // Tells this session from a later one under the same client id (deliveries held back for a while must not
+  // reach a session that replaced the one they were routed to).
+  std::uint64_t serial() const { return serial_; }
   bool clean() const { return clean_; }
   void set_clean(bool clean) { clean_ = clean; }
 
@@ -70,7 +74,10 @@ class Session {
 
   // Incoming QoS 2: true when the id is new (the message must be routed), false when it is a re-send.
   bool receive_qos2(std::uint16_t packet_id) { return incoming_qos2_.insert(packet_id).second; }
-  void release_qos2(std::uint16_t packet_id) { incoming_qos2_.erase(packet_id); }
+  // The qos2-deliver-on-pubrel variation keeps the message itself until PUBREL.
+  void hold_qos2(std::uint16_t packet_id, std::shared_ptr<const Message> message);
+  // Forgets the id; returns the message held for it, if any (to be routed now).
+  std::shared_ptr<const Message> release_qos2(std::uint16_t packet_id);
 
   // A defect (reorder-deliveries) parks one delivery here to swap it with the next.
   std::optional<Delivery>& held_back() { return held_back_; }
@@ -80,10 +87,12 @@ class Session {
 
   std::string client_id_;
   bool clean_;
+  std::uint64_t serial_;
   std::map<std::string, QoS> subscriptions_;
   std::deque<Delivery> queue_;
   std::deque<InFlight> in_flight_;
   std::set<std::uint16_t> incoming_qos2_;
+  std::map<std::uint16_t, std::shared_ptr<const Message>> held_qos2_;
   std::uint16_t next_packet_id_ = 1;
   std::uint64_t dropped_ = 0;
   std::optional<Delivery> held_back_;

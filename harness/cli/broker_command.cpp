@@ -19,15 +19,23 @@ namespace {
 struct BrokerCommandOptions {
   std::string listen = "127.0.0.1:1883";
   std::vector<std::string> defects;
+  std::vector<std::string> variations;
   int max_qos = 2;
   std::vector<std::string> users;  // "name:password"
   bool list_defects = false;
+  bool list_variations = false;
 };
 
 int run_broker(const BrokerCommandOptions& options) {
   if (options.list_defects) {
     for (const auto& defect : broker::defect_catalog()) {
       fmt::print("{:<36} {:<16} {}\n", defect.name, defect.statement, defect.description);
+    }
+    return exit_passed;
+  }
+  if (options.list_variations) {
+    for (const auto& variation : broker::variation_catalog()) {
+      fmt::print("{:<36} {:<14} {}\n", variation.name, variation.section, variation.description);
     }
     return exit_passed;
   }
@@ -55,6 +63,18 @@ int run_broker(const BrokerCommandOptions& options) {
       return exit_bad_input;
     }
     broker_options.defects.insert(*defect);
+  }
+  for (const auto& name : options.variations) {
+    const auto variation = broker::parse_variation(name);
+    if (!variation) {
+      fmt::print(stderr, "mqtt-harness broker: --variation {}: unknown variation (see --list-variations)\n", name);
+      return exit_bad_input;
+    }
+    broker_options.variations.insert(*variation);
+  }
+  if (const auto conflict = broker::conflict_in(broker_options.variations)) {
+    fmt::print(stderr, "mqtt-harness broker: --variation: {}\n", *conflict);
+    return exit_bad_input;
   }
   if (!options.users.empty()) {
     std::map<std::string, std::string> credentials;
@@ -100,10 +120,15 @@ void add_broker_command(CLI::App& app, int& exit_code) {
   command->add_option("-l,--listen", options->listen, "ADDRESS:PORT to listen on (port 0 picks a free one)")
       ->capture_default_str();
   command->add_option("--defect", options->defects, "Break one behaviour on purpose (repeatable)");
+  command->add_option("--variation", options->variations,
+                      "Choose a behaviour the specification permits instead of the default (repeatable; "
+                      "combinable with --defect)");
   command->add_option("--max-qos", options->max_qos, "Highest QoS granted in SUBACK")->check(CLI::Range(0, 2))
       ->capture_default_str();
   command->add_option("--user", options->users, "Require credentials: NAME:PASSWORD (repeatable)");
   command->add_flag("--list-defects", options->list_defects, "List the defects and the statement each breaks");
+  command->add_flag("--list-variations", options->list_variations,
+                    "List the legal variations and the section that permits each");
   command->footer("Prints the bound address, serves until SIGINT or SIGTERM. Exit codes: 0 ok, 2 bad input.");
   command->callback([options, &exit_code] { exit_code = run_broker(*options); });
 }

@@ -32,6 +32,7 @@ struct ConformOptions {
   std::string profile;
   std::string cases_dir;
   std::vector<std::string> defects;
+  std::vector<std::string> variations;
   bool json = false;
   bool quiet = false;
 };
@@ -90,11 +91,26 @@ int run_conform(const ConformOptions& options) {
       }
       broker_options.defects.insert(*defect);
     }
+    for (const auto& name : options.variations) {
+      const auto variation = broker::parse_variation(name);
+      if (!variation) {
+        fmt::print(stderr,
+                   "mqtt-harness conform: --variation {}: unknown variation (see 'mqtt-harness list --variations')\n",
+                   name);
+        return exit_bad_input;
+      }
+      broker_options.variations.insert(*variation);
+    }
+    if (const auto conflict = broker::conflict_in(broker_options.variations)) {
+      fmt::print(stderr, "mqtt-harness conform: --variation: {}\n", *conflict);
+      return exit_bad_input;
+    }
     embedded = std::make_unique<broker::EmbeddedBroker>(broker_options);
     run.target = fmt::format("mqtt://127.0.0.1:{}", embedded->port());
   } else {
-    if (!options.defects.empty()) {
-      fmt::print(stderr, "mqtt-harness conform: --defect only applies to the embedded broker (no --target)\n");
+    if (!options.defects.empty() || !options.variations.empty()) {
+      fmt::print(stderr, "mqtt-harness conform: --{} only applies to the embedded broker (no --target)\n",
+                 options.defects.empty() ? "variation" : "defect");
       return exit_bad_input;
     }
     run.target = options.target;
@@ -122,8 +138,9 @@ int run_conform(const ConformOptions& options) {
   progress.finish();
   if (embedded) {
     embedded->stop();
-    results.target = fmt::format("embedded reference broker ({}){}", run.target,
-                                 options.defects.empty() ? "" : " with defects");
+    results.target = fmt::format("embedded reference broker ({}){}{}", run.target,
+                                 options.defects.empty() ? "" : " with defects",
+                                 options.variations.empty() ? "" : " with variations");
   }
 
   const std::filesystem::path report_dir = options.report_dir;
@@ -152,6 +169,9 @@ void add_conform_command(CLI::App& app, int& exit_code) {
   command->add_option("--cases", options->cases_dir, "Run the case files in this folder instead of the built-in suite");
   command->add_option("--defect", options->defects,
                       "Make the embedded broker break one behaviour (repeatable; see 'list --defects')");
+  command->add_option("--variation", options->variations,
+                      "Make the embedded broker choose a permitted behaviour other than its default (repeatable; "
+                      "see 'list --variations')");
   command->add_flag("--json", options->json, "Print results.json to stdout instead of the summary");
   command->add_flag("-q,--quiet", options->quiet, "Print nothing but errors");
   command->footer("Exit codes: 0 all checks passed, 1 a MUST statement was violated, 2 bad usage or input, "

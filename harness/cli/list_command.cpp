@@ -1,4 +1,5 @@
-// `mqtt-harness list`: the statement catalog with the cases covering each statement, the cases, the defects.
+// `mqtt-harness list`: the statement catalog with the cases covering each statement, the cases, the defects,
+// the legal variations.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -6,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "broker/defect.hpp"
+#include "broker/variation.hpp"
 #include "catalog/catalog.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
@@ -19,6 +21,7 @@ struct ListOptions {
   bool statements = false;
   bool cases = false;
   bool defects = false;
+  bool variations = false;
   std::string spec = "3.1.1";
   std::string cases_dir;
   bool json = false;
@@ -85,8 +88,23 @@ int list_defects(const ListOptions& options) {
   return exit_passed;
 }
 
+int list_variations(const ListOptions& options) {
+  auto json = nlohmann::json::array();
+  for (const auto& variation : broker::variation_catalog()) {
+    if (options.json) {
+      json.push_back({{"name", variation.name}, {"section", variation.section},
+                      {"permission", variation.permission}, {"description", variation.description}});
+      continue;
+    }
+    fmt::print("{:<36} {:<14} {}\n", variation.name, variation.section, variation.description);
+  }
+  if (options.json) fmt::print("{}\n", json.dump(2));
+  return exit_passed;
+}
+
 int run_list(const ListOptions& options) {
   if (options.defects) return list_defects(options);
+  if (options.variations) return list_variations(options);
   std::vector<runner::Case> cases;
   try {
     cases = runner::list_cases(options.cases_dir.empty() ? std::nullopt
@@ -103,13 +121,16 @@ int run_list(const ListOptions& options) {
 
 void add_list_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<ListOptions>();
-  auto* command = app.add_subcommand("list", "List normative statements (with covering cases), cases or defects");
+  auto* command = app.add_subcommand("list", "List normative statements (with covering cases), cases, defects or legal variations");
   auto* statements = command->add_flag("--statements", options->statements,
                                        "The statement catalog and the cases covering each statement (default)");
   auto* cases = command->add_flag("--cases", options->cases, "The conformance cases");
   auto* defects = command->add_flag("--defects", options->defects, "The embedded broker's switchable defects");
-  statements->excludes(cases)->excludes(defects);
-  cases->excludes(defects);
+  auto* variations = command->add_flag("--variations", options->variations,
+                                       "The embedded broker's legal variations (behaviours the spec permits)");
+  statements->excludes(cases)->excludes(defects)->excludes(variations);
+  cases->excludes(defects)->excludes(variations);
+  defects->excludes(variations);
   command->add_option("--spec", options->spec, "Specification version of the catalog")->capture_default_str();
   command->add_option("--cases-dir", options->cases_dir, "Read cases from this folder instead of the built-in suite");
   command->add_flag("--json", options->json, "Machine-readable output");

@@ -84,6 +84,9 @@ TEST_F(BrokerDefect, ReorderDeliveries) {  // breaks MQTT-4.6.0-6
   publisher->publish("o", "first");
   publisher->publish("o", "second");
   EXPECT_EQ(text(subscriber->expect<Publish>().payload), "second");
+  EXPECT_EQ(text(subscriber->expect<Publish>().payload), "first");
+  publisher->publish("o", "alone");  // nothing follows it: released after a short hold, not lost
+  EXPECT_EQ(text(subscriber->expect<Publish>().payload), "alone");
 }
 
 TEST_F(BrokerDefect, SessionPresentAlways0) {  // breaks MQTT-3.2.2-2
@@ -221,9 +224,12 @@ TEST_F(BrokerDefect, DropQos1Delivery) {  // breaks MQTT-4.5.0-1
   auto subscriber = connected("subscriber");
   subscriber->subscribe("t", QoS::exactly_once);
   auto publisher = connected("publisher");
-  publisher->publish("t", "lost", QoS::at_least_once);
+  publisher->publish("t", "lost", QoS::at_least_once, true);
   publisher->publish("t", "marker", QoS::at_most_once);
   EXPECT_EQ(text(subscriber->expect<Publish>().payload), "marker");
+  auto late = connected("late");
+  late->subscribe("t", QoS::at_least_once);  // the lost message was still kept as the retained one
+  EXPECT_EQ(text(late->expect<Publish>().payload), "lost");
 }
 
 TEST_F(BrokerDefect, NoRedelivery) {  // breaks MQTT-4.4.0-1

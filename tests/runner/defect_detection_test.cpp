@@ -1,6 +1,8 @@
 // The checker's own proof: the whole 3.1.1 suite runs against the embedded reference broker once with no
-// defect (no violation may appear) and once per defect (the defect's statement must be among the violations).
-// Each run prints one DETECTION line; docs/broker.md's detection table is made from them.
+// defect (no violation may appear) and once per defect: the defect's statement must be among the violations,
+// and (issue 11 §3, one defect, one statement) it must be the only statement reported. Each run prints one
+// DETECTION line, from which docs/broker.md's detection table is made, and one EXTRA line per violation of any
+// other statement, so a knock-on accusation can be read without re-running.
 #include <set>
 #include <string>
 
@@ -57,15 +59,28 @@ TEST_P(DefectDetection, SuiteCatchesTheDefectAndNamesItsStatement) {
   const auto results = run_suite(broker_options, seed);
 
   std::set<std::string> statements;
+  std::set<std::string> other_statements;
   std::set<std::string> catching_cases;
   for (const auto& violation : results.violations) {
     statements.insert(violation.statement);
-    if (violation.statement == info.statement) catching_cases.insert(violation.case_id);
+    if (violation.statement == info.statement) {
+      catching_cases.insert(violation.case_id);
+    } else {
+      other_statements.insert(violation.statement);
+    }
   }
   std::printf("DETECTION | `%s` | %s | %s | %s |\n", std::string(info.name).c_str(),
               std::string(info.statement).c_str(), joined(catching_cases).c_str(), joined(statements).c_str());
+  for (const auto& violation : results.violations) {
+    if (violation.statement == info.statement) continue;
+    std::printf("EXTRA | `%s` | %s %s | %s | %s\n", std::string(info.name).c_str(), violation.level.c_str(),
+                violation.statement.c_str(), violation.case_id.c_str(), violation.message.c_str());
+  }
   EXPECT_TRUE(statements.contains(std::string(info.statement)))
       << info.name << " should be reported as " << info.statement << "; reported: " << joined(statements);
+  EXPECT_TRUE(other_statements.empty()) << "one defect, one statement (issue 11 §3): " << info.name
+                                        << " breaks only " << info.statement << ", yet the checker also reported "
+                                        << joined(other_statements) << " (EXTRA lines above)";
   EXPECT_EQ(exit_code(results), 1);
 }
 

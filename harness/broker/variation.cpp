@@ -1,0 +1,109 @@
+#include "broker/variation.hpp"
+
+#include <array>
+#include <utility>
+
+namespace mqtt::broker {
+namespace {
+
+constexpr std::array catalog{
+    VariationInfo{Variation::publish_before_suback, "publish-before-suback", "3.8.4",
+                  "the server may start sending PUBLISH packets that match a new subscription before its SUBACK",
+                  "writes a new subscription's retained messages, and live messages arriving meanwhile, before "
+                  "the SUBACK, which it holds back 50 ms"},
+    VariationInfo{Variation::grant_max_qos_1, "grant-max-qos-1", "3.8.4",
+                  "the server may grant a lower maximum QoS than the one requested",
+                  "grants at most QoS 1 (a QoS 2 request is granted 1) and delivers at min(published, granted)"},
+    VariationInfo{Variation::grant_max_qos_0, "grant-max-qos-0", "3.8.4",
+                  "the server may grant a lower maximum QoS than the one requested",
+                  "grants QoS 0 to every subscription and delivers everything at QoS 0"},
+    VariationInfo{Variation::late_unsuback, "late-unsuback", "3.10.4",
+                  "an UNSUBSCRIBE must be answered with UNSUBACK and must stop new deliveries on the deleted "
+                  "filters; no rule says how soon the UNSUBACK comes",
+                  "deletes the subscriptions when UNSUBSCRIBE arrives but writes the UNSUBACK 50 ms later"},
+    VariationInfo{Variation::overlap_one_copy_per_subscription, "overlap-one-copy-per-subscription", "3.3.5",
+                  "a message matching several of one client's subscriptions must reach it at the highest of "
+                  "their QoS; the server may also send one more copy per further matching subscription",
+                  "delivers such a message once per matching subscription, each at min(published QoS, that "
+                  "subscription's grant)"},
+    VariationInfo{Variation::duplicate_downgraded_qos0, "duplicate-downgraded-qos0", "3.8.4",
+                  "a message published at QoS 1 and sent at QoS 0 because the grant is 0 may reach the "
+                  "subscriber more than once",
+                  "sends every QoS 1 publication twice to a subscription granted QoS 0"},
+    VariationInfo{Variation::puback_before_deliver, "puback-before-deliver", "4.3.2, 4.3.3",
+                  "the receiver of a PUBLISH need not finish onward delivery before it answers PUBACK or PUBREC",
+                  "answers PUBACK/PUBREC at once and forwards the message 50 ms later, to the subscribers that "
+                  "matched on arrival, in arrival order (default: forwards first, then answers)"},
+    VariationInfo{Variation::qos2_deliver_on_pubrel, "qos2-deliver-on-pubrel", "4.3.3",
+                  "a QoS 2 receiver may keep the message and start onward delivery only when PUBREL arrives "
+                  "(method A) instead of on first receipt (method B)",
+                  "keeps an incoming QoS 2 message until its PUBREL and only then forwards it"},
+    VariationInfo{Variation::queue_qos0_offline, "queue-qos0-offline", "3.1.2.4",
+                  "while the client of a persistent session is offline the server may also store QoS 0 messages "
+                  "for it",
+                  "queues QoS 0 messages for an offline persistent session and sends them on reconnect "
+                  "(default: drops them)"},
+    VariationInfo{Variation::resend_publish_before_pubrel, "resend-publish-before-pubrel", "4.4, 4.6",
+                  "on reconnect every unacknowledged PUBLISH and PUBREL must be re-sent, PUBLISHes in their "
+                  "order and PUBRELs in theirs; nothing orders one kind against the other",
+                  "re-sends every unacknowledged PUBLISH first, then every PUBREL (default: their original "
+                  "interleaving)"},
+    VariationInfo{Variation::takeover_connack_first, "takeover-connack-first", "3.1.4",
+                  "on a takeover the server must disconnect the older connection; its close and the new CONNACK "
+                  "travel on different connections, so no client can see an order between them",
+                  "writes the new connection's CONNACK first and closes the older connection 50 ms later, "
+                  "serving nothing on it meanwhile (default: closes the older one first)"},
+    VariationInfo{Variation::retained_qos0_discarded, "retained-qos0-discarded", "3.3.1.3",
+                  "a retained QoS 0 PUBLISH must replace the topic's retained message; keeping it is only "
+                  "recommended, and the server may discard it at any time",
+                  "a retained QoS 0 PUBLISH deletes the topic's retained message and is not kept itself"},
+    VariationInfo{Variation::keepalive_whole_seconds, "keepalive-whole-seconds", "3.1.2.10",
+                  "a connection silent for 1.5 x keep alive must be closed; like brokers with a periodic sweep, "
+                  "the close may come up to one timer period later (the harness's stated grace)",
+                  "checks keep-alives once a second, on whole seconds of its clock, so a silent connection "
+                  "closes up to 1 s after 1.5 x keep alive"},
+};
+
+// Pairs that answer the same question differently.
+constexpr std::array<std::pair<Variation, Variation>, 1> conflicts{
+    std::pair{Variation::grant_max_qos_1, Variation::grant_max_qos_0},
+};
+
+}  // namespace
+
+std::span<const VariationInfo> variation_catalog() { return catalog; }
+
+const VariationInfo& describe(Variation variation) {
+  for (const auto& info : catalog) {
+    if (info.variation == variation) return info;
+  }
+  return catalog.front();  // unreachable: every enumerator has an entry (checked by a test)
+}
+
+std::string_view to_string(Variation variation) { return describe(variation).name; }
+
+std::optional<Variation> parse_variation(std::string_view name) {
+  for (const auto& info : catalog) {
+    if (info.name == name) return info.variation;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> conflict_in(const VariationSet& variations) {
+  for (const auto& [first, second] : conflicts) {
+    if (variations.contains(first) && variations.contains(second)) {
+      return std::string(to_string(first)) + " and " + std::string(to_string(second)) +
+             " choose different answers to the same question and cannot be combined";
+    }
+  }
+  return std::nullopt;
+}
+
+VariationSet all_compatible_variations() {
+  VariationSet variations;
+  for (const auto& info : catalog) variations.insert(info.variation);
+  for (const auto& [kept, dropped] : conflicts) variations.erase(dropped);
+  return variations;
+}
+
+}  // namespace mqtt::broker
