@@ -257,6 +257,13 @@ void AsyncConnection::record_closed(history::CloseReason reason) {
   close_reason_ = reason;
   history::Event event = make_event(history::EventKind::closed);
   event.close_reason = reason;
+  if (!undecoded_.empty()) {
+    // The connection ended inside a packet: keep the bytes that did arrive, so the checker can tell a cut-short
+    // answer from no answer.
+    event.raw = std::move(undecoded_);
+    undecoded_ = {};
+    event.detail = "closed inside a packet: " + std::to_string(event.raw.size()) + " byte(s) of it had arrived";
+  }
   close_sequence_ = recorder_->record(std::move(event));
   notify_waiters();
   const auto close_waiters = close_waiters_;

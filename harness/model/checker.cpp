@@ -208,6 +208,7 @@ std::vector<Expectation> outstanding(const ModelState& model) {
 void finish(ModelState& model, std::int64_t end_time) {
   for (auto& [id, conn] : model.connections) {
     finish_close_duties(model, conn, end_time);
+    finish_connection(model, conn, end_time);
     if (conn.closed) continue;
     finish_requests(model, conn, end_time);
     finish_releases(model, conn, end_time);

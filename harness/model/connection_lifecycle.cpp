@@ -14,6 +14,27 @@
 namespace mqtt::model::detail {
 namespace {
 
+// "5 (not authorized)": a 3.1.1 CONNACK return code and what it means.
+std::string connack_code_text(std::uint8_t code) {
+  static constexpr const char* meanings[] = {"accepted",
+                                             "unacceptable protocol version",
+                                             "identifier rejected",
+                                             "server unavailable",
+                                             "bad user name or password",
+                                             "not authorized"};
+  return std::to_string(code) + " (" + (code < 6 ? meanings[code] : "reserved") + ")";
+}
+
+std::string milliseconds_text(std::int64_t nanoseconds) {
+  return std::to_string(nanoseconds / 1'000'000) + " ms";
+}
+
+// The client has been silent for 1.5 x its keep alive: a server close is what the spec asks for.
+bool keepalive_expired(const Connection& conn, std::int64_t time) {
+  const auto keep_alive = static_cast<std::int64_t>(conn.connect.keep_alive);
+  return keep_alive > 0 && time >= conn.last_client_time + keep_alive * 1'500'000'000LL;
+}
+
 void end_generation(ModelState& model, const std::string& client_id, std::int64_t time,
                     std::uint64_t sequence) {
   auto& session = model.sessions[client_id];
@@ -44,11 +65,41 @@ void start_generation(ModelState& model, Session& session, bool persistent, bool
   session.subscriptions_known = subscriptions_known;
 }
 
-// A CONNACK with a non-zero return code: session present must be 0 and the server must close.
+// A client id every server must accept: 1 to 23 bytes of letters and digits [MQTT-3.1.3-5].
+bool plain_client_id(const std::string& client_id) {
+  return !client_id.empty() && client_id.size() <= 23 &&
+         std::all_of(client_id.begin(), client_id.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; });
+}
+
+// Whether the history asked for this refusal: wrong credentials announced by the runner, or a CONNECT the
+// server must answer with a given non-zero code (policing's close duty).
+bool refusal_requested(const Connection& conn) {
+  if (conn.auth_failure_expected) return true;
+  return std::any_of(conn.close_duties.begin(), conn.close_duties.end(),
+                     [](const CloseDuty& duty) { return duty.required_connack.has_value(); });
+}
+
+// A CONNACK with a non-zero return code: session present must be 0 and the server must close. A refusal
+// nothing asked for leaves everything after the CONNECT untested.
 void on_refusal(ModelState& model, Connection& conn, const Connack& connack, const Event& event) {
   const auto& connect = conn.connect;
   const std::vector<std::uint64_t> evidence{conn.connect_sequence, event.sequence};
   conn.refused = true;
+  if (!refusal_requested(conn)) {
+    if (connack.reason_code == 2 && plain_client_id(connect.client_id)) {
+      model.violation("MQTT-3.1.3-5",
+                      "the server refused " + client_label(conn) +
+                          " with return code 2 (identifier rejected) although 1 to 23 letters and digits are "
+                          "a client id every server must accept",
+                      evidence);
+    } else if (!conn.refusal_unresolved) {
+      model.unresolved(UnresolvedKind::refused_connect, "",
+                       "the server refused the CONNECT of " + client_label(conn) + " with return code " +
+                           connack_code_text(connack.reason_code),
+                       evidence, connack.reason_code);
+    }
+  }
   model.exercise("MQTT-3.2.2-4");
   model.exercise("MQTT-3.2.2-5");
   if (connack.session_present) {
@@ -73,11 +124,75 @@ void on_refusal(ModelState& model, Connection& conn, const Connack& connack, con
                               evidence);
     }
   }
-  if (connect.client_id.empty()) {
+  if (connect.client_id.empty() && connack.reason_code == 2) {
     model.observe_behaviour("refuses-empty-client-id",
-                            "empty client id refused with CONNACK " + std::to_string(connack.reason_code),
+                            std::string("empty client id with clean session ") +
+                                (connect.clean_session ? "1" : "0") + " refused with CONNACK 2",
                             evidence);
   }
+}
+
+// The CONNECT of `conn` was never answered: the server closed (or the client gave up, or the history ended)
+// before any CONNACK. Nothing after it was tested. A CONNECT the server had to close on without a CONNACK
+// (a client violation) is policing's business, not this.
+bool connack_never_came(ModelState& model, const Connection& conn, const Event* close, std::int64_t end_time) {
+  if (!conn.connect_seen || conn.connack_seen || conn.client_violation) return false;
+  if (std::any_of(conn.close_duties.begin(), conn.close_duties.end(),
+                  [](const CloseDuty& duty) { return duty.required_connack.has_value(); })) {
+    return false;  // judged by policing: the server owed a CONNACK with a given code
+  }
+  std::string reason;
+  std::vector<std::uint64_t> evidence{conn.connect_sequence};
+  if (close == nullptr) {
+    reason = "the server never answered the CONNECT of " + client_label(conn) + " (" +
+             milliseconds_text(end_time - conn.connect_time) + " of history after it)";
+  } else {
+    evidence.push_back(close->sequence);
+    if (server_closed(close->close_reason.value_or(CloseReason::clean_eof))) {
+      reason = "the server closed the connection of " + client_label(conn) + " without answering its CONNECT";
+      if (!close->raw.empty()) {
+        reason += ", in the middle of a packet (" + std::to_string(close->raw.size()) + " byte(s) of it arrived)";
+      }
+    } else {
+      reason = "no CONNACK reached " + client_label(conn) + " in the " +
+               milliseconds_text(close->time_ns - conn.connect_time) + " before it closed the connection";
+    }
+  }
+  model.unresolved(UnresolvedKind::no_connack, "", reason, evidence);
+  return true;
+}
+
+// The server closed while a packet it had started was incomplete: what it was saying cannot be judged.
+void closed_inside_packet(ModelState& model, const Connection& conn, const Event& close) {
+  if (close.raw.empty() || conn.faulted) return;
+  const auto type = static_cast<PacketType>(close.raw.front() >> 4);
+  model.unresolved(UnresolvedKind::server_closed, "",
+                   "the server closed the connection of " + client_label(conn) + " in the middle of a packet (" +
+                       std::to_string(close.raw.size()) + " byte(s) of a " + type_name(type) + " had arrived)",
+                   {close.sequence});
+}
+
+// The server closed `conn` while it still owed answers or deliveries there, and nothing required or excused
+// the close: those obligations can no longer be judged.
+void owed_at_server_close(ModelState& model, Connection& conn, const Event& event) {
+  if (!conn.accepted || conn.disconnect_sent || conn.client_violation || conn.refused || conn.taken_over ||
+      conn.faulted || !conn.close_duties.empty() || keepalive_expired(conn, event.time_ns)) {
+    return;
+  }
+  const auto why = "the server closed the connection of " + client_label(conn) + " while it still owed ";
+  for (const auto& request : conn.requests) {
+    if (request.invalid_filter) continue;  // the server may close instead of refusing the filter [MQTT-4.7.1-2]
+    model.unresolved(UnresolvedKind::server_closed, request_statement(request),
+                     why + request_description(request), {request.sequence, event.sequence});
+  }
+  for (const auto& [packet_id, flight] : conn.server_flights) {
+    if (flight.qos == QoS::exactly_once && flight.client_answered && !flight.released) {
+      model.unresolved(UnresolvedKind::server_closed, "MQTT-4.3.3-1",
+                       why + "PUBREL for packet id " + std::to_string(packet_id),
+                       {flight.answer_sequence, event.sequence});
+    }
+  }
+  unresolve_duties_at_server_close(model, conn, event, why);
 }
 
 }  // namespace
@@ -87,6 +202,7 @@ void on_connect(ModelState& model, Connection& conn, const Connect& connect, con
   conn.connect = connect;
   conn.version = connect.version;
   conn.connect_sequence = event.sequence;
+  conn.connect_time = event.time_ns;
   model.exercise("MQTT-3.2.0-1");
   model.exercise("MQTT-3.1.4-4");
   if (model.auth_failure_actors.erase(conn.actor) > 0) conn.auth_failure_expected = true;
@@ -100,11 +216,7 @@ void on_connect(ModelState& model, Connection& conn, const Connect& connect, con
     conn.client_violation = false;  // the CONNECT itself is well formed; the CONNACK decides
     return;
   }
-  if (!connect.client_id.empty() && connect.client_id.size() <= 23 &&
-      std::all_of(connect.client_id.begin(), connect.client_id.end(),
-                  [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; })) {
-    model.exercise("MQTT-3.1.3-5");
-  }
+  if (plain_client_id(connect.client_id)) model.exercise("MQTT-3.1.3-5");
   if (connect.will) model.exercise("MQTT-3.1.2-8");
 }
 
@@ -128,7 +240,9 @@ void on_connack(ModelState& model, Connection& conn, const Connack& connack, con
   if (connect.client_id.empty()) {
     conn.client_id = "\x01generated:" + std::to_string(conn.id);
     model.exercise("MQTT-3.1.3-6");
-    model.observe_behaviour("accepts-empty-client-id", "an empty client id with clean session 1 was accepted",
+    model.observe_behaviour("accepts-empty-client-id",
+                            std::string("an empty client id with clean session ") +
+                                (connect.clean_session ? "1" : "0") + " was accepted",
                             evidence);
   } else {
     conn.client_id = connect.client_id;
@@ -217,6 +331,8 @@ void on_connection_closed(ModelState& model, const Event& event) {
   conn.close_reason = event.close_reason.value_or(CloseReason::clean_eof);
   const bool by_server = server_closed(conn.close_reason);
   if (by_server) check_late_keepalive_close(model, conn, event);
+  if (!connack_never_came(model, conn, &event, event.time_ns) && by_server) closed_inside_packet(model, conn, event);
+  if (by_server) owed_at_server_close(model, conn, event);
   settle_close_duties_at_close(model, conn, event, by_server);
   // The client ended the connection (closed it, or sent DISCONNECT and the server closed as it must): what
   // the server still owed by then, past its grace, was never sent.
@@ -244,6 +360,10 @@ void on_connection_closed(ModelState& model, const Event& event) {
       end_generation(model, conn.client_id, event.time_ns, event.sequence);
     }
   }
+}
+
+void finish_connection(ModelState& model, const Connection& conn, std::int64_t end_time) {
+  if (!conn.closed) connack_never_came(model, conn, nullptr, end_time);
 }
 
 void on_fault(ModelState& model, const Event& event) {

@@ -12,6 +12,8 @@ namespace mqtt::model::detail {
 void on_connect(ModelState& model, Connection& conn, const Connect& connect, const Event& event);
 void on_connack(ModelState& model, Connection& conn, const Connack& connack, const Event& event);
 void on_connection_closed(ModelState& model, const Event& event);
+// End of the history: a CONNECT still unanswered is unresolved.
+void finish_connection(ModelState& model, const Connection& conn, std::int64_t end_time);
 void on_fault(ModelState& model, const Event& event);
 void on_note(ModelState& model, const Event& event);
 

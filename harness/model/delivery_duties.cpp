@@ -24,13 +24,16 @@ void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t o
           record.replaced_granted && *record.replaced_granted != record.granted;
     }
   }
+  if (message.from_refused_connection) return;
   for (const auto& [key, granted] : best) {
     const auto required = std::min(level_of(message.qos), granted.first);
-    if (required == 0) continue;
     auto session_it = model.sessions.find(key.first);
     if (session_it == model.sessions.end()) continue;
     const auto& session = session_it->second;
     if (!session.generation_alive || session.generation != key.second) continue;
+    const bool online = session.connection != 0 && !model.connections[session.connection].closed;
+    // QoS 0 is owed to a connected session only; queueing it for an offline one is the server's choice.
+    if (required == 0 && !online) continue;
     DeliveryDuty duty;
     duty.message = index;
     duty.client_id = key.first;
@@ -41,7 +44,6 @@ void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t o
     duty.evidence = evidence;
     duty.evidence.push_back(granted.second);
     duty.evidence.push_back(message.sequence);
-    const bool online = session.connection != 0 && !model.connections[session.connection].closed;
     if (online) {
       duty.due = add_time(owned_at, model.options.close_grace_ns);
       duty.statement = "MQTT-4.5.0-1";
@@ -185,6 +187,13 @@ const Connection* open_connection_owed(const ModelState& model, const DeliveryDu
   return &conn->second;
 }
 
+// Whether the duty's session is persistent (a delivery owed to it survives the connection).
+bool persistent_session(const ModelState& model, const DeliveryDuty& duty) {
+  const auto session = model.sessions.find(duty.client_id);
+  return session != model.sessions.end() && session->second.persistent &&
+         session->second.generation == duty.generation;
+}
+
 // A QoS 1/2 flow the client has not answered yet: the broker may hold further deliveries back.
 bool flow_blocked(const Connection& conn) {
   return std::any_of(conn.server_flights.begin(), conn.server_flights.end(),
@@ -214,11 +223,33 @@ void judge_duties_at_client_close(ModelState& model, Connection& conn, const Eve
       model.violation(unmet_copy.statement,
                       unmet_copy.what + " before " + client_label(conn) + " closed the connection", evidence);
       duty.settled = true;
-    } else if (duty.retained_copy) {
+    } else if (duty.retained_copy || !persistent_session(model, duty)) {
+      if (!conn.faulted && !blocked) {
+        model.unresolved(UnresolvedKind::history_ended, duty.statement,
+                         client_label(conn) + " closed the connection before the broker's deadline to deliver the " +
+                             duty.description,
+                         {duty.evidence.back(), event.sequence});
+      }
       duty.cancelled = true;
     } else {
-      duty.due = never;  // persistent: owed again at reconnect; clean: cancelled with the session below
+      duty.due = never;  // persistent: owed again at reconnect
     }
+  }
+}
+
+void unresolve_duties_at_server_close(ModelState& model, const Connection& conn, const Event& event,
+                                      const std::string& why) {
+  for (const auto duty_index : merged(indexed(model.duties_by_client, conn.client_id),
+                                      indexed(model.duties_by_connection, conn.id))) {
+    auto& duty = model.duties[duty_index];
+    if (duty.settled || duty.cancelled || duty.due == never) continue;
+    const bool bound = duty.retained_copy
+                           ? duty.connection == conn.id
+                           : (duty.client_id == conn.client_id && duty.generation == conn.generation);
+    if (!bound || (!duty.retained_copy && persistent_session(model, duty))) continue;
+    model.unresolved(UnresolvedKind::server_closed, duty.statement, why + "the " + duty.description,
+                     {duty.evidence.back(), event.sequence});
+    duty.cancelled = true;
   }
 }
 
@@ -233,9 +264,17 @@ void outstanding_deliveries(const ModelState& model, std::vector<Expectation>& r
 
 void finish_delivery_duties(ModelState& model, std::int64_t end_time) {
   for (auto& duty : model.duties) {
-    if (duty.settled || duty.cancelled || duty.due == never) continue;
-    const Connection* owed = open_connection_owed(model, duty);
-    if (owed == nullptr) continue;
+    if (duty.settled || duty.cancelled) continue;
+    const Connection* owed = duty.due == never ? nullptr : open_connection_owed(model, duty);
+    if (owed == nullptr) {
+      if (!duty.retained_copy && persistent_session(model, duty)) {
+        model.unresolved(UnresolvedKind::history_ended, duty.statement,
+                         "the " + duty.description + " was still owed to a session that was offline when the " +
+                             "history ended",
+                         duty.evidence);
+      }
+      continue;
+    }
     const auto& conn = *owed;
     const bool blocked = flow_blocked(conn);
     const auto unmet_copy = unmet_delivery(model, duty);

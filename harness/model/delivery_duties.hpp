@@ -26,8 +26,13 @@ void remember_redeliveries(const Connection& previous, Session& session);
 // The session resumed on `conn`: queued duties fall due, unacknowledged flights are owed again with DUP.
 void resume_session_deliveries(ModelState& model, Connection& conn, Session& session, const Event& event);
 
-// Delivery duties bound to a connection that the client side closed: a deadline already past is proven unmet.
+// Delivery duties bound to a connection that the client side closed: a deadline already past is proven unmet;
+// one not yet due can no longer be judged (unless a persistent session will owe it again).
 void judge_duties_at_client_close(ModelState& model, Connection& conn, const Event& event);
+// The server closed `conn` with nothing to excuse it: what it owed there (`why` + the duty) is unresolved,
+// unless a persistent session owes it again at its next connection.
+void unresolve_duties_at_server_close(ModelState& model, const Connection& conn, const Event& event,
+                                      const std::string& why);
 
 void outstanding_deliveries(const ModelState& model, std::vector<Expectation>& result);
 void finish_delivery_duties(ModelState& model, std::int64_t end_time);

@@ -50,16 +50,25 @@ void ModelState::observe_behaviour(std::string behaviour, std::string detail,
   verdicts.observed.push_back(Observation{std::move(behaviour), std::move(detail), std::move(evidence)});
 }
 
+void ModelState::unresolved(UnresolvedKind kind, std::string statement, std::string reason,
+                            std::vector<std::uint64_t> evidence, std::uint8_t return_code) {
+  std::sort(evidence.begin(), evidence.end());
+  evidence.erase(std::unique(evidence.begin(), evidence.end()), evidence.end());
+  evidence.erase(std::remove(evidence.begin(), evidence.end(), 0), evidence.end());
+  verdicts.unresolved.push_back(
+      Unresolved{kind, std::move(statement), std::move(reason), std::move(evidence), return_code});
+}
+
 void ModelState::unmet(const std::string& statement, const std::string& message,
                        std::vector<std::uint64_t> evidence, std::int64_t deadline, std::int64_t end_time,
                        bool excused, const std::string& excuse) {
-  if (end_time >= deadline && !excused) {
+  if (excused) {
+    observe_behaviour(excuse, message + " (not judged: " + excuse + ")", std::move(evidence));
+  } else if (end_time >= deadline) {
     violation(statement, message, std::move(evidence));
   } else {
-    observe_behaviour(
-        excused ? excuse : "history-ended-before-deadline",
-        message + " (not judged: " + (excused ? excuse : "the history ended before the deadline") + ")",
-        std::move(evidence));
+    unresolved(UnresolvedKind::history_ended, statement,
+               message + " (the history ended before the deadline)", std::move(evidence));
   }
 }
 

@@ -103,6 +103,7 @@ struct Connection {
   bool connect_seen = false;
   Connect connect;
   std::uint64_t connect_sequence = 0;
+  std::int64_t connect_time = 0;
   ProtocolVersion version = ProtocolVersion::v3_1_1;
   bool connack_seen = false;
   bool accepted = false;
@@ -125,6 +126,7 @@ struct Connection {
   std::vector<std::size_t> unconfirmed_qos0;  // QoS 0 publishes not yet proven processed
   std::vector<CloseDuty> close_duties;
   bool auth_failure_expected = false;
+  bool refusal_unresolved = false;  // a refusal already reported as unresolved (by policing)
   std::uint64_t auth_note_sequence = 0;
   std::string client_id;  // session key (a generated one for an accepted empty client id)
   std::uint64_t generation = 0;
@@ -133,6 +135,10 @@ struct Connection {
   bool client_violation = false;  // the client broke the protocol: the server may close at any time
   std::size_t will_message = no_message;
   std::set<std::size_t> first_arrivals;  // messages already seen on this connection (ordering uses the first)
+  // Retained copies (RETAIN=1) received on this connection: message -> when it first arrived. A broker may
+  // send the retained message for a new subscription before its SUBACK [3.1.1 section 3.8.4], so the duty
+  // created at the SUBACK may already be met.
+  std::map<std::size_t, std::int64_t> retained_arrivals;
 };
 
 struct SubscriptionRecord {
@@ -289,8 +295,12 @@ struct ModelState {
                  std::string level = "MUST");
   void observe_behaviour(std::string behaviour, std::string detail, std::vector<std::uint64_t> evidence);
   void exercise(std::string_view statement) { verdicts.exercised.insert(std::string(statement)); }
+  // An obligation the history cannot settle either way (see Unresolved in checker.hpp).
+  void unresolved(UnresolvedKind kind, std::string statement, std::string reason,
+                  std::vector<std::uint64_t> evidence, std::uint8_t return_code = 0);
   // At the end of the history: an unmet obligation is a violation once its deadline has passed and nothing
-  // excuses it, otherwise an observation saying why it was not judged.
+  // excuses it; an excused one is an observation saying why; one whose deadline the history did not reach is
+  // unresolved.
   void unmet(const std::string& statement, const std::string& message, std::vector<std::uint64_t> evidence,
              std::int64_t deadline, std::int64_t end_time, bool excused, const std::string& excuse);
 

@@ -75,7 +75,19 @@ void check_forbidden_answers(ModelState& model, Connection& conn, const Packet& 
     if (duty.required_connack && type == PacketType::connack && !duty.connack_done) {
       const auto code = std::get<Connack>(packet).reason_code;
       duty.connack_done = true;
-      if (code != *duty.required_connack) {
+      const bool authentication = (code == 4 || code == 5) && *duty.required_connack != 4 &&
+                                  *duty.required_connack != 5;
+      if (authentication) {
+        // The target checked credentials before the rule under test; the order of a server's checks is its own.
+        model.unresolved(UnresolvedKind::refused_connect, duty.finding.statement,
+                         "the server refused the CONNECT of " + client_label(conn) + " with return code " +
+                             std::to_string(code) + " (" + (code == 4 ? "bad user name or password" : "not authorized") +
+                             ") before the rule that requires return code " +
+                             std::to_string(*duty.required_connack) + " could be judged",
+                         {duty.finding.evidence.front(), event.sequence}, code);
+        conn.refusal_unresolved = true;
+        duty.settled = true;
+      } else if (code != *duty.required_connack) {
         auto evidence = duty.finding.evidence;
         evidence.push_back(event.sequence);
         model.violation(duty.finding.statement,
@@ -156,9 +168,14 @@ void outstanding_closes(const Connection& conn, std::vector<Expectation>& result
 void finish_close_duties(ModelState& model, const Connection& conn, std::int64_t end_time) {
   if (conn.closed) {
     for (const auto& duty : conn.close_duties) {
-      if (!duty.settled) {
-        model.observe_behaviour("client-closed-first", duty.finding.message + " (the client closed first)",
+      if (duty.settled) continue;
+      if (conn.faulted) {
+        model.observe_behaviour("fault-excused", duty.finding.message + " (not judged: fault-excused)",
                                 duty.finding.evidence);
+      } else {
+        model.unresolved(UnresolvedKind::history_ended, duty.finding.statement,
+                         duty.finding.message + " (the client closed first, within the server's grace)",
+                         duty.finding.evidence);
       }
     }
     return;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "model/delivery_duties.hpp"
 #include "model/policing.hpp"
 #include "model/requests.hpp"
 #include "model/retained.hpp"
@@ -77,6 +78,9 @@ void confirm_qos0_before(ModelState& model, Connection& conn, std::uint64_t requ
                                [&](std::size_t index) {
                                  if (model.messages[index].sequence >= request_sequence) return false;
                                  model.mark_processed(index, event.time_ns, event.sequence);
+                                 // Proven read, so owned: every online session with a definite matching
+                                 // subscription is owed a copy [MQTT-4.5.0-1].
+                                 create_delivery_duties(model, index, event.time_ns, {event.sequence});
                                  return true;
                                }),
                 pending.end());

@@ -83,6 +83,9 @@ void create_retained_duties(ModelState& model, const Connection& conn, std::size
     duty.description = std::string(version.is_will ? "retained will" : "retained message") + " on " +
                        quoted(topic_name) + " to the new subscription " + quoted(record.filter) + " of " +
                        client_label(conn);
+    // Already met by a copy sent ahead of the SUBACK.
+    const auto arrived = conn.retained_arrivals.find(index);
+    if (arrived != conn.retained_arrivals.end() && arrived->second >= record.start_sent) duty.settled = true;
     model.add_duty(std::move(duty));
   }
 }
@@ -109,6 +112,7 @@ void on_retained_copy(ModelState& model, Connection& conn, const Publish& publis
   }
   if (granted_limit >= 0) {
     model.exercise("MQTT-3.3.1-8");
+    conn.retained_arrivals.try_emplace(index, event.time_ns);
     if (level_of(publish.qos) > std::min(granted_limit, level_of(message.qos))) {
       model.violation("MQTT-3.8.4-6",
                       "the retained message on " + quoted(message.topic) + " reached " + client_label(conn) +

@@ -44,9 +44,11 @@ class HistoryBuilder {
     return sequence;
   }
 
-  std::uint64_t closed(std::uint32_t connection, history::CloseReason reason) {
+  // `partial`: the bytes of a packet the connection ended in the middle of (the client records them).
+  std::uint64_t closed(std::uint32_t connection, history::CloseReason reason, Bytes partial = {}) {
     auto sequence = add(connection, history::EventKind::closed, std::nullopt);
     history_.events.back().close_reason = reason;
+    history_.events.back().raw = std::move(partial);
     return sequence;
   }
 
