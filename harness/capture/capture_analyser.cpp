@@ -194,10 +194,13 @@ struct CaptureAnalyser::State {
 
   void direction_events(Flow& flow, int d) {
     auto& direction = *flow.direction[d];
+    auto& other = *flow.direction[1 - d];
     const bool from_client = d == flow.client;
-    if (from_client && direction.version() && !flow.direction[1 - d]->version()) {
-      // A client direction that resynchronised guessed the version; the broker's direction decodes under it.
-      flow.direction[1 - d]->set_version(*direction.version());
+    if (direction.version() && direction.version_assumed() && !other.version()) {
+      // A guess is not passed on as a fact: the other direction tries both versions on its own and takes
+      // this one only where its packets read the same in both.
+      other.hint_version(*direction.version());
+      other.resynchronise_without_version();
       direction_events(flow, 1 - d);
     }
     for (auto& item : direction.take()) {
@@ -241,8 +244,33 @@ struct CaptureAnalyser::State {
           add_note(flow, std::string(from_client ? "client" : "broker") + " stream: " + item.text, item.frame,
                    time, true);
           break;
+        case DirectionEvent::Kind::lost:
+          add_note(flow, std::string(from_client ? "client" : "broker") + " stream: " + item.text, item.frame,
+                   time, true);
+          stop_judging(flow, item.frame, item.time_ns,
+                       "the bytes stopped decoding under an assumed MQTT version; later packets are "
+                       "summarised, not judged");
+          break;
       }
     }
+  }
+
+  // The history of this connection cannot be followed from here on: a `capture-gap` fault excuses what the
+  // broker still owed, and later events are summarised but kept out of the history.
+  void stop_judging(Flow& flow, std::uint64_t frame, std::int64_t unix_ns, const std::string& detail) {
+    if (flow.gapped) return;
+    auto& row = summary(flow);
+    flow.gapped = true;
+    row.judged = false;
+    Event fault;
+    fault.kind = EventKind::fault;
+    fault.fault = "capture-gap";
+    fault.detail = detail;
+    fault.frame = frame;
+    fault.time_ns = relative(unix_ns);
+    fault.connection = row.connection;
+    fault.actor = row.client;
+    append(std::move(fault));
   }
 
   void deliver(Flow& flow, int d, StreamPiece& piece) {
@@ -256,20 +284,8 @@ struct CaptureAnalyser::State {
         flow.direction[1 - d]->resynchronise_without_version();
         direction_events(flow, 1 - d);
       }
-      if (!flow.gapped) {
-        flow.gapped = true;
-        row.judged = false;
-        Event fault;
-        fault.kind = EventKind::fault;
-        fault.fault = "capture-gap";
-        fault.detail =
-            "the capture misses bytes of this connection; later packets are summarised, not judged";
-        fault.frame = piece.frame;
-        fault.time_ns = relative(piece.time_ns);
-        fault.connection = row.connection;
-        fault.actor = row.client;
-        append(std::move(fault));
-      }
+      stop_judging(flow, piece.frame, piece.time_ns,
+                   "the capture misses bytes of this connection; later packets are summarised, not judged");
       return;
     }
     (d == flow.client ? row.bytes_sent : row.bytes_received) += piece.bytes.size();
@@ -451,6 +467,7 @@ struct CaptureAnalyser::State {
     const auto outcome = parse_frame(frame, &fragments);
     if (!outcome.segment) {
       ++skipped[std::string(outcome.skipped)];
+      if (!is_supported_link_type(frame.link_type)) ++analysis.unsupported_link_types[frame.link_type];
       return;
     }
     ++analysis.tcp_segments;
@@ -493,6 +510,33 @@ struct CaptureAnalyser::State {
     emit_close(flow);
   }
 
+  // The connection's version and whether it can be judged: MQTT 5.0 is decoded but not judged yet (the
+  // reference model is 3.1.1's), and two directions that guessed different versions cannot both be right.
+  void settle_version(Flow& flow) {
+    auto& row = summary(flow);
+    const auto& client = *flow.direction[flow.client];
+    const auto& server = *flow.direction[1 - flow.client];
+    for (const auto* direction : {&client, &server}) {
+      analysis.resynchronisation_offsets_examined += direction->offsets_examined();
+    }
+    if (!row.version) {
+      const auto guess_of = [](const MqttDirection& direction) {
+        return direction.version_assumed() ? direction.version() : std::nullopt;
+      };
+      const auto client_guess = guess_of(client);
+      const auto server_guess = guess_of(server);
+      if (client_guess && server_guess && *client_guess != *server_guess) {
+        row.not_judged = "its two directions decode as different MQTT versions (client " +
+                         std::string(to_string(*client_guess)) + ", broker " +
+                         std::string(to_string(*server_guess)) + ", both assumed: no CONNECT seen)";
+        return;
+      }
+      row.assumed_version = client_guess ? client_guess : server_guess;
+    }
+    const auto version = row.version ? row.version : row.assumed_version;
+    if (version == ProtocolVersion::v5) row.not_judged = "MQTT 5.0 streams are not judged yet";
+  }
+
   CaptureAnalysis finish() {
     for (auto& flow : flows) {
       if (flow->role == Role::not_mqtt || flow->role == Role::tls) continue;
@@ -505,6 +549,7 @@ struct CaptureAnalyser::State {
         direction_events(*flow, d);
       }
       emit_close(*flow);
+      settle_version(*flow);
     }
     for (auto& row : analysis.connections) {
       // Notes are "frame N: ..."; the two directions add theirs independently, so put them in frame order.
@@ -520,6 +565,8 @@ struct CaptureAnalyser::State {
     for (auto& note : fragments.finish()) analysis.notes.push_back(std::move(note));
     std::size_t other = 0;
     for (const auto& flow : flows) other += flow->role == Role::not_mqtt ? 1 : 0;
+    analysis.tcp_connections = flows.size();
+    for (const auto& flow : flows) analysis.tls_connections += flow->role == Role::tls ? 1 : 0;
     if (other > 0)
       analysis.notes.push_back(std::to_string(other) + " TCP connection(s) are not MQTT; ignored");
     release_feed();
@@ -574,7 +621,9 @@ CaptureAnalysis analyse_capture_file(const std::filesystem::path& file, const Ca
     }
   }
   while (auto frame = source.next()) analyser.add(*frame);
-  return analyser.finish();
+  auto analysis = analyser.finish();
+  analysis.header_link_type = source.link_type();
+  return analysis;
 }
 
 }  // namespace mqtt::capture

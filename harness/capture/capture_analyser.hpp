@@ -36,7 +36,10 @@ struct ConnectionSummary {
   std::string transport = "tcp";  // "tcp" or "websocket"
   bool from_syn = false;          // false: the capture starts mid-connection
   std::string client_id;
-  std::optional<ProtocolVersion> version;
+  std::optional<ProtocolVersion> version;  // from the client's CONNECT
+  // Without a CONNECT: the version the streams were decoded under after resynchronising (a guess; the notes
+  // say on what grounds).
+  std::optional<ProtocolVersion> assumed_version;
   std::optional<bool> clean_session;
   std::optional<std::uint16_t> keep_alive;
   std::string will;  // "" or "topic (QoS n, retain)"
@@ -62,6 +65,9 @@ struct ConnectionSummary {
   std::string close = "open at the end of the capture";
   std::uint64_t decode_errors = 0;
   bool judged = true;              // false once a gap hides part of the conversation
+  // Why none of this connection is judged ("" when it is): MQTT 5.0, or directions that decode as different
+  // versions. Its events stay in the history but are not given to the checker (runner/capture_judgement).
+  std::string not_judged;
   std::vector<std::string> notes;  // "frame 12: ..." resynchronisation, gaps, decode errors
 };
 
@@ -72,6 +78,12 @@ struct CaptureAnalysis {
   std::int64_t duration_ns = 0;
   std::vector<ConnectionSummary> connections;
   std::vector<std::string> notes;  // capture-wide: skipped frames, TLS and non-MQTT connections
+  std::map<int, std::uint64_t> unsupported_link_types;  // link type -> frames skipped for it
+  std::optional<int> header_link_type;  // the file's (first interface's) link type, when read from a file
+  std::uint64_t tcp_connections = 0;    // TCP flows seen, MQTT or not
+  std::uint64_t tls_connections = 0;    // skipped as MQTT over TLS
+  // Work spent finding packet boundaries mid-stream, over every direction (the linear bound's witness).
+  std::uint64_t resynchronisation_offsets_examined = 0;
   history::History history;        // judged events, sequence numbers 1, 2, ...; time 0 = first frame
   bool reordered = false;          // events arrived out of frame order and were sorted (see share_events())
 };
