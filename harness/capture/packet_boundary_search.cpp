@@ -88,6 +88,35 @@ PacketBoundarySearch::PacketBoundarySearch(Sender sender, std::optional<Protocol
   }
 }
 
+std::span<const std::uint8_t> PacketBoundarySearch::without_payload(std::span<const std::uint8_t> packet,
+                                                                    ProtocolVersion version) {
+  // A PUBLISH payload is never validated, only copied: a candidate PUBLISH claiming a large payload is checked
+  // as the same packet with the payload cut off, so candidates cost their headers, not their payloads.
+  if (static_cast<PacketType>(packet[0] >> 4) != PacketType::publish) return packet;
+  const auto header = read_fixed_header(packet, 0);
+  const std::size_t body = header.header_size;
+  const std::size_t remaining = packet.size() - body;
+  const std::size_t topic = static_cast<std::size_t>(packet[body]) << 8 | packet[body + 1];
+  std::size_t variable_header = 2 + topic + (((packet[0] >> 1) & 0x3) != 0 ? 2 : 0);
+  if (version == ProtocolVersion::v5) {
+    // The property length follows; if it cannot be read or runs past the packet, the decoder says so cheaply.
+    const auto properties = read_fixed_header(packet.subspan(body + variable_header - 1), 0);
+    if (properties.status != FixedHeader::Status::complete) return packet;
+    variable_header += properties.total - 1;
+  }
+  if (variable_header >= remaining) return packet;
+  scratch_.assign(1, packet[0]);
+  for (std::size_t length = variable_header;;) {  // the remaining length, re-encoded
+    const auto digit = static_cast<std::uint8_t>(length & 0x7F);
+    length >>= 7;
+    scratch_.push_back(length > 0 ? digit | 0x80 : digit);
+    if (length == 0) break;
+  }
+  scratch_.insert(scratch_.end(), packet.begin() + static_cast<std::ptrdiff_t>(body),
+                  packet.begin() + static_cast<std::ptrdiff_t>(body + variable_header));
+  return scratch_;
+}
+
 const PacketBoundarySearch::PacketCheck* PacketBoundarySearch::check_packet(std::span<const std::uint8_t> bytes,
                                                                             std::size_t at, std::size_t length) {
   const auto found = checks_.find(at);
@@ -96,7 +125,8 @@ const PacketBoundarySearch::PacketCheck* PacketBoundarySearch::check_packet(std:
   check.length = length;
   for (std::size_t index = 0; index < versions_.size(); ++index) {
     ++packets_decoded_;
-    const auto decoded = decode_packet(bytes.subspan(at, length), sender_, versions_[index]);
+    const auto decoded = decode_packet(without_payload(bytes.subspan(at, length), versions_[index]), sender_,
+                                       versions_[index]);
     if (std::holds_alternative<Packet>(decoded)) check.decodes |= static_cast<std::uint8_t>(1u << index);
   }
   return &checks_.emplace(at, check).first->second;

@@ -64,6 +64,7 @@ class PacketBoundarySearch {
   };
 
   ChainResult walk_chain(std::span<const std::uint8_t> bytes, std::size_t at, bool final);
+  std::span<const std::uint8_t> without_payload(std::span<const std::uint8_t> packet, ProtocolVersion version);
   const PacketCheck* check_packet(std::span<const std::uint8_t> bytes, std::size_t at, std::size_t length);
   Found choose(std::span<const std::uint8_t> bytes, std::size_t at, std::size_t packets, std::uint8_t decodes,
                std::optional<ProtocolVersion> hint);
@@ -74,6 +75,7 @@ class PacketBoundarySearch {
   std::size_t candidate_ = 0;   // every offset below is known not to be a boundary
   std::size_t wait_until_ = 0;  // the candidate is undecided until this many bytes are held
   std::unordered_map<std::size_t, PacketCheck> checks_;  // decoded packets at or after the candidate
+  std::vector<std::uint8_t> scratch_;  // a candidate PUBLISH without its payload
   std::uint64_t offsets_examined_ = 0;
   std::uint64_t packets_decoded_ = 0;
 };
