@@ -476,11 +476,12 @@ struct CaptureAnalyser::State {
     if (flow.role == Role::not_mqtt || flow.role == Role::tls) return;
     const int d = segment.source == flow.address[0] && segment.source_port == flow.port[0] ? 0 : 1;
     flow.last_frame = frame.number;
-    flow.last_time_ns = frame.time_unix_ns;
+    flow.last_time_ns = std::max(flow.last_time_ns, frame.time_unix_ns);
     if (flow.role == Role::mqtt) {
       auto& row = summary(flow);
       row.last_frame = frame.number;
-      row.last_time_ns = relative(frame.time_unix_ns);
+      // Time stamps may step backwards (several interfaces, clock changes); a duration never does.
+      row.last_time_ns = std::max(row.last_time_ns, relative(frame.time_unix_ns));
     }
     const auto time = frame.time_unix_ns;
     if ((segment.flags & tcp_flag::syn) != 0) {
