@@ -563,6 +563,7 @@ struct CaptureAnalyser::State {
     for (const auto& [reason, count] : skipped) {
       analysis.notes.push_back(std::to_string(count) + " frame(s) skipped: " + reason);
     }
+    analysis.skipped_frames = skipped;
     for (auto& note : fragments.finish()) analysis.notes.push_back(std::move(note));
     std::size_t other = 0;
     for (const auto& flow : flows) other += flow->role == Role::not_mqtt ? 1 : 0;

@@ -78,6 +78,7 @@ struct CaptureAnalysis {
   std::int64_t duration_ns = 0;
   std::vector<ConnectionSummary> connections;
   std::vector<std::string> notes;  // capture-wide: skipped frames, TLS and non-MQTT connections
+  std::map<std::string, std::uint64_t> skipped_frames;  // why frames carried no TCP segment -> how many
   std::map<int, std::uint64_t> unsupported_link_types;  // link type -> frames skipped for it
   std::optional<int> header_link_type;  // the file's (first interface's) link type, when read from a file
   std::uint64_t tcp_connections = 0;    // TCP flows seen, MQTT or not

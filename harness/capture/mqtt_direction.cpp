@@ -60,6 +60,11 @@ void MqttDirection::set_version(ProtocolVersion version) {
   if (version_) return;
   version_ = version;
   version_assumed_ = false;
+  if (state_ == State::resynchronising) {  // search again, under the version now known
+    begin_resynchronising();
+    if (!held_.empty()) try_resynchronise(false);
+    return;
+  }
   if (state_ != State::waiting_for_version) return;
   start_decoder(version, held_base_);
   auto held = std::move(held_);
