@@ -4,10 +4,8 @@
 set(MQTT_CAPTURE_FUZZERS capture_file_fuzzer pcapng_reader_fuzzer ip_reassembler_fuzzer tcp_reassembler_fuzzer
     websocket_unframer_fuzzer resynchroniser_fuzzer)
 if(MQTT_HARNESS_FUZZ)
-  set(capture_sources pcap_source pcapng_reader link_layer ip_reassembler tcp_reassembler websocket_unframer
-      packet_boundary_search mqtt_direction capture_analyser)
+  get_target_property(capture_sources mqtt_capture SOURCES)  # the library's own list, so the two never drift
   list(TRANSFORM capture_sources PREPEND ${PROJECT_SOURCE_DIR}/harness/capture/)
-  list(TRANSFORM capture_sources APPEND .cpp)
   add_library(mqtt_capture_fuzzing STATIC ${capture_sources})
   target_include_directories(mqtt_capture_fuzzing PUBLIC ${PROJECT_SOURCE_DIR}/harness ${CMAKE_CURRENT_SOURCE_DIR})
   target_compile_options(mqtt_capture_fuzzing PUBLIC -g -O1 -fsanitize=fuzzer-no-link,address,undefined
