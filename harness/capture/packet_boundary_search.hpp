@@ -7,9 +7,10 @@
 //
 // Linear: the search keeps its place between calls. Offsets below the current candidate are known not to be
 // boundaries and are never looked at again; the candidate is examined again only once the bytes it waits
-// for have arrived, so each offset is examined at most 12 times (a chain needs two packets; each packet's
-// header can wait for up to 5 bytes, one at a time, and its body once; then the stream's end) and in
-// practice once. Each offset's packet is decoded at most once per version. Pure.
+// for have arrived, so each offset is examined at most 13 times, in practice once: once, then once per wait
+// (a chain needs two packets; the first one's remaining length can wait for up to 4 bytes and the second's
+// header for up to 5, one byte at a time, and each body once), then once more at the stream's end. Each
+// offset's packet is decoded at most once per version, and a candidate PUBLISH without its payload. Pure.
 #pragma once
 
 #include <cstdint>
