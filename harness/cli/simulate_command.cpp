@@ -30,6 +30,7 @@ struct SimulateOptions {
   std::string scenario;
   std::string target;
   std::optional<std::uint64_t> seed;
+  std::optional<std::string> prefix;  // unset: derived from the seed; "": no namespace
   std::optional<double> duration_s;
   double scale = 1.0;
   std::string shard;
@@ -63,8 +64,9 @@ void print_summary(const results::Results& results, const std::filesystem::path&
                  figures["count"].dump());
     }
   }
-  fmt::print("{} violations in {:.1f} s (seed {})\n", results.violations.size(), results.duration_ms / 1000.0,
-             results.seed);
+  const std::string run_namespace = stats.value("namespace", std::string());
+  fmt::print("{} violations in {:.1f} s (seed {}, {})\n", results.violations.size(), results.duration_ms / 1000.0,
+             results.seed, run_namespace.empty() ? std::string("no namespace") : "namespace " + run_namespace);
   fmt::print("target: {}\nreport: {}\n", results.target, (report_dir / "report.html").string());
 }
 
@@ -99,6 +101,16 @@ int run_simulate(const SimulateOptions& options) {
 
   runner::FleetRunOptions run;
   run.seed = options.seed.value_or(std::random_device{}());
+  if (options.prefix) {
+    auto parsed = runner::RunNamespace::from_prefix(*options.prefix);
+    if (const auto* error = std::get_if<std::string>(&parsed)) {
+      fmt::print(stderr, "mqtt-harness simulate: --prefix '{}': {}\n", *options.prefix, *error);
+      return exit_bad_input;
+    }
+    run.run_namespace = std::get<runner::RunNamespace>(std::move(parsed));
+  } else {
+    run.run_namespace = runner::RunNamespace::derived_from_seed("fleet", run.seed);
+  }
   if (!options.shard.empty() && !parse_shard(options.shard, run.shard_index, run.shard_count)) {
     fmt::print(stderr, "mqtt-harness simulate: --shard {}: must be I/N with 0 <= I < N\n", options.shard);
     return exit_bad_input;
@@ -152,13 +164,15 @@ int run_simulate(const SimulateOptions& options) {
   }
   if (!options.quiet && !options.json) {
     fmt::print(
-        stderr, "simulating {} ({} devices{}) with seed {}\n", spec.name,
+        stderr, "simulating {} ({} devices{}) with seed {}, {}\n", spec.name,
         [&] {
           std::uint64_t devices = 0;
           for (const auto& group : spec.groups) devices += group.observer ? 0 : group.count;
           return devices;
         }(),
-        run.shard_count > 1 ? fmt::format(", shard {}/{}", run.shard_index, run.shard_count) : "", run.seed);
+        run.shard_count > 1 ? fmt::format(", shard {}/{}", run.shard_index, run.shard_count) : "", run.seed,
+        run.run_namespace.empty() ? std::string("no namespace")
+                                  : "namespace " + run.run_namespace.name());
   }
   auto outcome = runner::run_fleet_scenario(spec, run);
   progress.finish();
@@ -185,7 +199,11 @@ void add_simulate_command(CLI::App& app, int& exit_code) {
   command->add_option("-t,--target", options->target,
                       "Broker URL mqtt://[user:pass@]host[:port] (default: the embedded reference broker)");
   command->add_option("--seed", options->seed,
-                      "Seed for fault choices, publish times and QoS draws (replays a run)");
+                      "Seed for fault choices, publish times, QoS draws and the default namespace (replays a run)");
+  command->add_option("--prefix", options->prefix,
+                      "Namespace for the run's topics (P/topic) and client ids (P-id); default fleet-<8 hex digits "
+                      "from the seed), so earlier runs' retained messages and sessions never meet this one; '' for "
+                      "none");
   command
       ->add_option("--duration", options->duration_s, "Publishing time in seconds (overrides the scenario)")
       ->check(CLI::Range(0.1, 86400.0));

@@ -10,6 +10,7 @@
 #include "client/target_url.hpp"
 #include "model/checker.hpp"
 #include "results/results.hpp"
+#include "runner/run_namespace.hpp"
 #include "simulator/fleet.hpp"
 #include "simulator/fleet_spec.hpp"
 
@@ -19,6 +20,9 @@ struct FleetRunOptions {
   client::TargetUrl target;
   std::string target_label;  // shown in reports; "" = target.redacted()
   std::uint64_t seed = 0;
+  // Where the fleet's topics and client ids live on the broker (run_namespace.hpp); recorded in
+  // results.stats.namespace. The shards of one fleet must share it.
+  RunNamespace run_namespace;
   std::uint32_t shard_index = 0;
   std::uint32_t shard_count = 1;
   // When set, the reference model also judges the history while the fleet runs (on the fleet's thread), so

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -19,6 +21,14 @@ std::int64_t clock_origin(const results::Results& shard, std::size_t index) {
   return (*fleet)["clock_origin_unix_ns"].get<std::int64_t>();
 }
 
+// The namespace a shard ran in (results.stats.namespace; "" for none), or nullopt for results written before
+// fleets had namespaces.
+std::optional<std::string> namespace_of(const results::Results& shard) {
+  const auto found = shard.stats.find("namespace");
+  if (found == shard.stats.end() || !found->is_string()) return std::nullopt;
+  return found->get<std::string>();
+}
+
 }  // namespace
 
 results::Results merge_fleet_shards(const std::vector<results::Results>& shards) {
@@ -33,6 +43,17 @@ results::Results merge_fleet_shards(const std::vector<results::Results>& shards)
       throw ShardMergeError(fmt::format("shard {}: results carry no history to merge", index + 1));
     }
     earliest = std::min(earliest, clock_origin(shards[index], index));
+    // Shards in different namespaces never saw each other's messages: judged as one fleet, every delivery
+    // across them would look lost.
+    if (index > 0 && namespace_of(shards[index]) != namespace_of(shards.front())) {
+      const auto name = [](const std::optional<std::string>& value) {
+        return !value ? std::string("(none recorded)") : value->empty() ? std::string("(none)") : *value;
+      };
+      throw ShardMergeError(fmt::format(
+          "shard {}: namespace {} differs from shard 1's {}: the shards of one fleet must run with the same --seed "
+          "and --prefix",
+          index + 1, name(namespace_of(shards[index])), name(namespace_of(shards.front()))));
+    }
   }
 
   struct Tagged {
@@ -90,6 +111,7 @@ results::Results merge_fleet_shards(const std::vector<results::Results>& shards)
   results.stats = nlohmann::json::object();
   results.stats["fleet"]["shards"] = shards.size();
   results.stats["fleet"]["clock_origin_unix_ns"] = earliest;
+  if (const auto run_namespace = namespace_of(shards.front())) results.stats["namespace"] = *run_namespace;
   results.stats["per_shard"] = std::move(per_shard);
   return results;
 }
