@@ -54,6 +54,11 @@ void print_summary(const results::Results& results, const std::filesystem::path&
   fmt::print("devices {}, connections {}, reconnects {}, faults {}\n", number("fleet", "devices"),
              number("fleet", "connections"), number("fleet", "reconnects"),
              number("fleet", "faults_recorded"));
+  if (number("fleet", "connects_unanswered") != "0" || number("fleet", "reconnects_unanswered") != "0") {
+    fmt::print("CONNECTs unanswered {}, reconnects without CONNACK {}, devices never connected {}\n",
+               number("fleet", "connects_unanswered"), number("fleet", "reconnects_unanswered"),
+               number("fleet", "devices_never_connected"));
+  }
   fmt::print("messages published {}, delivered {}, lost {}, duplicates {}\n", number("messages", "published"),
              number("messages", "delivered"), number("messages", "lost"), number("messages", "duplicates"));
   if (stats.contains("delivery_latency_ms")) {
@@ -67,7 +72,21 @@ void print_summary(const results::Results& results, const std::filesystem::path&
   const std::string run_namespace = stats.value("namespace", std::string());
   fmt::print("{} violations in {:.1f} s (seed {}, {})\n", results.violations.size(), results.duration_ms / 1000.0,
              results.seed, run_namespace.empty() ? std::string("no namespace") : "namespace " + run_namespace);
+  for (const auto& row : results.cases) {
+    if (row.verdict == results::Verdict::inconclusive) {
+      fmt::print("{}: {}\n", paint("inconclusive", "yellow", colour), row.message);
+    }
+  }
   fmt::print("target: {}\nreport: {}\n", results.target, (report_dir / "report.html").string());
+}
+
+// 5 when the run found no MUST violation but did not put the broker to the test (fleet_verdict.hpp).
+int fleet_exit_code(int code, const results::Results& results) {
+  if (code != exit_passed) return code;
+  for (const auto& row : results.cases) {
+    if (row.verdict == results::Verdict::inconclusive) return exit_inconclusive;
+  }
+  return code;
 }
 
 bool parse_shard(const std::string& text, std::uint32_t& index, std::uint32_t& count) {
@@ -183,8 +202,15 @@ int run_simulate(const SimulateOptions& options) {
   }
   auto& results = outcome.results;
   const std::filesystem::path report_dir = options.report_dir;
-  return finish_run("simulate", results, report_dir, options.json, options.quiet,
-                    [&] { print_summary(results, report_dir); });
+  const int code = finish_run("simulate", results, report_dir, options.json, options.quiet,
+                              [&] { print_summary(results, report_dir); });
+  if (code == exit_bad_input) return code;
+  // The target took no part (every CONNECT refused or unanswered): one line, and exit 3 whatever else was found.
+  if (!outcome.target_problem.empty()) {
+    fmt::print(stderr, "mqtt-harness simulate: {}\n", outcome.target_problem);
+    return exit_unreachable;
+  }
+  return fleet_exit_code(code, results);
 }
 
 }  // namespace
@@ -222,7 +248,9 @@ void add_simulate_command(CLI::App& app, int& exit_code) {
   command->add_flag("-q,--quiet", options->quiet, "Print nothing but errors");
   command->footer(
       "Exit codes: 0 no MUST statement violated, 1 a MUST statement was violated, 2 bad usage or "
-      "input (scenario errors name FILE:LINE:COL and the key), 3 target unreachable, 4 internal error.");
+      "input (scenario errors name FILE:LINE:COL and the key), 3 target unreachable or it refused or never "
+      "answered every CONNECT, 4 internal error, 5 inconclusive: no violation, but the fleet did not exercise the "
+      "broker (nothing published, devices that never connected or ended the run reconnecting; reasons printed).");
   command->callback([options, &exit_code] { exit_code = run_simulate(*options); });
 }
 

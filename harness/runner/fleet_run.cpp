@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "runner/fleet_verdict.hpp"
 #include "runner/history_judgement.hpp"
 
 namespace mqtt::runner {
@@ -43,6 +44,7 @@ FleetOutcome run_fleet_scenario(const simulator::FleetSpec& scenario, const Flee
   fleet.seed = options.seed;
   fleet.shard_index = options.shard_index;
   fleet.shard_count = options.shard_count;
+  fleet.connect_deadline = options.connect_deadline;
   std::optional<model::Checker> live;  // judges the history as it grows, for the progress line
   std::int64_t live_end_ns = 0;
   if (options.progress) {
@@ -93,6 +95,10 @@ FleetOutcome run_fleet_scenario(const simulator::FleetSpec& scenario, const Flee
   if (options.shard_count > 1) {
     outcome.results.stats["fleet"]["shard"] = fmt::format("{}/{}", options.shard_index, options.shard_count);
   }
+  auto exercise = assess_fleet(outcome.results.stats, options.connect_deadline);
+  outcome.target_problem = exercise.target_problem;
+  if (!exercise.target_problem.empty()) exercise.inconclusive.insert(exercise.inconclusive.begin(), exercise.target_problem);
+  mark_inconclusive(outcome.results, exercise.inconclusive);
   return outcome;
 }
 

@@ -2,6 +2,7 @@
 // results format as `conform` (kind "simulation"), plus the fleet statistics in results.stats.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -30,11 +31,15 @@ struct FleetRunOptions {
   // is not checked a second time).
   std::function<void(const simulator::FleetProgress&)> progress;
   model::CheckOptions check;
+  std::chrono::milliseconds connect_deadline{5'000};  // TCP connect and CONNACK, per attempt
 };
 
 struct FleetOutcome {
   results::Results results;
   std::string unreachable;  // non-empty when the target could not be reached (nothing ran)
+  // Non-empty when the target accepted no session (every CONNECT refused or unanswered): one line to print
+  // ("target refused CONNECT: return code 5 (not authorized) — ..."); the results are inconclusive.
+  std::string target_problem;
 };
 
 // One line per group and fault, for the report's steps and `--help`-style listings.

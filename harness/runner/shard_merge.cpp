@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "runner/fleet_verdict.hpp"
 #include "runner/history_judgement.hpp"
 
 namespace mqtt::runner {
@@ -112,7 +113,16 @@ results::Results merge_fleet_shards(const std::vector<results::Results>& shards)
   results.stats["fleet"]["shards"] = shards.size();
   results.stats["fleet"]["clock_origin_unix_ns"] = earliest;
   if (const auto run_namespace = namespace_of(shards.front())) results.stats["namespace"] = *run_namespace;
+  // A shard that did not exercise the broker leaves the merged fleet unexercised too.
+  std::vector<std::string> reasons;
+  for (std::size_t index = 0; index < per_shard.size(); ++index) {
+    const auto& fleet = per_shard[index].value("fleet", nlohmann::json::object());
+    for (const auto& reason : fleet.value("inconclusive", nlohmann::json::array())) {
+      reasons.push_back(fmt::format("shard {}: {}", index + 1, reason.get<std::string>()));
+    }
+  }
   results.stats["per_shard"] = std::move(per_shard);
+  mark_inconclusive(results, reasons);
   return results;
 }
 
