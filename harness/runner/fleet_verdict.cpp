@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
 #include "runner/target_refusal.hpp"
@@ -13,7 +14,9 @@ std::uint64_t number(const nlohmann::json& stats, const char* section, const cha
   const auto found = stats.find(section);
   if (found == stats.end() || !found->is_object()) return 0;
   const auto value = found->find(key);
-  return value != found->end() && value->is_number_unsigned() ? value->get<std::uint64_t>() : 0;
+  if (value == found->end() || !value->is_number_integer()) return 0;
+  return value->is_number_unsigned() ? value->get<std::uint64_t>()
+                                     : static_cast<std::uint64_t>(std::max<std::int64_t>(0, value->get<std::int64_t>()));
 }
 
 ProtocolVersion refused_version(const nlohmann::json& fleet) {
@@ -31,7 +34,12 @@ std::pair<std::uint8_t, std::uint64_t> usual_refusal(const nlohmann::json& fleet
   const auto codes = fleet.find("connack_refused_codes");
   if (codes == fleet.end() || !codes->is_object()) return {0, 0};
   for (const auto& [code, count] : codes->items()) {
-    const auto times = count.get<std::uint64_t>();
+    // Keys are written by compute_fleet_stats; a hand-edited results.json with anything else is skipped.
+    if (!count.is_number_integer() || code.empty() || code.size() > 3 ||
+        code.find_first_not_of("0123456789") != std::string::npos || std::stoul(code) > 255) {
+      continue;
+    }
+    const auto times = static_cast<std::uint64_t>(std::max<std::int64_t>(0, count.get<std::int64_t>()));
     total += times;
     if (times > most) {
       most = times;
