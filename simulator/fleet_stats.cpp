@@ -79,7 +79,8 @@ nlohmann::json compute_fleet_stats(const history::History& history, const FleetS
   std::unordered_map<std::string, std::uint32_t> received;  // actor + " " + token -> copies
   std::map<std::string, std::uint64_t> duplicates_by_cause;
   std::vector<double> published_per_second, delivered_per_second;
-  std::uint64_t publish_packets_sent = 0;  // every PUBLISH a client sent: statuses too, not only tokened messages
+  // Every PUBLISH a client sent or received: statuses and wills too, not only tokened messages.
+  std::uint64_t publish_packets_sent = 0, publish_packets_received = 0;
   const auto bump = [](std::vector<double>& series, std::int64_t time_ns) {
     const auto second = static_cast<std::size_t>(std::max<std::int64_t>(0, time_ns) / 1'000'000'000);
     if (series.size() <= second) series.resize(second + 1, 0);
@@ -143,6 +144,7 @@ nlohmann::json compute_fleet_stats(const history::History& history, const FleetS
           if (connack->reason_code != 0) ++refused;
         }
         if (const auto* publish = std::get_if<Publish>(&*event.packet)) {
+          ++publish_packets_received;
           const auto token = token_of(publish->payload);
           if (token.empty()) break;
           bump(delivered_per_second, event.time_ns);
@@ -248,6 +250,7 @@ nlohmann::json compute_fleet_stats(const history::History& history, const FleetS
   for (const auto& [key, copies] : received) delivered += copies;
   stats["messages"] = {{"published", sent.size()},
                        {"publish_packets_sent", publish_packets_sent},
+                       {"publish_packets_received", publish_packets_received},
                        {"expected_deliveries", expected},
                        {"delivered", delivered},
                        {"lost", losses},

@@ -114,8 +114,8 @@ FleetExercise assess_fleet(const nlohmann::json& stats, std::chrono::millisecond
           fmt::format("target accepted no TCP connection ({} attempt(s) failed)", number(stats, "fleet", "open_failures"));
     }
   }
-  if (number(stats, "messages", "publish_packets_sent") == 0) {
-    exercise.inconclusive.push_back("nothing was published, so no delivery was put to the test");
+  if (number(stats, "messages", "publish_packets_sent") == 0 && number(stats, "messages", "publish_packets_received") == 0) {
+    exercise.inconclusive.push_back("nothing was published or delivered, so no message was put to the test");
   }
   const auto never = number(stats, "fleet", "devices_never_connected");
   const auto failures = attempt_failures(stats);
@@ -131,8 +131,9 @@ FleetExercise assess_fleet(const nlohmann::json& stats, std::chrono::millisecond
   if (const auto ending = number(stats, "fleet", "clients_ending_unconnected"); ending > 0) {
     exercise.inconclusive.push_back(fmt::format(
         "{} client(s) lost their connection and ended the run without getting it back ({} of {} reconnect(s) got no "
-        "CONNACK)",
-        ending, number(stats, "fleet", "reconnects_unanswered"), number(stats, "fleet", "reconnects")));
+        "CONNACK, {} TCP connect(s) failed)",
+        ending, number(stats, "fleet", "reconnects_unanswered"), number(stats, "fleet", "reconnects"),
+        number(stats, "fleet", "open_failures")));
   }
   return exercise;
 }

@@ -18,7 +18,7 @@ nlohmann::json healthy_stats() {
             {"reconnects", 0}, {"reconnects_unanswered", 0}, {"devices_never_connected", 0},
             {"observers_never_connected", 0}, {"clients_ending_unconnected", 0},
             {"never_connected_examples", nlohmann::json::array()}}},
-          {"messages", {{"published", 20}, {"publish_packets_sent", 24}}}};
+          {"messages", {{"published", 20}, {"publish_packets_sent", 24}, {"publish_packets_received", 30}}}};
 }
 
 TEST(FleetVerdict, AFleetThatConnectedAndPublishedIsATest) {
@@ -36,11 +36,12 @@ TEST(FleetVerdict, ATargetThatRefusedEveryConnectIsOneLineNamingTheCode) {
   stats["fleet"]["observers_never_connected"] = 1;
   stats["fleet"]["never_connected_examples"] = {"backend-1", "dtu-1"};
   stats["messages"]["publish_packets_sent"] = 0;
+  stats["messages"]["publish_packets_received"] = 0;
   const auto exercise = assess_fleet(stats, 5s);
   EXPECT_EQ(exercise.target_problem,
             "target refused CONNECT: return code 5 (not authorized) — check the credentials in --target");
   ASSERT_EQ(exercise.inconclusive.size(), 3u);
-  EXPECT_EQ(exercise.inconclusive[0], "nothing was published, so no delivery was put to the test");
+  EXPECT_EQ(exercise.inconclusive[0], "nothing was published or delivered, so no message was put to the test");
   EXPECT_EQ(exercise.inconclusive[1],
             "4 of 4 device(s) never connected (e.g. backend-1, dtu-1): 13 CONNECT(s) refused (mostly return code 5, "
             "not authorized)");
@@ -65,7 +66,7 @@ TEST(FleetVerdict, ReconnectsThatNeverGotAConnackAreCountedAndMakeTheRunInconclu
   ASSERT_EQ(exercise.inconclusive.size(), 1u);
   EXPECT_EQ(exercise.inconclusive[0],
             "4 client(s) lost their connection and ended the run without getting it back (100 of 100 reconnect(s) got "
-            "no CONNACK)");
+            "no CONNACK, 0 TCP connect(s) failed)");
 }
 
 TEST(FleetVerdict, RefusalLinesNameTheCodeAndGiveAdviceThatFitsIt) {

@@ -314,6 +314,46 @@ TEST_F(SimulateCommand, ShardsRunInParallelShareTheNamespaceAndMergeClean) {
   EXPECT_NE(mismatched.output.find("namespace elsewhere differs"), std::string::npos) << mismatched.output;
 }
 
+TEST_F(SimulateCommand, WrongCredentialsAreOneLineAndExitThreeNotAPass) {
+  mqtt::test_support::MosquittoOptions options;
+  options.allow_anonymous = false;
+  options.users = {{"alice", "secret"}};
+  mqtt::test_support::MosquittoBroker broker(options);
+  const auto scenario = write("outage.json", outage);
+  const auto report = directory / "report";
+  const auto ran = run("simulate " + scenario + " --seed 4 --quiet --target " +
+                       broker.url_with_credentials("alice", "wrong") + " --report-dir " + report.string());
+  EXPECT_EQ(ran.exit_code, 3) << ran.output;
+  EXPECT_EQ(ran.output,
+            "mqtt-harness simulate: target refused CONNECT: return code 5 (not authorized) — check the credentials "
+            "in --target\n");
+  const auto results = load_json(report / "results.json");
+  ASSERT_FALSE(results.is_null());
+  EXPECT_EQ(results["cases"][0]["verdict"], "inconclusive");
+  EXPECT_EQ(results["summary"]["passed"], 0);
+
+  const auto right = run("simulate " + scenario + " --seed 4 --quiet --target " +
+                         broker.url_with_credentials("alice", "secret") + " --report-dir " + report.string());
+  EXPECT_EQ(right.exit_code, 0) << right.output;
+}
+
+TEST_F(SimulateCommand, AFleetThatPublishesNothingIsInconclusiveAndExitsFive) {
+  const auto scenario = write("quiet.json", R"({
+    "name": "quiet",
+    "duration_ms": 500,
+    "settle_ms": 200,
+    "groups": [{"name": "listener", "count": 2, "connect_rate": 0, "subscriptions": [{"filter": "dtu/#", "qos": 1}]}]
+  })");
+  const auto report = directory / "report";
+  const auto ran = run("simulate " + scenario + " --seed 5 --report-dir " + report.string());
+  EXPECT_EQ(ran.exit_code, 5) << ran.output;
+  EXPECT_NE(ran.output.find("inconclusive: nothing was published or delivered"), std::string::npos) << ran.output;
+  const auto results = load_json(report / "results.json");
+  EXPECT_EQ(results["cases"][0]["verdict"], "inconclusive");
+  EXPECT_EQ(results["summary"]["inconclusive"], 1);
+  EXPECT_EQ(results["stats"]["fleet"]["inconclusive"].size(), 1u);
+}
+
 TEST_F(SimulateCommand, BadShardIsBadUsage) {
   const auto scenario = write("outage.json", outage);
   const auto ran = run("simulate " + scenario + " --shard 3/3");
