@@ -4,23 +4,29 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <random>
 
+#include <sys/resource.h>
+
 #include "broker/broker.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/number_option.hpp"
 #include "cli/run_output.hpp"
 #include "cli/packet_text.hpp"
 #include "cli/terminal.hpp"
 #include "reports/reports.hpp"
 #include "results/json.hpp"
 #include "runner/conformance.hpp"
+#include "runner/fleet_limits.hpp"
 #include "runner/fleet_run.hpp"
 #include "runner/fleet_scenario.hpp"
+#include "runner/fleet_timeline.hpp"
 #include "runner/source_position.hpp"
 
 namespace mqtt::cli {
@@ -107,6 +113,32 @@ bool parse_shard(const std::string& text, std::uint32_t& index, std::uint32_t& c
   }
 }
 
+// "--duration 8 --scale 10", or the scenario file when neither was given: what a problem with the fleet's size or
+// timeline is blamed on.
+std::string overrides_text(const SimulateOptions& options) {
+  std::string text;
+  if (options.duration_s) text += fmt::format("--duration {:g}", *options.duration_s);
+  if (options.scale != 1.0) text += fmt::format("{}--scale {:g}", text.empty() ? "" : " ", options.scale);
+  return text.empty() ? options.scenario : text;
+}
+
+int refuse(const std::string& subject, const std::string& problem) {
+  fmt::print(stderr, "mqtt-harness simulate: {}: {}\n", subject, problem);
+  return exit_bad_input;
+}
+
+// The open-file limit, raised first to its hard maximum (a process may; Linux starts it lower).
+std::uint64_t open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return limit.rlim_cur == RLIM_INFINITY ? ~std::uint64_t{0} : static_cast<std::uint64_t>(limit.rlim_cur);
+}
+
 int run_simulate(const SimulateOptions& options) {
   simulator::FleetSpec spec;
   try {
@@ -115,8 +147,13 @@ int run_simulate(const SimulateOptions& options) {
     fmt::print(stderr, "mqtt-harness simulate: {}\n", error.what());
     return exit_bad_input;
   }
-  if (options.duration_s) spec.duration_ms = static_cast<std::uint32_t>(*options.duration_s * 1000.0);
+  // The loader checked the file's own timeline; --duration and --scale can still push events outside it.
+  if (const auto problem = runner::scale_problem(spec, options.scale)) return refuse(overrides_text(options), *problem);
+  if (options.duration_s) spec.duration_ms = static_cast<std::uint32_t>(std::lround(*options.duration_s * 1000.0));
   simulator::scale_fleet(spec, options.scale);
+  if (const auto problem = runner::find_timeline_problem(spec)) {
+    return refuse(overrides_text(options), problem->message);
+  }
 
   runner::FleetRunOptions run;
   run.seed = options.seed.value_or(std::random_device{}());
@@ -170,6 +207,15 @@ int run_simulate(const SimulateOptions& options) {
     run.target = std::get<client::TargetUrl>(parsed);
   }
   run.target_label = label;
+  {
+    const auto footprint = runner::measure_fleet(spec, run.shard_index, run.shard_count, embedded != nullptr);
+    if (const auto problem = runner::open_file_problem(footprint, open_file_limit())) {
+      return refuse(overrides_text(options), *problem);
+    }
+    auto namespaced = spec;
+    runner::place_in_namespace(namespaced, run.run_namespace);
+    if (const auto problem = runner::client_id_problem(namespaced)) return refuse(options.scenario, *problem);
+  }
 
   ProgressLine progress(stderr);
   if (is_terminal(stderr) && !options.quiet) {  // the live line judges as it goes: only when someone watches
@@ -232,9 +278,9 @@ void add_simulate_command(CLI::App& app, int& exit_code) {
                       "none");
   command
       ->add_option("--duration", options->duration_s, "Publishing time in seconds (overrides the scenario)")
-      ->check(CLI::Range(0.1, 86400.0));
+      ->check(finite_number(0.1, 86400));
   command->add_option("--scale", options->scale, "Multiply every device group's count (observers stay)")
-      ->check(CLI::Range(0.0001, 1000.0))
+      ->check(finite_number(0.0001, 1000))
       ->capture_default_str();
   command->add_option("--shard", options->shard,
                       "Run only shard I of N (devices whose index % N == I; observers in shard 0), e.g. 0/4");
