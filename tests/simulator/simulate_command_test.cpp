@@ -354,6 +354,42 @@ TEST_F(SimulateCommand, AFleetThatPublishesNothingIsInconclusiveAndExitsFive) {
   EXPECT_EQ(results["stats"]["fleet"]["inconclusive"].size(), 1u);
 }
 
+// Each of these would have run and reported "0 violations" for what it never exercised, or crashed: they are one
+// line naming the number or the scenario event, and exit 2, before anything starts.
+TEST_F(SimulateCommand, ARunThatCannotFitIsRefusedBeforeItStarts) {
+  const std::string storm = std::string(MQTT_HARNESS_SOURCE_DIR) + "/scenarios/fleet/reconnect-storm.json";
+  struct Refused {
+    std::string arguments;
+    std::string expected;  // a piece of the one line
+  };
+  const std::vector<Refused> refused = {
+      {"simulate " + storm + " --duration 8",
+       "mqtt-harness simulate: --duration 8: the partition fault on \"fleet\" (faults[1]) ends at 8.0 s"},
+      {"simulate " + storm + " --duration nan", "--duration: 'nan' is not a finite number from 0.1 to 86400"},
+      {"simulate " + storm + " --duration 1e300", "--duration: '1e300' is not a finite number"},
+      {"simulate " + storm + " --scale inf", "--scale: 'inf' is not a finite number from 0.0001 to 1000"},
+      {"simulate " + storm + " --scale 1000",
+       "--scale 1000: the connect ramp of group \"fleet\" (1000000 devices at 500/s from 0.0 s)"},
+      // 5,000 devices behind the fault proxy and the embedded broker need about 20,000 descriptors.
+      {"sh -c 'ulimit -n 4096 && " + std::string(MQTT_HARNESS_BINARY) + " simulate " + storm + " --scale 5'",
+       "--scale 5: 5000 devices and 1 observer(s) need about 20066 open files (5000 of them behind the fault proxy "
+       "at 3 each), above the open-file limit of 4096 (ulimit -n): use a smaller --scale, or --shard I/N with N of "
+       "at least 5"},
+  };
+  for (const auto& item : refused) {
+    const auto ran = run(item.arguments);
+    EXPECT_EQ(ran.exit_code, 2) << item.arguments << "\n" << ran.output;
+    EXPECT_NE(ran.output.find(item.expected), std::string::npos) << item.arguments << "\n" << ran.output;
+    EXPECT_EQ(ran.output.find("simulating"), std::string::npos) << "nothing may start: " << ran.output;
+  }
+  const auto v31 = write("v31.json", R"({"name": "old", "groups": [{"name": "a", "count": 3, "mqtt": "3.1",
+                                          "client_id": "a-long-device-name-{n}"}]})");
+  const auto ran = run("simulate " + v31 + " --seed 1");
+  EXPECT_EQ(ran.exit_code, 2) << ran.output;
+  EXPECT_NE(ran.output.find("speaks MQTT 3.1, whose brokers refuse client ids over 23 characters"), std::string::npos)
+      << ran.output;
+}
+
 TEST_F(SimulateCommand, BadShardIsBadUsage) {
   const auto scenario = write("outage.json", outage);
   const auto ran = run("simulate " + scenario + " --shard 3/3");
