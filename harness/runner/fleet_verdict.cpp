@@ -138,7 +138,7 @@ FleetExercise assess_fleet(const nlohmann::json& stats, std::chrono::millisecond
   return exercise;
 }
 
-void mark_inconclusive(results::Results& results, const std::vector<std::string>& reasons) {
+void mark_inconclusive(results::Results& results, const std::vector<std::string>& reasons, const std::string& section) {
   if (reasons.empty()) return;
   std::string message;
   for (const auto& reason : reasons) message += (message.empty() ? "" : "; ") + reason;
@@ -157,7 +157,7 @@ void mark_inconclusive(results::Results& results, const std::vector<std::string>
     if (!passed_elsewhere) statement.verdict = results::Verdict::inconclusive;
   }
   recount(results);
-  results.stats["fleet"]["inconclusive"] = reasons;
+  results.stats[section]["inconclusive"] = reasons;
 }
 
 }  // namespace mqtt::runner

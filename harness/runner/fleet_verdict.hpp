@@ -26,7 +26,8 @@ FleetExercise assess_fleet(const nlohmann::json& stats, std::chrono::millisecond
 // Makes every passed case of `results` inconclusive with `reasons` (joined into its message), the statements only
 // those cases covered inconclusive too, and recounts the summary. A failed or warned case keeps its verdict (what
 // the history proves is proved, exercised or not; the order is error > failed > warned > accepted > inconclusive >
-// passed). Records the reasons in results.stats.fleet.inconclusive either way.
-void mark_inconclusive(results::Results& results, const std::vector<std::string>& reasons);
+// passed). Records the reasons in results.stats.SECTION.inconclusive either way (SECTION "fleet" or "replay").
+void mark_inconclusive(results::Results& results, const std::vector<std::string>& reasons,
+                       const std::string& section = "fleet");
 
 }  // namespace mqtt::runner
