@@ -293,6 +293,8 @@ void add_simulate_command(CLI::App& app, int& exit_code) {
   command->add_flag("--json", options->json, "Print results.json to stdout instead of the summary");
   command->add_flag("-q,--quiet", options->quiet, "Print nothing but errors");
   command->footer(
+      "Every wait has a deadline: a run talks to the broker for at most 5 s (reachability) + 5 s (observers "
+      "connecting) + the publishing time + the settle time + 0.2 s; judging follows. "
       "Exit codes: 0 no MUST statement violated, 1 a MUST statement was violated, 2 bad usage or "
       "input (scenario errors name FILE:LINE:COL and the key), 3 target unreachable or it refused or never "
       "answered every CONNECT, 4 internal error, 5 inconclusive: no violation, but the fleet did not exercise the "
