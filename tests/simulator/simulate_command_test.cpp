@@ -390,6 +390,25 @@ TEST_F(SimulateCommand, ARunThatCannotFitIsRefusedBeforeItStarts) {
       << ran.output;
 }
 
+// Numbers that are not finite, or absurd, are one line and exit 2 in every command that takes seconds or rates
+// (CLI::Range alone let "nan" through, and 1e300 seconds overflowed the clock: "fails instantly").
+TEST_F(SimulateCommand, NumbersThatAreNotFiniteOrInRangeAreOneLineForEveryCommand) {
+  const std::string capture = std::string(MQTT_HARNESS_SOURCE_DIR) + "/tests/capture/data/mosquitto-v311-v5.pcap";
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {"replay " + capture + " --target mqtt://127.0.0.1:1 --speed nan", "--speed: 'nan' is not a finite number"},
+      {"replay " + capture + " --target mqtt://127.0.0.1:1 --answer-deadline 1e300",
+       "--answer-deadline: '1e300' is not a finite number from 0.001 to 3600"},
+      {"replay " + capture + " --target mqtt://127.0.0.1:1 --settle -1", "--settle: '-1' is not a finite number"},
+      {"probe mqtt://127.0.0.1:1 --connect-timeout 1e300", "--connect-timeout: '1e300' is not a finite number"},
+      {"probe mqtt://127.0.0.1:1 --duration inf", "--duration: 'inf' is not a finite number"},
+  };
+  for (const auto& [arguments, expected] : refused) {
+    const auto ran = run(arguments);
+    EXPECT_EQ(ran.exit_code, 2) << arguments << "\n" << ran.output;
+    EXPECT_NE(ran.output.find(expected), std::string::npos) << arguments << "\n" << ran.output;
+  }
+}
+
 TEST_F(SimulateCommand, BadShardIsBadUsage) {
   const auto scenario = write("outage.json", outage);
   const auto ran = run("simulate " + scenario + " --shard 3/3");
