@@ -49,7 +49,9 @@ class Replayer {
       : plan_(plan),
         options_(options),
         recorder_([this](const history::Event& event) {
-          if (event.kind == history::EventKind::received) ++received_[event.connection];
+          if (event.kind != history::EventKind::received) return;
+          ++received_[event.connection];
+          ++received_in_all_;
         }),
         sessions_(plan.sessions.size()) {
     for (std::size_t index = 0; index < plan.steps.size(); ++index) sessions_[plan.steps[index].session].steps.push_back(index);
@@ -108,7 +110,8 @@ class Replayer {
   }
 
   bool answered(SessionState& state, const capture::ReplayStep& step) {
-    if (!state.session || !state.session->connection().is_open() || state.gave_up_waiting || nobody_waits_) return true;
+    if (!state.session || !state.session->connection().is_open() || state.gave_up_waiting) return true;
+    if (silent_after_ && received_in_all_ == *silent_after_) return true;  // the target is silent: nobody waits
     return received_[state.session->id()] >= step.answers_before;
   }
 
@@ -145,14 +148,18 @@ class Replayer {
             ++entry;
             continue;
           }
-          // The target has shown it will not answer this session in time. As fast as possible, steps run one
-          // after another, so one such wait is all a replay may spend: no step waits any more.
+          // The target has shown it will not answer this session in time: the session stops waiting. As fast
+          // as possible, steps run one after another, so a session that got nothing at all means a silent target:
+          // then no step waits until the target sends anything (a silent target costs one answer deadline, not
+          // one per session).
           state.gave_up_waiting = true;
-          nobody_waits_ = options_.as_fast_as_possible;
+          const bool silent = options_.as_fast_as_possible && received_[state.session->id()] == 0;
+          if (silent) silent_after_ = received_in_all_;
           recorder_.note(state.session->connection().actor(),
                          fmt::format("no answer within {} ms: {} no longer waits for answers",
                                      options_.answer_deadline.count(),
-                                     nobody_waits_ ? "the replay" : "this session"),
+                                     silent ? "the target sent nothing at all: until it does, the replay"
+                                            : "this session"),
                          state.session->id());
         }
         state.waiting_since.reset();
@@ -316,7 +323,10 @@ class Replayer {
   std::vector<SessionState> sessions_;
   Clock::time_point start_{};
   bool stop_opening_ = false;
-  bool nobody_waits_ = false;  // as fast as possible, after one wait for answers ran out
+  std::size_t received_in_all_ = 0;  // packets received from the target on every connection
+  // As fast as possible, after a session got nothing at all in time: how many packets the target had sent then.
+  // Nobody waits for answers while that number stays the same.
+  std::optional<std::size_t> silent_after_;
   std::size_t open_failures_ = 0;
   std::size_t not_opened_ = 0;
   std::string first_open_failure_;

@@ -9,8 +9,9 @@
 //   answers did not come in time stops waiting for them (the target has shown it will not answer it in time), and
 //   a session whose open would start later than that is not opened;
 // - as fast as possible: one step after another in capture order (nothing overtakes a waiting step); each open
-//   waits at most the connect deadline and each wait for answers at most the answer deadline, and after one wait
-//   runs out no step waits any more (a silent target costs one answer deadline, not one per session);
+//   waits at most the connect deadline and each wait for answers at most the answer deadline; a session whose
+//   answers did not come in time stops waiting for them, and when it had got nothing at all (a silent target), no
+//   step waits until the target sends something (a silent target costs one answer deadline, not one per session);
 // - after an open runs out of time no further session is opened; then the settle time, and every session closes.
 // replay_worst_case() gives the bound; `replay` prints it before it starts.
 #pragma once
