@@ -409,6 +409,27 @@ TEST_F(SimulateCommand, NumbersThatAreNotFiniteOrInRangeAreOneLineForEveryComman
   }
 }
 
+TEST_F(SimulateCommand, AMergeOfShardsThatExercisedNothingIsInconclusiveNamingTheShard) {
+  const auto scenario = write("quiet.json", R"({
+    "name": "quiet",
+    "duration_ms": 500,
+    "settle_ms": 200,
+    "groups": [{"name": "listener", "count": 2, "connect_rate": 0, "subscriptions": [{"filter": "dtu/#", "qos": 1}]}]
+  })");
+  for (const auto* index : {"0", "1"}) {
+    const auto ran = run("simulate " + scenario + " --seed 6 --quiet --shard " + std::string(index) + "/2 -o " +
+                         (directory / index).string());
+    EXPECT_EQ(ran.exit_code, 5) << ran.output;
+  }
+  run("report --merge-shards " + (directory / "0" / "results.json").string() + " " +
+      (directory / "1" / "results.json").string() + " -o " + (directory / "merged").string());
+  const auto merged = load_json(directory / "merged" / "results.json");
+  ASSERT_FALSE(merged.is_null());
+  EXPECT_EQ(merged["cases"][0]["verdict"], "inconclusive");
+  EXPECT_NE(merged["cases"][0]["message"].get<std::string>().find("shard 2: nothing was published"), std::string::npos)
+      << merged["cases"][0]["message"];
+}
+
 TEST_F(SimulateCommand, BadShardIsBadUsage) {
   const auto scenario = write("outage.json", outage);
   const auto ran = run("simulate " + scenario + " --shard 3/3");
