@@ -9,7 +9,7 @@ enum ExitCode : int {
   exit_bad_input = 2,    // bad usage or bad input (arguments, URL, scenario, profile, results file)
   exit_unreachable = 3,  // the target could not be reached
   exit_internal = 4,     // a bug in mqtt-harness
-  exit_inconclusive = 5,  // no violation, but something that ran was not put to the test (reasons printed)
+  exit_inconclusive = 5,  // no violation, but something that ran was not exercised (the reasons are printed)
 };
 
 }  // namespace mqtt::cli

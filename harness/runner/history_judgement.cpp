@@ -30,6 +30,8 @@ void count(results::Summary& summary, results::Verdict verdict) {
     case results::Verdict::warned: ++summary.warned; break;
     case results::Verdict::skipped: ++summary.skipped; break;
     case results::Verdict::error: ++summary.errors; break;
+    case results::Verdict::inconclusive: ++summary.inconclusive; break;
+    case results::Verdict::accepted: ++summary.accepted; break;
   }
 }
 
