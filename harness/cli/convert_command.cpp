@@ -59,9 +59,7 @@ void add_convert_command(CLI::App& app, int& exit_code) {
   command->add_option("-o,--output", options->output, "Scenario file to write (JSON)")->required();
   command->add_option("-p,--port", options->ports,
                       "Also treat this TCP port as MQTT (repeatable; 1883 always)");
-  command->footer(
-      "Exit codes: 0 written, 2 bad usage or an unreadable capture (the error names the frame), "
-      "4 internal error.");
+  command->footer(help_footer("An unreadable capture is exit 2; the error names the frame."));
   command->callback([options, &exit_code] { exit_code = run_convert(*options); });
 }
 

@@ -25,8 +25,10 @@
 #include "client/target_url.hpp"
 #include "reports/reports.hpp"
 #include "results/json.hpp"
+#include "runner/accepted_deviations.hpp"
 #include "runner/conformance.hpp"
 #include "runner/history_judgement.hpp"
+#include "runner/target_engagement.hpp"
 
 namespace mqtt::cli {
 namespace {
@@ -42,6 +44,7 @@ struct ReplayOptions {
   double settle_s = 2.0;
   double answer_deadline_s = 2.0;
   std::string report_dir = "mqtt-harness-report";  // like conform and simulate; "" (-o '') writes nothing
+  std::string accepted;
   bool json = false;
 };
 
@@ -56,6 +59,8 @@ int run_replay(const ReplayOptions& options) {
     fmt::print(stderr, "mqtt-harness replay: --speed {}: must be above 0\n", options.speed);
     return exit_bad_input;
   }
+  const auto accepted = read_accepted_deviations("replay", options.accepted);
+  if (!accepted) return exit_bad_input;
   auto analysed = analyse_capture("replay", options.capture, options.ports);
   if (!analysed) return exit_bad_input;
   auto& analysis = *analysed;
@@ -182,7 +187,10 @@ int run_replay(const ReplayOptions& options) {
   judgement.duration_ms = elapsed_ms;
   std::vector<runner::HistorySource> sources;
   sources.push_back(std::move(source));
-  const auto results = runner::judge_histories(std::move(sources), judgement);
+  auto results = runner::judge_histories(std::move(sources), judgement);
+  runner::find_target_problem(results);
+  runner::apply_accepted_deviations(results, *accepted);
+  print_target_problem("replay", results);
   if (!options.report_dir.empty() && !write_reports("replay", results, options.report_dir)) return exit_bad_input;
   if (options.json) {
     print_results_json(results);
@@ -200,6 +208,7 @@ int run_replay(const ReplayOptions& options) {
                        violation.level == "MUST" ? "red" : "yellow", colour),
                  violation.statement, violation.message);
     }
+    print_acceptance(results);
     fmt::print("verdict: {} failed, {} warned\n", results.summary.failed, results.summary.warned);
   }
   return runner::exit_code(results);
@@ -233,11 +242,11 @@ void add_replay_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   command->add_option("-o,--report-dir", options->report_dir, "Where every report format goes ('' for none)")
       ->capture_default_str();
+  command->add_option("--accepted", options->accepted,
+                      "Accepted-deviations file (JSON; docs/accepted-deviations.md): listed violations do not fail");
   command->add_flag("--json", options->json, "Print results.json to stdout instead of the summary");
   command->footer(
-      "Exit codes: 0 no MUST statement violated, 1 a MUST statement violated, 2 bad usage or input, "
-      "3 target unreachable, 4 internal error. Differences from the captured broker are shown, not "
-      "judged: only the model judges.");
+      help_footer("Differences from the captured broker are shown, not judged: only the model judges."));
   command->callback([options, &exit_code] { exit_code = run_replay(*options); });
 }
 

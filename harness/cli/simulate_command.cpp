@@ -18,10 +18,12 @@
 #include "cli/terminal.hpp"
 #include "reports/reports.hpp"
 #include "results/json.hpp"
+#include "runner/accepted_deviations.hpp"
 #include "runner/conformance.hpp"
 #include "runner/fleet_run.hpp"
 #include "runner/fleet_scenario.hpp"
 #include "runner/source_position.hpp"
+#include "runner/target_engagement.hpp"
 
 namespace mqtt::cli {
 namespace {
@@ -35,6 +37,7 @@ struct SimulateOptions {
   std::string shard;
   std::string report_dir = "mqtt-harness-report";
   std::vector<std::string> defects;
+  std::string accepted;
   bool json = false;
   bool quiet = false;
 };
@@ -96,6 +99,8 @@ int run_simulate(const SimulateOptions& options) {
   }
   if (options.duration_s) spec.duration_ms = static_cast<std::uint32_t>(*options.duration_s * 1000.0);
   simulator::scale_fleet(spec, options.scale);
+  const auto accepted = read_accepted_deviations("simulate", options.accepted);
+  if (!accepted) return exit_bad_input;
 
   runner::FleetRunOptions run;
   run.seed = options.seed.value_or(std::random_device{}());
@@ -168,9 +173,14 @@ int run_simulate(const SimulateOptions& options) {
     return exit_unreachable;
   }
   auto& results = outcome.results;
+  runner::find_target_problem(results);
+  runner::apply_accepted_deviations(results, *accepted);
+  print_target_problem("simulate", results);
   const std::filesystem::path report_dir = options.report_dir;
-  return finish_run("simulate", results, report_dir, options.json, options.quiet,
-                    [&] { print_summary(results, report_dir); });
+  return finish_run("simulate", results, report_dir, options.json, options.quiet, [&] {
+    print_summary(results, report_dir);
+    print_acceptance(results);
+  });
 }
 
 }  // namespace
@@ -200,11 +210,11 @@ void add_simulate_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   command->add_option("--defect", options->defects,
                       "Make the embedded broker break one behaviour (repeatable; see 'list --defects')");
+  command->add_option("--accepted", options->accepted,
+                      "Accepted-deviations file (JSON; docs/accepted-deviations.md): listed violations do not fail");
   command->add_flag("--json", options->json, "Print results.json to stdout instead of the summary");
   command->add_flag("-q,--quiet", options->quiet, "Print nothing but errors");
-  command->footer(
-      "Exit codes: 0 no MUST statement violated, 1 a MUST statement was violated, 2 bad usage or "
-      "input (scenario errors name FILE:LINE:COL and the key), 3 target unreachable, 4 internal error.");
+  command->footer(help_footer("Scenario errors name FILE:LINE:COL and the key (exit 2)."));
   command->callback([options, &exit_code] { exit_code = run_simulate(*options); });
 }
 
