@@ -3,7 +3,6 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -17,6 +16,7 @@
 #include "cli/terminal.hpp"
 #include "reports/reports.hpp"
 #include "results/json.hpp"
+#include "results/reason_groups.hpp"
 #include "runner/conformance.hpp"
 #include "runner/source_position.hpp"
 
@@ -41,25 +41,15 @@ struct ConformOptions {
 
 // Inconclusive cases grouped by their reason: many cases often share one (a refused client, a silent target).
 void print_inconclusive(const results::Results& results, bool colour) {
-  std::vector<std::pair<std::string, std::vector<std::string>>> groups;  // reason -> case ids, first-seen order
-  for (const auto& result : results.cases) {
-    if (result.verdict != results::Verdict::inconclusive) continue;
-    auto group = std::find_if(groups.begin(), groups.end(), [&](const auto& one) { return one.first == result.message; });
-    if (group == groups.end()) {
-      groups.emplace_back(result.message, std::vector<std::string>{});
-      group = groups.end() - 1;
-    }
-    group->second.push_back(result.id);
-  }
   const std::string label = paint("inconclusive", verdict_colour(results::Verdict::inconclusive), colour);
-  for (const auto& [reason, ids] : groups) {
-    if (ids.size() == 1) {
-      fmt::print("{} {}: {}\n", label, ids.front(), reason);
+  for (const auto& group : results::group_by_reason(results.cases, results::Verdict::inconclusive)) {
+    if (group.case_ids.size() == 1) {
+      fmt::print("{} {}: {}\n", label, group.case_ids.front(), group.reason);
       continue;
     }
-    fmt::print("{} {} cases: {}\n", label, ids.size(), reason);
+    fmt::print("{} {} cases: {}\n", label, group.case_ids.size(), group.reason);
     std::string line = "       ";
-    for (const auto& id : ids) {
+    for (const auto& id : group.case_ids) {
       if (line.size() + id.size() + 2 > 110) {
         fmt::print("{}\n", line);
         line = "       ";

@@ -5,6 +5,7 @@
 
 #include "history/json.hpp"
 #include "results/json.hpp"
+#include "results/reason_groups.hpp"
 
 namespace mqtt::results {
 namespace {
@@ -171,6 +172,25 @@ TEST(ResultsJson, SummariseCountsEveryVerdict) {
             7);
   EXPECT_EQ(summary.inconclusive, 1);
   EXPECT_EQ(summary.accepted, 1);
+}
+
+TEST(ReasonGroups, CasesSharingAReasonAreListedUnderItOnce) {
+  std::vector<CaseResult> cases(5);
+  const char* ids[] = {"a", "b", "c", "d", "e"};
+  const char* reasons[] = {"refused 'device'", "silent", "refused 'device'", "", "refused 'device'"};
+  const Verdict verdicts[] = {Verdict::inconclusive, Verdict::inconclusive, Verdict::inconclusive, Verdict::passed,
+                              Verdict::inconclusive};
+  for (std::size_t index = 0; index < cases.size(); ++index) {
+    cases[index].id = ids[index];
+    cases[index].message = reasons[index];
+    cases[index].verdict = verdicts[index];
+  }
+  const auto groups = group_by_reason(cases, Verdict::inconclusive);
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups[0].reason, "refused 'device'");
+  EXPECT_EQ(groups[0].case_ids, (std::vector<std::string>{"a", "c", "e"}));
+  EXPECT_EQ(groups[1].case_ids, (std::vector<std::string>{"b"}));
+  EXPECT_TRUE(group_by_reason(cases, Verdict::failed).empty());
 }
 
 TEST(ResultsJson, VerdictNames) {
