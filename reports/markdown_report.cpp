@@ -75,7 +75,7 @@ std::string render_markdown(const results::Results& input) {
                 "may have been fixed. Remove them from the file.\n\n";
     for (const auto& entry : results.stale_accepted) {
       markdown += "- " + escape_markdown_cell(entry.statement) +
-                  (entry.cases.empty() ? "" : " in `" + escape_markdown_cell(entry.cases) + "`") + " (" +
+                  (entry.cases.empty() ? "" : " in " + escape_markdown_cell(entry.cases)) + " (" +
                   escape_markdown_cell(entry.source) + "): " + escape_markdown_cell(entry.reason) + "\n";
     }
   }
