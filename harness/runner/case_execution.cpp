@@ -14,6 +14,7 @@
 #include "model/topic.hpp"
 #include "runner/case_identity.hpp"
 #include "runner/connect_credentials.hpp"
+#include "runner/connect_outcomes.hpp"
 #include "runner/placeholders.hpp"
 
 namespace mqtt::runner {
@@ -140,7 +141,7 @@ class CaseExecution {
       std::lock_guard lock(checker_mutex_);
       run_.verdicts = checker_.finish(recorder_.now_ns());
     }
-    judge_hand_made_connects();
+    connects_.judge_hand_made(run_);
     run_.history = recorder_.snapshot();
     run_.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
     return std::move(run_);
@@ -151,14 +152,6 @@ class CaseExecution {
     std::optional<client::Session> session;
     std::vector<client::Session> earlier;  // sessions replaced by a later connect of the same client
     bool dropped = false;
-  };
-
-  // A CONNECT a `send` step wrote by hand; judged at the end from the CONNACK that came back on its connection.
-  struct HandMadeConnect {
-    std::string client;
-    std::uint32_t connection = 0;
-    bool as_written = false;          // the target has credentials and the case sent the bytes without them
-    bool refusal_expected = false;
   };
 
   void observe(const history::Event& event) {
@@ -174,7 +167,7 @@ class CaseExecution {
       }
     }
     if (event.kind == history::EventKind::received && event.packet && std::holds_alternative<Connack>(*event.packet)) {
-      first_connack_.emplace(event.connection, std::get<Connack>(*event.packet).reason_code);
+      connects_.connack(event.connection, std::get<Connack>(*event.packet).reason_code);
     }
     checker_.observe(event);
     if (event.kind == history::EventKind::received || event.kind == history::EventKind::closed ||
@@ -288,19 +281,10 @@ class CaseExecution {
       case StepKind::wait: wait(step); break;
       case StepKind::settle: settle(budget(step.timeout_ms), milliseconds(step.quiet_ms), step.timeout_ms); break;
       case StepKind::note:
-        if (step.note == expect_auth_failure) refusal_expected_for_ = step.client.empty() ? "*" : step.client;
+        if (step.note == expect_auth_failure) connects_.expect_refusal(step.client);
         recorder_.note(step.client.empty() ? "runner" : step.client, step.note, connection_of(step.client));
         break;
     }
-    return true;
-  }
-
-  // Whether the CONNECT `client` sends now is one the case expects to be refused (consumes the expectation).
-  bool take_refusal_expectation(const std::string& client) {
-    if (refusal_expected_for_.empty() || (refusal_expected_for_ != "*" && refusal_expected_for_ != client)) {
-      return false;
-    }
-    refusal_expected_for_.clear();
     return true;
   }
 
@@ -351,7 +335,6 @@ class CaseExecution {
     if (step.password) {
       packet.password = to_bytes(text(*step.password));
     }
-    const bool refusal_expected = take_refusal_expectation(step.client);
     const auto result = session.connect(std::move(packet), budget(step.timeout_ms));
     if (result.outcome == client::WaitOutcome::timeout) {
       recorder_.note(step.client, "connect: no answer within " + std::to_string(step.timeout_ms) + " ms",
@@ -359,33 +342,7 @@ class CaseExecution {
     } else if (result.outcome == client::WaitOutcome::closed) {
       recorder_.note(step.client, "connect: the connection closed first", session.id());
     }
-    return tally_connect(step, session.id(), result, refusal_expected);
-  }
-
-  // Counts a `connect` step's CONNECT; returns whether the case can go on with this client.
-  bool tally_connect(const Step& step, std::uint32_t connection, const client::RequestResult& result,
-                     bool refusal_expected) {
-    UnacceptedConnect unaccepted{step.client, connection, false, false, std::nullopt, result.outcome,
-                                 result.close_reason, step.timeout_ms};
-    if (result.ok()) {
-      const auto* connack = std::get_if<Connack>(&*result.reply);
-      const std::uint8_t code = connack != nullptr ? connack->reason_code : 0;
-      if (code == 0) {
-        ++run_.connects.accepted;
-        return true;
-      }
-      ++run_.connects.refused[code];
-      if (refusal_expected) return true;  // what the case asked for: it goes on to see what follows
-      unaccepted.return_code = code;
-    } else if (result.outcome == client::WaitOutcome::closed) {
-      const bool reset = result.close_reason == history::CloseReason::reset;
-      ++(reset ? run_.connects.reset : run_.connects.closed);
-    } else {
-      ++run_.connects.unanswered;
-      run_.connects.unanswered_wait_ms = std::max<std::int64_t>(run_.connects.unanswered_wait_ms, step.timeout_ms);
-    }
-    run_.unaccepted_connects.push_back(std::move(unaccepted));
-    return false;
+    return connects_.connect_step(step.client, session.id(), result, step.timeout_ms, run_);
   }
 
   void publish(const Step& step) {
@@ -429,7 +386,7 @@ class CaseExecution {
       if (insertion && insertion->password_size > 0) {
         run_.secrets.push_back(InsertedSecret{sequence, insertion->password_offset, insertion->password_size});
       }
-      if (is_connect) note_hand_made_connect(step, session.id(), target_has_credentials && !insertion);
+      if (is_connect) connects_.hand_made(step.client, session.id(), target_has_credentials && !insertion);
       return;
     }
     nlohmann::json packet_json;
@@ -460,33 +417,7 @@ class CaseExecution {
       as_written = target_has_credentials && !connect->username;
     }
     session.connection().send(packet);
-    if (std::holds_alternative<Connect>(packet)) note_hand_made_connect(step, session.id(), as_written);
-  }
-
-  void note_hand_made_connect(const Step& step, std::uint32_t connection, bool as_written) {
-    hand_made_connects_.push_back(
-        HandMadeConnect{step.client, connection, as_written, take_refusal_expectation(step.client)});
-  }
-
-  // A hand-made CONNECT may be malformed on purpose, so no CONNACK is no fact about the target; a CONNACK is.
-  // Refused for its credentials (4 or 5) when the case did not ask for it, the case judged the login instead of
-  // what it tests.
-  void judge_hand_made_connects() {
-    for (const auto& connect : hand_made_connects_) {
-      const auto found = first_connack_.find(connect.connection);
-      if (found == first_connack_.end()) continue;
-      const std::uint8_t code = found->second;
-      if (code == 0) {
-        ++run_.connects.accepted;
-        continue;
-      }
-      ++run_.connects.refused[code];
-      if ((code == 4 || code == 5) && !connect.refusal_expected) {
-        run_.unaccepted_connects.push_back(UnacceptedConnect{connect.client, connect.connection, true,
-                                                             connect.as_written, code, client::WaitOutcome::packet,
-                                                             std::nullopt, 0});
-      }
-    }
+    if (std::holds_alternative<Connect>(packet)) connects_.hand_made(step.client, session.id(), as_written);
   }
 
   void wait(const Step& step) {
@@ -593,9 +524,7 @@ class CaseExecution {
   const ExecutionContext& context_;
   client::EventLoop& loop_;
   CaseRun run_;
-  std::string refusal_expected_for_;  // "expect-auth-failure" seen: the client ("*" any) whose CONNECT it is for
-  std::vector<HandMadeConnect> hand_made_connects_;
-  std::map<std::uint32_t, std::uint8_t> first_connack_;  // connection -> return code of its first CONNACK
+  ConnectOutcomes connects_;
   std::map<std::uint32_t, std::string> owed_at_close_;   // connection -> an answer owed when the server closed it
   std::mutex checker_mutex_;
   model::Checker checker_;
