@@ -76,10 +76,9 @@ void add_convert_command(CLI::App& app, int& exit_code) {
   command->add_option("-o,--output", options->output, "Scenario file to write (JSON)")->required();
   command->add_option("-p,--port", options->ports,
                       "Also treat this TCP port as MQTT (repeatable; 1883 always)");
-  command->footer(
-      "Exit codes: 0 written, 2 bad usage, an unreadable or unsupported capture (the error names the frame), "
-      "or nothing to convert (no session's CONNECT is in the capture; the skipped sessions are listed), "
-      "4 internal error.");
+  command->footer(help_footer(
+      "An unreadable or unsupported capture is exit 2 (the error names the frame), and so is a capture with "
+      "nothing to convert (no session's CONNECT is in it; the skipped sessions are listed)."));
   command->callback([options, &exit_code] { exit_code = run_convert(*options); });
 }
 

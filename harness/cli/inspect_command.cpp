@@ -17,6 +17,7 @@
 #include "reports/reports.hpp"
 #include "results/json.hpp"
 #include "runner/capture_judgement.hpp"
+#include "runner/accepted_deviations.hpp"
 #include "runner/conformance.hpp"
 #include "runner/history_judgement.hpp"
 
@@ -27,6 +28,7 @@ struct InspectOptions {
   std::string capture;
   std::vector<std::uint16_t> ports;
   std::string report_dir = "mqtt-harness-report";  // like conform and simulate; "" (-o '') writes nothing
+  std::string accepted;
   bool json = false;
   bool quiet = false;
 };
@@ -82,6 +84,8 @@ std::vector<std::string> summary_lines(const capture::ConnectionSummary& row) {
 }
 
 int run_inspect(const InspectOptions& options) {
+  const auto accepted = read_accepted_deviations("inspect", options.accepted);
+  if (!accepted) return exit_bad_input;
   runner::HistoryJudgementOptions judgement;
   auto checked = analyse_and_check_capture("inspect", options.capture, options.ports, judgement.check);
   if (!checked) return exit_bad_input;
@@ -113,6 +117,7 @@ int run_inspect(const InspectOptions& options) {
   sources.push_back(std::move(source));
   auto results = runner::judge_histories(std::move(sources), judgement);
   runner::mark_capture_inconclusive(results, inconclusive);
+  runner::apply_accepted_deviations(results, *accepted);
 
   if (!options.report_dir.empty() && !write_reports("inspect", results, options.report_dir)) return exit_bad_input;
   if (options.json) {
@@ -137,6 +142,7 @@ int run_inspect(const InspectOptions& options) {
     for (const auto& observation : results.observed) {
       fmt::print("{} {}: {}\n", paint("observed", "dim", colour), observation.behaviour, observation.detail);
     }
+    print_acceptance(results);
     std::size_t exercised = 0;
     for (const auto& statement : results.statements) exercised += statement.cases.empty() ? 0 : 1;
     // Nothing judged is not conformant: without a violation, a capture that did not put the broker to the test
@@ -170,13 +176,14 @@ void add_inspect_command(CLI::App& app, int& exit_code) {
       "-o,--report-dir", options->report_dir,
       "Where results.json, report.html, junit.xml, summary.md, history.jsonl, history.pcap go ('' for none)")
       ->capture_default_str();
+  command->add_option("--accepted", options->accepted,
+                      "Accepted-deviations file (JSON; docs/accepted-deviations.md): listed violations do not fail");
   command->add_flag("--json", options->json, "Print results.json to stdout instead of the summary");
   command->add_flag("-q,--quiet", options->quiet, "Print nothing but errors");
-  command->footer(
-      "Exit codes: 0 no MUST statement violated, 1 a MUST statement was violated, 2 bad usage or an "
-      "unreadable, truncated, corrupt or unsupported capture (the error names the frame), 4 internal error, "
-      "5 inconclusive: no violation, but the capture did not put the broker to the test (no MQTT connection, "
-      "MQTT 5.0 connections, which are not judged yet, or no statement exercised; the reasons are printed).");
+  command->footer(help_footer(
+      "An unreadable, truncated, corrupt or unsupported capture is exit 2 (the error names the frame). A capture "
+      "with no MQTT connection, only MQTT 5.0 connections (not judged yet) or no statement exercised is "
+      "inconclusive (5); the reasons are printed."));
   command->callback([options, &exit_code] { exit_code = run_inspect(*options); });
 }
 

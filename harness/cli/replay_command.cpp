@@ -23,11 +23,13 @@
 #include "client/target_url.hpp"
 #include "reports/reports.hpp"
 #include "results/json.hpp"
+#include "runner/accepted_deviations.hpp"
 #include "runner/conformance.hpp"
 #include "runner/fleet_verdict.hpp"
 #include "runner/history_judgement.hpp"
 #include "runner/replay_run.hpp"
 #include "runner/run_namespace.hpp"
+#include "runner/target_engagement.hpp"
 
 namespace mqtt::cli {
 namespace {
@@ -43,6 +45,7 @@ struct ReplayOptions {
   double settle_s = 2.0;
   double answer_deadline_s = 2.0;
   std::string report_dir = "mqtt-harness-report";  // like conform and simulate; "" (-o '') writes nothing
+  std::string accepted;
   bool json = false;
 };
 
@@ -115,6 +118,8 @@ int run_replay(const ReplayOptions& options) {
   const auto& run_namespace = replay.run_namespace;
   const std::string namespace_text = run_namespace.empty() ? "no namespace" : "namespace " + run_namespace.name();
 
+  const auto accepted = read_accepted_deviations("replay", options.accepted);
+  if (!accepted) return exit_bad_input;
   auto analysed = analyse_capture("replay", options.capture, options.ports);
   if (!analysed) return exit_bad_input;
   // The plan keeps the captured names; the run puts every packet into the namespace (runner/run_namespace.hpp).
@@ -165,6 +170,13 @@ int run_replay(const ReplayOptions& options) {
   auto reasons = run.inconclusive;
   if (!run.target_problem.empty()) reasons.insert(reasons.begin(), run.target_problem);
   runner::mark_inconclusive(results, reasons, "replay");
+  // The replay's own session outcomes name the problem most precisely; the histories are the fallback.
+  if (!run.target_problem.empty()) {
+    results.target_problem = run.target_problem;
+  } else {
+    runner::find_target_problem(results);
+  }
+  runner::apply_accepted_deviations(results, *accepted);
   if (!options.report_dir.empty() && !write_reports("replay", results, options.report_dir)) return exit_bad_input;
   if (options.json) {
     print_results_json(results);
@@ -185,17 +197,14 @@ int run_replay(const ReplayOptions& options) {
                        violation.level == "MUST" ? "red" : "yellow", colour),
                  violation.statement, violation.message);
     }
+    print_acceptance(results);
     for (const auto& reason : reasons) fmt::print("{}: {}\n", paint("inconclusive", "yellow", colour), reason);
     fmt::print("verdict: {} failed, {} warned{}\n", results.summary.failed, results.summary.warned,
                results.summary.inconclusive > 0 ? ", inconclusive" : "");
   }
   // The target took no part (every CONNECT refused or unanswered): one line, and exit 3 whatever else was found.
-  if (!run.target_problem.empty()) {
-    fmt::print(stderr, "mqtt-harness replay: {}\n", run.target_problem);
-    return exit_unreachable;
-  }
-  const int code = runner::exit_code(results);
-  return code == exit_passed && results.summary.inconclusive > 0 ? exit_inconclusive : code;
+  if (print_target_problem("replay", results)) return exit_unreachable;
+  return runner::exit_code(results);
 }
 
 }  // namespace
@@ -230,16 +239,17 @@ void add_replay_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   command->add_option("-o,--report-dir", options->report_dir, "Where every report format goes ('' for none)")
       ->capture_default_str();
+  command->add_option("--accepted", options->accepted,
+                      "Accepted-deviations file (JSON; docs/accepted-deviations.md): listed violations do not fail");
   command->add_flag("--json", options->json, "Print results.json to stdout instead of the summary");
   command->footer(
-      "Every wait has a deadline: at most 5 s (connect timeout) + the capture's span / --speed (nothing with "
-      "--as-fast-as-possible) + --answer-deadline + 5 s + --settle; the bound is printed at the start. A session "
-      "whose answers do not come in time stops waiting for them; after one TCP connect runs out of time no further "
-      "session is opened. Client ids and topics go into a namespace (--prefix); a CONNECT gets the credentials of "
-      "--target when it has any. Exit codes: 0 no MUST statement violated, 1 a MUST statement violated, 2 bad usage "
-      "or input, 3 target unreachable, or it refused or never answered every session the captured broker accepted, "
-      "4 internal error, 5 inconclusive: no violation, but sessions could not be opened or got no CONNACK (reasons "
-      "printed). Differences from the captured broker are shown, not judged: only the model judges.");
+      help_footer("Every wait has a deadline: at most 5 s (connect timeout) + the capture's span / --speed (nothing "
+                  "with --as-fast-as-possible) + --answer-deadline + 5 s + --settle; the bound is printed at the "
+                  "start. A session whose answers do not come in time stops waiting for them; after one TCP connect "
+                  "runs out of time no further session is opened. Client ids and topics go into a namespace "
+                  "(--prefix); a CONNECT gets the credentials of --target when it has any. Sessions that could not be "
+                  "opened or got no CONNACK make the replay inconclusive (5). Differences from the captured broker are "
+                  "shown, not judged: only the model judges."));
   command->callback([options, &exit_code] { exit_code = run_replay(*options); });
 }
 

@@ -22,12 +22,14 @@
 #include "cli/terminal.hpp"
 #include "reports/reports.hpp"
 #include "results/json.hpp"
+#include "runner/accepted_deviations.hpp"
 #include "runner/conformance.hpp"
 #include "runner/fleet_limits.hpp"
 #include "runner/fleet_run.hpp"
 #include "runner/fleet_scenario.hpp"
 #include "runner/fleet_timeline.hpp"
 #include "runner/source_position.hpp"
+#include "runner/target_engagement.hpp"
 
 namespace mqtt::cli {
 namespace {
@@ -42,6 +44,7 @@ struct SimulateOptions {
   std::string shard;
   std::string report_dir = "mqtt-harness-report";
   std::vector<std::string> defects;
+  std::string accepted;
   bool json = false;
   bool quiet = false;
 };
@@ -87,14 +90,6 @@ void print_summary(const results::Results& results, const std::filesystem::path&
 }
 
 // 5 when the run found no MUST violation but did not put the broker to the test (fleet_verdict.hpp).
-int fleet_exit_code(int code, const results::Results& results) {
-  if (code != exit_passed) return code;
-  for (const auto& row : results.cases) {
-    if (row.verdict == results::Verdict::inconclusive) return exit_inconclusive;
-  }
-  return code;
-}
-
 bool parse_shard(const std::string& text, std::uint32_t& index, std::uint32_t& count) {
   const auto slash = text.find('/');
   if (slash == std::string::npos) return false;
@@ -154,6 +149,8 @@ int run_simulate(const SimulateOptions& options) {
   if (const auto problem = runner::find_timeline_problem(spec)) {
     return refuse(overrides_text(options), problem->message);
   }
+  const auto accepted = read_accepted_deviations("simulate", options.accepted);
+  if (!accepted) return exit_bad_input;
 
   runner::FleetRunOptions run;
   run.seed = options.seed.value_or(std::random_device{}());
@@ -247,16 +244,19 @@ int run_simulate(const SimulateOptions& options) {
     return exit_unreachable;
   }
   auto& results = outcome.results;
-  const std::filesystem::path report_dir = options.report_dir;
-  const int code = finish_run("simulate", results, report_dir, options.json, options.quiet,
-                              [&] { print_summary(results, report_dir); });
-  if (code == exit_bad_input) return code;
-  // The target took no part (every CONNECT refused or unanswered): one line, and exit 3 whatever else was found.
+  // The fleet's own connect outcomes name the problem most precisely; the histories are the fallback.
   if (!outcome.target_problem.empty()) {
-    fmt::print(stderr, "mqtt-harness simulate: {}\n", outcome.target_problem);
-    return exit_unreachable;
+    results.target_problem = outcome.target_problem;
+  } else {
+    runner::find_target_problem(results);
   }
-  return fleet_exit_code(code, results);
+  runner::apply_accepted_deviations(results, *accepted);
+  print_target_problem("simulate", results);
+  const std::filesystem::path report_dir = options.report_dir;
+  return finish_run("simulate", results, report_dir, options.json, options.quiet, [&] {
+    print_summary(results, report_dir);
+    print_acceptance(results);
+  });
 }
 
 }  // namespace
@@ -290,15 +290,15 @@ void add_simulate_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   command->add_option("--defect", options->defects,
                       "Make the embedded broker break one behaviour (repeatable; see 'list --defects')");
+  command->add_option("--accepted", options->accepted,
+                      "Accepted-deviations file (JSON; docs/accepted-deviations.md): listed violations do not fail");
   command->add_flag("--json", options->json, "Print results.json to stdout instead of the summary");
   command->add_flag("-q,--quiet", options->quiet, "Print nothing but errors");
-  command->footer(
+  command->footer(help_footer(
       "Every wait has a deadline: a run talks to the broker for at most 5 s (reachability) + 5 s (observers "
-      "connecting) + the publishing time + the settle time + 0.2 s; judging follows. "
-      "Exit codes: 0 no MUST statement violated, 1 a MUST statement was violated, 2 bad usage or "
-      "input (scenario errors name FILE:LINE:COL and the key), 3 target unreachable or it refused or never "
-      "answered every CONNECT, 4 internal error, 5 inconclusive: no violation, but the fleet did not exercise the "
-      "broker (nothing published, devices that never connected or ended the run reconnecting; reasons printed).");
+      "connecting) + the publishing time + the settle time + 0.2 s; judging follows. Scenario errors name "
+      "FILE:LINE:COL and the key (exit 2). A fleet that did not exercise the broker (nothing published, devices "
+      "that never connected or ended the run reconnecting) is inconclusive (5); the reasons are printed."));
   command->callback([options, &exit_code] { exit_code = run_simulate(*options); });
 }
 
