@@ -170,11 +170,13 @@ int run_replay(const ReplayOptions& options) {
   auto reasons = run.inconclusive;
   if (!run.target_problem.empty()) reasons.insert(reasons.begin(), run.target_problem);
   runner::mark_inconclusive(results, reasons, "replay");
-  // The replay's own session outcomes name the problem most precisely; the histories are the fallback.
-  if (!run.target_problem.empty()) {
+  // The histories say how each CONNECT ended (refused, reset, closed, unanswered); the replay's own session
+  // outcomes are the fallback.
+  runner::find_target_problem(results);
+  // Silence is best described by the replay's own deadlines ("within 5.3 s (3 sent)").
+  if (!run.target_problem.empty() &&
+      (results.target_problem.empty() || results.target_problem.find("did not answer") != std::string::npos)) {
     results.target_problem = run.target_problem;
-  } else {
-    runner::find_target_problem(results);
   }
   runner::apply_accepted_deviations(results, *accepted);
   if (!options.report_dir.empty() && !write_reports("replay", results, options.report_dir)) return exit_bad_input;

@@ -21,8 +21,8 @@ const std::string source = MQTT_SOURCE_DIRECTORY;
 TEST(JudgingCommands, SimulateAgainstATargetRefusingEveryConnectIsOneLineAndExitThree) {
   test_support::ScriptedServer server(test_support::ServerScript::connack(5));
   const TemporaryDirectory directory("mqtt-cli-simulate");
-  const auto run = run_child({MQTT_HARNESS_BINARY, "simulate", source + "/scenarios/fleet/retained-status.json",
-                              "--target", server.url(), "--duration", "1", "--scale", "0.05", "--seed", "3", "-o",
+  const auto run = run_child({MQTT_HARNESS_BINARY, "simulate", source + "/scenarios/fleet/persistent-offline-queue.json",
+                              "--target", server.url(), "--duration", "2", "--scale", "0.05", "--seed", "3", "-o",
                               (directory.path() / "report").string()},
                              ChildOptions{.deadline = std::chrono::seconds(100)});
   EXPECT_EQ(run.exit_code, exit_unreachable) << run.output << run.errors;
@@ -50,7 +50,8 @@ TEST(JudgingCommands, InspectTakesAcceptedDeviationsAndReportsAStaleEntry) {
   const auto run = run_child({MQTT_HARNESS_BINARY, "inspect", source + "/tests/capture/data/mosquitto-v311-v5.pcap",
                               "--accepted", file.string(), "-o", ""},
                              ChildOptions{.deadline = std::chrono::seconds(60)});
-  EXPECT_EQ(run.exit_code, exit_passed) << run.errors;
+  // The capture's MQTT 5.0 connections are not judged yet, so the run is inconclusive whatever the file says.
+  EXPECT_EQ(run.exit_code, exit_inconclusive) << run.errors;
   EXPECT_NE(run.output.find("warning: stale accepted deviation MQTT-3.3.5-1 (" + file.string() + ":1:15)"),
             std::string::npos)
       << run.output;
