@@ -129,7 +129,7 @@ void add_broker_command(CLI::App& app, int& exit_code) {
   command->add_flag("--list-defects", options->list_defects, "List the defects and the statement each breaks");
   command->add_flag("--list-variations", options->list_variations,
                     "List the legal variations and the section that permits each");
-  command->footer("Prints the bound address, serves until SIGINT or SIGTERM. Exit codes: 0 ok, 2 bad input.");
+  command->footer(help_footer("Prints the bound address, serves until SIGINT or SIGTERM."));
   command->callback([options, &exit_code] { exit_code = run_broker(*options); });
 }
 
