@@ -216,7 +216,7 @@ void on_connection_closed(ModelState& model, const Event& event) {
   conn.closed_sequence = event.sequence;
   conn.close_reason = event.close_reason.value_or(CloseReason::clean_eof);
   const bool by_server = server_closed(conn.close_reason);
-  if (by_server) check_late_keepalive_close(model, conn, event);
+  if (by_server) check_keepalive_close(model, conn, event);
   settle_close_duties_at_close(model, conn, event, by_server);
   // The client ended the connection (closed it, or sent DISCONNECT and the server closed as it must): what
   // the server still owed by then, past its grace, was never sent.
