@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string>
+#include <variant>
 
 namespace mqtt::model::detail {
 
@@ -41,6 +43,8 @@ bool timed(const Connection& conn) {
          !conn.disconnect_sent;
 }
 
+// The packet id of an acknowledgement, SUBACK or UNSUBACK; 0 for the rest (CONNACK and PINGRESP have none,
+// and a PUBLISH from the server never answers the client).
 std::uint16_t packet_id_of(const Packet& packet) {
   return std::visit(
       [](const auto& value) -> std::uint16_t {
