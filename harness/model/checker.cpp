@@ -36,8 +36,7 @@ void on_sent(ModelState& model, const Event& event) {
   auto& conn = model.connection(event);
   // The silence that just ended may already prove the server kept the connection too long.
   if (!conn.closed) check_keepalive_proof(model, conn, event);
-  conn.last_client_time = event.time_ns;
-  conn.last_client_sequence = event.sequence;
+  note_client_activity(conn, event);
   if (conn.closed) return;
   const Packet* packet = event.packet ? &*event.packet : nullptr;  // no copy of the payload per packet
   std::optional<Packet> decoded_packet;
@@ -52,6 +51,7 @@ void on_sent(ModelState& model, const Event& event) {
     decoded_packet = std::get<Packet>(std::move(decoded));
     packet = &*decoded_packet;
   }
+  await_answer(conn, *packet);
   if (conn.client_violation) return;  // the server owes a close; later packets are not judged
   const auto type = type_of(*packet);
   if (!conn.connect_seen) {
@@ -113,6 +113,7 @@ void on_received(ModelState& model, const Event& event) {
   if (!event.packet) return;
   const auto& packet = *event.packet;
   const auto type = type_of(packet);
+  note_server_answer(conn, packet, event);
   check_keepalive_proof(model, conn, event);
   check_close_duty_proof(model, conn, event);
   if (!conn.any_received && conn.connect_seen && type != PacketType::connack) {
@@ -162,8 +163,7 @@ void observe(ModelState& model, const Event& event) {
     case EventKind::open: {
       auto& conn = model.connection(event);
       conn.opened_seen = true;
-      conn.last_client_time = event.time_ns;
-      conn.last_client_sequence = event.sequence;
+      note_client_activity(conn, event);
       break;
     }
     case EventKind::open_failed:

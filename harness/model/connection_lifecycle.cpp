@@ -330,7 +330,7 @@ void on_connection_closed(ModelState& model, const Event& event) {
   conn.closed_sequence = event.sequence;
   conn.close_reason = event.close_reason.value_or(CloseReason::clean_eof);
   const bool by_server = server_closed(conn.close_reason);
-  if (by_server) check_late_keepalive_close(model, conn, event);
+  if (by_server) check_keepalive_close(model, conn, event);
   if (!connack_never_came(model, conn, &event, event.time_ns) && by_server) closed_inside_packet(model, conn, event);
   if (by_server) owed_at_server_close(model, conn, event);
   settle_close_duties_at_close(model, conn, event, by_server);

@@ -118,8 +118,12 @@ struct Connection {
   bool disconnect_sent = false;
   std::int64_t disconnect_time = 0;
   std::uint64_t disconnect_sequence = 0;
+  // Keep alive (keepalive.cpp): the client's last packet, and the latest moment the server can have read it
+  // (its answer's arrival when one came, else the time it was sent): the silence the server must time.
   std::int64_t last_client_time = 0;
   std::uint64_t last_client_sequence = 0;
+  std::int64_t heard_by = 0;
+  std::optional<std::pair<PacketType, std::uint16_t>> awaited_answer;  // the answer that would move heard_by
   bool keepalive_reported = false;
   std::vector<Request> requests;
   std::map<std::uint16_t, ServerFlight> server_flights;

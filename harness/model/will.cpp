@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "model/delivery_duties.hpp"
+#include "model/keepalive.hpp"
 #include "model/retained.hpp"
 
 namespace mqtt::model::detail {
@@ -36,13 +37,8 @@ void publish_will_at_close(ModelState& model, Connection& conn, const Event& eve
   model.exercise(will.retain ? "MQTT-3.1.2-17" : "MQTT-3.1.2-16");
   if (will.retain) store_retained_will(model, conn.will_message);
   if (conn.taken_over) return;
-  // A faulted connection's will is due once the broker could have noticed: 1.5 x keep alive plus the
-  // tolerance.
-  const auto detection =
-      conn.faulted ? (conn.connect.keep_alive == 0
-                          ? never
-                          : conn.connect.keep_alive * 1'500'000'000LL + model.options.keepalive_grace_ns)
-                   : 0;
+  // A faulted connection's will is due once the broker could have noticed (keepalive.hpp).
+  const auto detection = conn.faulted ? faulted_will_detection_ns(model, conn) : 0;
   if (detection == never) return;
   const auto before = model.duties.size();
   will.sent_time = event.time_ns;

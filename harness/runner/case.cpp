@@ -19,6 +19,7 @@ std::string_view to_string(StepKind kind) {
     case StepKind::wait: return "wait";
     case StepKind::settle: return "settle";
     case StepKind::note: return "note";
+    case StepKind::pause: return "pause";
   }
   return "unknown";
 }

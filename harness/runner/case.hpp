@@ -30,6 +30,7 @@ enum class StepKind : std::uint8_t {
   wait,
   settle,
   note,
+  pause,  // {"pause_ms": 250}: the scenario's own timeline, e.g. connections started at staggered offsets
 };
 std::string_view to_string(StepKind kind);
 
@@ -91,6 +92,9 @@ struct Step {
 
   // note
   std::string note;
+
+  // pause: how long the case lets time pass (the broker is still served and recorded meanwhile)
+  int pause_ms = 0;
 };
 
 struct ClientDefaults {

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 
+#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
 #include "client/recorder.hpp"
@@ -284,8 +286,20 @@ class CaseExecution {
         if (step.note == expect_auth_failure) connects_.expect_refusal(step.client);
         recorder_.note(step.client.empty() ? "runner" : step.client, step.note, connection_of(step.client));
         break;
+      case StepKind::pause: pause(step); break;
     }
     return true;
+  }
+
+  // Lets the scenario's time pass (not a synchronisation: waits for events have their own steps); the loop
+  // keeps serving every connection meanwhile, so whatever arrives is recorded and answered. Cut short by the
+  // case's deadline. A timer holds the loop even when no connection is open.
+  void pause(const Step& step) {
+    const auto length = budget(step.pause_ms);
+    auto over = std::make_shared<bool>(false);
+    boost::asio::steady_timer timer(loop_.context(), length);
+    timer.async_wait([over](const boost::system::error_code&) { *over = true; });
+    loop_.run_until([&over] { return *over; }, length + milliseconds(100));
   }
 
   // Opens TCP for the step's client (replacing an earlier session of that client); sends nothing.

@@ -256,7 +256,7 @@ class CaseFileParser {
         {"connect", StepKind::connect},   {"open", StepKind::open},   {"subscribe", StepKind::subscribe}, {"unsubscribe", StepKind::unsubscribe},
         {"publish", StepKind::publish},   {"disconnect", StepKind::disconnect}, {"drop", StepKind::drop},
         {"silence", StepKind::silence},   {"send", StepKind::send},           {"wait", StepKind::wait},
-        {"settle", StepKind::settle},     {"note", StepKind::note}};
+        {"settle", StepKind::settle},     {"note", StepKind::note},           {"pause_ms", StepKind::pause}};
     std::optional<std::string> action;
     for (const auto& [key, value] : reader.json().items()) {
       if (actions.contains(key)) {
@@ -268,7 +268,7 @@ class CaseFileParser {
     }
     if (!action) {
       reader.fail_here("a step needs an action key (connect, open, subscribe, unsubscribe, publish, disconnect, drop, "
-                       "silence, send, wait, settle or note)");
+                       "silence, send, wait, settle, note or pause_ms)");
     }
     Step step;
     step.kind = actions.at(*action);
@@ -284,6 +284,9 @@ class CaseFileParser {
     } else if (step.kind == StepKind::note) {
       step.note = reader.string("note");
       step.client = reader.optional_string("client").value_or("");
+    } else if (step.kind == StepKind::pause) {
+      step.pause_ms = static_cast<int>(reader.unsigned_integer("pause_ms", 1, maximum_step_timeout_ms));
+      step.text = "pause " + std::to_string(step.pause_ms) + " ms";
     } else {
       step.client = reader.string(*action);
       if (step.client.empty()) {
@@ -382,6 +385,7 @@ class CaseFileParser {
         step.quiet_ms = static_cast<int>(reader.optional_unsigned("quiet_ms", 0, maximum_step_timeout_ms).value_or(default_quiet_ms));
         break;
       case StepKind::note: reader.allow_only({"note", "client"}); break;
+      case StepKind::pause: reader.allow_only({"pause_ms"}); break;
     }
     return step;
   }

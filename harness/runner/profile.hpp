@@ -33,7 +33,7 @@ struct Profile {
   std::optional<std::string> acl_denied_topic;
   std::optional<Credentials> credentials;   // the target URL's user and password take precedence
   std::optional<ZeroLengthClientId> zero_length_client_id;
-  std::optional<std::uint32_t> keepalive_grace_ms;  // checker tolerance past 1.5 x keep alive (default 10 s)
+  std::optional<std::uint32_t> keepalive_grace_ms;  // allowed lateness past 1.5 x keep alive (default 1 s)
   friend bool operator==(const Profile&, const Profile&) = default;
 };
 

@@ -82,6 +82,7 @@ const std::map<std::string, std::set<std::string>> step_keys = {
     {"wait", {"for", "timeout_ms"}},
     {"settle", {"timeout_ms", "quiet_ms"}},
     {"note", {}},
+    {"pause_ms", {}},
 };
 
 std::optional<std::string> action_of(const json& step, std::string& problem) {
@@ -236,6 +237,9 @@ TEST(ConformanceCases, StepsHaveOneKnownActionAndItsOwnKeys) {
       }
       if (*action == "note") { EXPECT_TRUE(step.at("note").is_string() && !step.at("note").empty()) << name; }
       if (*action == "settle") { EXPECT_EQ(step.at("settle"), true) << name; }
+      if (*action == "pause_ms") {
+        EXPECT_TRUE(step.at("pause_ms").is_number_unsigned() && step.at("pause_ms").get<int>() > 0) << name;
+      }
       if (*action == "wait") { EXPECT_TRUE(wait_events.contains(step.value("for", ""))) << name << ": " << step.dump(); }
       if (*action == "send") { EXPECT_TRUE(step.contains("packet") != step.contains("hex")) << name << ": " << step.dump(); }
       if (*action == "publish") {

@@ -741,41 +741,7 @@ TEST(Will, NotPublishedAfterDisconnect_MQTT_3_14_4_3) {
   EXPECT_VIOLATION(judge(h), "MQTT-3.14.4-3", (Evidence{disconnect, delivered}));
 }
 
-// ---- Keep alive --------------------------------------------------------------------------------------------------
-
-TEST(KeepAlive, ServerClosesAfterOneAndAHalfKeepAlives_MQTT_3_1_2_24) {
-  HistoryBuilder h;
-  auto connack = h.connected(1, "quiet", true, false, std::nullopt, /*keep_alive=*/1);
-  h.after(12 * seconds);  // past 1.5 s plus the default 10 s tolerance
-  auto closed = h.closed(1, CloseReason::local_close);
-  EXPECT_VIOLATION(judge(h), "MQTT-3.1.2-24", (Evidence{connack - 1, closed}));
-
-  // A profile may tighten the tolerance: then 3 s of silence is already too long.
-  HistoryBuilder strict;
-  auto strict_connack = strict.connected(1, "quiet", true, false, std::nullopt, 1);
-  strict.after(3 * seconds);
-  auto strict_sent = strict.sent(1, Pingreq{});
-  CheckOptions tight;
-  tight.keepalive_grace_ns = 500'000'000;
-  EXPECT_VIOLATION(check(strict.history(), tight), "MQTT-3.1.2-24", (Evidence{strict_connack - 1, strict_sent}));
-
-  HistoryBuilder right;
-  right.connected(1, "quiet", true, false, std::nullopt, 1);
-  right.after(1600 * milliseconds);
-  right.closed(1, CloseReason::clean_eof);
-  EXPECT_CLEAN(judge(right));
-}
-
-TEST(KeepAlive, LateCloseWithinToleranceIsObservedNotFailed) {
-  HistoryBuilder h;
-  h.connected(1, "quiet", true, false, std::nullopt, /*keep_alive=*/1);
-  h.after(6 * seconds);  // mosquitto 2.0 sweeps keep-alives every 6 s
-  h.closed(1, CloseReason::clean_eof);
-  const auto verdicts = judge(h);
-  EXPECT_CLEAN(verdicts);
-  ASSERT_EQ(verdicts.observed.size(), 1u);
-  EXPECT_EQ(verdicts.observed.front().behaviour, "late-keepalive-close");
-}
+// Keep alive: tests/model/keepalive_test.cpp.
 
 // ---- indexes: the checker finds subscriptions, messages and duties through indexes, not full scans ---------------
 

@@ -109,7 +109,29 @@ TEST(CaseLoader, UnknownStepKeyPointsAtThatKey) {
 TEST(CaseLoader, StepWithoutActionPointsAtTheStep) {
   EXPECT_EQ(error_of(file_with_steps({R"({"connect": "p"})", R"({"for": "close"})"})),
             "cases.json:9:8: key \"cases[0].steps[1]\": a step needs an action key (connect, open, subscribe, "
-            "unsubscribe, publish, disconnect, drop, silence, send, wait, settle or note)");
+            "unsubscribe, publish, disconnect, drop, silence, send, wait, settle, note or pause_ms)");
+}
+
+TEST(CaseLoader, PauseStepLetsTheScenariosTimePassWithoutAClient) {
+  const auto cases = parse_case_file(
+      "cases.json", file_with_steps({R"({"connect": "a"})", R"({"pause_ms": 250})", R"({"connect": "b"})"}),
+      no_catalog);
+  ASSERT_EQ(cases.size(), 1u);
+  const Step& pause = cases[0].steps.at(1);
+  EXPECT_EQ(pause.kind, StepKind::pause);
+  EXPECT_EQ(pause.pause_ms, 250);
+  EXPECT_EQ(pause.client, "");
+  EXPECT_EQ(pause.text, "pause 250 ms");
+  EXPECT_EQ(cases[0].client_names(), (std::vector<std::string>{"a", "b"}));
+
+  // Line 8 is `       {"pause_ms": 0}`: the key starts at column 9.
+  EXPECT_EQ(error_of(file_with_steps({R"({"pause_ms": 0})"})),
+            "cases.json:8:9: key \"cases[0].steps[0].pause_ms\": must be an integer from 1 to 600000");
+  EXPECT_EQ(error_of(file_with_steps({R"({"pause_ms": 250, "timeout_ms": 100})"})),
+            "cases.json:8:26: key \"cases[0].steps[0].timeout_ms\": unknown key");
+  const std::string text_value = error_of(file_with_steps({R"({"pause_ms": "250"})"}));
+  EXPECT_TRUE(text_value.starts_with("cases.json:8:")) << text_value;
+  EXPECT_NE(text_value.find("pause_ms"), std::string::npos) << text_value;
 }
 
 TEST(CaseLoader, StepWithTwoActionsIsRejected) {

@@ -22,7 +22,7 @@ TEST(Profile, ReadsEveryDeclaration) {
     "limits": {"max_packet_size": 1024, "max_topic_length": 100, "max_client_id_length": 23, "max_queue_depth": 50},
     "acl_denied_topic": "secret/topic",
     "credentials": {"username": "probe", "password": "pw"},
-    "zero_length_client_id": "reject"
+    "zero_length_client_id": "reject", "keepalive_grace_ms": 7000
   })");
   EXPECT_EQ(profile.max_qos, 1);
   EXPECT_EQ(profile.retain_available, false);
@@ -34,6 +34,7 @@ TEST(Profile, ReadsEveryDeclaration) {
   EXPECT_EQ(profile.acl_denied_topic, "secret/topic");
   EXPECT_EQ(profile.credentials, (Credentials{"probe", "pw"}));
   EXPECT_EQ(profile.zero_length_client_id, ZeroLengthClientId::reject);
+  EXPECT_EQ(profile.keepalive_grace_ms, 7000u);
 }
 
 TEST(Profile, EmptyProfileDeclaresNothing) {
