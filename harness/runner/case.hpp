@@ -89,6 +89,7 @@ struct Step {
 
   // settle
   int quiet_ms = default_quiet_ms;
+  bool barrier = true;  // ping every accepted, open, non-silent connection first (see case_execution)
 
   // note
   std::string note;

@@ -169,7 +169,9 @@ class CaseExecution {
       }
     }
     if (event.kind == history::EventKind::received && event.packet && std::holds_alternative<Connack>(*event.packet)) {
-      connects_.connack(event.connection, std::get<Connack>(*event.packet).reason_code);
+      const auto code = std::get<Connack>(*event.packet).reason_code;
+      connects_.connack(event.connection, code);
+      if (code == 0) accepted_connections_.insert(event.connection);
     }
     checker_.observe(event);
     if (event.kind == history::EventKind::received || event.kind == history::EventKind::closed ||
@@ -281,7 +283,10 @@ class CaseExecution {
       case StepKind::silence: session_of(step).set_silent(true); break;
       case StepKind::send: send(step); break;
       case StepKind::wait: wait(step); break;
-      case StepKind::settle: settle(budget(step.timeout_ms), milliseconds(step.quiet_ms), step.timeout_ms); break;
+      case StepKind::settle:
+        if (step.barrier) barrier();
+        settle(budget(step.timeout_ms), milliseconds(step.quiet_ms), step.timeout_ms);
+        break;
       case StepKind::note:
         if (step.note == expect_auth_failure) connects_.expect_refusal(step.client);
         recorder_.note(step.client.empty() ? "runner" : step.client, step.note, connection_of(step.client));
@@ -451,6 +456,20 @@ class CaseExecution {
     }
   }
 
+  // A PINGREQ on every connection the broker accepted that is still open and not told to stay silent. Its
+  // PINGRESP proves the broker has read everything sent before it on that connection, QoS 0 publishes included,
+  // so from then on their deliveries are owed and a missing one can fail [MQTT-4.5.0-1]. The settle that follows
+  // waits for the answers.
+  void barrier() {
+    for (auto& [name, state] : clients_) {
+      if (!state.session || state.dropped) continue;
+      auto& session = *state.session;
+      if (!session.connection().is_open() || session.options().silent) continue;
+      if (!accepted_connections_.contains(session.id())) continue;
+      session.connection().send(Pingreq{});
+    }
+  }
+
   // Until nothing is owed and nothing arrived for `quiet`, or `deadline` has passed (`timeout_ms` names it).
   void settle(client::Duration deadline, client::Duration quiet, int timeout_ms) {
     const auto until = Clock::now() + deadline;
@@ -549,6 +568,7 @@ class CaseExecution {
   PlaceholderValues values_;
   std::map<std::string, ClientState> clients_;
   std::set<std::string> retained_topics_;
+  std::set<std::uint32_t> accepted_connections_;  // connections whose CONNECT got return code 0
   Clock::time_point case_deadline_;
 };
 

@@ -381,8 +381,9 @@ class CaseFileParser {
         break;
       }
       case StepKind::settle:
-        reader.allow_only({"settle", "timeout_ms", "quiet_ms"});
+        reader.allow_only({"settle", "timeout_ms", "quiet_ms", "barrier"});
         step.quiet_ms = static_cast<int>(reader.optional_unsigned("quiet_ms", 0, maximum_step_timeout_ms).value_or(default_quiet_ms));
+        step.barrier = reader.optional_boolean("barrier").value_or(true);
         break;
       case StepKind::note: reader.allow_only({"note", "client"}); break;
       case StepKind::pause: reader.allow_only({"pause_ms"}); break;
