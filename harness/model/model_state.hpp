@@ -139,7 +139,7 @@ struct Connection {
   bool client_violation = false;  // the client broke the protocol: the server may close at any time
   std::size_t will_message = no_message;
   std::set<std::size_t> first_arrivals;  // messages already seen on this connection (ordering uses the first)
-  // Retained copies (RETAIN=1) received on this connection: message -> when it first arrived. A broker may
+  // Retained copies (RETAIN=1) received on this connection: message -> when it last arrived. A broker may
   // send the retained message for a new subscription before its SUBACK [3.1.1 section 3.8.4], so the duty
   // created at the SUBACK may already be met.
   std::map<std::size_t, std::int64_t> retained_arrivals;

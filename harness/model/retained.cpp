@@ -112,7 +112,7 @@ void on_retained_copy(ModelState& model, Connection& conn, const Publish& publis
   }
   if (granted_limit >= 0) {
     model.exercise("MQTT-3.3.1-8");
-    conn.retained_arrivals.try_emplace(index, event.time_ns);
+    conn.retained_arrivals[index] = event.time_ns;  // the latest: a later subscription needs a later copy
     if (level_of(publish.qos) > std::min(granted_limit, level_of(message.qos))) {
       model.violation("MQTT-3.8.4-6",
                       "the retained message on " + quoted(message.topic) + " reached " + client_label(conn) +

@@ -219,5 +219,25 @@ TEST(Retained, CopySentBeforeTheSubackMeetsTheNewSubscriptionsDuty) {
   EXPECT_SETTLED(judge(h));
 }
 
+TEST(Retained, ASecondSubscriptionIsMetByTheCopySentAheadOfItsOwnSuback) {
+  HistoryBuilder h;
+  h.connected(2, "pub");
+  h.sent(2, HistoryBuilder::publish("r/1", "mh1 again", QoS::at_least_once, 1, /*retain=*/true));
+  h.received(2, HistoryBuilder::ack<Puback>(1));
+  h.connected(1, "sub");
+  h.subscribed(1, 1, "r/1", QoS::at_least_once);
+  h.received(1, HistoryBuilder::publish("r/1", "mh1 again", QoS::at_least_once, 1, true));
+  h.sent(1, HistoryBuilder::ack<Puback>(1));
+  h.sent(1, HistoryBuilder::subscribe(2, {{"r/1", QoS::at_least_once}}));
+  h.received(1, HistoryBuilder::publish("r/1", "mh1 again", QoS::at_least_once, 2, true));
+  h.sent(1, HistoryBuilder::ack<Puback>(2));
+  h.after(50 * milliseconds);
+  h.received(1, Suback{ProtocolVersion::v3_1_1, 2, {1}, {}});
+  h.after(2 * seconds);
+  h.sent(1, Disconnect{});
+  h.closed(1, CloseReason::local_close);
+  EXPECT_SETTLED(judge(h));
+}
+
 }  // namespace
 }  // namespace mqtt::model
