@@ -7,60 +7,21 @@
 #include <algorithm>
 #include <string>
 
-#include "history_builder.hpp"
+#include "checker_expectations.hpp"
 
 namespace mqtt::model {
 namespace {
 
 using history::CloseReason;
+using testing::ack;
+using testing::Evidence;
 using testing::HistoryBuilder;
+using testing::judge;
+using testing::listing;
 using testing::milliseconds;
+using testing::publish;
 using testing::seconds;
-using Evidence = std::vector<std::uint64_t>;
-
-Verdicts judge(const HistoryBuilder& builder, std::int64_t run_on = 5 * seconds) {
-  Checker checker;
-  for (const auto& event : builder.history().events) checker.observe(event);
-  return checker.finish(builder.now() + run_on);
-}
-
-const Finding* find(const Verdicts& verdicts, std::string_view statement) {
-  auto it = std::find_if(verdicts.violations.begin(), verdicts.violations.end(),
-                         [&](const Finding& finding) { return finding.statement == statement; });
-  return it == verdicts.violations.end() ? nullptr : &*it;
-}
-
-std::string listing(const Verdicts& verdicts) {
-  std::string text;
-  for (const auto& finding : verdicts.violations) {
-    text += finding.statement + ": " + finding.message + " [";
-    for (auto sequence : finding.evidence) text += std::to_string(sequence) + " ";
-    text += "]\n";
-  }
-  return text;
-}
-
-#define EXPECT_CLEAN(verdicts) EXPECT_TRUE((verdicts).violations.empty()) << listing(verdicts)
-
-#define EXPECT_VIOLATION(verdicts, statement, expected_evidence)                                    \
-  do {                                                                                     \
-    const Verdicts verdicts_ = (verdicts);                                                 \
-    const auto* finding_ = find(verdicts_, (statement));                                   \
-    ASSERT_NE(finding_, nullptr) << "expected " << (statement) << "\n" << listing(verdicts_); \
-    auto expected_ = Evidence(expected_evidence);                                                   \
-    std::sort(expected_.begin(), expected_.end());                                         \
-    EXPECT_EQ(finding_->evidence, expected_) << finding_->message;                         \
-    EXPECT_FALSE(finding_->message.empty());                                               \
-  } while (false)
-
-Publish publish(std::string topic, std::string_view payload, QoS qos = QoS::at_most_once,
-                std::optional<std::uint16_t> id = std::nullopt, bool retain = false, bool dup = false) {
-  return HistoryBuilder::publish(std::move(topic), payload, qos, id, retain, dup);
-}
-template <typename Ack>
-Ack ack(std::uint16_t id) {
-  return HistoryBuilder::ack<Ack>(id);
-}
+using testing::will_on;
 
 // A subscriber on connection 1 (filter "a/#" at `granted`) and a publisher on connection 2.
 struct PubSub {
@@ -747,15 +708,6 @@ TEST(Faults, QoS0LossUnderPartitionIsNeverAViolation) {
 }
 
 // ---- Will --------------------------------------------------------------------------------------------------------
-
-Will will_on(std::string topic, std::string_view payload, QoS qos = QoS::at_least_once, bool retain = false) {
-  Will will;
-  will.topic = std::move(topic);
-  will.payload = testing::bytes_of(payload);
-  will.qos = qos;
-  will.retain = retain;
-  return will;
-}
 
 TEST(Will, PublishedWhenTheConnectionDropsWithoutDisconnect_MQTT_3_1_2_8) {
   PubSub s;
