@@ -296,9 +296,15 @@ TEST(Acknowledgements, QoS2FlowCompletes_MQTT_4_3_3_2) {
 TEST(Acknowledgements, AckForUnknownPacketIdIsAViolation_MQTT_2_3_1_6) {
   HistoryBuilder h;
   h.connected(1, "c");
-  h.sent(1, publish("x", "p", QoS::at_least_once, 9));
-  auto wrong = h.received(1, ack<Puback>(8));
-  EXPECT_VIOLATION(judge(h), "MQTT-2.3.1-6", (Evidence{wrong}));
+  auto acknowledged = h.received(1, ack<Puback>(8));
+  EXPECT_VIOLATION(judge(h), "MQTT-2.3.1-6", (Evidence{acknowledged}));
+
+  // While a PUBLISH waits for its PUBACK, a PUBACK with another id is that answer with the wrong id.
+  HistoryBuilder waiting;
+  waiting.connected(1, "c");
+  auto published = waiting.sent(1, publish("x", "p", QoS::at_least_once, 9));
+  auto wrong = waiting.received(1, ack<Puback>(8));
+  EXPECT_VIOLATION(judge(waiting), "MQTT-2.3.1-6", (Evidence{published, wrong}));
 }
 
 TEST(Acknowledgements, SubackEchoesTheId_MQTT_2_3_1_7) {
