@@ -45,14 +45,32 @@ void end_generation(ModelState& model, const std::string& client_id, std::int64_
     if (record.generation != session.generation || record.client_id != client_id) continue;
     if (record.end_sent == never) {
       record.end_sent = time;
-      record.end_ack = time;
       record.end_sequence = sequence;
     }
+    if (record.end_ack == never) record.end_ack = time;  // also a record a doubted session left possible
   }
   for (const auto duty_index : indexed(model.duties_by_client, client_id)) {
     auto& duty = model.duties[duty_index];
     if (duty.client_id == client_id && duty.generation == session.generation && !duty.settled) {
       duty.cancelled = true;
+    }
+  }
+  session.owed_redeliveries.clear();
+}
+
+// CONNACK said Session Present 0 although the history shows the persistent session was stored: that answer
+// breaks MQTT-3.2.2-2, but it does not prove the broker discarded the session (a broker may resume it and
+// still answer 0). Its subscriptions may or may not have survived, so they stay possible and stop being
+// definite, nothing queued or in flight is owed any more, and what arrives through them is not an accusation.
+void doubt_session(ModelState& model, Connection& conn, Session& session, const Event& event) {
+  session.subscriptions_known = false;
+  session.persistent = true;
+  for (const auto record_index : indexed(model.records_by_generation, session.generation)) {
+    auto& record = model.records[record_index];
+    if (record.generation != session.generation || record.client_id != conn.client_id) continue;
+    if (record.end_sent == never) {
+      record.end_sent = event.time_ns;
+      record.end_sequence = event.sequence;
     }
   }
   session.owed_redeliveries.clear();
@@ -124,10 +142,12 @@ void on_refusal(ModelState& model, Connection& conn, const Connack& connack, con
                               evidence);
     }
   }
+  // Only return code 2 (identifier rejected) refuses the empty client id itself; 4 and 5 refuse the login.
   if (connect.client_id.empty() && connack.reason_code == 2) {
     model.observe_behaviour("refuses-empty-client-id",
-                            std::string("empty client id with clean session ") +
-                                (connect.clean_session ? "1" : "0") + " refused with CONNACK 2",
+                            "an empty client id with clean session " +
+                                std::string(connect.clean_session ? "1" : "0") +
+                                " was refused with CONNACK 2 (identifier rejected)",
                             evidence);
   }
 }
@@ -240,9 +260,11 @@ void on_connack(ModelState& model, Connection& conn, const Connack& connack, con
   if (connect.client_id.empty()) {
     conn.client_id = "\x01generated:" + std::to_string(conn.id);
     model.exercise("MQTT-3.1.3-6");
+    // With clean session 0 the acceptance is also a violation [MQTT-3.1.3-8], reported by the CONNACK
+    // policing.
     model.observe_behaviour("accepts-empty-client-id",
-                            std::string("an empty client id with clean session ") +
-                                (connect.clean_session ? "1" : "0") + " was accepted",
+                            "an empty client id with clean session " +
+                                std::string(connect.clean_session ? "1" : "0") + " was accepted",
                             evidence);
   } else {
     conn.client_id = connect.client_id;
@@ -277,6 +299,7 @@ void on_connack(ModelState& model, Connection& conn, const Connack& connack, con
   } else {
     model.exercise("MQTT-3.1.2-4");
     bool resumed = false;
+    bool doubted = false;
     if (session.existence == Existence::present) {
       model.exercise("MQTT-3.2.2-2");
       if (!connack.session_present) {
@@ -284,6 +307,7 @@ void on_connack(ModelState& model, Connection& conn, const Connack& connack, con
                         "CONNACK for client " + quoted(conn.client_id) +
                             " has session present 0 although its persistent session was stored",
                         {session.existence_sequence, conn.connect_sequence, event.sequence});
+        doubted = session.generation_alive;
       } else {
         resumed = session.generation_alive;
       }
@@ -298,6 +322,8 @@ void on_connack(ModelState& model, Connection& conn, const Connack& connack, con
     }
     if (resumed) {
       resume_session_deliveries(model, conn, session, event);
+    } else if (doubted) {
+      doubt_session(model, conn, session, event);
     } else {
       end_generation(model, conn.client_id, event.time_ns, event.sequence);
       const bool known = !connack.session_present || session.existence == Existence::absent;
@@ -354,6 +380,7 @@ void on_connection_closed(ModelState& model, const Event& event) {
   if (conn.accepted && session_it != model.sessions.end() && session_it->second.connection == conn.id) {
     auto& session = session_it->second;
     session.connection = 0;
+    session.offline_since = event.time_ns;
     if (session.persistent) {
       remember_redeliveries(conn, session);
     } else {

@@ -1,7 +1,9 @@
 #include "model/delivery.hpp"
 
 #include <algorithm>
+#include <optional>
 
+#include "model/copy_attribution.hpp"
 #include "model/delivery_duties.hpp"
 #include "model/ordering.hpp"
 #include "model/requests.hpp"
@@ -12,29 +14,18 @@
 namespace mqtt::model::detail {
 namespace {
 
-// Picks the message a received PUBLISH carries, or no_message when the history never saw it published.
-std::size_t identify_delivery(const ModelState& model, const Connection& conn, const Publish& publish) {
-  const auto identity = identify_message(publish.topic, publish.payload);
-  auto it = model.messages_by_key.find(identity.key);
-  if (it == model.messages_by_key.end()) return no_message;
-  const auto& candidates = it->second;
-  if (candidates.size() == 1) return candidates.front();
-  // Indistinguishable messages: prefer one still owed to this session, then one with a fitting QoS and flag.
-  for (const auto duty_index : indexed(model.duties_by_client, conn.client_id)) {
-    const auto& duty = model.duties[duty_index];
-    if (duty.settled || duty.cancelled || duty.client_id != conn.client_id) continue;
-    if (std::find(candidates.begin(), candidates.end(), duty.message) != candidates.end())
-      return duty.message;
-  }
-  std::size_t best = no_message;
-  for (auto index : candidates) {
-    const auto& message = model.messages[index];
-    if (level_of(message.qos) < level_of(publish.qos)) continue;
-    if (publish.retain && !message.retain) continue;
-    best = index;
-    if (!model.ledgers.contains({index, conn.generation})) return index;
-  }
-  return best == no_message ? candidates.back() : best;
+// When the only subscription that could carry `index` replaced an identical filter granted at another QoS:
+// the QoS a copy through the replaced subscription would have had (the lower of it and the published QoS), if
+// it differs from the new subscription's.
+std::optional<int> replaced_subscription_qos(const ModelState& model,
+                                             const std::vector<std::size_t>& possible, std::size_t index) {
+  if (possible.size() != 1) return std::nullopt;
+  const auto& record = model.records[possible.front()];
+  if (!record.replaced_granted) return std::nullopt;
+  const int published = level_of(model.messages[index].qos);
+  const int old_qos = std::min<int>(*record.replaced_granted, published);
+  if (old_qos == std::min<int>(record.granted, published)) return std::nullopt;
+  return old_qos;
 }
 
 void on_normal_copy(ModelState& model, Connection& conn, const Publish& publish, std::size_t index,
@@ -58,17 +49,41 @@ void on_normal_copy(ModelState& model, Connection& conn, const Publish& publish,
                                                          : model.records[i].subscribe_sequence;
     }
   }
-  if (level_of(publish.qos) > std::min(granted, level_of(message.qos))) {
-    model.violation("MQTT-3.8.4-6",
+  auto& ledger = model.ledgers[{index, conn.generation}];
+  const int qos = level_of(publish.qos);
+  const int bound = std::min(granted, level_of(message.qos));
+  const auto replaced_qos = replaced_subscription_qos(model, possible, index);
+  const auto seen = [&](int level) { return (ledger.ordinary_qos_seen & (1u << level)) != 0; };
+  const bool at_replaced_qos = replaced_qos && qos == *replaced_qos;
+  if ((at_replaced_qos && (qos > bound || seen(bound))) ||
+      (replaced_qos && qos == bound && seen(*replaced_qos))) {
+    // A copy at the QoS of the subscription a new SUBSCRIBE replaced, beside or above the one the new
+    // subscription grants: the old subscription still acts, which is the replacement's fault, not the
+    // grant's.
+    const auto& record = model.records[possible.front()];
+    model.violation("MQTT-3.8.4-3",
                     "the message on " + quoted(message.topic) + " reached " + client_label(conn) +
-                        " at QoS " + std::to_string(level_of(publish.qos)) + ", above the QoS " +
-                        std::to_string(granted) + " granted to its subscription",
+                        " at QoS " + std::to_string(*replaced_qos) + " through the subscription to " +
+                        quoted(record.filter) + " that a new SUBSCRIBE replaced with QoS " +
+                        std::to_string(record.granted) +
+                        (qos > bound ? "" : ", as well as at QoS " + std::to_string(bound)),
+                    {record.suback_sequence, message.sequence, ledger.first_sequence, event.sequence});
+  } else if (qos > bound && qos <= level_of(message.qos)) {
+    // Above the published QoS is reported once, by on_delivery.
+    model.violation("MQTT-3.8.4-6",
+                    "the message on " + quoted(message.topic) + " (published at QoS " +
+                        std::to_string(level_of(message.qos)) + ") reached " + client_label(conn) +
+                        " at QoS " + std::to_string(qos) + ", above QoS " + std::to_string(granted) +
+                        " granted to its subscription",
                     {suback_evidence, message.sequence, event.sequence});
   }
+  if (qos <= bound || at_replaced_qos) ledger.ordinary_qos_seen |= 1u << qos;
   // Exactly once: new copies of a QoS 2 message are bounded by publications times matching subscriptions.
-  auto& ledger = model.ledgers[{index, conn.generation}];
   if (publish.qos == QoS::exactly_once && publish.packet_id) {
-    const bool redelivery = publish.dup && ledger.packet_ids.contains(*publish.packet_id);
+    // A re-send of a copy this session already has (DUP=1, or the re-send owed on resume even with a wrong
+    // DUP=0, which MQTT-3.3.1-1 reports) is not a new copy.
+    const bool redelivery = ledger.packet_ids.contains(*publish.packet_id) &&
+                            (publish.dup || repeats_owed_publish(model, conn, index, publish));
     if (!redelivery) {
       ledger.new_qos2_copies++;
       ledger.packet_ids.insert(*publish.packet_id);
@@ -84,6 +99,7 @@ void on_normal_copy(ModelState& model, Connection& conn, const Publish& publish,
     }
   }
   if (ledger.first_sequence == 0) ledger.first_sequence = event.sequence;
+  if (!publish.dup && !repeats_owed_publish(model, conn, index, publish)) ledger.ordinary_copies++;
   check_order(model, conn, publish, index, event);
   settle_duties(model, conn, index, publish, event, false);
 }
@@ -91,7 +107,7 @@ void on_normal_copy(ModelState& model, Connection& conn, const Publish& publish,
 }  // namespace
 
 void on_delivery(ModelState& model, Connection& conn, const Publish& publish, const Event& event) {
-  const auto index = identify_delivery(model, conn, publish);
+  const auto index = attribute_copy(model, conn, publish, event);
   if (publish.qos != QoS::at_most_once && publish.packet_id) {
     const auto id = *publish.packet_id;
     auto existing = conn.server_flights.find(id);
@@ -106,6 +122,7 @@ void on_delivery(ModelState& model, Connection& conn, const Publish& publish, co
     flight.message = index;
     flight.sequence = event.sequence;
     flight.qos = publish.qos;
+    flight.retain = publish.retain;
     conn.server_flights[id] = flight;
   }
   if (conn.refused) {
@@ -134,7 +151,11 @@ void on_delivery(ModelState& model, Connection& conn, const Publish& publish, co
                         " at QoS " + std::to_string(level_of(publish.qos)),
                     {message.sequence, event.sequence});
   }
-  if (publish.retain) {
+  if (publish.retain && repeats_owed_publish(model, conn, index, publish)) {
+    // A retained copy to a new subscription, unacknowledged when the session went offline, re-sent as it was
+    // (RETAIN=1) after the session resumed: neither a new retained copy nor a stale one [MQTT-4.4.0-1].
+    settle_duties(model, conn, index, publish, event, false);
+  } else if (publish.retain) {
     on_retained_copy(model, conn, publish, index, event);
   } else {
     on_normal_copy(model, conn, publish, index, event);

@@ -4,6 +4,8 @@
 #include <map>
 #include <utility>
 
+#include "model/retained.hpp"
+
 namespace mqtt::model::detail {
 
 void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t owned_at,
@@ -32,8 +34,14 @@ void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t o
     const auto& session = session_it->second;
     if (!session.generation_alive || session.generation != key.second) continue;
     const bool online = session.connection != 0 && !model.connections[session.connection].closed;
-    // QoS 0 is owed to a connected session only; queueing it for an offline one is the server's choice.
-    if (required == 0 && !online) continue;
+    // QoS 0 is owed to a connected session only (queueing it for an offline one is the server's choice), only
+    // if the session was already connected when the message was sent (the broker may have handled it while the
+    // session was offline), and only for a message a copy can be told apart by (a payload token): its duty
+    // arises after the copy may have come, and an identical untokened copy could belong to another message.
+    if (required == 0 && (!online || !message.identity.tokened ||
+                          model.connections[session.connection].connack_time >= message.sent_time)) {
+      continue;
+    }
     DeliveryDuty duty;
     duty.message = index;
     duty.client_id = key.first;
@@ -67,6 +75,7 @@ void settle_duties(ModelState& model, Connection& conn, std::size_t index, const
                    const Event& event, bool retained_copy) {
   auto& ledger = model.ledgers[{index, conn.generation}];
   ledger.highest_qos = std::max(ledger.highest_qos, level_of(publish.qos));
+  ledger.qos_seen |= 1u << level_of(publish.qos);
   for (const auto duty_index : indexed(model.duties_by_message, index)) {
     auto& duty = model.duties[duty_index];
     if (duty.settled || duty.cancelled || duty.message != index) continue;
@@ -89,7 +98,13 @@ void settle_duties(ModelState& model, Connection& conn, std::size_t index, const
       }
       continue;
     }
-    if (level_of(publish.qos) >= level_of(duty.required)) duty.settled = true;
+    if (level_of(publish.qos) >= level_of(duty.required)) {
+      duty.settled = true;
+      duty.settled_by_new_copy = !publish.dup;
+      // A re-send (DUP=1) shows the message was in flight when the session went offline, not queued.
+      if (duty.statement == "MQTT-3.1.2-5" && !publish.dup)
+        model.sessions[conn.client_id].offline_queue_shown = true;
+    }
   }
 }
 
@@ -117,6 +132,7 @@ void resume_session_deliveries(ModelState& model, Connection& conn, Session& ses
     duty.generation = session.generation;
     duty.required = flight.qos;
     duty.redelivery_id = id;
+    duty.redelivery_retain = flight.retain;
     duty.due = add_time(event.time_ns, model.options.close_grace_ns);
     duty.evidence = {flight.sequence, event.sequence};
     duty.statement = "MQTT-4.4.0-1";
@@ -128,6 +144,20 @@ void resume_session_deliveries(ModelState& model, Connection& conn, Session& ses
   session.owed_redeliveries.clear();
 }
 
+bool repeats_owed_publish(const ModelState& model, const Connection& conn, std::size_t index,
+                          const Publish& publish) {
+  if (!publish.packet_id || index == no_message) return false;
+  for (const auto duty_index : indexed(model.duties_by_client, conn.client_id)) {
+    const auto& duty = model.duties[duty_index];
+    if (duty.redelivery_id == publish.packet_id && duty.message == index &&
+        duty.client_id == conn.client_id && duty.generation == conn.generation &&
+        duty.redelivery_retain == publish.retain && !duty.cancelled && !duty.settled) {
+      return true;
+    }
+  }
+  return false;
+}
+
 namespace {
 
 // An unmet delivery duty where a copy did arrive, only below the highest granted QoS, breaks the overlapping
@@ -137,6 +167,44 @@ struct UnmetDelivery {
   std::string what;
   std::uint64_t copy_sequence = 0;  // the lower-QoS copy that did arrive, when one did
 };
+
+// A message owed to a persistent session while it was offline never arrived after it came back. Which
+// statement that breaks depends on what else arrived. Nothing queued arrived: the session did not keep its
+// messages [MQTT-3.1.2-5]. Other queued messages arrived as new copies: the session's queue works, so this
+// one was never added to it [MQTT-4.5.0-1]; unless it was published while the broker may still have seen the
+// session's connection open and a later queued message of the same QoS arrived: then the broker most likely
+// sent it on that closing connection and owed it again as a re-send on resume [MQTT-4.4.0-1].
+UnmetDelivery unmet_queued_delivery(const ModelState& model, const DeliveryDuty& duty) {
+  const auto& message = model.messages[duty.message];
+  const auto session = model.sessions.find(duty.client_id);
+  if (session == model.sessions.end() || !session->second.offline_queue_shown) {
+    return {duty.statement, "the broker did not deliver the " + duty.description, 0};
+  }
+  const bool around_close =
+      message.sent_time <= add_time(session->second.offline_since, model.options.close_grace_ns);
+  if (around_close) {
+    for (const auto other_index : indexed(model.duties_by_client, duty.client_id)) {
+      const auto& other = model.duties[other_index];
+      if (other.generation != duty.generation || other.statement != duty.statement ||
+          !other.settled_by_new_copy) {
+        continue;
+      }
+      const auto& later = model.messages[other.message];
+      if (other.required == duty.required && later.processed_by > message.processed_by) {
+        return {"MQTT-4.4.0-1",
+                "the broker did not deliver the " + duty.description +
+                    ": published as the client's connection closed, it may have gone out on that connection, "
+                    "and it was not sent again when the session resumed, although a later message queued "
+                    "meanwhile was",
+                0};
+      }
+    }
+  }
+  return {"MQTT-4.5.0-1",
+          "the broker did not deliver the " + duty.description +
+              ", although other messages queued for it while it was offline did arrive",
+          0};
+}
 
 UnmetDelivery unmet_delivery(const ModelState& model, const DeliveryDuty& duty) {
   if (!duty.retained_copy && !duty.redelivery_id) {
@@ -170,6 +238,18 @@ UnmetDelivery unmet_delivery(const ModelState& model, const DeliveryDuty& duty) 
               copy};
     }
   }
+  if (duty.retained_copy) {
+    const auto statement = retained_copy_statement(model, duty.message);
+    if (statement == "MQTT-3.1.2-17") {
+      return {statement,
+              "the broker did not deliver the " + duty.description +
+                  ": the will was not stored as retained, although other retained messages reach new "
+                  "subscriptions",
+              0};
+    }
+    return {statement, "the broker did not deliver the " + duty.description, 0};
+  }
+  if (duty.statement == "MQTT-3.1.2-5") return unmet_queued_delivery(model, duty);
   return {duty.statement, "the broker did not deliver the " + duty.description, 0};
 }
 

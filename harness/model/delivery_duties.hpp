@@ -26,6 +26,12 @@ void remember_redeliveries(const Connection& previous, Session& session);
 // The session resumed on `conn`: queued duties fall due, unacknowledged flights are owed again with DUP.
 void resume_session_deliveries(ModelState& model, Connection& conn, Session& session, const Event& event);
 
+// A PUBLISH carrying the packet id, message and RETAIN flag of an unacknowledged PUBLISH that this session is
+// owed again since it resumed: a re-send of that packet, judged as such and not as a new copy (whatever its
+// DUP flag: a re-send with DUP=0 breaks MQTT-3.3.1-1 only, judged where the duty is settled).
+bool repeats_owed_publish(const ModelState& model, const Connection& conn, std::size_t index,
+                          const Publish& publish);
+
 // Delivery duties bound to a connection that the client side closed: a deadline already past is proven unmet;
 // one not yet due can no longer be judged (unless a persistent session will owe it again).
 void judge_duties_at_client_close(ModelState& model, Connection& conn, const Event& event);

@@ -1,8 +1,8 @@
 // The reference model's state, shared by the rule units (connection_lifecycle, policing, requests,
-// publications, subscriptions, delivery, delivery_duties, retained, will, keepalive, ordering): what the
-// history has shown of connections, sessions, subscriptions, messages and what the broker owes, the indexes
-// over them, and the verdicts found so far. Each rule unit is a set of free functions taking this state by
-// reference; checker.cpp dispatches events to them.
+// publications, subscriptions, copy_attribution, delivery, delivery_duties, retained, will, keepalive,
+// ordering): what the history has shown of connections, sessions, subscriptions, messages and what the broker
+// owes, the indexes over them, and the verdicts found so far. Each rule unit is a set of free functions
+// taking this state by reference; checker.cpp dispatches events to them.
 #pragma once
 
 #include <boost/container/small_vector.hpp>
@@ -79,6 +79,7 @@ struct ServerFlight {
   std::size_t message = no_message;
   std::uint64_t sequence = 0;
   QoS qos = QoS::at_least_once;
+  bool retain = false;           // the RETAIN flag it carried (a re-send repeats it)
   bool client_answered = false;  // client sent PUBACK (QoS 1) or PUBREC (QoS 2)
   std::uint64_t answer_sequence = 0;
   std::int64_t answer_time = 0;
@@ -143,6 +144,7 @@ struct Connection {
   // send the retained message for a new subscription before its SUBACK [3.1.1 section 3.8.4], so the duty
   // created at the SUBACK may already be met.
   std::map<std::size_t, std::int64_t> retained_arrivals;
+  std::map<std::size_t, int> retained_copies;  // message -> copies received with RETAIN=1
 };
 
 struct SubscriptionRecord {
@@ -181,6 +183,7 @@ struct Message {
   bool from_refused_connection = false;
   bool retransmitted = false;
   int instances = 1;
+  bool reached_new_subscription = false;  // a copy with RETAIN=1 answered a new subscription: it was retained
 };
 
 enum class Existence : std::uint8_t { unknown, absent, present };
@@ -192,7 +195,12 @@ struct Session {
   bool generation_alive = false;
   bool persistent = false;
   bool subscriptions_known = false;
-  std::uint32_t connection = 0;                                           // 0 while offline
+  std::uint32_t connection = 0;    // 0 while offline
+  std::int64_t offline_since = 0;  // when its last connection closed, as the client saw it
+  // A message queued for it while it was offline did arrive (as a new copy, not a re-send) when it came back:
+  // its offline queue works, so a queued message that never arrives was never added to it [MQTT-4.5.0-1]
+  // rather than lost from it.
+  bool offline_queue_shown = false;
   std::vector<std::pair<std::uint16_t, ServerFlight>> owed_redeliveries;  // from the last connection
 };
 
@@ -205,7 +213,8 @@ struct DeliveryDuty {
   bool retained_copy = false;
   std::uint32_t connection = 0;  // retained copies: the subscribing connection
   std::optional<std::uint16_t> redelivery_id;
-  std::int64_t due = never;  // never while the session is offline
+  bool redelivery_retain = false;  // the RETAIN flag of the unacknowledged PUBLISH owed again
+  std::int64_t due = never;        // never while the session is offline
   std::vector<std::uint64_t> evidence;
   std::string statement;
   std::string description;
@@ -213,13 +222,17 @@ struct DeliveryDuty {
   bool cancelled = false;
   bool overlapping = false;   // several of the session's subscriptions matched the message
   bool resubscribed = false;  // the granting subscription replaced an identical filter with another QoS
+  bool settled_by_new_copy = false;  // settled by a copy with DUP=0
 };
 
 struct CopyLedger {
   int new_qos2_copies = 0;
+  int ordinary_copies = 0;  // copies through existing subscriptions, re-sends not counted
   std::set<std::uint16_t> packet_ids;
   std::uint64_t first_sequence = 0;
   int highest_qos = -1;
+  unsigned qos_seen = 0;           // bit q: some copy at QoS q arrived
+  unsigned ordinary_qos_seen = 0;  // bit q: a copy at QoS q arrived through an existing subscription
 };
 
 struct OrderMark {
@@ -287,6 +300,9 @@ struct ModelState {
   std::map<std::pair<std::size_t, std::uint64_t>, CopyLedger> ledgers;               // (message, generation)
   std::map<std::tuple<std::uint32_t, std::uint32_t, std::string, int, int>, OrderMark> order_marks;
   std::set<std::string> auth_failure_actors;
+  // Some message published with RETAIN=1 came back with RETAIN=1: the broker does store retained messages, so
+  // a retained will that no new subscription ever gets was not stored as retained [MQTT-3.1.2-17].
+  bool retained_store_shown = false;
   std::uint64_t next_generation = 1;
   std::int64_t now = 0;
   std::set<std::pair<std::string, std::vector<std::uint64_t>>> reported;

@@ -4,15 +4,36 @@
 
 namespace mqtt::model::detail {
 
+namespace {
+
+auto order_key(const ModelState& model, const Connection& conn, const Publish& publish, std::size_t index) {
+  const auto& message = model.messages[index];
+  return std::make_tuple(conn.id, message.publisher_connection, message.topic, level_of(message.qos),
+                         level_of(publish.qos));
+}
+
+// Wills, re-publications and re-sends have no place in their publisher's order.
+bool ordered(const Message& message) {
+  return !message.is_will && message.instances == 1 && !message.retransmitted;
+}
+
+}  // namespace
+
+bool arrives_out_of_order(const ModelState& model, const Connection& conn, const Publish& publish,
+                          std::size_t index) {
+  // Retained copies answer new subscriptions and are not ordered (check_order sees only ordinary copies).
+  if (publish.retain || conn.first_arrivals.contains(index) || !ordered(model.messages[index])) return false;
+  const auto mark = model.order_marks.find(order_key(model, conn, publish, index));
+  return mark != model.order_marks.end() && model.messages[index].sequence < mark->second.publish_sequence;
+}
+
 void check_order(ModelState& model, Connection& conn, const Publish& publish, std::size_t index,
                  const Event& event) {
   if (!conn.first_arrivals.insert(index).second) return;
   const auto& message = model.messages[index];
-  if (message.is_will || message.instances > 1 || message.retransmitted) return;
+  if (!ordered(message)) return;
   model.exercise("MQTT-4.6.0-6");
-  auto key = std::make_tuple(conn.id, message.publisher_connection, message.topic, level_of(message.qos),
-                             level_of(publish.qos));
-  auto [mark, inserted] = model.order_marks.try_emplace(key);
+  auto [mark, inserted] = model.order_marks.try_emplace(order_key(model, conn, publish, index));
   if (!inserted && message.sequence < mark->second.publish_sequence) {
     model.violation(
         "MQTT-4.6.0-6",

@@ -6,6 +6,11 @@
 
 namespace mqtt::model::detail {
 
+// Whether `index` arriving now on `conn` would come after a later message of the same publisher, topic and
+// QoS that already arrived there.
+bool arrives_out_of_order(const ModelState& model, const Connection& conn, const Publish& publish,
+                          std::size_t index);
+
 void check_order(ModelState& model, Connection& conn, const Publish& publish, std::size_t index,
                  const Event& event);
 

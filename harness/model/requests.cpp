@@ -44,6 +44,42 @@ void on_client_pingreq(ModelState& model, Connection& conn, const Event& event) 
   model.exercise("MQTT-3.12.4-1");
 }
 
+namespace {
+
+// A PUBLISH acknowledgement that answers no waiting request as sent may still be the answer to one, broken in
+// a single way: the other acknowledgement type with the right packet id (PUBACK to a QoS 2 PUBLISH breaks the
+// QoS 2 flow, PUBREC to a QoS 1 PUBLISH the QoS 1 flow), or the right type with another packet id (the oldest
+// PUBLISH still waiting for that type). It is reported once, under the statement it breaks, and settles the
+// request: the server did answer, so "never sent PUBREC" would repeat the same defect.
+std::vector<Request>::iterator misanswered_publish(ModelState& model, Connection& conn,
+                                                   std::uint16_t packet_id, PacketType type,
+                                                   const Event& event) {
+  if (type != PacketType::puback && type != PacketType::pubrec) return conn.requests.end();
+  const auto other = type == PacketType::puback ? PacketType::pubrec : PacketType::puback;
+  auto request = find_request(conn, other, packet_id);
+  if (request != conn.requests.end()) {
+    const bool qos2 = other == PacketType::pubrec;
+    model.violation(qos2 ? "MQTT-4.3.3-2" : "MQTT-4.3.2-2",
+                    "the server answered the QoS " + std::string(qos2 ? "2" : "1") +
+                        " PUBLISH with packet id " + std::to_string(packet_id) + " from " +
+                        client_label(conn) + " with " + type_name(type) + " instead of " + type_name(other),
+                    {request->sequence, event.sequence});
+    return request;
+  }
+  request = std::find_if(conn.requests.begin(), conn.requests.end(),
+                         [&](const Request& waiting) { return waiting.answer == type; });
+  if (request != conn.requests.end()) {
+    model.violation("MQTT-2.3.1-6",
+                    "the server answered the PUBLISH with packet id " + std::to_string(request->packet_id) +
+                        " from " + client_label(conn) + " with " + type_name(type) + " carrying packet id " +
+                        std::to_string(packet_id),
+                    {request->sequence, event.sequence});
+  }
+  return request;
+}
+
+}  // namespace
+
 void on_server_ack(ModelState& model, Connection& conn, std::uint16_t packet_id, PacketType type,
                    const Event& event) {
   auto request = find_request(conn, type, packet_id);
@@ -51,6 +87,9 @@ void on_server_ack(ModelState& model, Connection& conn, std::uint16_t packet_id,
     // A mid-life capture, an unsolicited PINGRESP, or an answer to a forbidden packet (judged by its close
     // duty).
     if (!conn.connect_seen || type == PacketType::pingresp || conn.client_violation) return;
+    request = misanswered_publish(model, conn, packet_id, type, event);
+  }
+  if (request == conn.requests.end()) {
     const auto statement = type == PacketType::unsuback ? "MQTT-3.10.4-4" : "MQTT-2.3.1-6";
     model.violation(statement,
                     "the server sent " + type_name(type) + " with packet id " + std::to_string(packet_id) +
@@ -58,9 +97,10 @@ void on_server_ack(ModelState& model, Connection& conn, std::uint16_t packet_id,
                     {event.sequence});
     return;
   }
+  const auto answered = request->answer;
   confirm_qos0_before(model, conn, request->sequence, event);
   if (type == PacketType::unsuback) end_unsubscribed_records(model, conn, request->sequence, event);
-  if ((type == PacketType::puback || type == PacketType::pubrec) && request->message != no_message) {
+  if ((answered == PacketType::puback || answered == PacketType::pubrec) && request->message != no_message) {
     model.mark_processed(request->message, event.time_ns, event.sequence);
     create_delivery_duties(model, request->message, event.time_ns, {event.sequence});
   }

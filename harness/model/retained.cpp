@@ -78,8 +78,9 @@ void create_retained_duties(ModelState& model, const Connection& conn, std::size
     duty.due = add_time(record.start_ack, model.options.close_grace_ns);
     duty.evidence = {version.sequence, version.processed_sequence, record.subscribe_sequence,
                      record.suback_sequence};
-    // A will published with Will Retain=1 that a new subscription does not get was never stored as retained.
-    duty.statement = version.is_will ? "MQTT-3.1.2-17" : "MQTT-3.3.1-6";
+    // Whether a missing retained will breaks the retained store or the will is decided when it is judged
+    // (retained_copy_statement).
+    duty.statement = "MQTT-3.3.1-6";
     duty.description = std::string(version.is_will ? "retained will" : "retained message") + " on " +
                        quoted(topic_name) + " to the new subscription " + quoted(record.filter) + " of " +
                        client_label(conn);
@@ -90,10 +91,36 @@ void create_retained_duties(ModelState& model, const Connection& conn, std::size
   }
 }
 
+int retained_copy_subscriptions(const ModelState& model, const Connection& conn, std::size_t index,
+                                std::int64_t received) {
+  const auto& message = model.messages[index];
+  int subscriptions = 0;
+  if (!message.retain) return subscriptions;
+  for (const auto record_index : model.matching_records(message.topic)) {
+    const auto& record = model.records[record_index];
+    if (record.connection != conn.id || record.refused || record.start_sent > received) continue;
+    const auto candidates =
+        retained_candidates(model, message.topic, record.start_sent, std::min(record.start_ack, received));
+    if (std::find(candidates.versions.begin(), candidates.versions.end(), index) !=
+        candidates.versions.end()) {
+      ++subscriptions;
+    }
+  }
+  return subscriptions;
+}
+
+std::string retained_copy_statement(const ModelState& model, std::size_t index) {
+  const auto& message = model.messages[index];
+  if (message.is_will && !message.reached_new_subscription && model.retained_store_shown)
+    return "MQTT-3.1.2-17";
+  return "MQTT-3.3.1-6";
+}
+
 void on_retained_copy(ModelState& model, Connection& conn, const Publish& publish, std::size_t index,
                       const Event& event) {
-  const auto& message = model.messages[index];
-  if (!model.generation_known(conn)) return;
+  auto& message = model.messages[index];
+  if (message.retain) model.retained_store_shown = true;
+  conn.retained_copies[index]++;
   // Which new subscriptions of this connection could this copy answer?
   int granted_limit = -1;
   std::uint64_t subscribe_evidence = 0;
@@ -113,7 +140,9 @@ void on_retained_copy(ModelState& model, Connection& conn, const Publish& publis
   if (granted_limit >= 0) {
     model.exercise("MQTT-3.3.1-8");
     conn.retained_arrivals[index] = event.time_ns;  // the latest: a later subscription needs a later copy
-    if (level_of(publish.qos) > std::min(granted_limit, level_of(message.qos))) {
+    message.reached_new_subscription = true;
+    // Above the published QoS is reported once, by on_delivery; here only above the grant.
+    if (level_of(publish.qos) > granted_limit && level_of(publish.qos) <= level_of(message.qos)) {
       model.violation("MQTT-3.8.4-6",
                       "the retained message on " + quoted(message.topic) + " reached " + client_label(conn) +
                           " at QoS " + std::to_string(level_of(publish.qos)) + ", above the granted QoS " +
@@ -123,7 +152,9 @@ void on_retained_copy(ModelState& model, Connection& conn, const Publish& publis
     settle_duties(model, conn, index, publish, event, true);
     return;
   }
-  // Not an answer to a new subscription: say which rule the RETAIN flag or the stale copy breaks.
+  // Not an answer to a new subscription: say which rule the RETAIN flag or the stale copy breaks, unless the
+  // history does not know this session's subscriptions.
+  if (!model.generation_known(conn)) return;
   std::string statement = "MQTT-3.3.1-9";
   std::string why = "carries RETAIN=1 although it went to an existing subscription";
   std::vector<std::uint64_t> evidence{message.sequence, event.sequence};
@@ -135,14 +166,21 @@ void on_retained_copy(ModelState& model, Connection& conn, const Publish& publis
       statement = "MQTT-3.3.1-12";
       why = "was delivered as retained although it was published with RETAIN=0";
     } else {
-      const auto& versions = model.retained_versions[message.topic];
-      for (auto later : versions) {
+      // indexed(): a lookup must not add an empty entry for the topic (retained_versions[] would).
+      for (auto later : indexed(model.retained_versions, message.topic)) {
         const auto& replacement = model.messages[later];
         if (replacement.sent_time > message.processed_by && replacement.processed_by < event.time_ns) {
           evidence.push_back(replacement.sequence);
           if (replacement.payload_empty) {
             statement = "MQTT-3.3.1-10";
             why = "was delivered as retained after an empty retained message deleted it";
+          } else if (replacement.is_will && !replacement.reached_new_subscription) {
+            // The will published with Will Retain=1 should have replaced it; nothing shows it was ever stored
+            // as retained, so the stale copy follows from the will, the first statement broken.
+            statement = "MQTT-3.1.2-17";
+            why = "was delivered as retained after the will of client " + quoted(replacement.publisher) +
+                  ", published with Will Retain=1, should have replaced it: the will was not stored as "
+                  "retained";
           } else {
             statement = replacement.qos == QoS::at_most_once ? "MQTT-3.3.1-7" : "MQTT-3.3.1-5";
             why = "was delivered as retained after a newer retained message replaced it";

@@ -27,6 +27,15 @@ void store_retained_will(ModelState& model, std::size_t index);
 // The SUBACK for the record arrived: the retained message its filter matches is owed to the connection.
 void create_retained_duties(ModelState& model, const Connection& conn, std::size_t record_index);
 
+// How many new subscriptions of `conn` may have received `index` as their retained message by `received`.
+int retained_copy_subscriptions(const ModelState& model, const Connection& conn, std::size_t index,
+                                std::int64_t received);
+
+// The statement a retained copy owed to a new subscription breaks when it never arrives: the retained store's
+// [MQTT-3.3.1-6], or, for a will that no new subscription ever received although the history shows the
+// retained store working, the will's [MQTT-3.1.2-17].
+std::string retained_copy_statement(const ModelState& model, std::size_t index);
+
 // A delivery with RETAIN=1: a retained copy answering a new subscription, or a flag the broker had no right
 // to set.
 void on_retained_copy(ModelState& model, Connection& conn, const Publish& publish, std::size_t index,

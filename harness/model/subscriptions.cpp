@@ -114,7 +114,14 @@ void on_suback(ModelState& model, Connection& conn, const Suback& suback, const 
   }
   for (std::size_t i = 0; i < request->subscriptions.size(); ++i) {
     const auto& subscription = request->subscriptions[i];
-    const std::uint8_t code = i < suback.reason_codes.size() ? suback.reason_codes[i] : 0x80;
+    if (i >= suback.reason_codes.size()) {
+      // No return code for this filter (MQTT-3.8.4-5, above): whether the server made the subscription is
+      // unknown, so it may carry deliveries but is never owed any.
+      const auto record_index = i < request->records.size() ? request->records[i] : no_message;
+      if (record_index != no_message) model.records[record_index].suback_sequence = event.sequence;
+      continue;
+    }
+    const std::uint8_t code = suback.reason_codes[i];
     const bool valid_code = code <= 2 || code == 0x80;
     if (!valid_code) {
       model.violation("MQTT-3.9.3-2",
@@ -149,15 +156,17 @@ void on_suback(ModelState& model, Connection& conn, const Suback& suback, const 
       continue;
     }
     record.granted = code;
-    // A subscription to an identical filter replaces the previous one [MQTT-3.8.4-3]. Identical filters
-    // share an index list (the exact one, or the wildcard one).
+    // A subscription to an identical filter replaces the previous one [MQTT-3.8.4-3], also within one
+    // SUBSCRIBE, which acts as a sequence of SUBSCRIBEs in filter order [MQTT-3.8.4-4]. Records are created
+    // in that order, so the earlier ones are those with a lower index. Identical filters share an index list
+    // (the exact one, or the wildcard one).
     const auto& same_kind = topic::has_wildcard(record.filter) ? model.wildcard_records
                                                                : indexed(model.exact_records, record.filter);
     for (const auto j : same_kind) {
+      if (j >= record_index) break;
       auto& old = model.records[j];
-      if (j == record_index || old.client_id != record.client_id || old.generation != record.generation ||
-          old.filter != record.filter || old.end_sent != never ||
-          old.subscribe_sequence >= record.subscribe_sequence) {
+      if (old.client_id != record.client_id || old.generation != record.generation ||
+          old.filter != record.filter || old.end_sent != never) {
         continue;
       }
       model.exercise("MQTT-3.8.4-3");
@@ -173,9 +182,12 @@ void on_suback(ModelState& model, Connection& conn, const Suback& suback, const 
 
 void end_unsubscribed_records(ModelState& model, const Connection& conn, std::uint64_t request_sequence,
                               const Event& event) {
-  for (const auto record_index : indexed(model.records_by_connection, conn.id)) {
+  // The UNSUBSCRIBE ended records of the session, which may have been made on an earlier connection of it.
+  const auto& by_generation = conn.generation == 0 ? indexed(model.records_by_connection, conn.id)
+                                                   : indexed(model.records_by_generation, conn.generation);
+  for (const auto record_index : merged(indexed(model.records_by_connection, conn.id), by_generation)) {
     auto& record = model.records[record_index];
-    if (record.connection == conn.id && record.end_sequence == request_sequence)
+    if (record.end_sequence == request_sequence && record.ended_by_unsubscribe)
       record.end_ack = event.time_ns;
   }
 }
@@ -187,7 +199,11 @@ std::vector<std::size_t> normal_copy_records(const ModelState& model, const Conn
   const auto upper = std::min(message.processed_by, received);
   for (const auto i : model.matching_records(message.topic)) {
     const auto& record = model.records[i];
+    // Only the session this connection carries: a subscription of an earlier, discarded session of the same
+    // client id carries nothing to it. A connection taken over by a newer one of its client id should have
+    // been closed [MQTT-3.1.4-2]; what still reaches it may come from either session.
     if (record.client_id != conn.client_id) continue;
+    if (record.generation != conn.generation && !conn.taken_over) continue;
     if (record_possible(record, message.sent_time, upper)) result.push_back(i);
   }
   return result;

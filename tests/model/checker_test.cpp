@@ -7,29 +7,21 @@
 #include <algorithm>
 #include <string>
 
-#include "history_builder.hpp"
-#include "verdict_expectations.hpp"
+#include "checker_expectations.hpp"
 
 namespace mqtt::model {
 namespace {
 
 using history::CloseReason;
-using testing::HistoryBuilder;
-using testing::milliseconds;
-using testing::seconds;
+using testing::ack;
 using testing::Evidence;
-using testing::find;
+using testing::HistoryBuilder;
 using testing::judge;
 using testing::listing;
-
-Publish publish(std::string topic, std::string_view payload, QoS qos = QoS::at_most_once,
-                std::optional<std::uint16_t> id = std::nullopt, bool retain = false, bool dup = false) {
-  return HistoryBuilder::publish(std::move(topic), payload, qos, id, retain, dup);
-}
-template <typename Ack>
-Ack ack(std::uint16_t id) {
-  return HistoryBuilder::ack<Ack>(id);
-}
+using testing::milliseconds;
+using testing::publish;
+using testing::seconds;
+using testing::will_on;
 
 // A subscriber on connection 1 (filter "a/#" at `granted`) and a publisher on connection 2.
 struct PubSub {
@@ -304,9 +296,15 @@ TEST(Acknowledgements, QoS2FlowCompletes_MQTT_4_3_3_2) {
 TEST(Acknowledgements, AckForUnknownPacketIdIsAViolation_MQTT_2_3_1_6) {
   HistoryBuilder h;
   h.connected(1, "c");
-  h.sent(1, publish("x", "p", QoS::at_least_once, 9));
-  auto wrong = h.received(1, ack<Puback>(8));
-  EXPECT_VIOLATION(judge(h), "MQTT-2.3.1-6", (Evidence{wrong}));
+  auto acknowledged = h.received(1, ack<Puback>(8));
+  EXPECT_VIOLATION(judge(h), "MQTT-2.3.1-6", (Evidence{acknowledged}));
+
+  // While a PUBLISH waits for its PUBACK, a PUBACK with another id is that answer with the wrong id.
+  HistoryBuilder waiting;
+  waiting.connected(1, "c");
+  auto published = waiting.sent(1, publish("x", "p", QoS::at_least_once, 9));
+  auto wrong = waiting.received(1, ack<Puback>(8));
+  EXPECT_VIOLATION(judge(waiting), "MQTT-2.3.1-6", (Evidence{published, wrong}));
 }
 
 TEST(Acknowledgements, SubackEchoesTheId_MQTT_2_3_1_7) {
@@ -705,15 +703,6 @@ TEST(Faults, QoS0LossUnderPartitionIsNeverAViolation) {
 }
 
 // ---- Will --------------------------------------------------------------------------------------------------------
-
-Will will_on(std::string topic, std::string_view payload, QoS qos = QoS::at_least_once, bool retain = false) {
-  Will will;
-  will.topic = std::move(topic);
-  will.payload = testing::bytes_of(payload);
-  will.qos = qos;
-  will.retain = retain;
-  return will;
-}
 
 TEST(Will, PublishedWhenTheConnectionDropsWithoutDisconnect_MQTT_3_1_2_8) {
   PubSub s;

@@ -18,11 +18,19 @@
 
 namespace mqtt::model::testing {
 
+// The defaults are the differential test's broker; the others are choices the specification leaves to the broker
+// (each off by default, and drawing no random number when off, so the default histories never change).
 struct SimulationOptions {
   int clients = 4;
   int steps = 60;
   bool withhold_acknowledgements = true;  // clients sometimes stop acknowledging, leaving messages in flight
   int maximum_qos = 2;                     // the broker grants at most this QoS
+  // Percentage of publications whose payload is one of a few plain readings without a token ("on", "off",
+  // "21.5", or empty), so that identical messages on one topic are common and the checker must tell them apart.
+  int plain_payload_percent = 0;
+  bool copy_per_subscription = false;  // overlapping subscriptions: one copy each, not one at the highest QoS
+  bool queue_qos0_offline = false;     // QoS 0 messages are queued for offline persistent sessions too
+  bool acknowledge_before_forwarding = false;  // PUBACK/PUBREC go to the publisher before the copies go out
 };
 
 // What the simulation knows about one PUBLISH a client received, so mutations can pick fair targets.
@@ -53,7 +61,7 @@ class ConformantSimulation {
   ConformantSimulation(std::uint64_t seed, SimulationOptions options) : random_(seed), options_(options) {
     for (int i = 0; i < options_.clients; ++i) {
       Client client;
-      client.id = "c" + std::to_string(i);
+      client.id = 'c' + std::to_string(i);
       clients_.push_back(client);
     }
   }
@@ -209,20 +217,31 @@ class ConformantSimulation {
       }
       if (granted < 0) continue;
       if (!token.empty()) matched_.insert({client_id, token});
-      Stored stored;
-      stored.packet = incoming;
-      stored.packet.retain = false;
-      stored.packet.dup = false;
-      stored.packet.qos = static_cast<QoS>(std::min(granted, static_cast<int>(incoming.qos)));
-      stored.packet.packet_id.reset();
-      stored.token = token;
-      stored.publisher_connection = publisher_connection;
-      stored.published_qos = incoming.qos;
-      stored.will = will;
-      if (session.connection != 0) {
-        send_to(*client_by_id(client_id), session, stored, false, matching, false, false);
-      } else if (session.persistent && stored.packet.qos != QoS::at_most_once) {
-        session.queue.push_back(stored);
+      // One copy at the highest granted QoS, or one per matching subscription at its own QoS.
+      std::vector<int> copies{granted};
+      if (options_.copy_per_subscription) {
+        copies.clear();
+        for (const auto& [filter, qos] : session.subscriptions) {
+          if (topic::matches(filter, incoming.topic)) copies.push_back(static_cast<int>(qos));
+        }
+      }
+      for (const int copy_granted : copies) {
+        Stored stored;
+        stored.packet = incoming;
+        stored.packet.retain = false;
+        stored.packet.dup = false;
+        stored.packet.qos = static_cast<QoS>(std::min(copy_granted, static_cast<int>(incoming.qos)));
+        stored.packet.packet_id.reset();
+        stored.token = token;
+        stored.publisher_connection = publisher_connection;
+        stored.published_qos = incoming.qos;
+        stored.will = will;
+        if (session.connection != 0) {
+          send_to(*client_by_id(client_id), session, stored, false, matching, false, false);
+        } else if (session.persistent &&
+                   (stored.packet.qos != QoS::at_most_once || options_.queue_qos0_offline)) {
+          session.queue.push_back(stored);
+        }
       }
     }
   }
@@ -274,17 +293,23 @@ class ConformantSimulation {
     packet.retain = chance(25);
     if (packet.retain && chance(20)) {
       packet.payload = {};
+    } else if (options_.plain_payload_percent > 0 && chance(options_.plain_payload_percent)) {
+      static const char* const readings[] = {"on", "off", "21.5", ""};
+      packet.payload = bytes_of(readings[pick(4)]);
     } else {
       packet.payload = bytes_of("mh1 m" + std::to_string(++counter_));
     }
     if (packet.qos != QoS::at_most_once) packet.packet_id = client.next_packet_id++;
     if (client.next_packet_id == 0) client.next_packet_id = 1;
     history_.sent(client.connection, packet);
-    distribute(packet, client.connection, false);
+    if (!options_.acknowledge_before_forwarding) distribute(packet, client.connection, false);
     if (packet.qos == QoS::at_least_once) {
       history_.received(client.connection, HistoryBuilder::ack<Puback>(*packet.packet_id));
     } else if (packet.qos == QoS::exactly_once) {
       history_.received(client.connection, HistoryBuilder::ack<Pubrec>(*packet.packet_id));
+    }
+    if (options_.acknowledge_before_forwarding) distribute(packet, client.connection, false);
+    if (packet.qos == QoS::exactly_once) {
       history_.sent(client.connection, HistoryBuilder::ack<Pubrel>(*packet.packet_id));
       history_.received(client.connection, HistoryBuilder::ack<Pubcomp>(*packet.packet_id));
     }

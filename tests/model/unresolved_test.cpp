@@ -5,7 +5,7 @@
 
 #include "history_builder.hpp"
 #include "model/checker.hpp"
-#include "verdict_expectations.hpp"
+#include "checker_expectations.hpp"
 
 namespace mqtt::model {
 namespace {

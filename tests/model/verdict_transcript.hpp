@@ -17,7 +17,11 @@ namespace mqtt::model::testing {
 
 inline std::string evidence_text(const std::vector<std::uint64_t>& evidence) {
   std::string text = "[";
-  for (std::size_t i = 0; i < evidence.size(); ++i) text += (i ? " " : "") + std::to_string(evidence[i]);
+  // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string once inlined.
+  for (std::size_t i = 0; i < evidence.size(); ++i) {
+    if (i > 0) text += ' ';
+    text += std::to_string(evidence[i]);
+  }
   return text + "]";
 }
 

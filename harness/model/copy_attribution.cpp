@@ -1,0 +1,109 @@
+#include "model/copy_attribution.hpp"
+
+#include <algorithm>
+
+#include "model/delivery_duties.hpp"
+#include "model/ordering.hpp"
+#include "model/retained.hpp"
+#include "model/subscriptions.hpp"
+
+namespace mqtt::model::detail {
+namespace {
+
+bool owed_to(const ModelState& model, const Connection& conn, std::size_t index) {
+  for (const auto duty_index : indexed(model.duties_by_message, index)) {
+    const auto& duty = model.duties[duty_index];
+    if (duty.settled || duty.cancelled) continue;
+    if (duty.retained_copy ? duty.connection == conn.id
+                           : duty.client_id == conn.client_id && duty.generation == conn.generation) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// How well one candidate publication explains the copy. The fields are in order of weight: each one outweighs
+// all those after it together.
+struct Fit {
+  bool flags_fit = false;  // published at least at the copy's QoS, and with RETAIN=1 if the copy has it
+  bool carried = false;    // a subscription could carry it now: an existing one for RETAIN=0, a new one for 1
+  bool exact_qos = false;  // ... at exactly the copy's QoS (the lower of published and granted)
+  bool in_order = false;   // it would not overtake a later message of the same publisher
+  bool owed = false;       // a delivery duty for it is still open on this session
+  bool room = false;       // fewer copies so far than the subscriptions that could each bring one
+  bool new_qos = false;    // no copy at this QoS yet
+  bool first_copy = false;  // no copy at all yet
+
+  int score() const {
+    int total = 0;
+    for (const bool criterion : {flags_fit, flags_fit && carried, flags_fit && exact_qos, in_order, owed,
+                                 room, new_qos, first_copy}) {
+      total = total * 2 + (criterion ? 1 : 0);
+    }
+    return total;
+  }
+};
+
+Fit fit_of(const ModelState& model, const Connection& conn, const Publish& publish, std::size_t index,
+           std::int64_t received) {
+  const auto& message = model.messages[index];
+  const int qos = level_of(publish.qos);
+  const auto ledger = model.ledgers.find({index, conn.generation});
+  Fit fit;
+  fit.flags_fit = level_of(message.qos) >= qos && (message.retain || !publish.retain);
+  if (publish.retain) {
+    const int subscriptions = retained_copy_subscriptions(model, conn, index, received);
+    const auto copies = conn.retained_copies.find(index);
+    fit.carried = fit.exact_qos = subscriptions > 0;
+    fit.room = copies == conn.retained_copies.end() || copies->second < subscriptions;
+  } else {
+    const auto records = normal_copy_records(model, conn, index, received);
+    for (const auto record : records) {
+      const int granted = model.records[record].granted;
+      fit.carried = fit.carried || qos <= granted;
+      fit.exact_qos = fit.exact_qos || qos == std::min(granted, level_of(message.qos));
+    }
+    fit.room = ledger == model.ledgers.end() ||
+               ledger->second.ordinary_copies < message.instances * static_cast<int>(records.size());
+  }
+  fit.in_order = !arrives_out_of_order(model, conn, publish, index);
+  fit.owed = owed_to(model, conn, index);
+  fit.new_qos = ledger == model.ledgers.end() || (ledger->second.qos_seen & (1u << qos)) == 0;
+  fit.first_copy = ledger == model.ledgers.end();
+  return fit;
+}
+
+}  // namespace
+
+std::size_t attribute_copy(const ModelState& model, const Connection& conn, const Publish& publish,
+                           const Event& event) {
+  const auto identity = identify_message(publish.topic, publish.payload);
+  auto it = model.messages_by_key.find(identity.key);
+  if (it == model.messages_by_key.end()) return no_message;
+  const auto& candidates = it->second;
+  if (candidates.size() == 1) return candidates.front();
+  // A re-send repeats the message of its packet id.
+  if (publish.dup && publish.packet_id) {
+    auto flight = conn.server_flights.find(*publish.packet_id);
+    if (flight != conn.server_flights.end() &&
+        std::find(candidates.begin(), candidates.end(), flight->second.message) != candidates.end()) {
+      return flight->second.message;
+    }
+  }
+  for (const auto index : candidates) {
+    if (repeats_owed_publish(model, conn, index, publish)) return index;
+  }
+  // Otherwise the best fit, the earliest among equals.
+  std::size_t best = candidates.back();
+  int best_score = -1;
+  for (const auto index : candidates) {
+    const int score = fit_of(model, conn, publish, index, event.time_ns).score();
+    if (score > best_score) {
+      best = index;
+      best_score = score;
+    }
+  }
+  return best;
+}
+
+}  // namespace mqtt::model::detail
