@@ -326,7 +326,8 @@ std::string overall_verdict(const results::Summary& summary) {
 }
 
 std::string render_html(const Results& input) {
-  const Results results = redact(input);
+  std::optional<Results> redacted_copy;
+  const Results& results = redacted(input, redacted_copy);
   const std::string verdict = overall_verdict(results.summary);
   const std::string banner_class = results.summary.failed > 0   ? "failed"
                                    : results.summary.errors > 0 ? "error"

@@ -14,6 +14,7 @@
 #include "cli/run_output.hpp"
 #include "cli/packet_text.hpp"
 #include "cli/terminal.hpp"
+#include "reports/redaction.hpp"
 #include "reports/reports.hpp"
 #include "results/json.hpp"
 #include "runner/conformance.hpp"
@@ -116,7 +117,7 @@ int run_conform(const ConformOptions& options) {
     return exit_bad_input;
   } catch (const runner::ConformanceInputError& error) {
     progress.finish();
-    fmt::print(stderr, "mqtt-harness conform: {}\n", masked_url_text(error.what()));
+    fmt::print(stderr, "mqtt-harness conform: {}\n", reports::redact_text(error.what()));
     return exit_bad_input;
   }
   progress.finish();
@@ -127,8 +128,8 @@ int run_conform(const ConformOptions& options) {
   }
 
   const std::filesystem::path report_dir = options.report_dir;
-  return finish_run("conform", results, report_dir, options.json, options.quiet,
-                    [&] { print_summary(results, report_dir); });
+  return finish_run("conform", std::move(results), report_dir, options.json, options.quiet,
+                    [&](const results::Results& shown) { print_summary(shown, report_dir); });
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "cli/exit_codes.hpp"
 #include "cli/run_output.hpp"
 #include "cli/terminal.hpp"
+#include "reports/redaction.hpp"
 #include "reports/reports.hpp"
 #include "results/json.hpp"
 #include "runner/conformance.hpp"
@@ -101,6 +102,7 @@ int run_inspect(const InspectOptions& options) {
   std::vector<runner::HistorySource> sources;
   sources.push_back(std::move(source));
   auto results = runner::judge_histories(std::move(sources), judgement);
+  reports::redact_in_place(results);  // once, before anything is written or printed
 
   if (!options.report_dir.empty() && !write_reports("inspect", results, options.report_dir)) return exit_bad_input;
   if (options.json) {

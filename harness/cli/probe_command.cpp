@@ -7,12 +7,14 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/packet_text.hpp"
 #include "client/session.hpp"
 #include "history/json.hpp"
+#include "reports/redaction.hpp"
 
 namespace mqtt::cli {
 namespace {
@@ -37,7 +39,7 @@ struct ProbeOptions {
 int run_probe(const ProbeOptions& options) {
   auto parsed = client::parse_target_url(options.url);
   if (auto* error = std::get_if<client::UrlError>(&parsed)) {
-    fmt::print(stderr, "mqtt-harness probe: {}: {}\n", masked_url_text(options.url), error->describe());
+    fmt::print(stderr, "mqtt-harness probe: {}: {}\n", reports::redact_target(options.url), error->describe());
     return exit_bad_input;
   }
   const auto& target = std::get<client::TargetUrl>(parsed);
@@ -59,7 +61,10 @@ int run_probe(const ProbeOptions& options) {
       ++publishes;
     }
     if (!incoming && !options.verbose) return;
-    const std::string line = options.json ? history::to_json_line(event) : event_text(event);
+    std::optional<history::Event> redacted;
+    if (reports::needs_redaction(event)) redacted = reports::redact_event(event);
+    const history::Event& shown = redacted ? *redacted : event;
+    const std::string line = options.json ? history::to_json_line(shown) : event_text(shown);
     std::fprintf(stdout, "%s\n", line.c_str());
     std::fflush(stdout);
   });

@@ -23,6 +23,7 @@
 #include "client/recorder.hpp"
 #include "client/session.hpp"
 #include "client/target_url.hpp"
+#include "reports/redaction.hpp"
 #include "reports/reports.hpp"
 #include "results/json.hpp"
 #include "runner/conformance.hpp"
@@ -48,7 +49,7 @@ struct ReplayOptions {
 int run_replay(const ReplayOptions& options) {
   const auto parsed = client::parse_target_url(options.target);
   if (const auto* error = std::get_if<client::UrlError>(&parsed)) {
-    fmt::print(stderr, "mqtt-harness replay: {}: {}\n", masked_url_text(options.target), error->describe());
+    fmt::print(stderr, "mqtt-harness replay: {}: {}\n", reports::redact_target(options.target), error->describe());
     return exit_bad_input;
   }
   const auto& target = std::get<client::TargetUrl>(parsed);
@@ -182,7 +183,8 @@ int run_replay(const ReplayOptions& options) {
   judgement.duration_ms = elapsed_ms;
   std::vector<runner::HistorySource> sources;
   sources.push_back(std::move(source));
-  const auto results = runner::judge_histories(std::move(sources), judgement);
+  auto results = runner::judge_histories(std::move(sources), judgement);
+  reports::redact_in_place(results);  // once, before anything is written or printed
   if (!options.report_dir.empty() && !write_reports("replay", results, options.report_dir)) return exit_bad_input;
   if (options.json) {
     print_results_json(results);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/exit_codes.hpp"
+#include "reports/redaction.hpp"
 #include "reports/reports.hpp"
 #include "runner/conformance.hpp"
 #include "results/json.hpp"
@@ -19,18 +20,24 @@ bool write_reports(std::string_view command, const results::Results& results, co
   }
 }
 
-int finish_run(std::string_view command, const results::Results& results, const std::filesystem::path& report_dir,
-               bool json, bool quiet, const std::function<void()>& print_summary) {
+int finish_run(std::string_view command, results::Results results, const std::filesystem::path& report_dir,
+               bool json, bool quiet, const std::function<void(const results::Results&)>& print_summary) {
+  reports::redact_in_place(results);  // once, before anything is written or printed
   if (!write_reports(command, results, report_dir)) return exit_bad_input;
   if (json) {
     print_results_json(results);
   } else if (!quiet) {
-    print_summary();
+    print_summary(results);
   }
-  return runner::exit_code(results);
+  const int code = runner::exit_code(results);
+  keep_until_exit(std::move(results));
+  return code;
 }
 
-void print_results_json(const results::Results& results) { fmt::print("{}\n", results::to_json(results).dump(2)); }
+void print_results_json(const results::Results& results) {
+  std::optional<results::Results> redacted_copy;
+  fmt::print("{}\n", results::to_json(reports::redacted(results, redacted_copy)).dump(2));
+}
 
 std::optional<capture::CaptureAnalysis> analyse_capture(std::string_view command, const std::string& file,
                                                         const std::vector<std::uint16_t>& ports) {

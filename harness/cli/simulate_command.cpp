@@ -16,6 +16,7 @@
 #include "cli/run_output.hpp"
 #include "cli/packet_text.hpp"
 #include "cli/terminal.hpp"
+#include "reports/redaction.hpp"
 #include "reports/reports.hpp"
 #include "results/json.hpp"
 #include "runner/conformance.hpp"
@@ -132,7 +133,7 @@ int run_simulate(const SimulateOptions& options) {
     }
     auto parsed = client::parse_target_url(options.target);
     if (const auto* error = std::get_if<client::UrlError>(&parsed)) {
-      fmt::print(stderr, "mqtt-harness simulate: {}: {}\n", masked_url_text(options.target),
+      fmt::print(stderr, "mqtt-harness simulate: {}: {}\n", reports::redact_target(options.target),
                  error->describe());
       return exit_bad_input;
     }
@@ -169,8 +170,8 @@ int run_simulate(const SimulateOptions& options) {
   }
   auto& results = outcome.results;
   const std::filesystem::path report_dir = options.report_dir;
-  return finish_run("simulate", results, report_dir, options.json, options.quiet,
-                    [&] { print_summary(results, report_dir); });
+  return finish_run("simulate", std::move(results), report_dir, options.json, options.quiet,
+                    [&](const results::Results& shown) { print_summary(shown, report_dir); });
 }
 
 }  // namespace
