@@ -160,7 +160,8 @@ void add_probe_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   command->add_flag("--json", options->json, "Print each event as a JSON line (the history format)");
   command->add_flag("-v,--verbose", options->verbose, "Also print what the probe sends");
-  command->footer("Exit codes: 0 ok, 1 the broker sent malformed bytes, 2 bad input, 3 unreachable or refused, "
+  command->footer("Exit codes: 0 ok, 1 the broker sent malformed bytes or answered for another packet id, 2 bad input, "
+                  "3 unreachable or refused, "
                   "4 internal error.");
   command->callback([options, &exit_code] { exit_code = run_probe(*options); });
 }

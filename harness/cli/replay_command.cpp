@@ -42,6 +42,7 @@ struct ReplayOptions {
   std::vector<std::uint16_t> ports;
   double settle_s = 2.0;
   double answer_deadline_s = 2.0;
+  std::uint32_t max_packet_size = client::default_max_packet_size;
   std::string report_dir = "mqtt-harness-report";  // like conform and simulate; "" (-o '') writes nothing
   bool json = false;
 };
@@ -104,6 +105,7 @@ int run_replay(const ReplayOptions& options) {
         client::OpenOptions open_options;
         open_options.actor = replayed.client_id.empty() ? replayed.client : replayed.client_id;
         open_options.version = replayed.version;
+        open_options.max_packet_size = options.max_packet_size;
         client::SessionOptions session_options;
         session_options.keep_alive_pings = false;  // the captured PINGREQs are replayed instead
         auto opened = client::Session::open(loop, recorder, target, open_options, session_options);
@@ -232,6 +234,11 @@ void add_replay_command(CLI::App& app, int& exit_code) {
   command
       ->add_option("--answer-deadline", options->answer_deadline_s,
                    "Seconds a step waits for the answers its captured client had received before it")
+      ->capture_default_str();
+  command->add_option("--max-packet-size", options->max_packet_size,
+                      "Largest remaining length accepted from the broker, in bytes; a larger packet is a decode "
+                      "error naming its claimed size and is never buffered")
+      ->check(CLI::Range(2u, 268'435'455u))
       ->capture_default_str();
   command->add_option("-o,--report-dir", options->report_dir, "Where every report format goes ('' for none)")
       ->capture_default_str();
