@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "history/json_reader.hpp"
 #include "history/printable_text.hpp"
 
 namespace mqtt::runner {
@@ -67,10 +68,10 @@ std::string without_exception_prefix(std::string text) {
 
 DataDocument::DataDocument(std::string file, std::string_view text) : file_(std::move(file)) {
   // Before anything walks the document: nesting without bound would recurse without bound later.
-  if (const auto deep = excess_nesting_offset(text)) {
+  if (const auto deep = history::excess_nesting_offset(text)) {
     throw DataFileError(file_, position_of_offset(text, *deep),
-                        "invalid data: arrays and objects nested more than " + std::to_string(max_json_nesting) +
-                            " levels deep");
+                        "invalid data: arrays and objects nested more than " +
+                            std::to_string(history::max_json_nesting) + " levels deep");
   }
   try {
     root_ = std::make_unique<nlohmann::json>(nlohmann::json::parse(text));

@@ -44,30 +44,6 @@ DataFileError::DataFileError(std::string file, SourcePosition position, const st
 DataFileError::DataFileError(std::string file, const std::string& message)
     : std::runtime_error(error_line(file, std::nullopt, message)), file_(std::move(file)), message_(message) {}
 
-std::optional<std::size_t> excess_nesting_offset(std::string_view text, std::size_t limit) {
-  std::size_t depth = 0;
-  bool in_string = false;
-  for (std::size_t index = 0; index < text.size(); ++index) {
-    const char character = text[index];
-    if (in_string) {
-      if (character == '\\') {
-        ++index;  // the escaped character cannot end the string
-      } else if (character == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (character == '"') {
-      in_string = true;
-    } else if (character == '[' || character == '{') {
-      if (++depth > limit) return index;
-    } else if ((character == ']' || character == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return std::nullopt;
-}
-
 std::string pointer_segment(std::string_view key) {
   std::string out;
   for (char character : key) {

@@ -40,14 +40,6 @@ class DataFileError : public std::runtime_error {
   std::string message_;
 };
 
-// Data files (cases, profiles, scenarios) are a few levels deep; a deeper one is rejected before anything
-// walks it, so no reader recurses without bound.
-inline constexpr std::size_t max_json_nesting = 64;
-
-// Byte offset of the first '[' or '{' (outside strings) that opens level `limit` + 1, or nullopt. Linear, and
-// safe on any bytes (valid JSON or not).
-std::optional<std::size_t> excess_nesting_offset(std::string_view text, std::size_t limit = max_json_nesting);
-
 // JSON pointer segment escaping ("a/b" -> "a~1b"), for building paths to look up.
 std::string pointer_segment(std::string_view key);
 

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 
+#include "history/json_reader.hpp"
 #include "runner/data_document.hpp"
 #include "runner/source_position.hpp"
 
@@ -25,7 +26,7 @@ std::string error_of(std::string_view text) {
 std::string nested_arrays(std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
 
 TEST(DataDocument, RejectsNestingDeeperThanTheLimitAtTheBracketThatGoesTooDeep) {
-  EXPECT_EQ(error_of(nested_arrays(max_json_nesting)), "no error");
+  EXPECT_EQ(error_of(nested_arrays(history::max_json_nesting)), "no error");
   const std::string too_deep = "{\n  \"a\": " + nested_arrays(35'000) + "}";
   // Level 1 is the object; the array opening level 65 is the 64th '[' on line 2, which starts at column 8.
   EXPECT_EQ(error_of(too_deep),
