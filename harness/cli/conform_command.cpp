@@ -70,6 +70,7 @@ void print_summary(const results::Results& results, const std::filesystem::path&
 }
 
 int run_conform(const ConformOptions& options) {
+  if (!check_report_directory("conform", options.report_dir)) return exit_bad_input;
   runner::ConformanceOptions run;
   run.mqtt_version = options.mqtt;
   run.filter = options.filter;

@@ -78,6 +78,7 @@ std::vector<std::string> summary_lines(const capture::ConnectionSummary& row) {
 }
 
 int run_inspect(const InspectOptions& options) {
+  if (!options.report_dir.empty() && !check_report_directory("inspect", options.report_dir)) return exit_bad_input;
   runner::HistoryJudgementOptions judgement;
   auto checked = analyse_and_check_capture("inspect", options.capture, options.ports, judgement.check);
   if (!checked) return exit_bad_input;

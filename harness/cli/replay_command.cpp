@@ -54,6 +54,7 @@ int run_replay(const ReplayOptions& options) {
     return exit_bad_input;
   }
   const auto& target = std::get<client::TargetUrl>(parsed);
+  if (!options.report_dir.empty() && !check_report_directory("replay", options.report_dir)) return exit_bad_input;
   if (!options.as_fast_as_possible && !(options.speed > 0)) {
     fmt::print(stderr, "mqtt-harness replay: --speed {}: must be above 0\n", options.speed);
     return exit_bad_input;

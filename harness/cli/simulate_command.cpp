@@ -140,6 +140,7 @@ int run_simulate(const SimulateOptions& options) {
     run.target = std::get<client::TargetUrl>(parsed);
   }
   run.target_label = label;
+  if (!check_report_directory("simulate", options.report_dir)) return exit_bad_input;
 
   ProgressLine progress(stderr);
   if (is_terminal(stderr) && !options.quiet) {  // the live line judges as it goes: only when someone watches
