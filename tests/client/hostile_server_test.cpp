@@ -124,7 +124,8 @@ TEST_F(HostileServerTest, AFloodOfUnrequestedPublishesIsCountedNotKept) {
   options.inbox_limit = 100;
   Session session = open(server, options);
   ASSERT_TRUE(session.connect(connect_packet(), 5s).ok());
-  ASSERT_TRUE(session.subscribe({Subscription{.filter = "wanted/#", .qos = QoS::at_most_once}}, 5s).ok());
+  const RequestResult subscribed = session.subscribe({Subscription{.filter = "wanted/#", .qos = QoS::at_most_once}}, 5s);
+  ASSERT_TRUE(subscribed.ok()) << failure_text(subscribed, PacketType::suback, 5s);
   ASSERT_EQ(session.connection().wait_for_close(20s).outcome, WaitOutcome::closed);
 
   const auto statistics = session.connection().statistics();
