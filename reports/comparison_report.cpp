@@ -38,13 +38,15 @@ std::string render_comparison_html(const std::vector<results::Results>& input_ru
       "<h1>MQTT broker comparison</h1><p class=\"muted\">" +
       std::to_string(runs.size()) + " runs, " + std::to_string(statement_ids.size()) +
       " statements.</p><h2>Runs</h2><table><tr><th>#</th><th>Target</th><th>Verdict</th><th>Passed</th><th>Failed"
-      "</th><th>Warned</th><th>Skipped</th><th>Errors</th><th>MQTT</th><th>Started</th><th>Seed</th></tr>";
+      "</th><th>Warned</th><th>Accepted</th><th>Inconclusive</th><th>Skipped</th><th>Errors</th><th>MQTT</th><th>Started</th><th>Seed</th></tr>";
   for (std::size_t index = 0; index < runs.size(); ++index) {
     const auto& run = runs[index];
     html += "<tr><td>" + std::to_string(index + 1) + "</td><td><code>" + escape_xml(run.target) + "</code></td><td>" +
-            escape_xml(overall_verdict(run.summary)) + "</td><td class=\"number\">" +
+            escape_xml(overall_verdict(run)) + "</td><td class=\"number\">" +
             std::to_string(run.summary.passed) + "</td><td class=\"number\">" + std::to_string(run.summary.failed) +
             "</td><td class=\"number\">" + std::to_string(run.summary.warned) + "</td><td class=\"number\">" +
+            std::to_string(run.summary.accepted) + "</td><td class=\"number\">" +
+            std::to_string(run.summary.inconclusive) + "</td><td class=\"number\">" +
             std::to_string(run.summary.skipped) + "</td><td class=\"number\">" + std::to_string(run.summary.errors) +
             "</td><td>" + escape_xml(run.mqtt_version) + "</td><td>" + escape_xml(run.started_at) + "</td><td>" +
             std::to_string(run.seed) + "</td></tr>";

@@ -12,6 +12,11 @@ std::string_view report_stylesheet();
 std::string verdict_badge(results::Verdict verdict);
 std::string section_group(std::string_view section);  // "3.3.1" -> "3.3"; "" -> "other"
 std::string anchor_id(std::string_view text);          // characters safe in an id attribute
-std::string overall_verdict(const results::Summary& summary);  // "FAILED", "PASSED", ...
+// "FAILED", "ERRORS", "INCONCLUSIVE", "PASSED WITH WARNINGS", "PASSED WITH ACCEPTED DEVIATIONS", "PASSED" or
+// "NOTHING RAN", in the order of the exit codes' precedence; with a target problem, "TARGET DID NOT TAKE PART".
+std::string overall_verdict(const results::Summary& summary);
+std::string overall_verdict(const results::Results& results);
+// The CSS class of that verdict: "failed", "error", "inconclusive", "warned", "accepted", "passed", "skipped".
+std::string overall_class(const results::Results& results);
 
 }  // namespace mqtt::reports

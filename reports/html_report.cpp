@@ -18,7 +18,8 @@ using results::Results;
 using results::Verdict;
 
 constexpr std::string_view stylesheet = R"css(
-:root { --passed:#15803d; --failed:#b91c1c; --warned:#b45309; --skipped:#6b7280; --error:#7c2d12; }
+:root { --passed:#15803d; --failed:#b91c1c; --warned:#b45309; --skipped:#6b7280; --error:#7c2d12;
+        --inconclusive:#7e22ce; --accepted:#1d4ed8; }
 * { box-sizing: border-box; }
 body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color:#111827;
        margin: 0 auto; padding: 24px; max-width: 1200px; line-height: 1.4; }
@@ -35,12 +36,14 @@ code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, monospace; f
 .banner.passed { background: var(--passed); } .banner.failed { background: var(--failed); }
 .banner.warned { background: var(--warned); } .banner.error { background: var(--error); }
 .banner.skipped { background: var(--skipped); }
+.banner.inconclusive { background: var(--inconclusive); } .banner.accepted { background: var(--accepted); }
 .banner p { margin: 4px 0 0 0; }
 .badge { display: inline-block; white-space: nowrap; min-width: 64px; text-align: center; padding: 1px 8px; border-radius: 10px;
          color: #fff; font-size: 12px; font-weight: 600; text-transform: uppercase; }
 .badge.passed { background: var(--passed); } .badge.failed { background: var(--failed); }
 .badge.warned { background: var(--warned); } .badge.skipped { background: var(--skipped); }
 .badge.error { background: var(--error); }
+.badge.inconclusive { background: var(--inconclusive); } .badge.accepted { background: var(--accepted); }
 .facts th { width: 160px; }
 .side-by-side { display: flex; flex-wrap: wrap; gap: 0 24px; align-items: flex-start; }
 table.coverage td, table.coverage th { padding: 2px 6px; font-size: 13px; }
@@ -48,13 +51,18 @@ table.coverage td, table.coverage th { padding: 2px 6px; font-size: 13px; }
         margin: 12px 0; page-break-inside: avoid; break-inside: avoid; }
 .case.passed { border-left-color: var(--passed); } .case.failed { border-left-color: var(--failed); }
 .case.warned { border-left-color: var(--warned); } .case.error { border-left-color: var(--error); }
+.case.inconclusive { border-left-color: var(--inconclusive); } .case.accepted { border-left-color: var(--accepted); }
+.case.inconclusive .message, .case.accepted .message { font-weight: 600; }
 .case .meta { color: #4b5563; font-size: 13px; }
 .case .message { margin: 6px 0; }
 .violation { background: #fef2f2; border: 1px solid #fecaca; border-radius: 6px; padding: 8px 12px; margin: 8px 0; }
+.violation.accepted { background: #eff6ff; border-color: #bfdbfe; }
+.stale { background: #fffbeb; border: 1px solid #fde68a; border-radius: 6px; padding: 8px 12px; }
 .diagram { overflow-x: auto; background: #fff; margin-top: 8px; }
 .diagram svg { max-width: 100%; height: auto; }
 .coverage-bar { display: inline-block; height: 10px; background: var(--passed); vertical-align: middle; }
 .coverage-bar.failed { background: var(--failed); } .coverage-bar.untested { background: #d1d5db; }
+.coverage-bar.accepted { background: var(--accepted); } .coverage-bar.inconclusive { background: var(--inconclusive); }
 .charts figure { display: inline-block; margin: 8px 16px 8px 0; }
 .muted { color: #6b7280; }
 footer { margin-top: 40px; color: #6b7280; font-size: 12px; }
@@ -76,13 +84,15 @@ const results::StatementResult* find_statement(const Results& results, std::stri
 
 std::string summary_section(const Results& results) {
   const auto& summary = results.summary;
-  const int total = summary.passed + summary.failed + summary.warned + summary.skipped + summary.errors;
+  const int total = summary.passed + summary.failed + summary.warned + summary.skipped + summary.errors +
+                    summary.inconclusive + summary.accepted;
   std::string html = "<section id=\"summary\"><h2>Summary</h2><div class=\"side-by-side\"><table class=\"counts\"><tr>";
-  for (const char* heading : {"Cases", "Passed", "Failed", "Warned", "Skipped", "Errors"}) {
+  for (const char* heading : {"Cases", "Passed", "Failed", "Warned", "Accepted", "Inconclusive", "Skipped", "Errors"}) {
     html += "<th class=\"number\">" + std::string(heading) + "</th>";
   }
   html += "</tr><tr>";
-  for (int count : {total, summary.passed, summary.failed, summary.warned, summary.skipped, summary.errors}) {
+  for (int count : {total, summary.passed, summary.failed, summary.warned, summary.accepted, summary.inconclusive,
+                    summary.skipped, summary.errors}) {
     html += "<td class=\"number\">" + std::to_string(count) + "</td>";
   }
   html += "</tr></table><table class=\"facts\">";
@@ -135,7 +145,7 @@ StatementsBySection statements_by_section(const Results& results) {
 std::string matrix_section(const Results& results) {
   if (results.statements.empty()) return "";
   struct Coverage {
-    int total = 0, passed = 0, failed = 0, warned = 0, untested = 0;
+    int total = 0, passed = 0, failed = 0, warned = 0, accepted = 0, inconclusive = 0, untested = 0;
   };
   std::map<std::string, Coverage, SectionOrder> by_section;
   for (const auto& statement : results.statements) {
@@ -147,12 +157,15 @@ std::string matrix_section(const Results& results) {
       case Verdict::failed:
       case Verdict::error: ++coverage.failed; break;
       case Verdict::warned: ++coverage.warned; break;
+      case Verdict::accepted: ++coverage.accepted; break;
+      case Verdict::inconclusive: ++coverage.inconclusive; break;
       case Verdict::skipped: ++coverage.untested; break;
     }
   }
   const std::string header =
       "<table class=\"coverage\"><tr><th>Section</th><th class=\"number\">Statements</th><th class=\"number\">Passed"
-      "</th><th class=\"number\">Failed</th><th class=\"number\">Warned</th><th class=\"number\">Untested</th>"
+      "</th><th class=\"number\">Failed</th><th class=\"number\">Warned</th><th class=\"number\">Accepted</th>"
+      "<th class=\"number\">Inconclusive</th><th class=\"number\">Untested</th>"
       "<th>Coverage</th></tr>";
   // A long list of sections is split into two tables side by side (they stack on narrow screens), so the cases
   // are not pushed far down the page.
@@ -171,8 +184,11 @@ std::string matrix_section(const Results& results) {
             "</a></td><td class=\"number\">" + std::to_string(coverage.total) + "</td><td class=\"number\">" +
             std::to_string(coverage.passed) + "</td><td class=\"number\">" + std::to_string(coverage.failed) +
             "</td><td class=\"number\">" + std::to_string(coverage.warned) + "</td><td class=\"number\">" +
-            std::to_string(coverage.untested) + "</td><td>" + bar(coverage.passed + coverage.warned, "passed") +
-            bar(coverage.failed, "failed") + bar(coverage.untested, "untested") + "</td></tr>";
+            std::to_string(coverage.accepted) + "</td><td class=\"number\">" + std::to_string(coverage.inconclusive) +
+            "</td><td class=\"number\">" + std::to_string(coverage.untested) + "</td><td>" +
+            bar(coverage.passed + coverage.warned, "passed") + bar(coverage.failed, "failed") +
+            bar(coverage.accepted, "accepted") + bar(coverage.inconclusive, "inconclusive") +
+            bar(coverage.untested, "untested") + "</td></tr>";
   }
   html += "</table></div><p class=\"muted\">Each section's statements are listed under "
           "<a href=\"#statements\">Statements by section</a>.</p></section>\n";
@@ -203,9 +219,16 @@ std::string statements_section(const Results& results) {
 }
 
 std::string violation_html(const Results& results, const CaseResult& result, const results::Violation& violation) {
-  std::string html = "<div class=\"violation\"><p><strong>Violated <code>" + text(violation.statement) + "</code>";
+  std::string html = std::string(violation.accepted ? "<div class=\"violation accepted\">" : "<div class=\"violation\">") +
+                     "<p><strong>" + (violation.accepted ? "Accepted deviation: violated" : "Violated") + " <code>" +
+                     text(violation.statement) + "</code>";
   if (!violation.level.empty()) html += " (" + text(violation.level) + ")";
   html += "</strong>: " + text(violation.message) + "</p>";
+  if (violation.accepted) {
+    html += "<p class=\"acceptance\">Accepted because: " + text(violation.accepted->reason) +
+            (violation.accepted->broker.empty() ? "" : " <span class=\"muted\">(" + text(violation.accepted->broker) + ")</span>") +
+            " <span class=\"muted\">— " + text(violation.accepted->source) + "</span></p>";
+  }
   if (const auto* statement = find_statement(results, violation.statement); statement && !statement->text.empty()) {
     html += "<p class=\"explanation\">The specification requires: " + text(statement->text) + "</p>";
   }
@@ -259,12 +282,27 @@ std::string cases_section(const Results& results) {
   if (results.cases.empty()) return "";
   std::string html = "<section id=\"cases\"><h2>Cases</h2>";
   // Failures first: they are what the reader came for.
-  for (const Verdict verdict : {Verdict::failed, Verdict::error, Verdict::warned, Verdict::passed, Verdict::skipped}) {
+  for (const Verdict verdict : {Verdict::failed, Verdict::error, Verdict::warned, Verdict::inconclusive, Verdict::accepted,
+                                Verdict::passed, Verdict::skipped}) {
     for (const auto& result : results.cases) {
       if (result.verdict == verdict) html += case_html(results, result);
     }
   }
   return html + "</section>\n";
+}
+
+// Entries of the accepted-deviations file that matched nothing: the file should shrink.
+std::string stale_section(const Results& results) {
+  if (results.stale_accepted.empty()) return "";
+  std::string html = "<section id=\"stale\" class=\"stale\"><strong>Stale accepted deviations</strong>: these "
+                     "entries matched no violation in the cases that ran; the broker may have been fixed. Remove them "
+                     "from the file.<ul>";
+  for (const auto& entry : results.stale_accepted) {
+    html += "<li><code>" + text(entry.statement) + "</code>" +
+            (entry.cases.empty() ? "" : " in <code>" + text(entry.cases) + "</code>") + " (" + text(entry.source) +
+            "): " + text(entry.reason) + "</li>";
+  }
+  return html + "</ul></section>\n";
 }
 
 std::string observed_section(const Results& results) {
@@ -320,20 +358,34 @@ std::string anchor_id(std::string_view text) {
 std::string overall_verdict(const results::Summary& summary) {
   if (summary.failed > 0) return "FAILED";
   if (summary.errors > 0) return "ERRORS";
+  if (summary.inconclusive > 0) return "INCONCLUSIVE";
   if (summary.warned > 0) return "PASSED WITH WARNINGS";
+  if (summary.accepted > 0) return "PASSED WITH ACCEPTED DEVIATIONS";
   if (summary.passed > 0) return "PASSED";
   return "NOTHING RAN";
+}
+
+std::string overall_verdict(const results::Results& results) {
+  return results.target_problem.empty() ? overall_verdict(results.summary) : "TARGET DID NOT TAKE PART";
+}
+
+std::string overall_class(const results::Results& results) {
+  const auto& summary = results.summary;
+  if (!results.target_problem.empty()) return "inconclusive";
+  if (summary.failed > 0) return "failed";
+  if (summary.errors > 0) return "error";
+  if (summary.inconclusive > 0) return "inconclusive";
+  if (summary.warned > 0) return "warned";
+  if (summary.accepted > 0) return "accepted";
+  if (summary.passed > 0) return "passed";
+  return "skipped";
 }
 
 std::string render_html(const Results& input) {
   std::optional<Results> redacted_copy;
   const Results& results = redacted(input, redacted_copy);
-  const std::string verdict = overall_verdict(results.summary);
-  const std::string banner_class = results.summary.failed > 0   ? "failed"
-                                   : results.summary.errors > 0 ? "error"
-                                   : results.summary.warned > 0 ? "warned"
-                                   : results.summary.passed > 0 ? "passed"
-                                                                : "skipped";
+  const std::string verdict = overall_verdict(results);
+  const std::string banner_class = overall_class(results);
   const std::string kind = results.kind.empty() ? "conformance" : results.kind;
   std::string html =
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -344,8 +396,12 @@ std::string render_html(const Results& input) {
   html += "<header class=\"banner " + banner_class + "\"><h1>MQTT " + text(kind) + " report: " + text(verdict) +
           "</h1><p>" + std::to_string(results.summary.passed) + " passed, " + std::to_string(results.summary.failed) +
           " failed, " + std::to_string(results.summary.warned) + " warned, " +
-          std::to_string(results.summary.skipped) + " skipped, " + std::to_string(results.summary.errors) +
-          " errors · target <code>" + text(results.target) + "</code></p></header>\n";
+          std::to_string(results.summary.accepted) + " accepted, " + std::to_string(results.summary.inconclusive) +
+          " inconclusive, " + std::to_string(results.summary.skipped) + " skipped, " +
+          std::to_string(results.summary.errors) + " errors · target <code>" + text(results.target) + "</code></p>" +
+          (results.target_problem.empty() ? "" : "<p><strong>" + text(results.target_problem) + "</strong></p>") +
+          "</header>\n";
+  html += stale_section(results);
   html += summary_section(results);
   html += matrix_section(results);
   html += cases_section(results);

@@ -1,5 +1,7 @@
 // JUnit XML as Jenkins, GitLab and GitHub test reporters read it: <testsuites> with one <testsuite> per spec
-// section ("3.3"), one <testcase> per case; failures name the violated statement.
+// section ("3.3"), one <testcase> per case; failures name the violated statement. JUnit has no verdict for "not
+// exercised" or "accepted": an inconclusive case is <skipped message="inconclusive: REASON"/>, an accepted one passes
+// with its accepted violations in <system-out>.
 #include <map>
 
 #include "reports/html_parts.hpp"
@@ -38,7 +40,7 @@ struct Counts {
     milliseconds += result.duration_ms;
     if (result.verdict == Verdict::failed) ++failures;
     if (result.verdict == Verdict::error) ++errors;
-    if (result.verdict == Verdict::skipped) ++skipped;
+    if (result.verdict == Verdict::skipped || result.verdict == Verdict::inconclusive) ++skipped;
   }
   std::string attributes() const {
     return " tests=\"" + std::to_string(tests) + "\" failures=\"" + std::to_string(failures) + "\" errors=\"" +
@@ -60,6 +62,19 @@ std::string testcase_xml(const results::Results& results, const CaseResult& resu
   switch (result.verdict) {
     case Verdict::passed: return xml + "/>\n";
     case Verdict::skipped: return xml + ">\n      <skipped message=" + attribute(result.message) + "/>\n    </testcase>\n";
+    case Verdict::inconclusive:
+      return xml + ">\n      <skipped message=" + attribute("inconclusive: " + result.message) + "/>\n    </testcase>\n";
+    case Verdict::accepted: {
+      std::string out;
+      for (const auto* violation : violations) {
+        if (!violation->accepted) continue;
+        out += "accepted: " + violation->statement + " (" + violation->level + "): " + violation->message +
+               " — " + violation->accepted->reason +
+               (violation->accepted->broker.empty() ? "" : " (" + violation->accepted->broker + ")") + "\n";
+      }
+      return xml + ">\n      <system-out>" + escape_xml(out.empty() ? result.message : out) +
+             "</system-out>\n    </testcase>\n";
+    }
     case Verdict::warned:
       return xml + ">\n      <system-out>" + escape_xml("warning: " + result.message) +
              "</system-out>\n    </testcase>\n";
@@ -71,6 +86,7 @@ std::string testcase_xml(const results::Results& results, const CaseResult& resu
   std::string statements;
   std::string body;
   for (const auto* violation : violations) {
+    if (violation->accepted) continue;  // a failed case may also carry accepted ones; they do not fail it
     statements += (statements.empty() ? "" : " ") + violation->statement;
     body += violation->statement + " (" + violation->level + "): " + violation->message + "\n";
     for (const auto& statement : results.statements) {
@@ -113,8 +129,17 @@ std::string render_junit(const results::Results& input) {
     xml += "    <properties>\n      <property name=\"target\" value=" + attribute(results.target) +
            "/>\n      <property name=\"seed\" value=\"" + std::to_string(results.seed) +
            "\"/>\n      <property name=\"mqtt_version\" value=" + attribute(results.mqtt_version) +
-           "/>\n      <property name=\"tool_version\" value=" + attribute(results.tool_version) +
-           "/>\n    </properties>\n";
+           "/>\n      <property name=\"tool_version\" value=" + attribute(results.tool_version) + "/>\n";
+    if (!results.target_problem.empty()) {
+      xml += "      <property name=\"target_problem\" value=" + attribute(results.target_problem) + "/>\n";
+    }
+    for (const auto& entry : results.stale_accepted) {
+      xml += "      <property name=\"stale_accepted_deviation\" value=" +
+             attribute(entry.statement + (entry.cases.empty() ? "" : " in " + entry.cases) + " (" + entry.source +
+                       "): no longer occurs") +
+             "/>\n";
+    }
+    xml += "    </properties>\n";
     for (const auto* result : cases) xml += testcase_xml(results, *result, suite);
     xml += "  </testsuite>\n";
   }

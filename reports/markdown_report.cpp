@@ -1,5 +1,6 @@
-// A short Markdown summary for a CI step summary: verdict, totals, and a table of failures. No links, so it
-// renders the same everywhere and carries nothing a reader might click by mistake.
+// A short Markdown summary for a CI step summary: verdict, totals, a table of failures, the reasons of inconclusive
+// cases, the accepted deviations and the stale entries of the accepted-deviations file. No links, so it renders the
+// same everywhere and carries nothing a reader might click by mistake.
 #include "reports/html_parts.hpp"
 #include "reports/markup.hpp"
 #include "reports/redaction.hpp"
@@ -12,14 +13,17 @@ std::string render_markdown(const results::Results& input) {
   const results::Results& results = redacted(input, redacted_copy);
   const auto& summary = results.summary;
   std::string markdown = "## MQTT " + escape_markdown_cell(results.kind.empty() ? "conformance" : results.kind) +
-                         ": " + overall_verdict(summary) + "\n\n";
+                         ": " + overall_verdict(results) + "\n\n";
+  if (!results.target_problem.empty()) markdown += "**" + escape_markdown_cell(results.target_problem) + "**\n\n";
   markdown += "Target `" + printable_utf8(results.target) + "`";
   if (!results.mqtt_version.empty()) markdown += " · MQTT " + escape_markdown_cell(results.mqtt_version);
   markdown += " · seed " + std::to_string(results.seed);
   if (!results.tool_version.empty()) markdown += " · mqtt-harness " + escape_markdown_cell(results.tool_version);
-  markdown += "\n\n| Passed | Failed | Warned | Skipped | Errors |\n|---:|---:|---:|---:|---:|\n| " +
+  markdown += "\n\n| Passed | Failed | Warned | Accepted | Inconclusive | Skipped | Errors |\n"
+              "|---:|---:|---:|---:|---:|---:|---:|\n| " +
               std::to_string(summary.passed) + " | " + std::to_string(summary.failed) + " | " +
-              std::to_string(summary.warned) + " | " + std::to_string(summary.skipped) + " | " +
+              std::to_string(summary.warned) + " | " + std::to_string(summary.accepted) + " | " +
+              std::to_string(summary.inconclusive) + " | " + std::to_string(summary.skipped) + " | " +
               std::to_string(summary.errors) + " |\n";
 
   std::string rows;
@@ -37,6 +41,7 @@ std::string render_markdown(const results::Results& input) {
               " | | | " + escape_markdown_cell(result.message) + " |\n";
     }
     for (const auto* violation : violations) {
+      if (violation->accepted) continue;  // listed under the accepted deviations
       rows += "| " + escape_markdown_cell(result.id) + " | " + std::string(results::to_string(result.verdict)) +
               " | " + escape_markdown_cell(violation->statement) + " | " + escape_markdown_cell(violation->level) +
               " | " + escape_markdown_cell(violation->message) + " |\n";
@@ -44,6 +49,36 @@ std::string render_markdown(const results::Results& input) {
   }
   if (!rows.empty()) {
     markdown += "\n### Failures\n\n| Case | Verdict | Statement | Level | Message |\n|---|---|---|---|---|\n" + rows;
+  }
+  std::string inconclusive;
+  for (const auto& result : results.cases) {
+    if (result.verdict != results::Verdict::inconclusive) continue;
+    inconclusive += "| " + escape_markdown_cell(result.id) + " | " + escape_markdown_cell(result.message) + " |\n";
+  }
+  if (!inconclusive.empty()) {
+    markdown += "\n### Inconclusive (not exercised)\n\n| Case | Reason |\n|---|---|\n" + inconclusive;
+  }
+  std::string accepted;
+  for (const auto& violation : results.violations) {
+    if (!violation.accepted) continue;
+    accepted += "| " + escape_markdown_cell(violation.case_id) + " | " + escape_markdown_cell(violation.statement) +
+                " | " + escape_markdown_cell(violation.level) + " | " + escape_markdown_cell(violation.message) +
+                " | " + escape_markdown_cell(violation.accepted->reason) + " | " +
+                escape_markdown_cell(violation.accepted->broker) + " |\n";
+  }
+  if (!accepted.empty()) {
+    markdown += "\n### Accepted deviations\n\n| Case | Statement | Level | Message | Accepted because | Broker |\n"
+                "|---|---|---|---|---|---|\n" +
+                accepted;
+  }
+  if (!results.stale_accepted.empty()) {
+    markdown += "\n### Stale accepted deviations\n\nThese entries matched nothing in the cases that ran; the broker "
+                "may have been fixed. Remove them from the file.\n\n";
+    for (const auto& entry : results.stale_accepted) {
+      markdown += "- " + escape_markdown_cell(entry.statement) +
+                  (entry.cases.empty() ? "" : " in " + escape_markdown_cell(entry.cases)) + " (" +
+                  escape_markdown_cell(entry.source) + "): " + escape_markdown_cell(entry.reason) + "\n";
+    }
   }
   if (!results.observed.empty()) {
     markdown += "\n" + std::to_string(results.observed.size()) + " optional behaviour(s) observed; see report.html.\n";

@@ -293,6 +293,7 @@ bool violation_needs_redaction(const results::Violation& violation) {
 
 void redact_in_place(results::Results& results) {
   redact_string(results.target);
+  redact_string(results.target_problem);
   for (auto& result : results.cases) {
     redact_string(result.title);
     redact_string(result.message);
@@ -311,7 +312,7 @@ results::Results redact(const results::Results& input) {
 }
 
 bool needs_redaction(const results::Results& results) {
-  if (text_needs_redaction(results.target)) return true;
+  if (text_needs_redaction(results.target) || text_needs_redaction(results.target_problem)) return true;
   for (const auto& result : results.cases) {
     if (text_needs_redaction(result.title) || text_needs_redaction(result.message)) return true;
     for (const auto& step : result.steps) {

@@ -48,6 +48,7 @@ struct Device {
   bool via_proxy = false;
   std::shared_ptr<client::AsyncSession> session;
   bool connected = false;
+  bool ever_connected = false;  // a CONNACK 0 at least once: a device that never had one was never exercised
   std::optional<Clock::time_point> powered_off_until;
   std::map<FaultKind, std::string> active_faults;  // kind -> detail, recorded again on each new connection
   std::uint64_t published = 0;
@@ -100,9 +101,20 @@ class Engine {
     result.history = recorder_.take_history();
     result.stats = compute_fleet_stats(result.history, spec_);
     std::size_t observers = 0;
-    for (const auto& device : devices_) observers += device->group->observer ? 1 : 0;
+    std::size_t devices_never_connected = 0;
+    std::size_t observers_never_connected = 0;
+    nlohmann::json never_connected = nlohmann::json::array();  // the first few, to name in messages
+    for (const auto& device : devices_) {
+      observers += device->group->observer ? 1 : 0;
+      if (device->ever_connected) continue;
+      ++(device->group->observer ? observers_never_connected : devices_never_connected);
+      if (never_connected.size() < 5) never_connected.push_back(device->identity.client_id);
+    }
     result.stats["fleet"]["devices"] = devices_.size() - observers;
     result.stats["fleet"]["observers"] = observers;
+    result.stats["fleet"]["devices_never_connected"] = devices_never_connected;
+    result.stats["fleet"]["observers_never_connected"] = observers_never_connected;
+    result.stats["fleet"]["never_connected_examples"] = std::move(never_connected);
     result.stats["fleet"]["seed"] = options_.seed;
     if (had_proxy) {
       const auto& proxy = proxy_statistics;
@@ -223,7 +235,10 @@ class Engine {
       if (device->group->observer) continue;
       const auto& group = *device->group;
       const std::uint32_t position = device->identity.n - 1;
-      const double offset_ms = group.connect_rate > 0 ? position * 1000.0 / group.connect_rate : 0;
+      double offset_ms = group.connect_rate > 0 ? position * 1000.0 / group.connect_rate : 0;
+      // A slot past the publishing window is never reached; capping it keeps a tiny connect_rate from
+      // overflowing the conversion (the scenario loader refuses such rates, but the engine does not rely on it).
+      offset_ms = std::min(offset_ms, static_cast<double>(spec_.duration_ms) + 1.0);
       slots.emplace_back(at(group.start_ms) + milliseconds(static_cast<std::int64_t>(offset_ms)),
                          device.get());
     }
@@ -371,6 +386,7 @@ class Engine {
     const bool handshaken = co_await handshake(device);
     if (!handshaken) co_return false;
     device.connected = true;
+    device.ever_connected = true;
     if (device.group->status) {
       co_await publish_status(device);
     }
@@ -489,7 +505,7 @@ class Engine {
     device.next_publish = on_tick(Clock::now());
     if (group.publish.rate_per_second > 0) {
       // Spread the first messages over one interval so devices do not publish in lockstep.
-      const double interval_ms = 1000.0 / group.publish.rate_per_second;
+      const double interval_ms = publish_interval_ms(group.publish);
       device.next_publish += milliseconds(
           static_cast<std::int64_t>(std::uniform_real_distribution<double>(0, interval_ms)(device.random)));
     }
@@ -527,11 +543,17 @@ class Engine {
 
   void schedule_next_publish(Device& device) {
     const PublishSpec& spec = device.group->publish;
-    const double interval_ms = 1000.0 / spec.rate_per_second;
+    const double interval_ms = publish_interval_ms(spec);
     const double jitter = std::clamp(spec.jitter, 0.0, 1.0);
     const double factor = std::uniform_real_distribution<double>(1.0 - jitter, 1.0 + jitter)(device.random);
     device.next_publish += milliseconds(static_cast<std::int64_t>(interval_ms * factor));
     if (device.next_publish < Clock::now()) device.next_publish = on_tick(Clock::now());
+  }
+
+  // Capped just past the publishing window, so a tiny rate cannot overflow the conversion to a duration (the
+  // scenario loader refuses such rates, but the engine does not rely on it).
+  double publish_interval_ms(const PublishSpec& spec) const {
+    return std::min(1000.0 / spec.rate_per_second, static_cast<double>(spec_.duration_ms) + 1.0);
   }
 
   // Publish times fall on whole milliseconds of the run's clock, so devices due in the same millisecond share

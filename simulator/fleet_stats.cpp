@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "model/topic.hpp"
+#include "simulator/connect_outcomes.hpp"
 
 namespace mqtt::simulator {
 namespace {
@@ -78,6 +79,8 @@ nlohmann::json compute_fleet_stats(const history::History& history, const FleetS
   std::unordered_map<std::string, std::uint32_t> received;  // actor + " " + token -> copies
   std::map<std::string, std::uint64_t> duplicates_by_cause;
   std::vector<double> published_per_second, delivered_per_second;
+  // Every PUBLISH a client sent or received: statuses and wills too, not only tokened messages.
+  std::uint64_t publish_packets_sent = 0, publish_packets_received = 0;
   const auto bump = [](std::vector<double>& series, std::int64_t time_ns) {
     const auto second = static_cast<std::size_t>(std::max<std::int64_t>(0, time_ns) / 1'000'000'000);
     if (series.size() <= second) series.resize(second + 1, 0);
@@ -121,6 +124,7 @@ nlohmann::json compute_fleet_stats(const history::History& history, const FleetS
           }
         }
         if (const auto* publish = std::get_if<Publish>(&*event.packet)) {
+          ++publish_packets_sent;
           const auto token = token_of(publish->payload);
           if (token.empty()) break;
           bump(published_per_second, event.time_ns);
@@ -140,6 +144,7 @@ nlohmann::json compute_fleet_stats(const history::History& history, const FleetS
           if (connack->reason_code != 0) ++refused;
         }
         if (const auto* publish = std::get_if<Publish>(&*event.packet)) {
+          ++publish_packets_received;
           const auto token = token_of(publish->payload);
           if (token.empty()) break;
           bump(delivered_per_second, event.time_ns);
@@ -215,6 +220,19 @@ nlohmann::json compute_fleet_stats(const history::History& history, const FleetS
   stats["fleet"] = {{"scenario", spec.name},      {"connections", connections},
                     {"reconnects", reconnects},   {"open_failures", open_failures},
                     {"connack_refused", refused}, {"faults_recorded", faults}};
+  // Which connection attempts the broker took up: refused, unanswered and failed reconnects are no test of it.
+  const auto outcomes = connect_outcomes(history);
+  auto& fleet = stats["fleet"];
+  fleet["connects_sent"] = outcomes.connects_sent;
+  fleet["connack_accepted"] = outcomes.accepted;
+  fleet["connack_refused_codes"] = nlohmann::json::object();
+  for (const auto& [code, count] : outcomes.refused) fleet["connack_refused_codes"][std::to_string(code)] = count;
+  fleet["connack_refused_version"] = std::string(to_string(outcomes.refused_version));
+  fleet["connects_unanswered"] = outcomes.unanswered;
+  fleet["reconnects_unanswered"] = outcomes.reconnects_unanswered;
+  std::uint64_t ending_unconnected = 0;
+  for (const auto& actor : outcomes.last_attempt_failed) ending_unconnected += outcomes.accepted_actors.count(actor);
+  fleet["clients_ending_unconnected"] = ending_unconnected;
   stats["connect_latency_ms"] = percentiles(connect_latency_ms);
   for (int qos = 0; qos < 3; ++qos) {
     stats["delivery_latency_ms"]["qos" + std::to_string(qos)] = percentiles(delivery_ms[qos]);
@@ -231,6 +249,8 @@ nlohmann::json compute_fleet_stats(const history::History& history, const FleetS
   for (const auto& [cause, count] : losses_by_cause) losses += count;
   for (const auto& [key, copies] : received) delivered += copies;
   stats["messages"] = {{"published", sent.size()},
+                       {"publish_packets_sent", publish_packets_sent},
+                       {"publish_packets_received", publish_packets_received},
                        {"expected_deliveries", expected},
                        {"delivered", delivered},
                        {"lost", losses},

@@ -96,10 +96,6 @@ struct Flow {
   std::int64_t last_time_ns = 0;
 };
 
-std::string will_text(const Will& will) {
-  return will.topic + " (QoS " + std::to_string(static_cast<int>(will.qos)) +
-         (will.retain ? ", retain)" : ")");
-}
 
 }  // namespace
 
@@ -162,42 +158,15 @@ struct CaptureAnalyser::State {
     push_event(flow, std::move(event));
   }
 
-  void count_packet(ConnectionSummary& row, const Packet& packet, bool from_client) {
-    const std::string name(to_string(packet_type(packet)));
-    ++(from_client ? row.sent : row.received)[name];
-    if (const auto* publish = std::get_if<Publish>(&packet)) {
-      ++(from_client ? row.publish_qos_sent
-                     : row.publish_qos_received)[static_cast<std::size_t>(publish->qos)];
-      row.topics.insert(publish->topic);
-      if (from_client) {
-        ++row.published_topics[publish->topic];
-        row.published_payload_bytes += publish->payload.size();
-        row.published_retained += publish->retain ? 1 : 0;
-      }
-    } else if (const auto* connect = std::get_if<Connect>(&packet); connect && from_client) {
-      row.client_id = connect->client_id;
-      row.version = connect->version;
-      row.clean_session = connect->clean_session;
-      row.keep_alive = connect->keep_alive;
-      row.will = connect->will ? will_text(*connect->will) : "";
-      row.will_message = connect->will;
-      row.username = connect->username;
-    } else if (const auto* connack = std::get_if<Connack>(&packet)) {
-      row.connack_code = connack->reason_code;
-    } else if (const auto* subscribe = std::get_if<Subscribe>(&packet)) {
-      for (const auto& subscription : subscribe->subscriptions) {
-        row.filters.insert(subscription.filter);
-        row.subscriptions.push_back(subscription);
-      }
-    }
-  }
-
   void direction_events(Flow& flow, int d) {
     auto& direction = *flow.direction[d];
+    auto& other = *flow.direction[1 - d];
     const bool from_client = d == flow.client;
-    if (from_client && direction.version() && !flow.direction[1 - d]->version()) {
-      // A client direction that resynchronised guessed the version; the broker's direction decodes under it.
-      flow.direction[1 - d]->set_version(*direction.version());
+    if (direction.version() && direction.version_assumed() && !other.version()) {
+      // A guess is not passed on as a fact: the other direction tries both versions on its own and takes
+      // this one only where its packets read the same in both.
+      other.hint_version(*direction.version());
+      other.resynchronise_without_version();
       direction_events(flow, 1 - d);
     }
     for (auto& item : direction.take()) {
@@ -241,8 +210,33 @@ struct CaptureAnalyser::State {
           add_note(flow, std::string(from_client ? "client" : "broker") + " stream: " + item.text, item.frame,
                    time, true);
           break;
+        case DirectionEvent::Kind::lost:
+          add_note(flow, std::string(from_client ? "client" : "broker") + " stream: " + item.text, item.frame,
+                   time, true);
+          stop_judging(flow, item.frame, item.time_ns,
+                       "the bytes stopped decoding under an assumed MQTT version; later packets are "
+                       "summarised, not judged");
+          break;
       }
     }
+  }
+
+  // The history of this connection cannot be followed from here on: a `capture-gap` fault excuses what the
+  // broker still owed, and later events are summarised but kept out of the history.
+  void stop_judging(Flow& flow, std::uint64_t frame, std::int64_t unix_ns, const std::string& detail) {
+    if (flow.gapped) return;
+    auto& row = summary(flow);
+    flow.gapped = true;
+    row.judged = false;
+    Event fault;
+    fault.kind = EventKind::fault;
+    fault.fault = "capture-gap";
+    fault.detail = detail;
+    fault.frame = frame;
+    fault.time_ns = relative(unix_ns);
+    fault.connection = row.connection;
+    fault.actor = row.client;
+    append(std::move(fault));
   }
 
   void deliver(Flow& flow, int d, StreamPiece& piece) {
@@ -256,20 +250,8 @@ struct CaptureAnalyser::State {
         flow.direction[1 - d]->resynchronise_without_version();
         direction_events(flow, 1 - d);
       }
-      if (!flow.gapped) {
-        flow.gapped = true;
-        row.judged = false;
-        Event fault;
-        fault.kind = EventKind::fault;
-        fault.fault = "capture-gap";
-        fault.detail =
-            "the capture misses bytes of this connection; later packets are summarised, not judged";
-        fault.frame = piece.frame;
-        fault.time_ns = relative(piece.time_ns);
-        fault.connection = row.connection;
-        fault.actor = row.client;
-        append(std::move(fault));
-      }
+      stop_judging(flow, piece.frame, piece.time_ns,
+                   "the capture misses bytes of this connection; later packets are summarised, not judged");
       return;
     }
     (d == flow.client ? row.bytes_sent : row.bytes_received) += piece.bytes.size();
@@ -451,6 +433,7 @@ struct CaptureAnalyser::State {
     const auto outcome = parse_frame(frame, &fragments);
     if (!outcome.segment) {
       ++skipped[std::string(outcome.skipped)];
+      if (!is_supported_link_type(frame.link_type)) ++analysis.unsupported_link_types[frame.link_type];
       return;
     }
     ++analysis.tcp_segments;
@@ -459,11 +442,12 @@ struct CaptureAnalyser::State {
     if (flow.role == Role::not_mqtt || flow.role == Role::tls) return;
     const int d = segment.source == flow.address[0] && segment.source_port == flow.port[0] ? 0 : 1;
     flow.last_frame = frame.number;
-    flow.last_time_ns = frame.time_unix_ns;
+    flow.last_time_ns = std::max(flow.last_time_ns, frame.time_unix_ns);
     if (flow.role == Role::mqtt) {
       auto& row = summary(flow);
       row.last_frame = frame.number;
-      row.last_time_ns = relative(frame.time_unix_ns);
+      // Time stamps may step backwards (several interfaces, clock changes); a duration never does.
+      row.last_time_ns = std::max(row.last_time_ns, relative(frame.time_unix_ns));
     }
     const auto time = frame.time_unix_ns;
     if ((segment.flags & tcp_flag::syn) != 0) {
@@ -493,6 +477,16 @@ struct CaptureAnalyser::State {
     emit_close(flow);
   }
 
+  void settle_version(Flow& flow) {
+    const auto& client = *flow.direction[flow.client];
+    const auto& server = *flow.direction[1 - flow.client];
+    analysis.resynchronisation_offsets_examined += client.offsets_examined() + server.offsets_examined();
+    const auto guess_of = [](const MqttDirection& direction) {
+      return direction.version_assumed() ? direction.version() : std::nullopt;
+    };
+    capture::settle_version(summary(flow), guess_of(client), guess_of(server));
+  }
+
   CaptureAnalysis finish() {
     for (auto& flow : flows) {
       if (flow->role == Role::not_mqtt || flow->role == Role::tls) continue;
@@ -505,6 +499,7 @@ struct CaptureAnalyser::State {
         direction_events(*flow, d);
       }
       emit_close(*flow);
+      settle_version(*flow);
     }
     for (auto& row : analysis.connections) {
       // Notes are "frame N: ..."; the two directions add theirs independently, so put them in frame order.
@@ -517,9 +512,12 @@ struct CaptureAnalyser::State {
     for (const auto& [reason, count] : skipped) {
       analysis.notes.push_back(std::to_string(count) + " frame(s) skipped: " + reason);
     }
+    analysis.skipped_frames = skipped;
     for (auto& note : fragments.finish()) analysis.notes.push_back(std::move(note));
     std::size_t other = 0;
     for (const auto& flow : flows) other += flow->role == Role::not_mqtt ? 1 : 0;
+    analysis.tcp_connections = flows.size();
+    for (const auto& flow : flows) analysis.tls_connections += flow->role == Role::tls ? 1 : 0;
     if (other > 0)
       analysis.notes.push_back(std::to_string(other) + " TCP connection(s) are not MQTT; ignored");
     release_feed();
@@ -574,7 +572,9 @@ CaptureAnalysis analyse_capture_file(const std::filesystem::path& file, const Ca
     }
   }
   while (auto frame = source.next()) analyser.add(*frame);
-  return analyser.finish();
+  auto analysis = analyser.finish();
+  analysis.header_link_type = source.link_type();
+  return analysis;
 }
 
 }  // namespace mqtt::capture

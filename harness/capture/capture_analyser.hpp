@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "capture/connection_summary.hpp"
 #include "capture/frame.hpp"
 #include "codec/packet.hpp"
 #include "history/event.hpp"
@@ -29,42 +30,6 @@ struct CaptureOptions {
   std::set<std::uint16_t> tls_ports{8883};
 };
 
-struct ConnectionSummary {
-  std::uint32_t connection = 0;   // connection id in the history
-  std::string client;             // "127.0.0.1:50312"
-  std::string server;             // "127.0.0.1:1883"
-  std::string transport = "tcp";  // "tcp" or "websocket"
-  bool from_syn = false;          // false: the capture starts mid-connection
-  std::string client_id;
-  std::optional<ProtocolVersion> version;
-  std::optional<bool> clean_session;
-  std::optional<std::uint16_t> keep_alive;
-  std::string will;  // "" or "topic (QoS n, retain)"
-  std::optional<std::string> username;
-  std::optional<std::uint8_t> connack_code;
-  std::map<std::string, std::uint64_t> sent;      // packet type name -> count, client to broker
-  std::map<std::string, std::uint64_t> received;  // broker to client
-  std::array<std::uint64_t, 3> publish_qos_sent{};
-  std::array<std::uint64_t, 3> publish_qos_received{};
-  std::set<std::string> topics;                           // PUBLISH topics, both directions
-  std::set<std::string> filters;                          // SUBSCRIBE filters
-  std::vector<Subscription> subscriptions;                // every SUBSCRIBE entry the client sent, in order
-  std::map<std::string, std::uint64_t> published_topics;  // client PUBLISH topic -> count
-  std::uint64_t published_payload_bytes = 0;              // client PUBLISH payload bytes
-  std::uint64_t published_retained = 0;                   // client PUBLISHes with the retain flag
-  std::optional<Will> will_message;                       // the CONNECT's will, in full
-  std::uint64_t bytes_sent = 0;                           // TCP payload bytes client -> broker
-  std::uint64_t bytes_received = 0;
-  std::uint64_t first_frame = 0;
-  std::uint64_t last_frame = 0;
-  std::int64_t first_time_ns = 0;  // since the capture's first frame
-  std::int64_t last_time_ns = 0;
-  std::string close = "open at the end of the capture";
-  std::uint64_t decode_errors = 0;
-  bool judged = true;              // false once a gap hides part of the conversation
-  std::vector<std::string> notes;  // "frame 12: ..." resynchronisation, gaps, decode errors
-};
-
 struct CaptureAnalysis {
   std::uint64_t frames = 0;
   std::uint64_t tcp_segments = 0;
@@ -72,6 +37,13 @@ struct CaptureAnalysis {
   std::int64_t duration_ns = 0;
   std::vector<ConnectionSummary> connections;
   std::vector<std::string> notes;  // capture-wide: skipped frames, TLS and non-MQTT connections
+  std::map<std::string, std::uint64_t> skipped_frames;  // why frames carried no TCP segment -> how many
+  std::map<int, std::uint64_t> unsupported_link_types;  // link type -> frames skipped for it
+  std::optional<int> header_link_type;  // the file's (first interface's) link type, when read from a file
+  std::uint64_t tcp_connections = 0;    // TCP flows seen, MQTT or not
+  std::uint64_t tls_connections = 0;    // skipped as MQTT over TLS
+  // Work spent finding packet boundaries mid-stream, over every direction (the linear bound's witness).
+  std::uint64_t resynchronisation_offsets_examined = 0;
   history::History history;        // judged events, sequence numbers 1, 2, ...; time 0 = first frame
   bool reordered = false;          // events arrived out of frame order and were sorted (see share_events())
 };

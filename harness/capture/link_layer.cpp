@@ -279,6 +279,24 @@ std::string endpoint_text(const IpAddress& address, std::uint16_t port) {
   return text;
 }
 
+bool is_supported_link_type(int link_type) {
+  switch (link_type) {
+    case link_ethernet:
+    case link_linux_sll:
+    case link_linux_sll2:
+    case link_null:
+    case link_loop:
+    case link_raw_linux:
+    case link_raw_openbsd:
+    case link_raw:
+    case link_ipv4:
+    case link_ipv6:
+      return true;
+    default:
+      return false;
+  }
+}
+
 LinkOutcome parse_frame(const Frame& frame, IpReassembler* reassembler) {
   const auto bytes = frame.data;
   const Context context{frame, reassembler};

@@ -58,4 +58,7 @@ class IpReassembler;
 // call); unfragmented frames take the same path as without one.
 LinkOutcome parse_frame(const Frame& frame, IpReassembler* reassembler = nullptr);
 
+// Does parse_frame read this LINKTYPE_* value (Ethernet, SLL, SLL2, null, loop, raw IP)?
+bool is_supported_link_type(int link_type);
+
 }  // namespace mqtt::capture

@@ -3,79 +3,13 @@
 #include <algorithm>
 #include <utility>
 
+#include "capture/fixed_header.hpp"
+
 namespace mqtt::capture {
 namespace {
 
 constexpr std::size_t max_held_bytes = 1u << 20;
 constexpr std::size_t max_error_raw = 64u << 10;
-
-struct FixedHeader {
-  enum class Status : std::uint8_t { complete, incomplete, invalid } status = Status::invalid;
-  std::size_t total = 0;  // fixed header + remaining length
-};
-
-FixedHeader read_fixed_header(std::span<const std::uint8_t> bytes, std::size_t at) {
-  if (at >= bytes.size()) return {FixedHeader::Status::incomplete};
-  std::uint32_t remaining = 0;
-  for (std::size_t i = 0; i < 4; ++i) {
-    if (at + 1 + i >= bytes.size()) return {FixedHeader::Status::incomplete};
-    const std::uint8_t byte = bytes[at + 1 + i];
-    remaining |= static_cast<std::uint32_t>(byte & 0x7F) << (7 * i);
-    if ((byte & 0x80) == 0) return {FixedHeader::Status::complete, 2 + i + remaining};
-  }
-  return {FixedHeader::Status::invalid};
-}
-
-bool plausible_type(std::uint8_t first, Sender sender) {
-  switch (static_cast<PacketType>(first >> 4)) {
-    case PacketType::publish:
-    case PacketType::puback:
-    case PacketType::pubrec:
-    case PacketType::pubrel:
-    case PacketType::pubcomp:
-    case PacketType::disconnect:
-    case PacketType::auth:
-      return true;
-    case PacketType::connect:
-    case PacketType::subscribe:
-    case PacketType::unsubscribe:
-    case PacketType::pingreq:
-      return sender == Sender::client;
-    case PacketType::connack:
-    case PacketType::suback:
-    case PacketType::unsuback:
-    case PacketType::pingresp:
-      return sender == Sender::server;
-  }
-  return false;
-}
-
-enum class Boundary : std::uint8_t { accept, reject, undecided };
-
-// Would decoding from `at` work? Every complete packet from there on must decode; two packets (or, at the end
-// of the stream, one packet ending exactly there) make the offset a boundary.
-Boundary evaluate(std::span<const std::uint8_t> bytes, std::size_t at, Sender sender, ProtocolVersion version,
-                  bool final) {
-  int packets = 0;
-  std::size_t position = at;
-  for (;;) {
-    if (packets >= 8) return Boundary::accept;
-    if (position == bytes.size()) {
-      return packets >= 2 || (final && packets >= 1) ? Boundary::accept : Boundary::undecided;
-    }
-    if (!plausible_type(bytes[position], sender)) return Boundary::reject;
-    const auto header = read_fixed_header(bytes, position);
-    if (header.status == FixedHeader::Status::invalid) return Boundary::reject;
-    if (header.status == FixedHeader::Status::incomplete || position + header.total > bytes.size()) {
-      if (packets >= 2) return Boundary::accept;
-      return final ? Boundary::reject : Boundary::undecided;
-    }
-    const auto decoded = decode_packet(bytes.subspan(position, header.total), sender, version);
-    if (std::holds_alternative<DecodeError>(decoded)) return Boundary::reject;
-    position += header.total;
-    ++packets;
-  }
-}
 
 }  // namespace
 
@@ -85,6 +19,7 @@ MqttDirection::MqttDirection(Sender sender, bool websocket, bool resynchronise)
              : sender == Sender::client ? State::decoding
                                         : State::waiting_for_version) {
   if (websocket) websocket_.emplace(sender == Sender::client);
+  if (state_ == State::resynchronising) begin_resynchronising();
   if (state_ == State::decoding) {
     DecoderOptions options;
     options.sender = sender_;
@@ -106,11 +41,30 @@ void MqttDirection::stop(std::string text, std::uint64_t frame, std::int64_t tim
   state_ = State::stopped;
   decoder_.reset();
   held_.clear();
+  if (search_) offsets_examined_before_ += search_->offsets_examined();
+  search_.reset();
+}
+
+void MqttDirection::begin_resynchronising() {
+  state_ = State::resynchronising;
+  if (search_) offsets_examined_before_ += search_->offsets_examined();
+  // After a gap, a version assumed earlier stays: one connection is decoded under one version.
+  search_.emplace(sender_, version_);
+}
+
+std::uint64_t MqttDirection::offsets_examined() const {
+  return offsets_examined_before_ + (search_ ? search_->offsets_examined() : 0);
 }
 
 void MqttDirection::set_version(ProtocolVersion version) {
   if (version_) return;
   version_ = version;
+  version_assumed_ = false;
+  if (state_ == State::resynchronising) {  // search again, under the version now known
+    begin_resynchronising();
+    if (!held_.empty()) try_resynchronise(false);
+    return;
+  }
   if (state_ != State::waiting_for_version) return;
   start_decoder(version, held_base_);
   auto held = std::move(held_);
@@ -120,7 +74,7 @@ void MqttDirection::set_version(ProtocolVersion version) {
 
 void MqttDirection::resynchronise_without_version() {
   if (state_ != State::waiting_for_version) return;
-  state_ = State::resynchronising;
+  begin_resynchronising();
   if (!held_.empty()) try_resynchronise(false);
 }
 
@@ -132,6 +86,8 @@ void MqttDirection::start_decoder(ProtocolVersion version, std::uint64_t at) {
   decoder_base_ = at;
   tail_.clear();
   state_ = State::decoding;
+  if (search_) offsets_examined_before_ += search_->offsets_examined();
+  search_.reset();
 }
 
 std::pair<std::uint64_t, std::int64_t> MqttDirection::frame_of(std::uint64_t end_offset) {
@@ -205,6 +161,22 @@ void MqttDirection::decode(std::span<const std::uint8_t> bytes) {
     if (std::holds_alternative<NeedMoreData>(next)) break;
     // A decode error: keep the failing packet's bytes (as far as its length says) for the history.
     auto error = std::get<DecodeError>(std::move(next));
+    if (version_assumed_) {
+      // Under a guessed version the bytes prove nothing about the broker: the guess may be what failed.
+      const auto [frame, time_ns] = frame_of(decoder_base_ + decoder_->consumed() + 1);
+      error.offset += decoder_base_;
+      DirectionEvent event;
+      event.kind = DirectionEvent::Kind::lost;
+      event.text = "bytes do not decode as MQTT " + std::string(to_string(*version_)) +
+                   " (assumed: no CONNECT seen): " + describe(error) + "; this direction is not decoded further";
+      event.frame = frame;
+      event.time_ns = time_ns;
+      out_.push_back(std::move(event));
+      state_ = State::stopped;
+      decoder_.reset();
+      held_.clear();
+      return;
+    }
     const std::uint64_t fed_end = decoder_->consumed() + decoder_->buffered();
     const std::uint64_t tail_start = fed_end - bytes.size() - tail_.size();
     std::vector<std::uint8_t> combined = tail_;
@@ -238,41 +210,54 @@ void MqttDirection::decode(std::span<const std::uint8_t> bytes) {
   }
 }
 
+namespace {
+
+std::string basis_text(PacketBoundarySearch::Found::Basis basis, Sender sender) {
+  using Basis = PacketBoundarySearch::Found::Basis;
+  const std::string other = sender == Sender::client ? "broker's" : "client's";
+  switch (basis) {
+    case Basis::known_version: return "";
+    case Basis::only_version: return " (assumed: no CONNECT seen; only this version decodes here)";
+    case Basis::stricter_reading:
+      return " (assumed: no CONNECT seen; 3.1.1 and 5.0 both decode here, and 5.0 reads a property block "
+             "that 3.1.1 would take for payload)";
+    case Basis::same_reading:
+      return " (assumed: no CONNECT seen; these packets read the same in 3.1.1 and 5.0, so the " + other +
+             " stream or the default decided)";
+  }
+  return "";
+}
+
+}  // namespace
+
 void MqttDirection::try_resynchronise(bool final) {
-  const std::span<const std::uint8_t> bytes = held_;
   const bool forced = final || held_.size() > max_held_bytes;
-  std::vector<ProtocolVersion> versions;
-  if (version_) {
-    versions.push_back(*version_);
-  } else {
-    versions = {ProtocolVersion::v3_1_1, ProtocolVersion::v5};
-  }
-  for (std::size_t at = 0; at < bytes.size(); ++at) {
-    bool undecided = false;
-    for (const auto version : versions) {
-      const auto verdict = evaluate(bytes, at, sender_, version, final);
-      if (verdict == Boundary::accept) {
-        const auto [frame, time_ns] = frame_of(held_base_ + at + 1);
-        note("resynchronised at stream byte " + std::to_string(held_base_ + at) + " after skipping " +
-                 std::to_string(at) + " bytes (no packet boundary was known); decoding as MQTT " +
-                 std::string(to_string(version)) + (version_ ? "" : " (assumed: no CONNECT seen)"),
-             frame, time_ns);
-        if (!version_) version_ = version;
-        start_decoder(version, held_base_ + at);
-        std::vector<std::uint8_t> rest(held_.begin() + static_cast<std::ptrdiff_t>(at), held_.end());
-        held_.clear();
-        decode(rest);
-        return;
-      }
-      if (verdict == Boundary::undecided) undecided = true;
+  const auto found = search_->search(held_, forced, hint_);
+  if (!found) {
+    if (forced) {
+      stop("no MQTT packet boundary found in " + std::to_string(held_.size()) +
+               " bytes; this direction is not decoded",
+           last_frame_, last_time_ns_);
     }
-    if (undecided && !forced) return;  // an earlier offset may still prove to be the boundary
+    return;
   }
-  if (forced) {
-    stop("no MQTT packet boundary found in " + std::to_string(held_.size()) +
-             " bytes; this direction is not decoded",
-         last_frame_, last_time_ns_);
+  const std::size_t at = found->offset;
+  const auto [frame, time_ns] = frame_of(held_base_ + at + 1);
+  const bool assumed = found->basis != PacketBoundarySearch::Found::Basis::known_version;
+  note("resynchronised at stream byte " + std::to_string(held_base_ + at) + " after skipping " +
+           std::to_string(at) + " bytes (no packet boundary was known); decoding as MQTT " +
+           std::string(to_string(found->version)) +
+           (assumed ? basis_text(found->basis, sender_)
+                    : version_assumed_ ? " (assumed earlier: no CONNECT seen)" : ""),
+       frame, time_ns);
+  if (assumed) {
+    version_ = found->version;
+    version_assumed_ = true;
   }
+  start_decoder(found->version, held_base_ + at);
+  std::vector<std::uint8_t> rest(held_.begin() + static_cast<std::ptrdiff_t>(at), held_.end());
+  held_.clear();
+  decode(rest);
 }
 
 void MqttDirection::gap(std::uint64_t offset, std::uint64_t length, const std::string& reason,
@@ -292,7 +277,7 @@ void MqttDirection::gap(std::uint64_t offset, std::uint64_t length, const std::s
   held_.clear();
   mqtt_offset_ += length;
   held_base_ = mqtt_offset_;
-  state_ = State::resynchronising;
+  begin_resynchronising();
 }
 
 void MqttDirection::finish(std::uint64_t frame, std::int64_t time_ns) {

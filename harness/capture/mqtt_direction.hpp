@@ -1,7 +1,8 @@
 // One direction of an MQTT connection in a capture: reassembled TCP bytes (optionally inside WebSocket
 // frames) in, strict codec packets out, each tagged with the frame that completed it. A direction that starts
 // mid-stream, or continues after a gap, resynchronises on the first offset where a chain of packets decodes
-// and says so in a note. Pure.
+// (capture/packet_boundary_search: linear in the bytes) and says so in a note. Without a CONNECT, each
+// direction tries MQTT 3.1.1 and 5.0 on its own, and its notes say the version is assumed. Pure.
 #pragma once
 
 #include <cstdint>
@@ -11,13 +12,16 @@
 #include <string>
 #include <vector>
 
+#include "capture/packet_boundary_search.hpp"
 #include "capture/websocket_unframer.hpp"
 #include "codec/decoder.hpp"
 
 namespace mqtt::capture {
 
 struct DirectionEvent {
-  enum class Kind : std::uint8_t { packet, decode_error, note };
+  // lost: the bytes stopped decoding under a version that was only assumed; that proves nothing about the
+  // broker, so the connection is not judged from here on (like a capture gap).
+  enum class Kind : std::uint8_t { packet, decode_error, note, lost };
   Kind kind = Kind::note;
   std::optional<Packet> packet;
   Bytes raw;
@@ -34,9 +38,17 @@ class MqttDirection {
 
   // Server directions wait for the version (from the client's CONNECT) before decoding; bytes are held.
   void set_version(ProtocolVersion version);
-  // The client's CONNECT will never be seen (a gap hid it): stop waiting and find packet boundaries instead.
+  // The client's CONNECT will never be seen (a gap hid it, or the capture began after it): stop waiting and
+  // find packet boundaries instead, trying 3.1.1 and 5.0.
   void resynchronise_without_version();
+  // The version the other direction assumed: taken only where this direction's packets read the same in
+  // 3.1.1 and 5.0.
+  void hint_version(ProtocolVersion version) { hint_ = version; }
   std::optional<ProtocolVersion> version() const { return version_; }
+  bool version_assumed() const { return version_assumed_; }  // chosen by resynchronising, no CONNECT seen
+  // Work done finding packet boundaries, summed over every resynchronisation of this direction (for tests of
+  // the linear bound and for benchmarks).
+  std::uint64_t offsets_examined() const;
 
   void data(std::span<const std::uint8_t> bytes, std::uint64_t frame, std::int64_t time_ns);
   void gap(std::uint64_t offset, std::uint64_t length, const std::string& reason, std::uint64_t frame,
@@ -50,6 +62,7 @@ class MqttDirection {
   enum class State : std::uint8_t { waiting_for_version, resynchronising, decoding, stopped };
   void mqtt_bytes(std::span<const std::uint8_t> bytes, std::uint64_t frame, std::int64_t time_ns);
   void decode(std::span<const std::uint8_t> bytes);
+  void begin_resynchronising();
   void try_resynchronise(bool final);
   void start_decoder(ProtocolVersion version, std::uint64_t at);
   void note(std::string text, std::uint64_t frame, std::int64_t time_ns);
@@ -59,12 +72,16 @@ class MqttDirection {
   Sender sender_;
   std::optional<WebSocketUnframer> websocket_;
   std::optional<ProtocolVersion> version_;
+  bool version_assumed_ = false;
+  std::optional<ProtocolVersion> hint_;
   State state_;
   std::optional<StreamDecoder> decoder_;
   std::uint64_t decoder_base_ = 0;  // direction offset of the decoder's byte 0
   std::uint64_t mqtt_offset_ = 0;   // MQTT bytes seen in this direction so far
   std::vector<std::uint8_t> held_;  // bytes not yet decoded (waiting for a version or a boundary)
   std::uint64_t held_base_ = 0;     // direction offset of held_[0]
+  std::optional<PacketBoundarySearch> search_;  // over held_, while resynchronising
+  std::uint64_t offsets_examined_before_ = 0;  // by earlier searches
   std::vector<std::uint8_t> tail_;  // undecoded tail the decoder buffers, for the raw bytes of an error
   struct Chunk {
     std::uint64_t end = 0;

@@ -84,12 +84,23 @@ std::optional<Frame> PcapSource::next() {
                            ": " + reason,
                        frames_ + 1, offset);
   }
+  // With nanosecond precision requested, tv_usec holds nanoseconds. A pcapng time stamp (64-bit units plus
+  // the interface's if_tsoffset) can lie centuries away or before 1970; its nanoseconds would overflow.
+  std::int64_t time_ns = 0;
+  if (header->ts.tv_sec < 0 || header->ts.tv_usec < 0 || header->ts.tv_usec >= 1'000'000'000 ||
+      __builtin_mul_overflow(static_cast<std::int64_t>(header->ts.tv_sec), std::int64_t{1'000'000'000}, &time_ns) ||
+      __builtin_add_overflow(time_ns, static_cast<std::int64_t>(header->ts.tv_usec), &time_ns)) {
+    throw CaptureError(file_.string() + ": frame " + std::to_string(frames_ + 1) +
+                           (offset >= 0 ? " (byte offset " + std::to_string(offset) + ")" : std::string()) +
+                           ": time stamp " + std::to_string(header->ts.tv_sec) +
+                           " s since 1970 is out of range (frame times must lie between 1970 and 2262)",
+                       frames_ + 1, offset);
+  }
   ++frames_;
   if (record_offset_ >= 0) record_offset_ += 16 + static_cast<std::int64_t>(header->caplen);
   Frame frame;
   frame.number = frames_;
-  // With nanosecond precision requested, tv_usec holds nanoseconds.
-  frame.time_unix_ns = static_cast<std::int64_t>(header->ts.tv_sec) * 1'000'000'000 + header->ts.tv_usec;
+  frame.time_unix_ns = time_ns;
   frame.link_type = pcap_datalink(pcap_.get());
   frame.data = std::span<const std::uint8_t>(data, header->caplen);
   frame.original_length = header->len;

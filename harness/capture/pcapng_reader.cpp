@@ -126,9 +126,10 @@ void PcapngReader::read_interface(std::size_t body_length, std::int64_t block_of
   interfaces_.push_back(interface);
 }
 
-std::int64_t PcapngReader::to_unix_ns(const Interface& interface, std::uint64_t units) const {
+std::optional<std::int64_t> PcapngReader::to_unix_ns(const Interface& interface, std::uint64_t units) const {
   // Any resolution from seconds to 2^-63 s: whole seconds, then the fraction (exact when the resolution is a
-  // power of ten, within a nanosecond otherwise), clamped to the 64-bit nanosecond range.
+  // power of ten, within a nanosecond otherwise). nullopt when the time, with if_tsoffset, is not between 1970
+  // and 2262 (Frame::time_unix_ns).
   constexpr std::uint64_t billion = 1'000'000'000;
   const std::uint64_t per_second = interface.units_per_second;
   const std::uint64_t seconds = units / per_second;
@@ -141,20 +142,16 @@ std::int64_t PcapngReader::to_unix_ns(const Interface& interface, std::uint64_t 
   } else {
     fraction_ns = static_cast<std::uint64_t>(static_cast<long double>(fraction) * billion / per_second);
   }
-  constexpr auto highest = std::numeric_limits<std::int64_t>::max();
-  constexpr auto lowest = std::numeric_limits<std::int64_t>::min();
   std::int64_t ns = 0;
   std::int64_t offset_ns = 0;
-  if (seconds > static_cast<std::uint64_t>(highest) / billion ||
-      __builtin_add_overflow(static_cast<std::int64_t>(seconds * billion),
-                             static_cast<std::int64_t>(fraction_ns), &ns)) {
-    ns = highest;
-  }
-  if (__builtin_mul_overflow(interface.offset_seconds, static_cast<std::int64_t>(billion), &offset_ns)) {
-    offset_ns = interface.offset_seconds < 0 ? lowest : highest;
-  }
   std::int64_t total = 0;
-  if (__builtin_add_overflow(ns, offset_ns, &total)) total = offset_ns < 0 ? lowest : highest;
+  if (seconds > static_cast<std::uint64_t>(latest_time_unix_ns) / billion ||
+      __builtin_add_overflow(static_cast<std::int64_t>(seconds * billion), static_cast<std::int64_t>(fraction_ns),
+                             &ns) ||
+      __builtin_mul_overflow(interface.offset_seconds, static_cast<std::int64_t>(billion), &offset_ns) ||
+      __builtin_add_overflow(ns, offset_ns, &total) || total < 0) {
+    return std::nullopt;
+  }
   return total;
 }
 
@@ -172,9 +169,16 @@ Frame PcapngReader::make_frame(std::uint32_t interface_id, std::uint64_t units, 
          block_offset);
   }
   const Interface& interface = interfaces_[interface_id];
+  const auto time_ns = to_unix_ns(interface, units);
+  if (!time_ns) {
+    fail("time stamp out of range: " + std::to_string(units) + " units of 1/" +
+             std::to_string(interface.units_per_second) + " s with if_tsoffset " +
+             std::to_string(interface.offset_seconds) + " s is not between 1970 and 2262",
+         block_offset);
+  }
   Frame frame;
   frame.number = ++frames_;
-  frame.time_unix_ns = to_unix_ns(interface, units);
+  frame.time_unix_ns = *time_ns;
   frame.link_type = interface.link_type;
   frame.data = std::span<const std::uint8_t>(block_.data() + data_at, captured);
   frame.original_length = original;

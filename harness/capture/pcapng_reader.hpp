@@ -47,7 +47,7 @@ class PcapngReader {
   bool read_exact(std::uint8_t* into, std::size_t count, std::int64_t block_offset);
   void read_section_header(const std::uint8_t* header, std::int64_t block_offset);
   void read_interface(std::size_t body_length, std::int64_t block_offset);
-  std::int64_t to_unix_ns(const Interface& interface, std::uint64_t units) const;
+  std::optional<std::int64_t> to_unix_ns(const Interface& interface, std::uint64_t units) const;
   Frame make_frame(std::uint32_t interface_id, std::uint64_t units, std::size_t data_at,
                    std::uint32_t captured, std::uint32_t original, std::size_t body_length,
                    std::int64_t block_offset);

@@ -84,6 +84,11 @@ ReplayPlan plan_replay(const history::History& history, const std::string& prefi
   ReplayPlan plan;
   std::map<std::uint32_t, std::size_t> session_of;  // connection id -> session index
   std::map<std::uint32_t, bool> skipped;
+  std::map<std::uint32_t, std::string> undecided;  // connection id -> client, until its first packet
+  const auto skip = [&](std::uint32_t connection, const std::string& actor, const std::string& reason) {
+    skipped[connection] = true;
+    plan.skipped.push_back(actor + " (connection " + std::to_string(connection) + "): " + reason);
+  };
   for (const auto& event : history.events) {
     if (event.connection == 0) continue;
     if (event.kind == history::EventKind::fault) {
@@ -93,13 +98,19 @@ ReplayPlan plan_replay(const history::History& history, const std::string& prefi
     auto found = session_of.find(event.connection);
     if (found == session_of.end()) {
       if (skipped.contains(event.connection)) continue;
+      // The session opens just before its CONNECT: the TCP handshake (an `open` event) need not be in the
+      // capture, and notes ("the capture starts mid-connection") or a close before any packet decide nothing.
+      const bool packet = event.kind == history::EventKind::sent || event.kind == history::EventKind::received ||
+                          event.kind == history::EventKind::decode_error;
+      if (!packet) {
+        undecided.emplace(event.connection, event.actor);
+        continue;
+      }
+      undecided.erase(event.connection);
       const bool starts_with_connect = event.kind == history::EventKind::sent && event.packet &&
                                        std::holds_alternative<Connect>(*event.packet);
-      if (event.kind == history::EventKind::open) continue;  // the session opens just before its CONNECT
       if (!starts_with_connect) {
-        skipped[event.connection] = true;
-        plan.skipped.push_back(event.actor + " (connection " + std::to_string(event.connection) +
-                               "): its CONNECT is not in the capture");
+        skip(event.connection, event.actor, "its CONNECT is not in the capture");
         continue;
       }
       ReplaySession session;
@@ -140,6 +151,7 @@ ReplayPlan plan_replay(const history::History& history, const std::string& prefi
     }
     for (std::size_t i = steps_before; i < plan.steps.size(); ++i) plan.steps[i].answers_before = answers;
   }
+  for (const auto& [connection, actor] : undecided) skip(connection, actor, "no MQTT packet in the capture");
   std::stable_sort(plan.steps.begin(), plan.steps.end(),
                    [](const ReplayStep& a, const ReplayStep& b) { return a.time_ns < b.time_ns; });
   return plan;

@@ -1,5 +1,5 @@
 // `replay`: what to re-drive against a live broker, from a capture's history. Each captured client session
-// becomes a session of timed steps (open, the client's own packets, close or abort) in capture order; client
+// whose CONNECT is in the capture (with or without its TCP handshake) becomes a session of timed steps (open, the client's own packets, close or abort) in capture order; client
 // ids and topics get a prefix so a replay never touches the live broker's other clients. Acknowledgements the
 // client sent for the broker's deliveries are not replayed: the live broker numbers its own deliveries, so
 // the replaying client acknowledges what it actually receives. Pure.

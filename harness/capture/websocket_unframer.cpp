@@ -2,9 +2,28 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 namespace mqtt::capture {
 namespace {
+
+// Bytes from the capture, shown in a one-line message: at most 80 of them, anything but printable ASCII escaped.
+std::string quoted_excerpt(std::string_view text) {
+  constexpr std::size_t limit = 80;
+  std::string out = "\"";
+  for (std::size_t i = 0; i < text.size() && i < limit; ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte >= 0x20 && byte < 0x7F && byte != '"' && byte != '\\') {
+      out.push_back(static_cast<char>(byte));
+    } else {
+      char escaped[5];
+      std::snprintf(escaped, sizeof escaped, "\\x%02X", byte);
+      out += escaped;
+    }
+  }
+  out += text.size() > limit ? "\"..." : "\"";
+  return out;
+}
 
 std::string lower(std::string_view text) {
   std::string result(text);
@@ -41,7 +60,7 @@ std::optional<std::string> WebSocketUnframer::feed(std::span<const std::uint8_t>
       return failure_;
     }
     if (!from_client_ && !head_.starts_with("HTTP/1.1 101")) {
-      failure_ = "the server refused the WebSocket upgrade: " + head_.substr(0, head_.find("\r\n"));
+      failure_ = "the server refused the WebSocket upgrade: " + quoted_excerpt(head_.substr(0, head_.find("\r\n")));
       return failure_;
     }
     head_done_ = true;

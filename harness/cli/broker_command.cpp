@@ -104,7 +104,7 @@ void add_broker_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   command->add_option("--user", options->users, "Require credentials: NAME:PASSWORD (repeatable)");
   command->add_flag("--list-defects", options->list_defects, "List the defects and the statement each breaks");
-  command->footer("Prints the bound address, serves until SIGINT or SIGTERM. Exit codes: 0 ok, 2 bad input.");
+  command->footer(help_footer("Prints the bound address, serves until SIGINT or SIGTERM."));
   command->callback([options, &exit_code] { exit_code = run_broker(*options); });
 }
 

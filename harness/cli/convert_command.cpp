@@ -12,6 +12,7 @@
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/run_output.hpp"
+#include "runner/capture_judgement.hpp"
 #include "runner/fleet_scenario.hpp"
 #include "runner/source_position.hpp"
 
@@ -28,8 +29,23 @@ int run_convert(const ConvertOptions& options) {
   auto analysed = analyse_capture("convert", options.capture, options.ports);
   if (!analysed) return exit_bad_input;
   const auto& analysis = *analysed;
+  if (const auto unsupported = runner::unsupported_capture(analysis)) {
+    fmt::print(stderr, "mqtt-harness convert: {}: {}\n", options.capture, *unsupported);
+    return exit_bad_input;
+  }
   const auto name = "capture-" + std::filesystem::path(options.capture).stem().string();
   const auto conversion = capture::capture_to_scenario(analysis, name);
+  if (conversion.scenario["groups"].empty()) {
+    // A scenario needs a group; say why there is none instead of writing one that does not load.
+    for (const auto& line : conversion.skipped) fmt::print(stderr, "skipped {}\n", line);
+    const auto reasons = runner::capture_inconclusive_reasons(analysis, {});
+    const std::string why = analysis.connections.empty() && !reasons.empty()
+                                ? reasons.front()
+                                : fmt::format("no session's CONNECT is in the capture ({} skipped above)",
+                                              conversion.skipped.size());
+    fmt::print(stderr, "mqtt-harness convert: {}: nothing to convert: {}\n", options.capture, why);
+    return exit_bad_input;
+  }
   const std::string text = conversion.scenario.dump(2) + "\n";
   try {
     runner::parse_fleet_scenario(options.output, text);  // what we write must load
@@ -45,6 +61,7 @@ int run_convert(const ConvertOptions& options) {
     return exit_bad_input;
   }
   for (const auto& line : conversion.skipped) fmt::print("skipped {}\n", line);
+  for (const auto& line : conversion.notes) fmt::print("note: {}\n", line);
   fmt::print("{}: {} session(s) as fleet groups; run it with 'mqtt-harness simulate {}'\n", options.output,
              conversion.scenario["groups"].size(), options.output);
   return exit_passed;
@@ -59,9 +76,9 @@ void add_convert_command(CLI::App& app, int& exit_code) {
   command->add_option("-o,--output", options->output, "Scenario file to write (JSON)")->required();
   command->add_option("-p,--port", options->ports,
                       "Also treat this TCP port as MQTT (repeatable; 1883 always)");
-  command->footer(
-      "Exit codes: 0 written, 2 bad usage or an unreadable capture (the error names the frame), "
-      "4 internal error.");
+  command->footer(help_footer(
+      "An unreadable or unsupported capture is exit 2 (the error names the frame), and so is a capture with "
+      "nothing to convert (no session's CONNECT is in it; the skipped sessions are listed)."));
   command->callback([options, &exit_code] { exit_code = run_convert(*options); });
 }
 

@@ -17,6 +17,8 @@
 #include "reports/redaction.hpp"
 #include "reports/reports.hpp"
 #include "results/json.hpp"
+#include "runner/capture_judgement.hpp"
+#include "runner/accepted_deviations.hpp"
 #include "runner/conformance.hpp"
 #include "runner/history_judgement.hpp"
 
@@ -27,6 +29,7 @@ struct InspectOptions {
   std::string capture;
   std::vector<std::uint16_t> ports;
   std::string report_dir = "mqtt-harness-report";  // like conform and simulate; "" (-o '') writes nothing
+  std::string accepted;
   bool json = false;
   bool quiet = false;
 };
@@ -61,8 +64,11 @@ std::vector<std::string> summary_lines(const capture::ConnectionSummary& row) {
       fmt::format("#{} {} -> {} ({}{}), frames {}-{}, {:.3f} s", row.connection, row.client, row.server,
                   row.transport, row.from_syn ? "" : ", capture starts mid-connection", row.first_frame,
                   row.last_frame, static_cast<double>(row.last_time_ns - row.first_time_ns) / 1e9));
+  const std::string version = row.version            ? std::string(to_string(*row.version))
+                              : row.assumed_version ? std::string(to_string(*row.assumed_version)) + " (assumed)"
+                                                    : "unknown";
   lines.push_back(fmt::format("  client id \"{}\", MQTT {}, clean session {}, keep alive {}, will {}",
-                              row.client_id, row.version ? std::string(to_string(*row.version)) : "unknown",
+                              row.client_id, version,
                               row.clean_session ? (*row.clean_session ? "yes" : "no") : "unknown",
                               row.keep_alive ? fmt::format("{} s", *row.keep_alive) : "unknown",
                               row.will.empty() ? "none" : row.will));
@@ -73,16 +79,24 @@ std::vector<std::string> summary_lines(const capture::ConnectionSummary& row) {
   if (!row.topics.empty()) lines.push_back("  topics: " + joined(row.topics));
   if (!row.filters.empty()) lines.push_back("  subscriptions: " + joined(row.filters));
   lines.push_back("  " + row.close + (row.judged ? "" : "; not judged after a capture gap"));
+  if (!row.not_judged.empty()) lines.push_back("  inconclusive, not judged: " + row.not_judged);
   for (const auto& note : row.notes) lines.push_back("  note: " + note);
   return lines;
 }
 
 int run_inspect(const InspectOptions& options) {
   if (!options.report_dir.empty() && !check_report_directory("inspect", options.report_dir)) return exit_bad_input;
+  const auto accepted = read_accepted_deviations("inspect", options.accepted);
+  if (!accepted) return exit_bad_input;
   runner::HistoryJudgementOptions judgement;
   auto checked = analyse_and_check_capture("inspect", options.capture, options.ports, judgement.check);
   if (!checked) return exit_bad_input;
   auto& analysis = checked->analysis;
+  if (const auto unsupported = runner::unsupported_capture(analysis)) {
+    fmt::print(stderr, "mqtt-harness inspect: {}: {}\n", options.capture, *unsupported);
+    return exit_bad_input;
+  }
+  const auto inconclusive = runner::capture_inconclusive_reasons(analysis, checked->verdicts);
 
   runner::HistorySource source;
   source.id = "capture:" + std::filesystem::path(options.capture).filename().string();
@@ -91,7 +105,8 @@ int run_inspect(const InspectOptions& options) {
   std::set<std::string> versions;
   for (const auto& row : analysis.connections) {
     for (auto& line : summary_lines(row)) source.steps.push_back(std::move(line));
-    if (row.version) versions.insert(std::string(to_string(*row.version)));
+    const auto version = row.version ? row.version : row.assumed_version;
+    if (version && row.not_judged.empty()) versions.insert(std::string(to_string(*version)));
   }
   for (const auto& note : analysis.notes) source.steps.push_back("note: " + note);
   source.history = std::move(analysis.history);
@@ -103,6 +118,8 @@ int run_inspect(const InspectOptions& options) {
   std::vector<runner::HistorySource> sources;
   sources.push_back(std::move(source));
   auto results = runner::judge_histories(std::move(sources), judgement);
+  runner::mark_capture_inconclusive(results, inconclusive);
+  runner::apply_accepted_deviations(results, *accepted);
   reports::redact_in_place(results);  // once, before anything is written or printed
 
   if (!options.report_dir.empty() && !write_reports("inspect", results, options.report_dir)) return exit_bad_input;
@@ -128,16 +145,23 @@ int run_inspect(const InspectOptions& options) {
     for (const auto& observation : results.observed) {
       fmt::print("{} {}: {}\n", paint("observed", "dim", colour), observation.behaviour, observation.detail);
     }
+    print_acceptance(results);
     std::size_t exercised = 0;
     for (const auto& statement : results.statements) exercised += statement.cases.empty() ? 0 : 1;
+    // Nothing judged is not conformant: without a violation, a capture that did not put the broker to the test
+    // says why instead.
+    const bool undecided = must == 0 && results.summary.inconclusive > 0;
     fmt::print("verdict: {} ({} statement(s) exercised, {} MUST and {} SHOULD violation(s))\n",
-               paint(must > 0 ? "violations" : "conformant", must > 0 ? "red" : "green", colour), exercised,
-               must, results.violations.size() - must);
+               paint(must > 0 ? "violations" : undecided ? "inconclusive" : "conformant",
+                     must > 0 ? "red" : undecided ? "yellow" : "green", colour),
+               exercised, must, results.violations.size() - must);
+    for (const auto& reason : inconclusive) fmt::print("{} {}\n", paint("inconclusive:", "yellow", colour), reason);
     if (!options.report_dir.empty()) {
       fmt::print("report: {}\n", (std::filesystem::path(options.report_dir) / "report.html").string());
     }
   }
-  const int code = runner::exit_code(results);
+  int code = runner::exit_code(results);
+  if (code == exit_passed && results.summary.inconclusive > 0) code = exit_inconclusive;
   keep_until_exit(std::move(results));
   return code;
 }
@@ -155,11 +179,14 @@ void add_inspect_command(CLI::App& app, int& exit_code) {
       "-o,--report-dir", options->report_dir,
       "Where results.json, report.html, junit.xml, summary.md, history.jsonl, history.pcap go ('' for none)")
       ->capture_default_str();
+  command->add_option("--accepted", options->accepted,
+                      "Accepted-deviations file (JSON; docs/accepted-deviations.md): listed violations do not fail");
   command->add_flag("--json", options->json, "Print results.json to stdout instead of the summary");
   command->add_flag("-q,--quiet", options->quiet, "Print nothing but errors");
-  command->footer(
-      "Exit codes: 0 no MUST statement violated, 1 a MUST statement was violated, 2 bad usage or an "
-      "unreadable, truncated or corrupt capture (the error names the frame), 4 internal error.");
+  command->footer(help_footer(
+      "An unreadable, truncated, corrupt or unsupported capture is exit 2 (the error names the frame). A capture "
+      "with no MQTT connection, only MQTT 5.0 connections (not judged yet) or no statement exercised is "
+      "inconclusive (5); the reasons are printed."));
   command->callback([options, &exit_code] { exit_code = run_inspect(*options); });
 }
 

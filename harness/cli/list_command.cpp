@@ -113,7 +113,7 @@ void add_list_command(CLI::App& app, int& exit_code) {
   command->add_option("--spec", options->spec, "Specification version of the catalog")->capture_default_str();
   command->add_option("--cases-dir", options->cases_dir, "Read cases from this folder instead of the built-in suite");
   command->add_flag("--json", options->json, "Machine-readable output");
-  command->footer("Exit codes: 0 ok, 2 bad input.");
+  command->footer(help_footer());
   command->callback([options, &exit_code] { exit_code = run_list(*options); });
 }
 

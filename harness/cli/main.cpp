@@ -13,9 +13,7 @@ int main(int argc, char** argv) {
                "mqtt-harness"};
   app.set_version_flag("--version", std::string("mqtt-harness ") + MQTT_HARNESS_VERSION);
   app.require_subcommand(1);
-  app.footer(
-      "Exit codes: 0 all checks passed, 1 violations found, 2 bad usage or input, 3 target unreachable, "
-      "4 internal error.\nRun 'mqtt-harness COMMAND --help' for a command's options.");
+  app.footer(help_footer("Run 'mqtt-harness COMMAND --help' for a command's options."));
 
   int exit_code = exit_passed;
   add_conform_command(app, exit_code);

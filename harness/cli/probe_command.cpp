@@ -11,6 +11,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/number_option.hpp"
 #include "cli/packet_text.hpp"
 #include "client/session.hpp"
 #include "history/json.hpp"
@@ -150,8 +151,10 @@ void add_probe_command(CLI::App& app, int& exit_code) {
   command->add_option("-k,--keep-alive", options->keep_alive, "Keep alive in seconds")
       ->check(CLI::Range(0, 65535))->capture_default_str();
   command->add_option("-C,--count", options->count, "Exit after this many PUBLISH packets (0: no limit)");
-  command->add_option("-W,--duration", options->duration_s, "Exit after this many seconds (0: no limit)");
+  command->add_option("-W,--duration", options->duration_s, "Exit after this many seconds (0: no limit)")
+      ->check(finite_number(0, 1e7));
   command->add_option("--connect-timeout", options->connect_timeout_s, "Seconds to wait for TCP and CONNACK")
+      ->check(finite_number(0.001, 3600))
       ->capture_default_str();
   command->add_option("--max-packet-size", options->max_packet_size,
                       "Largest remaining length accepted from the broker, in bytes; a larger packet is reported "
@@ -160,9 +163,8 @@ void add_probe_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   command->add_flag("--json", options->json, "Print each event as a JSON line (the history format)");
   command->add_flag("-v,--verbose", options->verbose, "Also print what the probe sends");
-  command->footer("Exit codes: 0 ok, 1 the broker sent malformed bytes or answered for another packet id, 2 bad input, "
-                  "3 unreachable or refused, "
-                  "4 internal error.");
+  command->footer(help_footer("Malformed bytes from the broker, or an answer for another packet id, are exit 1; a "
+                              "refused CONNECT is exit 3."));
   command->callback([options, &exit_code] { exit_code = run_probe(*options); });
 }
 

@@ -104,10 +104,9 @@ void add_report_command(CLI::App& app, int& exit_code) {
   command->add_flag("--merge-shards", options->merge_shards,
                     "The files are the shards of one 'simulate --shard i/N' run: judge them again as one fleet "
                     "and write every format into -o DIR");
-  command->footer("One file: without an output option the Markdown summary goes to stdout. Several files: a "
+  command->footer(help_footer("One file: without an output option the Markdown summary goes to stdout. Several files: a "
                   "broker x statement comparison page, written to --html F, DIR/comparison.html with -o DIR, or "
-                  "comparison.html. --merge-shards: one merged, re-judged fleet run. Exit codes: 0 ok (merge: no MUST "
-                  "violated), 1 merge found a MUST violation, 2 bad input.");
+                  "comparison.html. --merge-shards: one merged, re-judged fleet run (its exit code as for simulate)."));
   command->callback([options, &exit_code] { exit_code = run_report(*options); });
 }
 

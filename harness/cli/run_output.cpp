@@ -4,9 +4,12 @@
 
 #include "cli/exit_codes.hpp"
 #include "cli/report_directory.hpp"
+#include "cli/terminal.hpp"
 #include "reports/redaction.hpp"
 #include "reports/reports.hpp"
+#include "runner/accepted_deviations.hpp"
 #include "runner/conformance.hpp"
+#include "runner/source_position.hpp"
 #include "results/json.hpp"
 
 namespace mqtt::cli {
@@ -54,6 +57,51 @@ int finish_run(std::string_view command, results::Results results, const std::fi
 void print_results_json(const results::Results& results) {
   std::optional<results::Results> redacted_copy;
   fmt::print("{}\n", results::to_json(reports::redacted(results, redacted_copy)).dump(2));
+}
+
+std::string_view verdict_colour(results::Verdict verdict) {
+  switch (verdict) {
+    case results::Verdict::passed: return "green";
+    case results::Verdict::failed:
+    case results::Verdict::error: return "red";
+    case results::Verdict::warned: return "yellow";
+    case results::Verdict::inconclusive: return "magenta";
+    case results::Verdict::accepted: return "blue";
+    case results::Verdict::skipped: return "dim";
+  }
+  return "";
+}
+
+std::optional<std::vector<results::AcceptedDeviation>> read_accepted_deviations(std::string_view command,
+                                                                               const std::string& path) {
+  if (path.empty()) return std::vector<results::AcceptedDeviation>{};
+  try {
+    return runner::load_accepted_deviations(path);
+  } catch (const runner::DataFileError& error) {
+    fmt::print(stderr, "mqtt-harness {}: {}\n", command, error.what());
+    return std::nullopt;
+  }
+}
+
+bool print_target_problem(std::string_view command, const results::Results& results) {
+  if (results.target_problem.empty()) return false;
+  fmt::print(stderr, "mqtt-harness {}: {}\n", command, reports::redact_text(results.target_problem));
+  return true;
+}
+
+void print_acceptance(const results::Results& results) {
+  const bool colour = colour_enabled(stdout);
+  for (const auto& violation : results.violations) {
+    if (!violation.accepted) continue;
+    fmt::print("{} {} {} in {}: {} — accepted: {}{}\n", paint("accepted", "blue", colour), violation.level,
+               violation.statement, violation.case_id, violation.message, violation.accepted->reason,
+               violation.accepted->broker.empty() ? "" : " (" + violation.accepted->broker + ")");
+  }
+  for (const auto& entry : results.stale_accepted) {
+    fmt::print("{} stale accepted deviation {}{} ({}): it no longer occurs; remove it from the file\n",
+               paint("warning:", "yellow", colour), entry.statement,
+               entry.cases.empty() ? "" : " in " + entry.cases, entry.source);
+  }
 }
 
 std::optional<capture::CaptureAnalysis> analyse_capture(std::string_view command, const std::string& file,

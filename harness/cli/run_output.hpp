@@ -45,6 +45,22 @@ void keep_until_exit(T&& value) {
 // Prints results.json, redacted, to stdout (for --json).
 void print_results_json(const results::Results& results);
 
+// The colour a verdict is painted in on a terminal.
+std::string_view verdict_colour(results::Verdict verdict);
+
+// --accepted FILE of any judging command: the entries, or (after printing "mqtt-harness COMMAND: FILE:LINE:COL:
+// ...") nullopt, and the caller exits with exit_bad_input. An empty path gives no entries.
+std::optional<std::vector<results::AcceptedDeviation>> read_accepted_deviations(std::string_view command,
+                                                                               const std::string& path);
+
+// "mqtt-harness COMMAND: target refused CONNECT: ..." on stderr when the target took no part; returns whether it
+// printed. The one line replaces a line per case.
+bool print_target_problem(std::string_view command, const results::Results& results);
+
+// One line per violation an accepted-deviations entry covers ("accepted MUST MQTT-2.2.2-2 ...: REASON") and a
+// warning per stale entry, on stdout.
+void print_acceptance(const results::Results& results);
+
 // Reads and analyses a capture; on a bad file prints "mqtt-harness COMMAND: <one-line error with the frame>" and
 // returns nullopt (the caller exits with exit_bad_input).
 std::optional<capture::CaptureAnalysis> analyse_capture(std::string_view command, const std::string& file,

@@ -4,25 +4,33 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <random>
 
+#include <sys/resource.h>
+
 #include "broker/broker.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/number_option.hpp"
 #include "cli/run_output.hpp"
 #include "cli/packet_text.hpp"
 #include "cli/terminal.hpp"
 #include "reports/redaction.hpp"
 #include "reports/reports.hpp"
 #include "results/json.hpp"
+#include "runner/accepted_deviations.hpp"
 #include "runner/conformance.hpp"
+#include "runner/fleet_limits.hpp"
 #include "runner/fleet_run.hpp"
 #include "runner/fleet_scenario.hpp"
+#include "runner/fleet_timeline.hpp"
 #include "runner/source_position.hpp"
+#include "runner/target_engagement.hpp"
 
 namespace mqtt::cli {
 namespace {
@@ -31,11 +39,13 @@ struct SimulateOptions {
   std::string scenario;
   std::string target;
   std::optional<std::uint64_t> seed;
+  std::optional<std::string> prefix;  // unset: derived from the seed; "": no namespace
   std::optional<double> duration_s;
   double scale = 1.0;
   std::string shard;
   std::string report_dir = "mqtt-harness-report";
   std::vector<std::string> defects;
+  std::string accepted;
   bool json = false;
   bool quiet = false;
 };
@@ -54,6 +64,11 @@ void print_summary(const results::Results& results, const std::filesystem::path&
   fmt::print("devices {}, connections {}, reconnects {}, faults {}\n", number("fleet", "devices"),
              number("fleet", "connections"), number("fleet", "reconnects"),
              number("fleet", "faults_recorded"));
+  if (number("fleet", "connects_unanswered") != "0" || number("fleet", "reconnects_unanswered") != "0") {
+    fmt::print("CONNECTs unanswered {}, reconnects without CONNACK {}, devices never connected {}\n",
+               number("fleet", "connects_unanswered"), number("fleet", "reconnects_unanswered"),
+               number("fleet", "devices_never_connected"));
+  }
   fmt::print("messages published {}, delivered {}, lost {}, duplicates {}\n", number("messages", "published"),
              number("messages", "delivered"), number("messages", "lost"), number("messages", "duplicates"));
   if (stats.contains("delivery_latency_ms")) {
@@ -64,11 +79,18 @@ void print_summary(const results::Results& results, const std::filesystem::path&
                  figures["count"].dump());
     }
   }
-  fmt::print("{} violations in {:.1f} s (seed {})\n", results.violations.size(), results.duration_ms / 1000.0,
-             results.seed);
+  const std::string run_namespace = stats.value("namespace", std::string());
+  fmt::print("{} violations in {:.1f} s (seed {}, {})\n", results.violations.size(), results.duration_ms / 1000.0,
+             results.seed, run_namespace.empty() ? std::string("no namespace") : "namespace " + run_namespace);
+  for (const auto& row : results.cases) {
+    if (row.verdict == results::Verdict::inconclusive) {
+      fmt::print("{}: {}\n", paint("inconclusive", "yellow", colour), row.message);
+    }
+  }
   fmt::print("target: {}\nreport: {}\n", results.target, (report_dir / "report.html").string());
 }
 
+// 5 when the run found no MUST violation but did not put the broker to the test (fleet_verdict.hpp).
 bool parse_shard(const std::string& text, std::uint32_t& index, std::uint32_t& count) {
   const auto slash = text.find('/');
   if (slash == std::string::npos) return false;
@@ -87,6 +109,32 @@ bool parse_shard(const std::string& text, std::uint32_t& index, std::uint32_t& c
   }
 }
 
+// "--duration 8 --scale 10", or the scenario file when neither was given: what a problem with the fleet's size or
+// timeline is blamed on.
+std::string overrides_text(const SimulateOptions& options) {
+  std::string text;
+  if (options.duration_s) text += fmt::format("--duration {:g}", *options.duration_s);
+  if (options.scale != 1.0) text += fmt::format("{}--scale {:g}", text.empty() ? "" : " ", options.scale);
+  return text.empty() ? options.scenario : text;
+}
+
+int refuse(const std::string& subject, const std::string& problem) {
+  fmt::print(stderr, "mqtt-harness simulate: {}: {}\n", subject, problem);
+  return exit_bad_input;
+}
+
+// The open-file limit, raised first to its hard maximum (a process may; Linux starts it lower).
+std::uint64_t open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return limit.rlim_cur == RLIM_INFINITY ? ~std::uint64_t{0} : static_cast<std::uint64_t>(limit.rlim_cur);
+}
+
 int run_simulate(const SimulateOptions& options) {
   simulator::FleetSpec spec;
   try {
@@ -95,11 +143,28 @@ int run_simulate(const SimulateOptions& options) {
     fmt::print(stderr, "mqtt-harness simulate: {}\n", error.what());
     return exit_bad_input;
   }
-  if (options.duration_s) spec.duration_ms = static_cast<std::uint32_t>(*options.duration_s * 1000.0);
+  // The loader checked the file's own timeline; --duration and --scale can still push events outside it.
+  if (const auto problem = runner::scale_problem(spec, options.scale)) return refuse(overrides_text(options), *problem);
+  if (options.duration_s) spec.duration_ms = static_cast<std::uint32_t>(std::lround(*options.duration_s * 1000.0));
   simulator::scale_fleet(spec, options.scale);
+  if (const auto problem = runner::find_timeline_problem(spec)) {
+    return refuse(overrides_text(options), problem->message);
+  }
+  const auto accepted = read_accepted_deviations("simulate", options.accepted);
+  if (!accepted) return exit_bad_input;
 
   runner::FleetRunOptions run;
   run.seed = options.seed.value_or(std::random_device{}());
+  if (options.prefix) {
+    auto parsed = runner::RunNamespace::from_prefix(*options.prefix);
+    if (const auto* error = std::get_if<std::string>(&parsed)) {
+      fmt::print(stderr, "mqtt-harness simulate: --prefix '{}': {}\n", *options.prefix, *error);
+      return exit_bad_input;
+    }
+    run.run_namespace = std::get<runner::RunNamespace>(std::move(parsed));
+  } else {
+    run.run_namespace = runner::RunNamespace::derived_from_seed("fleet", run.seed);
+  }
   if (!options.shard.empty() && !parse_shard(options.shard, run.shard_index, run.shard_count)) {
     fmt::print(stderr, "mqtt-harness simulate: --shard {}: must be I/N with 0 <= I < N\n", options.shard);
     return exit_bad_input;
@@ -140,6 +205,15 @@ int run_simulate(const SimulateOptions& options) {
     run.target = std::get<client::TargetUrl>(parsed);
   }
   run.target_label = label;
+  {
+    const auto footprint = runner::measure_fleet(spec, run.shard_index, run.shard_count, embedded != nullptr);
+    if (const auto problem = runner::open_file_problem(footprint, open_file_limit())) {
+      return refuse(overrides_text(options), *problem);
+    }
+    auto namespaced = spec;
+    runner::place_in_namespace(namespaced, run.run_namespace);
+    if (const auto problem = runner::client_id_problem(namespaced)) return refuse(options.scenario, *problem);
+  }
   if (!check_report_directory("simulate", options.report_dir)) return exit_bad_input;
 
   ProgressLine progress(stderr);
@@ -154,13 +228,15 @@ int run_simulate(const SimulateOptions& options) {
   }
   if (!options.quiet && !options.json) {
     fmt::print(
-        stderr, "simulating {} ({} devices{}) with seed {}\n", spec.name,
+        stderr, "simulating {} ({} devices{}) with seed {}, {}\n", spec.name,
         [&] {
           std::uint64_t devices = 0;
           for (const auto& group : spec.groups) devices += group.observer ? 0 : group.count;
           return devices;
         }(),
-        run.shard_count > 1 ? fmt::format(", shard {}/{}", run.shard_index, run.shard_count) : "", run.seed);
+        run.shard_count > 1 ? fmt::format(", shard {}/{}", run.shard_index, run.shard_count) : "", run.seed,
+        run.run_namespace.empty() ? std::string("no namespace")
+                                  : "namespace " + run.run_namespace.name());
   }
   auto outcome = runner::run_fleet_scenario(spec, run);
   progress.finish();
@@ -170,9 +246,20 @@ int run_simulate(const SimulateOptions& options) {
     return exit_unreachable;
   }
   auto& results = outcome.results;
+  // The fleet's own connect outcomes name the problem most precisely; the histories are the fallback.
+  if (!outcome.target_problem.empty()) {
+    results.target_problem = outcome.target_problem;
+  } else {
+    runner::find_target_problem(results);
+  }
+  runner::apply_accepted_deviations(results, *accepted);
+  print_target_problem("simulate", results);
   const std::filesystem::path report_dir = options.report_dir;
   return finish_run("simulate", std::move(results), report_dir, options.json, options.quiet,
-                    [&](const results::Results& shown) { print_summary(shown, report_dir); });
+                    [&](const results::Results& shown) {
+                      print_summary(shown, report_dir);
+                      print_acceptance(shown);
+                    });
 }
 
 }  // namespace
@@ -187,12 +274,16 @@ void add_simulate_command(CLI::App& app, int& exit_code) {
   command->add_option("-t,--target", options->target,
                       "Broker URL mqtt://[user:pass@]host[:port] (default: the embedded reference broker)");
   command->add_option("--seed", options->seed,
-                      "Seed for fault choices, publish times and QoS draws (replays a run)");
+                      "Seed for fault choices, publish times, QoS draws and the default namespace (replays a run)");
+  command->add_option("--prefix", options->prefix,
+                      "Namespace for the run's topics (P/topic) and client ids (P-id); default fleet-<8 hex digits "
+                      "from the seed), so earlier runs' retained messages and sessions never meet this one; '' for "
+                      "none");
   command
       ->add_option("--duration", options->duration_s, "Publishing time in seconds (overrides the scenario)")
-      ->check(CLI::Range(0.1, 86400.0));
+      ->check(finite_number(0.1, 86400));
   command->add_option("--scale", options->scale, "Multiply every device group's count (observers stay)")
-      ->check(CLI::Range(0.0001, 1000.0))
+      ->check(finite_number(0.0001, 1000))
       ->capture_default_str();
   command->add_option("--shard", options->shard,
                       "Run only shard I of N (devices whose index % N == I; observers in shard 0), e.g. 0/4");
@@ -202,11 +293,15 @@ void add_simulate_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   command->add_option("--defect", options->defects,
                       "Make the embedded broker break one behaviour (repeatable; see 'list --defects')");
+  command->add_option("--accepted", options->accepted,
+                      "Accepted-deviations file (JSON; docs/accepted-deviations.md): listed violations do not fail");
   command->add_flag("--json", options->json, "Print results.json to stdout instead of the summary");
   command->add_flag("-q,--quiet", options->quiet, "Print nothing but errors");
-  command->footer(
-      "Exit codes: 0 no MUST statement violated, 1 a MUST statement was violated, 2 bad usage or "
-      "input (scenario errors name FILE:LINE:COL and the key), 3 target unreachable, 4 internal error.");
+  command->footer(help_footer(
+      "Every wait has a deadline: a run talks to the broker for at most 5 s (reachability) + 5 s (observers "
+      "connecting) + the publishing time + the settle time + 0.2 s; judging follows. Scenario errors name "
+      "FILE:LINE:COL and the key (exit 2). A fleet that did not exercise the broker (nothing published, devices "
+      "that never connected or ended the run reconnecting) is inconclusive (5); the reasons are printed."));
   command->callback([options, &exit_code] { exit_code = run_simulate(*options); });
 }
 

@@ -19,6 +19,8 @@ std::string paint(std::string_view text, std::string_view colour, bool enabled) 
   if (colour == "red") code = "31";
   else if (colour == "green") code = "32";
   else if (colour == "yellow") code = "33";
+  else if (colour == "blue") code = "34";
+  else if (colour == "magenta") code = "35";
   else if (colour == "dim") code = "2";
   else if (colour == "bold") code = "1";
   std::string out = "\x1b[";

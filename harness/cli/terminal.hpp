@@ -10,7 +10,8 @@ namespace mqtt::cli {
 bool is_terminal(std::FILE* stream);
 bool colour_enabled(std::FILE* stream);
 
-// Wraps `text` in an ANSI colour when `enabled`: "red", "green", "yellow", "dim", "bold".
+// Wraps `text` in an ANSI colour when `enabled`: "red", "green", "yellow", "blue", "magenta", "dim",
+// "bold".
 std::string paint(std::string_view text, std::string_view colour, bool enabled);
 
 // A one-line progress display rewritten in place on a TTY; silent elsewhere.

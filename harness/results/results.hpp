@@ -22,12 +22,24 @@ namespace mqtt::results {
 enum class Verdict : std::uint8_t { passed, failed, warned, skipped, error, inconclusive, accepted };
 std::string_view to_string(Verdict verdict);  // "passed", "failed", ...
 
+// One entry of an accepted-deviations file (--accepted; docs/accepted-deviations.md): a statement the owner
+// knows their broker breaks, optionally only in the cases matching a glob, with the reason.
+struct AcceptedDeviation {
+  std::string statement;  // "MQTT-3.3.5-1"
+  std::string cases;      // glob on case ids ("topics.overlapping_*"); "" = any case
+  std::string reason;     // why it is accepted, shown in every output
+  std::string broker;     // optional: the broker and version it was written for ("mosquitto 2.0.11")
+  std::string source;     // where the entry is: "ci/accepted/mosquitto-2.0.11.json:12:7"
+};
+
 struct Violation {
   std::string statement;   // "MQTT-3.3.1-6"
   std::string level;       // "MUST" or "SHOULD"
   std::string message;     // one sentence
   std::string case_id;     // the case (or "fleet"/"capture") whose history shows it
   std::vector<history::Event> history_slice;  // the smallest slice of history that proves it
+  // Set when an accepted-deviations entry covers it: the evidence stays, but it does not fail the run.
+  std::optional<AcceptedDeviation> accepted = std::nullopt;
 };
 
 struct Observation {      // optional behaviour the broker showed; never a failure
@@ -43,7 +55,7 @@ struct CaseResult {
   Verdict verdict = Verdict::passed;
   std::vector<std::string> statements;  // statement ids the case covers
   double duration_ms = 0;
-  std::string message;                  // why it failed, warned, was skipped or errored
+  std::string message;                  // why it failed, warned, was inconclusive, skipped or errored (one sentence)
   std::vector<std::string> steps;       // the steps, one line each, for the report
   std::vector<Violation> violations;
   std::vector<history::Event> history;  // the case's full history (may be empty when not kept)
@@ -55,13 +67,19 @@ struct StatementResult {
   std::string section;  // "3.3.1"
   std::string level;    // "MUST", "SHOULD", "MAY"
   std::string text;     // our paraphrase
-  Verdict verdict = Verdict::skipped;  // failed if any covering case violated it, passed if covered and clean
+  // failed if any covering case violated it (accepted when every violation of it is accepted), passed if a
+  // covering case passed, inconclusive if covering cases ran but none passed, skipped if none ran.
+  Verdict verdict = Verdict::skipped;
   std::vector<std::string> cases;
 };
 
 struct Summary {
   int passed = 0, failed = 0, warned = 0, skipped = 0, errors = 0, inconclusive = 0, accepted = 0;
 };
+
+// Adds one case's verdict to the counts; summarise counts a whole list.
+void add_verdict(Summary& summary, Verdict verdict);
+Summary summarise(const std::vector<CaseResult>& cases);
 
 struct Results {
   std::string tool_version;
@@ -77,6 +95,12 @@ struct Results {
   std::vector<Violation> violations;
   std::vector<Observation> observed;
   nlohmann::json stats = nlohmann::json::object();  // simulation statistics; free-form per source
+  // One line when the target took no part in the run: unreachable, or it refused or never answered every
+  // CONNECT the harness sent ("target refused CONNECT: return code 5 (not authorized) — ..."). "" otherwise.
+  std::string target_problem;
+  // Entries of the accepted-deviations file that matched no violation in the cases that ran: the broker may
+  // have been fixed, so the file should be updated. A warning; the exit code does not change.
+  std::vector<AcceptedDeviation> stale_accepted;
 };
 
 }  // namespace mqtt::results

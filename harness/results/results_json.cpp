@@ -56,12 +56,32 @@ std::vector<history::Event> read_events(const JsonObjectReader& reader, std::str
   return events;
 }
 
+json accepted_to_json(const AcceptedDeviation& entry) {
+  json value{{"statement", entry.statement}, {"reason", entry.reason}};
+  if (!entry.cases.empty()) value["cases"] = entry.cases;
+  if (!entry.broker.empty()) value["broker"] = entry.broker;
+  if (!entry.source.empty()) value["source"] = entry.source;
+  return value;
+}
+
+AcceptedDeviation read_accepted(const JsonObjectReader& reader) {
+  AcceptedDeviation entry;
+  entry.statement = reader.string("statement");
+  entry.reason = reader.string("reason");
+  entry.cases = optional_string(reader, "cases");
+  entry.broker = optional_string(reader, "broker");
+  entry.source = optional_string(reader, "source");
+  return entry;
+}
+
 json violation_to_json(const Violation& violation) {
-  return json{{"statement", violation.statement},
-              {"level", violation.level},
-              {"message", violation.message},
-              {"case_id", violation.case_id},
-              {"history_slice", events_to_json(violation.history_slice)}};
+  json value{{"statement", violation.statement},
+             {"level", violation.level},
+             {"message", violation.message},
+             {"case_id", violation.case_id},
+             {"history_slice", events_to_json(violation.history_slice)}};
+  if (violation.accepted) value["accepted"] = accepted_to_json(*violation.accepted);
+  return value;
 }
 
 Violation read_violation(const JsonObjectReader& reader) {
@@ -71,6 +91,7 @@ Violation read_violation(const JsonObjectReader& reader) {
   violation.message = reader.string("message");
   violation.case_id = optional_string(reader, "case_id");
   violation.history_slice = read_events(reader, "history_slice");
+  if (reader.has("accepted")) violation.accepted = read_accepted(reader.object("accepted"));
   return violation;
 }
 
@@ -151,6 +172,24 @@ std::string_view to_string(Verdict verdict) {
   return "unknown";
 }
 
+void add_verdict(Summary& summary, Verdict verdict) {
+  switch (verdict) {
+    case Verdict::passed: ++summary.passed; break;
+    case Verdict::failed: ++summary.failed; break;
+    case Verdict::warned: ++summary.warned; break;
+    case Verdict::skipped: ++summary.skipped; break;
+    case Verdict::error: ++summary.errors; break;
+    case Verdict::inconclusive: ++summary.inconclusive; break;
+    case Verdict::accepted: ++summary.accepted; break;
+  }
+}
+
+Summary summarise(const std::vector<CaseResult>& cases) {
+  Summary summary;
+  for (const auto& result : cases) add_verdict(summary, result.verdict);
+  return summary;
+}
+
 nlohmann::json to_json(const Results& results) {
   json cases = json::array();
   for (const auto& result : results.cases) cases.push_back(case_to_json(result));
@@ -158,6 +197,8 @@ nlohmann::json to_json(const Results& results) {
   for (const auto& statement : results.statements) statements.push_back(statement_to_json(statement));
   json violations = json::array();
   for (const auto& violation : results.violations) violations.push_back(violation_to_json(violation));
+  json stale = json::array();
+  for (const auto& entry : results.stale_accepted) stale.push_back(accepted_to_json(entry));
   json observed = json::array();
   for (const auto& observation : results.observed) {
     observed.push_back(
@@ -182,7 +223,9 @@ nlohmann::json to_json(const Results& results) {
               {"statements", std::move(statements)},
               {"violations", std::move(violations)},
               {"observed", std::move(observed)},
-              {"stats", results.stats}};
+              {"stats", results.stats},
+              {"target_problem", results.target_problem},
+              {"stale_accepted", std::move(stale)}};
 }
 
 Results results_from_json(const nlohmann::json& json_value) {
@@ -223,6 +266,15 @@ Results results_from_json(const nlohmann::json& json_value) {
         Observation{entry.string("behaviour"), optional_string(entry, "detail"), optional_string(entry, "case_id")});
   }
   if (reader.has("stats")) results.stats = reader.at("stats");
+  // Absent in results.json files written before these fields existed.
+  results.target_problem = optional_string(reader, "target_problem");
+  if (reader.has("stale_accepted")) {
+    const json& stale = reader.array("stale_accepted");
+    for (std::size_t index = 0; index < stale.size(); ++index) {
+      results.stale_accepted.push_back(
+          read_accepted(JsonObjectReader(stale[index], element_path(reader, "stale_accepted", index))));
+    }
+  }
   return results;
 }
 

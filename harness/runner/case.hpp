@@ -99,6 +99,12 @@ struct ClientDefaults {
   bool auto_ack = true;
 };
 
+// Whether hand-made CONNECT bytes (`send` steps) get the target's user name and password (docs/conformance-cases.md).
+enum class CredentialPolicy : std::uint8_t {
+  target,      // inserted when the target has credentials, so a broker requiring them judges what the case tests
+  as_written,  // sent exactly as written: the case is about credentials or the user name and password flags
+};
+
 struct Case {
   std::string id;
   std::string title;
@@ -107,6 +113,7 @@ struct Case {
   ProtocolVersion mqtt = ProtocolVersion::v3_1_1;
   std::vector<std::string> requires_declarations;  // "requires": profile declarations the case needs
   int timeout_ms = default_case_timeout_ms;
+  CredentialPolicy credentials = CredentialPolicy::target;
   std::map<std::string, ClientDefaults> clients;  // defaults from "clients"
   std::vector<Step> steps;
   std::string file;         // where it was read from, for messages

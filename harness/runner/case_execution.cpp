@@ -11,7 +11,10 @@
 #include "client/recorder.hpp"
 #include "client/session.hpp"
 #include "history/json.hpp"
+#include "model/topic.hpp"
 #include "runner/case_identity.hpp"
+#include "runner/connect_credentials.hpp"
+#include "runner/connect_outcomes.hpp"
 #include "runner/placeholders.hpp"
 
 namespace mqtt::runner {
@@ -21,11 +24,29 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-// A problem that ends the case as `error` (not a broker verdict): unreachable target, an unusable step.
+// A problem that ends the case early: a harness-side one (an unusable step: `error`) or an unreachable target
+// (not a verdict on the broker: inconclusive).
 struct CaseAbort {
   std::string message;
   bool unreachable = false;
+  std::string reason = {};  // unreachable: why, without the "target unreachable" prefix
 };
+
+// The note a case puts before a CONNECT it expects to be refused for its credentials (docs/conformance-cases.md;
+// the checker reads the same note).
+constexpr std::string_view expect_auth_failure = "expect-auth-failure";
+
+// The checker lists a close it is owed (after a protocol violation by the client) among its expectations; when the
+// server closes a connection, that close is the answer, not a missing one. Expectations carry no kind, so the
+// checker's wording is the mark: "close the connection of CLIENT".
+bool is_close_duty(const model::Expectation& expectation) {
+  return expectation.description.starts_with("close the connection");
+}
+
+bool closed_by_server(history::CloseReason reason) {
+  return reason == history::CloseReason::clean_eof || reason == history::CloseReason::reset ||
+         reason == history::CloseReason::protocol_error;
+}
 
 std::string_view version_text(ProtocolVersion version) {
   return version == ProtocolVersion::v5 ? "5.0" : version == ProtocolVersion::v3_1 ? "3.1" : "3.1.1";
@@ -78,9 +99,9 @@ class CaseExecution {
   CaseRun run() {
     const auto started = Clock::now();
     case_deadline_ = started + milliseconds(case_.timeout_ms);
-    CaseRun result;
     recorder_.note("runner", "case " + case_.id + " (prefix " + identity_.prefix + ")");
     std::size_t step_number = 0;
+    bool stopped = false;  // a CONNECT the case needed was refused or unanswered: the rest cannot be exercised
     try {
       for (const Step& step : case_.steps) {
         ++step_number;
@@ -88,32 +109,42 @@ class CaseExecution {
           break;
         }
         recorder_.note("runner", "step " + std::to_string(step_number) + ": " + step.text);
-        execute(step);
+        if (!execute(step)) {
+          stopped = true;
+          recorder_.note("runner", "the case stops: client \"" + step.client + "\" has no session");
+          break;
+        }
       }
-      if (Clock::now() >= case_deadline_) {
-        result.error = "the case exceeded its timeout of " + std::to_string(case_.timeout_ms) + " ms (at step " +
-                       std::to_string(step_number) + " of " + std::to_string(case_.steps.size()) + ")";
-        recorder_.note("runner", *result.error);
-      } else if (has_outstanding()) {
+      if (!stopped && Clock::now() >= case_deadline_) {
+        run_.timed_out = "the case exceeded its timeout of " + std::to_string(case_.timeout_ms) + " ms (at step " +
+                         std::to_string(step_number) + " of " + std::to_string(case_.steps.size()) + ")";
+        recorder_.note("runner", *run_.timed_out);
+      } else if (!stopped && has_outstanding()) {
         // Give the broker the rest of its chance before the checker turns what it still owes into violations.
-        settle(milliseconds(default_step_timeout_ms), milliseconds(0));
+        settle(milliseconds(default_step_timeout_ms), milliseconds(0), default_step_timeout_ms);
       }
     } catch (const CaseAbort& abort) {
-      result.error = abort.message;
-      result.unreachable = abort.unreachable;
+      if (abort.unreachable) {
+        run_.unreachable = abort.message;
+        ++run_.connects.unreachable;
+        if (run_.connects.unreachable_reason.empty()) run_.connects.unreachable_reason = abort.reason;
+      } else {
+        run_.error = abort.message;
+      }
       recorder_.note("runner", "case aborted: " + abort.message);
     } catch (const std::exception& exception) {
-      result.error = std::string("internal error: ") + exception.what();
-      recorder_.note("runner", *result.error);
+      run_.error = std::string("internal error: ") + exception.what();
+      recorder_.note("runner", *run_.error);
     }
     clean_up();
     {
       std::lock_guard lock(checker_mutex_);
-      result.verdicts = checker_.finish(recorder_.now_ns());
+      run_.verdicts = checker_.finish(recorder_.now_ns());
     }
-    result.history = recorder_.snapshot();
-    result.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
-    return result;
+    connects_.judge_hand_made(run_);
+    run_.history = recorder_.snapshot();
+    run_.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+    return std::move(run_);
   }
 
  private:
@@ -125,6 +156,19 @@ class CaseExecution {
 
   void observe(const history::Event& event) {
     std::lock_guard lock(checker_mutex_);
+    if (event.kind == history::EventKind::closed && event.close_reason && closed_by_server(*event.close_reason)) {
+      // What was still owed on this connection at the moment the server closed it (the checker forgets it once it
+      // sees the close): a wait that saw this close first did not get its answer.
+      for (const auto& expectation : checker_.outstanding()) {
+        if (expectation.connection == event.connection && !is_close_duty(expectation)) {
+          owed_at_close_.emplace(event.connection, expectation.description);
+          break;
+        }
+      }
+    }
+    if (event.kind == history::EventKind::received && event.packet && std::holds_alternative<Connack>(*event.packet)) {
+      connects_.connack(event.connection, std::get<Connack>(*event.packet).reason_code);
+    }
     checker_.observe(event);
     if (event.kind == history::EventKind::received || event.kind == history::EventKind::closed ||
         event.kind == history::EventKind::decode_error) {
@@ -174,25 +218,47 @@ class CaseExecution {
   }
 
   void note_outcome(const Step& step, const std::string& what, client::WaitOutcome outcome, int timeout_ms) {
+    const std::uint32_t connection = connection_of(step.client);
     if (outcome == client::WaitOutcome::timeout) {
-      recorder_.note(step.client, what + ": no answer within " + std::to_string(timeout_ms) + " ms",
-                     connection_of(step.client));
+      recorder_.note(step.client, what + ": no answer within " + std::to_string(timeout_ms) + " ms", connection);
+      run_.unanswered.push_back(UnansweredStep{step.client, what, outcome, timeout_ms, ""});
     } else if (outcome == client::WaitOutcome::closed) {
-      recorder_.note(step.client, what + ": the connection closed first", connection_of(step.client));
+      recorder_.note(step.client, what + ": the connection closed first", connection);
+      note_closed_first(step.client, what, connection, timeout_ms);
     }
   }
 
-  void execute(const Step& step) {
+  // The connection closed before the step's answer came: a missing answer only when the checker was still owed
+  // one on it (not when the close was itself the answer, e.g. to a forbidden SUBSCRIBE).
+  void note_closed_first(const std::string& client, const std::string& what, std::uint32_t connection,
+                         int timeout_ms) {
+    std::lock_guard lock(checker_mutex_);
+    if (const auto owed = owed_at_close_.find(connection); owed != owed_at_close_.end()) {
+      run_.unanswered.push_back(UnansweredStep{client, what, client::WaitOutcome::closed, timeout_ms, owed->second});
+    }
+  }
+
+  // Returns false when the case cannot go on (a CONNECT it needed was refused or never answered).
+  bool execute(const Step& step) {
     switch (step.kind) {
-      case StepKind::connect: connect(step); break;
+      case StepKind::connect: return connect(step);
       case StepKind::open: open_connection(step); break;
       case StepKind::subscribe: {
         std::vector<Subscription> subscriptions;
         for (const auto& filter : step.filters) {
           subscriptions.push_back(Subscription{text(filter.filter), filter.qos});
         }
+        // A SUBSCRIBE with a filter the protocol forbids may be answered by a close (the checker judges which).
+        const bool close_answers = std::any_of(subscriptions.begin(), subscriptions.end(), [](const Subscription& one) {
+          return !topic::is_valid_filter(one.filter);
+        });
         const auto result = session_of(step).subscribe(std::move(subscriptions), budget(step.timeout_ms));
-        note_outcome(step, "subscribe", result.outcome, step.timeout_ms);
+        if (close_answers && result.outcome == client::WaitOutcome::closed) {
+          recorder_.note(step.client, "subscribe: the connection closed (an answer to its invalid filter)",
+                         connection_of(step.client));
+        } else {
+          note_outcome(step, "subscribe", result.outcome, step.timeout_ms);
+        }
         break;
       }
       case StepKind::unsubscribe: {
@@ -213,11 +279,13 @@ class CaseExecution {
       case StepKind::silence: session_of(step).set_silent(true); break;
       case StepKind::send: send(step); break;
       case StepKind::wait: wait(step); break;
-      case StepKind::settle: settle(budget(step.timeout_ms), milliseconds(step.quiet_ms)); break;
+      case StepKind::settle: settle(budget(step.timeout_ms), milliseconds(step.quiet_ms), step.timeout_ms); break;
       case StepKind::note:
+        if (step.note == expect_auth_failure) connects_.expect_refusal(step.client);
         recorder_.note(step.client.empty() ? "runner" : step.client, step.note, connection_of(step.client));
         break;
     }
+    return true;
   }
 
   // Opens TCP for the step's client (replacing an earlier session of that client); sends nothing.
@@ -230,7 +298,7 @@ class CaseExecution {
     session_options.auto_acknowledge = defaults_of(step.client).auto_ack;
     auto opened = client::Session::open(loop_, recorder_, context_.target, open_options, session_options);
     if (auto* reason = std::get_if<std::string>(&opened)) {
-      throw CaseAbort{"target unreachable: " + *reason, true};
+      throw CaseAbort{"target unreachable: " + *reason, true, *reason};
     }
     ClientState& state = clients_[step.client];
     if (state.session) {
@@ -241,7 +309,7 @@ class CaseExecution {
     return *state.session;
   }
 
-  void connect(const Step& step) {
+  bool connect(const Step& step) {
     const ClientDefaults defaults = defaults_of(step.client);
     client::Session& session = open_connection(step);
 
@@ -268,7 +336,13 @@ class CaseExecution {
       packet.password = to_bytes(text(*step.password));
     }
     const auto result = session.connect(std::move(packet), budget(step.timeout_ms));
-    note_outcome(step, "connect", result.outcome, step.timeout_ms);
+    if (result.outcome == client::WaitOutcome::timeout) {
+      recorder_.note(step.client, "connect: no answer within " + std::to_string(step.timeout_ms) + " ms",
+                     session.id());
+    } else if (result.outcome == client::WaitOutcome::closed) {
+      recorder_.note(step.client, "connect: the connection closed first", session.id());
+    }
+    return connects_.connect_step(step.client, session.id(), result, step.timeout_ms, run_);
   }
 
   void publish(const Step& step) {
@@ -300,8 +374,19 @@ class CaseExecution {
 
   void send(const Step& step) {
     client::Session& session = session_of(step);
+    const bool target_has_credentials = context_.target.username.has_value();
+    const bool insert = target_has_credentials && case_.credentials == CredentialPolicy::target;
     if (step.bytes) {
-      session.connection().send_raw(*step.bytes);
+      const bool is_connect = !step.bytes->empty() && ((*step.bytes)[0] >> 4) == 1;
+      std::optional<CredentialInsertion> insertion;
+      if (is_connect && insert) {
+        insertion = insert_credentials(*step.bytes, *context_.target.username, context_.target.password);
+      }
+      const std::uint64_t sequence = session.connection().send_raw(insertion ? insertion->bytes : *step.bytes);
+      if (insertion && insertion->password_size > 0) {
+        run_.secrets.push_back(InsertedSecret{sequence, insertion->password_offset, insertion->password_size});
+      }
+      if (is_connect) connects_.hand_made(step.client, session.id(), target_has_credentials && !insertion);
       return;
     }
     nlohmann::json packet_json;
@@ -323,7 +408,16 @@ class CaseExecution {
                                                              !publish->payload.empty()) {
       retained_topics_.insert(publish->topic);
     }
+    bool as_written = false;
+    if (auto* connect = std::get_if<Connect>(&packet)) {
+      if (insert && !connect->username && !connect->password) {
+        connect->username = context_.target.username;
+        if (context_.target.password) connect->password = to_bytes(*context_.target.password);
+      }
+      as_written = target_has_credentials && !connect->username;
+    }
     session.connection().send(packet);
+    if (std::holds_alternative<Connect>(packet)) connects_.hand_made(step.client, session.id(), as_written);
   }
 
   void wait(const Step& step) {
@@ -332,19 +426,19 @@ class CaseExecution {
     const client::WaitResult result = step.wait_for == WaitFor::close
                                           ? connection.wait_for_close(deadline)
                                           : connection.wait_for(packet_type_of(step.wait_for), deadline);
+    const std::string what = "wait for " + std::string(to_string(step.wait_for));
     if (result.outcome == client::WaitOutcome::timeout) {
-      recorder_.note(step.client,
-                     "wait for " + std::string(to_string(step.wait_for)) + ": deadline of " +
-                         std::to_string(step.timeout_ms) + " ms reached",
+      recorder_.note(step.client, what + ": deadline of " + std::to_string(step.timeout_ms) + " ms reached",
                      connection.id());
+      run_.unanswered.push_back(UnansweredStep{step.client, what, result.outcome, step.timeout_ms, ""});
     } else if (result.outcome == client::WaitOutcome::closed && step.wait_for != WaitFor::close) {
-      recorder_.note(step.client, "wait for " + std::string(to_string(step.wait_for)) + ": the connection closed first",
-                     connection.id());
+      recorder_.note(step.client, what + ": the connection closed first", connection.id());
+      note_closed_first(step.client, what, connection.id(), step.timeout_ms);
     }
   }
 
-  // Until nothing is owed and nothing arrived for `quiet`, or `deadline` has passed.
-  void settle(client::Duration deadline, client::Duration quiet) {
+  // Until nothing is owed and nothing arrived for `quiet`, or `deadline` has passed (`timeout_ms` names it).
+  void settle(client::Duration deadline, client::Duration quiet, int timeout_ms) {
     const auto until = Clock::now() + deadline;
     const auto quiet_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(quiet).count();
     auto quiet_for = [&]() -> std::int64_t {  // ns left until the connection counts as quiet
@@ -356,6 +450,11 @@ class CaseExecution {
       const auto now = Clock::now();
       if (now >= until) {
         recorder_.note("runner", "settle: deadline reached with something still outstanding or arriving");
+        std::lock_guard lock(checker_mutex_);
+        if (const auto owed = checker_.outstanding(); !owed.empty()) {
+          run_.unanswered.push_back(
+              UnansweredStep{"", "settle", client::WaitOutcome::timeout, timeout_ms, owed.front().description});
+        }
         return;
       }
       // Drive I/O until something happens or the quiet period could have been reached, whichever is first.
@@ -424,6 +523,9 @@ class CaseExecution {
   const Case& case_;
   const ExecutionContext& context_;
   client::EventLoop& loop_;
+  CaseRun run_;
+  ConnectOutcomes connects_;
+  std::map<std::uint32_t, std::string> owed_at_close_;   // connection -> an answer owed when the server closed it
   std::mutex checker_mutex_;
   model::Checker checker_;
   std::int64_t last_arrival_ns_ = 0;

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "catalog/catalog.hpp"
+#include "runner/target_engagement.hpp"
 
 namespace mqtt::runner {
 
@@ -19,7 +20,52 @@ results::Verdict verdict_of(const model::Verdicts& verdicts, bool harness_error)
     }
     should = true;
   }
-  return should ? results::Verdict::warned : results::Verdict::passed;
+  if (should) return results::Verdict::warned;
+  return verdicts.unresolved.empty() ? results::Verdict::passed : results::Verdict::inconclusive;
+}
+
+namespace {
+
+std::string describe_unaccepted(const UnacceptedConnect& connect) {
+  const std::string client = "client '" + connect.client + "'";
+  if (connect.return_code) {
+    if (connect.hand_made) {
+      return "target refused the hand-made CONNECT of " + client +
+             (connect.as_written ? " (sent as written, without the target's credentials)" : "") + ": " +
+             describe_return_code(*connect.return_code);
+    }
+    return "target refused the CONNECT of " + client + ": " + describe_return_code(*connect.return_code);
+  }
+  if (connect.outcome == client::WaitOutcome::closed) {
+    const bool reset = connect.close_reason == history::CloseReason::reset;
+    return "target " + std::string(reset ? "reset" : "closed") + " the connection of " + client +
+           " before answering its CONNECT";
+  }
+  return "target did not answer the CONNECT of " + client + " within " + std::to_string(connect.timeout_ms) + " ms";
+}
+
+std::string describe_unanswered(const UnansweredStep& step) {
+  const std::string who = step.client.empty() ? "" : " of client '" + step.client + "'";
+  if (step.what == "settle") {
+    return "the target still owed " + step.owed + " when the settle deadline of " + std::to_string(step.timeout_ms) +
+           " ms passed";
+  }
+  if (step.outcome == client::WaitOutcome::closed) {
+    return "target closed the connection" + who + " before answering its " + step.what +
+           (step.owed.empty() ? "" : " (it still owed " + step.owed + ")");
+  }
+  return "no answer to the " + step.what + who + " within " + std::to_string(step.timeout_ms) + " ms";
+}
+
+}  // namespace
+
+std::optional<std::string> inconclusive_reason(const CaseRun& run) {
+  if (run.unreachable) return *run.unreachable;
+  if (run.timed_out) return *run.timed_out + ": the target was too slow or silent";
+  if (!run.unaccepted_connects.empty()) return describe_unaccepted(run.unaccepted_connects.front());
+  if (!run.verdicts.unresolved.empty()) return run.verdicts.unresolved.front().reason;
+  if (!run.unanswered.empty()) return describe_unanswered(run.unanswered.front());
+  return std::nullopt;
 }
 
 EvidenceSlicer::EvidenceSlicer(const history::History& history) : history_(history) {
@@ -87,13 +133,38 @@ results::CaseResult describe_case(const Case& the_case) {
   return result;
 }
 
+// Passwords the runner put into hand-made CONNECT bytes that do not decode (so the report's CONNECT redaction
+// cannot find them) are masked here, before any slice or report sees the history.
+void mask_inserted_secrets(history::History& history, const std::vector<InsertedSecret>& secrets) {
+  for (const auto& secret : secrets) {
+    for (auto& event : history.events) {
+      if (event.sequence != secret.sequence) continue;
+      if (secret.offset + secret.size <= event.raw.size()) {
+        std::fill_n(event.raw.begin() + static_cast<std::ptrdiff_t>(secret.offset), secret.size, std::uint8_t{'*'});
+      }
+      if (event.packet) {
+        if (auto* connect = std::get_if<Connect>(&*event.packet); connect && connect->password) {
+          std::fill(connect->password->begin(), connect->password->end(), std::uint8_t{'*'});
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 results::CaseResult judge_case(const Case& the_case, CaseRun run, bool keep_history) {
   results::CaseResult result = describe_case(the_case);
   result.duration_ms = run.duration_ms;
+  mask_inserted_secrets(run.history, run.secrets);
   const EvidenceSlicer slicer(run.history);
   result.verdict = verdict_of(run.verdicts, run.error.has_value());
+  if (result.verdict == results::Verdict::passed || result.verdict == results::Verdict::inconclusive) {
+    if (auto reason = inconclusive_reason(run)) {
+      result.verdict = results::Verdict::inconclusive;
+      result.message = std::move(*reason);
+    }
+  }
   for (const auto& finding : run.verdicts.violations) {
     result.violations.push_back(results::Violation{finding.statement, finding.level, finding.message, the_case.id,
                                                    slicer.slice(finding.evidence)});
@@ -111,7 +182,7 @@ results::CaseResult judge_case(const Case& the_case, CaseRun run, bool keep_hist
       result.message =
           std::to_string(should) + " SHOULD violation(s): " + join_statements(run.verdicts.violations, "SHOULD");
       break;
-    default: break;
+    default: break;  // inconclusive: the reason is already set
   }
   if (keep_history) {
     result.history = std::move(run.history.events);
@@ -131,10 +202,15 @@ std::vector<results::StatementResult> statement_table(std::string_view spec, con
   std::map<std::string, const results::CaseResult*> result_of;
   std::set<std::string> violated_must;
   std::set<std::string> violated_should;
+  std::set<std::string> violated_accepted;
   for (const auto& result : case_results) {
     result_of[result.id] = &result;
     for (const auto& violation : result.violations) {
-      (violation.level == "MUST" ? violated_must : violated_should).insert(violation.statement);
+      if (violation.accepted) {
+        violated_accepted.insert(violation.statement);
+      } else {
+        (violation.level == "MUST" ? violated_must : violated_should).insert(violation.statement);
+      }
     }
   }
   std::vector<results::StatementResult> table;
@@ -147,6 +223,7 @@ std::vector<results::StatementResult> statement_table(std::string_view spec, con
     row.text = statement.text;
     bool clean = false;
     bool errored = false;
+    bool ran = false;
     for (const auto& one : cases) {
       if (std::find(one.statements.begin(), one.statements.end(), statement.id) == one.statements.end()) {
         continue;
@@ -157,17 +234,23 @@ std::vector<results::StatementResult> statement_table(std::string_view spec, con
         continue;
       }
       const auto verdict = found->second->verdict;
-      clean = clean || verdict == results::Verdict::passed || verdict == results::Verdict::warned;
+      clean = clean || verdict == results::Verdict::passed || verdict == results::Verdict::warned ||
+              verdict == results::Verdict::accepted;
       errored = errored || verdict == results::Verdict::error;
+      ran = ran || verdict != results::Verdict::skipped;
     }
     if (violated_must.contains(statement.id)) {
       row.verdict = results::Verdict::failed;
     } else if (violated_should.contains(statement.id)) {
       row.verdict = results::Verdict::warned;
+    } else if (violated_accepted.contains(statement.id)) {
+      row.verdict = results::Verdict::accepted;
     } else if (clean) {
       row.verdict = results::Verdict::passed;
     } else if (errored) {
       row.verdict = results::Verdict::error;
+    } else if (ran) {
+      row.verdict = results::Verdict::inconclusive;
     } else {
       row.verdict = results::Verdict::skipped;
     }

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,9 +15,15 @@
 
 namespace mqtt::runner {
 
-// failed: any MUST violation (whether or not its statement is in the case's list: the checker judges the whole
-// history); warned: only SHOULD violations; passed otherwise; error when the run had a harness-side problem.
+// error when the run had a harness-side problem; failed: any MUST violation (whether or not its statement is in the
+// case's list: the checker judges the whole history); warned: only SHOULD violations; inconclusive: the checker
+// left an obligation unresolved; passed otherwise. (Accepted deviations are applied later, to the results.)
 results::Verdict verdict_of(const model::Verdicts& verdicts, bool harness_error);
+
+// Why a run did not exercise what its case claims, in one sentence, or nullopt: the target was unreachable, the
+// case hit its timeout, a CONNECT it needed was refused or never answered, the checker left an obligation
+// unresolved, or a step never got the answer it waited for. The first of these, in that order.
+std::optional<std::string> inconclusive_reason(const CaseRun& run);
 
 // The evidence events plus their context: the CONNECT sent on every connection the evidence involves, in history
 // order. Indexes the history once, so a run with thousands of violations over a long fleet or capture history
@@ -38,9 +45,11 @@ std::vector<history::Event> evidence_slice(const history::History& history, cons
 results::CaseResult judge_case(const Case& the_case, CaseRun run, bool keep_history = true);
 results::CaseResult skipped_case(const Case& the_case, std::string reason);
 
-// The statements table: every catalog statement of `spec` with its verdict (failed if violated anywhere,
-// warned if only SHOULD-violated, passed if a covering case ran clean, error if covering cases only errored, skipped otherwise) and the
-// cases that cover it.
+// The statements table: every catalog statement of `spec` with its verdict and the cases that cover it. failed if
+// an unaccepted MUST violation of it is anywhere, warned if only an unaccepted SHOULD one, accepted if it was
+// violated only by accepted deviations; otherwise passed if a covering case passed (or warned, or was accepted for
+// another statement), error if covering cases only errored, inconclusive if they ran but none of those, skipped if
+// none ran.
 std::vector<results::StatementResult> statement_table(std::string_view spec, const std::vector<Case>& cases,
                                                       const std::vector<results::CaseResult>& case_results);
 

@@ -128,7 +128,7 @@ class CaseFileParser {
  private:
   Case parse_case(const ObjectReader& reader) {
     reader.allow_only({"id", "title", "section", "statements", "mqtt", "requires", "timeout_ms", "clients", "steps",
-                       "description"});
+                       "credentials", "description"});
     Case result;
     result.file = document_.file();
     result.position = document_.value_position(reader.pointer());
@@ -180,6 +180,16 @@ class CaseFileParser {
     }
     if (reader.has("timeout_ms")) {
       result.timeout_ms = static_cast<int>(reader.unsigned_integer("timeout_ms", 1, maximum_case_timeout_ms));
+    }
+    if (reader.has("credentials")) {
+      const auto value = reader.string("credentials");
+      if (value == "as-written") {
+        result.credentials = CredentialPolicy::as_written;
+      } else if (value == "target") {
+        result.credentials = CredentialPolicy::target;
+      } else {
+        reader.fail("credentials", "must be \"target\" or \"as-written\"");
+      }
     }
     if (reader.has("clients")) {
       const ObjectReader clients = reader.object("clients");

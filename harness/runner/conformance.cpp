@@ -10,9 +10,12 @@
 
 #include "client/connection.hpp"
 #include "client/target_url.hpp"
+#include "runner/accepted_deviations.hpp"
 #include "runner/case_execution.hpp"
 #include "runner/case_judgement.hpp"
 #include "runner/case_loader.hpp"
+#include "runner/case_selection.hpp"
+#include "runner/target_engagement.hpp"
 
 #ifndef MQTT_HARNESS_VERSION
 #define MQTT_HARNESS_VERSION "0.0.0"
@@ -21,29 +24,6 @@
 namespace mqtt::runner {
 
 namespace {
-
-bool glob_matches(std::string_view pattern, std::string_view text) {
-  // Iterative matcher with backtracking to the last '*': linear in practice, no recursion.
-  std::size_t p = 0, t = 0, star = std::string_view::npos, resume = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
-      ++p;
-      ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      resume = t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++resume;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') {
-    ++p;
-  }
-  return p == pattern.size();
-}
 
 std::string utc_now_iso8601() {
   const auto now = std::chrono::system_clock::now();
@@ -76,21 +56,7 @@ std::optional<std::string> skip_reason(const Case& the_case, const Profile& prof
 }  // namespace
 
 bool matches_filter(std::string_view filter, std::string_view id) {
-  std::size_t start = 0;
-  while (start <= filter.size()) {
-    std::size_t end = filter.find(',', start);
-    if (end == std::string_view::npos) {
-      end = filter.size();
-    }
-    std::string_view pattern = filter.substr(start, end - start);
-    while (!pattern.empty() && pattern.front() == ' ') pattern.remove_prefix(1);
-    while (!pattern.empty() && pattern.back() == ' ') pattern.remove_suffix(1);
-    if (!pattern.empty() && glob_matches(pattern, id)) {
-      return true;
-    }
-    start = end + 1;
-  }
-  return false;
+  return CaseSelection(filter).choose(id) == CaseSelection::Choice::selected;
 }
 
 std::vector<Case> list_cases(const std::optional<std::filesystem::path>& cases_dir) {
@@ -133,15 +99,25 @@ results::Results run_conformance(const ConformanceOptions& options) {
   }
 
   const std::vector<Case> all = list_cases(options.cases_dir);
+  const CaseSelection selection(options.filter, options.exclude);
   std::vector<Case> selected;
+  std::vector<bool> excluded;
+  std::size_t to_be_run = 0;
   for (const auto& one : all) {
-    if (one.mqtt == *version && matches_filter(options.filter, one.id)) {
-      selected.push_back(one);
-    }
+    if (one.mqtt != *version) continue;
+    const auto choice = selection.choose(one.id);
+    if (choice == CaseSelection::Choice::not_selected) continue;
+    selected.push_back(one);
+    excluded.push_back(choice == CaseSelection::Choice::excluded);
+    to_be_run += choice == CaseSelection::Choice::selected ? 1 : 0;
   }
-  if (selected.empty()) {
-    throw ConformanceInputError("no MQTT " + results.mqtt_version + " case matches the filter \"" + options.filter +
-                                "\"");
+  if (to_be_run == 0) {
+    std::string exclusions;
+    for (const auto& pattern : options.exclude) exclusions += (exclusions.empty() ? "" : ",") + pattern;
+    throw ConformanceInputError(
+        "no MQTT " + results.mqtt_version + " case is left to run by the filter \"" + options.filter + "\"" +
+        (exclusions.empty() ? std::string() : " and --exclude \"" + exclusions + "\"") +
+        (selected.empty() ? "" : " (" + std::to_string(selected.size()) + " matched, all excluded)"));
   }
 
   results.seed = options.seed ? *options.seed : (static_cast<std::uint64_t>(std::random_device{}()) << 32) ^
@@ -153,6 +129,7 @@ results::Results run_conformance(const ConformanceOptions& options) {
 
   std::vector<std::optional<results::CaseResult>> case_results(selected.size());
   std::vector<std::vector<results::Observation>> observations(selected.size());
+  std::vector<ConnectTally> tallies(selected.size());
   std::vector<std::size_t> to_run;
   std::mutex progress_mutex;
   std::size_t finished = 0;
@@ -165,7 +142,11 @@ results::Results run_conformance(const ConformanceOptions& options) {
     }
   };
   for (std::size_t index = 0; index < selected.size(); ++index) {
-    if (auto reason = skip_reason(selected[index], profile, url_has_credentials || profile.credentials.has_value())) {
+    if (excluded[index]) {
+      case_results[index] = skipped_case(selected[index], "excluded");
+      report(*case_results[index]);
+    } else if (auto reason =
+                   skip_reason(selected[index], profile, url_has_credentials || profile.credentials.has_value())) {
       case_results[index] = skipped_case(selected[index], *reason);
       report(*case_results[index]);
     } else {
@@ -183,6 +164,7 @@ results::Results run_conformance(const ConformanceOptions& options) {
       results::CaseResult result;
       try {
         CaseRun run = execute_case(selected[index], context, loop);
+        tallies[index] = run.connects;
         for (const auto& observation : run.verdicts.observed) {
           observations[index].push_back(results::Observation{observation.behaviour, observation.detail, selected[index].id});
         }
@@ -206,15 +188,9 @@ results::Results run_conformance(const ConformanceOptions& options) {
   }
 
   for (auto& result : case_results) {
-    switch (result->verdict) {
-      case results::Verdict::passed: ++results.summary.passed; break;
-      case results::Verdict::failed: ++results.summary.failed; break;
-      case results::Verdict::warned: ++results.summary.warned; break;
-      case results::Verdict::skipped: ++results.summary.skipped; break;
-      case results::Verdict::error: ++results.summary.errors; break;
-    }
     results.cases.push_back(std::move(*result));
   }
+  results.summary = results::summarise(results.cases);
   for (const auto& result : results.cases) {
     for (const auto& violation : result.violations) {
       results.violations.push_back(violation);
@@ -225,40 +201,34 @@ results::Results run_conformance(const ConformanceOptions& options) {
       results.observed.push_back(std::move(observation));
     }
   }
+  apply_accepted_deviations(results, options.accepted);
   results.statements = statement_table(catalog_spec(*version), selected, results.cases);
+  ConnectTally tally;
+  for (const auto& one : tallies) tally.add(one);
+  results.target_problem = target_problem(tally);
   results.duration_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   return results;
 }
 
 int exit_code(const results::Results& results) {
-  bool any_error = false;
-  bool all_unreachable = true;
-  std::size_t ran = 0;
-  for (const auto& result : results.cases) {
-    if (result.verdict == results::Verdict::failed) {
-      return 1;
-    }
-    if (result.verdict == results::Verdict::skipped) {
-      continue;
-    }
-    ++ran;
-    if (result.verdict == results::Verdict::error) {
-      any_error = true;
-      all_unreachable = all_unreachable && result.message.starts_with("target unreachable");
-    } else {
-      all_unreachable = false;
-    }
-  }
-  for (const auto& violation : results.violations) {
-    if (violation.level == "MUST") {
-      return 1;
-    }
-  }
-  if (ran > 0 && any_error && all_unreachable) {
-    return 3;
-  }
-  return any_error ? 4 : 0;
+  // The numbers are cli::ExitCode's (harness/cli/exit_codes.hpp); tests/cli/exit_codes_test.cpp holds them equal.
+  constexpr int violations = 1, target_absent = 3, internal = 4, inconclusive = 5;
+  if (!results.target_problem.empty()) return target_absent;
+  const bool unaccepted_must =
+      std::any_of(results.cases.begin(), results.cases.end(),
+                  [](const results::CaseResult& result) { return result.verdict == results::Verdict::failed; }) ||
+      std::any_of(results.violations.begin(), results.violations.end(), [](const results::Violation& violation) {
+        return violation.level == "MUST" && !violation.accepted;
+      });
+  if (unaccepted_must) return violations;
+  auto any = [&](results::Verdict verdict) {
+    return std::any_of(results.cases.begin(), results.cases.end(),
+                       [verdict](const results::CaseResult& result) { return result.verdict == verdict; });
+  };
+  if (any(results::Verdict::error)) return internal;
+  if (any(results::Verdict::inconclusive)) return inconclusive;
+  return 0;
 }
 
 }  // namespace mqtt::runner

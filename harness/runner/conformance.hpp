@@ -32,7 +32,9 @@ struct ConformanceOptions {
   std::string target;                                   // "mqtt://[user[:password]@]host[:port]"
   Profile profile;                                      // used when profile_file is not set
   std::optional<std::filesystem::path> profile_file;    // --profile FILE (read with file:line:col errors)
-  std::string filter = "*";                             // glob(s) on case ids, comma-separated
+  std::string filter = "*";                             // glob(s) on case ids, comma-separated; "!GLOB" excludes
+  std::vector<std::string> exclude;                     // --exclude globs: listed as skipped ("excluded")
+  std::vector<results::AcceptedDeviation> accepted;     // --accepted FILE, already read
   std::string mqtt_version = "3.1.1";                   // only cases of this version run
   int jobs = 16;                                        // cases run concurrently
   std::optional<std::uint64_t> seed;                    // unset: drawn at random, recorded in the results
@@ -42,7 +44,7 @@ struct ConformanceOptions {
   std::function<void(const CaseProgress&)> progress;
 };
 
-// A problem with the run's inputs (bad target URL, unknown MQTT version, a filter that selects nothing);
+// A problem with the run's inputs (bad target URL, unknown MQTT version, a filter that leaves nothing to run);
 // what() is one line. Case and profile files report DataFileError (file:line:col), also a runtime_error.
 class ConformanceInputError : public std::runtime_error {
  public:
@@ -52,8 +54,9 @@ class ConformanceInputError : public std::runtime_error {
 // Throws ConformanceInputError or DataFileError for bad inputs; anything the broker does ends up in the results.
 results::Results run_conformance(const ConformanceOptions& options);
 
-// 0 all passed (warnings and skips allowed), 1 a MUST statement was violated, 3 target unreachable (every case
-// that ran errored because it could not connect), 4 any other error (internal problem, case timeout).
+// The run's exit code (the table in harness/cli/exit_codes.hpp and README.md): 3 when the target took no part
+// (results.target_problem), else 1 for an unaccepted MUST violation, 4 for a harness error, 5 when something that
+// ran was inconclusive, 0 otherwise (skips, SHOULD warnings and accepted deviations allowed).
 int exit_code(const results::Results& results);
 
 // The cases `mqtt-harness list --cases` shows: the embedded suite or those in `cases_dir`.
@@ -62,7 +65,7 @@ std::vector<Case> list_cases(const std::optional<std::filesystem::path>& cases_d
 // Statement id -> ids of the cases that exercise it (for `list --statements`), over the given cases.
 std::map<std::string, std::vector<std::string>> statement_coverage(const std::vector<Case>& cases);
 
-// Glob on case ids: '*' any run of characters, '?' one character; several globs separated by commas.
+// Whether `--filter` takes case `id` (runner/case_selection.hpp): globs separated by commas, '!GLOB' excludes.
 bool matches_filter(std::string_view filter, std::string_view id);
 
 }  // namespace mqtt::runner

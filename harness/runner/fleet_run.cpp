@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "runner/fleet_verdict.hpp"
 #include "runner/history_judgement.hpp"
 
 namespace mqtt::runner {
@@ -35,12 +36,15 @@ std::vector<std::string> describe_fleet(const simulator::FleetSpec& spec) {
   return lines;
 }
 
-FleetOutcome run_fleet_scenario(const simulator::FleetSpec& spec, const FleetRunOptions& options) {
+FleetOutcome run_fleet_scenario(const simulator::FleetSpec& scenario, const FleetRunOptions& options) {
+  simulator::FleetSpec spec = scenario;
+  place_in_namespace(spec, options.run_namespace);
   simulator::FleetOptions fleet;
   fleet.target = options.target;
   fleet.seed = options.seed;
   fleet.shard_index = options.shard_index;
   fleet.shard_count = options.shard_count;
+  fleet.connect_deadline = options.connect_deadline;
   std::optional<model::Checker> live;  // judges the history as it grows, for the progress line
   std::int64_t live_end_ns = 0;
   if (options.progress) {
@@ -72,7 +76,10 @@ FleetOutcome run_fleet_scenario(const simulator::FleetSpec& spec, const FleetRun
     source.id += fmt::format(":shard-{}-of-{}", options.shard_index, options.shard_count);
   source.title = spec.description.empty() ? "fleet simulation " + spec.name : spec.description;
   source.section = "fleet";
-  source.steps = describe_fleet(spec);
+  source.steps.push_back(options.run_namespace.empty()
+                             ? std::string("no namespace: topics and client ids as the scenario names them")
+                             : "namespace " + options.run_namespace.name());
+  for (auto& line : describe_fleet(spec)) source.steps.push_back(std::move(line));
   if (live) source.verdicts = live->finish(live_end_ns);  // the same events in the same order: model::check's
   source.history = std::move(run.history);
   HistoryJudgementOptions judgement;
@@ -84,9 +91,14 @@ FleetOutcome run_fleet_scenario(const simulator::FleetSpec& spec, const FleetRun
   outcome.results = judge_histories({std::move(source)}, judgement);
   outcome.results.stats = std::move(run.stats);
   outcome.results.stats["fleet"]["clock_origin_unix_ns"] = origin_unix_ns;
+  outcome.results.stats["namespace"] = options.run_namespace.name();
   if (options.shard_count > 1) {
     outcome.results.stats["fleet"]["shard"] = fmt::format("{}/{}", options.shard_index, options.shard_count);
   }
+  auto exercise = assess_fleet(outcome.results.stats, options.connect_deadline);
+  outcome.target_problem = exercise.target_problem;
+  if (!exercise.target_problem.empty()) exercise.inconclusive.insert(exercise.inconclusive.begin(), exercise.target_problem);
+  mark_inconclusive(outcome.results, exercise.inconclusive);
   return outcome;
 }
 

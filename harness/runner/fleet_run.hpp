@@ -2,6 +2,7 @@
 // results format as `conform` (kind "simulation"), plus the fleet statistics in results.stats.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -10,6 +11,7 @@
 #include "client/target_url.hpp"
 #include "model/checker.hpp"
 #include "results/results.hpp"
+#include "runner/run_namespace.hpp"
 #include "simulator/fleet.hpp"
 #include "simulator/fleet_spec.hpp"
 
@@ -19,6 +21,9 @@ struct FleetRunOptions {
   client::TargetUrl target;
   std::string target_label;  // shown in reports; "" = target.redacted()
   std::uint64_t seed = 0;
+  // Where the fleet's topics and client ids live on the broker (run_namespace.hpp); recorded in
+  // results.stats.namespace. The shards of one fleet must share it.
+  RunNamespace run_namespace;
   std::uint32_t shard_index = 0;
   std::uint32_t shard_count = 1;
   // When set, the reference model also judges the history while the fleet runs (on the fleet's thread), so
@@ -26,11 +31,15 @@ struct FleetRunOptions {
   // is not checked a second time).
   std::function<void(const simulator::FleetProgress&)> progress;
   model::CheckOptions check;
+  std::chrono::milliseconds connect_deadline{5'000};  // TCP connect and CONNACK, per attempt
 };
 
 struct FleetOutcome {
   results::Results results;
   std::string unreachable;  // non-empty when the target could not be reached (nothing ran)
+  // Non-empty when the target accepted no session (every CONNECT refused or unanswered): one line to print
+  // ("target refused CONNECT: return code 5 (not authorized) — ..."); the results are inconclusive.
+  std::string target_problem;
 };
 
 // One line per group and fault, for the report's steps and `--help`-style listings.

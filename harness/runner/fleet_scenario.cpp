@@ -1,11 +1,14 @@
 #include "runner/fleet_scenario.hpp"
 
+#include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
 #include "model/topic.hpp"
 #include "runner/data_document.hpp"
+#include "runner/fleet_timeline.hpp"
 #include "runner/source_position.hpp"
 #include "simulator/fault_schedule.hpp"
 
@@ -27,6 +30,16 @@ double number(const ObjectReader& reader, std::string_view key, double minimum, 
     reader.fail(key, range.str());
   }
   return value.get<double>();
+}
+
+// A rate of events per second: 0 (none, or all at once) or at least one per 1000 s. Below that the interval
+// between events (1 / rate) is longer than any run and overflows the engine's clock.
+double rate(const ObjectReader& reader, std::string_view key, double maximum, const char* zero_means) {
+  const double value = number(reader, key, 0, maximum);
+  if (value > 0 && value < 0.001) {
+    reader.fail(key, fmt::format("must be 0 ({}) or from 0.001 to {:.0f} per second", zero_means, maximum));
+  }
+  return value;
 }
 
 QoS qos_of(const ObjectReader& reader, std::string_view key) {
@@ -71,7 +84,7 @@ simulator::PublishSpec read_publish(const ObjectReader& reader) {
   reader.allow_only({"topic", "rate", "jitter", "burst", "payload_size", "qos", "retain"});
   simulator::PublishSpec publish;
   if (reader.has("topic")) publish.topic = template_string(reader, "topic", true);
-  if (reader.has("rate")) publish.rate_per_second = number(reader, "rate", 0, 10'000);
+  if (reader.has("rate")) publish.rate_per_second = rate(reader, "rate", 10'000, "no publishing");
   if (reader.has("jitter")) publish.jitter = number(reader, "jitter", 0, 1);
   if (reader.has("burst"))
     publish.burst = static_cast<std::uint32_t>(reader.unsigned_integer("burst", 1, 1000));
@@ -159,7 +172,7 @@ GroupSpec read_group(const ObjectReader& reader, bool observer) {
     if (status_reader.has("qos")) status.qos = qos_of(status_reader, "qos");
     group.status = status;
   }
-  if (reader.has("connect_rate")) group.connect_rate = number(reader, "connect_rate", 0, 1'000'000);
+  if (reader.has("connect_rate")) group.connect_rate = rate(reader, "connect_rate", 1'000'000, "every device at once");
   if (reader.has("start_ms"))
     group.start_ms = static_cast<std::uint32_t>(reader.unsigned_integer("start_ms", 0, max_ms));
   if (reader.has("reconnect")) {
@@ -254,7 +267,10 @@ FleetSpec parse_fleet_scenario(const std::string& file, std::string_view text) {
   const auto read_groups = [&](std::string_view key, bool observer) {
     const auto& items = root.array(key);
     for (std::size_t index = 0; index < items.size(); ++index) {
-      ObjectReader item(document, items[index], "/" + std::string(key) + "/" + std::to_string(index));
+      // Built by appending: GCC 12 warns falsely (-Wrestrict) about "/" + std::string(...) once inlined here.
+      std::string pointer = "/";
+      pointer.append(key).append("/").append(std::to_string(index));
+      ObjectReader item(document, items[index], pointer);
       GroupSpec group = read_group(item, observer);
       if (!names.insert(group.name).second)
         item.fail("name", "another group or observer is already named \"" + group.name + "\"");
@@ -276,6 +292,18 @@ FleetSpec parse_fleet_scenario(const std::string& file, std::string_view text) {
       ObjectReader item(document, items[index], "/faults/" + std::to_string(index));
       spec.faults.push_back(read_fault(item, names));
     }
+  }
+  // Events that fall outside the publishing window are refused here, at the key that places them.
+  if (const auto problem = find_timeline_problem(spec)) {
+    const auto& entry = document.root().at(nlohmann::json::json_pointer(problem->object));
+    std::string pointer = problem->object;
+    for (const auto& key : problem->keys) {
+      if (entry.contains(key)) {
+        pointer += "/" + key;
+        break;
+      }
+    }
+    document.fail(pointer, problem->message);
   }
   return spec;
 }

@@ -23,16 +23,6 @@ std::string catalog_spec_of(const std::string& mqtt_version) {
   return mqtt_version == "3.1" ? "3.1.1" : mqtt_version;
 }
 
-void count(results::Summary& summary, results::Verdict verdict) {
-  switch (verdict) {
-    case results::Verdict::passed: ++summary.passed; break;
-    case results::Verdict::failed: ++summary.failed; break;
-    case results::Verdict::warned: ++summary.warned; break;
-    case results::Verdict::skipped: ++summary.skipped; break;
-    case results::Verdict::error: ++summary.errors; break;
-  }
-}
-
 }  // namespace
 
 results::Results judge_histories(std::vector<HistorySource> sources, const HistoryJudgementOptions& options) {
@@ -84,7 +74,7 @@ results::Results judge_histories(std::vector<HistorySource> sources, const Histo
     if (options.keep_history) {
       row.history = std::move(source.history.events);
     }
-    count(results.summary, row.verdict);
+    results::add_verdict(results.summary, row.verdict);
     for (const auto& violation : row.violations) {
       results.violations.push_back(violation);
     }

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
+#include <string>
 
 #include <fmt/format.h>
 
+#include "runner/fleet_verdict.hpp"
 #include "runner/history_judgement.hpp"
 
 namespace mqtt::runner {
@@ -17,6 +20,14 @@ std::int64_t clock_origin(const results::Results& shard, std::size_t index) {
                                       "run, or written by an older mqtt-harness)", index + 1));
   }
   return (*fleet)["clock_origin_unix_ns"].get<std::int64_t>();
+}
+
+// The namespace a shard ran in (results.stats.namespace; "" for none), or nullopt for results written before
+// fleets had namespaces.
+std::optional<std::string> namespace_of(const results::Results& shard) {
+  const auto found = shard.stats.find("namespace");
+  if (found == shard.stats.end() || !found->is_string()) return std::nullopt;
+  return found->get<std::string>();
 }
 
 }  // namespace
@@ -33,6 +44,17 @@ results::Results merge_fleet_shards(const std::vector<results::Results>& shards)
       throw ShardMergeError(fmt::format("shard {}: results carry no history to merge", index + 1));
     }
     earliest = std::min(earliest, clock_origin(shards[index], index));
+    // Shards in different namespaces never saw each other's messages: judged as one fleet, every delivery
+    // across them would look lost.
+    if (index > 0 && namespace_of(shards[index]) != namespace_of(shards.front())) {
+      const auto name = [](const std::optional<std::string>& value) {
+        return !value ? std::string("(none recorded)") : value->empty() ? std::string("(none)") : *value;
+      };
+      throw ShardMergeError(fmt::format(
+          "shard {}: namespace {} differs from shard 1's {}: the shards of one fleet must run with the same --seed "
+          "and --prefix",
+          index + 1, name(namespace_of(shards[index])), name(namespace_of(shards.front()))));
+    }
   }
 
   struct Tagged {
@@ -90,7 +112,17 @@ results::Results merge_fleet_shards(const std::vector<results::Results>& shards)
   results.stats = nlohmann::json::object();
   results.stats["fleet"]["shards"] = shards.size();
   results.stats["fleet"]["clock_origin_unix_ns"] = earliest;
+  if (const auto run_namespace = namespace_of(shards.front())) results.stats["namespace"] = *run_namespace;
+  // A shard that did not exercise the broker leaves the merged fleet unexercised too.
+  std::vector<std::string> reasons;
+  for (std::size_t index = 0; index < per_shard.size(); ++index) {
+    const auto& fleet = per_shard[index].value("fleet", nlohmann::json::object());
+    for (const auto& reason : fleet.value("inconclusive", nlohmann::json::array())) {
+      reasons.push_back(fmt::format("shard {}: {}", index + 1, reason.get<std::string>()));
+    }
+  }
   results.stats["per_shard"] = std::move(per_shard);
+  mark_inconclusive(results, reasons);
   return results;
 }
 

@@ -12,6 +12,7 @@
 
 #include "codec/encoder.hpp"
 #include "pcap_builder.hpp"
+#include "websocket_frames.hpp"
 
 namespace mqtt::capture::test {
 namespace {
@@ -262,37 +263,12 @@ TEST(CaptureDetection, PortOptionMakesAMidStreamConnectionMqtt) {
   EXPECT_EQ(analysis.connections[0].sent.at("PUBLISH"), 2u);
 }
 
-Bytes websocket_frame(const Bytes& payload, bool masked) {
-  Bytes frame{0x82};
-  const std::uint8_t mask_bit = masked ? 0x80 : 0x00;
-  if (payload.size() < 126) {
-    frame.push_back(static_cast<std::uint8_t>(mask_bit | payload.size()));
-  } else {
-    frame.push_back(mask_bit | 126);
-    frame.push_back(static_cast<std::uint8_t>(payload.size() >> 8));
-    frame.push_back(static_cast<std::uint8_t>(payload.size()));
-  }
-  const std::uint8_t key[4] = {0x12, 0x34, 0x56, 0x78};
-  if (masked) frame.insert(frame.end(), key, key + 4);
-  for (std::size_t i = 0; i < payload.size(); ++i) {
-    frame.push_back(masked ? static_cast<std::uint8_t>(payload[i] ^ key[i % 4]) : payload[i]);
-  }
-  return frame;
-}
-
 TEST(CaptureWebSocket, UpgradeThenMqttSplitAcrossMaskedFrames) {
   Conversation tcp({"10.0.0.2", 43000}, {"10.0.0.1", 8080});
   PcapBuilder builder(Link::ethernet);
   for (const auto& segment : tcp.handshake()) builder.add(segment);
-  const std::string request =
-      "GET /mqtt HTTP/1.1\r\nHost: broker\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: mqtt\r\n"
-      "Sec-WebSocket-Version: 13\r\n\r\n";
-  builder.add(tcp.client_sends(Bytes(request.begin(), request.end())));
-  const std::string response =
-      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-      "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n";
-  builder.add(tcp.server_sends(Bytes(response.begin(), response.end())));
+  builder.add(tcp.client_sends(websocket_upgrade_request()));
+  builder.add(tcp.server_sends(websocket_upgrade_response()));
   const Bytes connect = connect_bytes("ws-client");
   const Bytes first(connect.begin(), connect.begin() + 5);
   const Bytes second(connect.begin() + 5, connect.end());

@@ -10,6 +10,7 @@
 #include <random>
 #include <thread>
 
+#include "codec/encoder.hpp"
 #include "history/event_feed.hpp"
 #include "pcap_builder.hpp"
 
@@ -117,7 +118,8 @@ TEST(CaptureJudgement, ConcurrentVerdictsEqualCheckingAfterwardsOnRandomCaptures
     const auto checked = runner::analyse_and_check_capture(path, {}, {});
     const auto serial = analyse_capture_file(path);
     ASSERT_TRUE(checked.analysis.history.events == serial.history.events);
-    expect_same(checked.verdicts, model::check(serial.history));
+    expect_same(checked.verdicts, runner::check_capture_history(serial, {}));
+    expect_same(checked.verdicts, model::check(serial.history));  // 3.1.1 only: every connection is judged
     violations += checked.verdicts.violations.size();
   }
   EXPECT_GT(violations, 40u);  // the random brokers do misbehave: the comparison is not between empty lists
@@ -143,11 +145,73 @@ TEST(CaptureJudgement, ReorderedEventsAreCheckedAgainInTheirFinalOrder) {
   const auto serial = analyse_capture_file(path);
   ASSERT_TRUE(serial.reordered);
   ASSERT_TRUE(checked.analysis.history.events == serial.history.events);
-  expect_same(checked.verdicts, model::check(serial.history));
+  expect_same(checked.verdicts, runner::check_capture_history(serial, {}));
   EXPECT_FALSE(checked.verdicts.violations.empty());  // the unsolicited PUBLISH
   for (std::size_t i = 0; i < serial.history.events.size(); ++i) {
     EXPECT_EQ(serial.history.events[i].sequence, i + 1);
   }
+}
+
+Bytes v5_encoded(Packet packet) {
+  std::visit([](auto& value) { value.version = ProtocolVersion::v5; }, packet);
+  return encode(packet);
+}
+
+// A v5 connection's misbehaviour (a PUBLISH before the CONNACK, judged a violation on a 3.1.1 connection) is
+// not judged: the reference model is 3.1.1's. The 3.1.1 connection next to it still is.
+TEST(CaptureJudgement, Mqtt5ConnectionsAreNotGivenToTheChecker) {
+  Conversation v5({"127.0.0.1", 50010}, {"127.0.0.1", 1883});
+  Conversation v311({"127.0.0.1", 50011}, {"127.0.0.1", 1883});
+  PcapBuilder builder(Link::ethernet);
+  for (const auto& segment : v5.handshake()) builder.add(segment);
+  Connect connect;
+  connect.client_id = "five";
+  builder.add(v5.client_sends(v5_encoded(connect)));
+  Publish unsolicited;
+  unsolicited.topic = "nobody/subscribed";
+  unsolicited.qos = QoS::at_least_once;
+  unsolicited.packet_id = 3;
+  builder.add(v5.server_sends(v5_encoded(unsolicited)));
+  builder.add(v5.server_sends(v5_encoded(Connack{})));
+  for (const auto& segment : v311.handshake()) builder.add(segment);
+  builder.add(v311.client_sends(connect_bytes("three", 30)));
+  builder.add(v311.server_sends(publish_bytes("nobody/subscribed", "x", QoS::at_least_once, 3)));
+  builder.add(v311.server_sends(connack_bytes()));
+  const TempCapture file("mqtt-judgement", "v5-not-judged");
+  builder.write(file.path());
+  const auto checked = runner::analyse_and_check_capture(file.path(), {}, {});
+  ASSERT_EQ(checked.analysis.connections.size(), 2u);
+  EXPECT_EQ(checked.analysis.connections[0].not_judged, "MQTT 5.0 streams are not judged yet");
+  EXPECT_TRUE(checked.analysis.connections[1].not_judged.empty());
+  expect_same(checked.verdicts, runner::check_capture_history(checked.analysis, {}));
+  ASSERT_FALSE(checked.verdicts.violations.empty());
+  const auto connection_of = [&](std::uint64_t sequence) {
+    return checked.analysis.history.events.at(sequence - 1).connection;
+  };
+  for (const auto& violation : checked.verdicts.violations) {
+    for (const auto sequence : violation.evidence) EXPECT_EQ(connection_of(sequence), 2u) << violation.message;
+  }
+}
+
+// The client's packets read the same in 3.1.1 and 5.0, so the judge takes the connection as 3.1.1 at its first
+// packet; the broker's CONNACK later proves to be 5.0 only. The connection is not judged, and the history is
+// checked again without it.
+TEST(CaptureJudgement, AConnectionFoundUnjudgeableLateIsCheckedAgainWithoutIt) {
+  Conversation tcp({"127.0.0.1", 50012}, {"127.0.0.1", 1883});
+  tcp.handshake();
+  tcp.client_sends(connect_bytes("before-the-capture"));
+  PcapBuilder builder(Link::ethernet);
+  builder.add(tcp.client_sends(Bytes{0xC0, 0x00, 0xC0, 0x00}));  // PINGREQs
+  builder.add(tcp.server_sends(v5_encoded(Connack{})));
+  builder.add(tcp.server_sends(Bytes{0xD0, 0x00}));
+  const TempCapture file("mqtt-judgement", "late-unjudgeable");
+  builder.write(file.path());
+  const auto checked = runner::analyse_and_check_capture(file.path(), {}, {});
+  ASSERT_EQ(checked.analysis.connections.size(), 1u);
+  EXPECT_EQ(checked.analysis.connections[0].not_judged.rfind("its two directions decode as different", 0), 0u)
+      << checked.analysis.connections[0].not_judged;
+  expect_same(checked.verdicts, runner::check_capture_history(checked.analysis, {}));
+  EXPECT_TRUE(checked.verdicts.exercised.empty());
 }
 
 TEST(CaptureJudgement, UnreadableFileIsAnErrorAndNoThreadIsLeftBehind) {

@@ -1,8 +1,6 @@
 // End to end through the binary: `mqtt-harness inspect` on a pcapng whose interfaces have different link
 // types (Ethernet, SLL2, BSD null), one of them carrying IPv4 fragments, and on the same file truncated.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -11,44 +9,13 @@
 #include <sstream>
 #include <string>
 
+#include "harness_command.hpp"
 #include "ip_fragmenter.hpp"
 #include "pcap_builder.hpp"
 #include "pcapng_builder.hpp"
 
 namespace mqtt::capture::test {
 namespace {
-
-struct Run {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-Run run(const std::string& arguments) {
-  const std::string command = std::string(MQTT_HARNESS_BINARY) + " " + arguments + " 2>&1";
-  Run result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buffer[4096];
-  std::size_t count = 0;
-  while ((count = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, count);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
-class TempDirectory {
- public:
-  TempDirectory()
-      : path_(std::filesystem::temp_directory_path() /
-              ("mqtt-inspect-pcapng-" + std::to_string(::getpid()))) {
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDirectory() { std::filesystem::remove_all(path_); }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 // Two sessions: one over Ethernet and SLL2 alternately, the other over BSD null with its CONNECT and
 // PUBLISH in IPv4 fragments. Returns the builder; `fragmented_frame` is the frame completing the datagram.
@@ -95,13 +62,13 @@ PcapngBuilder mixed_capture(std::uint64_t& fragmented_frame) {
 }
 
 TEST(InspectCommand, MixedLinkTypePcapngWithFragmentsIsInspected) {
-  TempDirectory directory;
+  TempDirectory directory("mqtt-inspect-pcapng");
   std::uint64_t fragmented_frame = 0;
   const auto builder = mixed_capture(fragmented_frame);
   const auto file = directory.path() / "mixed.pcapng";
   builder.write(file);
   const auto result =
-      run("inspect " + file.string() + " --report-dir " + (directory.path() / "report").string());
+      run_harness("inspect " + file.string() + " --report-dir " + (directory.path() / "report").string());
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("2 MQTT connection(s)"), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("client id \"eth-sll2\""), std::string::npos) << result.output;
@@ -120,7 +87,7 @@ TEST(InspectCommand, MixedLinkTypePcapngWithFragmentsIsInspected) {
 }
 
 TEST(InspectCommand, TruncatedMixedPcapngExitsTwoWithFrameAndOffset) {
-  TempDirectory directory;
+  TempDirectory directory("mqtt-inspect-pcapng");
   std::uint64_t fragmented_frame = 0;
   const auto builder = mixed_capture(fragmented_frame);
   Bytes bytes = builder.bytes();
@@ -130,7 +97,7 @@ TEST(InspectCommand, TruncatedMixedPcapngExitsTwoWithFrameAndOffset) {
   std::ofstream(file, std::ios::binary)
       .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   const auto result =
-      run("inspect -q " + file.string() + " --report-dir " + (directory.path() / "report").string());
+      run_harness("inspect -q " + file.string() + " --report-dir " + (directory.path() / "report").string());
   EXPECT_EQ(result.exit_code, 2) << result.output;
   EXPECT_NE(result.output.find("frame 6 (byte offset " + std::to_string(fifth_end) + ")"), std::string::npos)
       << result.output;

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <random>
 
 #include "capture/capture_analyser.hpp"
@@ -394,6 +395,72 @@ TEST(PcapngReader, CorruptBlocksAreOneLineErrors) {
     ASSERT_TRUE(error.has_value());
     EXPECT_EQ(error->frame(), 0u);
   }
+}
+
+// Issue 12 §2: a pcapng time stamp plus if_tsoffset can lie centuries away or before 1970; its nanoseconds
+// overflowed (UBSan) and summaries showed "-0.000 s". Such a frame is corrupt: one line naming the frame and the
+// offset of its block, from our reader (mixed link types) and through libpcap (one link type) alike.
+TEST(PcapngTimeStamps, OutOfRangeTimesAreOneLineErrorsNamingTheFrameAndOffset) {
+  const auto segments = session({"10.0.0.2", 50312}, {"10.0.0.1", 1883});
+  struct Case {
+    const char* name;
+    std::int64_t tsoffset_seconds;
+    std::uint64_t units;
+    bool mixed;
+  };
+  const Case cases[] = {
+      {"far-future-offset-ours", std::int64_t{1} << 62, 1, true},
+      {"far-future-offset-libpcap", std::int64_t{1} << 62, 1, false},
+      {"before-1970-ours", -1'000'000, 1, true},
+      {"before-1970-libpcap", -1'000'000, 1, false},
+      {"largest-units-ours", 0, ~std::uint64_t{0}, true},
+      {"largest-offset-ours", std::numeric_limits<std::int64_t>::max(), 1, true},
+  };
+  for (const auto& test : cases) {
+    PcapngBuilder builder;
+    builder.interface(linktype_ethernet, 65535, 9);
+    builder.interface(test.mixed ? linktype_sll2 : linktype_ethernet, 65535, 9, test.tsoffset_seconds);
+    const Link second = test.mixed ? Link::sll2 : Link::ethernet;
+    builder.enhanced(0, to_units(segments[0].time_ns, 9), link_frame(Link::ethernet, ip_packet(segments[0])));
+    builder.enhanced(1, test.units, link_frame(second, ip_packet(segments[1])));
+    TempFile file(test.name);
+    builder.write(file.path());
+    try {
+      analyse_capture_file(file.path());
+      ADD_FAILURE() << test.name << ": no error";
+    } catch (const CaptureError& error) {
+      const std::string message = error.what();
+      EXPECT_EQ(error.frame(), 2u) << test.name << ": " << message;
+      EXPECT_NE(message.find(": frame 2 (byte offset "), std::string::npos) << test.name << ": " << message;
+      EXPECT_NE(message.find("out of range"), std::string::npos) << test.name << ": " << message;
+      EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+      if (test.mixed) {
+        EXPECT_EQ(error.byte_offset(), static_cast<std::int64_t>(builder.packet_ends()[0])) << message;
+      }
+    }
+  }
+}
+
+TEST(PcapngTimeStamps, FramesAtBothEndsOfTheRangeGiveNonNegativeDurations) {
+  const auto segments = session({"10.0.0.2", 50312}, {"10.0.0.1", 1883});
+  PcapngBuilder builder;
+  builder.interface(linktype_ethernet, 65535, 9);
+  builder.interface(linktype_sll2, 65535, 9);
+  // The first frame is late in 2262, the rest at 1970: times step backwards by almost the whole range.
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    const bool first = i == 0;
+    const std::uint64_t units = first ? static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) : i;
+    builder.enhanced(first ? 0 : 1, units,
+                     link_frame(first ? Link::ethernet : Link::sll2, ip_packet(segments[i])));
+  }
+  TempFile file("range-ends");
+  builder.write(file.path());
+  const auto analysis = analyse_capture_file(file.path());
+  EXPECT_GE(analysis.duration_ns, 0);
+  ASSERT_EQ(analysis.connections.size(), 1u);
+  const auto& row = analysis.connections[0];
+  EXPECT_GE(row.last_time_ns, row.first_time_ns);
+  EXPECT_EQ(row.client_id, "mixed-7");
 }
 
 TEST(PcapngReader, RandomGarbageAndFlipsNeverCrash) {

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "capture/capture_analyser.hpp"
+#include "pcap_builder.hpp"
 
 namespace mqtt::capture {
 namespace {
@@ -52,6 +53,45 @@ TEST(ReplayPlan, FixtureSessionsKeepOrderSkipDeliveryAcksAndWaitForCapturedAnswe
             (std::vector<std::string>{"open@0", "CONNECT@0", "SUBSCRIBE@1", "DISCONNECT@3", "close@3"}));
   EXPECT_TRUE(std::is_sorted(plan.steps.begin(), plan.steps.end(),
                              [](const auto& a, const auto& b) { return a.time_ns < b.time_ns; }));
+}
+
+// Issue 11 §8: a capture that starts after the TCP handshake but before the CONNECT holds the whole session.
+TEST(ReplayPlan, ASessionWithoutItsHandshakeIsReplayedFromItsConnect) {
+  using test::Conversation;
+  test::PcapBuilder builder(test::Link::ethernet);
+  Conversation tcp({"10.0.0.2", 50400}, {"10.0.0.1", 1883});
+  tcp.handshake();  // not captured
+  builder.add(tcp.client_sends(test::connect_bytes("no-handshake")));
+  builder.add(tcp.server_sends(test::connack_bytes()));
+  builder.add(tcp.client_sends(test::publish_bytes("dtu/9/t", "1", QoS::at_least_once, 1)));
+  builder.add(tcp.server_sends(test::puback_bytes(1)));
+  builder.add(tcp.client_sends(test::disconnect_bytes()));
+  builder.add(tcp.client_fin());
+  // And one whose CONNECT was before the capture began, and one without any MQTT packet: both skipped.
+  Conversation late({"10.0.0.3", 50401}, {"10.0.0.1", 1883});
+  late.handshake();
+  late.client_sends(test::connect_bytes("late"));
+  builder.add(late.client_sends(test::publish_bytes("dtu/3/t", "x")));
+  builder.add(late.client_sends(test::publish_bytes("dtu/3/t", "y")));
+  Conversation empty({"10.0.0.4", 50402}, {"10.0.0.1", 1883});
+  for (const auto& segment : empty.handshake()) builder.add(segment);
+  builder.add(empty.client_fin());
+  const test::TempCapture file("mqtt-replay-plan", "no-handshake");
+  builder.write(file.path());
+  const auto analysis = analyse_capture_file(file.path());
+  const auto plan = plan_replay(analysis.history, "R");
+  ASSERT_EQ(plan.sessions.size(), 1u);
+  EXPECT_EQ(plan.sessions[0].client_id, "no-handshake");
+  std::vector<std::string> steps;
+  for (const auto& step : plan.steps) {
+    steps.push_back(step.kind == ReplayStep::Kind::open    ? "open"
+                    : step.kind == ReplayStep::Kind::close ? "close"
+                                                           : std::string(to_string(packet_type(*step.packet))));
+  }
+  EXPECT_EQ(steps, (std::vector<std::string>{"open", "CONNECT", "PUBLISH", "DISCONNECT", "close"}));
+  ASSERT_EQ(plan.skipped.size(), 2u);
+  EXPECT_EQ(plan.skipped[0], "10.0.0.3:50401 (connection 2): its CONNECT is not in the capture");
+  EXPECT_EQ(plan.skipped[1], "10.0.0.4:50402 (connection 3): no MQTT packet in the capture");
 }
 
 TEST(ReplayPlan, AnswerTextIgnoresPacketIdsAndThePrefix) {

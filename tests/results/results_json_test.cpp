@@ -5,13 +5,15 @@
 
 #include "history/json.hpp"
 #include "results/json.hpp"
+#include "results/reason_groups.hpp"
 
 namespace mqtt::results {
 namespace {
 
 bool operator_equal(const Violation& left, const Violation& right) {
   return left.statement == right.statement && left.level == right.level && left.message == right.message &&
-         left.case_id == right.case_id && left.history_slice == right.history_slice;
+         left.case_id == right.case_id && left.history_slice == right.history_slice &&
+         left.accepted.has_value() == right.accepted.has_value();
 }
 
 Results sample() {
@@ -70,6 +72,10 @@ void expect_equal(const Results& left, const Results& right) {
   EXPECT_EQ(left.summary.passed, right.summary.passed);
   EXPECT_EQ(left.summary.failed, right.summary.failed);
   EXPECT_EQ(left.summary.skipped, right.summary.skipped);
+  EXPECT_EQ(left.summary.inconclusive, right.summary.inconclusive);
+  EXPECT_EQ(left.summary.accepted, right.summary.accepted);
+  EXPECT_EQ(left.target_problem, right.target_problem);
+  EXPECT_EQ(left.stale_accepted.size(), right.stale_accepted.size());
   ASSERT_EQ(left.cases.size(), right.cases.size());
   for (std::size_t index = 0; index < left.cases.size(); ++index) {
     const auto& a = left.cases[index];
@@ -125,6 +131,66 @@ TEST(ResultsJson, HasTheDocumentedShape) {
   EXPECT_EQ(json["violations"][0]["statement"], "MQTT-4.3.2-2");
   EXPECT_EQ(json["violations"][0]["history_slice"][1]["packet"]["type"], "PUBLISH");
   EXPECT_EQ(json["seed"].get<std::uint64_t>(), 18'446'744'073'709'551'615ULL);
+}
+
+TEST(ResultsJson, AcceptedViolationsStaleEntriesAndTheTargetProblemRoundTrip) {
+  Results original = sample();
+  const AcceptedDeviation entry{"MQTT-4.3.2-2", "publish-*", "the broker drops PUBACK under load", "mosquitto 2.0.11",
+                                "accepted.json:4:5"};
+  original.violations[0].accepted = entry;
+  original.cases[1].violations[0].accepted = entry;
+  original.cases[1].verdict = Verdict::accepted;
+  original.summary = summarise(original.cases);
+  original.stale_accepted = {{"MQTT-3.3.5-1", "", "one copy only", "", "accepted.json:9:5"}};
+  original.target_problem = "target refused CONNECT: return code 5 (not authorized)";
+  const Results read_back = results_from_json(nlohmann::json::parse(to_json(original).dump(2)));
+  expect_equal(original, read_back);
+  EXPECT_EQ(read_back.summary.accepted, 1);
+  EXPECT_EQ(read_back.summary.failed, 0);
+  ASSERT_TRUE(read_back.violations[0].accepted.has_value());
+  EXPECT_EQ(read_back.violations[0].accepted->reason, "the broker drops PUBACK under load");
+  EXPECT_EQ(read_back.violations[0].accepted->cases, "publish-*");
+  EXPECT_EQ(read_back.violations[0].accepted->broker, "mosquitto 2.0.11");
+  EXPECT_EQ(read_back.violations[0].accepted->source, "accepted.json:4:5");
+  ASSERT_TRUE(read_back.cases[1].violations[0].accepted.has_value());
+  ASSERT_EQ(read_back.stale_accepted.size(), 1u);
+  EXPECT_EQ(read_back.stale_accepted[0].statement, "MQTT-3.3.5-1");
+  EXPECT_EQ(read_back.stale_accepted[0].source, "accepted.json:9:5");
+  EXPECT_EQ(read_back.target_problem, original.target_problem);
+  // A violation without acceptance writes no "accepted" key, so older readers see what they always saw.
+  EXPECT_FALSE(to_json(sample())["violations"][0].contains("accepted"));
+}
+
+TEST(ResultsJson, SummariseCountsEveryVerdict) {
+  std::vector<CaseResult> cases(7);
+  const Verdict all[] = {Verdict::passed, Verdict::failed,       Verdict::warned,  Verdict::skipped,
+                         Verdict::error,  Verdict::inconclusive, Verdict::accepted};
+  for (std::size_t index = 0; index < cases.size(); ++index) cases[index].verdict = all[index];
+  const Summary summary = summarise(cases);
+  EXPECT_EQ(summary.passed + summary.failed + summary.warned + summary.skipped + summary.errors +
+                summary.inconclusive + summary.accepted,
+            7);
+  EXPECT_EQ(summary.inconclusive, 1);
+  EXPECT_EQ(summary.accepted, 1);
+}
+
+TEST(ReasonGroups, CasesSharingAReasonAreListedUnderItOnce) {
+  std::vector<CaseResult> cases(5);
+  const char* ids[] = {"a", "b", "c", "d", "e"};
+  const char* reasons[] = {"refused 'device'", "silent", "refused 'device'", "", "refused 'device'"};
+  const Verdict verdicts[] = {Verdict::inconclusive, Verdict::inconclusive, Verdict::inconclusive, Verdict::passed,
+                              Verdict::inconclusive};
+  for (std::size_t index = 0; index < cases.size(); ++index) {
+    cases[index].id = ids[index];
+    cases[index].message = reasons[index];
+    cases[index].verdict = verdicts[index];
+  }
+  const auto groups = group_by_reason(cases, Verdict::inconclusive);
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups[0].reason, "refused 'device'");
+  EXPECT_EQ(groups[0].case_ids, (std::vector<std::string>{"a", "c", "e"}));
+  EXPECT_EQ(groups[1].case_ids, (std::vector<std::string>{"b"}));
+  EXPECT_TRUE(group_by_reason(cases, Verdict::failed).empty());
 }
 
 TEST(ResultsJson, VerdictNames) {

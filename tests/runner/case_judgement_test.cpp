@@ -74,11 +74,106 @@ TEST(CaseJudgement, JudgedCaseCarriesStepsViolationsAndMessage) {
   EXPECT_EQ(result.violations[0].history_slice.size(), 2u);
   EXPECT_EQ(result.history.size(), 2u);
 
-  run.error = "target unreachable: connection refused";
+  run.error = "step \"publish x\": placeholder {nope} is unknown";
   const auto errored = judge_case(case_covering("a.case", {"MQTT-3.2.0-1"}), run, false);
   EXPECT_EQ(errored.verdict, results::Verdict::error);
-  EXPECT_EQ(errored.message, "target unreachable: connection refused");
+  EXPECT_EQ(errored.message, "step \"publish x\": placeholder {nope} is unknown");
   EXPECT_TRUE(errored.history.empty());
+}
+
+CaseRun clean_run() {
+  CaseRun run;
+  run.history.events = {event(1, 1, history::EventKind::sent, Packet{Connect{}}),
+                        event(2, 1, history::EventKind::received, Packet{Connack{}})};
+  return run;
+}
+
+results::CaseResult judged(const CaseRun& run) { return judge_case(case_covering("a.case", {"MQTT-3.2.0-1"}), run); }
+
+TEST(CaseJudgement, ARefusedConnectTheCaseDidNotAskForIsInconclusiveNeverPassed) {
+  CaseRun run = clean_run();
+  run.unaccepted_connects.push_back(UnacceptedConnect{"backend", 1, false, false, std::uint8_t{5},
+                                                      client::WaitOutcome::packet, std::nullopt, 3000});
+  const auto result = judged(run);
+  EXPECT_EQ(result.verdict, results::Verdict::inconclusive);
+  EXPECT_EQ(result.message, "target refused the CONNECT of client 'backend': return code 5 (not authorized)");
+}
+
+TEST(CaseJudgement, AHandMadeConnectSentAsWrittenNamesThat) {
+  CaseRun run = clean_run();
+  run.unaccepted_connects.push_back(
+      UnacceptedConnect{"raw", 1, true, true, std::uint8_t{4}, client::WaitOutcome::packet, std::nullopt, 0});
+  EXPECT_EQ(judged(run).message,
+            "target refused the hand-made CONNECT of client 'raw' (sent as written, without the target's credentials): "
+            "return code 4 (bad user name or password)");
+}
+
+TEST(CaseJudgement, AnUnansweredConnectIsInconclusiveWithHowItEnded) {
+  CaseRun run = clean_run();
+  run.unaccepted_connects.push_back(
+      UnacceptedConnect{"device", 1, false, false, std::nullopt, client::WaitOutcome::timeout, std::nullopt, 3000});
+  EXPECT_EQ(judged(run).verdict, results::Verdict::inconclusive);
+  EXPECT_EQ(judged(run).message, "target did not answer the CONNECT of client 'device' within 3000 ms");
+  run.unaccepted_connects[0].outcome = client::WaitOutcome::closed;
+  run.unaccepted_connects[0].close_reason = history::CloseReason::clean_eof;
+  EXPECT_EQ(judged(run).message, "target closed the connection of client 'device' before answering its CONNECT");
+  run.unaccepted_connects[0].close_reason = history::CloseReason::reset;
+  EXPECT_EQ(judged(run).message, "target reset the connection of client 'device' before answering its CONNECT");
+}
+
+TEST(CaseJudgement, TimeoutUnreachableAndUnansweredStepsAreInconclusive) {
+  CaseRun timed_out = clean_run();
+  timed_out.timed_out = "the case exceeded its timeout of 10000 ms (at step 5 of 7)";
+  EXPECT_EQ(judged(timed_out).verdict, results::Verdict::inconclusive) << "a slow broker is not a harness error";
+  EXPECT_EQ(judged(timed_out).message,
+            "the case exceeded its timeout of 10000 ms (at step 5 of 7): the target was too slow or silent");
+
+  CaseRun unreachable = clean_run();
+  unreachable.unreachable = "target unreachable: connection refused by 127.0.0.1:1";
+  EXPECT_EQ(judged(unreachable).verdict, results::Verdict::inconclusive);
+  EXPECT_EQ(judged(unreachable).message, "target unreachable: connection refused by 127.0.0.1:1");
+
+  CaseRun unanswered = clean_run();
+  unanswered.unanswered.push_back(UnansweredStep{"sub", "subscribe", client::WaitOutcome::timeout, 3000, ""});
+  EXPECT_EQ(judged(unanswered).verdict, results::Verdict::inconclusive);
+  EXPECT_EQ(judged(unanswered).message, "no answer to the subscribe of client 'sub' within 3000 ms");
+  unanswered.unanswered[0] = UnansweredStep{"sub", "wait for puback", client::WaitOutcome::closed, 3000, "PUBACK for packet id 1"};
+  EXPECT_EQ(judged(unanswered).message,
+            "target closed the connection of client 'sub' before answering its wait for puback (it still owed PUBACK "
+            "for packet id 1)");
+}
+
+TEST(CaseJudgement, UnresolvedObligationsOfTheCheckerAreInconclusive) {
+  CaseRun run = clean_run();
+  run.verdicts.unresolved.push_back(
+      model::Unresolved{model::UnresolvedKind::server_closed, "MQTT-4.3.2-1", "the server closed before PUBACK", {2}, 0});
+  EXPECT_EQ(verdict_of(run.verdicts, false), results::Verdict::inconclusive);
+  EXPECT_EQ(judged(run).verdict, results::Verdict::inconclusive);
+  EXPECT_EQ(judged(run).message, "the server closed before PUBACK");
+}
+
+TEST(CaseJudgement, ViolationsAndErrorsComeBeforeInconclusive) {
+  CaseRun run = clean_run();
+  run.timed_out = "the case exceeded its timeout";
+  run.verdicts.violations.push_back(finding("MQTT-3.2.0-1", "MUST", {2}));
+  EXPECT_EQ(judged(run).verdict, results::Verdict::failed);
+  run.verdicts.violations[0].level = "SHOULD";
+  EXPECT_EQ(judged(run).verdict, results::Verdict::warned);
+  run.error = "internal error: boom";
+  EXPECT_EQ(judged(run).verdict, results::Verdict::error);
+}
+
+TEST(CaseJudgement, InsertedPasswordsAreMaskedBeforeAnyoneSeesTheHistory) {
+  CaseRun run = clean_run();
+  history::Event raw = event(3, 2, history::EventKind::sent);
+  raw.raw = {0x10, 0x05, 'x', 's', 'e', 'c', 'r'};  // does not decode: the report's CONNECT redaction cannot see it
+  run.history.events.push_back(raw);
+  run.secrets.push_back(InsertedSecret{3, 3, 4});
+  run.verdicts.violations.push_back(finding("MQTT-3.2.0-1", "MUST", {3}));
+  const auto result = judged(run);
+  EXPECT_EQ(result.history[2].raw, (Bytes{0x10, 0x05, 'x', '*', '*', '*', '*'}));
+  ASSERT_FALSE(result.violations[0].history_slice.empty());
+  EXPECT_EQ(result.violations[0].history_slice.back().raw, (Bytes{0x10, 0x05, 'x', '*', '*', '*', '*'}));
 }
 
 TEST(CaseJudgement, StatementTableJudgesEveryCatalogStatement) {
@@ -115,6 +210,34 @@ TEST(CaseJudgement, StatementTableJudgesEveryCatalogStatement) {
   EXPECT_EQ(row(only_skipped).cases, (std::vector<std::string>{"skipped.case"}));
   EXPECT_EQ(row(uncovered).verdict, results::Verdict::skipped);
   EXPECT_TRUE(row(uncovered).cases.empty());
+}
+
+TEST(CaseJudgement, StatementCoveredOnlyByInconclusiveCasesIsInconclusiveAndAcceptedStaysApart) {
+  const auto catalog_statements = catalog::statements("3.1.1");
+  ASSERT_GE(catalog_statements.size(), 3u);
+  const std::string not_exercised = catalog_statements[0].id;
+  const std::string accepted = catalog_statements[1].id;
+  const std::string beside_accepted = catalog_statements[2].id;
+  const std::vector<Case> cases = {case_covering("refused.case", {not_exercised}),
+                                   case_covering("accepted.case", {accepted, beside_accepted})};
+  std::vector<results::CaseResult> case_results(2);
+  case_results[0].id = "refused.case";
+  case_results[0].verdict = results::Verdict::inconclusive;
+  case_results[1].id = "accepted.case";
+  case_results[1].verdict = results::Verdict::accepted;
+  results::Violation violation{accepted, "MUST", "m", "accepted.case", {}};
+  violation.accepted = results::AcceptedDeviation{accepted, "", "known", "", ""};
+  case_results[1].violations.push_back(violation);
+  const auto table = statement_table("3.1.1", cases, case_results);
+  auto verdict = [&](const std::string& id) {
+    for (const auto& one : table) {
+      if (one.id == id) return one.verdict;
+    }
+    return results::Verdict::error;
+  };
+  EXPECT_EQ(verdict(not_exercised), results::Verdict::inconclusive) << "never passed without a passing case";
+  EXPECT_EQ(verdict(accepted), results::Verdict::accepted);
+  EXPECT_EQ(verdict(beside_accepted), results::Verdict::passed);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -217,6 +218,43 @@ TEST(CaseLoader, EmbeddedSuiteLoadsAndEveryStatementIsInTheCatalog) {
     EXPECT_FALSE(one.steps.empty()) << one.id;
     EXPECT_TRUE(one.file.starts_with("scenarios/conformance/")) << one.file;
   }
+}
+
+}  // namespace
+}  // namespace mqtt::runner
+
+namespace mqtt::runner {
+namespace {
+
+std::string case_with_credentials(const std::string& value) {
+  return "{\"cases\": [\n"
+         "  {\"id\": \"x.y\", \"title\": \"t\", \"section\": \"3.1\", \"statements\": [\"MQTT-3.1.2-22\"],\n"
+         "   \"credentials\": " + value + ",\n"
+         "   \"steps\": [{\"open\": \"raw\"}, {\"send\": \"raw\", \"hex\": \"10 00\"}]}\n"
+         "]}\n";
+}
+
+TEST(CaseLoader, CredentialsPolicyIsTargetUnlessTheCaseSaysAsWritten) {
+  EXPECT_EQ(parse_case_file("cases.json", file_with_steps({R"({"connect": "p"})"}), no_catalog)[0].credentials,
+            CredentialPolicy::target);
+  EXPECT_EQ(parse_case_file("cases.json", case_with_credentials("\"as-written\""), no_catalog)[0].credentials,
+            CredentialPolicy::as_written);
+  EXPECT_EQ(parse_case_file("cases.json", case_with_credentials("\"target\""), no_catalog)[0].credentials,
+            CredentialPolicy::target);
+  EXPECT_EQ(error_of(case_with_credentials("\"none\"")),
+            "cases.json:3:4: key \"cases[0].credentials\": must be \"target\" or \"as-written\"");
+}
+
+TEST(CaseLoader, TheSuiteSendsTheCredentialFlagCasesAsWritten) {
+  std::set<std::string> as_written;
+  for (const auto& one : load_embedded_cases()) {
+    if (one.credentials == CredentialPolicy::as_written) as_written.insert(one.id);
+  }
+  EXPECT_EQ(as_written, (std::set<std::string>{"connect.password_without_username",
+                                               "connect.username_flag_without_username",
+                                               "connect.username_without_flag",
+                                               "connect.password_flag_without_password",
+                                               "connect.password_without_flag", "connect.username.invalid_utf8"}));
 }
 
 }  // namespace

@@ -253,3 +253,65 @@ TEST(FleetRun, FlappingLinksMakeDevicesReconnectRepeatedly) {
 
 }  // namespace
 }  // namespace mqtt::runner
+
+namespace mqtt::runner {
+namespace {
+
+// Fleets that did not put the broker to the test are inconclusive, with the reason, never a pass.
+
+constexpr const char* five_clients = R"({
+  "name": "five-clients",
+  "duration_ms": 1500,
+  "settle_ms": 1000,
+  "observers": [{"name": "backend", "subscriptions": [{"filter": "dtu/+/telemetry", "qos": 1}]}],
+  "groups": [{"name": "site", "count": 4, "keep_alive": 5, "connect_rate": 0, "publish": {"rate": 4, "qos": 1},
+              "reconnect": {"initial_ms": 100, "maximum_ms": 200}}]
+})";
+
+TEST(FleetRun, DevicesTheBrokerNeverLetInMakeTheRunInconclusive) {
+  // mosquitto closes connections beyond its limit at once (its count is loose: it also counted the harness's
+  // reachability probe, so it may let one more in): some of the five clients never get a CONNACK.
+  test_support::MosquittoOptions limited;
+  limited.extra_config_lines = {"max_connections 2"};
+  test_support::MosquittoBroker broker(limited);
+  const auto outcome = run(five_clients, broker.port(), 31);
+  ASSERT_TRUE(outcome.unreachable.empty());
+  EXPECT_TRUE(outcome.target_problem.empty()) << "three clients were accepted";
+  const auto& fleet = outcome.results.stats["fleet"];
+  const int never = fleet["devices_never_connected"].get<int>() + fleet["observers_never_connected"].get<int>();
+  EXPECT_GE(never, 1) << fleet.dump();
+  EXPECT_LT(never, 5) << fleet.dump();
+  EXPECT_GT(fleet["connects_unanswered"].get<int>(), 0) << fleet.dump();
+  ASSERT_EQ(outcome.results.cases.size(), 1u);
+  EXPECT_EQ(outcome.results.cases[0].verdict, results::Verdict::inconclusive) << outcome.results.cases[0].message;
+  EXPECT_NE(outcome.results.cases[0].message.find("never connected"), std::string::npos)
+      << outcome.results.cases[0].message;
+  EXPECT_EQ(outcome.results.summary.inconclusive, 1);
+  EXPECT_EQ(outcome.results.summary.passed, 0);
+}
+
+TEST(FleetRun, ClientsThatLostTheBrokerAndNeverGotBackAreCountedAndMakeTheRunInconclusive) {
+  auto broker = std::make_unique<test_support::MosquittoBroker>();
+  FleetRunOptions options;
+  options.target = test_support::loopback_target(broker->port());
+  options.seed = 32;
+  std::cout << "seed 32\n";
+  // Once messages flow, the broker goes away for good: every reconnect fails until the run ends.
+  options.progress = [&](const simulator::FleetProgress& step) {
+    if (broker && step.delivered >= 4) broker.reset();
+  };
+  const auto outcome = run_fleet_scenario(parse_fleet_scenario("test.json", five_clients), options);
+  ASSERT_EQ(broker, nullptr) << "the broker was never stopped";
+  const auto& fleet = outcome.results.stats["fleet"];
+  EXPECT_EQ(fleet["clients_ending_unconnected"], 5) << fleet.dump();
+  EXPECT_GE(fleet["open_failures"].get<int>(), 5) << "every client tried again";
+  const auto reasons = fleet["inconclusive"];
+  ASSERT_FALSE(reasons.is_null());
+  EXPECT_NE(reasons.dump().find("5 client(s) lost their connection and ended the run without getting it back"),
+            std::string::npos)
+      << reasons.dump();
+  EXPECT_NE(outcome.results.cases[0].verdict, results::Verdict::passed);
+}
+
+}  // namespace
+}  // namespace mqtt::runner

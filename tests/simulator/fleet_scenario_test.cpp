@@ -110,6 +110,25 @@ TEST(FleetScenario, BrokenFilesAreRejectedWithTheKey) {
       {R"({"name": "x", "groups": [{"name": "a", "reconnect": {"initial_ms": 500, "maximum_ms": 100}}]})",
        "maximum_ms must not be below initial_ms"},
       {"{\"name\": \"x\", \"groups\": [", "bad.json:1:"},
+      // Rates so small that the gap between events overflows the engine's clock (UBSan found it with 1e-300).
+      {R"({"name": "x", "groups": [{"name": "a", "connect_rate": 1e-300}]})",
+       "groups[0].connect_rate\": must be 0 (every device at once) or from 0.001 to 1000000 per second"},
+      {R"({"name": "x", "groups": [{"name": "a", "publish": {"rate": 0.0001}}]})",
+       "groups[0].publish.rate\": must be 0 (no publishing) or from 0.001 to 10000 per second"},
+      // Events outside the publishing window are refused at the key that places them.
+      {R"({"name": "x", "duration_ms": 10000, "groups": [{"name": "a"}],
+           "faults": [{"kind": "stall", "group": "a", "at_ms": 12000}]})",
+       "faults[0].at_ms\": the stall fault on \"a\" (faults[0]) starts at 12.0 s, not before the end of the publishing "
+       "window at 10.0 s"},
+      {R"({"name": "x", "duration_ms": 10000, "groups": [{"name": "a"}],
+           "faults": [{"kind": "latency", "group": "a", "at_ms": 8000, "duration_ms": 3000}]})",
+       "faults[0].duration_ms\": the latency fault on \"a\" (faults[0]) lasts until 11.0 s"},
+      {R"({"name": "x", "duration_ms": 10000, "observers": [{"name": "o"}],
+           "groups": [{"name": "a", "count": 102, "connect_rate": 10}]})",
+       "groups[0].connect_rate\": the connect ramp of group \"a\" (102 devices at 10/s from 0.0 s) reaches its last "
+       "device at 10.1 s"},
+      {R"({"name": "x", "duration_ms": 10000, "groups": [{"name": "a", "count": 1, "start_ms": 10000}]})",
+       "groups[0].start_ms\": group \"a\" starts connecting at 10.0 s"},
   };
   for (const auto& item : cases) {
     const std::string error = error_of(item.text);
@@ -117,6 +136,14 @@ TEST(FleetScenario, BrokenFilesAreRejectedWithTheKey) {
     EXPECT_EQ(error.rfind("bad.json:", 0), 0u) << error;
     EXPECT_EQ(error.find('\n'), std::string::npos) << error;
   }
+}
+
+TEST(FleetScenario, AnEventRightAtTheEdgeOfTheWindowStillFits) {
+  EXPECT_EQ(error_of(R"({"name": "x", "duration_ms": 10000, "groups": [{"name": "a"}],
+                         "faults": [{"kind": "latency", "group": "a", "at_ms": 8000, "duration_ms": 2000}]})"),
+            "");
+  EXPECT_EQ(error_of(R"({"name": "x", "duration_ms": 10000, "groups": [{"name": "a", "count": 100, "connect_rate": 11}]})"),
+            "");
 }
 
 TEST(FleetScenario, MissingFileIsAOneLineError) {

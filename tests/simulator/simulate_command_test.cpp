@@ -7,7 +7,9 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "broker/broker.hpp"
 #include "support/mosquitto_broker.hpp"
@@ -174,6 +176,258 @@ TEST_F(SimulateCommand, MergedShardsAreJudgedAsOneFleet) {
 
   const auto single = run("report --merge-shards " + shard0 + " -o " + (directory / "bad").string());
   EXPECT_EQ(single.exit_code, 2) << single.output;
+}
+
+// A panel whose link to the broker reads slowly (200 B/s) subscribes to every device's retained status while six
+// devices with retained wills connect, publish "online", and half of them lose power. Whatever an earlier run
+// left retained trickles in after the SUBACK, while this run's identical "online" messages are being published:
+// without a namespace per run, the second run matched the first run's retained copies to its own publishes and
+// reported six false MQTT-3.3.1-9 ("RETAIN=1 to an existing subscription").
+constexpr const char* retained_twice = R"({
+  "name": "retained-twice",
+  "duration_ms": 2500,
+  "settle_ms": 3000,
+  "groups": [
+    {"name": "panel", "count": 1, "client_id": "panel-{n}", "connect_rate": 0,
+     "subscriptions": [{"filter": "dtu/+/status", "qos": 1}]},
+    {"name": "site", "count": 6, "keep_alive": 5, "start_ms": 300, "connect_rate": 0,
+     "will": {"topic": "dtu/{id}/status", "payload": "offline", "qos": 1, "retain": true},
+     "status": {"topic": "dtu/{id}/status", "payload": "online", "qos": 1},
+     "publish": {"rate": 2, "qos": 1}}
+  ],
+  "faults": [
+    {"kind": "slow-reader", "group": "panel", "at_ms": 0, "duration_ms": 2500, "bytes_per_second": 200},
+    {"kind": "power-loss", "group": "site", "fraction": 0.5, "at_ms": 800, "duration_ms": 500}
+  ]
+})";
+
+nlohmann::json load_json(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) return nlohmann::json();
+  return nlohmann::json::parse(in);
+}
+
+TEST_F(SimulateCommand, TheSameScenarioRunTwiceAgainstOneMosquittoGivesTheSameCleanVerdicts) {
+  mqtt::test_support::MosquittoBroker broker;
+  const auto scenario = write("retained-twice.json", retained_twice);
+  std::vector<nlohmann::json> runs;
+  for (int seed : {1, 2}) {
+    const auto report = directory / ("run" + std::to_string(seed));
+    const auto ran = run("simulate " + scenario + " --seed " + std::to_string(seed) + " --quiet --target " +
+                         broker.url() + " --report-dir " + report.string());
+    EXPECT_EQ(ran.exit_code, 0) << "run with seed " << seed << ": " << ran.output;
+    runs.push_back(load_json(report / "results.json"));
+    ASSERT_FALSE(runs.back().is_null()) << "run with seed " << seed << " wrote no results";
+    for (const auto& violation : runs.back()["violations"]) {
+      ADD_FAILURE() << "seed " << seed << ": " << violation["statement"] << " " << violation["message"];
+    }
+  }
+  const std::string first = runs[0]["stats"]["namespace"];
+  const std::string second = runs[1]["stats"]["namespace"];
+  EXPECT_NE(first, second);
+  // Everything the second run sent and received lives in its own namespace.
+  int publishes = 0;
+  for (const auto& event : runs[1]["cases"][0]["history"]) {
+    if (!event.contains("packet")) continue;
+    const auto& packet = event["packet"];
+    if (packet["type"] == "CONNECT") {
+      EXPECT_EQ(packet["client_id"].get<std::string>().rfind(second + "-", 0), 0u) << packet.dump();
+    }
+    if (packet["type"] == "PUBLISH") {
+      ++publishes;
+      EXPECT_EQ(packet["topic"].get<std::string>().rfind(second + "/", 0), 0u) << packet.dump();
+    }
+  }
+  EXPECT_GT(publishes, 12);  // 6 statuses and their copies at least
+}
+
+TEST_F(SimulateCommand, APrefixJoinsTopicsAndClientIdsCleanly) {
+  const auto scenario = write("outage.json", outage);
+  const auto report = directory / "report";
+  const auto ran = run("simulate " + scenario + " --seed 3 --quiet --prefix test/ --report-dir " + report.string());
+  EXPECT_EQ(ran.exit_code, 0) << ran.output;
+  const auto results = load_json(report / "results.json");
+  EXPECT_EQ(results["stats"]["namespace"], "test");
+  std::set<std::string> client_ids;
+  std::set<std::string> topics;
+  for (const auto& event : results["cases"][0]["history"]) {
+    if (!event.contains("packet")) continue;
+    const auto& packet = event["packet"];
+    if (packet["type"] == "CONNECT") client_ids.insert(packet["client_id"].get<std::string>());
+    if (packet["type"] == "PUBLISH") topics.insert(packet["topic"].get<std::string>());
+    if (packet["type"] == "SUBSCRIBE") topics.insert(packet["subscriptions"][0]["filter"].get<std::string>());
+  }
+  EXPECT_TRUE(client_ids.contains("test-backend-1")) << results["cases"][0]["history"][1].dump();
+  EXPECT_TRUE(client_ids.contains("test-dtu-site-1"));
+  EXPECT_TRUE(topics.contains("test/dtu/+/#"));
+  EXPECT_TRUE(topics.contains("test/dtu/dtu-site-1/telemetry"));
+  for (const auto& topic : topics) EXPECT_EQ(topic.find("//"), std::string::npos) << topic;
+}
+
+TEST_F(SimulateCommand, AnEmptyPrefixMeansNoNamespaceAndABadOneIsOneLine) {
+  const auto scenario = write("outage.json", outage);
+  const auto report = directory / "report";
+  const auto plain = run("simulate " + scenario + " --seed 3 --quiet --prefix '' --report-dir " + report.string());
+  EXPECT_EQ(plain.exit_code, 0) << plain.output;
+  const auto results = load_json(report / "results.json");
+  EXPECT_EQ(results["stats"]["namespace"], "");
+  EXPECT_EQ(results["cases"][0]["history"][1]["actor"], "backend-1");
+
+  const auto bad = run("simulate " + scenario + " --prefix 'a/+/b'");
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("--prefix 'a/+/b'"), std::string::npos) << bad.output;
+  EXPECT_EQ(bad.output.find('\n'), bad.output.size() - 1) << "one line: " << bad.output;
+}
+
+// Two shards of one fleet run in parallel against one broker share the namespace their seed gives them, so the
+// merge sees one fleet: the observer in shard 0 got shard 1's telemetry and wills, and nothing is lost.
+TEST_F(SimulateCommand, ShardsRunInParallelShareTheNamespaceAndMergeClean) {
+  mqtt::test_support::MosquittoBroker broker;
+  const auto scenario = write("outage.json", outage);
+  const auto shard = [&](int index, const std::string& folder, const std::string& extra) {
+    return std::string(MQTT_HARNESS_BINARY) + " simulate " + scenario + " --seed 9 --quiet --target " +
+           broker.url() + " --shard " + std::to_string(index) + "/2 --report-dir " + (directory / folder).string() +
+           extra;
+  };
+  const auto ran = run("sh -c '" + shard(1, "shard1", "") + " & " + shard(0, "shard0", "") +
+                       "; first=$?; wait $!; exit $(( first + $? ))'");
+  EXPECT_EQ(ran.exit_code, 0) << ran.output;
+  const auto shard0 = load_json(directory / "shard0" / "results.json");
+  const auto shard1 = load_json(directory / "shard1" / "results.json");
+  ASSERT_FALSE(shard0.is_null() || shard1.is_null()) << ran.output;
+  EXPECT_EQ(shard0["stats"]["namespace"], shard1["stats"]["namespace"]);
+
+  const auto merged = run("report --merge-shards " + (directory / "shard0" / "results.json").string() + " " +
+                          (directory / "shard1" / "results.json").string() + " -o " + (directory / "merged").string());
+  EXPECT_EQ(merged.exit_code, 0) << merged.output;
+  const auto whole = load_json(directory / "merged" / "results.json");
+  EXPECT_EQ(whole["violations"].size(), 0u) << whole["violations"].dump();
+  EXPECT_EQ(whole["stats"]["namespace"], shard0["stats"]["namespace"]);
+
+  // A shard run in another namespace is not part of the same fleet: the merge refuses it.
+  const auto other = run("sh -c '" + shard(1, "elsewhere", " --prefix elsewhere") + "'");
+  EXPECT_EQ(other.exit_code, 0) << other.output;
+  const auto mismatched = run("report --merge-shards " + (directory / "shard0" / "results.json").string() + " " +
+                              (directory / "elsewhere" / "results.json").string() + " -o " +
+                              (directory / "bad").string());
+  EXPECT_EQ(mismatched.exit_code, 2) << mismatched.output;
+  EXPECT_NE(mismatched.output.find("namespace elsewhere differs"), std::string::npos) << mismatched.output;
+}
+
+TEST_F(SimulateCommand, WrongCredentialsAreOneLineAndExitThreeNotAPass) {
+  mqtt::test_support::MosquittoOptions options;
+  options.allow_anonymous = false;
+  options.users = {{"alice", "secret"}};
+  mqtt::test_support::MosquittoBroker broker(options);
+  const auto scenario = write("outage.json", outage);
+  const auto report = directory / "report";
+  const auto ran = run("simulate " + scenario + " --seed 4 --quiet --target " +
+                       broker.url_with_credentials("alice", "wrong") + " --report-dir " + report.string());
+  EXPECT_EQ(ran.exit_code, 3) << ran.output;
+  EXPECT_EQ(ran.output,
+            "mqtt-harness simulate: target refused CONNECT: return code 5 (not authorized) — check the credentials "
+            "in --target\n");
+  const auto results = load_json(report / "results.json");
+  ASSERT_FALSE(results.is_null());
+  EXPECT_EQ(results["cases"][0]["verdict"], "inconclusive");
+  EXPECT_EQ(results["summary"]["passed"], 0);
+
+  const auto right = run("simulate " + scenario + " --seed 4 --quiet --target " +
+                         broker.url_with_credentials("alice", "secret") + " --report-dir " + report.string());
+  EXPECT_EQ(right.exit_code, 0) << right.output;
+}
+
+TEST_F(SimulateCommand, AFleetThatPublishesNothingIsInconclusiveAndExitsFive) {
+  const auto scenario = write("quiet.json", R"({
+    "name": "quiet",
+    "duration_ms": 500,
+    "settle_ms": 200,
+    "groups": [{"name": "listener", "count": 2, "connect_rate": 0, "subscriptions": [{"filter": "dtu/#", "qos": 1}]}]
+  })");
+  const auto report = directory / "report";
+  const auto ran = run("simulate " + scenario + " --seed 5 --report-dir " + report.string());
+  EXPECT_EQ(ran.exit_code, 5) << ran.output;
+  EXPECT_NE(ran.output.find("inconclusive: nothing was published or delivered"), std::string::npos) << ran.output;
+  const auto results = load_json(report / "results.json");
+  EXPECT_EQ(results["cases"][0]["verdict"], "inconclusive");
+  EXPECT_EQ(results["summary"]["inconclusive"], 1);
+  EXPECT_EQ(results["stats"]["fleet"]["inconclusive"].size(), 1u);
+}
+
+// Each of these would have run and reported "0 violations" for what it never exercised, or crashed: they are one
+// line naming the number or the scenario event, and exit 2, before anything starts.
+TEST_F(SimulateCommand, ARunThatCannotFitIsRefusedBeforeItStarts) {
+  const std::string storm = std::string(MQTT_HARNESS_SOURCE_DIR) + "/scenarios/fleet/reconnect-storm.json";
+  struct Refused {
+    std::string arguments;
+    std::string expected;  // a piece of the one line
+  };
+  const std::vector<Refused> refused = {
+      {"simulate " + storm + " --duration 8",
+       "mqtt-harness simulate: --duration 8: the partition fault on \"fleet\" (faults[1]) ends at 8.0 s"},
+      {"simulate " + storm + " --duration nan", "--duration: 'nan' is not a finite number from 0.1 to 86400"},
+      {"simulate " + storm + " --duration 1e300", "--duration: '1e300' is not a finite number"},
+      {"simulate " + storm + " --scale inf", "--scale: 'inf' is not a finite number from 0.0001 to 1000"},
+      {"simulate " + storm + " --scale 1000",
+       "--scale 1000: the connect ramp of group \"fleet\" (1000000 devices at 500/s from 0.0 s)"},
+      // 5,000 devices behind the fault proxy and the embedded broker need about 20,000 descriptors.
+      {"sh -c 'ulimit -n 4096 && " + std::string(MQTT_HARNESS_BINARY) + " simulate " + storm + " --scale 5'",
+       "--scale 5: 5000 devices and 1 observer(s) need about 20066 open files (5000 of them behind the fault proxy "
+       "at 3 each), above the open-file limit of 4096 (ulimit -n): use a smaller --scale, or --shard I/N with N of "
+       "at least 5"},
+  };
+  for (const auto& item : refused) {
+    const auto ran = run(item.arguments);
+    EXPECT_EQ(ran.exit_code, 2) << item.arguments << "\n" << ran.output;
+    EXPECT_NE(ran.output.find(item.expected), std::string::npos) << item.arguments << "\n" << ran.output;
+    EXPECT_EQ(ran.output.find("simulating"), std::string::npos) << "nothing may start: " << ran.output;
+  }
+  const auto v31 = write("v31.json", R"({"name": "old", "groups": [{"name": "a", "count": 3, "mqtt": "3.1",
+                                          "client_id": "a-long-device-name-{n}"}]})");
+  const auto ran = run("simulate " + v31 + " --seed 1");
+  EXPECT_EQ(ran.exit_code, 2) << ran.output;
+  EXPECT_NE(ran.output.find("speaks MQTT 3.1, whose brokers refuse client ids over 23 characters"), std::string::npos)
+      << ran.output;
+}
+
+// Numbers that are not finite, or absurd, are one line and exit 2 in every command that takes seconds or rates
+// (CLI::Range alone let "nan" through, and 1e300 seconds overflowed the clock: "fails instantly").
+TEST_F(SimulateCommand, NumbersThatAreNotFiniteOrInRangeAreOneLineForEveryCommand) {
+  const std::string capture = std::string(MQTT_HARNESS_SOURCE_DIR) + "/tests/capture/data/mosquitto-v311-v5.pcap";
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {"replay " + capture + " --target mqtt://127.0.0.1:1 --speed nan", "--speed: 'nan' is not a finite number"},
+      {"replay " + capture + " --target mqtt://127.0.0.1:1 --answer-deadline 1e300",
+       "--answer-deadline: '1e300' is not a finite number from 0.001 to 3600"},
+      {"replay " + capture + " --target mqtt://127.0.0.1:1 --settle -1", "--settle: '-1' is not a finite number"},
+      {"probe mqtt://127.0.0.1:1 --connect-timeout 1e300", "--connect-timeout: '1e300' is not a finite number"},
+      {"probe mqtt://127.0.0.1:1 --duration inf", "--duration: 'inf' is not a finite number"},
+  };
+  for (const auto& [arguments, expected] : refused) {
+    const auto ran = run(arguments);
+    EXPECT_EQ(ran.exit_code, 2) << arguments << "\n" << ran.output;
+    EXPECT_NE(ran.output.find(expected), std::string::npos) << arguments << "\n" << ran.output;
+  }
+}
+
+TEST_F(SimulateCommand, AMergeOfShardsThatExercisedNothingIsInconclusiveNamingTheShard) {
+  const auto scenario = write("quiet.json", R"({
+    "name": "quiet",
+    "duration_ms": 500,
+    "settle_ms": 200,
+    "groups": [{"name": "listener", "count": 2, "connect_rate": 0, "subscriptions": [{"filter": "dtu/#", "qos": 1}]}]
+  })");
+  for (const auto* index : {"0", "1"}) {
+    const auto ran = run("simulate " + scenario + " --seed 6 --quiet --shard " + std::string(index) + "/2 -o " +
+                         (directory / index).string());
+    EXPECT_EQ(ran.exit_code, 5) << ran.output;
+  }
+  run("report --merge-shards " + (directory / "0" / "results.json").string() + " " +
+      (directory / "1" / "results.json").string() + " -o " + (directory / "merged").string());
+  const auto merged = load_json(directory / "merged" / "results.json");
+  ASSERT_FALSE(merged.is_null());
+  EXPECT_EQ(merged["cases"][0]["verdict"], "inconclusive");
+  EXPECT_NE(merged["cases"][0]["message"].get<std::string>().find("shard 2: nothing was published"), std::string::npos)
+      << merged["cases"][0]["message"];
 }
 
 TEST_F(SimulateCommand, BadShardIsBadUsage) {

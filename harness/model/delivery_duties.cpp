@@ -1,0 +1,250 @@
+#include "model/delivery_duties.hpp"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+namespace mqtt::model::detail {
+
+void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t owned_at,
+                            std::vector<std::uint64_t> evidence) {
+  const auto& message = model.messages[index];
+  std::map<std::pair<std::string, std::uint64_t>, std::pair<int, std::uint64_t>> best;  // granted, suback seq
+  std::map<std::pair<std::string, std::uint64_t>, int> matching;
+  std::map<std::pair<std::string, std::uint64_t>, bool> resubscribed;
+  for (const auto record_index : model.matching_records(message.topic)) {
+    const auto& record = model.records[record_index];
+    if (record.granted > 2) continue;
+    if (!record_definite(record, message.sent_time, owned_at)) continue;
+    ++matching[{record.client_id, record.generation}];
+    auto& slot = best[{record.client_id, record.generation}];
+    if (slot.second == 0 || record.granted > slot.first) {
+      slot = {record.granted, record.suback_sequence};
+      resubscribed[{record.client_id, record.generation}] =
+          record.replaced_granted && *record.replaced_granted != record.granted;
+    }
+  }
+  for (const auto& [key, granted] : best) {
+    const auto required = std::min(level_of(message.qos), granted.first);
+    if (required == 0) continue;
+    auto session_it = model.sessions.find(key.first);
+    if (session_it == model.sessions.end()) continue;
+    const auto& session = session_it->second;
+    if (!session.generation_alive || session.generation != key.second) continue;
+    DeliveryDuty duty;
+    duty.message = index;
+    duty.client_id = key.first;
+    duty.generation = key.second;
+    duty.required = static_cast<QoS>(required);
+    duty.overlapping = matching[key] > 1;
+    duty.resubscribed = resubscribed[key];
+    duty.evidence = evidence;
+    duty.evidence.push_back(granted.second);
+    duty.evidence.push_back(message.sequence);
+    const bool online = session.connection != 0 && !model.connections[session.connection].closed;
+    if (online) {
+      duty.due = add_time(owned_at, model.options.close_grace_ns);
+      duty.statement = "MQTT-4.5.0-1";
+    } else if (session.persistent) {
+      duty.statement = "MQTT-3.1.2-5";
+    } else {
+      continue;
+    }
+    model.exercise(duty.statement);
+    model.exercise("MQTT-3.8.4-6");
+    duty.description = std::string(message.is_will ? "will " : "") + "message on " + quoted(message.topic) +
+                       " (QoS " + std::to_string(level_of(message.qos)) + ") to client " + quoted(key.first) +
+                       " at QoS " + std::to_string(required);
+    auto ledger = model.ledgers.find({index, key.second});
+    if (ledger != model.ledgers.end() && ledger->second.highest_qos >= required) duty.settled = true;
+    model.add_duty(std::move(duty));
+  }
+}
+
+void settle_duties(ModelState& model, Connection& conn, std::size_t index, const Publish& publish,
+                   const Event& event, bool retained_copy) {
+  auto& ledger = model.ledgers[{index, conn.generation}];
+  ledger.highest_qos = std::max(ledger.highest_qos, level_of(publish.qos));
+  for (const auto duty_index : indexed(model.duties_by_message, index)) {
+    auto& duty = model.duties[duty_index];
+    if (duty.settled || duty.cancelled || duty.message != index) continue;
+    if (duty.retained_copy) {
+      if (retained_copy && duty.connection == conn.id) duty.settled = true;
+      continue;
+    }
+    if (duty.client_id != conn.client_id || duty.generation != conn.generation) continue;
+    if (duty.redelivery_id) {
+      if (publish.packet_id == duty.redelivery_id) {
+        duty.settled = true;
+        model.exercise("MQTT-3.3.1-1");
+        if (!publish.dup) {
+          model.violation("MQTT-3.3.1-1",
+                          "the server re-sent the unacknowledged message on " +
+                              quoted(model.messages[index].topic) + " to client " + quoted(conn.client_id) +
+                              " with DUP=0",
+                          {duty.evidence.front(), event.sequence});
+        }
+      }
+      continue;
+    }
+    if (level_of(publish.qos) >= level_of(duty.required)) duty.settled = true;
+  }
+}
+
+void remember_redeliveries(const Connection& previous, Session& session) {
+  if (!session.persistent) return;
+  for (const auto& [id, flight] : previous.server_flights) session.owed_redeliveries.emplace_back(id, flight);
+}
+
+void resume_session_deliveries(ModelState& model, Connection& conn, Session& session, const Event& event) {
+  model.exercise("MQTT-3.1.2-5");
+  for (const auto duty_index : indexed(model.duties_by_client, conn.client_id)) {
+    auto& duty = model.duties[duty_index];
+    if (duty.client_id == conn.client_id && duty.generation == session.generation && !duty.settled &&
+        !duty.cancelled && !duty.retained_copy && duty.due == never) {
+      duty.due = add_time(event.time_ns, model.options.close_grace_ns);
+      duty.evidence.push_back(event.sequence);
+    }
+  }
+  for (const auto& [id, flight] : session.owed_redeliveries) {
+    if (flight.client_answered || flight.message == no_message) continue;  // PUBACK/PUBREC may have arrived
+    model.exercise("MQTT-4.4.0-1");
+    DeliveryDuty duty;
+    duty.message = flight.message;
+    duty.client_id = conn.client_id;
+    duty.generation = session.generation;
+    duty.required = flight.qos;
+    duty.redelivery_id = id;
+    duty.due = add_time(event.time_ns, model.options.close_grace_ns);
+    duty.evidence = {flight.sequence, event.sequence};
+    duty.statement = "MQTT-4.4.0-1";
+    duty.description = "unacknowledged message on " + quoted(model.messages[flight.message].topic) +
+                       " with packet id " + std::to_string(id) + " to client " + quoted(conn.client_id) +
+                       " again after it resumed its session";
+    model.add_duty(std::move(duty));
+  }
+  session.owed_redeliveries.clear();
+}
+
+namespace {
+
+// An unmet delivery duty where a copy did arrive, only below the highest granted QoS, breaks the overlapping
+// subscriptions rule rather than delivery itself.
+struct UnmetDelivery {
+  std::string statement;
+  std::string what;
+  std::uint64_t copy_sequence = 0;  // the lower-QoS copy that did arrive, when one did
+};
+
+UnmetDelivery unmet_delivery(const ModelState& model, const DeliveryDuty& duty) {
+  if (!duty.retained_copy && !duty.redelivery_id) {
+    const auto ledger = model.ledgers.find({duty.message, duty.generation});
+    if (ledger != model.ledgers.end() && ledger->second.highest_qos >= 0 &&
+        ledger->second.highest_qos < level_of(duty.required)) {
+      const auto& message = model.messages[duty.message];
+      const auto copy = ledger->second.first_sequence;
+      if (duty.resubscribed && !duty.overlapping) {
+        return {"MQTT-3.8.4-3",
+                "the broker delivered the message on " + quoted(message.topic) + " to client " +
+                    quoted(duty.client_id) + " at QoS " + std::to_string(ledger->second.highest_qos) +
+                    ", the QoS of a subscription that a new SUBSCRIBE to the same filter "
+                    "replaced with QoS " +
+                    std::to_string(level_of(duty.required)),
+                copy};
+      }
+      if (!duty.overlapping) {
+        return {"MQTT-3.8.4-6",
+                "the broker delivered the " + std::string(message.is_will ? "will " : "") + "message on " +
+                    quoted(message.topic) + " to client " + quoted(duty.client_id) + " at QoS " +
+                    std::to_string(ledger->second.highest_qos) + " instead of QoS " +
+                    std::to_string(level_of(duty.required)) + ", the lower of its published and granted QoS",
+                copy};
+      }
+      return {"MQTT-3.3.5-1",
+              "the broker delivered the message on " + quoted(message.topic) + " (QoS " +
+                  std::to_string(level_of(message.qos)) + ") to client " + quoted(duty.client_id) +
+                  " only at QoS " + std::to_string(ledger->second.highest_qos) +
+                  " although a matching subscription granted QoS " + std::to_string(level_of(duty.required)),
+              copy};
+    }
+  }
+  return {duty.statement, "the broker did not deliver the " + duty.description, 0};
+}
+
+// The open connection a pending delivery duty is owed on (the session's current one, or the subscribing
+// connection for a retained copy), or nullptr when there is none.
+const Connection* open_connection_owed(const ModelState& model, const DeliveryDuty& duty) {
+  std::uint32_t target = duty.connection;
+  if (!duty.retained_copy) {
+    auto session = model.sessions.find(duty.client_id);
+    if (session == model.sessions.end() || session->second.connection == 0) return nullptr;
+    target = session->second.connection;
+  }
+  auto conn = model.connections.find(target);
+  if (conn == model.connections.end() || conn->second.closed) return nullptr;
+  return &conn->second;
+}
+
+// A QoS 1/2 flow the client has not answered yet: the broker may hold further deliveries back.
+bool flow_blocked(const Connection& conn) {
+  return std::any_of(conn.server_flights.begin(), conn.server_flights.end(),
+                     [](const auto& entry) { return !entry.second.client_answered; });
+}
+
+}  // namespace
+
+void judge_duties_at_client_close(ModelState& model, Connection& conn, const Event& event) {
+  const bool blocked = flow_blocked(conn);
+  for (const auto duty_index : merged(indexed(model.duties_by_client, conn.client_id),
+                                      indexed(model.duties_by_connection, conn.id))) {
+    auto& duty = model.duties[duty_index];
+    if (duty.settled || duty.cancelled || duty.due == never) continue;
+    const bool bound = duty.retained_copy
+                           ? duty.connection == conn.id
+                           : (duty.client_id == conn.client_id && duty.generation == conn.generation);
+    if (!bound) continue;
+    const bool client_ended = !server_closed(conn.close_reason) || conn.disconnect_sent;
+    const auto ended_at =
+        conn.disconnect_sent ? std::min(conn.disconnect_time, event.time_ns) : event.time_ns;
+    if (ended_at > duty.due && !conn.faulted && !blocked && client_ended) {
+      auto evidence = duty.evidence;
+      evidence.push_back(event.sequence);
+      const auto unmet_copy = unmet_delivery(model, duty);
+      if (unmet_copy.copy_sequence != 0) evidence.insert(evidence.end() - 1, unmet_copy.copy_sequence);
+      model.violation(unmet_copy.statement,
+                      unmet_copy.what + " before " + client_label(conn) + " closed the connection", evidence);
+      duty.settled = true;
+    } else if (duty.retained_copy) {
+      duty.cancelled = true;
+    } else {
+      duty.due = never;  // persistent: owed again at reconnect; clean: cancelled with the session below
+    }
+  }
+}
+
+void outstanding_deliveries(const ModelState& model, std::vector<Expectation>& result) {
+  for (const auto& duty : model.duties) {
+    if (duty.settled || duty.cancelled || duty.due == never) continue;
+    if (const Connection* conn = open_connection_owed(model, duty)) {
+      result.push_back({duty.statement, "deliver the " + duty.description, conn->id});
+    }
+  }
+}
+
+void finish_delivery_duties(ModelState& model, std::int64_t end_time) {
+  for (auto& duty : model.duties) {
+    if (duty.settled || duty.cancelled || duty.due == never) continue;
+    const Connection* owed = open_connection_owed(model, duty);
+    if (owed == nullptr) continue;
+    const auto& conn = *owed;
+    const bool blocked = flow_blocked(conn);
+    const auto unmet_copy = unmet_delivery(model, duty);
+    auto evidence = duty.evidence;
+    if (unmet_copy.copy_sequence != 0) evidence.push_back(unmet_copy.copy_sequence);
+    model.unmet(unmet_copy.statement, unmet_copy.what, evidence, duty.due, end_time, conn.faulted || blocked,
+                conn.faulted ? "fault-excused" : "flow-control-window");
+    duty.settled = true;
+  }
+}
+
+}  // namespace mqtt::model::detail

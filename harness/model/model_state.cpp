@@ -1,0 +1,156 @@
+// Reporting, lookups and index upkeep of the model's shared state.
+#include "model/model_state.hpp"
+
+#include <algorithm>
+#include <iterator>
+
+#include "model/topic.hpp"
+
+namespace mqtt::model::detail {
+
+std::string type_name(PacketType type) {
+  static constexpr const char* names[] = {
+      "RESERVED",  "CONNECT", "CONNACK",     "PUBLISH",  "PUBACK",  "PUBREC",   "PUBREL",     "PUBCOMP",
+      "SUBSCRIBE", "SUBACK",  "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP", "DISCONNECT", "AUTH"};
+  return names[static_cast<int>(type) & 0x0F];
+}
+
+// Built by appending: GCC 12 warns falsely (-Wrestrict) on "'" + std::string(text) + "'" once inlined.
+std::string quoted(std::string_view text) {
+  std::string result;
+  result.reserve(text.size() + 2);
+  result += '\'';
+  result += text;
+  result += '\'';
+  return result;
+}
+
+std::vector<std::size_t> merged(const std::vector<std::size_t>& a, const std::vector<std::size_t>& b) {
+  std::vector<std::size_t> result;
+  result.reserve(a.size() + b.size());
+  std::set_union(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(result));
+  return result;
+}
+
+// ---- reporting --------------------------------------------------------------------------------------------
+
+void ModelState::violation(std::string statement, std::string message, std::vector<std::uint64_t> evidence,
+                           std::string level) {
+  std::sort(evidence.begin(), evidence.end());
+  evidence.erase(std::unique(evidence.begin(), evidence.end()), evidence.end());
+  evidence.erase(std::remove(evidence.begin(), evidence.end(), 0), evidence.end());
+  if (!reported.insert({statement, evidence}).second) return;
+  verdicts.exercised.insert(statement);
+  verdicts.violations.push_back(
+      Finding{std::move(statement), std::move(level), std::move(message), std::move(evidence)});
+}
+
+void ModelState::observe_behaviour(std::string behaviour, std::string detail,
+                                   std::vector<std::uint64_t> evidence) {
+  verdicts.observed.push_back(Observation{std::move(behaviour), std::move(detail), std::move(evidence)});
+}
+
+void ModelState::unmet(const std::string& statement, const std::string& message,
+                       std::vector<std::uint64_t> evidence, std::int64_t deadline, std::int64_t end_time,
+                       bool excused, const std::string& excuse) {
+  if (end_time >= deadline && !excused) {
+    violation(statement, message, std::move(evidence));
+  } else {
+    observe_behaviour(
+        excused ? excuse : "history-ended-before-deadline",
+        message + " (not judged: " + (excused ? excuse : "the history ended before the deadline") + ")",
+        std::move(evidence));
+  }
+}
+
+// ---- lookups ----------------------------------------------------------------------------------------------
+
+Connection& ModelState::connection(const Event& event) {
+  auto [it, inserted] = connections.try_emplace(event.connection);
+  if (inserted) {
+    it->second.id = event.connection;
+    it->second.actor = event.actor;
+  }
+  return it->second;
+}
+
+bool ModelState::generation_known(const Connection& conn) const {
+  auto it = sessions.find(conn.client_id);
+  return conn.accepted && it != sessions.end() && it->second.generation == conn.generation &&
+         it->second.subscriptions_known;
+}
+
+// ---- bookkeeping and indexes ------------------------------------------------------------------------------
+
+std::size_t ModelState::add_message(Message message) {
+  const auto index = messages.size();
+  auto slot = messages_by_key.find(message.identity.key);
+  if (slot == messages_by_key.end()) {
+    slot = messages_by_key.try_emplace(message_keys.store(message.identity.key)).first;
+  }
+  slot->second.push_back(index);
+  message.identity.key.clear();
+  message.identity.key.shrink_to_fit();
+  messages_by_connection[message.publisher_connection].push_back(index);
+  messages.push_back(std::move(message));
+  return index;
+}
+
+void ModelState::mark_processed(std::size_t index, std::int64_t time, std::uint64_t sequence) {
+  auto& message = messages[index];
+  if (time < message.processed_by) {
+    message.processed_by = time;
+    message.processed_sequence = sequence;
+  }
+}
+
+std::size_t ModelState::add_record(SubscriptionRecord record) {
+  const auto index = records.size();
+  if (topic::has_wildcard(record.filter)) {
+    wildcard_records.push_back(index);
+  } else {
+    exact_records[record.filter].push_back(index);
+  }
+  records_by_connection[record.connection].push_back(index);
+  if (record.generation != 0) records_by_generation[record.generation].push_back(index);
+  records.push_back(std::move(record));
+  return index;
+}
+
+void ModelState::bind_record(std::size_t index, const std::string& client_id, std::uint64_t generation) {
+  auto& record = records[index];
+  record.client_id = client_id;
+  record.generation = generation;
+  if (generation == 0) return;
+  auto& list = records_by_generation[generation];
+  list.insert(std::lower_bound(list.begin(), list.end(), index), index);
+}
+
+void ModelState::add_duty(DeliveryDuty duty) {
+  const auto index = duties.size();
+  duties_by_message[duty.message].push_back(index);
+  duties_by_client[duty.client_id].push_back(index);
+  if (duty.retained_copy) duties_by_connection[duty.connection].push_back(index);
+  duties.push_back(std::move(duty));
+}
+
+std::vector<std::size_t> ModelState::matching_records(const std::string& topic_name) const {
+  const auto& exact = indexed(exact_records, topic_name);
+  if (wildcard_records.empty()) return exact;
+  auto& cached = wildcard_matches[topic_name];
+  for (; cached.checked < wildcard_records.size(); ++cached.checked) {
+    const auto index = wildcard_records[cached.checked];
+    if (topic::matches(records[index].filter, topic_name)) cached.records.push_back(index);
+  }
+  std::vector<std::size_t> result;
+  result.reserve(exact.size() + cached.records.size());
+  auto next_exact = exact.begin();
+  for (auto index : cached.records) {
+    while (next_exact != exact.end() && *next_exact < index) result.push_back(*next_exact++);
+    result.push_back(index);
+  }
+  result.insert(result.end(), next_exact, exact.end());
+  return result;
+}
+
+}  // namespace mqtt::model::detail

@@ -1,0 +1,315 @@
+// The reference model's state, shared by the rule units (connection_lifecycle, policing, requests,
+// publications, subscriptions, delivery, delivery_duties, retained, will, keepalive, ordering): what the
+// history has shown of connections, sessions, subscriptions, messages and what the broker owes, the indexes
+// over them, and the verdicts found so far. Each rule unit is a set of free functions taking this state by
+// reference; checker.cpp dispatches events to them.
+#pragma once
+
+#include <boost/container/small_vector.hpp>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "history/event.hpp"
+#include "model/checker.hpp"
+#include "model/key_arena.hpp"
+#include "model/message_identity.hpp"
+
+namespace mqtt::model::detail {
+
+using history::CloseReason;
+using history::Event;
+using history::EventKind;
+
+constexpr std::int64_t never = std::numeric_limits<std::int64_t>::max();
+constexpr std::size_t no_message = std::numeric_limits<std::size_t>::max();
+
+inline int level_of(QoS qos) { return static_cast<int>(qos); }
+
+// Packet variant alternatives are declared in PacketType order, starting at CONNECT = 1.
+inline PacketType type_of(const Packet& packet) { return static_cast<PacketType>(packet.index() + 1); }
+
+std::string type_name(PacketType type);
+
+std::string quoted(std::string_view text);  // the text in single quotes
+
+inline bool server_closed(CloseReason reason) {
+  return reason == CloseReason::clean_eof || reason == CloseReason::reset;
+}
+
+inline std::int64_t add_time(std::int64_t base, std::int64_t delta) {
+  if (base == never || delta == never) return never;
+  return base + delta;
+}
+
+// A request from the client that the server must answer.
+struct Request {
+  PacketType answer{};
+  std::uint16_t packet_id = 0;
+  std::uint64_t sequence = 0;
+  std::int64_t time = 0;
+  std::vector<Subscription> subscriptions;  // SUBSCRIBE
+  std::vector<std::size_t> records;         // SUBSCRIBE: subscription records created for it
+  std::vector<std::string> filters;         // UNSUBSCRIBE
+  std::size_t message = no_message;         // PUBLISH
+  // SUBSCRIBE: index of a filter the server must refuse or close on
+  std::optional<std::size_t> invalid_filter;
+  bool removes_nothing = false;  // UNSUBSCRIBE that matches no subscription [MQTT-3.10.4-5]
+};
+
+inline Request simple_request(PacketType answer, std::uint16_t packet_id, const Event& event) {
+  Request request;
+  request.answer = answer;
+  request.packet_id = packet_id;
+  request.sequence = event.sequence;
+  request.time = event.time_ns;
+  return request;
+}
+
+// A QoS 1/2 PUBLISH the server sent to this client, until its flow completes.
+struct ServerFlight {
+  std::size_t message = no_message;
+  std::uint64_t sequence = 0;
+  QoS qos = QoS::at_least_once;
+  bool client_answered = false;  // client sent PUBACK (QoS 1) or PUBREC (QoS 2)
+  std::uint64_t answer_sequence = 0;
+  std::int64_t answer_time = 0;
+  bool released = false;  // server sent PUBREL
+};
+
+// The server must close this connection (and must not answer the offending packet as if it were fine).
+struct CloseDuty {
+  Finding finding;
+  std::int64_t since = 0;
+  std::optional<PacketType> answer;  // receiving this answer proves the server accepted the packet
+  std::optional<std::uint16_t> answer_id;
+  std::optional<std::uint8_t> required_connack;  // the server must first answer CONNACK with this code
+  bool connack_done = false;
+  bool settled = false;
+};
+
+struct Connection {
+  std::uint32_t id = 0;
+  std::string actor;
+  bool opened_seen = false;
+  bool connect_seen = false;
+  Connect connect;
+  std::uint64_t connect_sequence = 0;
+  ProtocolVersion version = ProtocolVersion::v3_1_1;
+  bool connack_seen = false;
+  bool accepted = false;
+  bool refused = false;
+  std::uint64_t connack_sequence = 0;
+  std::int64_t connack_time = 0;
+  bool any_received = false;
+  bool closed = false;
+  std::int64_t closed_time = 0;
+  std::uint64_t closed_sequence = 0;
+  CloseReason close_reason = CloseReason::local_close;
+  bool disconnect_sent = false;
+  std::int64_t disconnect_time = 0;
+  std::uint64_t disconnect_sequence = 0;
+  std::int64_t last_client_time = 0;
+  std::uint64_t last_client_sequence = 0;
+  bool keepalive_reported = false;
+  std::vector<Request> requests;
+  std::map<std::uint16_t, ServerFlight> server_flights;
+  std::vector<std::size_t> unconfirmed_qos0;  // QoS 0 publishes not yet proven processed
+  std::vector<CloseDuty> close_duties;
+  bool auth_failure_expected = false;
+  std::uint64_t auth_note_sequence = 0;
+  std::string client_id;  // session key (a generated one for an accepted empty client id)
+  std::uint64_t generation = 0;
+  bool faulted = false;
+  bool taken_over = false;
+  bool client_violation = false;  // the client broke the protocol: the server may close at any time
+  std::size_t will_message = no_message;
+  std::set<std::size_t> first_arrivals;  // messages already seen on this connection (ordering uses the first)
+};
+
+struct SubscriptionRecord {
+  std::string client_id;
+  std::uint64_t generation = 0;
+  std::uint32_t connection = 0;
+  std::string filter;
+  QoS requested = QoS::at_most_once;
+  std::uint8_t granted = 0;  // requested until the SUBACK says otherwise
+  bool refused = false;
+  std::uint64_t subscribe_sequence = 0;
+  std::int64_t start_sent = 0;
+  std::int64_t start_ack = never;
+  std::uint64_t suback_sequence = 0;
+  std::int64_t end_sent = never;
+  std::int64_t end_ack = never;
+  std::uint64_t end_sequence = 0;
+  bool ended_by_unsubscribe = false;
+  std::optional<std::uint8_t> replaced_granted;  // QoS granted to the identical filter this record replaced
+};
+
+struct Message {
+  MessageIdentity identity;  // its key is dropped once stored in messages_by_key
+  std::string topic;
+  bool payload_empty = false;  // all the model needs of the payload (retained deletes)
+  QoS qos = QoS::at_most_once;
+  bool retain = false;
+  std::uint32_t publisher_connection = 0;
+  std::string publisher;
+  std::uint64_t sequence = 0;
+  std::int64_t sent_time = 0;
+  std::int64_t processed_by = never;  // the server had certainly processed it by then
+  std::uint64_t processed_sequence = 0;
+  bool is_will = false;
+  bool will_due = false;
+  bool from_refused_connection = false;
+  bool retransmitted = false;
+  int instances = 1;
+};
+
+enum class Existence : std::uint8_t { unknown, absent, present };
+
+struct Session {
+  Existence existence = Existence::unknown;
+  std::uint64_t existence_sequence = 0;
+  std::uint64_t generation = 0;
+  bool generation_alive = false;
+  bool persistent = false;
+  bool subscriptions_known = false;
+  std::uint32_t connection = 0;                                           // 0 while offline
+  std::vector<std::pair<std::uint16_t, ServerFlight>> owed_redeliveries;  // from the last connection
+};
+
+// A delivery the broker owes: a message to a session, or a retained message to a new subscription.
+struct DeliveryDuty {
+  std::size_t message = no_message;
+  std::string client_id;
+  std::uint64_t generation = 0;
+  QoS required = QoS::at_least_once;
+  bool retained_copy = false;
+  std::uint32_t connection = 0;  // retained copies: the subscribing connection
+  std::optional<std::uint16_t> redelivery_id;
+  std::int64_t due = never;  // never while the session is offline
+  std::vector<std::uint64_t> evidence;
+  std::string statement;
+  std::string description;
+  bool settled = false;
+  bool cancelled = false;
+  bool overlapping = false;   // several of the session's subscriptions matched the message
+  bool resubscribed = false;  // the granting subscription replaced an identical filter with another QoS
+};
+
+struct CopyLedger {
+  int new_qos2_copies = 0;
+  std::set<std::uint16_t> packet_ids;
+  std::uint64_t first_sequence = 0;
+  int highest_qos = -1;
+};
+
+struct OrderMark {
+  std::uint64_t publish_sequence = 0;
+  std::uint64_t receive_sequence = 0;
+};
+
+// topic -> the wildcard records (positions below `checked` in wildcard_records) whose filter matches it.
+// Records are only ever appended and filters never change, so the cache only grows: each (wildcard filter,
+// topic) pair is matched once.
+struct WildcardMatches {
+  std::size_t checked = 0;
+  std::vector<std::size_t> records;
+};
+
+inline std::string client_label(const Connection& conn) {
+  if (!conn.connect_seen) return "connection " + std::to_string(conn.id);
+  if (conn.connect.client_id.empty()) return "client '' (connection " + std::to_string(conn.id) + ")";
+  return "client " + quoted(conn.connect.client_id);
+}
+
+inline bool record_possible(const SubscriptionRecord& record, std::int64_t from, std::int64_t to) {
+  return !record.refused && record.start_sent <= to && record.end_ack >= from;
+}
+
+inline bool record_definite(const SubscriptionRecord& record, std::int64_t from, std::int64_t to) {
+  return !record.refused && record.start_ack < from && record.end_sent > to;
+}
+
+// The index list stored under `key`, or an empty one.
+template <typename Key, typename Map>
+const std::vector<std::size_t>& indexed(const Map& map, const Key& key) {
+  static const std::vector<std::size_t> none;
+  auto it = map.find(key);
+  return it == map.end() ? none : it->second;
+}
+
+// The union of two ascending index lists, ascending and without repeats.
+std::vector<std::size_t> merged(const std::vector<std::size_t>& a, const std::vector<std::size_t>& b);
+
+struct ModelState {
+  CheckOptions options;
+  Verdicts verdicts;
+  std::map<std::uint32_t, Connection> connections;
+  std::map<std::string, Session> sessions;
+  std::vector<SubscriptionRecord> records;
+  std::vector<Message> messages;
+  KeyArena message_keys;
+  // Views into message_keys -> messages with that key; nearly every key names one message, kept inline.
+  std::unordered_map<std::string_view, boost::container::small_vector<std::size_t, 1>> messages_by_key;
+  std::map<std::string, std::vector<std::size_t>> retained_versions;  // topic -> retained publishes in order
+  std::vector<DeliveryDuty> duties;
+  // Indexes over the vectors above, each list in ascending index order so that walking an index visits the
+  // same elements in the same order as a full scan filtering on the indexed field (verdicts depend on order).
+  // exact_records: filter without wildcards -> records with that filter.
+  std::unordered_map<std::string, std::vector<std::size_t>> exact_records;
+  std::vector<std::size_t> wildcard_records;  // records whose filter has + or #
+  mutable std::unordered_map<std::string, WildcardMatches> wildcard_matches;
+  std::unordered_map<std::uint64_t, std::vector<std::size_t>> records_by_generation;  // generation != 0
+  std::unordered_map<std::uint32_t, std::vector<std::size_t>> records_by_connection;
+  std::unordered_map<std::uint32_t, std::vector<std::size_t>> messages_by_connection;  // publisher connection
+  std::unordered_map<std::size_t, std::vector<std::size_t>> duties_by_message;
+  std::unordered_map<std::string, std::vector<std::size_t>> duties_by_client;
+  std::unordered_map<std::uint32_t, std::vector<std::size_t>> duties_by_connection;  // retained copies
+  std::map<std::pair<std::size_t, std::uint64_t>, CopyLedger> ledgers;               // (message, generation)
+  std::map<std::tuple<std::uint32_t, std::uint32_t, std::string, int, int>, OrderMark> order_marks;
+  std::set<std::string> auth_failure_actors;
+  std::uint64_t next_generation = 1;
+  std::int64_t now = 0;
+  std::set<std::pair<std::string, std::vector<std::uint64_t>>> reported;
+
+  explicit ModelState(CheckOptions check_options) : options(check_options) {}
+
+  // ---- reporting ------------------------------------------------------------------------------------------
+
+  void violation(std::string statement, std::string message, std::vector<std::uint64_t> evidence,
+                 std::string level = "MUST");
+  void observe_behaviour(std::string behaviour, std::string detail, std::vector<std::uint64_t> evidence);
+  void exercise(std::string_view statement) { verdicts.exercised.insert(std::string(statement)); }
+  // At the end of the history: an unmet obligation is a violation once its deadline has passed and nothing
+  // excuses it, otherwise an observation saying why it was not judged.
+  void unmet(const std::string& statement, const std::string& message, std::vector<std::uint64_t> evidence,
+             std::int64_t deadline, std::int64_t end_time, bool excused, const std::string& excuse);
+
+  // ---- lookups --------------------------------------------------------------------------------------------
+
+  Connection& connection(const Event& event);
+  bool generation_known(const Connection& conn) const;
+
+  // ---- bookkeeping and indexes ----------------------------------------------------------------------------
+
+  std::size_t add_message(Message message);
+  void mark_processed(std::size_t index, std::int64_t time, std::uint64_t sequence);
+  std::size_t add_record(SubscriptionRecord record);
+  // A record created before its connection's CONNACK joins the session's generation then.
+  void bind_record(std::size_t index, const std::string& client_id, std::uint64_t generation);
+  void add_duty(DeliveryDuty duty);
+  // Indexes of the records whose filter matches `topic_name`, ascending: what a scan of all records calling
+  // topic::matches would keep. A filter without wildcards matches exactly the name equal to it.
+  std::vector<std::size_t> matching_records(const std::string& topic_name) const;
+};
+
+}  // namespace mqtt::model::detail

@@ -1,0 +1,173 @@
+#include "model/policing.hpp"
+
+#include <optional>
+#include <utility>
+
+#include "model/requests.hpp"
+
+namespace mqtt::model::detail {
+
+void add_close_duty(ModelState& model, Connection& conn, std::string statement, std::string message,
+                    std::vector<std::uint64_t> evidence, std::int64_t since) {
+  CloseDuty duty;
+  duty.finding = Finding{std::move(statement), "MUST", std::move(message), std::move(evidence)};
+  duty.since = since;
+  model.exercise(duty.finding.statement);
+  conn.close_duties.push_back(std::move(duty));
+}
+
+CloseDuty& client_violation(ModelState& model, Connection& conn, const Event& event, std::string statement,
+                            std::string what) {
+  conn.client_violation = true;
+  add_close_duty(model, conn, statement,
+                 "the server did not close the connection of " + client_label(conn) + " after " + what,
+                 {event.sequence}, event.time_ns);
+  return conn.close_duties.back();
+}
+
+void on_client_malformed(ModelState& model, Connection& conn, const Event& event, const DecodeError& error) {
+  auto statement = error.statement.empty() ? std::string("MQTT-4.8.0-1") : error.statement;
+  // The client broke the reserved-flags rule; what the server owes, and can break, is closing [MQTT-2.2.2-2].
+  if (statement == "MQTT-2.2.2-1") statement = "MQTT-2.2.2-2";
+  const auto type = error.packet_type;
+  auto& duty =
+      client_violation(model, conn, event, statement, "it sent a malformed packet (" + describe(error) + ")");
+  if (type == PacketType::connect || (!conn.connect_seen && !type)) {
+    duty.answer = PacketType::connack;
+    if (statement == "MQTT-3.1.2-2") {
+      duty.required_connack = 0x01;
+      duty.finding.message = "the server did not answer CONNACK 0x01 and close for " + client_label(conn) +
+                             " whose CONNECT carries an unsupported protocol level";
+    }
+  } else if (type == PacketType::subscribe) {
+    duty.answer = PacketType::suback;
+  } else if (type == PacketType::unsubscribe) {
+    duty.answer = PacketType::unsuback;
+  } else if (type == PacketType::pingreq) {
+    duty.answer = PacketType::pingresp;
+  } else if (type == PacketType::pubrel) {
+    duty.answer = PacketType::pubcomp;
+  }
+}
+
+void first_packet_not_connect(ModelState& model, Connection& conn, PacketType type, const Event& event) {
+  auto& duty = client_violation(model, conn, event, "MQTT-3.1.0-1",
+                                "its first packet was " + type_name(type) + " instead of CONNECT");
+  duty.answer = std::nullopt;
+  duty.answer_id = std::nullopt;
+  model.exercise("MQTT-4.8.0-1");
+}
+
+void second_connect(ModelState& model, Connection& conn, const Event& event) {
+  auto& duty = client_violation(model, conn, event, "MQTT-3.1.0-2", "it sent a second CONNECT");
+  duty.answer = PacketType::connack;
+}
+
+void server_only_packet(ModelState& model, Connection& conn, PacketType type, const Event& event) {
+  client_violation(model, conn, event, "MQTT-4.8.0-1",
+                   "it sent " + type_name(type) + ", a server-only packet");
+}
+
+void check_forbidden_answers(ModelState& model, Connection& conn, const Packet& packet, const Event& event) {
+  const auto type = type_of(packet);
+  for (auto& duty : conn.close_duties) {
+    if (duty.settled) continue;
+    if (duty.required_connack && type == PacketType::connack && !duty.connack_done) {
+      const auto code = std::get<Connack>(packet).reason_code;
+      duty.connack_done = true;
+      if (code != *duty.required_connack) {
+        auto evidence = duty.finding.evidence;
+        evidence.push_back(event.sequence);
+        model.violation(duty.finding.statement,
+                        "the server answered CONNACK " + std::to_string(code) + " where the spec requires " +
+                            std::to_string(*duty.required_connack) + " for " + client_label(conn),
+                        evidence);
+        duty.settled = code != 0 ? false : true;
+        if (code == 0) conn.client_violation = false;
+      }
+      continue;
+    }
+    if (!duty.answer || *duty.answer != type) continue;
+    if (type == PacketType::connack && std::get<Connack>(packet).reason_code != 0) continue;
+    std::optional<std::uint16_t> id;
+    if (type == PacketType::suback) id = std::get<Suback>(packet).packet_id;
+    if (type == PacketType::unsuback) id = std::get<Unsuback>(packet).packet_id;
+    if (type == PacketType::puback) id = std::get<Puback>(packet).packet_id;
+    if (type == PacketType::pubrec) id = std::get<Pubrec>(packet).packet_id;
+    if (duty.answer_id && id && *duty.answer_id != *id) continue;
+    // Without an id to compare, an answer to an earlier, valid request proves nothing.
+    if (!duty.answer_id && type != PacketType::connack &&
+        find_request(conn, type, id.value_or(0)) != conn.requests.end()) {
+      continue;
+    }
+    auto evidence = duty.finding.evidence;
+    evidence.push_back(event.sequence);
+    model.violation(duty.finding.statement,
+                    "the server answered " + type_name(type) + " to a forbidden packet from " +
+                        client_label(conn) + " instead of closing the connection",
+                    evidence);
+    duty.settled = true;
+  }
+}
+
+void check_close_duty_proof(ModelState& model, Connection& conn, const Event& event) {
+  for (auto& duty : conn.close_duties) {
+    if (duty.settled || conn.faulted) continue;
+    if (event.time_ns > duty.since + model.options.close_grace_ns) {
+      auto evidence = duty.finding.evidence;
+      evidence.push_back(event.sequence);
+      model.violation(duty.finding.statement, duty.finding.message, evidence, duty.finding.level);
+      duty.settled = true;
+    }
+  }
+}
+
+void settle_close_duties_at_close(ModelState& model, Connection& conn, const Event& event, bool by_server) {
+  for (auto& duty : conn.close_duties) {
+    if (duty.settled) continue;
+    if (by_server) {
+      if (duty.required_connack && !duty.connack_done) {
+        auto evidence = duty.finding.evidence;
+        evidence.push_back(event.sequence);
+        model.violation(duty.finding.statement, duty.finding.message, evidence);
+      }
+      duty.settled = true;
+    }
+  }
+}
+
+void on_server_decode_error(ModelState& model, const Event& event) {
+  auto& conn = model.connection(event);
+  const auto statement =
+      event.error && !event.error->statement.empty() ? event.error->statement : std::string("MQTT-4.8.0-1");
+  model.violation(statement,
+                  "the server sent " + client_label(conn) + " bytes that do not decode" +
+                      (event.error ? ": " + describe(*event.error) : std::string()),
+                  {event.sequence});
+}
+
+void outstanding_closes(const Connection& conn, std::vector<Expectation>& result) {
+  for (const auto& duty : conn.close_duties) {
+    if (!duty.settled)
+      result.push_back({duty.finding.statement, "close the connection of " + client_label(conn), conn.id});
+  }
+}
+
+void finish_close_duties(ModelState& model, const Connection& conn, std::int64_t end_time) {
+  if (conn.closed) {
+    for (const auto& duty : conn.close_duties) {
+      if (!duty.settled) {
+        model.observe_behaviour("client-closed-first", duty.finding.message + " (the client closed first)",
+                                duty.finding.evidence);
+      }
+    }
+    return;
+  }
+  for (const auto& duty : conn.close_duties) {
+    if (duty.settled) continue;
+    model.unmet(duty.finding.statement, duty.finding.message, duty.finding.evidence,
+                duty.since + model.options.close_grace_ns, end_time, conn.faulted, "fault-excused");
+  }
+}
+
+}  // namespace mqtt::model::detail

@@ -1,0 +1,85 @@
+#include "model/publications.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "model/policing.hpp"
+#include "model/requests.hpp"
+#include "model/retained.hpp"
+#include "model/topic.hpp"
+
+namespace mqtt::model::detail {
+
+void on_client_publish(ModelState& model, Connection& conn, const Publish& publish, const Event& event) {
+  if (auto error = topic::validate_name(publish.topic)) {
+    auto& duty = client_violation(model, conn, event, error->statement,
+                                  "it published to the invalid topic " + quoted(publish.topic));
+    if (publish.qos != QoS::at_most_once) {
+      duty.answer = publish.qos == QoS::at_least_once ? PacketType::puback : PacketType::pubrec;
+      duty.answer_id = publish.packet_id;
+    }
+    return;
+  }
+  auto identity = identify_message(publish.topic, publish.payload);
+  const auto& client_id = conn.client_id;
+  // A DUP re-send of a publish that is still in flight (on this or a previous connection of the same client).
+  if (publish.dup && publish.qos != QoS::at_most_once && publish.packet_id) {
+    auto candidates = model.messages_by_key.find(identity.key);
+    if (candidates != model.messages_by_key.end()) {
+      for (auto it = candidates->second.rbegin(); it != candidates->second.rend(); ++it) {
+        auto& previous = model.messages[*it];
+        if (previous.publisher == client_id && !previous.is_will && previous.qos == publish.qos) {
+          previous.retransmitted = true;
+          add_publish_request(model, conn, publish, *it, event);
+          return;
+        }
+      }
+    }
+  }
+  Message message;
+  message.identity = std::move(identity);
+  message.topic = publish.topic;
+  message.payload_empty = publish.payload.empty();
+  message.qos = publish.qos;
+  message.retain = publish.retain;
+  message.publisher_connection = conn.id;
+  message.publisher = client_id;
+  message.sequence = event.sequence;
+  message.sent_time = event.time_ns;
+  message.from_refused_connection = conn.refused;
+  if (message.identity.tokened) {
+    auto existing = model.messages_by_key.find(message.identity.key);
+    if (existing != model.messages_by_key.end() && !existing->second.empty()) {
+      model.messages[existing->second.front()]
+          .instances++;  // the same token published again: a new publication
+      add_publish_request(model, conn, publish, existing->second.front(), event);
+      return;
+    }
+  }
+  const auto index = model.add_message(std::move(message));
+  if (publish.retain) {
+    store_retained_publish(model, publish, index);
+  } else {
+    model.exercise("MQTT-3.3.1-12");
+  }
+  model.exercise("MQTT-3.3.1-9");
+  if (publish.qos == QoS::at_most_once) {
+    conn.unconfirmed_qos0.push_back(index);
+  } else {
+    add_publish_request(model, conn, publish, index, event);
+  }
+}
+
+void confirm_qos0_before(ModelState& model, Connection& conn, std::uint64_t request_sequence,
+                         const Event& event) {
+  auto& pending = conn.unconfirmed_qos0;
+  pending.erase(std::remove_if(pending.begin(), pending.end(),
+                               [&](std::size_t index) {
+                                 if (model.messages[index].sequence >= request_sequence) return false;
+                                 model.mark_processed(index, event.time_ns, event.sequence);
+                                 return true;
+                               }),
+                pending.end());
+}
+
+}  // namespace mqtt::model::detail

@@ -1,0 +1,240 @@
+#include "model/subscriptions.hpp"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "model/policing.hpp"
+#include "model/publications.hpp"
+#include "model/requests.hpp"
+#include "model/retained.hpp"
+#include "model/topic.hpp"
+
+namespace mqtt::model::detail {
+
+void on_client_subscribe(ModelState& model, Connection& conn, const Subscribe& subscribe,
+                         const Event& event) {
+  if (subscribe.subscriptions.empty()) {
+    auto& duty =
+        client_violation(model, conn, event, "MQTT-3.8.3-3", "it sent a SUBSCRIBE with no topic filter");
+    duty.answer = PacketType::suback;
+    duty.answer_id = subscribe.packet_id;
+    return;
+  }
+  Request request;
+  request.answer = PacketType::suback;
+  request.packet_id = subscribe.packet_id;
+  request.sequence = event.sequence;
+  request.time = event.time_ns;
+  request.subscriptions = subscribe.subscriptions;
+  for (std::size_t i = 0; i < subscribe.subscriptions.size(); ++i) {
+    const auto& subscription = subscribe.subscriptions[i];
+    if (auto error = topic::validate_filter(subscription.filter)) {
+      // The server may refuse this filter with 0x80 or close the connection; granting it is a violation.
+      request.invalid_filter = i;
+      request.records.push_back(no_message);
+      model.exercise(error->statement);
+      continue;
+    }
+    SubscriptionRecord record;
+    record.client_id = conn.client_id;
+    record.generation = conn.generation;
+    record.connection = conn.id;
+    record.filter = subscription.filter;
+    record.requested = subscription.qos;
+    record.granted = static_cast<std::uint8_t>(subscription.qos);
+    record.subscribe_sequence = event.sequence;
+    record.start_sent = event.time_ns;
+    request.records.push_back(model.records.size());
+    model.add_record(std::move(record));
+  }
+  model.exercise("MQTT-3.8.4-1");
+  model.exercise("MQTT-3.8.4-5");
+  model.exercise("MQTT-3.9.3-1");
+  model.exercise("MQTT-3.9.3-2");
+  model.exercise("MQTT-2.3.1-7");
+  model.exercise("MQTT-3.3.1-8");
+  if (subscribe.subscriptions.size() > 1) model.exercise("MQTT-3.8.4-4");
+  conn.requests.push_back(std::move(request));
+}
+
+void on_client_unsubscribe(ModelState& model, Connection& conn, const Unsubscribe& unsubscribe,
+                           const Event& event) {
+  if (unsubscribe.filters.empty()) {
+    auto& duty =
+        client_violation(model, conn, event, "MQTT-3.10.3-2", "it sent an UNSUBSCRIBE with no topic filter");
+    duty.answer = PacketType::unsuback;
+    duty.answer_id = unsubscribe.packet_id;
+    return;
+  }
+  bool removes_something = false;
+  for (auto& record : model.records) {
+    if (record.client_id != conn.client_id || record.generation != conn.generation) continue;
+    if (record.end_sent != never) continue;
+    if (std::find(unsubscribe.filters.begin(), unsubscribe.filters.end(), record.filter) ==
+        unsubscribe.filters.end()) {
+      continue;
+    }
+    record.end_sent = event.time_ns;
+    record.end_sequence = event.sequence;
+    record.ended_by_unsubscribe = true;
+    removes_something = true;
+  }
+  Request request;
+  request.answer = PacketType::unsuback;
+  request.packet_id = unsubscribe.packet_id;
+  request.sequence = event.sequence;
+  request.time = event.time_ns;
+  request.filters = unsubscribe.filters;
+  request.removes_nothing = !removes_something && model.generation_known(conn);
+  conn.requests.push_back(std::move(request));
+  model.exercise("MQTT-3.10.4-4");
+  model.exercise(removes_something ? "MQTT-3.10.4-2" : "MQTT-3.10.4-5");
+}
+
+void on_suback(ModelState& model, Connection& conn, const Suback& suback, const Event& event) {
+  auto request = find_request(conn, PacketType::suback, suback.packet_id);
+  if (request == conn.requests.end()) {
+    if (conn.connect_seen && !conn.client_violation) {
+      model.violation("MQTT-2.3.1-7",
+                      "the server sent SUBACK with packet id " + std::to_string(suback.packet_id) + " to " +
+                          client_label(conn) + " but no SUBSCRIBE with that id was waiting",
+                      {event.sequence});
+    }
+    return;
+  }
+  confirm_qos0_before(model, conn, request->sequence, event);
+  const std::vector<std::uint64_t> evidence{request->sequence, event.sequence};
+  if (suback.reason_codes.size() != request->subscriptions.size()) {
+    model.violation("MQTT-3.8.4-5",
+                    "SUBACK " + std::to_string(suback.packet_id) + " to " + client_label(conn) + " has " +
+                        std::to_string(suback.reason_codes.size()) + " return codes for " +
+                        std::to_string(request->subscriptions.size()) + " topic filters",
+                    evidence);
+  }
+  for (std::size_t i = 0; i < request->subscriptions.size(); ++i) {
+    const auto& subscription = request->subscriptions[i];
+    const std::uint8_t code = i < suback.reason_codes.size() ? suback.reason_codes[i] : 0x80;
+    const bool valid_code = code <= 2 || code == 0x80;
+    if (!valid_code) {
+      model.violation("MQTT-3.9.3-2",
+                      "SUBACK " + std::to_string(suback.packet_id) + " to " + client_label(conn) +
+                          " carries the return code " + std::to_string(code) + " for " +
+                          quoted(subscription.filter),
+                      evidence);
+    } else if (code <= 2 && code > level_of(subscription.qos)) {
+      model.violation("MQTT-3.8.4-5",
+                      "SUBACK " + std::to_string(suback.packet_id) + " to " + client_label(conn) +
+                          " grants QoS " + std::to_string(code) + " for " + quoted(subscription.filter) +
+                          " where QoS " + std::to_string(level_of(subscription.qos)) + " was requested",
+                      evidence);
+    }
+    if (request->invalid_filter && *request->invalid_filter == i) {
+      if (code != 0x80) {
+        const auto error = topic::validate_filter(subscription.filter);
+        model.violation(error ? error->statement : "MQTT-4.7.1-2",
+                        "the server granted the invalid topic filter " + quoted(subscription.filter) +
+                            " to " + client_label(conn),
+                        evidence);
+      }
+      continue;
+    }
+    const auto record_index = i < request->records.size() ? request->records[i] : no_message;
+    if (record_index == no_message) continue;
+    auto& record = model.records[record_index];
+    record.start_ack = event.time_ns;
+    record.suback_sequence = event.sequence;
+    if (code > 2) {
+      record.refused = true;
+      continue;
+    }
+    record.granted = code;
+    // A subscription to an identical filter replaces the previous one [MQTT-3.8.4-3]. Identical filters
+    // share an index list (the exact one, or the wildcard one).
+    const auto& same_kind = topic::has_wildcard(record.filter) ? model.wildcard_records
+                                                               : indexed(model.exact_records, record.filter);
+    for (const auto j : same_kind) {
+      auto& old = model.records[j];
+      if (j == record_index || old.client_id != record.client_id || old.generation != record.generation ||
+          old.filter != record.filter || old.end_sent != never ||
+          old.subscribe_sequence >= record.subscribe_sequence) {
+        continue;
+      }
+      model.exercise("MQTT-3.8.4-3");
+      record.replaced_granted = old.granted;
+      old.end_sent = record.start_sent;
+      old.end_ack = record.start_ack;
+      old.end_sequence = record.subscribe_sequence;
+    }
+    create_retained_duties(model, conn, record_index);
+  }
+  conn.requests.erase(request);
+}
+
+void end_unsubscribed_records(ModelState& model, const Connection& conn, std::uint64_t request_sequence,
+                              const Event& event) {
+  for (const auto record_index : indexed(model.records_by_connection, conn.id)) {
+    auto& record = model.records[record_index];
+    if (record.connection == conn.id && record.end_sequence == request_sequence)
+      record.end_ack = event.time_ns;
+  }
+}
+
+std::vector<std::size_t> normal_copy_records(const ModelState& model, const Connection& conn,
+                                             std::size_t index, std::int64_t received) {
+  const auto& message = model.messages[index];
+  std::vector<std::size_t> result;
+  const auto upper = std::min(message.processed_by, received);
+  for (const auto i : model.matching_records(message.topic)) {
+    const auto& record = model.records[i];
+    if (record.client_id != conn.client_id) continue;
+    if (record_possible(record, message.sent_time, upper)) result.push_back(i);
+  }
+  return result;
+}
+
+bool possible_normal_copy(const ModelState& model, const Connection& conn, std::size_t index,
+                          std::int64_t received) {
+  return !normal_copy_records(model, conn, index, received).empty();
+}
+
+void judge_delivery_without_subscription(ModelState& model, const Connection& conn, std::size_t index,
+                                         const Event& event) {
+  const auto& message = model.messages[index];
+  std::vector<std::uint64_t> evidence{message.sequence, event.sequence};
+  std::string statement = "MQTT-3.3.2-3";
+  std::string why = "although none of its subscriptions matches the topic";
+  if (!message.topic.empty() && message.topic.front() == '$') {
+    auto undollared = message.topic;
+    undollared.front() = '_';
+    for (const auto& record : model.records) {
+      if (record.client_id == conn.client_id && !record.refused &&
+          topic::matches(record.filter, undollared) &&
+          record_possible(record, message.sent_time, event.time_ns)) {
+        statement = "MQTT-4.7.2-1";
+        why = "through the filter " + quoted(record.filter) + ", which starts with a wildcard";
+        evidence.push_back(record.subscribe_sequence);
+        break;
+      }
+    }
+  }
+  for (const auto record_index : model.matching_records(message.topic)) {
+    const auto& record = model.records[record_index];
+    if (statement == "MQTT-4.7.2-1") break;
+    if (record.client_id != conn.client_id) continue;
+    if (record.end_ack < message.sent_time) {
+      statement = record.ended_by_unsubscribe ? "MQTT-3.10.4-2" : "MQTT-3.1.2-6";
+      why = record.ended_by_unsubscribe
+                ? "after its subscription " + quoted(record.filter) + " was removed"
+                : "although the session that held the subscription " + quoted(record.filter) + " had ended";
+      evidence.push_back(record.end_sequence);
+      break;
+    }
+  }
+  model.violation(
+      statement,
+      "the message on " + quoted(message.topic) + " was delivered to " + client_label(conn) + " " + why,
+      evidence);
+}
+
+}  // namespace mqtt::model::detail

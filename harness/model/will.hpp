@@ -1,0 +1,18 @@
+// The will: stored with an accepted CONNECT, published when the connection ends without DISCONNECT (at once,
+// or once a faulted connection's keep alive would have expired), retained when Will Retain=1, and never
+// published after a DISCONNECT [MQTT-3.1.2-8, MQTT-3.1.2-10, MQTT-3.1.2-16, MQTT-3.1.2-17, MQTT-3.14.4-3].
+#pragma once
+
+#include "model/model_state.hpp"
+
+namespace mqtt::model::detail {
+
+// The CONNECT of `conn` was accepted: its will becomes a message the broker may have to publish.
+void register_will(ModelState& model, Connection& conn, const Event& event);
+// `conn` closed: unless the client sent DISCONNECT, its will is due to every matching session.
+void publish_will_at_close(ModelState& model, Connection& conn, const Event& event);
+// A will reached `subscriber`: not allowed when its client had sent DISCONNECT first.
+void check_will_delivery(ModelState& model, const Connection& subscriber, std::size_t index,
+                         const Event& event);
+
+}  // namespace mqtt::model::detail

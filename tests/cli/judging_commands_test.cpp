@@ -1,0 +1,68 @@
+// simulate, replay and inspect share conform's rules: a target that takes no part is one line and exit 3, and
+// --accepted works on any results (here: an entry that matches nothing is reported as stale).
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "cli/exit_codes.hpp"
+#include "support/scripted_server.hpp"
+#include "tests/reports/child_process.hpp"
+
+namespace mqtt::cli {
+namespace {
+
+using reports::testing::ChildOptions;
+using reports::testing::run_child;
+using reports::testing::TemporaryDirectory;
+
+const std::string source = MQTT_SOURCE_DIRECTORY;
+
+TEST(JudgingCommands, SimulateAgainstATargetRefusingEveryConnectIsOneLineAndExitThree) {
+  test_support::ScriptedServer server(test_support::ServerScript::connack(5));
+  const TemporaryDirectory directory("mqtt-cli-simulate");
+  const auto run = run_child({MQTT_HARNESS_BINARY, "simulate", source + "/scenarios/fleet/persistent-offline-queue.json",
+                              "--target", server.url(), "--duration", "2", "--scale", "0.05", "--seed", "3", "-o",
+                              (directory.path() / "report").string()},
+                             ChildOptions{.deadline = std::chrono::seconds(100)});
+  EXPECT_EQ(run.exit_code, exit_unreachable) << run.output << run.errors;
+  EXPECT_NE(run.errors.find("mqtt-harness simulate: target refused CONNECT: return code 5 (not authorized) — check "
+                            "the credentials in --target"),
+            std::string::npos)
+      << run.errors;
+}
+
+TEST(JudgingCommands, ReplayAgainstATargetResettingEverySessionIsOneLineAndExitThree) {
+  test_support::ScriptedServer server(test_support::ServerScript::send_then_reset({}));
+  const auto run = run_child({MQTT_HARNESS_BINARY, "replay", source + "/tests/capture/data/mosquitto-v311-v5.pcap",
+                              "--target", server.url(), "--as-fast-as-possible", "--settle", "0.2", "-o", ""},
+                             ChildOptions{.deadline = std::chrono::seconds(60)});
+  EXPECT_EQ(run.exit_code, exit_unreachable) << run.output << run.errors;
+  EXPECT_NE(run.errors.find("mqtt-harness replay: target reset the connection before answering CONNECT"),
+            std::string::npos)
+      << run.errors;
+}
+
+TEST(JudgingCommands, InspectTakesAcceptedDeviationsAndReportsAStaleEntry) {
+  const TemporaryDirectory directory("mqtt-cli-inspect");
+  const auto file = directory.path() / "accepted.json";
+  std::ofstream(file) << R"({"accepted": [{"statement": "MQTT-3.3.5-1", "reason": "one copy only"}]})";
+  const auto run = run_child({MQTT_HARNESS_BINARY, "inspect", source + "/tests/capture/data/mosquitto-v311-v5.pcap",
+                              "--accepted", file.string(), "-o", ""},
+                             ChildOptions{.deadline = std::chrono::seconds(60)});
+  // The capture's MQTT 5.0 connections are not judged yet, so the run is inconclusive whatever the file says.
+  EXPECT_EQ(run.exit_code, exit_inconclusive) << run.errors;
+  EXPECT_NE(run.output.find("warning: stale accepted deviation MQTT-3.3.5-1 (" + file.string() + ":1:15)"),
+            std::string::npos)
+      << run.output;
+
+  std::ofstream(file) << R"({"accepted": [{"statement": "MQTT-3.3.5-1"}]})";
+  const auto bad = run_child({MQTT_HARNESS_BINARY, "inspect", source + "/tests/capture/data/mosquitto-v311-v5.pcap",
+                              "--accepted", file.string(), "-o", ""},
+                             ChildOptions{.deadline = std::chrono::seconds(60)});
+  EXPECT_EQ(bad.exit_code, exit_bad_input);
+  EXPECT_NE(bad.errors.find("missing required key \"reason\""), std::string::npos) << bad.errors;
+}
+
+}  // namespace
+}  // namespace mqtt::cli
