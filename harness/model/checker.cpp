@@ -159,6 +159,9 @@ void on_received(ModelState& model, const Event& event) {
 
 void observe(ModelState& model, const Event& event) {
   model.now = std::max(model.now, event.time_ns);
+  // Verdicts cite the specification of the connection the event belongs to (statement_citation.hpp).
+  const auto known = model.connections.find(event.connection);
+  model.judged = known == model.connections.end() ? ProtocolVersion::v3_1_1 : known->second.version;
   switch (event.kind) {
     case EventKind::open: {
       auto& conn = model.connection(event);
@@ -200,6 +203,12 @@ std::vector<Expectation> outstanding(const ModelState& model) {
     outstanding_releases(conn, result);
   }
   outstanding_deliveries(model, result);
+  for (auto& expectation : result) {
+    const auto conn = model.connections.find(expectation.connection);
+    const auto version = conn == model.connections.end() ? ProtocolVersion::v3_1_1 : conn->second.version;
+    expectation.statement = cited_statement(version, expectation.statement);
+    expectation.spec = std::string(cited_spec(version));
+  }
   return result;
 }
 
@@ -207,6 +216,7 @@ std::vector<Expectation> outstanding(const ModelState& model) {
 
 void finish(ModelState& model, std::int64_t end_time) {
   for (auto& [id, conn] : model.connections) {
+    model.judged = conn.version;
     finish_close_duties(model, conn, end_time);
     finish_connection(model, conn, end_time);
     if (conn.closed) continue;

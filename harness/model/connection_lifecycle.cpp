@@ -27,7 +27,7 @@ std::string milliseconds_text(std::int64_t nanoseconds) {
 
 // The client has been silent for 1.5 x its keep alive: a server close is what the spec asks for.
 bool keepalive_expired(const Connection& conn, std::int64_t time) {
-  const auto keep_alive = static_cast<std::int64_t>(conn.connect.keep_alive);
+  const auto keep_alive = static_cast<std::int64_t>(conn.keep_alive);
   return keep_alive > 0 && time >= conn.last_client_time + keep_alive * 1'500'000'000LL;
 }
 
@@ -217,6 +217,8 @@ void on_connect(ModelState& model, Connection& conn, const Connect& connect, con
   conn.connect_seen = true;
   conn.connect = connect;
   conn.version = connect.version;
+  conn.keep_alive = connect.keep_alive;
+  model.judged = connect.version;
   conn.connect_sequence = event.sequence;
   conn.connect_time = event.time_ns;
   model.exercise("MQTT-3.2.0-1");

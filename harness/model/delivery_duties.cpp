@@ -346,6 +346,12 @@ void outstanding_deliveries(const ModelState& model, std::vector<Expectation>& r
 void finish_delivery_duties(ModelState& model, std::int64_t end_time) {
   for (auto& duty : model.duties) {
     if (duty.settled || duty.cancelled) continue;
+    // Cited in the specification of the session (or subscribing connection) the duty is owed to.
+    if (duty.retained_copy) {
+      model.judged = model.connections[duty.connection].version;
+    } else if (const auto session = model.sessions.find(duty.client_id); session != model.sessions.end()) {
+      model.judged = session->second.version;
+    }
     const Connection* owed = duty.due == never ? nullptr : open_connection_owed(model, duty);
     if (owed == nullptr) {
       if (!duty.retained_copy && persistent_session(model, duty)) {
