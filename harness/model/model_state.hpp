@@ -64,6 +64,7 @@ struct Request {
   // SUBSCRIBE: index of a filter the server must refuse or close on
   std::optional<std::size_t> invalid_filter;
   bool removes_nothing = false;  // UNSUBSCRIBE that matches no subscription [MQTT-3.10.4-5]
+  ProtocolVersion version = ProtocolVersion::v3_1_1;  // of the connection (PUBCOMP's statement differs in 5.0)
 };
 
 inline Request simple_request(PacketType answer, std::uint16_t packet_id, const Event& event) {
@@ -123,6 +124,7 @@ struct V5Connection {
   bool server_disconnected = false;
   std::uint8_t server_disconnect_reason = 0;
   std::uint64_t server_disconnect_sequence = 0;
+  std::int64_t server_disconnect_time = 0;
   // The client's last PUBLISH that used a topic alias the server had allowed, for a DISCONNECT that refuses it.
   std::uint64_t last_aliased_publish_sequence = 0;
 };
@@ -274,6 +276,19 @@ struct DeliveryDuty {
   bool settled_by_new_copy = false;  // settled by a copy with DUP=0
 };
 
+// A 5.0 will waiting for its Will Delay Interval (v5_will.cpp): published once the delay (or the session, if
+// shorter) has run out, never if the client id connects again first [MQTT-3.1.2-8, MQTT-3.1.3-9].
+struct DelayedWill {
+  std::size_t message = no_message;
+  std::uint32_t connection = 0;
+  std::int64_t closed_time = 0;
+  std::uint64_t closed_sequence = 0;
+  std::int64_t delay_ns = 0;              // the lower of the will delay and the session expiry
+  std::uint64_t early_sequence = 0;       // a copy that arrived before the delay had run out
+  std::uint64_t reconnect_sequence = 0;   // CONNACK of a reconnect the server read before the delay ran out
+  bool judged = false;
+};
+
 struct CopyLedger {
   int new_qos2_copies = 0;
   int ordinary_copies = 0;  // copies through existing subscriptions, re-sends not counted
@@ -349,6 +364,7 @@ struct ModelState {
   std::map<std::pair<std::size_t, std::uint64_t>, CopyLedger> ledgers;               // (message, generation)
   std::map<std::tuple<std::uint32_t, std::uint32_t, std::string, int, int>, OrderMark> order_marks;
   std::set<std::string> auth_failure_actors;
+  std::map<std::string, DelayedWill> delayed_wills;  // client id -> its latest delayed will
   // Some message published with RETAIN=1 came back with RETAIN=1: the broker does store retained messages, so
   // a retained will that no new subscription ever gets was not stored as retained [MQTT-3.1.2-17].
   bool retained_store_shown = false;

@@ -94,8 +94,8 @@ std::string v5(std::string_view statement) {
 bool marked_v5(std::string_view statement) { return statement.starts_with(mark); }
 
 std::string cited_statement(ProtocolVersion version, std::string_view statement) {
-  if (version != ProtocolVersion::v5) return std::string(statement);
   if (marked_v5(statement)) return std::string(statement.substr(mark.size()));
+  if (version != ProtocolVersion::v5) return std::string(statement);
   const auto entry = std::find_if(counterparts.begin(), counterparts.end(),
                                   [&](const auto& pair) { return pair.first == statement; });
   if (entry != counterparts.end()) return std::string(entry->second);
@@ -104,8 +104,8 @@ std::string cited_statement(ProtocolVersion version, std::string_view statement)
   return "";  // a 3.1.1 rule 5.0 does not have: never cite it for a 5.0 session
 }
 
-std::string_view cited_spec(ProtocolVersion version) {
-  return version == ProtocolVersion::v5 ? "5.0" : "3.1.1";
+std::string_view cited_spec(ProtocolVersion version, std::string_view statement) {
+  return version == ProtocolVersion::v5 || marked_v5(statement) ? "5.0" : "3.1.1";
 }
 
 }  // namespace mqtt::model::detail

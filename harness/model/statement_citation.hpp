@@ -21,12 +21,13 @@ std::string v5(std::string_view statement);
 // Whether `statement` carries the v5() mark.
 bool marked_v5(std::string_view statement);
 
-// The id to cite for `statement` on a connection of `version`: 3.1 and 3.1.1 connections cite the 3.1.1 id
-// unchanged (a v5()-marked id is never produced for them); 5.0 connections cite the marked id without its
-// mark, or the 5.0 counterpart of a 3.1.1 id; "" when 5.0 has no counterpart.
+// The id to cite for `statement` on a connection of `version`: a v5()-marked id without its mark; else 3.1 and
+// 3.1.1 connections cite the 3.1.1 id unchanged and 5.0 connections its 5.0 counterpart ("" when 5.0 has
+// none).
 std::string cited_statement(ProtocolVersion version, std::string_view statement);
 
-// The catalog a connection of `version` cites: "3.1.1" (also for 3.1) or "5.0".
-std::string_view cited_spec(ProtocolVersion version);
+// The catalog `statement` is cited from on a connection of `version`: "3.1.1" (also for 3.1), or "5.0" on a
+// 5.0 connection and for a v5()-marked id (a 5.0 rule judged while another connection's event is handled).
+std::string_view cited_spec(ProtocolVersion version, std::string_view statement = {});
 
 }  // namespace mqtt::model::detail
