@@ -42,6 +42,14 @@ std::optional<Packet> decode_as_client_packet(const Bytes& bytes, ProtocolVersio
   return std::nullopt;
 }
 
+// "peer 127.0.0.1:8883", then what TLS or WebSocket agreed ("peer 127.0.0.1:8883 TLSv1.3").
+std::string open_detail(const detail::Transport& transport) {
+  std::string text = "peer " + transport.peer();
+  const std::string negotiated = transport.negotiated();
+  if (!negotiated.empty()) text += " " + negotiated;
+  return text;
+}
+
 void record_open(Recorder& recorder, std::uint32_t connection, const std::string& actor, std::string detail,
                  bool opened) {
   history::Event event;
@@ -65,11 +73,10 @@ asio::awaitable<AsyncConnection::OpenResult> AsyncConnection::open(Executor exec
                                                                    OpenOptions options) {
   const std::uint32_t id = recorder.allocate_connection();
   auto transport = detail::make_transport(executor, target->scheme);
-  const std::string failure = co_await transport->connect(*target, options.deadline);
+  const std::string failure = co_await transport->connect(*target, options.deadline, options.on_tcp_connected);
   // Recorded by a plain function: an Event is ~500 bytes, and a local here would sit in this coroutine's
   // frame for the whole connect (thousands of devices connect at once).
-  record_open(recorder, id, options.actor, failure.empty() ? "peer " + transport->peer() : failure,
-              failure.empty());
+  record_open(recorder, id, options.actor, failure.empty() ? open_detail(*transport) : failure, failure.empty());
   if (!failure.empty()) co_return failure;
   auto connection = std::make_shared<AsyncConnection>(executor, recorder, std::move(target), std::move(options), id,
                                                       std::move(transport));
@@ -160,7 +167,9 @@ asio::awaitable<void> AsyncConnection::write_loop([[maybe_unused]] std::shared_p
   while (write_head_ < write_queue_.size()) {
     const error_code error = co_await transport_->write(asio::buffer(write_queue_[write_head_]));
     if (error) {
-      if (close_reason_ != history::CloseReason::local_abort) record_closed(close_reason_for(error));
+      if (close_reason_ != history::CloseReason::local_abort) {
+        record_closed(close_reason_for(error), transport_->explain(error));
+      }
       transport_->close();
       break;
     }
@@ -197,7 +206,7 @@ void AsyncConnection::on_readable(error_code error) {
   if (!error) size = transport_->read_available(asio::buffer(buffer), error);
   if (size > 0 && is_open()) handle_received_bytes(buffer.data(), size);
   if (error) {
-    if (error != asio::error::operation_aborted) record_closed(close_reason_for(error));
+    if (error != asio::error::operation_aborted) record_closed(close_reason_for(error), transport_->explain(error));
     transport_->close();
     notify_waiters();
     return;
@@ -252,17 +261,19 @@ void AsyncConnection::handle_received_bytes(const std::uint8_t* data, std::size_
   }
 }
 
-void AsyncConnection::record_closed(history::CloseReason reason) {
+void AsyncConnection::record_closed(history::CloseReason reason, std::string detail) {
   if (close_reason_) return;
   close_reason_ = reason;
   history::Event event = make_event(history::EventKind::closed);
   event.close_reason = reason;
+  event.detail = std::move(detail);
   if (!undecoded_.empty()) {
     // The connection ended inside a packet: keep the bytes that did arrive, so the checker can tell a cut-short
     // answer from no answer.
     event.raw = std::move(undecoded_);
     undecoded_ = {};
-    event.detail = "closed inside a packet: " + std::to_string(event.raw.size()) + " byte(s) of it had arrived";
+    event.detail = "closed inside a packet: " + std::to_string(event.raw.size()) + " byte(s) of it had arrived" +
+                   (event.detail.empty() ? "" : "; " + event.detail);
   }
   close_sequence_ = recorder_->record(std::move(event));
   notify_waiters();
