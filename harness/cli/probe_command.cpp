@@ -12,6 +12,7 @@
 #include "cli/exit_codes.hpp"
 #include "cli/number_option.hpp"
 #include "cli/packet_text.hpp"
+#include "cli/transport_options.hpp"
 #include "client/session.hpp"
 #include "history/json.hpp"
 
@@ -33,6 +34,7 @@ struct ProbeOptions {
   double connect_timeout_s = 5;
   bool json = false;
   bool verbose = false;
+  TransportOptions transport;
 };
 
 int run_probe(const ProbeOptions& options) {
@@ -41,7 +43,8 @@ int run_probe(const ProbeOptions& options) {
     fmt::print(stderr, "mqtt-harness probe: {}: {}\n", masked_url_text(options.url), error->describe());
     return exit_bad_input;
   }
-  const auto& target = std::get<client::TargetUrl>(parsed);
+  auto target = std::get<client::TargetUrl>(parsed);
+  if (!apply_transport_options("probe", options.transport, target)) return exit_bad_input;
   const auto version = parse_protocol_version(options.mqtt);
   if (!version) {
     fmt::print(stderr, "mqtt-harness probe: --mqtt {}: expected 3.1, 3.1.1 or 5.0\n", options.mqtt);
@@ -132,7 +135,8 @@ int run_probe(const ProbeOptions& options) {
 void add_probe_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<ProbeOptions>();
   auto* command = app.add_subcommand("probe", "Connect, subscribe and print every packet the broker sends");
-  command->add_option("url", options->url, "Target, mqtt://[user:pass@]host[:port]")->required();
+  command->add_option("url", options->url, "Target: mqtt://, mqtts://, ws:// or wss://[user:pass@]host[:port][/path]")
+      ->required();
   command->add_option("-t,--topic", options->topic, "Topic filter to subscribe to")->capture_default_str();
   command->add_option("-q,--qos", options->qos, "Requested QoS")->check(CLI::Range(0, 2))->capture_default_str();
   command->add_option("--mqtt", options->mqtt, "Protocol version: 3.1, 3.1.1 or 5.0")->capture_default_str();
@@ -142,12 +146,15 @@ void add_probe_command(CLI::App& app, int& exit_code) {
   command->add_option("-C,--count", options->count, "Exit after this many PUBLISH packets (0: no limit)");
   command->add_option("-W,--duration", options->duration_s, "Exit after this many seconds (0: no limit)")
       ->check(finite_number(0, 1e7));
-  command->add_option("--connect-timeout", options->connect_timeout_s, "Seconds to wait for TCP and CONNACK")
+  command->add_option("--connect-timeout", options->connect_timeout_s,
+                      "Seconds to wait for the connection (TCP, TLS, WebSocket) and for CONNACK")
       ->check(finite_number(0.001, 3600))
       ->capture_default_str();
   command->add_flag("--json", options->json, "Print each event as a JSON line (the history format)");
   command->add_flag("-v,--verbose", options->verbose, "Also print what the probe sends");
-  command->footer(help_footer("Malformed bytes from the broker are exit 1; a refused CONNECT is exit 3."));
+  add_transport_options(*command, options->transport);
+  command->footer(help_footer(transport_help_note() +
+                              "\nMalformed bytes from the broker are exit 1; a refused CONNECT is exit 3."));
   command->callback([options, &exit_code] { exit_code = run_probe(*options); });
 }
 
