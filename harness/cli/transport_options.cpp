@@ -30,9 +30,30 @@ void add_transport_options(CLI::App& command, TransportOptions& options) {
   command.add_option("--alpn", options.alpn, "Offer these ALPN protocols, in order (comma-separated or repeated)")
       ->delimiter(',')
       ->group(group);
+  command
+      .add_option("--ws-subprotocol", options.websocket_subprotocols,
+                  "ws:// and wss://: offer these WebSocket subprotocols, in order (default mqtt; 'mqtt,binary' also "
+                  "passes generic bridges such as websockify)")
+      ->delimiter(',')
+      ->group("WebSocket (ws:// and wss:// targets)");
 }
 
 bool apply_transport_options(std::string_view command, const TransportOptions& options, client::TargetUrl& target) {
+  if (!options.websocket_subprotocols.empty()) {
+    if (!client::uses_websocket(target.scheme)) {
+      fmt::print(stderr, "mqtt-harness {}: --ws-subprotocol needs a ws:// or wss:// target; {} is {}://\n", command,
+                 target.redacted(), client::to_string(target.scheme));
+      return false;
+    }
+    for (const auto& name : options.websocket_subprotocols) {
+      if (name.empty() || name.find_first_of(" \t,;\"") != std::string::npos) {
+        fmt::print(stderr, "mqtt-harness {}: --ws-subprotocol \"{}\": expected a token such as mqtt or binary\n",
+                   command, name);
+        return false;
+      }
+    }
+    target.websocket_subprotocols = options.websocket_subprotocols;
+  }
   if (!client::uses_tls(target.scheme)) {
     if (options.any_tls_option()) {
       fmt::print(stderr, "mqtt-harness {}: the TLS options (--cafile, --cert, --insecure, ...) need an mqtts:// or "
@@ -67,7 +88,10 @@ bool apply_transport_options(std::string_view command, const TransportOptions& o
 results::Transport describe_transport(const client::TargetUrl& target) {
   results::Transport transport;
   transport.scheme = std::string(client::to_string(target.scheme));
-  if (client::uses_websocket(target.scheme)) transport.websocket_path = target.path.substr(0, target.path.find('?'));
+  if (client::uses_websocket(target.scheme)) {
+    transport.websocket_path = target.path.substr(0, target.path.find('?'));
+    transport.websocket_subprotocols = target.websocket_subprotocols;
+  }
   if (client::uses_tls(target.scheme)) {
     transport.verification = target.tls.verification();
     transport.client_certificate = !target.tls.certificate_file.empty();

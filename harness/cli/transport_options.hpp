@@ -27,6 +27,7 @@ struct TransportOptions {
   std::optional<std::string> key_password;
   bool insecure = false;
   std::vector<std::string> alpn;
+  std::vector<std::string> websocket_subprotocols;  // --ws-subprotocol; empty: "mqtt"
 
   bool any_tls_option() const;
 };

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "client/tls_settings.hpp"
 
@@ -31,6 +32,10 @@ struct TargetUrl {
   std::optional<std::string> password;  // percent-decoded; never printed
   // The HTTP request target of the WebSocket upgrade ("/mqtt", "/ws?token=..."); empty for mqtt and mqtts.
   std::string path;
+  // The WebSocket subprotocols offered in the upgrade, in order; the server must choose one of them. "mqtt" is
+  // what MQTT requires [MQTT-6.0.0-3]; generic bridges (websockify) choose "binary" when offered. From the command
+  // line (--ws-subprotocol), not from the URL.
+  std::vector<std::string> websocket_subprotocols{"mqtt"};
   // For mqtts and wss; set from the command line (--cafile, --cert, ...), not from the URL.
   TlsSettings tls;
   // Where the TCP connection really goes when not host:port (the fault proxy on loopback). TLS still checks and

@@ -3,6 +3,7 @@
 // framing (a packet split over frames, or several packets in one), because the decoder above reassembles it.
 #include <utility>  // before Boost.Asio 1.74: its awaitable.hpp uses std::exchange without including it
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -178,8 +179,11 @@ class WebSocketTransport final : public Transport {
                                        const TlsHandshakeFacts& facts) {
     const std::string url = std::string(to_string(target.scheme)) + "://" + target.host_port() +
                             target.path.substr(0, target.path.find('?'));
-    stream_->set_option(websocket::stream_base::decorator([](websocket::request_type& request) {
-      request.set(http::field::sec_websocket_protocol, mqtt_subprotocol);
+    std::string offered;
+    for (const auto& name : target.websocket_subprotocols) offered += (offered.empty() ? "" : ",") + name;  // no space: websockify splits on "," alone
+    if (offered.empty()) offered = mqtt_subprotocol;
+    stream_->set_option(websocket::stream_base::decorator([offered](websocket::request_type& request) {
+      request.set(http::field::sec_websocket_protocol, offered);
       request.set(http::field::user_agent, "mqtt-harness");
     }));
     stream_->binary(true);
@@ -205,13 +209,18 @@ class WebSocketTransport final : public Transport {
       }
       co_return "WebSocket upgrade at " + url + " failed: " + error.message();
     }
-    const auto chosen = response[http::field::sec_websocket_protocol];
-    if (!chosen.empty() && chosen != mqtt_subprotocol) {
-      co_return "WebSocket upgrade at " + url + " failed: the server chose subprotocol \"" + std::string(chosen) +
-                "\", not \"mqtt\"";
+    const std::string chosen(response[http::field::sec_websocket_protocol]);
+    const auto& names = target.websocket_subprotocols;
+    if (!chosen.empty() && std::find(names.begin(), names.end(), chosen) == names.end() && chosen != mqtt_subprotocol) {
+      co_return "WebSocket upgrade at " + url + " failed: the server chose subprotocol \"" + chosen +
+                "\", which was not offered (" + offered + ")";
     }
     negotiated_ += "WebSocket " + target.path.substr(0, target.path.find('?'));
-    if (chosen.empty()) negotiated_ += " (the server confirmed no subprotocol)";
+    if (chosen.empty()) {
+      negotiated_ += " (the server confirmed no subprotocol)";
+    } else if (chosen != mqtt_subprotocol) {
+      negotiated_ += " subprotocol " + chosen;
+    }
     co_return std::string{};
   }
 

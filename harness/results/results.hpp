@@ -85,6 +85,7 @@ Summary summarise(const std::vector<CaseResult>& cases);
 struct Transport {
   std::string scheme;          // "mqtt", "mqtts", "ws", "wss"
   std::string websocket_path;  // the upgrade's path without its query ("/mqtt"); ws and wss only
+  std::vector<std::string> websocket_subprotocols;  // offered in the upgrade ("mqtt"); ws and wss only
   std::string verification;    // TLS only: "system store", "--cafile ca.pem", "none (--insecure)"
   bool client_certificate = false;  // TLS only: the harness presented one (--cert)
   std::vector<std::string> alpn;    // TLS only: the ALPN names offered (--alpn)

@@ -159,7 +159,10 @@ int read_count(const JsonObjectReader& reader, std::string_view key) {
 
 json transport_to_json(const Transport& transport) {
   json value{{"scheme", transport.scheme}};
-  if (!transport.websocket_path.empty()) value["websocket_path"] = transport.websocket_path;
+  if (!transport.websocket_path.empty()) {
+    value["websocket_path"] = transport.websocket_path;
+    value["websocket_subprotocols"] = transport.websocket_subprotocols;
+  }
   if (!transport.verification.empty()) {
     value["tls"] = json{{"verification", transport.verification},
                         {"client_certificate", transport.client_certificate},
@@ -173,6 +176,9 @@ Transport read_transport(const JsonObjectReader& reader) {
   Transport transport;
   transport.scheme = reader.string("scheme");
   transport.websocket_path = optional_string(reader, "websocket_path");
+  if (reader.has("websocket_subprotocols")) {
+    transport.websocket_subprotocols = read_strings(reader, "websocket_subprotocols");
+  }
   if (reader.has("tls")) {
     const JsonObjectReader tls = reader.object("tls");
     transport.verification = tls.string("verification");
