@@ -12,6 +12,7 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/stream_traits.hpp>
+#include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/beast/websocket/ssl.hpp>
@@ -203,9 +204,18 @@ class WebSocketTransport final : public Transport {
           co_return describe_tls_failure(stream_->next_layer().native_handle(), error, target, facts);
         }
       }
-      if (response.result_int() != 0 && response.result() != http::status::switching_protocols) {
+      // Beast says upgrade_declined when an HTTP answer other than 101 was read; only then is its status real.
+      if (error == websocket::error::upgrade_declined) {
         co_return "WebSocket upgrade at " + url + " refused: HTTP " + std::to_string(response.result_int()) + " " +
                   std::string(response.reason());
+      }
+      if (error.category() == http::make_error_code(http::error::bad_version).category()) {
+        co_return "WebSocket upgrade at " + url + " failed: the server did not answer in HTTP (" + error.message() +
+                  ")" + (OverTls ? "" : " — is it a wss:// or mqtt:// port?");
+      }
+      if (error == asio::error::eof || error == asio::error::connection_reset) {
+        co_return "WebSocket upgrade at " + url + " failed: the server closed the connection without answering" +
+                  (OverTls ? "" : " (is it a wss:// or mqtts:// port?)");
       }
       co_return "WebSocket upgrade at " + url + " failed: " + error.message();
     }
