@@ -10,13 +10,13 @@ reports=$(mktemp -d)
 trap 'rm -rf "$reports"' EXIT
 "$build/bench/capture/bench_capture_make" "$capture" 110 1
 for round in 1 2 3; do
-  /usr/bin/time -f "round $round inspect -q -o '' (summary + checker): %e s wall, %U s user, %S s system, %M KB" \
-    "$build/harness/cli/mqtt-harness" inspect -q -o '' "$capture"
+  /usr/bin/time -f "round $round inspect --quiet -o '' (summary + checker): %e s wall, %U s user, %S s system, %M KB" \
+    "$build/harness/cli/mqtt-harness" inspect --quiet -o '' "$capture"
   /usr/bin/time -f "round $round capture module only:        %e s wall, %U s user, %S s system, %M KB" \
     "$build/bench/capture/bench_capture_analyse" "$capture" > /dev/null
   /usr/bin/time -f "round $round tshark -Y mqtt summary:     %e s wall, %U s user, %S s system, %M KB" \
     "$here/tshark_summary.sh" "$capture" /dev/null
 done
-/usr/bin/time -f "inspect -q with every report written: %e s wall, %U s user, %S s system, %M KB" \
-  "$build/harness/cli/mqtt-harness" inspect -q -o "$reports" "$capture"
+/usr/bin/time -f "inspect --quiet with every report written: %e s wall, %U s user, %S s system, %M KB" \
+  "$build/harness/cli/mqtt-harness" inspect --quiet -o "$reports" "$capture"
 du -sh "$reports"/* | sed 's/^/  /'

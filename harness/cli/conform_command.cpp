@@ -14,7 +14,7 @@
 #include "cli/run_output.hpp"
 #include "cli/packet_text.hpp"
 #include "cli/terminal.hpp"
-#include "cli/transport_options.hpp"
+#include "cli/connection_options.hpp"
 #include "client/target_url.hpp"
 #include "reports/redaction.hpp"
 #include "reports/reports.hpp"
@@ -41,7 +41,7 @@ struct ConformOptions {
   std::vector<std::string> variations;
   bool json = false;
   bool quiet = false;
-  TransportOptions transport;
+  ConnectionOptions connection;
 };
 
 // Inconclusive cases grouped by their reason: many cases often share one (a refused client, a silent target).
@@ -113,7 +113,7 @@ int run_conform(const ConformOptions& options) {
   std::unique_ptr<broker::EmbeddedBroker> embedded;
   results::Transport transport;
   if (options.target.empty()) {
-    if (options.transport.any_tls_option()) {
+    if (options.connection.transport.any_tls_option()) {
       fmt::print(stderr, "mqtt-harness conform: the TLS options need --target (the embedded broker is plain mqtt://)\n");
       return exit_bad_input;
     }
@@ -144,6 +144,10 @@ int run_conform(const ConformOptions& options) {
     embedded = std::make_unique<broker::EmbeddedBroker>(broker_options);
     run.target = fmt::format("mqtt://127.0.0.1:{}", embedded->port());
     transport.scheme = "mqtt";
+    client::TargetUrl url;
+    if (!apply_credential_options("conform", options.connection.credentials, url)) return exit_bad_input;
+    run.username = url.username;
+    run.password = url.password;
   } else {
     if (!options.defects.empty() || !options.variations.empty()) {
       fmt::print(stderr, "mqtt-harness conform: --{} only applies to the embedded broker (no --target)\n",
@@ -154,8 +158,10 @@ int run_conform(const ConformOptions& options) {
     // A URL that does not parse is reported by the runner, with the others of its kind.
     auto parsed = client::parse_target_url(options.target);
     if (auto* url = std::get_if<client::TargetUrl>(&parsed)) {
-      if (!apply_transport_options("conform", options.transport, *url)) return exit_bad_input;
+      if (!apply_connection_options("conform", options.connection, *url)) return exit_bad_input;
       run.tls = url->tls;
+      run.username = url->username;
+      run.password = url->password;
       transport = describe_transport(*url);
     }
   }
@@ -199,7 +205,7 @@ int run_conform(const ConformOptions& options) {
 void add_conform_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<ConformOptions>();
   auto* command = app.add_subcommand("conform", "Run the MQTT conformance suite against a broker");
-  command->add_option("-t,--target", options->target,
+  command->add_option("-L,--target", options->target,
                       "Broker URL mqtt://, mqtts://, ws:// or wss://[user:pass@]host[:port][/path] (default: the "
                       "embedded reference broker)");
   command->add_option("--mqtt", options->mqtt, "Protocol version of the cases to run")->capture_default_str();
@@ -219,16 +225,16 @@ void add_conform_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   command->add_option("--profile", options->profile,
                       "Target profile (JSON): what the broker legitimately chooses or is configured with");
-  command->add_option("--cases", options->cases_dir, "Run the case files in this folder instead of the built-in suite");
+  command->add_option("--cases-dir", options->cases_dir, "Run the case files in this folder instead of the built-in suite");
   command->add_option("--defect", options->defects,
                       "Make the embedded broker break one behaviour (repeatable; see 'list --defects')");
   command->add_option("--variation", options->variations,
                       "Make the embedded broker choose a permitted behaviour other than its default (repeatable; "
                       "see 'list --variations')");
   command->add_flag("--json", options->json, "Print results.json to stdout instead of the summary");
-  command->add_flag("-q,--quiet", options->quiet, "Print nothing but errors");
-  add_transport_options(*command, options->transport);
-  command->footer(help_footer(transport_help_note()));
+  command->add_flag("--quiet", options->quiet, "Print nothing but errors");
+  add_connection_options(*command, options->connection);
+  command->footer(help_footer(transport_help_note() + "\n" + credentials_help_note()));
   command->callback([options, &exit_code] { exit_code = run_conform(*options); });
 }
 

@@ -1,4 +1,4 @@
-// `mqtt-harness convert CAPTURE -o SCENARIO.json`: a fleet scenario that reproduces the captured sessions,
+// `mqtt-harness convert CAPTURE --output SCENARIO.json`: a fleet scenario that reproduces the captured sessions,
 // runnable by `simulate`. The written file is read back with the scenario loader before we report success.
 #include <fmt/format.h>
 
@@ -73,7 +73,7 @@ void add_convert_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<ConvertOptions>();
   auto* command = app.add_subcommand("convert", "Turn the MQTT sessions in a capture into a fleet scenario");
   command->add_option("capture", options->capture, "Capture file (pcap or pcapng)")->required();
-  command->add_option("-o,--output", options->output, "Scenario file to write (JSON)")->required();
+  command->add_option("--output", options->output, "Scenario file to write (JSON)")->required();
   command->add_option("-p,--port", options->ports,
                       "Also treat this TCP port as MQTT (repeatable; 1883 always)");
   command->footer(help_footer(

@@ -182,7 +182,7 @@ void add_inspect_command(CLI::App& app, int& exit_code) {
   command->add_option("--accepted", options->accepted,
                       "Accepted-deviations file (JSON; docs/accepted-deviations.md): listed violations do not fail");
   command->add_flag("--json", options->json, "Print results.json to stdout instead of the summary");
-  command->add_flag("-q,--quiet", options->quiet, "Print nothing but errors");
+  command->add_flag("--quiet", options->quiet, "Print nothing but errors");
   command->footer(help_footer(
       "An unreadable, truncated, corrupt or unsupported capture is exit 2 (the error names the frame). A capture "
       "with no MQTT connection, only MQTT 5.0 connections (not judged yet) or no statement exercised is "

@@ -13,7 +13,7 @@
 #include "cli/exit_codes.hpp"
 #include "cli/number_option.hpp"
 #include "cli/packet_text.hpp"
-#include "cli/transport_options.hpp"
+#include "cli/connection_options.hpp"
 #include "client/session.hpp"
 #include "history/json.hpp"
 #include "history/printable_text.hpp"
@@ -26,7 +26,8 @@ std::atomic<bool> interrupted{false};
 extern "C" void on_interrupt(int) { interrupted = true; }
 
 struct ProbeOptions {
-  std::string url;
+  std::string url;     // positional
+  std::string target;  // -L/--target: the same, as conform, simulate and replay spell it
   std::string topic = "#";
   int qos = 0;
   std::string mqtt = "3.1.1";
@@ -38,17 +39,22 @@ struct ProbeOptions {
   std::uint32_t max_packet_size = client::default_max_packet_size;
   bool json = false;
   bool verbose = false;
-  TransportOptions transport;
+  ConnectionOptions connection;
 };
 
 int run_probe(const ProbeOptions& options) {
-  auto parsed = client::parse_target_url(options.url);
+  if (options.url.empty() == options.target.empty()) {
+    fmt::print(stderr, "mqtt-harness probe: give the target once: as the URL argument or as -L/--target URL\n");
+    return exit_bad_input;
+  }
+  const std::string& url = options.url.empty() ? options.target : options.url;
+  auto parsed = client::parse_target_url(url);
   if (auto* error = std::get_if<client::UrlError>(&parsed)) {
-    fmt::print(stderr, "mqtt-harness probe: {}: {}\n", reports::redact_target(options.url), error->describe());
+    fmt::print(stderr, "mqtt-harness probe: {}: {}\n", reports::redact_target(url), error->describe());
     return exit_bad_input;
   }
   auto target = std::get<client::TargetUrl>(parsed);
-  if (!apply_transport_options("probe", options.transport, target)) return exit_bad_input;
+  if (!apply_connection_options("probe", options.connection, target)) return exit_bad_input;
   const auto version = parse_protocol_version(options.mqtt);
   if (!version) {
     fmt::print(stderr, "mqtt-harness probe: --mqtt {}: expected 3.1, 3.1.1 or 5.0\n", options.mqtt);
@@ -146,8 +152,8 @@ int run_probe(const ProbeOptions& options) {
 void add_probe_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<ProbeOptions>();
   auto* command = app.add_subcommand("probe", "Connect, subscribe and print every packet the broker sends");
-  command->add_option("url", options->url, "Target: mqtt://, mqtts://, ws:// or wss://[user:pass@]host[:port][/path]")
-      ->required();
+  command->add_option("url", options->url, "Target: mqtt://, mqtts://, ws:// or wss://[user:pass@]host[:port][/path]");
+  command->add_option("-L,--target", options->target, "The target, as an option (instead of the URL argument)");
   command->add_option("-t,--topic", options->topic, "Topic filter to subscribe to")->capture_default_str();
   command->add_option("-q,--qos", options->qos, "Requested QoS")->check(CLI::Range(0, 2))->capture_default_str();
   command->add_option("--mqtt", options->mqtt, "Protocol version: 3.1, 3.1.1 or 5.0")->capture_default_str();
@@ -168,8 +174,8 @@ void add_probe_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   command->add_flag("--json", options->json, "Print each event as a JSON line (the history format)");
   command->add_flag("-v,--verbose", options->verbose, "Also print what the probe sends");
-  add_transport_options(*command, options->transport);
-  command->footer(help_footer(transport_help_note() +
+  add_connection_options(*command, options->connection);
+  command->footer(help_footer(transport_help_note() + "\n" + credentials_help_note() +
                               "\nMalformed bytes from the broker, or an answer for another packet id, are exit 1; a "
                               "refused CONNECT is exit 3."));
   command->callback([options, &exit_code] { exit_code = run_probe(*options); });

@@ -18,7 +18,7 @@
 #include "cli/exit_codes.hpp"
 #include "cli/number_option.hpp"
 #include "cli/run_output.hpp"
-#include "cli/transport_options.hpp"
+#include "cli/connection_options.hpp"
 #include "cli/packet_text.hpp"
 #include "cli/terminal.hpp"
 #include "client/target_url.hpp"
@@ -49,7 +49,8 @@ struct ReplayOptions {
   std::string report_dir = "mqtt-harness-report";  // like conform and simulate; "" (-o '') writes nothing
   std::string accepted;
   bool json = false;
-  TransportOptions transport;
+  bool quiet = false;
+  ConnectionOptions connection;
 };
 
 std::chrono::milliseconds milliseconds_of(double seconds) {
@@ -102,7 +103,7 @@ int run_replay(const ReplayOptions& options) {
   }
   runner::ReplayRunOptions replay;
   replay.target = std::get<client::TargetUrl>(parsed);
-  if (!apply_transport_options("replay", options.transport, replay.target)) return exit_bad_input;
+  if (!apply_connection_options("replay", options.connection, replay.target)) return exit_bad_input;
   replay.speed = options.speed;
   replay.as_fast_as_possible = options.as_fast_as_possible;
   replay.settle = milliseconds_of(options.settle_s);
@@ -129,14 +130,16 @@ int run_replay(const ReplayOptions& options) {
   if (!analysed) return exit_bad_input;
   // The plan keeps the captured names; the run puts every packet into the namespace (runner/run_namespace.hpp).
   const auto plan = capture::plan_replay(analysed->history, "");
-  for (const auto& line : plan.skipped) fmt::print(stderr, "skipped {}\n", line);
+  if (!options.quiet) {
+    for (const auto& line : plan.skipped) fmt::print(stderr, "skipped {}\n", line);
+  }
   if (plan.sessions.empty()) {
     fmt::print(stderr, "mqtt-harness replay: {}: no client session with its CONNECT in the capture\n",
                options.capture);
     return exit_bad_input;
   }
   const auto worst_case = runner::replay_worst_case(plan, replay);
-  if (!options.json) {
+  if (!options.json && !options.quiet) {
     fmt::print(stderr, "replaying {} session(s) from {} against {} ({}, seed {}); at most {:.1f} s\n",
                plan.sessions.size(), options.capture, target.redacted(), namespace_text, seed,
                static_cast<double>(worst_case.count()) / 1000.0);
@@ -189,7 +192,7 @@ int run_replay(const ReplayOptions& options) {
   if (!options.report_dir.empty() && !write_reports("replay", results, options.report_dir)) return exit_bad_input;
   if (options.json) {
     print_results_json(results);
-  } else {
+  } else if (!options.quiet) {
     const bool colour = colour_enabled(stdout);
     fmt::print("replayed {} session(s) from {} against {} in {:.1f} s ({}, seed {})\n", plan.sessions.size(),
                options.capture, target.redacted(), run.duration_ms / 1000.0, namespace_text, seed);
@@ -223,7 +226,7 @@ void add_replay_command(CLI::App& app, int& exit_code) {
   auto* command =
       app.add_subcommand("replay", "Re-drive the client sessions of a capture against a live broker");
   command->add_option("capture", options->capture, "Capture file (pcap or pcapng)")->required();
-  command->add_option("-t,--target", options->target,
+  command->add_option("-L,--target", options->target,
                       "Broker URL mqtt://, mqtts://, ws:// or wss://[user:pass@]host[:port][/path]")
       ->required();
   auto* speed = command->add_option("--speed", options->speed, "Time scale: 2 replays twice as fast")
@@ -252,14 +255,15 @@ void add_replay_command(CLI::App& app, int& exit_code) {
   command->add_option("--accepted", options->accepted,
                       "Accepted-deviations file (JSON; docs/accepted-deviations.md): listed violations do not fail");
   command->add_flag("--json", options->json, "Print results.json to stdout instead of the summary");
-  add_transport_options(*command, options->transport);
+  command->add_flag("--quiet", options->quiet, "Print nothing but errors");
+  add_connection_options(*command, options->connection);
   command->footer(
-      help_footer(transport_help_note() + "\n" +
+      help_footer(transport_help_note() + "\n" + credentials_help_note() + "\n" +
                   "Every wait has a deadline: at most 5 s (connect timeout) + the capture's span / --speed (nothing "
                   "with --as-fast-as-possible) + --answer-deadline + 5 s + --settle; the bound is printed at the "
                   "start. A session whose answers do not come in time stops waiting for them; after one TCP connect "
                   "runs out of time no further session is opened. Client ids and topics go into a namespace "
-                  "(--prefix); a CONNECT gets the credentials of --target when it has any. Sessions that could not be "
+                  "(--prefix); a CONNECT gets the credentials of --target (or -u/-P) when it has any. Sessions that could not be "
                   "opened or got no CONNACK make the replay inconclusive (5). Differences from the captured broker are "
                   "shown, not judged: only the model judges."));
   command->callback([options, &exit_code] { exit_code = run_replay(*options); });

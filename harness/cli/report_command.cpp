@@ -7,6 +7,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/run_output.hpp"
 #include "history/json.hpp"
 #include "reports/reports.hpp"
 #include "runner/conformance.hpp"
@@ -17,14 +18,15 @@ namespace {
 
 struct ReportOptions {
   std::vector<std::string> inputs;
-  std::string html, junit, markdown, json, directory;
+  std::string html, junit, markdown, json_file, directory;
+  bool json = false;  // results JSON on stdout, as --json means for every command
   bool merge_shards = false;
 };
 
 // Several shards of one fleet run become one judged run, written like any other (every format into -o DIR).
 int run_merge(const ReportOptions& options, const std::vector<results::Results>& shards) {
-  if (options.directory.empty()) {
-    fmt::print(stderr, "mqtt-harness report: --merge-shards writes every format: give -o DIR\n");
+  if (options.directory.empty() && !options.json) {
+    fmt::print(stderr, "mqtt-harness report: --merge-shards writes every format: give -o DIR (or --json for stdout)\n");
     return exit_bad_input;
   }
   results::Results merged;
@@ -35,10 +37,14 @@ int run_merge(const ReportOptions& options, const std::vector<results::Results>&
     return exit_bad_input;
   }
   try {
-    reports::write_all(merged, options.directory);
+    if (!options.directory.empty()) reports::write_all(merged, options.directory);
   } catch (const std::exception& error) {
     fmt::print(stderr, "mqtt-harness report: cannot write the report: {}\n", error.what());
     return exit_bad_input;
+  }
+  if (options.json) {
+    print_results_json(merged);
+    return runner::exit_code(merged);
   }
   fmt::print("{} shards merged: {} event(s), {} violation(s); report: {}\n", shards.size(),
              merged.cases.empty() ? 0 : merged.cases.front().history.size(), merged.violations.size(),
@@ -57,11 +63,12 @@ int run_report(const ReportOptions& options) {
   }
   if (options.merge_shards) return run_merge(options, runs);
   const bool any_output = !options.html.empty() || !options.junit.empty() || !options.markdown.empty() ||
-                          !options.json.empty() || !options.directory.empty();
-  if (runs.size() > 1 && (!options.junit.empty() || !options.markdown.empty() || !options.json.empty())) {
+                          !options.json_file.empty() || !options.directory.empty();
+  if (runs.size() > 1 &&
+      (!options.junit.empty() || !options.markdown.empty() || !options.json_file.empty() || options.json)) {
     fmt::print(stderr,
-               "mqtt-harness report: --junit, --markdown and --json take one results file; several files make a "
-               "comparison page (--html F or -o DIR)\n");
+               "mqtt-harness report: --junit, --markdown, --json-file and --json take one results file; several "
+               "files make a comparison page (--html F or -o DIR)\n");
     return exit_bad_input;
   }
   try {
@@ -79,9 +86,13 @@ int run_report(const ReportOptions& options) {
     if (!options.html.empty()) reports::write_html(results, options.html);
     if (!options.junit.empty()) reports::write_junit(results, options.junit);
     if (!options.markdown.empty()) reports::write_markdown(results, options.markdown);
-    if (!options.json.empty()) reports::write_json(results, options.json);
+    if (!options.json_file.empty()) reports::write_json(results, options.json_file);
     if (!options.directory.empty()) reports::write_all(results, options.directory);
-    if (!any_output) fmt::print("{}", reports::render_markdown(results));
+    if (options.json) {
+      print_results_json(results);
+    } else if (!any_output) {
+      fmt::print("{}", reports::render_markdown(results));
+    }
   } catch (const std::exception& error) {
     fmt::print(stderr, "mqtt-harness report: {}\n", error.what());
     return exit_bad_input;
@@ -99,7 +110,8 @@ void add_report_command(CLI::App& app, int& exit_code) {
   command->add_option("--html", options->html, "Write the HTML report (or the comparison page) here");
   command->add_option("--junit", options->junit, "Write JUnit XML here");
   command->add_option("--markdown", options->markdown, "Write the Markdown summary here");
-  command->add_option("--json", options->json, "Write results JSON here");
+  command->add_option("--json-file", options->json_file, "Write results JSON here");
+  command->add_flag("--json", options->json, "Print the results JSON (redacted) to stdout instead of the Markdown summary");
   command->add_option("-o,--report-dir", options->directory, "Write every format into this folder");
   command->add_flag("--merge-shards", options->merge_shards,
                     "The files are the shards of one 'simulate --shard i/N' run: judge them again as one fleet "

@@ -18,7 +18,7 @@
 #include "cli/exit_codes.hpp"
 #include "cli/number_option.hpp"
 #include "cli/run_output.hpp"
-#include "cli/transport_options.hpp"
+#include "cli/connection_options.hpp"
 #include "cli/packet_text.hpp"
 #include "cli/terminal.hpp"
 #include "reports/redaction.hpp"
@@ -49,7 +49,7 @@ struct SimulateOptions {
   std::string accepted;
   bool json = false;
   bool quiet = false;
-  TransportOptions transport;
+  ConnectionOptions connection;
 };
 
 void print_summary(const results::Results& results, const std::filesystem::path& report_dir) {
@@ -187,7 +187,7 @@ int run_simulate(const SimulateOptions& options) {
       }
       broker_options.defects.insert(*defect);
     }
-    if (options.transport.any_tls_option()) {
+    if (options.connection.transport.any_tls_option()) {
       fmt::print(stderr,
                  "mqtt-harness simulate: the TLS options need --target (the embedded broker is plain mqtt://)\n");
       return exit_bad_input;
@@ -195,6 +195,7 @@ int run_simulate(const SimulateOptions& options) {
     embedded = std::make_unique<broker::EmbeddedBroker>(broker_options);
     run.target.host = "127.0.0.1";
     run.target.port = embedded->port();
+    if (!apply_credential_options("simulate", options.connection.credentials, run.target)) return exit_bad_input;
     label = fmt::format("embedded reference broker (mqtt://127.0.0.1:{}){}", embedded->port(),
                         options.defects.empty() ? "" : " with defects");
   } else {
@@ -210,7 +211,7 @@ int run_simulate(const SimulateOptions& options) {
       return exit_bad_input;
     }
     run.target = std::get<client::TargetUrl>(parsed);
-    if (!apply_transport_options("simulate", options.transport, run.target)) return exit_bad_input;
+    if (!apply_connection_options("simulate", options.connection, run.target)) return exit_bad_input;
   }
   run.target_label = label;
   {
@@ -280,7 +281,7 @@ void add_simulate_command(CLI::App& app, int& exit_code) {
       "Run a fleet of simulated devices on a faulty network against a broker and judge the history");
   command->add_option("scenario", options->scenario, "Fleet scenario file (JSON; see scenarios/fleet/)")
       ->required();
-  command->add_option("-t,--target", options->target,
+  command->add_option("-L,--target", options->target,
                       "Broker URL mqtt://, mqtts://, ws:// or wss://[user:pass@]host[:port][/path] (default: the "
                       "embedded reference broker)");
   command->add_option("--seed", options->seed,
@@ -306,10 +307,10 @@ void add_simulate_command(CLI::App& app, int& exit_code) {
   command->add_option("--accepted", options->accepted,
                       "Accepted-deviations file (JSON; docs/accepted-deviations.md): listed violations do not fail");
   command->add_flag("--json", options->json, "Print results.json to stdout instead of the summary");
-  command->add_flag("-q,--quiet", options->quiet, "Print nothing but errors");
-  add_transport_options(*command, options->transport);
+  command->add_flag("--quiet", options->quiet, "Print nothing but errors");
+  add_connection_options(*command, options->connection);
   command->footer(help_footer(
-      transport_help_note() + "\n" +
+      transport_help_note() + "\n" + credentials_help_note() + "\n" +
       "Every wait has a deadline: a run talks to the broker for at most 5 s (reachability) + 5 s (observers "
       "connecting) + the publishing time + the settle time + 0.2 s; judging follows. Scenario errors name "
       "FILE:LINE:COL and the key (exit 2). A fleet that did not exercise the broker (nothing published, devices "

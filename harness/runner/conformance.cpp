@@ -86,6 +86,8 @@ results::Results run_conformance(const ConformanceOptions& options) {
   }
   client::TargetUrl target = std::get<client::TargetUrl>(parsed);
   target.tls = options.tls;
+  if (options.username) target.username = options.username;
+  if (options.password) target.password = options.password;
   results.target = target.redacted();
   const auto version = parse_version(options.mqtt_version);
   if (!version) {

@@ -32,6 +32,8 @@ struct CaseProgress {
 struct ConformanceOptions {
   std::string target;                                   // "mqtt://[user[:password]@]host[:port]" (mqtts, ws, wss too)
   client::TlsSettings tls;                              // for mqtts:// and wss:// targets (--cafile, --cert, ...)
+  std::optional<std::string> username;                  // -u/--username: replaces the URL's
+  std::optional<std::string> password;                  // -P, --password-file, MQTT_HARNESS_PASSWORD: replaces the URL's
   Profile profile;                                      // used when profile_file is not set
   std::optional<std::filesystem::path> profile_file;    // --profile FILE (read with file:line:col errors)
   std::string filter = "*";                             // glob(s) on case ids, comma-separated; "!GLOB" excludes

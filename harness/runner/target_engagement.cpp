@@ -105,7 +105,7 @@ std::string target_problem(const ConnectTally& tally) {
                                        [](const auto& left, const auto& right) { return left.second < right.second; });
     const bool credentials = most->first == 4 || most->first == 5 || most->first == 0x86 || most->first == 0x87;
     return "target refused CONNECT: " + describe_return_code(most->first) +
-           (credentials ? " — check the credentials in --target (user:password@host) or the profile" : "");
+           (credentials ? " — check the credentials (-u, -P, --password-file or user:password@ in --target) or the profile" : "");
   }
   if (tally.reset > 0 && tally.reset >= tally.closed) return "target reset the connection before answering CONNECT";
   if (tally.closed > 0 && tally.closed >= tally.unanswered) return "target closed the connection before answering CONNECT";

@@ -1,6 +1,6 @@
 // Did the target take part in the run at all? A tally of the CONNECTs the harness sent and what became of them,
 // and the one line a run prints instead of one line per case when the target accepted none of them: unreachable,
-// refused ("target refused CONNECT: return code 5 (not authorized) — check the credentials in --target") or
+// refused ("target refused CONNECT: return code 5 (not authorized) — check the credentials (-u, -P, ...)") or
 // silent. Shared by conform (from each case's client-layer facts), simulate and replay (from their histories),
 // so every command says it the same way and exits 3.
 #pragma once

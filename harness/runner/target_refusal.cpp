@@ -10,7 +10,7 @@ std::string refused_connect_line(ProtocolVersion version, std::uint8_t code) {
   const bool v5 = version == ProtocolVersion::v5;
   std::string advice;
   if (v5 ? (code == 0x86 || code == 0x87 || code == 0x8c) : (code == 4 || code == 5)) {
-    advice = " — check the credentials in --target";
+    advice = " — check the credentials (-u, -P, --password-file or user:password@ in --target)";
   } else if (v5 ? code == 0x85 : code == 2) {
     advice = " — check the client ids (--prefix puts them in a namespace)";
   } else if (v5 ? code == 0x84 : code == 1) {

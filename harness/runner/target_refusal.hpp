@@ -11,7 +11,7 @@
 
 namespace mqtt::runner {
 
-// "target refused CONNECT: return code 5 (not authorized) — check the credentials in --target" (5.0 says
+// "target refused CONNECT: return code 5 (not authorized) — check the credentials (-u, -P, ...)" (5.0 says
 // "reason code"); the advice depends on the code.
 std::string refused_connect_line(ProtocolVersion version, std::uint8_t code);
 

@@ -22,7 +22,7 @@ TEST(ConvertCommand, ACaptureWithoutAnyConnectIsBadInputListingTheSkippedSession
   const auto capture = directory.path() / "no-connect.pcap";
   builder.write(capture);
   const auto scenario = directory.path() / "scenario.json";
-  const auto result = run_harness("convert " + capture.string() + " -o " + scenario.string());
+  const auto result = run_harness("convert " + capture.string() + " --output " + scenario.string());
   EXPECT_EQ(result.exit_code, 2) << result.output;
   EXPECT_NE(result.output.find("skipped #1 10.0.0.2:50500: no CONNECT in the capture"), std::string::npos)
       << result.output;
@@ -36,7 +36,7 @@ TEST(ConvertCommand, AnEmptyCaptureSaysNoMqttConnectionWasFound) {
   TempDirectory directory("mqtt-convert-command");
   const auto capture = directory.path() / "empty.pcap";
   PcapBuilder(Link::ethernet).write(capture);
-  const auto result = run_harness("convert " + capture.string() + " -o " + (directory.path() / "s.json").string());
+  const auto result = run_harness("convert " + capture.string() + " --output " + (directory.path() / "s.json").string());
   EXPECT_EQ(result.exit_code, 2) << result.output;
   EXPECT_NE(result.output.find("nothing to convert: no MQTT connection found: the capture holds no frames"),
             std::string::npos)
@@ -52,7 +52,7 @@ TEST(ConvertCommand, ADtuThatReconnectsIsKeptAsOneDevice) {
   const auto capture = directory.path() / "reconnects.pcap";
   builder.write(capture);
   const auto scenario = directory.path() / "scenario.json";
-  const auto result = run_harness("convert " + capture.string() + " -o " + scenario.string());
+  const auto result = run_harness("convert " + capture.string() + " --output " + scenario.string());
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("3 sessions under client id \"dtu-42\" are one device that reconnects"),
             std::string::npos)

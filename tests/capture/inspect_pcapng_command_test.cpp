@@ -97,7 +97,7 @@ TEST(InspectCommand, TruncatedMixedPcapngExitsTwoWithFrameAndOffset) {
   std::ofstream(file, std::ios::binary)
       .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   const auto result =
-      run_harness("inspect -q " + file.string() + " --report-dir " + (directory.path() / "report").string());
+      run_harness("inspect --quiet " + file.string() + " --report-dir " + (directory.path() / "report").string());
   EXPECT_EQ(result.exit_code, 2) << result.output;
   EXPECT_NE(result.output.find("frame 6 (byte offset " + std::to_string(fifth_end) + ")"), std::string::npos)
       << result.output;

@@ -160,7 +160,7 @@ TEST(LiveCapture, MosquittoTrafficIsDecodedAndConformant) {
   EXPECT_EQ(results.summary.failed, 0u);
 
   // The CLI: the same capture passes (exit 0); a truncated copy is bad input (exit 2) naming the frame.
-  EXPECT_EQ(run(std::string(MQTT_HARNESS_BINARY) + " inspect -q " + file.string()), 0);
+  EXPECT_EQ(run(std::string(MQTT_HARNESS_BINARY) + " inspect --quiet " + file.string()), 0);
   const auto truncated = file.string() + ".truncated";
   std::filesystem::copy_file(file, truncated, std::filesystem::copy_options::overwrite_existing);
   std::filesystem::resize_file(truncated, std::filesystem::file_size(file) - 7);

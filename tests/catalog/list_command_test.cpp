@@ -46,11 +46,10 @@ class ListCommand : public ::testing::Test {
 })";
   }
 
-  // `list` takes the folder as --cases-dir, `conform` as --cases.
+  // `list` and `conform` both take the folder as --cases-dir.
   ChildResult run(std::vector<std::string> arguments) const {
-    const std::string folder_option = arguments.front() == "conform" ? "--cases" : "--cases-dir";
     arguments.insert(arguments.begin(), MQTT_HARNESS_BINARY);
-    arguments.insert(arguments.end(), {folder_option, directory_.path().string()});
+    arguments.insert(arguments.end(), {"--cases-dir", directory_.path().string()});
     ChildOptions options;
     options.deadline = std::chrono::seconds(60);
     return run_child(arguments, options);

@@ -47,8 +47,8 @@ TEST(ConformCommand, TargetRefusingEveryConnectIsOneLineAndExitThree) {
   test_support::ScriptedServer server(test_support::ServerScript::connack(5));
   const TemporaryDirectory directory("mqtt-cli-refused");
   const auto run = conform({"--target", server.url()}, directory);
-  expect_one_line(run, "target refused CONNECT: return code 5 (not authorized) — check the credentials in --target "
-                       "(user:password@host) or the profile");
+  expect_one_line(run, "target refused CONNECT: return code 5 (not authorized) — check the credentials (-u, -P, --password-file or "
+                       "user:password@ in --target) or the profile");
 }
 
 TEST(ConformCommand, TargetClosingMidConnackIsOneLineAndExitThree) {

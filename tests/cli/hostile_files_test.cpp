@@ -72,7 +72,7 @@ TEST(HostileFiles, CaseFileErrorsAreOneCleanLine) {
     const fs::path file = directory.path() / (hostile.name + ".json");
     std::ofstream(file, std::ios::binary) << hostile.text;
     SCOPED_TRACE(hostile.name);
-    expect_one_clean_line(harness({"conform", "--cases", directory.path().string()}), file.string(),
+    expect_one_clean_line(harness({"conform", "--cases-dir", directory.path().string()}), file.string(),
                           hostile.name == "huge-key" ? "…(10000000 bytes)" : hostile.expected);
   }
 }
@@ -84,7 +84,7 @@ TEST(HostileFiles, ADirectoryGivenAsAFileIsSaidToBeOne) {
   expect_one_clean_line(harness({"conform", "--profile", path}), path, ": is a directory, not a target profile");
   const fs::path file = directory.path() / "cases.json";
   std::ofstream(file) << "{}";
-  expect_one_clean_line(harness({"conform", "--cases", file.string()}), file.string(),
+  expect_one_clean_line(harness({"conform", "--cases-dir", file.string()}), file.string(),
                         ": is a file, not a directory of case files");
 }
 

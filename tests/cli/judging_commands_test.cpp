@@ -27,7 +27,7 @@ TEST(JudgingCommands, SimulateAgainstATargetRefusingEveryConnectIsOneLineAndExit
                              ChildOptions{.deadline = std::chrono::seconds(100)});
   EXPECT_EQ(run.exit_code, exit_unreachable) << run.output << run.errors;
   EXPECT_NE(run.errors.find("mqtt-harness simulate: target refused CONNECT: return code 5 (not authorized) — check "
-                            "the credentials in --target"),
+                            "the credentials (-u, -P, --password-file or user:password@ in --target)"),
             std::string::npos)
       << run.errors;
 }

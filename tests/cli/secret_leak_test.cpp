@@ -217,7 +217,7 @@ TEST_F(SecretLeak, ReportRendersNoPasswordFromAnUnredactedResultsFile) {
   const fs::path single = path("single");
   fs::create_directories(single);
   const auto each = harness({"report", saved.string(), "--html", (single / "r.html").string(), "--junit",
-                             (single / "r.xml").string(), "--markdown", (single / "r.md").string(), "--json",
+                             (single / "r.xml").string(), "--markdown", (single / "r.md").string(), "--json-file",
                              (single / "r.json").string()});
   ASSERT_EQ(each.exit_code, 0) << each.errors;
   expect_no_leak(outputs_of(each, single), "report --html --junit --markdown --json");

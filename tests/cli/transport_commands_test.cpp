@@ -72,7 +72,7 @@ TEST_F(TransportCommands, ProbeOverTlsAndWebSocket) {
 
 TEST_F(TransportCommands, ConformOverTlsAndWebSocket) {
   for (const auto& target : {mqtts, ws}) {
-    const auto [run, results] = run_with_report({"conform", "--filter", "connect.*", "-q"}, target);
+    const auto [run, results] = run_with_report({"conform", "--filter", "connect.*", "--quiet"}, target);
     EXPECT_EQ(run.exit_code, exit_passed) << target << "\n" << run.output << run.errors;
     EXPECT_EQ(results["transport"]["scheme"], target.substr(0, target.find(':'))) << results["transport"];
     EXPECT_GT(results["summary"]["passed"].get<int>(), 5) << results["summary"];
@@ -102,7 +102,7 @@ TEST_F(TransportCommands, SimulateWithFaultsOverTlsAndWebSocket) {
   const auto scenario = scenario_directory.path() / "faults.json";
   std::ofstream(scenario) << faulty_fleet;
   for (const auto& target : {mqtts, ws}) {
-    const auto [run, results] = run_with_report({"simulate", scenario.string(), "--seed", "7", "-q"}, target);
+    const auto [run, results] = run_with_report({"simulate", scenario.string(), "--seed", "7", "--quiet"}, target);
     EXPECT_EQ(run.exit_code, exit_passed) << target << "\n" << run.output << run.errors;
     EXPECT_EQ(results["transport"]["scheme"], target.substr(0, target.find(':')));
     // Every faulted device's TLS or WebSocket stream went through the proxy, and the fleet still delivered.
@@ -126,7 +126,7 @@ TEST_F(TransportCommands, ReplayOverTlsAndWebSocket) {
 TEST_F(TransportCommands, InsecureIsWarnedAboutAndNotedInResults) {
   const std::string by_address = "mqtts://127.0.0.1:" + std::to_string(embedded->ports().at(0));
   const auto run = run_child({MQTT_HARNESS_BINARY, "conform", "--target", by_address, "--insecure", "--filter",
-                              "connect.*", "-q", "-o", directory.path().string()},
+                              "connect.*", "--quiet", "-o", directory.path().string()},
                              ChildOptions{.deadline = std::chrono::seconds(100)});
   EXPECT_EQ(run.exit_code, exit_passed) << run.errors;
   EXPECT_NE(run.errors.find("WARNING: --insecure: the server's certificate and host name are NOT verified"),

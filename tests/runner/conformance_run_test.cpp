@@ -359,8 +359,8 @@ TEST(HostileServers, ConnackFiveEverywhereIsTheRefusalLine) {
   const auto results = run_suite_against(server);
   expect_no_case_with_a_session_passed(results);
   EXPECT_EQ(results.target_problem,
-            "target refused CONNECT: return code 5 (not authorized) — check the credentials in --target "
-            "(user:password@host) or the profile");
+            "target refused CONNECT: return code 5 (not authorized) — check the credentials (-u, -P, --password-file or "
+            "user:password@ in --target) or the profile");
   EXPECT_EQ(exit_code(results), 3);
   const auto& refused = case_named(results, "connect.accept.valid");
   EXPECT_EQ(refused.verdict, results::Verdict::inconclusive);
@@ -536,7 +536,7 @@ TEST(EmbeddedSuite, WrongOrMissingCredentialsAreOneRefusalLineAndExitThree) {
     options.keep_history = false;
     const auto results = run_conformance(options);
     EXPECT_TRUE(results.target_problem.starts_with("target refused CONNECT: return code 5 (not authorized) — check "
-                                                    "the credentials in --target"))
+                                                    "the credentials (-u, -P, --password-file or user:password@ in --target)"))
         << target << ": " << results.target_problem;
     EXPECT_EQ(exit_code(results), 3) << target;
     EXPECT_EQ(case_named(results, "connect.accept.valid").verdict, results::Verdict::inconclusive);

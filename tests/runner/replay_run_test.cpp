@@ -209,7 +209,7 @@ TEST(ReplayRun, EveryReplayedPacketLivesInTheNamespaceWithTheTargetsCredentials)
   options.target.password = "wrong";
   const auto refused = run_replay(plan_of(2), options);
   EXPECT_EQ(refused.target_problem,
-            "target refused CONNECT: return code 5 (not authorized) — check the credentials in --target");
+            "target refused CONNECT: return code 5 (not authorized) — check the credentials (-u, -P, --password-file or user:password@ in --target)");
 }
 
 // The command line: the one line and exit 3 against a silent server; the bound printed before it starts.

@@ -57,7 +57,7 @@ TEST(TargetEngagement, EveryConnectRefusedNamesTheCodeAndTheCredentials) {
   history.connect(1, 0).connack(1, 1, 5).closed(1, 2, history::CloseReason::clean_eof);
   history.connect(2, 3).connack(2, 4, 5).connect(3, 5).connack(3, 6, 2);
   const auto line = target_problem(tally_connects(history.history()));
-  EXPECT_EQ(line.rfind("target refused CONNECT: return code 5 (not authorized) — check the credentials in --target", 0),
+  EXPECT_EQ(line.rfind("target refused CONNECT: return code 5 (not authorized) — check the credentials (-u, -P, --password-file or user:password@ in --target)", 0),
             0u)
       << line;
 }

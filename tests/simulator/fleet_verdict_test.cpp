@@ -39,7 +39,7 @@ TEST(FleetVerdict, ATargetThatRefusedEveryConnectIsOneLineNamingTheCode) {
   stats["messages"]["publish_packets_received"] = 0;
   const auto exercise = assess_fleet(stats, 5s);
   EXPECT_EQ(exercise.target_problem,
-            "target refused CONNECT: return code 5 (not authorized) — check the credentials in --target");
+            "target refused CONNECT: return code 5 (not authorized) — check the credentials (-u, -P, --password-file or user:password@ in --target)");
   ASSERT_EQ(exercise.inconclusive.size(), 3u);
   EXPECT_EQ(exercise.inconclusive[0], "nothing was published or delivered, so no message was put to the test");
   EXPECT_EQ(exercise.inconclusive[1],
@@ -71,9 +71,9 @@ TEST(FleetVerdict, ReconnectsThatNeverGotAConnackAreCountedAndMakeTheRunInconclu
 
 TEST(FleetVerdict, RefusalLinesNameTheCodeAndGiveAdviceThatFitsIt) {
   EXPECT_EQ(refused_connect_line(ProtocolVersion::v3_1_1, 4),
-            "target refused CONNECT: return code 4 (bad user name or password) — check the credentials in --target");
+            "target refused CONNECT: return code 4 (bad user name or password) — check the credentials (-u, -P, --password-file or user:password@ in --target)");
   EXPECT_EQ(refused_connect_line(ProtocolVersion::v5, 0x87),
-            "target refused CONNECT: reason code 135 (not authorized) — check the credentials in --target");
+            "target refused CONNECT: reason code 135 (not authorized) — check the credentials (-u, -P, --password-file or user:password@ in --target)");
   EXPECT_NE(refused_connect_line(ProtocolVersion::v3_1_1, 2).find("identifier rejected) — check the client ids"),
             std::string::npos);
   EXPECT_EQ(refused_connect_line(ProtocolVersion::v3_1_1, 3), "target refused CONNECT: return code 3 (server unavailable)");

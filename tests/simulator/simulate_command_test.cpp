@@ -326,7 +326,7 @@ TEST_F(SimulateCommand, WrongCredentialsAreOneLineAndExitThreeNotAPass) {
   EXPECT_EQ(ran.exit_code, 3) << ran.output;
   EXPECT_EQ(ran.output,
             "mqtt-harness simulate: target refused CONNECT: return code 5 (not authorized) — check the credentials "
-            "in --target\n");
+            "(-u, -P, --password-file or user:password@ in --target)\n");
   const auto results = load_json(report / "results.json");
   ASSERT_FALSE(results.is_null());
   EXPECT_EQ(results["cases"][0]["verdict"], "inconclusive");
