@@ -180,6 +180,54 @@ TEST_F(SecretLeak, ProbePrintsNoPassword) {
   expect_no_leak(outputs_of(refused), "probe of a bad target");
 }
 
+// The same commands with the password given the other ways a user passes it: -P, --password-file and
+// MQTT_HARNESS_PASSWORD (the URL then holds only the user name). Each run must log in (exit 0 or 1, not 3).
+TEST_F(SecretLeak, PasswordFromOptionFileOrEnvironmentAppearsInNoOutput) {
+  const std::string bare = "mqtt://127.0.0.1:" + std::to_string(broker_.port());
+  const fs::path password_file = path("password.txt");
+  std::ofstream(password_file) << password << "\n";
+  const fs::path scenario = path("fleet-ways.json");
+  std::ofstream(scenario) << R"({"name": "secret", "duration_ms": 300, "settle_ms": 300,
+    "groups": [{"name": "site", "count": 2, "connect_rate": 0, "publish": {"rate": 5, "qos": 1}}]})";
+  const fs::path capture = capture_with_password();
+  struct Way {
+    std::string name;
+    std::vector<std::string> arguments;
+    std::vector<std::string> environment;
+  };
+  const std::vector<Way> ways{
+      {"-P", {"-u", user, "-P", password}, {}},
+      {"--password-file", {"-u", user, "--password-file", password_file.string()}, {}},
+      {"MQTT_HARNESS_PASSWORD", {"-u", user}, {"MQTT_HARNESS_PASSWORD=" + std::string(password)}},
+  };
+  for (const auto& way : ways) {
+    for (const std::string command : {"conform", "simulate", "replay", "probe"}) {
+      const fs::path report = path(command + way.name);
+      std::vector<std::string> arguments{command};
+      if (command == "simulate") arguments.push_back(scenario.string());
+      if (command == "replay") arguments.insert(arguments.end(), {capture.string(), "--as-fast-as-possible",
+                                                                   "--settle", "0.2"});
+      arguments.insert(arguments.end(), {"-L", bare});
+      arguments.insert(arguments.end(), way.arguments.begin(), way.arguments.end());
+      if (command == "conform") arguments.insert(arguments.end(), {"--filter", "auth.*,connect.*"});
+      if (command == "probe") {
+        arguments.insert(arguments.end(), {"-v", "--json", "--duration", "0.3"});
+      } else {
+        arguments.insert(arguments.end(), {"--seed", "5", "-o", report.string(), "--json"});
+      }
+      arguments.insert(arguments.begin(), MQTT_HARNESS_BINARY);
+      const auto ran = run_child(arguments, ChildOptions{.deadline = std::chrono::seconds(60),
+                                                         .environment = way.environment});
+      const std::string what = command + " with " + way.name;
+      ASSERT_TRUE(ran.exit_code == 0 || ran.exit_code == 1) << what << ": " << ran.errors;
+      if (command == "probe") {
+        EXPECT_NE(ran.output.find("CONNECT"), std::string::npos) << what << " shows the CONNECT it sent";
+      }
+      expect_no_leak(outputs_of(ran, report), what);
+    }
+  }
+}
+
 // Results saved by an older or a foreign tool may still hold a password; `report` re-renders them clean.
 TEST_F(SecretLeak, ReportRendersNoPasswordFromAnUnredactedResultsFile) {
   const std::string url = "mqtt://alice:" + std::string(password) + "@broker.example:1883";
