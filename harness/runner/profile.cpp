@@ -11,7 +11,7 @@ Profile parse_profile(const std::string& file, std::string_view text) {
   const DataDocument document(file, text);
   const ObjectReader reader(document, document.root(), "");
   reader.allow_only({"max_qos", "retain_available", "wildcards", "limits", "acl_denied_topic", "credentials",
-                     "zero_length_client_id", "keepalive_grace_ms", "description"});
+                     "zero_length_client_id", "keepalive_grace_ms", "description", "$schema"});
   Profile profile;
   if (auto max_qos = reader.optional_unsigned("max_qos", 0, 2)) {
     profile.max_qos = static_cast<int>(*max_qos);

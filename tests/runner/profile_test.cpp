@@ -1,6 +1,8 @@
 // Target profiles: declarations a broker legitimately chooses, read with file:line:col errors.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "runner/profile.hpp"
 #include "runner/source_position.hpp"
 
@@ -51,6 +53,29 @@ TEST(Profile, ErrorsNameFileLineColumnAndKey) {
             "profile.json:1:17: key \"credentials\": missing required key \"password\"");
   EXPECT_TRUE(error_of("{\n\n  \"max_qos\": 1,,\n}").starts_with("profile.json:3:16: invalid JSON: "))
       << error_of("{\n\n  \"max_qos\": 1,,\n}");
+}
+
+// The example profiles users copy (scenarios/profiles/, docs/profiles.md) load, with their "$schema" key.
+TEST(Profile, EveryExampleProfileLoads) {
+  int examples = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(MQTT_SOURCE_DIR) + "/scenarios/profiles")) {
+    if (entry.path().extension() != ".json" || entry.path().filename() == "schema.json") continue;
+    ++examples;
+    Profile profile;
+    EXPECT_NO_THROW(profile = load_profile(entry.path().string())) << entry.path();
+    EXPECT_NE(profile, Profile{}) << entry.path() << " declares nothing";
+  }
+  EXPECT_GE(examples, 4);
+  const Profile capped = load_profile(std::string(MQTT_SOURCE_DIR) + "/scenarios/profiles/max-qos-1.json");
+  EXPECT_EQ(capped.max_qos, 1);
+  EXPECT_FALSE(unmet_requirement(capped, "max_qos", false));
+}
+
+// The names users guess from other tools are refused, not ignored: a limit silently not applied misleads.
+TEST(Profile, GuessedLimitNamesAreRefused) {
+  EXPECT_EQ(error_of("{\"limits\": {\"packet_size\": 1024}}"),
+            "profile.json:1:13: key \"limits.packet_size\": unknown key");
+  EXPECT_EQ(error_of("{\"max_packet_size\": 1024}"), "profile.json:1:2: key \"max_packet_size\": unknown key");
 }
 
 TEST(Profile, RequirementsAreMetOnlyByDeclarations) {
