@@ -328,7 +328,7 @@ TEST(GithubActionsRecipe, ShellStepsRunTheSuiteAndLeaveJunitAndHtml) {
                                     {"MQTT_TARGET", "mqtt://127.0.0.1:" + port},
                                     {"MQTT_FILTER", case_filter},
                                     {"REPORT_DIR", report_directory.string()},
-                                    {"BUILD_DIR", (work.path() / "unused-build").string()},
+                                    {"MQTT_HARNESS_DEB", (work.path() / "no-package").string()},
                                     {"MQTT_HARNESS", MQTT_HARNESS_BINARY}});
   std::vector<std::string> with_runner = environment;
   with_runner.push_back("GITHUB_STEP_SUMMARY=" + step_summary.string());
@@ -347,7 +347,7 @@ TEST(GithubActionsRecipe, ShellStepsRunTheSuiteAndLeaveJunitAndHtml) {
   expect_reports_from_a_passing_run(report_directory, static_cast<std::uint16_t>(std::stoi(port)));
   EXPECT_EQ(read_text(step_summary), read_text(report_directory / "summary.md"))
       << "the Markdown summary goes to the run page";
-  EXPECT_FALSE(std::filesystem::exists(work.path() / "unused-build")) << "a pre-built binary is not rebuilt";
+  EXPECT_EQ(run.output.find("Setting up mqtt-harness"), std::string::npos) << "a binary already there is used as is";
   print_on_failure(run);
 
   // The hosted-action steps publish and upload what the run wrote, even when the suite fails.
@@ -384,7 +384,7 @@ TEST(GitlabCiRecipe, ScriptRunsTheSuiteAgainstTheServiceAndLeavesJunitAndHtml) {
                                      {"MQTT_PORT", std::to_string(broker.port())},
                                      {"MQTT_FILTER", case_filter},
                                      {"REPORT_DIR", report_directory.string()},
-                                     {"BUILD_DIR", (work.path() / "unused-build").string()},
+                                     {"MQTT_HARNESS_DEB", (work.path() / "no-package").string()},
                                      {"MQTT_HARNESS", MQTT_HARNESS_BINARY}});
   // GitLab runs before_script and script in one shell and stops at the first failing command.
   std::string script = "set -eo pipefail\n";
@@ -401,7 +401,7 @@ TEST(GitlabCiRecipe, ScriptRunsTheSuiteAgainstTheServiceAndLeavesJunitAndHtml) {
                               << run.errors;
   EXPECT_EQ(run.exit_code, 0);
   expect_reports_from_a_passing_run(report_directory, broker.port());
-  EXPECT_FALSE(std::filesystem::exists(work.path() / "unused-build"));
+  EXPECT_EQ(run.output.find("Setting up mqtt-harness"), std::string::npos) << "a binary already there is used as is";
   print_on_failure(run);
 
   // Artifacts: kept even for failed runs, JUnit as the pipeline's test report, the HTML report downloadable.
@@ -410,6 +410,31 @@ TEST(GitlabCiRecipe, ScriptRunsTheSuiteAgainstTheServiceAndLeavesJunitAndHtml) {
   const auto& paths = job.artifact_paths;
   EXPECT_NE(std::find(paths.begin(), paths.end(), job.variables.at("REPORT_DIR") + "/report.html"),
             paths.end());
+}
+
+// The conformance jobs install the package (built once by a package job that tests it) instead of building with
+// the test toolchain on every run, and set up only what running needs.
+TEST(Recipes, ConformanceJobsInstallThePackageAndSetUpOnlyForRunning) {
+  const Workflow workflow = read_workflow(source_directory / "ci/github-actions.yml");
+  std::string github_steps;
+  for (const auto& step : workflow.steps) {
+    if (step.fields.contains("run")) github_steps += step.fields.at("run");
+  }
+  const GitlabJob job = read_gitlab_job(source_directory / "ci/gitlab-ci.yml", "mqtt-conformance");
+  std::string gitlab_steps;
+  for (const auto& command : job.before_script) gitlab_steps += command + "\n";
+  for (const auto& command : job.script) gitlab_steps += command + "\n";
+  for (const auto& [name, steps] : {std::pair{"github", github_steps}, std::pair{"gitlab", gitlab_steps}}) {
+    EXPECT_NE(steps.find("ci/setup.sh --run"), std::string::npos) << name;
+    EXPECT_NE(steps.find("apt-get install -y -qq --no-install-recommends \"$(realpath \"$deb\")\""), std::string::npos)
+        << name;
+    EXPECT_EQ(steps.find("cmake"), std::string::npos) << name << ": the conformance job builds";
+  }
+  for (const char* recipe : {"ci/github-actions.yml", "ci/gitlab-ci.yml"}) {
+    const std::string text = read_text(source_directory / recipe);
+    EXPECT_NE(text.find("ci/package-test.sh build dist"), std::string::npos) << recipe;
+    EXPECT_NE(text.find("ci/setup.sh --build"), std::string::npos) << recipe;
+  }
 }
 
 TEST(RecipeReader, ReadsBlockScalarsQuotesAndLists) {
