@@ -15,6 +15,7 @@
 #include "cli/packet_text.hpp"
 #include "cli/terminal.hpp"
 #include "cli/connection_options.hpp"
+#include "cli/embedded_target.hpp"
 #include "client/target_url.hpp"
 #include "reports/redaction.hpp"
 #include "reports/reports.hpp"
@@ -41,6 +42,7 @@ struct ConformOptions {
   std::vector<std::string> variations;
   bool json = false;
   bool quiet = false;
+  std::string embedded_transport;  // empty: mqtt
   ConnectionOptions connection;
 };
 
@@ -110,11 +112,19 @@ int run_conform(const ConformOptions& options) {
   if (!options.cases_dir.empty()) run.cases_dir = options.cases_dir;
 
   // Without --target the embedded reference broker serves on a free loopback port for this run.
-  std::unique_ptr<broker::EmbeddedBroker> embedded;
+  std::unique_ptr<EmbeddedTarget> embedded;
   results::Transport transport;
   if (options.target.empty()) {
     if (options.connection.transport.any_tls_option()) {
-      fmt::print(stderr, "mqtt-harness conform: the TLS options need --target (the embedded broker is plain mqtt://)\n");
+      fmt::print(stderr, "mqtt-harness conform: the TLS options need --target (the embedded broker's certificate is "
+                 "made for the run: --embedded-transport mqtts or wss)\n");
+      return exit_bad_input;
+    }
+    const auto scheme = parse_embedded_transport(options.embedded_transport.empty() ? "mqtt"
+                                                                                    : options.embedded_transport);
+    if (!scheme) {
+      fmt::print(stderr, "mqtt-harness conform: --embedded-transport {}: expected mqtt, mqtts, ws or wss\n",
+                 options.embedded_transport);
       return exit_bad_input;
     }
     broker::BrokerOptions broker_options;
@@ -141,17 +151,24 @@ int run_conform(const ConformOptions& options) {
       fmt::print(stderr, "mqtt-harness conform: --variation: {}\n", *conflict);
       return exit_bad_input;
     }
-    embedded = std::make_unique<broker::EmbeddedBroker>(broker_options);
-    run.target = fmt::format("mqtt://127.0.0.1:{}", embedded->port());
-    transport.scheme = "mqtt";
+    try {
+      embedded = std::make_unique<EmbeddedTarget>(broker_options, *scheme);
+    } catch (const std::exception& error) {
+      fmt::print(stderr, "mqtt-harness conform: {}\n", error.what());
+      return exit_internal;
+    }
+    const client::TargetUrl& served = embedded->target();
+    run.target = fmt::format("{}://127.0.0.1:{}{}", client::to_string(served.scheme), served.port, served.path);
+    run.tls = served.tls;
+    transport = describe_transport(served);
     client::TargetUrl url;
     if (!apply_credential_options("conform", options.connection.credentials, url)) return exit_bad_input;
     run.username = url.username;
     run.password = url.password;
   } else {
-    if (!options.defects.empty() || !options.variations.empty()) {
+    if (!options.defects.empty() || !options.variations.empty() || !options.embedded_transport.empty()) {
       fmt::print(stderr, "mqtt-harness conform: --{} only applies to the embedded broker (no --target)\n",
-                 options.defects.empty() ? "variation" : "defect");
+                 !options.defects.empty() ? "defect" : !options.variations.empty() ? "variation" : "embedded-transport");
       return exit_bad_input;
     }
     run.target = options.target;
@@ -231,6 +248,9 @@ void add_conform_command(CLI::App& app, int& exit_code) {
   command->add_option("--variation", options->variations,
                       "Make the embedded broker choose a permitted behaviour other than its default (repeatable; "
                       "see 'list --variations')");
+  command->add_option("--embedded-transport", options->embedded_transport,
+                      "Without --target: serve the embedded broker over mqtt (default), mqtts, ws or wss (TLS with a "
+                      "certificate made for the run, verified)");
   command->add_flag("--json", options->json, "Print results.json to stdout instead of the summary");
   command->add_flag("--quiet", options->quiet, "Print nothing but errors");
   add_connection_options(*command, options->connection);

@@ -19,6 +19,7 @@
 #include "cli/number_option.hpp"
 #include "cli/run_output.hpp"
 #include "cli/connection_options.hpp"
+#include "cli/embedded_target.hpp"
 #include "cli/packet_text.hpp"
 #include "cli/terminal.hpp"
 #include "reports/redaction.hpp"
@@ -49,6 +50,7 @@ struct SimulateOptions {
   std::string accepted;
   bool json = false;
   bool quiet = false;
+  std::string embedded_transport;  // empty: mqtt
   ConnectionOptions connection;
 };
 
@@ -173,7 +175,7 @@ int run_simulate(const SimulateOptions& options) {
   }
 
   // Without --target the embedded reference broker serves on a free loopback port for this run.
-  std::unique_ptr<broker::EmbeddedBroker> embedded;
+  std::unique_ptr<EmbeddedTarget> embedded;
   std::string label;
   if (options.target.empty()) {
     broker::BrokerOptions broker_options;
@@ -188,20 +190,31 @@ int run_simulate(const SimulateOptions& options) {
       broker_options.defects.insert(*defect);
     }
     if (options.connection.transport.any_tls_option()) {
-      fmt::print(stderr,
-                 "mqtt-harness simulate: the TLS options need --target (the embedded broker is plain mqtt://)\n");
+      fmt::print(stderr, "mqtt-harness simulate: the TLS options need --target (the embedded broker's certificate is "
+                 "made for the run: --embedded-transport mqtts or wss)\n");
       return exit_bad_input;
     }
-    embedded = std::make_unique<broker::EmbeddedBroker>(broker_options);
-    run.target.host = "127.0.0.1";
-    run.target.port = embedded->port();
+    const auto scheme = parse_embedded_transport(options.embedded_transport.empty() ? "mqtt"
+                                                                                    : options.embedded_transport);
+    if (!scheme) {
+      fmt::print(stderr, "mqtt-harness simulate: --embedded-transport {}: expected mqtt, mqtts, ws or wss\n",
+                 options.embedded_transport);
+      return exit_bad_input;
+    }
+    try {
+      embedded = std::make_unique<EmbeddedTarget>(broker_options, *scheme);
+    } catch (const std::exception& error) {
+      fmt::print(stderr, "mqtt-harness simulate: {}\n", error.what());
+      return exit_internal;
+    }
+    run.target = embedded->target();
     if (!apply_credential_options("simulate", options.connection.credentials, run.target)) return exit_bad_input;
-    label = fmt::format("embedded reference broker (mqtt://127.0.0.1:{}){}", embedded->port(),
+    label = fmt::format("embedded reference broker ({}){}", run.target.redacted(),
                         options.defects.empty() ? "" : " with defects");
   } else {
-    if (!options.defects.empty()) {
-      fmt::print(stderr,
-                 "mqtt-harness simulate: --defect only applies to the embedded broker (no --target)\n");
+    if (!options.defects.empty() || !options.embedded_transport.empty()) {
+      fmt::print(stderr, "mqtt-harness simulate: --{} only applies to the embedded broker (no --target)\n",
+                 options.defects.empty() ? "embedded-transport" : "defect");
       return exit_bad_input;
     }
     auto parsed = client::parse_target_url(options.target);
@@ -306,6 +319,9 @@ void add_simulate_command(CLI::App& app, int& exit_code) {
                       "Make the embedded broker break one behaviour (repeatable; see 'list --defects')");
   command->add_option("--accepted", options->accepted,
                       "Accepted-deviations file (JSON; docs/accepted-deviations.md): listed violations do not fail");
+  command->add_option("--embedded-transport", options->embedded_transport,
+                      "Without --target: serve the embedded broker over mqtt (default), mqtts, ws or wss (TLS with a "
+                      "certificate made for the run, verified)");
   command->add_flag("--json", options->json, "Print results.json to stdout instead of the summary");
   command->add_flag("--quiet", options->quiet, "Print nothing but errors");
   add_connection_options(*command, options->connection);

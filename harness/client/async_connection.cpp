@@ -201,7 +201,8 @@ void AsyncConnection::write(std::span<const std::uint8_t> bytes) {
 
 asio::awaitable<void> AsyncConnection::write_loop([[maybe_unused]] std::shared_ptr<AsyncConnection> self) {
   while (write_head_ < write_queue_.size()) {
-    const error_code error = co_await transport_->write(asio::buffer(write_queue_[write_head_]));
+    const std::size_t writing = write_head_;
+    const error_code error = co_await transport_->write(asio::buffer(write_queue_[writing]));
     if (error) {
       if (close_reason_ != history::CloseReason::local_abort) {
         record_closed(close_reason_for(error), transport_->explain(error));
@@ -209,6 +210,9 @@ asio::awaitable<void> AsyncConnection::write_loop([[maybe_unused]] std::shared_p
       transport_->close();
       break;
     }
+    // abort() during the write moved write_head_ past the queue's end: the rest is given up. A WebSocket write can
+    // complete without an error after the abort, so this is checked, not left to the error branch.
+    if (write_head_ != writing) break;
     unsent_bytes_ -= std::min(unsent_bytes_, write_queue_[write_head_].size());
     Bytes().swap(write_queue_[write_head_]);
     ++write_head_;
