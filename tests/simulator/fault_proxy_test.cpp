@@ -7,8 +7,10 @@
 #include <chrono>
 #include <optional>
 
+#include "broker/broker.hpp"
 #include "client/session.hpp"
 #include "support/mosquitto_broker.hpp"
+#include "support/test_pki.hpp"
 
 namespace mqtt::simulator {
 namespace {
@@ -241,6 +243,103 @@ TEST_F(FaultProxyTest, PartitionDropsEvenTheConnectOfANewLink) {
   auto unaffected = connect(via_proxy(), "other");  // the partition is per device
   EXPECT_TRUE(unaffected);
 }
+
+// Under TLS and WebSocket the proxy sees no CONNECT: each device names its link by the local port of its TCP
+// connection (expect_link). Three devices over mqtts, ws and wss through one proxy each: every link is bound to
+// the device that opened it, so a fault on one device reaches that device's connection and no other.
+class FaultProxyTransportTest : public ::testing::TestWithParam<client::Scheme> {
+ protected:
+  FaultProxyTransportTest()
+      : broker_([this] {
+          broker::BrokerOptions options;
+          options.listeners = {broker::Listener{.transport = broker::ListenerTransport::mqtts},
+                               broker::Listener{.transport = broker::ListenerTransport::ws},
+                               broker::Listener{.transport = broker::ListenerTransport::wss}};
+          options.tls.certificate_file = pki_.server.certificate;
+          options.tls.key_file = pki_.server.key;
+          return options;
+        }()),
+        proxy_(context_.get_executor(), "127.0.0.1", broker_port(), seed) {}
+
+  std::uint16_t broker_port() const {
+    const auto ports = broker_.ports();
+    switch (GetParam()) {
+      case client::Scheme::mqtts: return ports.at(0);
+      case client::Scheme::ws: return ports.at(1);
+      default: return ports.at(2);
+    }
+  }
+
+  // Opens a session through the proxy; `name_link` says whether the device tells the proxy which link is its.
+  std::optional<Session> open(const std::string& id, bool name_link = true) {
+    client::TargetUrl target;
+    target.scheme = GetParam();
+    target.host = "127.0.0.1";
+    target.port = broker_port();
+    if (client::uses_websocket(target.scheme)) target.path = "/mqtt";
+    target.tls.ca_file = pki_.ca;
+    target.relay_host = "127.0.0.1";
+    target.relay_port = proxy_.port();
+    client::OpenOptions options;
+    options.actor = id;
+    if (name_link) {
+      options.on_tcp_connected = [this, id](std::uint16_t port) { proxy_.expect_link(port, id); };
+    }
+    auto opened = Session::open(loop_, recorder_, target, options);
+    if (auto* reason = std::get_if<std::string>(&opened)) {
+      ADD_FAILURE() << "open " << id << ": " << *reason;
+      return std::nullopt;
+    }
+    auto session = std::get<Session>(std::move(opened));
+    Connect packet;
+    packet.client_id = id;
+    packet.keep_alive = 30;
+    if (!session.connect(packet, 5s).ok()) {
+      ADD_FAILURE() << "connect " << id;
+      return std::nullopt;
+    }
+    return session;
+  }
+
+  test_support::TestPki pki_;
+  broker::EmbeddedBroker broker_;
+  boost::asio::io_context context_;
+  client::EventLoop loop_{context_};
+  client::Recorder recorder_;
+  FaultProxy proxy_;
+};
+
+TEST_P(FaultProxyTransportTest, EveryLinkIsBoundToTheDeviceThatOpenedIt) {
+  std::vector<Session> devices;
+  for (const std::string id : {"device-a", "device-b", "device-c"}) {
+    auto device = open(id);
+    ASSERT_TRUE(device);
+    devices.push_back(std::move(*device));
+  }
+  for (const std::string id : {"device-a", "device-b", "device-c"}) EXPECT_EQ(proxy_.open_links(id), 1u) << id;
+
+  // A fault on device-b: its connection ends, the others still get their answers.
+  EXPECT_EQ(proxy_.close_links("device-b", true), 1u);
+  const auto closed = devices[1].connection().wait_for_close(5s);
+  EXPECT_EQ(closed.outcome, client::WaitOutcome::closed);
+  for (const std::size_t other : {0u, 2u}) {
+    EXPECT_TRUE(devices[other].connection().is_open()) << other;
+    EXPECT_TRUE(devices[other].subscribe({Subscription{"t/" + std::to_string(other), QoS::at_least_once}}, 5s).ok())
+        << other;
+  }
+  EXPECT_EQ(proxy_.open_links("device-b"), 0u);
+  EXPECT_EQ(proxy_.open_links("device-a"), 1u);
+  EXPECT_EQ(proxy_.open_links("device-c"), 1u);
+
+  // A device that does not name its link is bound to nobody: the binding above came from expect_link.
+  auto anonymous = open("device-d", false);
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(proxy_.open_links("device-d"), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, FaultProxyTransportTest,
+                         ::testing::Values(client::Scheme::mqtts, client::Scheme::ws, client::Scheme::wss),
+                         [](const auto& info) { return std::string(client::to_string(info.param)); });
 
 }  // namespace
 }  // namespace mqtt::simulator
