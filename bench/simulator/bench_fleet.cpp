@@ -1,6 +1,8 @@
 // Fleet benchmarks against a local mosquitto started for the run.
 //
 //   bench_fleet idle DEVICES            hold DEVICES idle connected devices; print harness memory per device
+//   bench_fleet idle-tls DEVICES        the same over TLS (mqtts, a test CA made with openssl, mosquitto's TLS
+//                                       listener): memory per idle TLS device and the cost of the handshakes
 //   bench_fleet idle-end DEVICES        the same fleet, run to its end: memory while connected, then with the
 //                                       finished history in hand (the fleet gone), and the process's peak
 //   bench_fleet fanin DEVICES RATE SECONDS
@@ -22,6 +24,7 @@
 
 #include "simulator/fleet.hpp"
 #include "support/mosquitto_broker.hpp"
+#include "support/test_pki.hpp"
 
 namespace {
 
@@ -84,21 +87,41 @@ test_support::MosquittoOptions many_connections() {
   return options;
 }
 
-int idle(std::uint32_t devices) {
-  test_support::MosquittoBroker broker(many_connections());
+int idle(std::uint32_t devices, bool tls) {
+  std::unique_ptr<test_support::TestPki> pki;
+  test_support::MosquittoOptions broker_options = many_connections();
+  if (tls) {
+    pki = std::make_unique<test_support::TestPki>();
+    test_support::MosquittoListener listener;
+    listener.port = test_support::free_loopback_port_number();
+    listener.lines = {"certfile " + pki->server.certificate, "keyfile " + pki->server.key};
+    broker_options.extra_listeners = {listener};
+  }
+  test_support::MosquittoBroker broker(broker_options);
   // Ended early, once every device has been seen connected for a while.
   const simulator::FleetSpec spec = idle_fleet(devices, 600'000);
+  simulator::FleetOptions fleet;
+  fleet.target = target_of(broker);
+  if (tls) {
+    fleet.target.scheme = client::Scheme::mqtts;
+    fleet.target.port = broker_options.extra_listeners.front().port;
+    fleet.target.tls.ca_file = pki->ca;
+  }
   const long before = rss_kib();
+  const double cpu_before = self_cpu_s();
+  double ramp_seconds = 0, ramp_cpu = 0;
   long peak_connected_rss = 0;
   std::size_t peak_connected = 0;
   const std::size_t heap_before = mallinfo2().uordblks;
   std::size_t heap_connected = 0;
   std::size_t heap_free_connected = 0;
   auto started = std::chrono::steady_clock::now();
-  simulator::FleetOptions fleet;
-  fleet.target = target_of(broker);
   fleet.seed = 1;
   fleet.progress = [&](const simulator::FleetProgress& progress) {
+    if (progress.connected == devices && ramp_seconds == 0) {
+      ramp_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      ramp_cpu = self_cpu_s() - cpu_before;
+    }
     if (progress.connected >= peak_connected) {
       peak_connected = progress.connected;
       peak_connected_rss = rss_kib();
@@ -125,6 +148,10 @@ int idle(std::uint32_t devices) {
               ? static_cast<double>(heap_connected - heap_before) / static_cast<double>(peak_connected)
               : 0.0,
           heap_free_connected / 1024);
+      // Connecting: TCP, the TLS handshake when tls, CONNECT/CONNACK, and the history's three events per device.
+      std::printf("%s connect of %u devices took %.2f s wall, %.2f s harness CPU (%.0f us per device)\n",
+                  tls ? "mqtts" : "mqtt", devices, ramp_seconds, ramp_cpu,
+                  devices > 0 ? ramp_cpu * 1e6 / devices : 0.0);
       std::ifstream status("/proc/" + std::to_string(broker.pid()) + "/status");
       std::string line;
       while (std::getline(status, line)) {
@@ -241,12 +268,13 @@ int fanin(std::uint32_t devices, double rate, double seconds) {
 
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
-  if (mode == "idle" && argc == 3) return idle(static_cast<std::uint32_t>(std::stoul(argv[2])));
+  if (mode == "idle" && argc == 3) return idle(static_cast<std::uint32_t>(std::stoul(argv[2])), false);
+  if (mode == "idle-tls" && argc == 3) return idle(static_cast<std::uint32_t>(std::stoul(argv[2])), true);
   if (mode == "idle-end" && argc == 3) return idle_to_end(static_cast<std::uint32_t>(std::stoul(argv[2])));
   if (mode == "fanin" && argc == 5)
     return fanin(static_cast<std::uint32_t>(std::stoul(argv[2])), std::stod(argv[3]), std::stod(argv[4]));
   std::fprintf(stderr,
-               "usage: bench_fleet idle DEVICES | bench_fleet idle-end DEVICES | bench_fleet fanin DEVICES "
+               "usage: bench_fleet idle DEVICES | bench_fleet idle-tls DEVICES | bench_fleet idle-end DEVICES | bench_fleet fanin DEVICES "
                "RATE SECONDS\n");
   return 2;
 }
