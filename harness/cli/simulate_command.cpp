@@ -31,6 +31,7 @@
 #include "runner/fleet_run.hpp"
 #include "runner/fleet_scenario.hpp"
 #include "runner/fleet_timeline.hpp"
+#include "runner/shard_clock.hpp"
 #include "runner/source_position.hpp"
 #include "runner/target_engagement.hpp"
 
@@ -260,7 +261,15 @@ int run_simulate(const SimulateOptions& options) {
         run.run_namespace.empty() ? std::string("no namespace")
                                   : "namespace " + run.run_namespace.name());
   }
+  // Shards measure their clocks against each other through the broker (runner/shard_clock.hpp) for the merge;
+  // not without a namespace, where a scenario's '#' subscription could receive the markers.
+  std::optional<runner::ShardClock> clock;
+  if (run.shard_count > 1 && !run.run_namespace.empty()) {
+    clock.emplace(run.target, run.run_namespace.name(), run.shard_index);
+    clock->start();
+  }
   auto outcome = runner::run_fleet_scenario(spec, run);
+  if (clock) outcome.results.stats["fleet"]["clock"] = runner::to_json(clock->stop());
   progress.finish();
   if (embedded) embedded->stop();
   if (!outcome.unreachable.empty()) {

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
 
 #include <fmt/format.h>
 
+#include "runner/clock_alignment.hpp"
 #include "runner/fleet_verdict.hpp"
 #include "runner/history_judgement.hpp"
 
@@ -30,10 +32,73 @@ std::optional<std::string> namespace_of(const results::Results& shard) {
   return found->get<std::string>();
 }
 
+// The clock session's record of a shard (stats.fleet.clock), if it ran.
+std::optional<ShardClockRecord> clock_record(const results::Results& shard) {
+  const auto fleet = shard.stats.find("fleet");
+  if (fleet == shard.stats.end() || !fleet->contains("clock")) return std::nullopt;
+  return clock_record_from_json((*fleet)["clock"]);
+}
+
+// Causality tightens what the markers measured: a message a shard received from another shard's device was
+// published before it arrived. Each such pair bounds the two clocks' difference from one side; an offset that
+// would put a delivery before its publication is moved (Bellman-Ford over these difference constraints, the
+// first shard fixed) until none does. `origins`: each shard's clock origin, in its own clock.
+void respect_causality(const std::vector<results::Results>& shards, const std::vector<std::int64_t>& origins,
+                       std::vector<ClockAlignment>& alignment) {
+  std::map<std::string, std::pair<std::size_t, std::int64_t>> published;  // message -> (shard, own-clock time)
+  auto key_of = [](const Publish& publish) {
+    return publish.topic + '\0' + std::string(publish.payload.begin(), publish.payload.end());
+  };
+  for (std::size_t index = 0; index < shards.size(); ++index) {
+    for (const auto& event : shards[index].cases.front().history) {
+      if (event.kind != history::EventKind::sent || !event.packet) continue;
+      if (const auto* publish = std::get_if<Publish>(&*event.packet)) {
+        published.try_emplace(key_of(*publish), index, origins[index] + event.time_ns);
+      }
+    }
+  }
+  // limit[(from, to)]: offset[to] - offset[from] must stay below it.
+  std::map<std::pair<std::size_t, std::size_t>, std::int64_t> limits;
+  for (std::size_t index = 0; index < shards.size(); ++index) {
+    for (const auto& event : shards[index].cases.front().history) {
+      if (event.kind != history::EventKind::received || !event.packet) continue;
+      const auto* publish = std::get_if<Publish>(&*event.packet);
+      if (publish == nullptr) continue;
+      const auto found = published.find(key_of(*publish));
+      if (found == published.end() || found->second.first == index) continue;
+      const std::int64_t limit = origins[index] + event.time_ns - found->second.second;
+      const auto pair = std::make_pair(found->second.first, index);
+      const auto [at, inserted] = limits.try_emplace(pair, limit);
+      if (!inserted) at->second = std::min(at->second, limit);
+    }
+  }
+  constexpr std::int64_t margin_ns = 1'000;  // a delivery stays at least 1 us after its publication
+  for (std::size_t round = 0; round < shards.size(); ++round) {
+    bool moved = false;
+    for (const auto& [pair, limit] : limits) {
+      auto& from = alignment[pair.first];
+      auto& to = alignment[pair.second];
+      const std::int64_t excess = to.offset_ns - from.offset_ns - (limit - margin_ns);
+      if (excess <= 0) continue;
+      // Move the shard that is not the first: the first shard's clock is the reference.
+      auto& moving = pair.second != 0 ? to : from;
+      moving.offset_ns += pair.second != 0 ? -excess : excess;
+      if (moving.method.find("causality") == std::string::npos) moving.method += ", moved by causality";
+      moved = true;
+    }
+    if (!moved) break;
+  }
+}
+
 }  // namespace
 
 results::Results merge_fleet_shards(const std::vector<results::Results>& shards) {
   if (shards.size() < 2) throw ShardMergeError("merging needs the results of at least two shards");
+  // Each shard's clock against the first shard's, from the markers the broker delivered to several shards;
+  // a shard's events go at (its clock origin + time) - its offset on the first shard's clock.
+  std::vector<std::optional<ShardClockRecord>> records;
+  for (const auto& shard : shards) records.push_back(clock_record(shard));
+  auto alignment = align_shard_clocks(records);
   std::int64_t earliest = std::numeric_limits<std::int64_t>::max();
   for (std::size_t index = 0; index < shards.size(); ++index) {
     if (shards[index].kind != "simulation") {
@@ -43,7 +108,7 @@ results::Results merge_fleet_shards(const std::vector<results::Results>& shards)
     if (shards[index].cases.empty() || shards[index].cases.front().history.empty()) {
       throw ShardMergeError(fmt::format("shard {}: results carry no history to merge", index + 1));
     }
-    earliest = std::min(earliest, clock_origin(shards[index], index));
+
     // Shards in different namespaces never saw each other's messages: judged as one fleet, every delivery
     // across them would look lost.
     if (index > 0 && namespace_of(shards[index]) != namespace_of(shards.front())) {
@@ -57,6 +122,13 @@ results::Results merge_fleet_shards(const std::vector<results::Results>& shards)
     }
   }
 
+  std::vector<std::int64_t> origins;
+  for (std::size_t index = 0; index < shards.size(); ++index) origins.push_back(clock_origin(shards[index], index));
+  respect_causality(shards, origins, alignment);
+  for (std::size_t index = 0; index < shards.size(); ++index) {
+    earliest = std::min(earliest, origins[index] - alignment[index].offset_ns);
+  }
+
   struct Tagged {
     history::Event event;
     std::size_t shard;
@@ -67,7 +139,7 @@ results::Results merge_fleet_shards(const std::vector<results::Results>& shards)
   nlohmann::json per_shard = nlohmann::json::array();
   for (std::size_t index = 0; index < shards.size(); ++index) {
     const auto& shard = shards[index];
-    const std::int64_t shift = clock_origin(shard, index) - earliest;
+    const std::int64_t shift = clock_origin(shard, index) - alignment[index].offset_ns - earliest;
     std::uint32_t highest = 0;
     for (const auto& original : shard.cases.front().history) {
       Tagged tagged{original, index};
@@ -111,7 +183,13 @@ results::Results merge_fleet_shards(const std::vector<results::Results>& shards)
   auto results = judge_histories({std::move(source)}, judgement);
   results.stats = nlohmann::json::object();
   results.stats["fleet"]["shards"] = shards.size();
-  results.stats["fleet"]["clock_origin_unix_ns"] = earliest;
+  results.stats["fleet"]["clock_origin_unix_ns"] = earliest;  // on the first shard's clock
+  nlohmann::json clocks = nlohmann::json::array();
+  for (std::size_t index = 0; index < alignment.size(); ++index) {
+    clocks.push_back({{"shard", index + 1}, {"offset_ns", alignment[index].offset_ns},
+                      {"bound_ns", alignment[index].bound_ns}, {"method", alignment[index].method}});
+  }
+  results.stats["fleet"]["clock_alignment"] = std::move(clocks);
   if (const auto run_namespace = namespace_of(shards.front())) results.stats["namespace"] = *run_namespace;
   // A shard that did not exercise the broker leaves the merged fleet unexercised too.
   std::vector<std::string> reasons;

@@ -1,5 +1,7 @@
 // Fleets sharded across processes or machines (`simulate --shard i/N`) are judged again as one fleet: the
-// shards' histories are put on one time axis (each shard records its clock origin in Unix time), connection
+// shards' histories are put on one time axis (each shard records its clock origin in Unix time, and the markers
+// its clock session received: the clocks are aligned to the first shard's from those, clock_alignment.hpp, so
+// shards on machines whose clocks disagree still merge in the order the broker saw), connection
 // ids are made distinct, and the merged history goes through the same checker. Only the merge can judge what
 // crosses shards, e.g. an observer in shard 0 receiving telemetry from devices in shard 1.
 #pragma once

@@ -436,4 +436,66 @@ TEST_F(SimulateCommand, BadShardIsBadUsage) {
   EXPECT_EQ(ran.exit_code, 2) << ran.output;
 }
 
+// Shards on machines whose clocks disagree: the same two shards, with shard 2's clock set 20 s behind and shard 1's
+// 3 s ahead after the fact (every time each recorded on its own clock: the clock origin and the clock markers),
+// merge to the verdicts of the true clocks, because the merge measures the offsets from the markers the broker
+// delivered to both shards. Without the markers (system clocks, and causality: a delivery cannot precede its
+// publication, which a clock running behind never contradicts) the same shards are placed 23 s apart.
+TEST_F(SimulateCommand, MergedShardsWithSkewedClocksKeepTheirVerdicts) {
+  mqtt::broker::BrokerOptions options;
+  options.defects.insert(mqtt::broker::Defect::no_will);
+  mqtt::broker::EmbeddedBroker broker(std::move(options));
+  const auto target = "mqtt://127.0.0.1:" + std::to_string(broker.port());
+  const auto scenario = write("outage.json", outage);
+  const auto shard = [&](int index) {
+    return "simulate " + scenario + " --seed 8 --quiet --target " + target + " --shard " + std::to_string(index) +
+           "/2 --report-dir " + (directory / ("shard" + std::to_string(index))).string();
+  };
+  run("sh -c '" + std::string(MQTT_HARNESS_BINARY) + " " + shard(1) + " & " + std::string(MQTT_HARNESS_BINARY) +
+      " " + shard(0) + "; wait'");
+  auto skew = [&](int index, std::int64_t shift_ns, bool keep_markers) {
+    auto results = load_json(directory / ("shard" + std::to_string(index)) / "results.json");
+    auto& fleet = results["stats"]["fleet"];
+    EXPECT_TRUE(fleet.contains("clock")) << "shard " << index << " ran a clock session";
+    fleet["clock_origin_unix_ns"] = fleet["clock_origin_unix_ns"].get<std::int64_t>() + shift_ns;
+    for (auto& marker : fleet["clock"]["markers"]) {
+      marker["received_unix_ns"] = marker["received_unix_ns"].get<std::int64_t>() + shift_ns;
+    }
+    if (!keep_markers) fleet.erase("clock");
+    const auto path = directory / ("skewed" + std::to_string(index) + (keep_markers ? "" : "-bare") + ".json");
+    std::ofstream(path) << results.dump();
+    return path.string();
+  };
+  auto merge = [&](const std::string& first, const std::string& second, const std::string& name) {
+    const auto ran = run("report --merge-shards " + first + " " + second + " -o " + (directory / name).string());
+    EXPECT_EQ(ran.exit_code == 0 || ran.exit_code == 1, true) << ran.output;
+    return load_json(directory / name / "results.json");
+  };
+  auto verdicts = [](const nlohmann::json& results) {
+    std::multiset<std::string> found;
+    for (const auto& violation : results["violations"]) found.insert(violation["statement"].get<std::string>());
+    return found;
+  };
+  const auto truth = merge((directory / "shard0" / "results.json").string(),
+                           (directory / "shard1" / "results.json").string(), "merged-true");
+  const auto skewed = merge(skew(0, 3'000'000'000, true), skew(1, -20'000'000'000, true), "merged-skewed");
+  EXPECT_EQ(verdicts(truth).count("MQTT-3.1.2-8"), 2u) << truth["violations"].dump();
+  EXPECT_EQ(verdicts(skewed), verdicts(truth)) << skewed["violations"].dump();
+  EXPECT_EQ(skewed["summary"], truth["summary"]);
+  const auto& alignment = skewed["stats"]["fleet"]["clock_alignment"];
+  ASSERT_EQ(alignment.size(), 2u);
+  const auto offset = alignment[1]["offset_ns"].get<std::int64_t>();
+  const auto bound = alignment[1]["bound_ns"].get<std::int64_t>();
+  EXPECT_NEAR(static_cast<double>(offset), -23e9, static_cast<double>(bound) + 1e6) << alignment.dump();
+  EXPECT_LT(bound, 1'000'000'000) << "the markers measure the skew within the checker's 1 s graces";
+
+  const auto bare = merge(skew(0, 3'000'000'000, false), skew(1, -20'000'000'000, false), "merged-bare");
+  const auto& bare_alignment = bare["stats"]["fleet"]["clock_alignment"];
+  EXPECT_GT(std::llabs(bare_alignment[1]["offset_ns"].get<std::int64_t>() + 23'000'000'000), 1'000'000'000)
+      << bare_alignment.dump();
+  EXPECT_GT(bare["duration_ms"].get<double>(), truth["duration_ms"].get<double>() + 20'000)
+      << bare["duration_ms"] << " vs " << truth["duration_ms"];
+  EXPECT_NE(alignment[1]["method"].get<std::string>().find("markers"), std::string::npos) << alignment.dump();
+}
+
 }  // namespace
