@@ -3,7 +3,7 @@
 # Usage: ci/setup.sh [--build | --test | --run] [--with-extras]
 #   --build        compile mqtt-harness and make its .deb (compiler, CMake, the -dev libraries, dpkg-dev)
 #   --test         --build plus what the tests use: GoogleTest, Google Benchmark, mosquitto and its clients,
-#                  openssl, graphviz, clang (fuzzing, sanitizers), python3-jsonschema (the default)
+#                  openssl, graphviz, clang (fuzzing, sanitizers), python3-jsonschema and python3-yaml (the default)
 #   --run          run an installed package against a local mosquitto: mosquitto, mosquitto-clients, curl (to fetch
 #                  a released .deb) and ca-certificates; the package's own libraries come with `apt-get install
 #                  ./mqtt-harness_*.deb`
@@ -20,7 +20,7 @@ build_packages=(
 test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   mosquitto mosquitto-clients openssl graphviz
-  clang-14 libclang-rt-14-dev python3-jsonschema
+  clang-14 libclang-rt-14-dev python3-jsonschema python3-yaml
 )
 run_packages=(mosquitto mosquitto-clients curl ca-certificates)
 extra_packages=(tshark tcpdump chromium libxml2-utils iproute2 iputils-ping websockify)
