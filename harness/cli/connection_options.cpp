@@ -1,8 +1,8 @@
 #include "cli/connection_options.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -21,13 +21,15 @@ std::optional<std::string> read_password_file(std::string_view command, const st
     return std::nullopt;
   }
   std::string content;
-  // A password file is one line; reading at most 64 KiB keeps a mistaken path (a device, a huge file) harmless.
+  // A password file is one line; reading at most 64 KiB keeps a mistaken path (a device, a huge file)
+  // harmless.
   constexpr std::size_t limit = 64 * 1024;
   content.resize(limit + 1);
   in.read(content.data(), static_cast<std::streamsize>(content.size()));
   content.resize(static_cast<std::size_t>(in.gcount()));
   if (content.size() > limit) {
-    fmt::print(stderr, "mqtt-harness {}: --password-file {}: longer than 64 KiB; expected one line\n", command, path);
+    fmt::print(stderr, "mqtt-harness {}: --password-file {}: longer than 64 KiB; expected one line\n",
+               command, path);
     return std::nullopt;
   }
   if (content.empty()) {
@@ -44,20 +46,24 @@ std::optional<std::string> read_password_file(std::string_view command, const st
 
 void add_connection_options(CLI::App& command, ConnectionOptions& options) {
   const std::string group = "Credentials";
-  command.add_option("-u,--username", options.credentials.username,
-                     "User name sent in CONNECT (replaces the one in the URL)")
+  command
+      .add_option("-u,--username", options.credentials.username,
+                  "User name sent in CONNECT (replaces the one in the URL)")
       ->group(group);
-  command.add_option("-P,--password", options.credentials.password,
-                     fmt::format("Password sent in CONNECT (visible in ps: prefer --password-file or {})",
-                                 password_variable))
+  command
+      .add_option("-P,--password", options.credentials.password,
+                  fmt::format("Password sent in CONNECT (visible in ps: prefer --password-file or {})",
+                              password_variable))
       ->group(group);
-  command.add_option("--password-file", options.credentials.password_file,
-                     "Read the password from the first line of this file")
+  command
+      .add_option("--password-file", options.credentials.password_file,
+                  "Read the password from the first line of this file")
       ->group(group);
   add_transport_options(command, options.transport);
 }
 
-bool apply_credential_options(std::string_view command, const CredentialOptions& options, client::TargetUrl& target) {
+bool apply_credential_options(std::string_view command, const CredentialOptions& options,
+                              client::TargetUrl& target) {
   if (options.username) {
     if (options.username->empty()) {
       fmt::print(stderr, "mqtt-harness {}: --username: the user name is empty\n", command);
@@ -72,8 +78,8 @@ bool apply_credential_options(std::string_view command, const CredentialOptions&
   for (const char* source : {from_url, from_option, from_file}) {
     if (source == nullptr) continue;
     if (first != nullptr) {
-      fmt::print(stderr, "mqtt-harness {}: the password is given twice ({} and {}); give it once\n", command, first,
-                 source);
+      fmt::print(stderr, "mqtt-harness {}: the password is given twice ({} and {}); give it once\n", command,
+                 first, source);
       return false;
     }
     first = source;
@@ -91,21 +97,25 @@ bool apply_credential_options(std::string_view command, const CredentialOptions&
   }
   if (target.password && !target.username) {
     // MQTT 3.1.1 forbids a password without a user name [MQTT-3.1.2-22]; a broker would close the connection.
-    fmt::print(stderr, "mqtt-harness {}: a password needs a user name: give -u NAME or user@ in the URL\n", command);
+    fmt::print(stderr, "mqtt-harness {}: a password needs a user name: give -u NAME or user@ in the URL\n",
+               command);
     return false;
   }
   return true;
 }
 
-bool apply_connection_options(std::string_view command, const ConnectionOptions& options, client::TargetUrl& target) {
+bool apply_connection_options(std::string_view command, const ConnectionOptions& options,
+                              client::TargetUrl& target) {
   return apply_credential_options(command, options.credentials, target) &&
          apply_transport_options(command, options.transport, target);
 }
 
 std::string credentials_help_note() {
   return fmt::format(
-      "Credentials: -u NAME replaces the URL's user name; the password comes from the URL, -P, --password-file or, "
-      "when none of them gives one and there is a user name, the environment variable {}; giving it twice is exit 2. "
+      "Credentials: -u NAME replaces the URL's user name; the password comes from the URL, -P, "
+      "--password-file or, "
+      "when none of them gives one and there is a user name, the environment variable {}; giving it twice is "
+      "exit 2. "
       "Passwords never appear in any output, report, history or pcap (they become ***).",
       password_variable);
 }

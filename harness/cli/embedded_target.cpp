@@ -45,8 +45,8 @@ void make_certificate(const std::filesystem::path& directory) {
   X509_gmtime_adj(X509_getm_notAfter(certificate.get()), 24L * 3600);
   X509_set_pubkey(certificate.get(), key.get());
   X509_NAME* name = X509_get_subject_name(certificate.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1,
-                             0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("127.0.0.1"),
+                             -1, -1, 0);
   X509_set_issuer_name(certificate.get(), name);
   X509V3_CTX context;
   X509V3_set_ctx_nodb(&context);
@@ -66,10 +66,14 @@ void make_certificate(const std::filesystem::path& directory) {
 
 broker::ListenerTransport listener_transport(client::Scheme scheme) {
   switch (scheme) {
-    case client::Scheme::mqtts: return broker::ListenerTransport::mqtts;
-    case client::Scheme::ws: return broker::ListenerTransport::ws;
-    case client::Scheme::wss: return broker::ListenerTransport::wss;
-    case client::Scheme::mqtt: break;
+    case client::Scheme::mqtts:
+      return broker::ListenerTransport::mqtts;
+    case client::Scheme::ws:
+      return broker::ListenerTransport::ws;
+    case client::Scheme::wss:
+      return broker::ListenerTransport::wss;
+    case client::Scheme::mqtt:
+      break;
   }
   return broker::ListenerTransport::mqtt;
 }
@@ -77,7 +81,8 @@ broker::ListenerTransport listener_transport(client::Scheme scheme) {
 }  // namespace
 
 std::optional<client::Scheme> parse_embedded_transport(std::string_view name) {
-  for (const auto scheme : {client::Scheme::mqtt, client::Scheme::mqtts, client::Scheme::ws, client::Scheme::wss}) {
+  for (const auto scheme :
+       {client::Scheme::mqtt, client::Scheme::mqtts, client::Scheme::ws, client::Scheme::wss}) {
     if (client::to_string(scheme) == name) return scheme;
   }
   return std::nullopt;
@@ -96,7 +101,8 @@ EmbeddedTarget::EmbeddedTarget(broker::BrokerOptions options, client::Scheme sch
     target_.tls.ca_file = options.tls.certificate_file;
   }
   if (scheme != client::Scheme::mqtt) {
-    options.listeners = {broker::Listener{.transport = listener_transport(scheme), .address = "127.0.0.1", .port = 0}};
+    options.listeners = {
+        broker::Listener{.transport = listener_transport(scheme), .address = "127.0.0.1", .port = 0}};
   }
   if (client::uses_websocket(scheme)) target_.path = std::string(client::default_websocket_path);
   broker_ = std::make_unique<broker::EmbeddedBroker>(std::move(options));

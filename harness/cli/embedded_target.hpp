@@ -1,7 +1,7 @@
-// The embedded reference broker as the target of conform and simulate when no --target is given, served over the
-// transport --embedded-transport names: mqtt (the default), mqtts, ws or wss. For TLS it gets a certificate made
-// for this run (an EC P-256 key, self-signed for 127.0.0.1 and localhost, valid one day), which the harness then
-// trusts as its only authority: verification stays on, as against a real broker.
+// The embedded reference broker as the target of conform and simulate when no --target is given, served over
+// the transport --embedded-transport names: mqtt (the default), mqtts, ws or wss. For TLS it gets a
+// certificate made for this run (an EC P-256 key, self-signed for 127.0.0.1 and localhost, valid one day),
+// which the harness then trusts as its only authority: verification stays on, as against a real broker.
 #pragma once
 
 #include <filesystem>
@@ -15,7 +15,8 @@
 
 namespace mqtt::cli {
 
-std::optional<client::Scheme> parse_embedded_transport(std::string_view name);  // "mqtt", "mqtts", "ws", "wss"
+std::optional<client::Scheme> parse_embedded_transport(
+    std::string_view name);  // "mqtt", "mqtts", "ws", "wss"
 
 class EmbeddedTarget {
  public:

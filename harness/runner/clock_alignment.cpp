@@ -1,12 +1,12 @@
 #include "runner/clock_alignment.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <deque>
 #include <map>
 #include <utility>
-
-#include <fmt/format.h>
 
 namespace mqtt::runner {
 namespace {
@@ -15,7 +15,8 @@ using MarkerKey = std::pair<std::uint32_t, std::string>;  // (sending shard, "st
 
 std::map<MarkerKey, std::int64_t> arrivals(const ShardClockRecord& record) {
   std::map<MarkerKey, std::int64_t> times;
-  for (const auto& marker : record.markers) times.emplace(MarkerKey{marker.from_shard, marker.marker}, marker.received_unix_ns);
+  for (const auto& marker : record.markers)
+    times.emplace(MarkerKey{marker.from_shard, marker.marker}, marker.received_unix_ns);
   return times;
 }
 
@@ -30,12 +31,13 @@ std::optional<Edge> compare(const ShardClockRecord& from, const ShardClockRecord
   const auto from_times = arrivals(from);
   std::vector<std::int64_t> differences;
   for (const auto& [key, time] : arrivals(to)) {
-    if (const auto found = from_times.find(key); found != from_times.end()) differences.push_back(time - found->second);
+    if (const auto found = from_times.find(key); found != from_times.end())
+      differences.push_back(time - found->second);
   }
   if (differences.empty()) return std::nullopt;
   std::sort(differences.begin(), differences.end());
-  // A one-way delay is below the round trip; an unmeasured round trip (own marker never back) leaves the spread of
-  // the differences as the only evidence.
+  // A one-way delay is below the round trip; an unmeasured round trip (own marker never back) leaves the
+  // spread of the differences as the only evidence.
   const std::int64_t spread = differences.back() - differences.front();
   const std::int64_t round_trip = std::max(from.round_trip_ns, to.round_trip_ns);
   return Edge{differences[differences.size() / 2], std::max(round_trip, spread)};
@@ -66,8 +68,10 @@ std::vector<ClockAlignment> align_shard_clocks(const std::vector<std::optional<S
       // System clocks that agree with the measurement within its bound (one machine, or NTP) are more precise
       // than the measurement: keep them.
       if (std::llabs(alignment[to].offset_ns) <= alignment[to].bound_ns) {
-        alignment[to].method = fmt::format("system clock (agrees with the markers shared with shard {} within "
-                                           "{:.3f} ms)", from + 1, static_cast<double>(alignment[to].bound_ns) / 1e6);
+        alignment[to].method = fmt::format(
+            "system clock (agrees with the markers shared with shard {} within "
+            "{:.3f} ms)",
+            from + 1, static_cast<double>(alignment[to].bound_ns) / 1e6);
         alignment[to].offset_ns = 0;
       }
       placed[to] = true;
@@ -76,12 +80,15 @@ std::vector<ClockAlignment> align_shard_clocks(const std::vector<std::optional<S
   }
   for (std::size_t index = 0; index < records.size(); ++index) {
     if (placed[index]) continue;
-    const std::string why = !records[index]                  ? "no clock record"
-                            : !records[index]->problem.empty() ? records[index]->problem
-                                                               : "no marker shared with the first shard's group";
+    const std::string why = !records[index] ? "no clock record"
+                            : !records[index]->problem.empty()
+                                ? records[index]->problem
+                                : "no marker shared with the first shard's group";
     alignment[index] = ClockAlignment{0, -1, "system clock (" + why + ")"};
   }
-  if (!placed.front()) alignment.front().method = "system clock (" + std::string(records.front() ? records.front()->problem : "no clock record") + ")";
+  if (!placed.front())
+    alignment.front().method =
+        "system clock (" + std::string(records.front() ? records.front()->problem : "no clock record") + ")";
   return alignment;
 }
 

@@ -1,9 +1,10 @@
 // Puts the shards of one fleet on one clock from the markers their clock sessions recorded (shard_clock.hpp):
 // when two shards received the same marker, the difference of their arrival times is the difference of their
-// clocks, within the larger of their measured round trips. Shards are aligned to the first shard's clock along
-// the shards they share markers with; a shard that shares none keeps its system clock, and says so, and so does
-// a shard whose system clock agrees with the measurement within its bound (shards on one machine, or clocks kept by
-// NTP: the system clock is then the more precise). Pure: takes the records, returns the offsets.
+// clocks, within the larger of their measured round trips. Shards are aligned to the first shard's clock
+// along the shards they share markers with; a shard that shares none keeps its system clock, and says so, and
+// so does a shard whose system clock agrees with the measurement within its bound (shards on one machine, or
+// clocks kept by NTP: the system clock is then the more precise). Pure: takes the records, returns the
+// offsets.
 #pragma once
 
 #include <cstdint>

@@ -1,9 +1,9 @@
 #include "runner/shard_clock.hpp"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <string_view>
-
-#include <fmt/format.h>
 
 #include "client/session.hpp"
 
@@ -11,7 +11,8 @@ namespace mqtt::runner {
 namespace {
 
 std::int64_t unix_now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -24,7 +25,8 @@ std::optional<ClockMarker> parse_payload(const Bytes& payload) {
   const std::string text(payload.begin(), payload.end());
   unsigned shard = 0;
   char marker[8] = {};
-  if (std::sscanf(text.c_str(), "mqtt-harness-clock shard=%u marker=%7s", &shard, marker) != 2) return std::nullopt;
+  if (std::sscanf(text.c_str(), "mqtt-harness-clock shard=%u marker=%7s", &shard, marker) != 2)
+    return std::nullopt;
   const std::string name = marker;
   if (name != "start" && name != "end") return std::nullopt;
   return ClockMarker{.from_shard = shard, .marker = name, .received_unix_ns = 0};
@@ -35,10 +37,13 @@ std::optional<ClockMarker> parse_payload(const Bytes& payload) {
 nlohmann::json to_json(const ShardClockRecord& record) {
   nlohmann::json markers = nlohmann::json::array();
   for (const auto& marker : record.markers) {
-    markers.push_back({{"from_shard", marker.from_shard}, {"marker", marker.marker},
+    markers.push_back({{"from_shard", marker.from_shard},
+                       {"marker", marker.marker},
                        {"received_unix_ns", marker.received_unix_ns}});
   }
-  nlohmann::json value = {{"topic", record.topic}, {"shard", record.shard}, {"markers", std::move(markers)},
+  nlohmann::json value = {{"topic", record.topic},
+                          {"shard", record.shard},
+                          {"markers", std::move(markers)},
                           {"round_trip_ns", record.round_trip_ns}};
   if (!record.problem.empty()) value["problem"] = record.problem;
   return value;
@@ -53,9 +58,10 @@ std::optional<ShardClockRecord> clock_record_from_json(const nlohmann::json& val
     record.round_trip_ns = value.value("round_trip_ns", std::int64_t{0});
     record.problem = value.value("problem", "");
     for (const auto& marker : value["markers"]) {
-      record.markers.push_back(ClockMarker{.from_shard = marker.at("from_shard").get<std::uint32_t>(),
-                                           .marker = marker.at("marker").get<std::string>(),
-                                           .received_unix_ns = marker.at("received_unix_ns").get<std::int64_t>()});
+      record.markers.push_back(
+          ClockMarker{.from_shard = marker.at("from_shard").get<std::uint32_t>(),
+                      .marker = marker.at("marker").get<std::string>(),
+                      .received_unix_ns = marker.at("received_unix_ns").get<std::int64_t>()});
     }
     return record;
   } catch (const nlohmann::json::exception&) {
@@ -75,8 +81,8 @@ ShardClock::~ShardClock() {
 
 void ShardClock::start() {
   thread_ = std::thread([this] { run(); });
-  // The start marker should be out before the fleet's first device connects; the session's own deadlines (5 s to
-  // connect, 5 s for CONNACK and SUBACK, 1 s to publish) bound the wait, this one only backs them up.
+  // The start marker should be out before the fleet's first device connects; the session's own deadlines (5 s
+  // to connect, 5 s for CONNACK and SUBACK, 1 s to publish) bound the wait, this one only backs them up.
   std::unique_lock lock(mutex_);
   started_changed_.wait_for(lock, std::chrono::seconds(20), [this] { return started_; });
 }
@@ -126,7 +132,9 @@ void ShardClock::run() {
   connect.client_id = client_id_;
   connect.keep_alive = 60;
   if (!session.connect(connect, std::chrono::seconds(5)).ok()) return fail("clock session: no CONNACK");
-  if (!session.subscribe({Subscription{.filter = record_.topic, .qos = QoS::at_most_once}}, std::chrono::seconds(5))
+  if (!session
+           .subscribe({Subscription{.filter = record_.topic, .qos = QoS::at_most_once}},
+                      std::chrono::seconds(5))
            .ok()) {
     return fail("clock session: no SUBACK");
   }

@@ -1,12 +1,13 @@
-// How far apart the clocks of a fleet's shards are, measured through the broker. MQTT 3.1.1 gives the broker no
-// clock field, so each shard's offset against the broker cannot be read; what can be measured is when the broker
-// delivers ONE message to several shards. Each shard keeps a clock session subscribed to one topic of its run,
-// publishes a marker there when it starts and when it ends, and records the arrival of every marker it receives
-// (its own and other shards') on its system clock, the clock of stats.fleet.clock_origin_unix_ns. The broker
-// forwards a marker to its subscribers at one instant, so the difference between two shards' arrival times of the
-// same marker is the difference of their clocks, wrong by at most the larger one-way delay, which is below the
-// larger round trip each shard measures for its own marker. Shards that run at the same time (as the shards of
-// one fleet do) share at least one marker: the later shard's start, or the earlier shard's end.
+// How far apart the clocks of a fleet's shards are, measured through the broker. MQTT 3.1.1 gives the broker
+// no clock field, so each shard's offset against the broker cannot be read; what can be measured is when the
+// broker delivers ONE message to several shards. Each shard keeps a clock session subscribed to one topic of
+// its run, publishes a marker there when it starts and when it ends, and records the arrival of every marker
+// it receives (its own and other shards') on its system clock, the clock of stats.fleet.clock_origin_unix_ns.
+// The broker forwards a marker to its subscribers at one instant, so the difference between two shards'
+// arrival times of the same marker is the difference of their clocks, wrong by at most the larger one-way
+// delay, which is below the larger round trip each shard measures for its own marker. Shards that run at the
+// same time (as the shards of one fleet do) share at least one marker: the later shard's start, or the
+// earlier shard's end.
 //
 // The topic is outside the fleet's namespace (mqtt-harness-clock/NAMESPACE), so no device or observer of the
 // fleet subscribes to it and the judged history never contains a marker.
@@ -17,12 +18,11 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "client/target_url.hpp"
 
@@ -30,7 +30,7 @@ namespace mqtt::runner {
 
 struct ClockMarker {
   std::uint32_t from_shard = 0;
-  std::string marker;  // "start" or "end"
+  std::string marker;                 // "start" or "end"
   std::int64_t received_unix_ns = 0;  // on the receiving shard's system clock
 };
 
@@ -39,7 +39,7 @@ struct ShardClockRecord {
   std::uint32_t shard = 0;
   std::vector<ClockMarker> markers;
   std::int64_t round_trip_ns = 0;  // the longest between publishing an own marker and receiving it back
-  std::string problem;             // non-empty: the clock session could not run (the merge uses system clocks)
+  std::string problem;  // non-empty: the clock session could not run (the merge uses system clocks)
 };
 
 nlohmann::json to_json(const ShardClockRecord& record);

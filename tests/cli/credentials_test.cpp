@@ -1,6 +1,6 @@
 // Credentials the way users pass them (-u, -P, --password-file, MQTT_HARNESS_PASSWORD), against the embedded
-// broker requiring them: each way logs in, a wrong one is refused (exit 3), and every misuse is one line and exit 2
-// naming the problem, never the password.
+// broker requiring them: each way logs in, a wrong one is refused (exit 3), and every misuse is one line and
+// exit 2 naming the problem, never the password.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -37,7 +37,8 @@ class Credentials : public ::testing::Test {
   ChildResult probe(std::vector<std::string> arguments, std::vector<std::string> environment = {}) const {
     arguments.insert(arguments.begin(), {MQTT_HARNESS_BINARY, "probe"});
     arguments.insert(arguments.end(), {"--duration", "0.2"});
-    return run_child(arguments, ChildOptions{.deadline = std::chrono::seconds(30), .environment = environment});
+    return run_child(arguments,
+                     ChildOptions{.deadline = std::chrono::seconds(30), .environment = environment});
   }
   std::string file_holding(const std::string& name, const std::string& content) const {
     const auto file = directory_.path() / name;
@@ -52,13 +53,16 @@ class Credentials : public ::testing::Test {
 TEST_F(Credentials, EveryWayOfGivingThePasswordLogsIn) {
   EXPECT_EQ(probe({url("alice:" + std::string(password) + "@")}).exit_code, exit_passed);
   EXPECT_EQ(probe({"-L", url(), "-u", "alice", "-P", password}).exit_code, exit_passed);
-  EXPECT_EQ(probe({url(), "-u", "alice", "--password-file", file_holding("line", std::string(password) + "\n")})
+  EXPECT_EQ(
+      probe({url(), "-u", "alice", "--password-file", file_holding("line", std::string(password) + "\n")})
+          .exit_code,
+      exit_passed);
+  EXPECT_EQ(probe({url(), "-u", "alice", "--password-file",
+                   file_holding("crlf", std::string(password) + "\r\nx\n")})
                 .exit_code,
             exit_passed);
-  EXPECT_EQ(probe({url(), "-u", "alice", "--password-file", file_holding("crlf", std::string(password) + "\r\nx\n")})
-                .exit_code,
+  EXPECT_EQ(probe({url("alice@")}, {"MQTT_HARNESS_PASSWORD=" + std::string(password)}).exit_code,
             exit_passed);
-  EXPECT_EQ(probe({url("alice@")}, {"MQTT_HARNESS_PASSWORD=" + std::string(password)}).exit_code, exit_passed);
   // -u replaces the URL's user name.
   EXPECT_EQ(probe({url("bob@"), "-u", "alice", "-P", password}).exit_code, exit_passed);
 }
@@ -66,7 +70,8 @@ TEST_F(Credentials, EveryWayOfGivingThePasswordLogsIn) {
 TEST_F(Credentials, AWrongPasswordIsRefusedAndTheEnvironmentNeverOverridesAGivenOne) {
   const auto wrong = probe({url(), "-u", "alice", "-P", "not-it"});
   EXPECT_EQ(wrong.exit_code, exit_unreachable) << wrong.errors;
-  const auto given = probe({url(), "-u", "alice", "-P", "not-it"}, {"MQTT_HARNESS_PASSWORD=" + std::string(password)});
+  const auto given =
+      probe({url(), "-u", "alice", "-P", "not-it"}, {"MQTT_HARNESS_PASSWORD=" + std::string(password)});
   EXPECT_EQ(given.exit_code, exit_unreachable) << "-P wins over the environment";
   // Without a user name the variable is not used: a password alone is not sent.
   const auto anonymous = probe({url()}, {"MQTT_HARNESS_PASSWORD=" + std::string(password)});
@@ -80,7 +85,8 @@ TEST_F(Credentials, MisusesAreOneLineAndExitTwoWithoutThePassword) {
       {"the password is given twice (-P/--password and --password-file); give it once",
        {url(), "-u", "alice", "-P", password, "--password-file", file_holding("twice", password)}},
       {"a password needs a user name: give -u NAME or user@ in the URL", {url(), "-P", password}},
-      {"--password-file " + (directory_.path() / "absent").string() + ": cannot read it (No such file or directory)",
+      {"--password-file " + (directory_.path() / "absent").string() +
+           ": cannot read it (No such file or directory)",
        {url(), "-u", "alice", "--password-file", (directory_.path() / "absent").string()}},
       {"--password-file " + file_holding("empty", "") + ": the file is empty",
        {url(), "-u", "alice", "--password-file", file_holding("empty", "")}},
@@ -100,23 +106,25 @@ TEST_F(Credentials, MisusesAreOneLineAndExitTwoWithoutThePassword) {
         {"replay", std::string(MQTT_SOURCE_DIRECTORY) + "/tests/capture/data/mosquitto-v311-v5.pcap"}}) {
     std::vector<std::string> arguments{MQTT_HARNESS_BINARY};
     arguments.insert(arguments.end(), command.begin(), command.end());
-    arguments.insert(arguments.end(), {"-L", url(), "-P", password, "-o", (directory_.path() / "r").string()});
+    arguments.insert(arguments.end(),
+                     {"-L", url(), "-P", password, "-o", (directory_.path() / "r").string()});
     const auto ran = run_child(arguments, ChildOptions{.deadline = std::chrono::seconds(30)});
     EXPECT_EQ(ran.exit_code, exit_bad_input) << command.front() << ran.errors;
-    EXPECT_EQ(ran.errors,
-              "mqtt-harness " + command.front() + ": a password needs a user name: give -u NAME or user@ in the URL\n");
+    EXPECT_EQ(ran.errors, "mqtt-harness " + command.front() +
+                              ": a password needs a user name: give -u NAME or user@ in the URL\n");
   }
 }
 
 TEST_F(Credentials, ConformLogsInWithOptionsAndIsRefusedWithoutThem) {
   const auto report = (directory_.path() / "report").string();
-  const auto with = run_child({MQTT_HARNESS_BINARY, "conform", "-L", url(), "-u", "alice", "--password-file",
-                               file_holding("conform", password), "--filter", "connect.*", "-o", report, "--quiet"},
-                              ChildOptions{.deadline = std::chrono::seconds(60)});
+  const auto with =
+      run_child({MQTT_HARNESS_BINARY, "conform", "-L", url(), "-u", "alice", "--password-file",
+                 file_holding("conform", password), "--filter", "connect.*", "-o", report, "--quiet"},
+                ChildOptions{.deadline = std::chrono::seconds(60)});
   EXPECT_EQ(with.exit_code, exit_passed) << with.errors;
-  const auto without = run_child({MQTT_HARNESS_BINARY, "conform", "-L", url(), "--filter", "connect.*", "-o", report,
-                                  "--quiet"},
-                                 ChildOptions{.deadline = std::chrono::seconds(60)});
+  const auto without = run_child(
+      {MQTT_HARNESS_BINARY, "conform", "-L", url(), "--filter", "connect.*", "-o", report, "--quiet"},
+      ChildOptions{.deadline = std::chrono::seconds(60)});
   EXPECT_EQ(without.exit_code, exit_unreachable) << without.errors;
 }
 

@@ -1,10 +1,10 @@
-// One meaning per flag: every subcommand's options are walked as CLI11 holds them, and a short letter or a long
-// name used with two meanings (two long names for one letter, two letters for one name, a flag in one command and
-// an option taking a value in another) fails. docs/cli.md's table must list exactly what the commands offer.
+// One meaning per flag: every subcommand's options are walked as CLI11 holds them, and a short letter or a
+// long name used with two meanings (two long names for one letter, two letters for one name, a flag in one
+// command and an option taking a value in another) fails. docs/cli.md's table must list exactly what the
+// commands offer.
 #include <gtest/gtest.h>
 
 #include <CLI/CLI.hpp>
-
 #include <fstream>
 #include <map>
 #include <set>
@@ -38,8 +38,8 @@ std::map<std::string, std::vector<Use>> walk_options() {
   for (const CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; })) {
     for (const CLI::Option* option : command->get_options()) {
       if (option->get_positional() || option->get_name() == "--help") continue;
-      EXPECT_EQ(option->get_lnames().size(), 1u) << command->get_name() << ": " << option->get_name()
-                                                 << " should have exactly one long name";
+      EXPECT_EQ(option->get_lnames().size(), 1u)
+          << command->get_name() << ": " << option->get_name() << " should have exactly one long name";
       if (option->get_lnames().empty()) continue;
       Use use{.command = command->get_name(), .letters = {}, .takes_value = option->get_expected_max() > 0};
       for (const auto& letter : option->get_snames()) use.letters.insert("-" + letter);
@@ -73,8 +73,9 @@ TEST(OptionMeanings, EveryLetterAndLongNameHasOneMeaningAcrossSubcommands) {
 TEST(OptionMeanings, LettersFollowMosquittoClientsWhereTheyMeanTheSame) {
   const auto uses = walk_options();
   const std::map<std::string, std::string> expected{
-      {"--topic", "-t"}, {"--qos", "-q"},   {"--username", "-u"}, {"--password", "-P"}, {"--client-id", "-i"},
-      {"--keep-alive", "-k"}, {"--count", "-C"}, {"--target", "-L"}, {"--port", "-p"}, {"--verbose", "-v"}};
+      {"--topic", "-t"},     {"--qos", "-q"},        {"--username", "-u"}, {"--password", "-P"},
+      {"--client-id", "-i"}, {"--keep-alive", "-k"}, {"--count", "-C"},    {"--target", "-L"},
+      {"--port", "-p"},      {"--verbose", "-v"}};
   for (const auto& [name, letter] : expected) {
     ASSERT_TRUE(uses.contains(name)) << name;
     for (const auto& use : uses.at(name)) {
@@ -138,14 +139,16 @@ TEST(OptionMeanings, DocsCliTableListsEveryOptionWithItsLetterAndCommands) {
     for (const auto& command : commands) command_list += (command_list.empty() ? "" : ", ") + command;
     const auto row = documented.find(name);
     if (row == documented.end()) {
-      ADD_FAILURE() << name << " is missing from docs/cli.md; its row: | " << (letter.empty() ? "" : "`" + letter + "`")
-                    << " | `" << name << "` | MEANING | " << command_list << " |";
+      ADD_FAILURE() << name << " is missing from docs/cli.md; its row: | "
+                    << (letter.empty() ? "" : "`" + letter + "`") << " | `" << name << "` | MEANING | "
+                    << command_list << " |";
       continue;
     }
     EXPECT_EQ(row->second.first, letter) << name << ": letter in docs/cli.md";
     EXPECT_EQ(row->second.second, commands) << name << ": commands in docs/cli.md";
   }
-  for (const auto& [name, row] : documented) EXPECT_TRUE(uses.contains(name)) << name << " is documented but no command has it";
+  for (const auto& [name, row] : documented)
+    EXPECT_TRUE(uses.contains(name)) << name << " is documented but no command has it";
 }
 
 }  // namespace
