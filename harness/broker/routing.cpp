@@ -56,25 +56,21 @@ bool filter_matches(std::string_view filter, std::string_view topic, const Defec
   return topic::matches(filter, topic);
 }
 
-std::optional<QoS> matching_qos(const std::map<std::string, QoS>& subscriptions, std::string_view topic,
-                                const DefectSet& defects) {
-  std::optional<QoS> best;
-  for (const auto& [filter, qos] : subscriptions) {
-    if (filter_matches(filter, topic, defects)) {
-      if (!best || static_cast<int>(qos) > static_cast<int>(*best)) best = qos;
-      if (best == QoS::exactly_once) break;
-    }
+std::vector<SubscriptionMatch> matching_subscriptions(const std::map<std::string, SubscriptionOptions>& subscriptions,
+                                                      std::string_view topic, const DefectSet& defects) {
+  std::vector<SubscriptionMatch> matches;
+  for (const auto& [filter, options] : subscriptions) {
+    if (filter_matches(filter, topic, defects)) matches.push_back(SubscriptionMatch{&filter, &options});
   }
-  return best;
+  return matches;
 }
 
-std::vector<QoS> matching_grants(const std::map<std::string, QoS>& subscriptions, std::string_view topic,
-                                 const DefectSet& defects) {
-  std::vector<QoS> grants;
-  for (const auto& [filter, qos] : subscriptions) {
-    if (filter_matches(filter, topic, defects)) grants.push_back(qos);
+QoS highest_grant(const std::vector<SubscriptionMatch>& matches) {
+  QoS best = QoS::at_most_once;
+  for (const SubscriptionMatch& match : matches) {
+    if (static_cast<int>(match.options->qos) > static_cast<int>(best)) best = match.options->qos;
   }
-  return grants;
+  return best;
 }
 
 }  // namespace mqtt::broker
