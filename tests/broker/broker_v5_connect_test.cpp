@@ -160,6 +160,32 @@ TEST_F(BrokerV5Connect, SessionLastsItsExpiryIntervalAndNoLonger) {  // MQTT-3.1
   EXPECT_FALSE(late.connack.session_present);
 }
 
+TEST_F(BrokerV5Connect, SessionExpiryFFFFFFFFNeverEnds) {  // 3.1.2.11.2, MQTT-3.1.2-23
+  const auto for_ever = properties(PropertyId::session_expiry_interval, std::uint32_t{0xFFFFFFFF});
+  auto first = connect5(port(), "everlasting", true, for_ever);
+  EXPECT_FALSE(contains(first.connack.properties, PropertyId::session_expiry_interval));  // taken as asked
+  subscribe5(*first, {subscription("everlasting/t", QoS::at_least_once)});
+  first->disconnect();
+  EXPECT_TRUE(first->closed_within());
+  connect5(port(), "publisher")->publish("everlasting/t", "kept", QoS::at_least_once, false, 1);
+  auto back = connect5(port(), "everlasting", false, for_ever);
+  EXPECT_TRUE(back.connack.session_present);
+  EXPECT_EQ(text(back->expect<Publish>().payload), "kept");
+  // A server maximum cuts even "never" down, and says so.
+  BrokerOptions options;
+  options.mqtt5.maximum_session_expiry_interval = 30;
+  start(options);
+  EXPECT_EQ(find_u32(connect5(port(), "capped", true, for_ever).connack.properties, PropertyId::session_expiry_interval),
+            30u);
+}
+
+TEST_F(BrokerV5Connect, NoReasonStringOrUserPropertyOnAcknowledgements) {  // MQTT-3.1.2-29
+  auto client = connect5(port(), "quiet", true, properties(PropertyId::request_problem_information, std::uint8_t{0}));
+  EXPECT_TRUE(subscribe5(*client, {subscription("quiet/t", QoS::at_most_once)}).properties.empty());
+  client->send(Unsubscribe{ProtocolVersion::v5, 2, {"quiet/t"}, {}});
+  EXPECT_TRUE(client->expect<Unsuback>().properties.empty());
+}
+
 TEST_F(BrokerV5Connect, DisconnectMayShortenTheSessionExpiry) {  // 3.14.2.2.2
   auto first = connect5(port(), "shortened", true, properties(PropertyId::session_expiry_interval, std::uint32_t{600}));
   first->send(Disconnect{ProtocolVersion::v5, 0x00, properties(PropertyId::session_expiry_interval, std::uint32_t{0})});
