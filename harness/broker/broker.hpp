@@ -32,6 +32,9 @@ struct Mqtt5Capabilities {
   std::uint16_t receive_maximum = 65535;          // unacknowledged QoS 2 PUBLISHes a client may have; declared below 65535
   std::optional<std::uint16_t> server_keep_alive;  // declared, and used instead of the client's keep alive
   std::optional<std::uint32_t> maximum_session_expiry_interval;  // longer requests are cut to it and told so
+  // true: an empty client id gets a new one, returned as Assigned Client Identifier; false: CONNACK 0x85
+  // (both permitted by 3.1.3.1, MQTT-3.1.3-6 to -8)
+  bool assign_client_identifiers = true;
 };
 
 struct BrokerOptions {

@@ -130,6 +130,10 @@ void Connection::handle_connect(Connect connect) {
       reject(0x02);  // [MQTT-3.1.3-8]; 3.1 requires 1 to 23 characters
       return;
     }
+    if (is_v5() && !core.options.mqtt5.assign_client_identifiers) {
+      reject(reason::client_identifier_not_valid);  // a 5.0 server may refuse it instead [MQTT-3.1.3-8]
+      return;
+    }
     connect.client_id = core.assign_client_identifier(version_);
     assigned_client_identifier = connect.client_id;
   } else if (version_ == ProtocolVersion::v3_1 && connect.client_id.size() > 23) {

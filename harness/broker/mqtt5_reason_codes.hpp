@@ -13,6 +13,7 @@ inline constexpr std::uint8_t unspecified_error = 0x80;
 inline constexpr std::uint8_t malformed_packet = 0x81;
 inline constexpr std::uint8_t protocol_error = 0x82;
 inline constexpr std::uint8_t unsupported_protocol_version = 0x84;
+inline constexpr std::uint8_t client_identifier_not_valid = 0x85;
 inline constexpr std::uint8_t bad_user_name_or_password = 0x86;
 inline constexpr std::uint8_t not_authorized = 0x87;
 inline constexpr std::uint8_t bad_authentication_method = 0x8C;

@@ -32,6 +32,7 @@ struct BrokerCommandOptions {
   bool no_wildcard_subscriptions = false;
   bool no_subscription_identifiers = false;
   bool no_shared_subscriptions = false;
+  bool no_assigned_client_identifiers = false;
   std::uint64_t seed = broker::BrokerOptions{}.seed;
   bool list_defects = false;
   bool list_variations = false;
@@ -77,6 +78,7 @@ int run_broker(const BrokerCommandOptions& options) {
   capabilities.wildcard_subscription_available = !options.no_wildcard_subscriptions;
   capabilities.subscription_identifier_available = !options.no_subscription_identifiers;
   capabilities.shared_subscription_available = !options.no_shared_subscriptions;
+  capabilities.assign_client_identifiers = !options.no_assigned_client_identifiers;
   broker_options.seed = options.seed;
   for (const auto& name : options.defects) {
     const auto defect = broker::parse_defect(name);
@@ -172,6 +174,8 @@ void add_broker_command(CLI::App& app, int& exit_code) {
                     "5.0: declare Subscription Identifiers Available 0");
   command->add_flag("--no-shared-subscriptions", options->no_shared_subscriptions,
                     "5.0: declare Shared Subscription Available 0");
+  command->add_flag("--no-assigned-client-identifiers", options->no_assigned_client_identifiers,
+                    "5.0: refuse an empty client id with CONNACK 0x85 instead of assigning one");
   command->add_option("--seed", options->seed, "Seed of the shared-random variation's choices")->capture_default_str();
   command->add_option("--user", options->users, "Require credentials: NAME:PASSWORD (repeatable)");
   command->add_flag("--list-defects", options->list_defects,

@@ -57,6 +57,17 @@ TEST_F(BrokerV5Connect, AssignsANewClientIdentifierToAnEmptyOne) {  // MQTT-3.1.
   EXPECT_TRUE(resumed.connack.session_present);
 }
 
+TEST_F(BrokerV5Connect, MayRefuseAnEmptyClientIdentifierInstead) {  // MQTT-3.1.3-8
+  BrokerOptions options;
+  options.mqtt5.assign_client_identifiers = false;
+  start(options);
+  auto refused = connect5(port(), "");
+  EXPECT_EQ(refused.connack.reason_code, 0x85);
+  EXPECT_FALSE(contains(refused.connack.properties, PropertyId::assigned_client_identifier));
+  EXPECT_TRUE(refused->closed_within());
+  EXPECT_EQ(connect5(port(), "named").connack.reason_code, 0x00);
+}
+
 TEST_F(BrokerV5Connect, DeclaresTheConfiguredCapabilities) {  // MQTT-3.2.2-9, 3.2.2.3
   BrokerOptions options;
   options.maximum_qos = QoS::at_least_once;
