@@ -61,6 +61,14 @@ TEST_F(BrokerV5Will, ASessionEndingBeforeTheDelayPublishesTheWillAtOnce) {  // M
   EXPECT_EQ(watcher().expect<Publish>(2s).topic, "will/ending");
 }
 
+TEST_F(BrokerV5Will, ASessionExpiringBeforeTheDelayPublishesTheWillAsItEnds) {  // MQTT-3.1.2-8, 3.1.3.2.2
+  auto client = connect5(port(), with_will("expiring", 3600, 1));
+  const auto dropped_at = std::chrono::steady_clock::now();
+  client->close_abruptly();
+  EXPECT_EQ(watcher().expect<Publish>(5s).topic, "will/expiring");  // after 1 s, not 3600 s
+  EXPECT_GE(std::chrono::steady_clock::now() - dropped_at, 900ms);
+}
+
 TEST_F(BrokerV5Will, CleanStartOnReconnectEndsTheSessionAndPublishesTheDelayedWill) {  // MQTT-3.1.2-4, 3.1.3.2.2
   auto client = connect5(port(), with_will("restarting", 3600, 3600));
   client->close_abruptly();
