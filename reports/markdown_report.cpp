@@ -16,6 +16,7 @@ std::string render_markdown(const results::Results& input) {
                          ": " + overall_verdict(results) + "\n\n";
   if (!results.target_problem.empty()) markdown += "**" + escape_markdown_cell(results.target_problem) + "**\n\n";
   markdown += "Target `" + printable_utf8(results.target) + "`";
+  if (!results.transport.scheme.empty()) markdown += " · " + escape_markdown_cell(results.transport.describe());
   if (!results.mqtt_version.empty()) markdown += " · MQTT " + escape_markdown_cell(results.mqtt_version);
   markdown += " · seed " + std::to_string(results.seed);
   if (!results.tool_version.empty()) markdown += " · mqtt-harness " + escape_markdown_cell(results.tool_version);

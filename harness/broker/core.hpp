@@ -63,6 +63,8 @@ struct Broker::Core : std::enable_shared_from_this<Broker::Core> {
   std::uint32_t capped_session_expiry(std::uint32_t requested) const;
 
   boost::asio::awaitable<void> accept_loop();
+  // Serves one client connection (accepted here, or handed over by a TLS or WebSocket listener's relay).
+  void serve(boost::asio::ip::tcp::socket socket);
   void shutdown();
 
   // ---- delivery.cpp

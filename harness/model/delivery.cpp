@@ -9,6 +9,7 @@
 #include "model/requests.hpp"
 #include "model/retained.hpp"
 #include "model/subscriptions.hpp"
+#include "model/v5_subscription_options.hpp"
 #include "model/will.hpp"
 
 namespace mqtt::model::detail {
@@ -69,8 +70,11 @@ void on_normal_copy(ModelState& model, Connection& conn, const Publish& publish,
                         (qos > bound ? "" : ", as well as at QoS " + std::to_string(bound)),
                     {record.suback_sequence, message.sequence, ledger.first_sequence, event.sequence});
   } else if (qos > bound && qos <= level_of(message.qos)) {
-    // Above the published QoS is reported once, by on_delivery.
-    model.violation("MQTT-3.8.4-6",
+    // Above the published QoS is reported once, by on_delivery. Through a 5.0 shared subscription the
+    // member's grant is its own statement.
+    const bool shared = std::any_of(possible.begin(), possible.end(),
+                                    [&](std::size_t i) { return !model.records[i].share_group.empty(); });
+    model.violation(shared ? v5("MQTT-4.8.2-3") : std::string("MQTT-3.8.4-6"),
                     "the message on " + quoted(message.topic) + " (published at QoS " +
                         std::to_string(level_of(message.qos)) + ") reached " + client_label(conn) +
                         " at QoS " + std::to_string(qos) + ", above QoS " + std::to_string(granted) +
@@ -100,13 +104,18 @@ void on_normal_copy(ModelState& model, Connection& conn, const Publish& publish,
   }
   if (ledger.first_sequence == 0) ledger.first_sequence = event.sequence;
   if (!publish.dup && !repeats_owed_publish(model, conn, index, publish)) ledger.ordinary_copies++;
-  check_order(model, conn, publish, index, event);
+  // 5.0 orders only non-shared subscriptions [MQTT-4.6.0-6].
+  if (std::none_of(possible.begin(), possible.end(),
+                   [&](std::size_t i) { return !model.records[i].share_group.empty(); })) {
+    check_order(model, conn, publish, index, event);
+  }
+  if (conn.version == ProtocolVersion::v5) check_copy_options(model, conn, publish, index, possible, event);
   settle_duties(model, conn, index, publish, event, false);
 }
 
 }  // namespace
 
-void on_delivery(ModelState& model, Connection& conn, const Publish& publish, const Event& event) {
+std::size_t on_delivery(ModelState& model, Connection& conn, const Publish& publish, const Event& event) {
   const auto index = attribute_copy(model, conn, publish, event);
   if (publish.qos != QoS::at_most_once && publish.packet_id) {
     const auto id = *publish.packet_id;
@@ -130,9 +139,9 @@ void on_delivery(ModelState& model, Connection& conn, const Publish& publish, co
                     "the server delivered a message on " + quoted(publish.topic) + " to " +
                         client_label(conn) + " after refusing its CONNECT",
                     {conn.connack_sequence, event.sequence});
-    return;
+    return index;
   }
-  if (index == no_message) return;
+  if (index == no_message) return index;
   auto& message = model.messages[index];
   model.mark_processed(index, event.time_ns, event.sequence);
   model.exercise("MQTT-3.3.5-1");
@@ -141,7 +150,7 @@ void on_delivery(ModelState& model, Connection& conn, const Publish& publish, co
         "MQTT-3.1.4-5",
         "the server forwarded a message on " + quoted(message.topic) + " that a refused client sent",
         {message.sequence, event.sequence});
-    return;
+    return index;
   }
   if (message.is_will) check_will_delivery(model, conn, index, event);
   if (level_of(publish.qos) > level_of(message.qos)) {
@@ -155,11 +164,13 @@ void on_delivery(ModelState& model, Connection& conn, const Publish& publish, co
     // A retained copy to a new subscription, unacknowledged when the session went offline, re-sent as it was
     // (RETAIN=1) after the session resumed: neither a new retained copy nor a stale one [MQTT-4.4.0-1].
     settle_duties(model, conn, index, publish, event, false);
-  } else if (publish.retain) {
+  } else if (publish.retain && !(conn.version == ProtocolVersion::v5 &&
+                                   kept_retain_as_published(model, conn, index, event.time_ns))) {
     on_retained_copy(model, conn, publish, index, event);
   } else {
     on_normal_copy(model, conn, publish, index, event);
   }
+  return index;
 }
 
 void on_client_ack(ModelState& model, Connection& conn, std::uint16_t packet_id, PacketType type,

@@ -5,6 +5,8 @@
 #include <utility>
 
 #include "model/retained.hpp"
+#include "model/v5_message_properties.hpp"
+#include "model/v5_subscription_options.hpp"
 
 namespace mqtt::model::detail {
 
@@ -18,6 +20,9 @@ void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t o
     const auto& record = model.records[record_index];
     if (record.granted > 2) continue;
     if (!record_definite(record, message.sent_time, owned_at)) continue;
+    // 5.0: No Local keeps the subscriber's own publications out; a shared subscription's message is owed to
+    // one member of its group, whichever the server picks, never to each.
+    if (!carries_publisher(record, message) || !record.share_group.empty()) continue;
     ++matching[{record.client_id, record.generation}];
     auto& slot = best[{record.client_id, record.generation}];
     if (slot.second == 0 || record.granted > slot.first) {
@@ -27,6 +32,8 @@ void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t o
     }
   }
   if (message.from_refused_connection) return;
+  // A 5.0 message that may expire before its deadline is not owed.
+  if (may_have_expired(model, index, add_time(owned_at, model.options.close_grace_ns))) return;
   for (const auto& [key, granted] : best) {
     const auto required = std::min(level_of(message.qos), granted.first);
     auto session_it = model.sessions.find(key.first);
@@ -119,6 +126,10 @@ void resume_session_deliveries(ModelState& model, Connection& conn, Session& ses
     auto& duty = model.duties[duty_index];
     if (duty.client_id == conn.client_id && duty.generation == session.generation && !duty.settled &&
         !duty.cancelled && !duty.retained_copy && duty.due == never) {
+      if (may_have_expired(model, duty.message, add_time(event.time_ns, model.options.close_grace_ns))) {
+        duty.cancelled = true;  // its Message Expiry Interval may have run out while the session was away
+        continue;
+      }
       duty.due = add_time(event.time_ns, model.options.close_grace_ns);
       duty.evidence.push_back(event.sequence);
     }
@@ -346,6 +357,12 @@ void outstanding_deliveries(const ModelState& model, std::vector<Expectation>& r
 void finish_delivery_duties(ModelState& model, std::int64_t end_time) {
   for (auto& duty : model.duties) {
     if (duty.settled || duty.cancelled) continue;
+    // Cited in the specification of the session (or subscribing connection) the duty is owed to.
+    if (duty.retained_copy) {
+      model.judged = model.connections[duty.connection].version;
+    } else if (const auto session = model.sessions.find(duty.client_id); session != model.sessions.end()) {
+      model.judged = session->second.version;
+    }
     const Connection* owed = duty.due == never ? nullptr : open_connection_owed(model, duty);
     if (owed == nullptr) {
       if (!duty.retained_copy && persistent_session(model, duty)) {

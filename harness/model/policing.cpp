@@ -152,8 +152,12 @@ void settle_close_duties_at_close(ModelState& model, Connection& conn, const Eve
 
 void on_server_decode_error(ModelState& model, const Event& event) {
   auto& conn = model.connection(event);
-  const auto statement =
+  auto statement =
       event.error && !event.error->statement.empty() ? event.error->statement : std::string("MQTT-4.8.0-1");
+  // Decoded under 5.0, the error already names a 5.0 statement.
+  if (conn.version == ProtocolVersion::v5 && event.error && !event.error->statement.empty()) {
+    statement = v5(statement);
+  }
   model.violation(statement,
                   "the server sent " + client_label(conn) + " bytes that do not decode" +
                       (event.error ? ": " + describe(*event.error) : std::string()),

@@ -8,6 +8,7 @@
 #include "model/requests.hpp"
 #include "model/retained.hpp"
 #include "model/topic.hpp"
+#include "model/v5_message_properties.hpp"
 
 namespace mqtt::model::detail {
 
@@ -48,6 +49,7 @@ void on_client_publish(ModelState& model, Connection& conn, const Publish& publi
   message.sequence = event.sequence;
   message.sent_time = event.time_ns;
   message.from_refused_connection = conn.refused;
+  if (conn.version == ProtocolVersion::v5) remember_message_properties(message, publish.properties);
   if (message.identity.tokened) {
     auto existing = model.messages_by_key.find(message.identity.key);
     if (existing != model.messages_by_key.end() && !existing->second.empty()) {

@@ -6,6 +6,8 @@
 #include "model/delivery_duties.hpp"
 #include "model/subscriptions.hpp"
 #include "model/topic.hpp"
+#include "model/v5_message_properties.hpp"
+#include "model/v5_subscription_options.hpp"
 
 namespace mqtt::model::detail {
 
@@ -50,6 +52,7 @@ void store_retained_will(ModelState& model, std::size_t index) {
 
 void create_retained_duties(ModelState& model, const Connection& conn, std::size_t record_index) {
   const auto& record = model.records[record_index];
+  if (!retained_messages_owed(record)) return;  // 5.0 Retain Handling 1 or 2, or a shared subscription
   // A filter without wildcards matches only the topic equal to it: look it up, do not try every topic.
   const bool exact = !topic::has_wildcard(record.filter);
   auto first = exact ? model.retained_versions.find(record.filter) : model.retained_versions.begin();
@@ -68,6 +71,7 @@ void create_retained_duties(ModelState& model, const Connection& conn, std::size
       continue;
     }
     if (version.processed_by >= record.start_sent) continue;
+    if (may_have_expired(model, index, add_time(record.start_ack, model.options.close_grace_ns))) continue;
     DeliveryDuty duty;
     duty.message = index;
     duty.client_id = record.client_id;
@@ -124,6 +128,7 @@ void on_retained_copy(ModelState& model, Connection& conn, const Publish& publis
   // Which new subscriptions of this connection could this copy answer?
   int granted_limit = -1;
   std::uint64_t subscribe_evidence = 0;
+  std::vector<std::size_t> answered;  // the new subscriptions this copy may answer
   for (const auto record_index : model.matching_records(message.topic)) {
     const auto& record = model.records[record_index];
     if (record.connection != conn.id || record.refused) continue;
@@ -132,10 +137,23 @@ void on_retained_copy(ModelState& model, Connection& conn, const Publish& publis
                                           std::min(record.start_ack, event.time_ns));
     const bool candidate =
         std::find(candidates.versions.begin(), candidates.versions.end(), index) != candidates.versions.end();
-    if (candidate) {
-      granted_limit = std::max<int>(granted_limit, record.granted);
-      subscribe_evidence = record.subscribe_sequence;
-    }
+    if (candidate) answered.push_back(record_index);
+  }
+  // 5.0: every new subscription it could answer asked for no retained message (Retain Handling 1 or 2).
+  if (const auto refused = retained_copy_refused_by_options(model, answered); !refused.empty()) {
+    const auto& record = model.records[answered.front()];
+    model.violation(v5(refused),
+                    "the retained message on " + quoted(message.topic) + " reached " + client_label(conn) +
+                        " for the subscription " + quoted(record.filter) + " with Retain Handling " +
+                        std::to_string(record.retain_handling) +
+                        (record.retain_handling == 1 ? ", which repeated an existing subscription" : ""),
+                    {message.sequence, record.subscribe_sequence, event.sequence});
+    settle_duties(model, conn, index, publish, event, true);
+    return;
+  }
+  for (const auto record_index : answered) {
+    granted_limit = std::max<int>(granted_limit, model.records[record_index].granted);
+    subscribe_evidence = model.records[record_index].subscribe_sequence;
   }
   if (granted_limit >= 0) {
     model.exercise("MQTT-3.3.1-8");
