@@ -81,7 +81,7 @@ const std::map<std::string, std::set<std::string>> step_keys = {
     {"send", {"packet", "hex"}},
     {"wait", {"for", "timeout_ms"}},
     {"settle", {"timeout_ms", "quiet_ms"}},
-    {"note", {}},
+    {"note", {"client"}},
     {"pause_ms", {}},
 };
 
