@@ -9,7 +9,7 @@
 
 namespace mqtt::runner {
 
-results::Verdict verdict_of(const model::Verdicts& verdicts, bool harness_error) {
+results::Verdict verdict_of(const model::Verdicts& verdicts, bool harness_error, bool unresolved_is_inconclusive) {
   if (harness_error) {
     return results::Verdict::error;
   }
@@ -21,7 +21,8 @@ results::Verdict verdict_of(const model::Verdicts& verdicts, bool harness_error)
     should = true;
   }
   if (should) return results::Verdict::warned;
-  return verdicts.unresolved.empty() ? results::Verdict::passed : results::Verdict::inconclusive;
+  return verdicts.unresolved.empty() || !unresolved_is_inconclusive ? results::Verdict::passed
+                                                                    : results::Verdict::inconclusive;
 }
 
 namespace {

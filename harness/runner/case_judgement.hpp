@@ -19,7 +19,11 @@ namespace mqtt::runner {
 // case's list: the checker judges the whole history); warned: only SHOULD violations; inconclusive: the checker
 // left an obligation unresolved; passed otherwise. judge_case then makes a would-be pass inconclusive for the
 // reasons below. (Accepted deviations are applied later, to the results.)
-results::Verdict verdict_of(const model::Verdicts& verdicts, bool harness_error);
+// `unresolved_is_inconclusive`: a case is run to settle what it starts, so anything it leaves unresolved makes
+// it inconclusive; a fleet, capture or replay history ends with obligations still open by nature (messages in
+// flight, a capture cut short), and decides what was exercised from its own facts instead.
+results::Verdict verdict_of(const model::Verdicts& verdicts, bool harness_error,
+                            bool unresolved_is_inconclusive = true);
 
 // Why a run did not exercise what its case claims, in one sentence, or nullopt: the target was unreachable, the
 // case hit its timeout, a CONNECT it needed was refused or never answered, the checker left an obligation

@@ -49,7 +49,15 @@ results::Results judge_histories(std::vector<HistorySource> sources, const Histo
     row.title = source.title;
     row.section = source.section.empty() ? "history" : source.section;
     row.steps = std::move(source.steps);
-    row.verdict = verdict_of(verdicts, false);
+    row.verdict = verdict_of(verdicts, false, /*unresolved_is_inconclusive=*/false);
+    if (!verdicts.unresolved.empty()) {
+      // Not a verdict, but worth seeing: how many obligations the history left open, and a few of them.
+      auto& open = results.stats["unresolved"][source.id];
+      open["count"] = verdicts.unresolved.size();
+      for (std::size_t index = 0; index < verdicts.unresolved.size() && index < 5; ++index) {
+        open["examples"].push_back(verdicts.unresolved[index].reason);
+      }
+    }
     std::set<std::string> statements(verdicts.exercised.begin(), verdicts.exercised.end());
     std::size_t must = 0;
     for (const auto& finding : verdicts.violations) {

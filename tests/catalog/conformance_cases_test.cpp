@@ -80,7 +80,7 @@ const std::map<std::string, std::set<std::string>> step_keys = {
     {"silence", {}},
     {"send", {"packet", "hex"}},
     {"wait", {"for", "timeout_ms"}},
-    {"settle", {"timeout_ms", "quiet_ms"}},
+    {"settle", {"timeout_ms", "quiet_ms", "barrier"}},
     {"note", {"client"}},
     {"pause_ms", {}},
 };
