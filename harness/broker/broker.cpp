@@ -160,7 +160,8 @@ void Broker::Core::forward_due() {
 void Broker::Core::send_retained(Session& session, const std::string& filter, QoS granted) {
   for (const auto& [topic, message] : retained) {
     if (!filter_matches(filter, topic, options.defects)) continue;
-    const QoS qos = has(Defect::qos_not_downgraded) ? message->qos : lower(message->qos, granted);
+    QoS qos = has(Defect::qos_not_downgraded) ? message->qos : lower(message->qos, granted);
+    if (has(Defect::retained_qos0)) qos = QoS::at_most_once;
     deliver(session, Delivery{message, qos, true});  // [MQTT-3.3.1-6], [MQTT-3.3.1-8]
   }
 }
