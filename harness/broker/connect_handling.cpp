@@ -58,7 +58,14 @@ void Connection::handle_first_packet(const Frame& frame) {
     return;
   }
   version_ = is_mqisdp ? ProtocolVersion::v3_1 : header->level == 5 ? ProtocolVersion::v5 : ProtocolVersion::v3_1_1;
-  auto decoded = decode_packet(frame.bytes, Sender::client, version_, frame.offset);
+  std::span<const std::uint8_t> bytes = frame.bytes;
+  Bytes patched;
+  if ((frame.bytes[0] & 0x0F) != 0 && core_->has(Defect::accept_connect_header_flags)) {
+    patched.assign(bytes.begin(), bytes.end());
+    patched[0] = 0x10;  // the fixed-header flags ignored [MQTT-2.2.2-2]
+    bytes = patched;
+  }
+  auto decoded = decode_packet(bytes, Sender::client, version_, frame.offset);
   if (std::holds_alternative<DecodeError>(decoded) || !std::holds_alternative<Connect>(std::get<Packet>(decoded))) {
     close(CloseReason::protocol_error);  // [MQTT-3.1.4-1]
     return;

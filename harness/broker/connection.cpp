@@ -92,9 +92,33 @@ void Connection::handle_frame(const Frame& frame) {
   Bytes patched;
   std::optional<std::string> wildcard_topic;
   std::span<const std::uint8_t> bytes = frame.bytes;
+  // The defects below rewrite the packet before it is decoded; each starts from what the ones before left.
+  const auto writable = [&]() -> Bytes& {
+    if (patched.empty()) patched.assign(bytes.begin(), bytes.end());
+    return patched;
+  };
   if (type == PacketType::publish && ((first_byte >> 1) & 0x03) == 0x03 && core_->has(Defect::accept_qos3)) {
-    patched.assign(bytes.begin(), bytes.end());
-    patched[0] = static_cast<std::uint8_t>(patched[0] & ~0x04);  // QoS 3 read as QoS 1
+    writable()[0] &= static_cast<std::uint8_t>(~0x04);  // QoS 3 read as QoS 1
+    bytes = patched;
+  }
+  if (type == PacketType::publish && (first_byte & 0x06) == 0 && (first_byte & 0x08) != 0 &&
+      core_->has(Defect::accept_qos0_dup)) {
+    writable()[0] &= static_cast<std::uint8_t>(~0x08);  // DUP on QoS 0 ignored [MQTT-3.3.1-2]
+    bytes = patched;
+  }
+  const bool acknowledgement = type == PacketType::puback || type == PacketType::pubrec ||
+                               type == PacketType::pubcomp || type == PacketType::pingreq;
+  if (acknowledgement && (first_byte & 0x0F) != 0 && core_->has(Defect::acknowledgement_flags_ignored)) {
+    writable()[0] &= static_cast<std::uint8_t>(0xF0);  // reserved flags ignored [MQTT-2.2.2-2]
+    bytes = patched;
+  }
+  // A 3.1.1 PUBACK is exactly 2 bytes long; a longer 5.0 one is legal (reason code, properties), so the defect leaves
+  // 5.0 connections alone.
+  if (type == PacketType::puback && !is_v5() && core_->has(Defect::accept_long_puback) && frame.header_size == 2 &&
+      bytes.size() > 4) {
+    Bytes& shortened = writable();
+    shortened.resize(4);  // the packet id kept, the rest ignored
+    shortened[1] = 0x02;
     bytes = patched;
   }
   if (type == PacketType::publish && core_->has(Defect::accept_wildcard_publish) &&

@@ -79,7 +79,8 @@ bool Broker::Core::route(const std::shared_ptr<const Message>& message, Session&
   } else {
     const bool any_retain_as_published = std::any_of(
         matches.begin(), matches.end(), [](const SubscriptionMatch& match) { return match.options->retain_as_published; });
-    copies.push_back(Delivery{message, highest_grant(matches), retain_flag(any_retain_as_published),
+    const QoS grant = has(Defect::overlap_lowest_qos) ? lowest_grant(matches) : highest_grant(matches);
+    copies.push_back(Delivery{message, grant, retain_flag(any_retain_as_published),
                               identifiers_of(matches), {}});
   }
   for (Delivery& copy : copies) {
@@ -164,7 +165,8 @@ void Broker::Core::send_retained(Session& session, const std::string& filter, co
       statistics.retained_messages = retained.size();
       continue;
     }
-    const QoS qos = has(Defect::qos_not_downgraded) ? message->qos : lower(message->qos, options_of.qos);
+    QoS qos = has(Defect::qos_not_downgraded) ? message->qos : lower(message->qos, options_of.qos);
+    if (has(Defect::retained_qos0)) qos = QoS::at_most_once;
     std::vector<std::uint32_t> identifiers;
     if (options_of.identifier && !has(Defect::subscription_identifier_missing)) {
       identifiers.push_back(*options_of.identifier);

@@ -71,6 +71,7 @@ void Connection::handle_publish(Publish publish) {
   message->payload = std::move(publish.payload);
   message->qos = qos;
   message->retain = publish.retain;
+  message->dup = publish.dup;
   if (is_v5()) {
     message->properties = forwarded_properties(publish.properties);
     message->expiry_interval = find_u32(publish.properties, PropertyId::message_expiry_interval);
@@ -193,7 +194,9 @@ Publish Connection::build_publish(const Delivery& delivery, std::optional<std::u
   const Message& message = *delivery.message;
   Publish publish;
   publish.version = version_;
-  publish.dup = delivery.qos != QoS::at_most_once && dup;
+  // DUP says whether this packet is a re-send, never what the publisher's said [MQTT-3.3.1-3].
+  const bool passed_on = core.has(Defect::dup_propagated) && message.dup;
+  publish.dup = delivery.qos != QoS::at_most_once && (dup || passed_on);
   publish.qos = delivery.qos;
   publish.retain = delivery.retain;
   publish.topic = message.topic;

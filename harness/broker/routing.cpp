@@ -49,6 +49,17 @@ bool filter_matches(std::string_view filter, std::string_view topic, const Defec
     disguised.front() = '_';
     topic = disguised;
   }
+  std::string starred;
+  if (defects.contains(Defect::star_matches_level) && filter.find('*') != std::string_view::npos) {
+    // A level that is exactly '*' becomes '+': the AMQP single-word wildcard.
+    bool first = true;
+    for (const auto level : split_levels(filter)) {
+      if (!first) starred += '/';
+      first = false;
+      starred += level == "*" ? std::string_view("+") : level;
+    }
+    filter = starred;
+  }
   if (defects.contains(Defect::plus_matches_multi_level) && filter.find('+') != std::string_view::npos) {
     if (!topic.empty() && topic.front() == '$' && (filter.front() == '+' || filter.front() == '#')) return false;
     return greedy_plus_matches(split_levels(filter), 0, split_levels(topic), 0);
@@ -71,6 +82,14 @@ QoS highest_grant(const std::vector<SubscriptionMatch>& matches) {
     if (static_cast<int>(match.options->qos) > static_cast<int>(best)) best = match.options->qos;
   }
   return best;
+}
+
+QoS lowest_grant(const std::vector<SubscriptionMatch>& matches) {
+  QoS lowest = QoS::exactly_once;
+  for (const SubscriptionMatch& match : matches) {
+    if (static_cast<int>(match.options->qos) < static_cast<int>(lowest)) lowest = match.options->qos;
+  }
+  return lowest;
 }
 
 }  // namespace mqtt::broker

@@ -27,5 +27,7 @@ std::vector<SubscriptionMatch> matching_subscriptions(const std::map<std::string
 // Overlapping subscriptions delivered as one copy: the highest QoS granted among them [MQTT-3.3.5-1 (3.1.1),
 // MQTT-3.3.4-2 (5.0)].
 QoS highest_grant(const std::vector<SubscriptionMatch>& matches);
+// The lowest of them: what the overlap-lowest-qos defect delivers at. `matches` must not be empty.
+QoS lowest_grant(const std::vector<SubscriptionMatch>& matches);
 
 }  // namespace mqtt::broker

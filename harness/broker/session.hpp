@@ -29,6 +29,7 @@ struct Message {
   Bytes payload;
   QoS qos = QoS::at_most_once;  // the QoS it was published with
   bool retain = false;          // the RETAIN flag it was published with
+  bool dup = false;             // the DUP flag it was published with (only the dup-propagated defect passes it on)
   // MQTT 5.0 properties forwarded unchanged to every subscriber, in the order the publisher sent them: Payload
   // Format Indicator, Content Type, Response Topic, Correlation Data, User Properties. Topic Alias, Message Expiry
   // Interval and Subscription Identifiers are per hop and are not kept here.
