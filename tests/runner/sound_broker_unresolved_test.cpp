@@ -32,6 +32,8 @@ TEST(SoundBroker, LeavesNoObligationUnresolvedInAnyCase) {
     client::EventLoop loop;
     for (std::size_t index = next++; index < cases.size(); index = next++) {
       if (!cases[index].requires_declarations.empty()) continue;
+      // The embedded broker on main speaks MQTT 3.1.1 only; its 5.0 (branch broker5) brings the v5 cases here.
+      if (cases[index].mqtt == ProtocolVersion::v5) continue;
       const auto run = execute_case(cases[index], context, loop);
       std::lock_guard lock(mutex);
       for (const auto& open : run.verdicts.unresolved) {
