@@ -32,7 +32,7 @@ std::string attribute(const std::string& name, const std::string& value) {
 
 std::string chart_open(const std::string& kind, const std::string& title, const std::string& scale) {
   const PlotArea plot = plot_area();
-  return "<svg class=\"chart\" role=\"img\" xmlns=\"http://www.w3.org/2000/svg\"" + attribute("data-chart", kind) +
+  return "<svg class=\"chart\" role=\"img\"" + attribute("data-chart", kind) +
          scale +
          attribute("data-plot", coordinate(plot.left) + " " + coordinate(plot.top) + " " + coordinate(plot.width) +
                                     " " + coordinate(plot.height)) +
