@@ -396,10 +396,11 @@ std::string statistics_section(const Results& results) {
 }
 
 // Hides every element whose data-filter text does not contain the query, unless something inside it matches.
+// A link to "report.html#filter=TEXT" opens the page filtered (shareable, and how the browser test drives it).
 constexpr std::string_view filter_script = R"js(
 (function () {
   var input = document.getElementById('filter-input');
-  input.addEventListener('input', function () {
+  function apply() {
     var query = input.value.trim().toLowerCase();
     var all = document.querySelectorAll('[data-filter]');
     all.forEach(function (element) {
@@ -413,7 +414,12 @@ constexpr std::string_view filter_script = R"js(
         if (parent.tagName === 'DETAILS') parent.open = true;
       }
     });
-  });
+  }
+  input.addEventListener('input', apply);
+  if (window.location.hash.indexOf('#filter=') === 0) {
+    input.value = decodeURIComponent(window.location.hash.substring(8));
+    apply();
+  }
 })();
 )js";
 
