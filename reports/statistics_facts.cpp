@@ -22,7 +22,9 @@ bool has(const json& object, const char* key) { return object.is_object() && obj
 // 1234567 -> "1,234,567"; fractions keep up to three significant decimals.
 std::string count_text(double value) {
   if (value != std::floor(value)) {
-    return format_number(value, std::fabs(value) >= 100 ? 0 : std::fabs(value) >= 1 ? 1 : 3);
+    std::string text = format_number(value, std::fabs(value) >= 100 ? 0 : std::fabs(value) >= 1 ? 1 : 3);
+    while (text.find('.') != std::string::npos && (text.back() == '0' || text.back() == '.')) text.pop_back();
+    return text;
   }
   std::string digits = format_number(std::fabs(value), 0);
   for (int position = static_cast<int>(digits.size()) - 3; position > 0; position -= 3) {
