@@ -8,7 +8,7 @@
 namespace mqtt::reports {
 namespace {
 
-constexpr double chart_width = 600;
+constexpr double chart_width = 540;  // two side by side in the report's 1,152 px column
 constexpr double chart_height = 240;
 constexpr double margin_left = 64;
 constexpr double margin_right = 16;
@@ -138,8 +138,10 @@ std::string time_chart_svg(const TimeChart& chart) {
                                attribute("data-x-unit", "s") + attribute("data-x-max", number_text(seconds)) +
                                    attribute("data-y-unit", chart.y_unit) +
                                    attribute("data-y-max", number_text(y_maximum)));
-  // Bands first, so the lines are drawn over them.
+  // Bands first, so the lines are drawn over them; labels stepped down so overlapping windows stay legible.
+  std::size_t band_index = 0;
   for (const auto& band : chart.bands) {
+    const double label_y = plot.top + 10 + 10.0 * static_cast<double>(band_index++ % 4);
     const double from = x_of(band.from_s), to = x_of(std::max(band.to_s, band.from_s));
     svg += "<rect class=\"band\"" + attribute("data-label", band.label) +
            attribute("data-from", number_text(band.from_s)) + attribute("data-to", number_text(band.to_s)) +
@@ -147,7 +149,7 @@ std::string time_chart_svg(const TimeChart& chart) {
            coordinate(std::max(1.0, to - from)) + "\" height=\"" + coordinate(plot.height) + "\" fill=\"" +
            band_colour + "\" fill-opacity=\"0.22\"><title>" + escape_xml(band.label) + ": " +
            number_text(band.from_s) + "–" + number_text(band.to_s) + " s</title></rect><text x=\"" +
-           coordinate(from + 2) + "\" y=\"" + coordinate(plot.top + 10) + "\" font-size=\"9\" fill=\"#92400e\">" +
+           coordinate(from + 2) + "\" y=\"" + coordinate(label_y) + "\" font-size=\"9\" fill=\"#92400e\">" +
            escape_xml(band.label) + "</text>";
   }
   svg += y_axis(y_maximum, chart.y_unit) + x_time_axis(seconds);
