@@ -3,6 +3,8 @@
 // failure entry per statement and a short summary.md.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "reports/reports.hpp"
 #include "reports/violation_groups_html.hpp"
 
@@ -89,6 +91,7 @@ results::Results large_fleet_run() {
 TEST(LargeRun, HtmlGroupsViolationsByStatementWithinTheBudget) {
   const auto results = large_fleet_run();
   const std::string html = render_html(results);
+  std::printf("report.html of 10,000 violations and 100,000 events: %zu bytes\n", html.size());
   EXPECT_LE(html.size(), html_budget_bytes);
   // One group per statement in the case; the overview names each statement once with its count.
   EXPECT_EQ(count_of(html, "<details class=\"violation-group"), 10);
