@@ -74,12 +74,14 @@ std::string statistics_charts_html(const json& stats) {
                                             bands}));
     if (stats.contains("wills") && stats["wills"].is_object()) {
       const auto& wills = stats["wills"];
-      html += figure(time_chart_svg(TimeChart{"Wills due and delivered per second",
-                                              "wills/s",
-                                              seconds,
-                                              {series_of("due", wills.value("due_per_second", json())),
-                                               series_of("delivered", wills.value("delivered_per_second", json()))},
-                                              bands}));
+      // Counted only up to the last will; after it, none were due: zeros, not the end of the line.
+      auto due = series_of("due", wills.value("due_per_second", json()));
+      auto delivered = series_of("delivered", wills.value("delivered_per_second", json()));
+      for (auto* series : {&due, &delivered}) {
+        if (series->values.size() < static_cast<std::size_t>(seconds)) series->values.resize(static_cast<std::size_t>(seconds), 0.0);
+      }
+      html += figure(time_chart_svg(TimeChart{"Wills due and delivered per second", "wills/s", seconds,
+                                              {std::move(due), std::move(delivered)}, bands}));
     }
   }
   html += distribution("Connect latency, CONNECT to CONNACK", stats.value("connect_latency_ms", json()));
