@@ -30,6 +30,7 @@ std::string render_markdown(const results::Results& input) {
     markdown += "\n";
   }
   markdown += "Target `" + printable_utf8(results.target) + "`";
+  if (!results.transport.scheme.empty()) markdown += " · " + escape_markdown_cell(results.transport.describe());
   if (!results.mqtt_version.empty()) markdown += " · MQTT " + escape_markdown_cell(results.mqtt_version);
   markdown += " · seed " + std::to_string(results.seed);
   if (!results.tool_version.empty()) markdown += " · mqtt-harness " + escape_markdown_cell(results.tool_version);
