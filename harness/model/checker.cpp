@@ -58,8 +58,14 @@ void on_sent(ModelState& model, const Event& event) {
     packet = &*decoded_packet;
   }
   await_answer(conn, *packet);
-  if (conn.client_violation) return;  // the server owes a close; later packets are not judged
   const auto type = type_of(*packet);
+  // After a CONNECT the server refuses (or must refuse), what the client sends must not be acted on [MQTT-3.1.4-5]:
+  // its publications are remembered so that a delivery of one is caught.
+  if (type == PacketType::publish && (conn.refused || (conn.client_violation && refusal_owed(conn)))) {
+    on_publish_after_refusal(model, conn, std::get<Publish>(*packet), event);
+    return;
+  }
+  if (conn.client_violation) return;  // the server owes a close; later packets are not judged
   if (!conn.connect_seen) {
     if (type == PacketType::connect) {
       on_connect(model, conn, std::get<Connect>(*packet), event);
@@ -116,7 +122,9 @@ void on_sent(ModelState& model, const Event& event) {
       if (is_v5) {
         on_v5_client_disconnect(model, conn, std::get<Disconnect>(*packet), event);
       } else if (conn.connect.will) {
+        // From here a publication of the will is judged [MQTT-3.14.4-3]: the server no longer holds it [MQTT-3.1.2-10].
         model.exercise("MQTT-3.14.4-3");
+        model.exercise("MQTT-3.1.2-10");
       }
       break;
     case PacketType::auth:
@@ -146,11 +154,15 @@ void on_received(ModelState& model, const Event& event) {
   if (is_v5) check_v5_server_packet(model, conn, packet, event);
   // 5.0: AUTH may come before CONNACK; a DISCONNECT before it breaks its own rule (v5_disconnect).
   const bool v5_exempt = is_v5 && (type == PacketType::auth || type == PacketType::disconnect);
-  if (!conn.any_received && conn.connect_seen && type != PacketType::connack && !v5_exempt) {
-    model.violation("MQTT-3.2.0-1",
-                    "the first packet the server sent to " + client_label(conn) + " was " + type_name(type) +
-                        ", not CONNACK",
-                    {conn.connect_sequence, event.sequence});
+  // The first packet after a CONNECT, decoded or one the server must refuse, is CONNACK [MQTT-3.2.0-1].
+  if (!conn.any_received && (conn.connect_seen || refusal_owed(conn)) && !v5_exempt) {
+    model.exercise("MQTT-3.2.0-1");
+    if (type != PacketType::connack) {
+      model.violation("MQTT-3.2.0-1",
+                      "the first packet the server sent to " + client_label(conn) + " was " + type_name(type) +
+                          ", not CONNACK",
+                      {conn.connect_sequence, event.sequence});
+    }
   }
   conn.any_received = true;
   check_forbidden_answers(model, conn, packet, event);

@@ -82,6 +82,8 @@ void on_refusal(ModelState& model, Connection& conn, const Connack& connack, con
                  "the server did not close the connection of " + client_label(conn) +
                      " after CONNACK return code " + std::to_string(connack.reason_code),
                  evidence, event.time_ns);
+  // Refusing a client id: return code 2, then the close [MQTT-3.1.3-9].
+  if (connack.reason_code == 2) judged_also(conn.close_duties.back(), {"MQTT-3.1.3-9"});
   for (const auto message_index : indexed(model.messages_by_connection, conn.id)) {
     auto& message = model.messages[message_index];
     if (message.publisher_connection == conn.id) message.from_refused_connection = true;
@@ -167,6 +169,25 @@ void owed_at_server_close(ModelState& model, Connection& conn, const Event& even
   unresolve_duties_at_server_close(model, conn, event, why);
 }
 
+// The server closed a refused connection after the client had published on it: a subscriber whose subscription
+// was in place throughout would have received those publications had the server acted on them [MQTT-3.1.4-5]
+// (delivery.cpp reports any that arrive).
+void judge_refused_publications(ModelState& model, const Connection& conn, const Event& close) {
+  for (const auto message_index : indexed(model.messages_by_connection, conn.id)) {
+    const auto& message = model.messages[message_index];
+    if (message.publisher_connection != conn.id || !message.from_refused_connection || message.is_will) continue;
+    for (const auto record_index : model.matching_records(message.topic)) {
+      const auto& record = model.records[record_index];
+      if (record.connection == conn.id || !record_definite(record, message.sent_time, close.time_ns)) continue;
+      const auto subscriber = model.connections.find(record.connection);
+      if (subscriber != model.connections.end() && !subscriber->second.closed) {
+        model.exercise("MQTT-3.1.4-5");
+        return;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void end_generation(ModelState& model, const std::string& client_id, std::int64_t time,
@@ -225,13 +246,14 @@ void on_connect(ModelState& model, Connection& conn, const Connect& connect, con
   model.judged = connect.version;
   conn.connect_sequence = event.sequence;
   conn.connect_time = event.time_ns;
-  model.exercise("MQTT-3.2.0-1");
   model.exercise("MQTT-3.1.4-4");
   if (model.auth_failure_actors.erase(conn.actor) > 0) conn.auth_failure_expected = true;
   if (connect.version == ProtocolVersion::v5) read_v5_connect(conn, connect);
   // 5.0 lets an empty client id come with Clean Start 0; 3.1.1 requires its refusal.
   if (connect.client_id.empty() && !connect.clean_session && connect.version != ProtocolVersion::v5) {
     auto& duty = client_violation(model, conn, event, "MQTT-3.1.3-8", "");
+    // The client broke MQTT-3.1.3-7; refusing the id takes return code 2 and a close [MQTT-3.1.3-9].
+    judged_also(duty, {"MQTT-3.1.3-7", "MQTT-3.1.3-9"});
     duty.required_connack = 0x02;
     duty.answer = PacketType::connack;
     duty.finding.message =
@@ -246,6 +268,8 @@ void on_connect(ModelState& model, Connection& conn, const Connect& connect, con
 
 void on_connack(ModelState& model, Connection& conn, const Connack& connack, const Event& event) {
   if (!conn.connect_seen || conn.connack_seen) return;
+  // The server carried a whole CONNACK to the client over the stream the harness opened [MQTT-7.1.1-1].
+  model.exercise("MQTT-7.1.1-1");
   conn.connack_seen = true;
   conn.connack_sequence = event.sequence;
   conn.connack_time = event.time_ns;
@@ -296,6 +320,8 @@ void on_connack(ModelState& model, Connection& conn, const Connack& connack, con
     }
   }
   model.exercise("MQTT-3.1.4-2");
+  // Validated and accepted: the clean-session rules judged below apply [MQTT-3.1.4-3].
+  model.exercise("MQTT-3.1.4-3");
   if (conn.version == ProtocolVersion::v5) {
     v5_session_at_connack(model, conn, session, connack, event);
     cancel_delayed_will(model, conn, session, event);
@@ -316,7 +342,11 @@ void on_connack(ModelState& model, Connection& conn, const Connack& connack, con
     bool resumed = false;
     bool doubted = false;
     if (session.existence == Existence::present) {
+      // Session present says whether the server still holds the state it keeps for the session's whole life
+      // [MQTT-4.1.0-1], found by client id on a new connection [MQTT-3.1.3-2].
       model.exercise("MQTT-3.2.2-2");
+      model.exercise("MQTT-4.1.0-1");
+      model.exercise("MQTT-3.1.3-2");
       if (!connack.session_present) {
         model.violation("MQTT-3.2.2-2",
                         "CONNACK for client " + quoted(conn.client_id) +
@@ -374,6 +404,7 @@ void on_connection_closed(ModelState& model, const Event& event) {
   if (by_server) check_keepalive_close(model, conn, event);
   if (!connack_never_came(model, conn, &event, event.time_ns) && by_server) closed_inside_packet(model, conn, event);
   if (by_server) owed_at_server_close(model, conn, event);
+  if (by_server && conn.refused) judge_refused_publications(model, conn, event);
   settle_close_duties_at_close(model, conn, event, by_server);
   if (conn.version == ProtocolVersion::v5) on_v5_close(model, conn, event, by_server);
   // The client ended the connection (closed it, or sent DISCONNECT and the server closed as it must): what

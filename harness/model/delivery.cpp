@@ -29,6 +29,54 @@ std::optional<int> replaced_subscription_qos(const ModelState& model,
   return old_qos;
 }
 
+// A copy with DUP=1 re-sends an earlier attempt; DUP=1 where there can have been none is a flag the server did
+// not own (often the publisher's, passed on) [MQTT-3.3.1-3]. An attempt the client never saw is possible on an
+// earlier connection of the session (lost with it, or written while the server had not yet noticed the client
+// leave), so only a message published after this connection's CONNACK, whose every attempt this connection shows,
+// is judged.
+void judge_dup(ModelState& model, const Connection& conn, const Publish& publish, std::size_t index,
+               const Event& event) {
+  if (!publish.packet_id) return;
+  auto& ledger = model.ledgers[{index, conn.generation}];
+  const auto& message = model.messages[index];
+  if (model.generation_known(conn) && conn.connack_seen && message.sent_time > conn.connack_time) {
+    model.exercise("MQTT-3.3.1-3");
+    if (publish.dup && !ledger.sent_ids.contains(*publish.packet_id)) {
+      model.violation("MQTT-3.3.1-3",
+                      "the server sent the message on " + quoted(message.topic) + " to " + client_label(conn) +
+                          " with DUP=1 although it had not sent it there before with packet id " +
+                          std::to_string(*publish.packet_id),
+                      {message.sequence, event.sequence});
+    }
+  }
+  ledger.sent_ids.insert(*publish.packet_id);
+}
+
+// A message keeps its topic name: a tokened payload identifies it whatever topic it arrives on, so a different
+// one is the server's rewrite. Dropping a U+FEFF breaks [MQTT-1.5.3-3]; any other change is a normalisation or
+// substitution [MQTT-4.7.3-4].
+void check_topic_kept(ModelState& model, const Connection& conn, const Publish& publish, std::size_t index,
+                      const Event& event) {
+  const auto& message = model.messages[index];
+  if (!message.identity.tokened) return;  // otherwise the topic is part of the identity
+  constexpr std::string_view byte_order_mark = "\xEF\xBB\xBF";
+  const bool has_mark = message.topic.find(byte_order_mark) != std::string::npos;
+  model.exercise("MQTT-4.7.3-4");
+  if (has_mark) model.exercise("MQTT-1.5.3-3");
+  if (publish.topic == message.topic) return;
+  std::string without_mark = message.topic;
+  for (auto at = without_mark.find(byte_order_mark); at != std::string::npos;
+       at = without_mark.find(byte_order_mark)) {
+    without_mark.erase(at, byte_order_mark.size());
+  }
+  const bool mark_dropped = has_mark && publish.topic == without_mark;
+  model.violation(mark_dropped ? "MQTT-1.5.3-3" : "MQTT-4.7.3-4",
+                  "the message published on " + quoted(message.topic) + " reached " + client_label(conn) + " on " +
+                      quoted(publish.topic) +
+                      (mark_dropped ? ", without its U+FEFF" : ", a topic name the server rewrote"),
+                  {message.sequence, event.sequence});
+}
+
 void on_normal_copy(ModelState& model, Connection& conn, const Publish& publish, std::size_t index,
                     const Event& event) {
   const auto& message = model.messages[index];
@@ -41,6 +89,10 @@ void on_normal_copy(ModelState& model, Connection& conn, const Publish& publish,
     return;
   }
   if (!model.generation_known(conn) && !conn.accepted) return;
+  // The topic was matched byte for byte [MQTT-4.7.3-4] against these filters [MQTT-3.3.2-3], wildcards included.
+  model.exercise("MQTT-3.3.2-3");
+  model.exercise("MQTT-4.7.3-4");
+  for (const auto record_index : possible) exercise_wildcards(model, model.records[record_index].filter);
   int granted = -1;
   std::uint64_t suback_evidence = 0;
   for (auto i : possible) {
@@ -117,10 +169,16 @@ void on_normal_copy(ModelState& model, Connection& conn, const Publish& publish,
 
 std::size_t on_delivery(ModelState& model, Connection& conn, const Publish& publish, const Event& event) {
   const auto index = attribute_copy(model, conn, publish, event);
+  // The codec read the topic name as the UTF-8 string that opens the variable header [MQTT-3.3.2-1].
+  model.exercise("MQTT-3.3.2-1");
   if (publish.qos != QoS::at_most_once && publish.packet_id) {
     const auto id = *publish.packet_id;
     auto existing = conn.server_flights.find(id);
+    // A non-zero packet id (the codec refuses 0), not one still in flight [MQTT-2.3.1-1, MQTT-2.3.1-4]; for QoS 1
+    // that and the DUP flag (judge_dup) are the sender's side of the flow [MQTT-4.3.2-1].
+    model.exercise("MQTT-2.3.1-1");
     model.exercise("MQTT-2.3.1-4");
+    if (publish.qos == QoS::at_least_once) model.exercise("MQTT-4.3.2-1");
     if (existing != conn.server_flights.end() && !(publish.dup && existing->second.message == index)) {
       model.violation("MQTT-2.3.1-4",
                       "the server reused packet id " + std::to_string(id) + " for a new PUBLISH to " +
@@ -152,7 +210,16 @@ std::size_t on_delivery(ModelState& model, Connection& conn, const Publish& publ
         {message.sequence, event.sequence});
     return index;
   }
-  if (message.is_will) check_will_delivery(model, conn, index, event);
+  judge_dup(model, conn, publish, index, event);
+  check_topic_kept(model, conn, publish, index, event);
+  if (publish.qos == QoS::at_most_once) {
+    // The identified payload shows no packet id was put in [MQTT-2.3.1-5]; the codec refuses DUP=1 on QoS 0
+    // [MQTT-3.3.1-2]: one plain QoS 0 PUBLISH [MQTT-4.3.1-1].
+    model.exercise("MQTT-2.3.1-5");
+    model.exercise("MQTT-3.3.1-2");
+    model.exercise("MQTT-4.3.1-1");
+  }
+  if (message.is_will) check_will_delivery(model, conn, index, publish, event);
   if (level_of(publish.qos) > level_of(message.qos)) {
     model.violation("MQTT-3.8.4-6",
                     "the message on " + quoted(message.topic) + " published at QoS " +

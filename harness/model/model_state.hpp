@@ -97,6 +97,9 @@ struct CloseDuty {
   std::optional<std::uint8_t> required_connack;  // the server must first answer CONNACK with this code
   bool connack_done = false;
   bool settled = false;
+  // Statements the server's close (or its failure to close) judges besides the finding's own: the server's general
+  // duty (MQTT-4.8.0-1, MQTT-3.1.4-1) and the client rules the offending packet broke (client_rules.hpp).
+  std::vector<std::string> judged_with;
 };
 
 // What a 5.0 connection declared in CONNECT and was granted in CONNACK, and the topic aliases in force on it
@@ -230,6 +233,9 @@ struct Message {
   // unchanged (v5_message_properties.cpp).
   std::optional<std::uint32_t> expiry;
   Properties forwarded_properties;
+  // Bytes of the PUBLISH (or will) as the publisher gave it: what bounds the size of a forwarded copy, which a
+  // 5.0 server must discard rather than send above a client's Maximum Packet Size [MQTT-3.1.2-25].
+  std::size_t published_size = 0;
 };
 
 enum class Existence : std::uint8_t { unknown, absent, present };
@@ -274,6 +280,9 @@ struct DeliveryDuty {
   bool overlapping = false;   // several of the session's subscriptions matched the message
   bool resubscribed = false;  // the granting subscription replaced an identical filter with another QoS
   bool settled_by_new_copy = false;  // settled by a copy with DUP=0
+  // Statements the duty's outcome judges besides its own: the session state it relies on (MQTT-4.1.0-1, keyed on
+  // the client id across connections: MQTT-3.1.3-2), the wildcards and byte-exact matching that made it owed.
+  std::vector<std::string> judged_with;
 };
 
 // A 5.0 will waiting for its Will Delay Interval (v5_will.cpp): published once the delay (or the session, if
@@ -292,6 +301,7 @@ struct DelayedWill {
 struct CopyLedger {
   int new_qos2_copies = 0;
   int ordinary_copies = 0;  // copies through existing subscriptions, re-sends not counted
+  std::set<std::uint16_t> sent_ids;  // packet ids of every QoS 1/2 copy: a copy with DUP=1 reuses one
   std::set<std::uint16_t> packet_ids;
   std::uint64_t first_sequence = 0;
   int highest_qos = -1;

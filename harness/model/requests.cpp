@@ -100,7 +100,14 @@ void on_server_ack(ModelState& model, Connection& conn, std::uint16_t packet_id,
   }
   const auto answered = request->answer;
   confirm_qos0_before(model, conn, request->sequence, event);
-  if (type == PacketType::unsuback) end_unsubscribed_records(model, conn, request->sequence, event);
+  if (type == PacketType::puback) model.exercise("MQTT-4.3.2-2");  // the receiver's PUBACK, with the packet id
+  if (type == PacketType::unsuback) {
+    // The model ended exactly the subscriptions whose filter equals one listed [MQTT-3.10.4-1], each filter as if
+    // alone, under one UNSUBACK [MQTT-3.10.4-6]; what arrives later is judged against that.
+    model.exercise("MQTT-3.10.4-1");
+    if (request->filters.size() > 1) model.exercise("MQTT-3.10.4-6");
+    end_unsubscribed_records(model, conn, request->sequence, event);
+  }
   if ((answered == PacketType::puback || answered == PacketType::pubrec) && request->message != no_message &&
       accepted) {
     model.mark_processed(request->message, event.time_ns, event.sequence);

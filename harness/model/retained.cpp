@@ -6,6 +6,7 @@
 #include "model/delivery_duties.hpp"
 #include "model/subscriptions.hpp"
 #include "model/topic.hpp"
+#include "model/v5_flow.hpp"
 #include "model/v5_message_properties.hpp"
 #include "model/v5_subscription_options.hpp"
 
@@ -37,6 +38,26 @@ RetainedCandidates retained_candidates(const ModelState& model, const std::strin
   }
   return result;
 }
+
+namespace {
+
+// The session that published `message` is over: its client connected anew with clean session 1, or its clean
+// session ended with its connection. Retained messages outlive it [MQTT-3.1.2-7].
+bool publisher_session_ended(const ModelState& model, const Message& message) {
+  const auto publisher = model.connections.find(message.publisher_connection);
+  if (publisher == model.connections.end() || !publisher->second.accepted) return false;
+  const auto session = model.sessions.find(publisher->second.client_id);
+  return session != model.sessions.end() &&
+         (session->second.generation != publisher->second.generation || !session->second.generation_alive);
+}
+
+// No other publication in the history has this copy's topic and payload: the copy is certainly of this one.
+bool only_message_like(const ModelState& model, const Publish& publish) {
+  const auto candidates = model.messages_by_key.find(identify_message(publish.topic, publish.payload).key);
+  return candidates != model.messages_by_key.end() && candidates->second.size() == 1;
+}
+
+}  // namespace
 
 void store_retained_publish(ModelState& model, const Publish& publish, std::size_t index) {
   model.retained_versions[publish.topic].push_back(index);
@@ -72,6 +93,7 @@ void create_retained_duties(ModelState& model, const Connection& conn, std::size
     }
     if (version.processed_by >= record.start_sent) continue;
     if (may_have_expired(model, index, add_time(record.start_ack, model.options.close_grace_ns))) continue;
+    if (may_exceed_client_maximum(model, model.connections[record.connection], index)) continue;
     DeliveryDuty duty;
     duty.message = index;
     duty.client_id = record.client_id;
@@ -85,12 +107,21 @@ void create_retained_duties(ModelState& model, const Connection& conn, std::size
     // Whether a missing retained will breaks the retained store or the will is decided when it is judged
     // (retained_copy_statement).
     duty.statement = "MQTT-3.3.1-6";
+    // Matched byte for byte [MQTT-4.7.3-4] through the new filter's wildcards [MQTT-4.7.1-2, MQTT-4.7.1-3]; kept
+    // although the session that published it has ended [MQTT-3.1.2-7].
+    duty.judged_with.push_back("MQTT-4.7.3-4");
+    if (record.filter.find('#') != std::string::npos) duty.judged_with.push_back("MQTT-4.7.1-2");
+    if (record.filter.find('+') != std::string::npos) duty.judged_with.push_back("MQTT-4.7.1-3");
+    if (publisher_session_ended(model, version)) duty.judged_with.push_back("MQTT-3.1.2-7");
     duty.description = std::string(version.is_will ? "retained will" : "retained message") + " on " +
                        quoted(topic_name) + " to the new subscription " + quoted(record.filter) + " of " +
                        client_label(conn);
     // Already met by a copy sent ahead of the SUBACK.
     const auto arrived = conn.retained_arrivals.find(index);
-    if (arrived != conn.retained_arrivals.end() && arrived->second >= record.start_sent) duty.settled = true;
+    if (arrived != conn.retained_arrivals.end() && arrived->second >= record.start_sent) {
+      duty.settled = true;
+      exercise_duty(model, duty);
+    }
     model.add_duty(std::move(duty));
   }
 }
@@ -127,6 +158,8 @@ void on_retained_copy(ModelState& model, Connection& conn, const Publish& publis
   conn.retained_copies[index]++;
   // Which new subscriptions of this connection could this copy answer?
   int granted_limit = -1;
+  int lowest_owed = 3;        // the lowest min(published, granted QoS) over the subscriptions it may answer
+  bool grants_known = true;  // every such subscription's SUBACK had arrived
   std::uint64_t subscribe_evidence = 0;
   std::vector<std::size_t> answered;  // the new subscriptions this copy may answer
   for (const auto record_index : model.matching_records(message.topic)) {
@@ -152,11 +185,20 @@ void on_retained_copy(ModelState& model, Connection& conn, const Publish& publis
     return;
   }
   for (const auto record_index : answered) {
-    granted_limit = std::max<int>(granted_limit, model.records[record_index].granted);
-    subscribe_evidence = model.records[record_index].subscribe_sequence;
+    const auto& record = model.records[record_index];
+    granted_limit = std::max<int>(granted_limit, record.granted);
+    lowest_owed = std::min(lowest_owed, std::min<int>(record.granted, level_of(message.qos)));
+    grants_known = grants_known && record.start_ack <= event.time_ns;
+    subscribe_evidence = record.subscribe_sequence;
   }
   if (granted_limit >= 0) {
     model.exercise("MQTT-3.3.1-8");
+    // The copy's QoS [MQTT-3.8.4-6] and topic, matched byte for byte [MQTT-4.7.3-4] by the filter [MQTT-3.3.2-3]
+    // and its wildcards, are judged here.
+    model.exercise("MQTT-3.8.4-6");
+    model.exercise("MQTT-3.3.2-3");
+    model.exercise("MQTT-4.7.3-4");
+    for (const auto record_index : answered) exercise_wildcards(model, model.records[record_index].filter);
     conn.retained_arrivals[index] = event.time_ns;  // the latest: a later subscription needs a later copy
     message.reached_new_subscription = true;
     // Above the published QoS is reported once, by on_delivery; here only above the grant.
@@ -165,6 +207,16 @@ void on_retained_copy(ModelState& model, Connection& conn, const Publish& publis
                       "the retained message on " + quoted(message.topic) + " reached " + client_label(conn) +
                           " at QoS " + std::to_string(level_of(publish.qos)) + ", above the granted QoS " +
                           std::to_string(granted_limit),
+                      {subscribe_evidence, message.sequence, event.sequence});
+    } else if (grants_known && level_of(publish.qos) < lowest_owed && only_message_like(model, publish)) {
+      // Stored with its QoS [MQTT-3.3.1-5], it goes out at the lower of that and the grant; a copy below both was
+      // downgraded by the server. (Before the SUBACK the grant is not known, and a copy that may be another
+      // publication with the same topic and payload may be one published at the lower QoS: nothing is judged.)
+      model.violation("MQTT-3.8.4-6",
+                      "the retained message on " + quoted(message.topic) + " (QoS " +
+                          std::to_string(level_of(message.qos)) + ") reached " + client_label(conn) + " at QoS " +
+                          std::to_string(level_of(publish.qos)) + ", below the QoS " + std::to_string(lowest_owed) +
+                          " its subscription was owed",
                       {subscribe_evidence, message.sequence, event.sequence});
     }
     settle_duties(model, conn, index, publish, event, true);

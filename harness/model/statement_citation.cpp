@@ -12,7 +12,7 @@ constexpr std::string_view mark = "5:";
 // Every 3.1.1 id the shared rule units cite, and the 5.0 id of the same rule ("" when 5.0 has none). Kept in
 // 3.1.1 id order; tests/model/statement_citation_test.cpp checks that every 5.0 id here is in the 5.0 catalog
 // and that every 3.1.1 id the model cites is listed.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 64> counterparts{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 70> counterparts{{
     {"MQTT-2.2.2-1", "MQTT-2.1.3-1"},    // reserved fixed-header flags
     {"MQTT-2.2.2-2", "MQTT-4.13.1-1"},   // close on a malformed packet
     {"MQTT-2.3.1-4", "MQTT-2.2.1-4"},    // server packet ids not in use
@@ -20,6 +20,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 64> counterp
     {"MQTT-2.3.1-7", "MQTT-2.2.1-6"},    // SUBACK and UNSUBACK carry the request's id
     {"MQTT-3.1.0-1", "MQTT-3.1.0-1"},    // CONNECT first
     {"MQTT-3.1.0-2", "MQTT-3.1.0-2"},    // a second CONNECT
+    {"MQTT-3.1.2-10", "MQTT-3.1.2-10"},  // the will is not held after publication or DISCONNECT (5.0: 0x00)
     {"MQTT-3.1.2-16", "MQTT-3.1.2-14"},  // a will with Will Retain 0 is not retained
     {"MQTT-3.1.2-17", "MQTT-3.1.2-15"},  // a will with Will Retain 1 is retained
     {"MQTT-3.1.2-2", "MQTT-3.1.2-2"},    // unsupported protocol level
@@ -33,12 +34,15 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 64> counterp
     {"MQTT-3.1.3-8", ""},                // 3.1.1 only: an empty client id with clean session 0 is refused
     {"MQTT-3.1.4-1", "MQTT-3.1.4-2"},    // the model cites 3.1.4-1 for accepting wrong credentials
     {"MQTT-3.1.4-2", "MQTT-3.1.4-3"},    // takeover closes the older connection
+    {"MQTT-3.1.4-3", "MQTT-3.1.4-4"},    // after validation the clean-session / Clean Start rules apply
     {"MQTT-3.1.4-4", "MQTT-3.1.4-5"},    // CONNACK success after validation
     {"MQTT-3.1.4-5", "MQTT-3.1.4-6"},    // nothing acted on after a refusal
     {"MQTT-3.10.3-2", "MQTT-3.10.3-2"},  // UNSUBSCRIBE without a filter
+    {"MQTT-3.10.4-1", "MQTT-3.10.4-1"},  // UNSUBSCRIBE filters compared literally
     {"MQTT-3.10.4-2", "MQTT-3.10.4-2"},  // nothing queued for a removed subscription
     {"MQTT-3.10.4-4", "MQTT-3.10.4-4"},  // every UNSUBSCRIBE answered
     {"MQTT-3.10.4-5", "MQTT-3.10.4-5"},  // UNSUBACK even when nothing was removed
+    {"MQTT-3.10.4-6", "MQTT-3.10.4-6"},  // several filters: one UNSUBACK
     {"MQTT-3.12.4-1", "MQTT-3.12.4-1"},  // PINGRESP
     {"MQTT-3.14.4-3", "MQTT-3.14.4-3"},  // DISCONNECT (5.0: reason 0x00) drops the will
     {"MQTT-3.2.0-1", "MQTT-3.2.0-1"},    // CONNACK first
@@ -51,6 +55,8 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 64> counterp
     {"MQTT-3.3.1-10", "MQTT-3.3.1-6"},   // an empty retained PUBLISH deletes
     {"MQTT-3.3.1-11", "MQTT-3.3.1-7"},   // an empty retained PUBLISH is not kept
     {"MQTT-3.3.1-12", "MQTT-3.3.1-8"},   // RETAIN 0 is not retained
+    {"MQTT-3.3.1-2", "MQTT-3.3.1-2"},    // QoS 0 PUBLISH has DUP 0
+    {"MQTT-3.3.1-3", "MQTT-3.3.1-3"},    // outgoing DUP reflects only a retransmission
     {"MQTT-3.3.1-5", "MQTT-3.3.1-5"},    // RETAIN 1 replaces the retained message
     {"MQTT-3.3.1-6", "MQTT-3.3.1-9"},    // a new subscription gets the retained message (Retain Handling 0)
     {"MQTT-3.3.1-7", "MQTT-3.3.1-5"},    // a retained QoS 0 PUBLISH replaces too

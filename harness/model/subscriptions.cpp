@@ -17,7 +17,7 @@ void on_client_subscribe(ModelState& model, Connection& conn, const Subscribe& s
                          const Event& event) {
   if (subscribe.subscriptions.empty()) {
     auto& duty =
-        client_violation(model, conn, event, "MQTT-3.8.3-3", "it sent a SUBSCRIBE with no topic filter");
+        protocol_violation(model, conn, event, "MQTT-3.8.3-3", "it sent a SUBSCRIBE with no topic filter", {});
     duty.answer = PacketType::suback;
     duty.answer_id = subscribe.packet_id;
     return;
@@ -64,7 +64,7 @@ void on_client_unsubscribe(ModelState& model, Connection& conn, const Unsubscrib
                            const Event& event) {
   if (unsubscribe.filters.empty()) {
     auto& duty =
-        client_violation(model, conn, event, "MQTT-3.10.3-2", "it sent an UNSUBSCRIBE with no topic filter");
+        protocol_violation(model, conn, event, "MQTT-3.10.3-2", "it sent an UNSUBSCRIBE with no topic filter", {});
     duty.answer = PacketType::unsuback;
     duty.answer_id = unsubscribe.packet_id;
     return;
@@ -107,6 +107,7 @@ void on_suback(ModelState& model, Connection& conn, const Suback& suback, const 
     return;
   }
   confirm_qos0_before(model, conn, request->sequence, event);
+  model.exercise("MQTT-3.8.4-2");  // found by the SUBSCRIBE's packet id (one for no request: MQTT-2.3.1-7 above)
   const std::vector<std::uint64_t> evidence{request->sequence, event.sequence};
   if (suback.reason_codes.size() != request->subscriptions.size()) {
     model.violation("MQTT-3.8.4-5",
@@ -196,6 +197,11 @@ void end_unsubscribed_records(ModelState& model, const Connection& conn, std::ui
   }
 }
 
+void exercise_wildcards(ModelState& model, const std::string& filter) {
+  if (filter.find('#') != std::string::npos) model.exercise("MQTT-4.7.1-2");
+  if (filter.find('+') != std::string::npos) model.exercise("MQTT-4.7.1-3");
+}
+
 std::vector<std::size_t> normal_copy_records(const ModelState& model, const Connection& conn,
                                              std::size_t index, std::int64_t received) {
   const auto& message = model.messages[index];
@@ -223,6 +229,7 @@ void judge_delivery_without_subscription(ModelState& model, const Connection& co
                                          const Event& event) {
   const auto& message = model.messages[index];
   std::vector<std::uint64_t> evidence{message.sequence, event.sequence};
+  model.exercise("MQTT-4.7.3-4");
   std::string statement = "MQTT-3.3.2-3";
   std::string why = "although none of its subscriptions matches the topic";
   if (!message.topic.empty() && message.topic.front() == '$') {
