@@ -204,7 +204,7 @@ nlohmann::json to_json(const Results& results) {
     observed.push_back(
         json{{"behaviour", observation.behaviour}, {"detail", observation.detail}, {"case_id", observation.case_id}});
   }
-  return json{{"tool_version", results.tool_version},
+  json document{{"tool_version", results.tool_version},
               {"kind", results.kind},
               {"target", results.target},
               {"mqtt_version", results.mqtt_version},
@@ -226,6 +226,12 @@ nlohmann::json to_json(const Results& results) {
               {"stats", results.stats},
               {"target_problem", results.target_problem},
               {"stale_accepted", std::move(stale)}};
+  if (results.interrupted) {
+    document["interrupted"] = {{"signal", results.interrupted->signal},
+                               {"signal_number", results.interrupted->signal_number},
+                               {"after_ms", results.interrupted->after_ms}};
+  }
+  return document;
 }
 
 Results results_from_json(const nlohmann::json& json_value) {
@@ -274,6 +280,12 @@ Results results_from_json(const nlohmann::json& json_value) {
       results.stale_accepted.push_back(
           read_accepted(JsonObjectReader(stale[index], element_path(reader, "stale_accepted", index))));
     }
+  }
+  if (reader.has("interrupted")) {
+    const JsonObjectReader interrupted = reader.object("interrupted");
+    results.interrupted = Interruption{interrupted.string("signal"),
+                                       static_cast<int>(interrupted.unsigned_integer("signal_number", 64)),
+                                       interrupted.number("after_ms")};
   }
   return results;
 }
