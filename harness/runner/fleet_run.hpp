@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,9 @@ struct FleetRunOptions {
   std::function<void(const simulator::FleetProgress&)> progress;
   model::CheckOptions check;
   std::chrono::milliseconds connect_deadline{5'000};  // TCP connect and CONNACK, per attempt
+  // Requested to interrupt the run: the fleet stops (simulator::FleetOptions::stop) and what it recorded is judged;
+  // the result is then inconclusive unless it shows a violation, never passed.
+  std::stop_token stop;
 };
 
 struct FleetOutcome {
