@@ -16,6 +16,7 @@
 #include "broker/broker.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/number_option.hpp"
 #include "cli/run_output.hpp"
 #include "cli/packet_text.hpp"
@@ -51,6 +52,7 @@ struct SimulateOptions {
 
 void print_summary(const results::Results& results, const std::filesystem::path& report_dir) {
   const bool colour = colour_enabled(stdout);
+  print_interruption(results);
   for (const auto& violation : results.violations) {
     fmt::print("{} {} {}: {}\n", paint("violation", "red", colour), violation.level, violation.statement,
                violation.message);
@@ -214,6 +216,10 @@ int run_simulate(const SimulateOptions& options) {
     if (const auto problem = runner::client_id_problem(namespaced)) return refuse(options.scenario, *problem);
   }
 
+  // From here on, SIGINT and SIGTERM stop the fleet and leave partial reports (cli/interrupt.hpp); installed
+  // before the line that says the run starts.
+  const InterruptWatch interrupts("simulate");
+  run.stop = interrupts.token();
   ProgressLine progress(stderr);
   if (is_terminal(stderr) && !options.quiet) {  // the live line judges as it goes: only when someone watches
     run.progress = [&](const simulator::FleetProgress& step) {
@@ -251,6 +257,7 @@ int run_simulate(const SimulateOptions& options) {
     runner::find_target_problem(results);
   }
   runner::apply_accepted_deviations(results, *accepted);
+  interrupts.record(results);
   print_target_problem("simulate", results);
   const std::filesystem::path report_dir = options.report_dir;
   return finish_run("simulate", results, report_dir, options.json, options.quiet, [&] {
