@@ -5,3 +5,5 @@ cd "$(dirname "$0")/.."
 ci/setup.sh --with-extras
 ci/build.sh
 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j "${JOBS:-$(nproc)}" --timeout 900
+# The same suite under AddressSanitizer and UndefinedBehaviorSanitizer (its own build dir; SANITIZE=0 skips it).
+if [[ "${SANITIZE:-1}" != 0 ]]; then ci/sanitize.sh; fi

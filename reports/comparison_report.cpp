@@ -9,6 +9,7 @@
 #include "reports/redaction.hpp"
 #include "reports/reports.hpp"
 #include "results/json.hpp"
+#include "results/results_reader.hpp"
 
 namespace mqtt::reports {
 
@@ -79,17 +80,7 @@ std::string render_comparison_html(const std::vector<results::Results>& input_ru
 
 std::vector<results::Results> load_results(const std::vector<std::filesystem::path>& paths) {
   std::vector<results::Results> runs;
-  for (const auto& path : paths) {
-    std::ifstream in(path);
-    if (!in) throw history::FormatError(path.string() + ": cannot open");
-    try {
-      runs.push_back(results::results_from_json(nlohmann::json::parse(in)));
-    } catch (const nlohmann::json::parse_error& error) {
-      throw history::FormatError(path.string() + ": not valid JSON: " + error.what());
-    } catch (const history::FormatError& error) {
-      throw history::FormatError(path.string() + ": " + error.what());
-    }
-  }
+  for (const auto& path : paths) runs.push_back(results::read_results_file(path));
   return runs;
 }
 

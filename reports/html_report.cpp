@@ -395,7 +395,8 @@ std::string overall_class(const results::Results& results) {
 }
 
 std::string render_html(const Results& input) {
-  const Results results = redact(input);
+  std::optional<Results> redacted_copy;
+  const Results& results = redacted(input, redacted_copy);
   const std::string verdict = overall_verdict(results);
   const std::string banner_class = overall_class(results);
   const std::string kind = results.kind.empty() ? "conformance" : results.kind;

@@ -110,7 +110,8 @@ std::string testcase_xml(const results::Results& results, const CaseResult& resu
 }  // namespace
 
 std::string render_junit(const results::Results& input) {
-  const results::Results results = redact(input);
+  std::optional<results::Results> redacted_copy;
+  const results::Results& results = redacted(input, redacted_copy);
   std::map<std::string, std::vector<const CaseResult*>> suites;
   Counts total;
   for (const auto& result : results.cases) {

@@ -9,7 +9,8 @@
 namespace mqtt::reports {
 
 std::string render_markdown(const results::Results& input) {
-  const results::Results results = redact(input);
+  std::optional<results::Results> redacted_copy;
+  const results::Results& results = redacted(input, redacted_copy);
   const auto& summary = results.summary;
   std::string markdown = "## MQTT " + escape_markdown_cell(results.kind.empty() ? "conformance" : results.kind) +
                          ": " + overall_verdict(results) + "\n\n";

@@ -1,4 +1,5 @@
 // Putting reports on disk, and the combined history that history.jsonl and history.pcap share.
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -42,7 +43,8 @@ std::int64_t unix_ns_of(const std::string& iso_time) {
 }  // namespace
 
 history::History combined_history(const results::Results& input) {
-  const results::Results results = redact(input);
+  std::optional<results::Results> redacted_copy;
+  const results::Results& results = redacted(input, redacted_copy);
   history::History combined;
   std::uint64_t sequence = 0;
   std::uint32_t next_connection = 0;
@@ -85,7 +87,8 @@ void write_stream(const std::filesystem::path& path, Write&& write) {
 }  // namespace
 
 void write_json(const results::Results& results, const std::filesystem::path& path) {
-  const auto document = results::to_json(redact(results));
+  std::optional<results::Results> redacted_copy;
+  const auto document = results::to_json(redacted(results, redacted_copy));
   write_stream(path, [&](std::ostream& out) { out << std::setw(2) << document << '\n'; });
 }
 
@@ -114,10 +117,14 @@ void write_history_jsonl(const results::Results& results, const std::filesystem:
 }
 
 void write_pcap(const history::History& history, const std::filesystem::path& path, std::int64_t base_unix_ns) {
+  const bool clean = std::none_of(history.events.begin(), history.events.end(),
+                                  [](const history::Event& event) { return needs_redaction(event); });
   history::History redacted;
-  redacted.events.reserve(history.events.size());
-  for (const auto& event : history.events) redacted.events.push_back(redact_event(event));
-  const Bytes bytes = render_pcap(redacted, base_unix_ns);
+  if (!clean) {
+    redacted.events.reserve(history.events.size());
+    for (const auto& event : history.events) redacted.events.push_back(redact_event(event));
+  }
+  const Bytes bytes = render_pcap(clean ? history : redacted, base_unix_ns);
   write_text(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 

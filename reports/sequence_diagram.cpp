@@ -4,7 +4,7 @@
 
 #include <algorithm>
 #include <map>
-#include <memory>
+#include <mutex>
 
 #include "history/json_reader.hpp"
 #include "reports/markup.hpp"
@@ -277,6 +277,26 @@ std::string sequence_diagram_dot(const std::vector<Event>& events) {
   return dot;
 }
 
+namespace {
+
+// One Graphviz context for the whole process, as libgvc's library guide has it (gvContext once, every graph
+// laid out and rendered with it). A context per diagram is not safe: the pango text-layout plugin caches the
+// last font it measured in static variables that point into the context's font dictionary, so after
+// gvFreeContext the next diagram's gvLayout read freed memory (AddressSanitizer: heap-use-after-free in
+// textspan_size, whenever a report had two diagrams). The context is never freed (it lives as long as the
+// plugin's cache); Graphviz is not thread-safe, so one diagram is drawn at a time.
+struct GraphvizContext {
+  std::mutex mutex;
+  GVC_t* context = nullptr;
+};
+
+GraphvizContext& graphviz_context() {
+  static GraphvizContext instance{.context = gvContext()};  // gvFreeContext is never called, see above
+  return instance;
+}
+
+}  // namespace
+
 std::string sequence_diagram_svg(const std::vector<Event>& events) {
   auto fallback = [&events](const std::string& reason) {
     std::string text = "<pre class=\"diagram-fallback\">sequence diagram unavailable: " + escape_xml(reason) + "\n";
@@ -290,21 +310,24 @@ std::string sequence_diagram_svg(const std::vector<Event>& events) {
   if (events.empty()) return fallback("the history slice is empty");
 
   const std::string dot = sequence_diagram_dot(events);
-  const std::unique_ptr<GVC_t, decltype(&gvFreeContext)> context(gvContext(), &gvFreeContext);
-  if (!context) return fallback("Graphviz could not start");
-  Agraph_t* graph = agmemread(dot.c_str());
-  if (graph == nullptr) return fallback("Graphviz rejected the diagram");
+  GraphvizContext& graphviz = graphviz_context();
+  if (graphviz.context == nullptr) return fallback("Graphviz could not start");
   std::string svg;
-  if (gvLayout(context.get(), graph, "nop2") == 0) {
-    char* data = nullptr;
-    unsigned int length = 0;
-    if (gvRenderData(context.get(), graph, "svg", &data, &length) == 0 && data != nullptr) {
-      svg.assign(data, length);
+  {
+    const std::lock_guard lock(graphviz.mutex);
+    Agraph_t* graph = agmemread(dot.c_str());
+    if (graph == nullptr) return fallback("Graphviz rejected the diagram");
+    if (gvLayout(graphviz.context, graph, "nop2") == 0) {
+      char* data = nullptr;
+      unsigned int length = 0;
+      if (gvRenderData(graphviz.context, graph, "svg", &data, &length) == 0 && data != nullptr) {
+        svg.assign(data, length);
+      }
+      gvFreeRenderData(data);
+      gvFreeLayout(graphviz.context, graph);
     }
-    gvFreeRenderData(data);
-    gvFreeLayout(context.get(), graph);
+    agclose(graph);
   }
-  agclose(graph);
   const auto svg_start = svg.find("<svg");
   if (svg_start == std::string::npos) return fallback("Graphviz produced no SVG");
   svg.erase(0, svg_start);

@@ -103,6 +103,12 @@ std::span<const Statement> statements(std::string_view spec) {
   return found->second.statements;
 }
 
+std::vector<std::string> specs() {
+  std::vector<std::string> names;
+  for (const auto& [spec, entry] : catalog().by_spec) names.push_back(spec);
+  return names;
+}
+
 const Statement* find(std::string_view id, std::string_view spec) {
   const auto& by_spec = catalog().by_spec;
   const auto found_spec = by_spec.find(spec);

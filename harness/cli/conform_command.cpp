@@ -15,6 +15,7 @@
 #include "cli/run_output.hpp"
 #include "cli/packet_text.hpp"
 #include "cli/terminal.hpp"
+#include "reports/redaction.hpp"
 #include "reports/reports.hpp"
 #include "results/json.hpp"
 #include "results/reason_groups.hpp"
@@ -94,6 +95,7 @@ void print_summary(const results::Results& results, const std::filesystem::path&
 }
 
 int run_conform(const ConformOptions& options) {
+  if (!check_report_directory("conform", options.report_dir)) return exit_bad_input;
   runner::ConformanceOptions run;
   run.mqtt_version = options.mqtt;
   run.filter = options.filter;
@@ -163,7 +165,7 @@ int run_conform(const ConformOptions& options) {
     return exit_bad_input;
   } catch (const runner::ConformanceInputError& error) {
     progress.finish();
-    fmt::print(stderr, "mqtt-harness conform: {}\n", masked_url_text(error.what()));
+    fmt::print(stderr, "mqtt-harness conform: {}\n", reports::redact_text(error.what()));
     return exit_bad_input;
   }
   progress.finish();
@@ -177,8 +179,8 @@ int run_conform(const ConformOptions& options) {
   interrupts.record(results);
   const std::filesystem::path report_dir = options.report_dir;
   print_target_problem("conform", results);
-  return finish_run("conform", results, report_dir, options.json, options.quiet,
-                    [&] { print_summary(results, report_dir); });
+  return finish_run("conform", std::move(results), report_dir, options.json, options.quiet,
+                    [&](const results::Results& shown) { print_summary(shown, report_dir); });
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "cli/interrupt.hpp"
 #include "cli/run_output.hpp"
 #include "cli/terminal.hpp"
+#include "reports/redaction.hpp"
 #include "reports/reports.hpp"
 #include "results/json.hpp"
 #include "runner/capture_judgement.hpp"
@@ -85,6 +86,7 @@ std::vector<std::string> summary_lines(const capture::ConnectionSummary& row) {
 }
 
 int run_inspect(const InspectOptions& options) {
+  if (!options.report_dir.empty() && !check_report_directory("inspect", options.report_dir)) return exit_bad_input;
   const auto accepted = read_accepted_deviations("inspect", options.accepted);
   if (!accepted) return exit_bad_input;
   runner::HistoryJudgementOptions judgement;
@@ -124,6 +126,7 @@ int run_inspect(const InspectOptions& options) {
   runner::mark_capture_inconclusive(results, inconclusive);
   runner::apply_accepted_deviations(results, *accepted);
   interrupts.record(results);
+  reports::redact_in_place(results);  // once, before anything is written or printed
 
   if (!options.report_dir.empty() && !write_reports("inspect", results, options.report_dir)) return exit_bad_input;
   if (options.json) {

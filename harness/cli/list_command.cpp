@@ -1,7 +1,8 @@
-// `mqtt-harness list`: the statement catalog with the cases covering each statement, the cases, the defects,
-// the legal variations.
+// `mqtt-harness list`: the statement catalog of one spec with the cases covering each statement (or only the
+// counts, --summary), the cases, the defects, the legal variations.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -9,6 +10,7 @@
 #include "broker/defect.hpp"
 #include "broker/variation.hpp"
 #include "catalog/catalog.hpp"
+#include "catalog/coverage_summary.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "runner/conformance.hpp"
@@ -22,24 +24,70 @@ struct ListOptions {
   bool cases = false;
   bool defects = false;
   bool variations = false;
+  bool summary = false;
   std::string spec = "3.1.1";
   std::string cases_dir;
   bool json = false;
 };
 
-int list_statements(const ListOptions& options, const std::vector<runner::Case>& cases) {
-  const auto coverage = runner::statement_coverage(cases);
-  const auto statements = catalog::statements(options.spec);
+// The catalog a case's statement ids refer to: 5.0 cases cite 5.0 ids, 3.1 and 3.1.1 cases the 3.1.1 ones. The same
+// id string means different things in the two catalogs, so coverage is only counted within one.
+std::string catalog_spec_of(const runner::Case& test_case) {
+  return test_case.mqtt == ProtocolVersion::v5 ? "5.0" : "3.1.1";
+}
+
+std::string normalised_spec(const std::string& spec) { return spec == "5" ? "5.0" : spec; }
+
+nlohmann::json summary_json(const std::string& spec, const catalog::CoverageSummary& summary) {
+  return {{"spec", spec},
+          {"statements", summary.statements},
+          {"by_observability", summary.by_observability},
+          {"observable", summary.observable},
+          {"exercised", summary.exercised},
+          {"direct_or_policed", summary.unconditionally_observable},
+          {"direct_or_policed_exercised", summary.exercised_unconditionally},
+          {"not_observable", summary.not_observable},
+          {"observable_not_exercised", summary.observable_not_exercised}};
+}
+
+void print_summary(const std::string& spec, const catalog::CoverageSummary& summary) {
+  const auto count = [&](const char* observability) { return summary.by_observability.at(observability); };
+  const std::size_t conditional = count("conditional");
+  fmt::print("MQTT {} statement catalog: {} statements\n", spec, summary.statements);
+  fmt::print("  observable by a broker test: {} (direct {}, policed {}, conditional {})\n", summary.observable,
+             count("direct"), count("policed"), conditional);
+  fmt::print("  not observable by a broker test: {}\n", summary.not_observable.size());
+  fmt::print("  exercised by a case: {} of {} observable ({} of {} direct or policed, {} of {} conditional)\n",
+             summary.exercised, summary.observable, summary.exercised_unconditionally,
+             summary.unconditionally_observable, summary.exercised - summary.exercised_unconditionally, conditional);
+}
+
+int list_statements(const ListOptions& options, const std::vector<runner::Case>& all_cases) {
+  const std::string spec = normalised_spec(options.spec);
+  const auto statements = catalog::statements(spec);
   if (statements.empty()) {
-    fmt::print(stderr, "mqtt-harness list: no statement catalog for MQTT {}\n", options.spec);
+    fmt::print(stderr, "mqtt-harness list: --spec {}: no statement catalog for that version (catalogs: {})\n",
+               options.spec, fmt::join(catalog::specs(), ", "));
     return exit_bad_input;
   }
+  std::vector<runner::Case> cases;
+  for (const auto& test_case : all_cases) {
+    if (catalog_spec_of(test_case) == spec) cases.push_back(test_case);
+  }
+  const auto coverage = runner::statement_coverage(cases);
+  const auto summary = catalog::summarise_coverage(statements, coverage);
+  if (options.summary) {
+    if (options.json) {
+      fmt::print("{}\n", summary_json(spec, summary).dump(2));
+    } else {
+      print_summary(spec, summary);
+    }
+    return exit_passed;
+  }
   auto json = nlohmann::json::array();
-  std::size_t covered = 0;
   for (const auto& statement : statements) {
     const auto found = coverage.find(statement.id);
     const std::vector<std::string> covering = found == coverage.end() ? std::vector<std::string>{} : found->second;
-    if (!covering.empty()) ++covered;
     if (options.json) {
       json.push_back({{"id", statement.id}, {"spec", statement.spec}, {"section", statement.section},
                       {"level", statement.level}, {"holder", statement.holder},
@@ -53,7 +101,8 @@ int list_statements(const ListOptions& options, const std::vector<runner::Case>&
   if (options.json) {
     fmt::print("{}\n", json.dump(2));
   } else {
-    fmt::print("{} statements, {} covered by at least one case\n", statements.size(), covered);
+    fmt::print("{} MQTT {} statements, {} observable by a broker test, {} of them exercised by a case\n",
+               summary.statements, spec, summary.observable, summary.exercised);
   }
   return exit_passed;
 }
@@ -131,7 +180,12 @@ void add_list_command(CLI::App& app, int& exit_code) {
   statements->excludes(cases)->excludes(defects)->excludes(variations);
   cases->excludes(defects)->excludes(variations);
   defects->excludes(variations);
-  command->add_option("--spec", options->spec, "Specification version of the catalog")->capture_default_str();
+  auto* summary = command->add_flag("--summary", options->summary,
+                                    "With the statements: only the counts (observable by a broker test, exercised by "
+                                    "a case) and the ids behind them");
+  summary->excludes(cases)->excludes(defects)->excludes(variations);
+  command->add_option("--spec", options->spec, "Specification version of the catalog: 3.1.1 or 5.0")
+      ->capture_default_str();
   command->add_option("--cases-dir", options->cases_dir, "Read cases from this folder instead of the built-in suite");
   command->add_flag("--json", options->json, "Machine-readable output");
   command->footer(help_footer());

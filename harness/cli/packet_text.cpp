@@ -99,14 +99,4 @@ std::string event_text(const history::Event& event) {
   return fmt::format("{:8.3f}s #{} {} {}", seconds, event.connection, to_string(event.kind), what);
 }
 
-std::string masked_url_text(std::string_view url) {
-  const auto scheme_end = url.find("://");
-  const std::size_t authority = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
-  const auto at = url.rfind('@');
-  if (at == std::string_view::npos || at < authority) return std::string(url);
-  const auto colon = url.find(':', authority);
-  if (colon == std::string_view::npos || colon > at) return std::string(url);
-  return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
-}
-
 }  // namespace mqtt::cli

@@ -14,8 +14,4 @@ std::string packet_text(const Packet& packet);
 // "  0.012s #3 received PUBLISH ..." ; closes, decode errors and faults too.
 std::string event_text(const history::Event& event);
 
-// The URL as typed with any password masked ("mqtt://user:***@host"), for error messages about URLs that
-// did not even parse.
-std::string masked_url_text(std::string_view url);
-
 }  // namespace mqtt::cli

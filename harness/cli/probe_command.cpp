@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
@@ -14,6 +15,8 @@
 #include "cli/packet_text.hpp"
 #include "client/session.hpp"
 #include "history/json.hpp"
+#include "history/printable_text.hpp"
+#include "reports/redaction.hpp"
 
 namespace mqtt::cli {
 namespace {
@@ -31,6 +34,7 @@ struct ProbeOptions {
   int count = 0;          // 0: no limit
   double duration_s = 0;  // 0: until interrupted or the broker closes
   double connect_timeout_s = 5;
+  std::uint32_t max_packet_size = client::default_max_packet_size;
   bool json = false;
   bool verbose = false;
 };
@@ -38,7 +42,7 @@ struct ProbeOptions {
 int run_probe(const ProbeOptions& options) {
   auto parsed = client::parse_target_url(options.url);
   if (auto* error = std::get_if<client::UrlError>(&parsed)) {
-    fmt::print(stderr, "mqtt-harness probe: {}: {}\n", masked_url_text(options.url), error->describe());
+    fmt::print(stderr, "mqtt-harness probe: {}: {}\n", reports::redact_target(options.url), error->describe());
     return exit_bad_input;
   }
   const auto& target = std::get<client::TargetUrl>(parsed);
@@ -50,7 +54,8 @@ int run_probe(const ProbeOptions& options) {
 
   std::atomic<int> publishes{0};
   bool broker_misbehaved = false;
-  client::Recorder recorder([&](const history::Event& event) {
+  // Nothing is kept: each event is printed and forgotten, so a broker's flood costs no memory.
+  client::Recorder recorder(client::RecorderStorage::none, [&](const history::Event& event) {
     const bool incoming = event.kind == history::EventKind::received ||
                           event.kind == history::EventKind::closed ||
                           event.kind == history::EventKind::decode_error;
@@ -60,7 +65,10 @@ int run_probe(const ProbeOptions& options) {
       ++publishes;
     }
     if (!incoming && !options.verbose) return;
-    const std::string line = options.json ? history::to_json_line(event) : event_text(event);
+    std::optional<history::Event> redacted;
+    if (reports::needs_redaction(event)) redacted = reports::redact_event(event);
+    const history::Event& shown = redacted ? *redacted : event;
+    const std::string line = options.json ? history::to_json_line(shown) : event_text(shown);
     std::fprintf(stdout, "%s\n", line.c_str());
     std::fflush(stdout);
   });
@@ -71,6 +79,8 @@ int run_probe(const ProbeOptions& options) {
   open_options.version = *version;
   open_options.deadline = std::chrono::duration_cast<client::Duration>(
       std::chrono::duration<double>(options.connect_timeout_s));
+  open_options.max_packet_size = options.max_packet_size;
+  open_options.unrequested_publish_limit = 0;  // probe prints every packet; it keeps none
   auto opened = client::Session::open(loop, recorder, target, open_options);
   if (auto* error = std::get_if<std::string>(&opened)) {
     fmt::print(stderr, "mqtt-harness probe: cannot connect to {}: {}\n", target.redacted(), *error);
@@ -85,8 +95,8 @@ int run_probe(const ProbeOptions& options) {
   connect.keep_alive = static_cast<std::uint16_t>(options.keep_alive);
   const auto answer = session.connect(connect, open_options.deadline);
   if (!answer.ok()) {
-    fmt::print(stderr, "mqtt-harness probe: {} gave no CONNACK ({})\n", target.redacted(),
-               answer.outcome == client::WaitOutcome::closed ? "connection closed" : "timed out");
+    fmt::print(stderr, "mqtt-harness probe: {}: {}\n", target.redacted(),
+               client::failure_text(answer, PacketType::connack, open_options.deadline));
     return broker_misbehaved ? exit_violations : exit_unreachable;
   }
   const auto& connack = std::get<Connack>(*answer.reply);
@@ -99,10 +109,11 @@ int run_probe(const ProbeOptions& options) {
                                                           .qos = static_cast<QoS>(options.qos)}},
                                             open_options.deadline);
   if (!subscribed.ok()) {
-    fmt::print(stderr, "mqtt-harness probe: no SUBACK for {} ({})\n", options.topic,
-               to_string(subscribed.outcome));
-    return broker_misbehaved ? exit_violations : exit_unreachable;
+    fmt::print(stderr, "mqtt-harness probe: subscribing to {}: {}\n", history::printable_excerpt(options.topic),
+               client::failure_text(subscribed, PacketType::suback, open_options.deadline));
+    return broker_misbehaved || subscribed.unmatched ? exit_violations : exit_unreachable;
   }
+  session.connection().set_inbox_limit(0);  // nothing more is waited for: received packets are only printed
 
   interrupted = false;
   auto previous_int = std::signal(SIGINT, on_interrupt);
@@ -145,9 +156,15 @@ void add_probe_command(CLI::App& app, int& exit_code) {
   command->add_option("--connect-timeout", options->connect_timeout_s, "Seconds to wait for TCP and CONNACK")
       ->check(finite_number(0.001, 3600))
       ->capture_default_str();
+  command->add_option("--max-packet-size", options->max_packet_size,
+                      "Largest remaining length accepted from the broker, in bytes; a larger packet is reported "
+                      "with its claimed size and never buffered")
+      ->check(CLI::Range(2u, 268'435'455u))
+      ->capture_default_str();
   command->add_flag("--json", options->json, "Print each event as a JSON line (the history format)");
   command->add_flag("-v,--verbose", options->verbose, "Also print what the probe sends");
-  command->footer(help_footer("Malformed bytes from the broker are exit 1; a refused CONNECT is exit 3."));
+  command->footer(help_footer("Malformed bytes from the broker, or an answer for another packet id, are exit 1; a "
+                              "refused CONNECT is exit 3."));
   command->callback([options, &exit_code] { exit_code = run_probe(*options); });
 }
 

@@ -22,6 +22,7 @@
 #include "cli/packet_text.hpp"
 #include "cli/terminal.hpp"
 #include "client/target_url.hpp"
+#include "reports/redaction.hpp"
 #include "reports/reports.hpp"
 #include "results/json.hpp"
 #include "runner/accepted_deviations.hpp"
@@ -95,7 +96,7 @@ std::vector<std::string> answer_differences(const capture::ReplayPlan& plan, con
 int run_replay(const ReplayOptions& options) {
   const auto parsed = client::parse_target_url(options.target);
   if (const auto* error = std::get_if<client::UrlError>(&parsed)) {
-    fmt::print(stderr, "mqtt-harness replay: {}: {}\n", masked_url_text(options.target), error->describe());
+    fmt::print(stderr, "mqtt-harness replay: {}: {}\n", reports::redact_target(options.target), error->describe());
     return exit_bad_input;
   }
   runner::ReplayRunOptions replay;
@@ -116,6 +117,7 @@ int run_replay(const ReplayOptions& options) {
     replay.run_namespace = runner::RunNamespace::derived_from_seed("replay", seed);
   }
   const auto& target = replay.target;
+  if (!options.report_dir.empty() && !check_report_directory("replay", options.report_dir)) return exit_bad_input;
   const auto& run_namespace = replay.run_namespace;
   const std::string namespace_text = run_namespace.empty() ? "no namespace" : "namespace " + run_namespace.name();
 
@@ -186,6 +188,7 @@ int run_replay(const ReplayOptions& options) {
   }
   runner::apply_accepted_deviations(results, *accepted);
   interrupts.record(results);
+  reports::redact_in_place(results);  // once, before anything is written or printed
   if (!options.report_dir.empty() && !write_reports("replay", results, options.report_dir)) return exit_bad_input;
   if (options.json) {
     print_results_json(results);

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include "cli/exit_codes.hpp"
+#include "cli/report_directory.hpp"
 #include "cli/terminal.hpp"
+#include "reports/redaction.hpp"
 #include "reports/reports.hpp"
 #include "runner/accepted_deviations.hpp"
 #include "runner/conformance.hpp"
@@ -12,28 +14,50 @@
 
 namespace mqtt::cli {
 
+bool check_report_directory(std::string_view command, const std::filesystem::path& directory) {
+  const std::string problem = report_directory_problem(directory);
+  if (problem.empty()) return true;
+  fmt::print(stderr, "mqtt-harness {}: --report-dir {}: cannot write reports there ({})\n", command,
+             directory.string(), problem);
+  return false;
+}
+
 bool write_reports(std::string_view command, const results::Results& results, const std::filesystem::path& directory) {
   try {
     reports::write_all(results, directory);
     return true;
-  } catch (const std::exception& error) {
-    fmt::print(stderr, "mqtt-harness {}: cannot write the report: {}\n", command, error.what());
+  } catch (const std::exception& failure) {
+    // The run is done: keep its results somewhere rather than lose them.
+    const auto fallback = fallback_report_directory();
+    try {
+      if (fallback) reports::write_all(results, *fallback);
+      fmt::print(stderr, "mqtt-harness {}: cannot write the report: {}; the reports are in {} instead\n", command,
+                 failure.what(), fallback->string());
+    } catch (const std::exception&) {
+      fmt::print(stderr, "mqtt-harness {}: cannot write the report: {}\n", command, failure.what());
+    }
     return false;
   }
 }
 
-int finish_run(std::string_view command, const results::Results& results, const std::filesystem::path& report_dir,
-               bool json, bool quiet, const std::function<void()>& print_summary) {
-  if (!write_reports(command, results, report_dir)) return exit_bad_input;
+int finish_run(std::string_view command, results::Results results, const std::filesystem::path& report_dir,
+               bool json, bool quiet, const std::function<void(const results::Results&)>& print_summary) {
+  reports::redact_in_place(results);  // once, before anything is written or printed
+  const bool written = write_reports(command, results, report_dir);
   if (json) {
     print_results_json(results);
   } else if (!quiet) {
-    print_summary();
+    print_summary(results);
   }
-  return runner::exit_code(results);
+  const int code = written ? runner::exit_code(results) : exit_bad_input;
+  keep_until_exit(std::move(results));
+  return code;
 }
 
-void print_results_json(const results::Results& results) { fmt::print("{}\n", results::to_json(results).dump(2)); }
+void print_results_json(const results::Results& results) {
+  std::optional<results::Results> redacted_copy;
+  fmt::print("{}\n", results::to_json(reports::redacted(results, redacted_copy)).dump(2));
+}
 
 std::string_view verdict_colour(results::Verdict verdict) {
   switch (verdict) {
@@ -61,7 +85,7 @@ std::optional<std::vector<results::AcceptedDeviation>> read_accepted_deviations(
 
 bool print_target_problem(std::string_view command, const results::Results& results) {
   if (results.target_problem.empty()) return false;
-  fmt::print(stderr, "mqtt-harness {}: {}\n", command, results.target_problem);
+  fmt::print(stderr, "mqtt-harness {}: {}\n", command, reports::redact_text(results.target_problem));
   return true;
 }
 

@@ -18,14 +18,21 @@
 
 namespace mqtt::cli {
 
-// Writes every report format into `directory`; on failure prints "mqtt-harness COMMAND: cannot write the
-// report: ..." and returns false (the caller exits with exit_bad_input).
+// Before a run: whether reports can be written into `directory`; if not prints "mqtt-harness COMMAND:
+// --report-dir DIR: cannot write reports there (why)" and returns false (the caller exits with exit_bad_input).
+bool check_report_directory(std::string_view command, const std::filesystem::path& directory);
+
+// Writes every report format into `directory`; on failure writes them into a new temporary directory instead,
+// prints "mqtt-harness COMMAND: cannot write the report: ...; the reports are in DIR instead" and returns
+// false (the caller exits with exit_bad_input).
 bool write_reports(std::string_view command, const results::Results& results, const std::filesystem::path& directory);
 
-// The end of a judging run (conform, simulate): every report format into `report_dir`, then results.json on
-// stdout (--json) or `print_summary` (unless --quiet); returns the run's exit code.
-int finish_run(std::string_view command, const results::Results& results, const std::filesystem::path& report_dir,
-               bool json, bool quiet, const std::function<void()>& print_summary);
+// The end of a judging run (conform, simulate): the results are redacted once (reports/redaction.hpp), then
+// every report format goes into `report_dir`, then results.json on stdout (--json) or `print_summary` of the
+// redacted results (unless --quiet), even when the reports had to go elsewhere; returns the run's exit code
+// (exit_bad_input when the reports could not be written where asked).
+int finish_run(std::string_view command, results::Results results, const std::filesystem::path& report_dir,
+               bool json, bool quiet, const std::function<void(const results::Results&)>& print_summary);
 
 // Keeps `value` alive until the process exits instead of freeing it: a command's results can hold a whole
 // capture's or fleet's history (a 115 MB capture: 252,511 events, about 10% of `inspect`'s time to free),
@@ -36,7 +43,7 @@ void keep_until_exit(T&& value) {
   kept->push_back(std::make_unique<T>(std::forward<T>(value)));
 }
 
-// Prints results.json to stdout (for --json).
+// Prints results.json, redacted, to stdout (for --json).
 void print_results_json(const results::Results& results);
 
 // The colour a verdict is painted in on a terminal.

@@ -21,6 +21,7 @@
 #include "cli/run_output.hpp"
 #include "cli/packet_text.hpp"
 #include "cli/terminal.hpp"
+#include "reports/redaction.hpp"
 #include "reports/reports.hpp"
 #include "results/json.hpp"
 #include "runner/accepted_deviations.hpp"
@@ -199,7 +200,7 @@ int run_simulate(const SimulateOptions& options) {
     }
     auto parsed = client::parse_target_url(options.target);
     if (const auto* error = std::get_if<client::UrlError>(&parsed)) {
-      fmt::print(stderr, "mqtt-harness simulate: {}: {}\n", masked_url_text(options.target),
+      fmt::print(stderr, "mqtt-harness simulate: {}: {}\n", reports::redact_target(options.target),
                  error->describe());
       return exit_bad_input;
     }
@@ -215,6 +216,7 @@ int run_simulate(const SimulateOptions& options) {
     runner::place_in_namespace(namespaced, run.run_namespace);
     if (const auto problem = runner::client_id_problem(namespaced)) return refuse(options.scenario, *problem);
   }
+  if (!check_report_directory("simulate", options.report_dir)) return exit_bad_input;
 
   // From here on, SIGINT and SIGTERM stop the fleet and leave partial reports (cli/interrupt.hpp); installed
   // before the line that says the run starts.
@@ -260,10 +262,11 @@ int run_simulate(const SimulateOptions& options) {
   interrupts.record(results);
   print_target_problem("simulate", results);
   const std::filesystem::path report_dir = options.report_dir;
-  return finish_run("simulate", results, report_dir, options.json, options.quiet, [&] {
-    print_summary(results, report_dir);
-    print_acceptance(results);
-  });
+  return finish_run("simulate", std::move(results), report_dir, options.json, options.quiet,
+                    [&](const results::Results& shown) {
+                      print_summary(shown, report_dir);
+                      print_acceptance(shown);
+                    });
 }
 
 }  // namespace

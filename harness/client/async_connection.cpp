@@ -10,6 +10,7 @@
 
 #include "client/detail/transport.hpp"
 #include "codec/encoder.hpp"
+#include "model/topic.hpp"
 
 namespace mqtt::client {
 
@@ -20,6 +21,32 @@ namespace {
 
 // How long a gracefully closed socket waits for the server's FIN before we release it anyway.
 constexpr auto graceful_close_linger = std::chrono::seconds(1);
+
+// A decode_error keeps at most this many of the bytes that did not decode: the first ones show what went
+// wrong, and the error's offset says where.
+constexpr std::size_t max_error_bytes = 64u << 10;
+
+// "$share/group/filter" (MQTT 5.0 shared subscription) -> "filter": what a delivered topic is matched against.
+std::string_view matched_filter(std::string_view filter) {
+  if (filter.substr(0, 7) != "$share/") return filter;
+  const auto slash = filter.find('/', 7);
+  return slash == std::string_view::npos ? filter : filter.substr(slash + 1);
+}
+
+// "the connection ended 10 bytes into a PUBLISH of 2052 bytes": what the unread bytes at a close were.
+std::string partial_packet_text(std::span<const std::uint8_t> unread) {
+  std::string text = "the connection ended " + std::to_string(unread.size()) + " byte(s) into a";
+  const std::uint8_t type = unread[0] >> 4;
+  text += type == 0 ? " packet of reserved type 0" : std::string(" ") + std::string(to_string(static_cast<PacketType>(type)));
+  std::uint64_t length = 0;
+  for (std::size_t index = 1; index < unread.size() && index <= 4; ++index) {
+    length |= static_cast<std::uint64_t>(unread[index] & 0x7F) << (7 * (index - 1));
+    if ((unread[index] & 0x80) == 0) {
+      return text + " of " + std::to_string(index + 1 + length) + " bytes; the rest never arrived";
+    }
+  }
+  return text + "; the rest never arrived";
+}
 
 history::CloseReason close_reason_for(const error_code& error) {
   if (error == asio::error::eof) return history::CloseReason::clean_eof;
@@ -83,11 +110,12 @@ AsyncConnection::AsyncConnection(Executor executor, Recorder& recorder,
     : executor_(std::move(executor)),
       recorder_(&recorder),
       target_(std::move(target)),
-      inbox_limit_(options.inbox_limit),
+      limits_{options.inbox_limit, options.inbox_byte_limit, options.unrequested_publish_limit,
+              options.unsent_byte_limit},
       id_(id),
       transport_(std::move(transport)),
       version_(options.version),
-      decoder_(DecoderOptions{Sender::server, options.version}),
+      decoder_(DecoderOptions{Sender::server, options.version, options.max_packet_size}),
       actor_id_(recorder.intern_actor(options.actor)),
       last_send_time_(std::chrono::steady_clock::now()) {}
 
@@ -113,6 +141,7 @@ std::uint64_t AsyncConnection::send(const Packet& packet) {
     version_ = connect->version;
     decoder_.set_version(version_);
   }
+  track_subscriptions(packet);
   const std::uint64_t sequence =
       recorder_->record_packet(history::EventKind::sent, id_, actor_id_, version_, bytes, &packet);
   write(bytes);
@@ -128,6 +157,7 @@ std::uint64_t AsyncConnection::send_raw(Bytes bytes) {
       version_ = connect->version;
       decoder_.set_version(version_);
     }
+    track_subscriptions(*packet);
   }
   const std::uint64_t sequence = recorder_->record_packet(history::EventKind::sent, id_, actor_id_, version_,
                                                           bytes, packet ? &*packet : nullptr);
@@ -150,6 +180,12 @@ void AsyncConnection::write(std::span<const std::uint8_t> bytes) {
     bytes = bytes.subspan(written);
   }
   write_queue_.emplace_back(bytes.begin(), bytes.end());
+  unsent_bytes_ += bytes.size();
+  statistics_.peak_unsent_bytes = std::max(statistics_.peak_unsent_bytes, unsent_bytes_);
+  if (limits_.unsent_bytes > 0 && unsent_bytes_ > limits_.unsent_bytes) {
+    give_up_on_unread_writes();
+    return;
+  }
   if (!writing_) {
     writing_ = true;
     asio::co_spawn(executor_, write_loop(shared_from_this()), asio::detached);
@@ -164,11 +200,13 @@ asio::awaitable<void> AsyncConnection::write_loop([[maybe_unused]] std::shared_p
       transport_->close();
       break;
     }
+    unsent_bytes_ -= std::min(unsent_bytes_, write_queue_[write_head_].size());
     Bytes().swap(write_queue_[write_head_]);
     ++write_head_;
   }
   write_queue_ = {};
   write_head_ = 0;
+  unsent_bytes_ = 0;
   writing_ = false;
   if (shutdown_after_writes_) {
     shutdown_after_writes_ = false;
@@ -197,6 +235,9 @@ void AsyncConnection::on_readable(error_code error) {
   if (!error) size = transport_->read_available(asio::buffer(buffer), error);
   if (size > 0 && is_open()) handle_received_bytes(buffer.data(), size);
   if (error) {
+    if (error != asio::error::operation_aborted && is_open() && decoder_.buffered() > 0) {
+      record_note(partial_packet_text(decoder_.unread()));
+    }
     if (error != asio::error::operation_aborted) record_closed(close_reason_for(error));
     transport_->close();
     notify_waiters();
@@ -206,20 +247,26 @@ void AsyncConnection::on_readable(error_code error) {
 }
 
 void AsyncConnection::handle_received_bytes(const std::uint8_t* data, std::size_t size) {
+  // The decoder holds the bytes of a packet not yet complete; complete packets are recorded from its buffer
+  // without another copy. A packet claiming more than max_packet_size fails at its header, before its bytes
+  // are waited for.
   decoder_.feed(std::span<const std::uint8_t>(data, size));
-  // undecoded_ holds the bytes of a packet that was incomplete after the last read, so that a decode_error
-  // can record every byte not yet decoded; complete packets are taken from this read without copying.
-  undecoded_.insert(undecoded_.end(), data, data + size);
-  std::size_t decoded_bytes = 0;
+  statistics_.peak_unread_bytes = std::max(statistics_.peak_unread_bytes, decoder_.buffered());
   while (is_open()) {
     auto result = decoder_.next();
     if (std::holds_alternative<NeedMoreData>(result)) break;
     if (auto* error = std::get_if<DecodeError>(&result)) {
       history::Event event = make_event(history::EventKind::decode_error);
       event.error = *error;
-      event.raw.assign(undecoded_.begin() + static_cast<std::ptrdiff_t>(decoded_bytes), undecoded_.end());
-      undecoded_ = {};
-      decoded_bytes = 0;
+      const auto unread = decoder_.unread();
+      const std::size_t kept = std::min(unread.size(), max_error_bytes);
+      event.raw.assign(unread.begin(), unread.begin() + static_cast<std::ptrdiff_t>(kept));
+      if (kept < unread.size()) {
+        event.detail = "the first " + std::to_string(kept) + " of " + std::to_string(unread.size()) +
+                       " bytes that did not decode are kept";
+      }
+      decode_error_ = *error;
+      decoder_ = StreamDecoder(DecoderOptions{Sender::server, version_, 0});  // the connection ends: free it
       recorder_->record(std::move(event));
       record_closed(history::CloseReason::protocol_error);
       if (writing_) {
@@ -230,30 +277,96 @@ void AsyncConnection::handle_received_bytes(const std::uint8_t* data, std::size_
       return;
     }
     auto& decoded = std::get<DecodedPacket>(result);
-    decoded_bytes = std::min(decoded_bytes + decoded.raw.size(), undecoded_.size());
+    const std::size_t packet_size = decoded.raw.size();
+    if (const auto* publish = std::get_if<Publish>(&decoded.packet); publish && !admit_publish(*publish, packet_size)) {
+      continue;
+    }
     const std::uint64_t sequence = recorder_->record_packet(history::EventKind::received, id_, actor_id_,
                                                             version_, decoded.raw, &decoded.packet);
     if (observer_ != nullptr) observer_->on_packet(decoded.packet);
-    if (inbox_limit_ > 0) {
-      if (!inbox_) inbox_ = std::make_unique<std::deque<Queued>>();
-      if (inbox_->size() >= inbox_limit_) inbox_->pop_front();
-      inbox_->push_back(Queued{std::move(decoded.packet), sequence});
-    }
+    queue_for_waits(std::move(decoded.packet), sequence, packet_size);
     notify_waiters();
   }
-  if (decoded_bytes == undecoded_.size()) {
-    // Nothing pending: release the buffer, so an idle connection keeps none.
-    if (undecoded_.capacity() > 64)
-      undecoded_ = {};
-    else
-      undecoded_.clear();
-  } else {
-    undecoded_.erase(undecoded_.begin(), undecoded_.begin() + static_cast<std::ptrdiff_t>(decoded_bytes));
+  decoder_.release_unused_memory();
+}
+
+void AsyncConnection::queue_for_waits(Packet packet, std::uint64_t sequence, std::size_t size) {
+  if (limits_.inbox_packets == 0) return;
+  if (!inbox_) inbox_ = std::make_unique<std::deque<Queued>>();
+  // The oldest PUBLISH goes first (answers that a request waits for are few and must not be pushed out by a
+  // burst of publishes read in the same batch), then the oldest of anything; the newest packet is always kept,
+  // however large, so a wait can still take it.
+  while (!inbox_->empty() &&
+         (inbox_->size() >= limits_.inbox_packets || inbox_bytes_ + size > limits_.inbox_bytes)) {
+    auto evicted = std::find_if(inbox_->begin(), inbox_->end(),
+                                [](const Queued& queued) { return std::holds_alternative<Publish>(queued.packet); });
+    if (evicted == inbox_->end()) evicted = inbox_->begin();
+    inbox_bytes_ -= evicted->size;
+    inbox_->erase(evicted);
   }
+  inbox_->push_back(Queued{std::move(packet), sequence, size});
+  inbox_bytes_ += size;
+  statistics_.peak_inbox_packets = std::max(statistics_.peak_inbox_packets, inbox_->size());
+  statistics_.peak_inbox_bytes = std::max(statistics_.peak_inbox_bytes, inbox_bytes_);
+}
+
+void AsyncConnection::set_inbox_limit(std::size_t limit) {
+  limits_.inbox_packets = limit;
+  while (inbox_ && inbox_->size() > limit) {
+    inbox_bytes_ -= inbox_->front().size;
+    inbox_->pop_front();
+  }
+  if (inbox_ && inbox_->empty()) inbox_.reset();
+}
+
+void AsyncConnection::track_subscriptions(const Packet& sent) {
+  if (const auto* subscribe = std::get_if<Subscribe>(&sent)) {
+    for (const auto& subscription : subscribe->subscriptions) {
+      const std::string_view filter = matched_filter(subscription.filter);
+      if (std::find(subscribed_filters_.begin(), subscribed_filters_.end(), filter) == subscribed_filters_.end()) {
+        subscribed_filters_.emplace_back(filter);
+      }
+    }
+  } else if (const auto* unsubscribe = std::get_if<Unsubscribe>(&sent)) {
+    for (const auto& filter : unsubscribe->filters) std::erase(subscribed_filters_, matched_filter(filter));
+  }
+}
+
+bool AsyncConnection::admit_publish(const Publish& publish, std::size_t size) {
+  if (limits_.unrequested_publishes == 0) return true;
+  const bool requested = std::any_of(subscribed_filters_.begin(), subscribed_filters_.end(),
+                                     [&](const std::string& filter) { return topic::matches(filter, publish.topic); });
+  if (requested || ++unrequested_publishes_received_ <= limits_.unrequested_publishes) return true;
+  if (statistics_.publishes_not_recorded == 0) {
+    record_note("flood: the broker sent more than " + std::to_string(limits_.unrequested_publishes) +
+                " PUBLISH packets matching no subscription of this connection; later ones are counted, not "
+                "recorded, acknowledged or queued");
+  }
+  ++statistics_.publishes_not_recorded;
+  statistics_.bytes_not_recorded += size;
+  return false;
+}
+
+void AsyncConnection::record_note(std::string text) {
+  history::Event event = make_event(history::EventKind::note);
+  event.detail = std::move(text);
+  recorder_->record(std::move(event));
+}
+
+void AsyncConnection::give_up_on_unread_writes() {
+  record_note("the broker has not read " + std::to_string(unsent_bytes_) +
+              " bytes written to it (limit " + std::to_string(limits_.unsent_bytes) + "); giving up on the connection");
+  record_closed(history::CloseReason::timeout);
+  abort();
 }
 
 void AsyncConnection::record_closed(history::CloseReason reason) {
   if (close_reason_) return;
+  if (statistics_.publishes_not_recorded > 0) {
+    record_note("flood: " + std::to_string(statistics_.publishes_not_recorded) + " PUBLISH packets (" +
+                std::to_string(statistics_.bytes_not_recorded) + " bytes) received on this connection are not in "
+                "the history");
+  }
   close_reason_ = reason;
   history::Event event = make_event(history::EventKind::closed);
   event.close_reason = reason;
@@ -290,6 +403,7 @@ void AsyncConnection::close(history::CloseReason reason) {
 void AsyncConnection::abort() {
   const bool was_open = is_open();
   if (was_open) record_closed(history::CloseReason::local_abort);
+  unsent_bytes_ = 0;
   if (!writing_) {
     write_queue_ = {};
     write_head_ = 0;
@@ -303,6 +417,7 @@ WaitResult AsyncConnection::closed_result() const {
   WaitResult result;
   result.outcome = WaitOutcome::closed;
   result.close_reason = close_reason_;
+  result.decode_error = decode_error_;
   result.sequence = close_sequence_;
   return result;
 }
@@ -324,6 +439,7 @@ std::optional<WaitResult> AsyncConnection::take_matching(const std::function<boo
       result.outcome = WaitOutcome::packet;
       result.packet = std::move(found->packet);
       result.sequence = found->sequence;
+      inbox_bytes_ -= found->size;
       inbox_->erase(found);
       if (inbox_->empty()) inbox_.reset();
       return result;

@@ -105,11 +105,28 @@ class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
   void set_observer(ConnectionObserver* observer) { observer_ = observer; }
   ConnectionObserver* observer() const { return observer_; }
 
+  void set_inbox_limit(std::size_t limit);
+  const ConnectionStatistics& statistics() const { return statistics_; }
+
  private:
   struct Queued {
     Packet packet;
     std::uint64_t sequence = 0;
+    std::size_t size = 0;  // its bytes on the wire, for the inbox's byte limit
   };
+  // Limits from OpenOptions that apply after open; the rest of the options is not kept.
+  struct Limits {
+    std::size_t inbox_packets = 0;
+    std::size_t inbox_bytes = 0;
+    std::uint64_t unrequested_publishes = 0;
+    std::size_t unsent_bytes = 0;
+  };
+  // Whether a received PUBLISH is recorded and handed on; beyond the flood limits it is only counted.
+  bool admit_publish(const Publish& publish, std::size_t size);
+  void track_subscriptions(const Packet& sent);
+  void queue_for_waits(Packet packet, std::uint64_t sequence, std::size_t size);
+  void record_note(std::string text);
+  void give_up_on_unread_writes();
   // The reader: a pending readiness wait whose handler holds the connection, re-armed after each read.
   void start_reading();
   void on_readable(boost::system::error_code error);
@@ -128,13 +145,18 @@ class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
   Executor executor_;
   Recorder* recorder_;
   std::shared_ptr<const TargetUrl> target_;
-  std::size_t inbox_limit_;  // from OpenOptions; the rest of the options is not kept (actor: interned)
+  Limits limits_;
   std::uint32_t id_;
   std::unique_ptr<detail::Transport> transport_;
   ProtocolVersion version_;
-  StreamDecoder decoder_;
+  StreamDecoder decoder_;   // holds the bytes of a packet not yet complete (at most max_packet_size)
   std::uint32_t actor_id_;  // options_.actor interned by the recorder
-  Bytes undecoded_;         // received bytes of a packet not yet complete, to record with a decode_error
+  std::vector<std::string> subscribed_filters_;  // every filter SUBSCRIBEd and not UNSUBSCRIBEd since
+  std::uint64_t unrequested_publishes_received_ = 0;
+  std::size_t inbox_bytes_ = 0;
+  std::size_t unsent_bytes_ = 0;
+  ConnectionStatistics statistics_;
+  std::optional<DecodeError> decode_error_;  // why the connection closed as protocol_error
   // An empty std::deque still holds a 512-byte block, and an idle connection should hold nothing but its
   // socket: the inbox exists only while it holds packets, the write queue is a vector.
   std::unique_ptr<std::deque<Queued>> inbox_;

@@ -1,5 +1,7 @@
 #include "client/async_session.hpp"
 
+#include <type_traits>
+
 namespace mqtt::client {
 
 namespace asio = boost::asio;
@@ -16,6 +18,7 @@ RequestResult from_wait(const WaitResult& wait, std::uint16_t packet_id) {
   result.outcome = wait.outcome;
   result.reply = wait.packet;
   result.close_reason = wait.close_reason;
+  result.decode_error = wait.decode_error;
   result.packet_id = packet_id;
   return result;
 }
@@ -28,7 +31,66 @@ std::function<bool(const Packet&)> reply_with_id(std::uint16_t packet_id) {
   };
 }
 
+RequestResult closed_before_sending(const AsyncConnection& connection, std::uint16_t packet_id) {
+  RequestResult result;
+  result.outcome = WaitOutcome::closed;
+  result.close_reason = connection.close_reason();
+  result.packet_id = packet_id;
+  return result;
+}
+
+RequestResult written_without_answer() {  // QoS 0: done once written
+  RequestResult result;
+  result.outcome = WaitOutcome::packet;
+  return result;
+}
+
+// After a request timed out: takes an answer of the awaited type that carried another packet id, so the
+// failure can name what did arrive.
+template <typename Reply>
+asio::awaitable<void> take_unmatched(AsyncConnection& connection, RequestResult& result) {
+  if (result.outcome != WaitOutcome::timeout) co_return;
+  const WaitResult other = co_await connection.wait_for(
+      [](const Packet& packet) { return std::holds_alternative<Reply>(packet); }, Duration::zero());
+  if (other.packet) result.unmatched = other.packet;
+}
+
+std::optional<std::uint16_t> packet_id_of(const Packet& packet) {
+  return std::visit(
+      [](const auto& value) -> std::optional<std::uint16_t> {
+        if constexpr (requires { value.packet_id; }) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(value.packet_id)>, std::uint16_t>) return value.packet_id;
+        }
+        return std::nullopt;
+      },
+      packet);
+}
+
 }  // namespace
+
+std::string failure_text(const RequestResult& result, PacketType awaited, Duration deadline) {
+  const std::string name(to_string(awaited));
+  switch (result.outcome) {
+    case WaitOutcome::packet: return "";
+    case WaitOutcome::closed:
+      if (result.decode_error) {
+        return "the broker sent bytes that do not decode and the connection closed (" + describe(*result.decode_error) +
+               ")";
+      }
+      return "the connection closed (" +
+             std::string(result.close_reason ? history::to_string(*result.close_reason) : "closed") + ") before a " +
+             name;
+    case WaitOutcome::timeout: break;
+  }
+  if (result.unmatched) {
+    const auto other = packet_id_of(*result.unmatched);
+    return std::string(to_string(packet_type(*result.unmatched))) + " for packet id " +
+           (other ? std::to_string(*other) : std::string("?")) + " while " + std::to_string(result.packet_id) +
+           " was awaited";
+  }
+  const auto milliseconds = std::chrono::duration_cast<std::chrono::milliseconds>(deadline).count();
+  return "no " + name + " within " + std::to_string(milliseconds) + " ms";
+}
 
 std::shared_ptr<AsyncSession> AsyncSession::attach(std::shared_ptr<AsyncConnection> connection,
                                                    SessionOptions options) {
@@ -82,7 +144,7 @@ asio::awaitable<RequestResult> AsyncSession::connect(Connect connect, Duration d
   if (!connect.username && target.username) connect.username = target.username;
   if (!connect.password && target.password) connect.password = Bytes(target.password->begin(), target.password->end());
   const auto keep_alive = std::chrono::seconds(connect.keep_alive);
-  if (connection_->send(connect) == 0) co_return RequestResult{WaitOutcome::closed, {}, connection_->close_reason(), 0};
+  if (connection_->send(connect) == 0) co_return closed_before_sending(*connection_, 0);
   const WaitResult wait = co_await connection_->wait_for(PacketType::connack, deadline);
   RequestResult result = from_wait(wait, 0);
   const auto* connack = wait.packet ? std::get_if<Connack>(&*wait.packet) : nullptr;
@@ -125,9 +187,9 @@ asio::awaitable<RequestResult> AsyncSession::publish(Publish publish, Duration d
   if (publish.qos == QoS::at_most_once) {
     publish.packet_id.reset();
     if (connection_->send(publish) == 0) {
-      co_return RequestResult{WaitOutcome::closed, {}, connection_->close_reason(), 0};
+      co_return closed_before_sending(*connection_, 0);
     }
-    co_return RequestResult{WaitOutcome::packet, {}, {}, 0};
+    co_return written_without_answer();
   }
   if (publish.packet_id) {
     packet_ids_.reserve(*publish.packet_id);
@@ -139,13 +201,15 @@ asio::awaitable<RequestResult> AsyncSession::publish(Publish publish, Duration d
   const std::uint16_t id = *publish.packet_id;
   if (connection_->send(publish) == 0) {
     packet_ids_.release(id);
-    co_return RequestResult{WaitOutcome::closed, {}, connection_->close_reason(), id};
+    co_return closed_before_sending(*connection_, id);
   }
   RequestResult result;
   if (publish.qos == QoS::at_least_once) {
     result = from_wait(co_await connection_->wait_for(reply_with_id<Puback>(id), remaining_until(until)), id);
+    co_await take_unmatched<Puback>(*connection_, result);
   } else {
     result = from_wait(co_await connection_->wait_for(reply_with_id<Pubrec>(id), remaining_until(until)), id);
+    co_await take_unmatched<Pubrec>(*connection_, result);
     const auto* pubrec = result.reply ? std::get_if<Pubrec>(&*result.reply) : nullptr;
     // A 5.0 PUBREC with a failure reason code ends the flow; otherwise release and await completion.
     if (pubrec != nullptr && pubrec->reason_code < 0x80) {
@@ -164,9 +228,10 @@ asio::awaitable<RequestResult> AsyncSession::subscribe(std::vector<Subscription>
   Subscribe subscribe{connection_->version(), *id, std::move(subscriptions), std::move(properties)};
   if (connection_->send(subscribe) == 0) {
     packet_ids_.release(*id);
-    co_return RequestResult{WaitOutcome::closed, {}, connection_->close_reason(), *id};
+    co_return closed_before_sending(*connection_, *id);
   }
   RequestResult result = from_wait(co_await connection_->wait_for(reply_with_id<Suback>(*id), deadline), *id);
+  co_await take_unmatched<Suback>(*connection_, result);
   packet_ids_.release(*id);
   co_return result;
 }
@@ -178,9 +243,10 @@ asio::awaitable<RequestResult> AsyncSession::unsubscribe(std::vector<std::string
   Unsubscribe unsubscribe{connection_->version(), *id, std::move(filters), std::move(properties)};
   if (connection_->send(unsubscribe) == 0) {
     packet_ids_.release(*id);
-    co_return RequestResult{WaitOutcome::closed, {}, connection_->close_reason(), *id};
+    co_return closed_before_sending(*connection_, *id);
   }
   RequestResult result = from_wait(co_await connection_->wait_for(reply_with_id<Unsuback>(*id), deadline), *id);
+  co_await take_unmatched<Unsuback>(*connection_, result);
   packet_ids_.release(*id);
   co_return result;
 }

@@ -52,6 +52,8 @@ WaitResult Connection::wait_for_close(Duration deadline) {
 }
 
 void Connection::close(history::CloseReason reason) { connection_->close(reason); }
+void Connection::set_inbox_limit(std::size_t limit) { connection_->set_inbox_limit(limit); }
+ConnectionStatistics Connection::statistics() const { return connection_->statistics(); }
 void Connection::abort() { connection_->abort(); }
 
 }  // namespace mqtt::client

@@ -59,13 +59,41 @@ class EventLoop {
   std::unique_ptr<State> state_;
 };
 
+// The largest remaining length a client accepts by default (OpenOptions::max_packet_size).
+inline constexpr std::uint32_t default_max_packet_size = 16u << 20;
+
 struct OpenOptions {
   std::string actor;  // recorded on every event of the connection (scenario client name, device id)
   Duration deadline = std::chrono::seconds(5);  // name resolution plus TCP handshake
   // Version used to decode the server's bytes until a CONNECT is sent (the CONNECT sent decides after that).
   ProtocolVersion version = ProtocolVersion::v3_1_1;
-  // Received packets kept for wait calls; the oldest are dropped beyond this (every packet is recorded anyway).
+  // Received packets kept for wait calls; the oldest are dropped beyond this many, or beyond inbox_byte_limit
+  // bytes of them (every packet is recorded anyway).
   std::size_t inbox_limit = 10'000;
+  std::size_t inbox_byte_limit = 4u << 20;
+  // The largest remaining length accepted from the server. A packet claiming more is a decode_error naming the
+  // claimed size as soon as its header arrives, and its bytes are never buffered. 16 MiB: above what brokers
+  // allow by default (EMQX 1 MB, AWS IoT Core 128 KB, HiveMQ 256 MB but rarely used past a few MB), so real
+  // traffic passes, while a hostile 256 MB claim costs nothing; `--max-packet-size` overrides it.
+  std::uint32_t max_packet_size = default_max_packet_size;
+  // A flood is evidence, not memory: PUBLISH packets matching no filter this connection subscribed to are
+  // recorded up to this many; later ones are counted (a note gives the count and bytes), not recorded,
+  // acknowledged or queued. 0: no limit. Messages queued for a persistent session from an earlier connection
+  // count as unrequested too; brokers queue far fewer by default (mosquitto 1000).
+  std::uint64_t unrequested_publish_limit = 10'000;
+  // Bytes written but not yet taken by the server; a server that reads nothing while we answer its flood is
+  // given up on beyond this (the connection is closed as `timeout`, with a note).
+  std::size_t unsent_byte_limit = 8u << 20;
+};
+
+// What a connection buffered at most and what it left out of the history; for tests and diagnostics.
+struct ConnectionStatistics {
+  std::size_t peak_unread_bytes = 0;  // received bytes waiting for the rest of their packet
+  std::size_t peak_inbox_packets = 0;
+  std::size_t peak_inbox_bytes = 0;
+  std::size_t peak_unsent_bytes = 0;
+  std::uint64_t publishes_not_recorded = 0;  // a flood beyond the limits above
+  std::uint64_t bytes_not_recorded = 0;
 };
 
 // What a wait saw first: a packet, the end of the connection, or its deadline.
@@ -77,6 +105,7 @@ struct WaitResult {
   std::optional<Packet> packet;                     // set when outcome == packet
   std::optional<history::CloseReason> close_reason;  // set when outcome == closed
   std::uint64_t sequence = 0;                       // history sequence of the received/closed event (0 on timeout)
+  std::optional<DecodeError> decode_error;          // outcome == closed because the server's bytes did not decode
   bool ok() const { return outcome == WaitOutcome::packet; }
 };
 
@@ -114,6 +143,11 @@ class Connection {
   void close(history::CloseReason reason = history::CloseReason::local_close);
   // Abrupt close (SO_LINGER 0, so the peer sees a RST); records `closed` with local_abort. Simulates power loss.
   void abort();
+
+  // Stops (0) or changes queueing received packets for waits; a client that waits for nothing more (probe,
+  // once subscribed) keeps none.
+  void set_inbox_limit(std::size_t limit);
+  ConnectionStatistics statistics() const;
 
   std::shared_ptr<AsyncConnection> async() const { return connection_; }
 

@@ -30,6 +30,10 @@ std::uint64_t Recorder::record(history::Event event) {
     ++tally_[static_cast<std::size_t>(event.kind) & 7]
             [static_cast<std::size_t>(packet_type(*event.packet)) & 15];
   }
+  if (storage_ == RecorderStorage::none) {
+    if (listener_) listener_(event);
+    return event.sequence;
+  }
   history_.events.push_back(std::move(event));
   if (listener_) listener_(history_.events.back());
   return history_.events.back().sequence;
@@ -38,7 +42,7 @@ std::uint64_t Recorder::record(history::Event event) {
 std::uint64_t Recorder::record_packet(history::EventKind kind, std::uint32_t connection, std::uint32_t actor,
                                       ProtocolVersion version, std::span<const std::uint8_t> raw,
                                       const Packet* packet) {
-  if (storage_ == RecorderStorage::events || listener_) {
+  if (storage_ != RecorderStorage::compact || listener_) {
     // The full event is needed anyway (stored, or handed to the listener).
     history::Event event;
     event.kind = kind;
@@ -49,7 +53,7 @@ std::uint64_t Recorder::record_packet(history::EventKind kind, std::uint32_t con
     }
     if (packet != nullptr) event.packet = *packet;
     event.raw.assign(raw.begin(), raw.end());
-    if (storage_ == RecorderStorage::events) return record(std::move(event));
+    if (storage_ != RecorderStorage::compact) return record(std::move(event));
     std::lock_guard lock(mutex_);
     event.sequence = next_sequence_++;
     event.time_ns = now_ns();

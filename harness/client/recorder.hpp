@@ -18,10 +18,11 @@
 
 namespace mqtt::client {
 
-// How a Recorder keeps its events. `events`: a vector of full events (conformance cases, probes, replays).
+// How a Recorder keeps its events. `events`: a vector of full events (conformance cases, replays).
 // `compact`: a history::EventLog, a few dozen bytes per packet event instead of several hundred; the full
-// events are built when the history is taken (fleets of thousands of devices).
-enum class RecorderStorage : std::uint8_t { events, compact };
+// events are built when the history is taken (fleets of thousands of devices). `none`: each event goes to the
+// listener and is forgotten (probe streams what a broker sends, however much, in constant memory).
+enum class RecorderStorage : std::uint8_t { events, compact, none };
 
 class Recorder {
  public:
@@ -82,7 +83,7 @@ class Recorder {
   RecorderStorage storage_ = RecorderStorage::events;
   history::History history_;  // RecorderStorage::events
   history::EventLog log_;     // RecorderStorage::compact (also holds the interned actors in both modes)
-  std::array<std::array<std::uint64_t, 16>, 8> tally_{};  // RecorderStorage::events
+  std::array<std::array<std::uint64_t, 16>, 8> tally_{};  // RecorderStorage::events and none
   std::uint64_t next_sequence_ = 1;
   std::uint32_t next_connection_ = 1;
 };

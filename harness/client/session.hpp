@@ -29,8 +29,17 @@ struct RequestResult {
   std::optional<Packet> reply;                 // CONNACK, SUBACK, UNSUBACK, PUBACK or PUBCOMP (none for QoS 0)
   std::optional<history::CloseReason> close_reason;
   std::uint16_t packet_id = 0;  // id used (0 for CONNECT and QoS 0)
+  std::optional<DecodeError> decode_error;  // closed because the broker's bytes did not decode
+  // On a timeout: an answer of the awaited type that carried another packet id (so it answered nothing).
+  std::optional<Packet> unmatched;
   bool ok() const { return outcome == WaitOutcome::packet; }
 };
+
+// Why a request failed, naming what arrived instead of the answer: "SUBACK for packet id 7 while 3 was
+// awaited", "the broker sent malformed bytes and the connection closed (byte 3, CONNACK: return code 6 is
+// reserved (0-5))", "the connection closed (reset) before a CONNACK", "no CONNACK within 5 s". "" when it
+// succeeded.
+std::string failure_text(const RequestResult& result, PacketType awaited, Duration deadline);
 
 // Copies share the same underlying session.
 class Session {

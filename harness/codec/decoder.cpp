@@ -882,6 +882,13 @@ void StreamDecoder::feed(std::span<const std::uint8_t> chunk) {
   buffer_.insert(buffer_.end(), chunk.begin(), chunk.end());
 }
 
+void StreamDecoder::release_unused_memory() {
+  constexpr std::size_t kept_capacity = 64u << 10;  // what one socket read brings; reused, not reallocated
+  if (read_position_ != buffer_.size() || buffer_.capacity() <= kept_capacity) return;
+  std::vector<std::uint8_t>().swap(buffer_);
+  read_position_ = 0;
+}
+
 std::variant<DecodedPacket, NeedMoreData, DecodeError> StreamDecoder::next() {
   if (failure_) return *failure_;
   const auto available = std::span<const std::uint8_t>(buffer_).subspan(read_position_);

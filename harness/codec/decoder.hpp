@@ -53,6 +53,12 @@ class StreamDecoder {
   void set_version(ProtocolVersion version) { version_ = version; }
   std::size_t consumed() const { return stream_offset_; }  // stream offset of the next undecoded byte
   std::size_t buffered() const { return buffer_.size() - read_position_; }
+  // The bytes fed but not yet decoded (after an error: from the packet that failed); valid until the next
+  // feed() or release_unused_memory().
+  std::span<const std::uint8_t> unread() const { return std::span<const std::uint8_t>(buffer_).subspan(read_position_); }
+  // Gives back a large buffer once everything in it is decoded (after a large packet), so a connection that
+  // once received a big packet does not hold its size for the rest of its life.
+  void release_unused_memory();
 
  private:
   DecoderOptions options_;

@@ -6,6 +6,7 @@
 
 #include "history/json.hpp"
 #include "history/json_reader.hpp"
+#include "history/printable_text.hpp"
 
 namespace mqtt::history {
 namespace {
@@ -100,20 +101,23 @@ History read_json_lines(std::istream& in, std::string_view source_name) {
     ++line_number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;  // blank lines are allowed
-    const std::string where = std::string(source_name) + ":" + std::to_string(line_number) + ": ";
+    const std::string where = printable_excerpt(source_name, 300) + ":" + std::to_string(line_number) + ": ";
+    if (excess_nesting_offset(line)) {
+      throw FormatError(where + "arrays and objects nested more than " + std::to_string(max_json_nesting) +
+                        " levels deep");
+    }
     json value;
     try {
       value = json::parse(line);
-    } catch (const json::parse_error& error) {
-      // nlohmann's message starts with "[json.exception.parse_error.101] parse error at ..."; keep the tail.
-      std::string what = error.what();
-      if (const auto bracket = what.find("] "); bracket != std::string::npos) what = what.substr(bracket + 2);
-      throw FormatError(where + "not valid JSON: " + what);
+    } catch (const json::exception& error) {
+      throw FormatError(where + "not valid JSON: " + json_error_text(error));
     }
     try {
       history.events.push_back(event_from_json(value));
     } catch (const FormatError& error) {
-      throw FormatError(where + error.what());
+      throw FormatError(where + printable_excerpt(error.what(), 600));
+    } catch (const json::exception& error) {
+      throw FormatError(where + json_error_text(error));
     }
   }
   return history;

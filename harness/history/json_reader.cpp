@@ -1,8 +1,42 @@
 #include "history/json_reader.hpp"
 
 #include "history/json.hpp"
+#include "history/printable_text.hpp"
 
 namespace mqtt::history {
+
+std::optional<std::size_t> excess_nesting_offset(std::string_view text, std::size_t limit) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t index = 0; index < text.size(); ++index) {
+    const char character = text[index];
+    if (in_string) {
+      if (character == '\\') {
+        ++index;  // the escaped character cannot end the string
+      } else if (character == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (character == '"') {
+      in_string = true;
+    } else if (character == '[' || character == '{') {
+      if (++depth > limit) return index;
+    } else if ((character == ']' || character == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string json_error_text(const std::exception& error) {
+  std::string text = error.what();
+  if (!text.empty() && text.front() == '[') {
+    if (const auto end = text.find("] "); end != std::string::npos) text.erase(0, end + 2);
+  }
+  return printable_excerpt(text, 300);
+}
+
 namespace {
 
 std::string_view type_name(const nlohmann::json& value) { return value.type_name(); }

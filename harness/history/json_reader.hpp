@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <span>
 #include <string>
@@ -15,6 +16,18 @@
 namespace mqtt::history {
 
 std::string to_hex(std::span<const std::uint8_t> bytes);  // lower case, no separators
+
+// Files from elsewhere (results, histories, cases, profiles, scenarios) are a few levels deep; a deeper one is
+// refused before anything walks it, so no reader, printer or destructor recurses without bound.
+inline constexpr std::size_t max_json_nesting = 64;
+
+// Byte offset of the first '[' or '{' (outside strings) that opens level `limit` + 1, or nullopt. Linear, and
+// safe on any bytes (valid JSON or not).
+std::optional<std::size_t> excess_nesting_offset(std::string_view text, std::size_t limit = max_json_nesting);
+
+// nlohmann's exception text without its "[json.exception.parse_error.101] " prefix, escaped and cut
+// (printable_text.hpp): its "last read: '...'" quotes bytes from the file.
+std::string json_error_text(const std::exception& error);
 bool is_valid_utf8(std::string_view text);
 
 // MQTT strings may hold bytes that are not UTF-8 (a malformed-input case); JSON strings cannot.

@@ -1,5 +1,7 @@
 #include "model/connection_lifecycle.hpp"
 
+#include "codec/reason_codes.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <string>
@@ -14,15 +16,9 @@
 namespace mqtt::model::detail {
 namespace {
 
-// "5 (not authorized)": a 3.1.1 CONNACK return code and what it means.
-std::string connack_code_text(std::uint8_t code) {
-  static constexpr const char* meanings[] = {"accepted",
-                                             "unacceptable protocol version",
-                                             "identifier rejected",
-                                             "server unavailable",
-                                             "bad user name or password",
-                                             "not authorized"};
-  return std::to_string(code) + " (" + (code < 6 ? meanings[code] : "reserved") + ")";
+// "5 (not authorized)": a CONNACK code and what it means for the connection's protocol version.
+std::string connack_code_text(ProtocolVersion version, std::uint8_t code) {
+  return std::to_string(code) + " (" + std::string(connack_code_meaning(version, code)) + ")";
 }
 
 std::string milliseconds_text(std::int64_t nanoseconds) {
@@ -114,7 +110,7 @@ void on_refusal(ModelState& model, Connection& conn, const Connack& connack, con
     } else if (!conn.refusal_unresolved) {
       model.unresolved(UnresolvedKind::refused_connect, "",
                        "the server refused the CONNECT of " + client_label(conn) + " with return code " +
-                           connack_code_text(connack.reason_code),
+                           connack_code_text(conn.version, connack.reason_code),
                        evidence, connack.reason_code);
     }
   }

@@ -280,10 +280,9 @@ bool flow_blocked(const Connection& conn) {
                      [](const auto& entry) { return !entry.second.client_answered; });
 }
 
-}  // namespace
-
-void judge_duties_at_client_close(ModelState& model, Connection& conn, const Event& event) {
-  const bool blocked = flow_blocked(conn);
+// Calls `visit` with each pending duty due on `conn`: its session's, or a retained copy for its subscriptions.
+template <typename Visit>
+void for_each_due_duty(ModelState& model, const Connection& conn, Visit&& visit) {
   for (const auto duty_index : merged(indexed(model.duties_by_client, conn.client_id),
                                       indexed(model.duties_by_connection, conn.id))) {
     auto& duty = model.duties[duty_index];
@@ -291,7 +290,15 @@ void judge_duties_at_client_close(ModelState& model, Connection& conn, const Eve
     const bool bound = duty.retained_copy
                            ? duty.connection == conn.id
                            : (duty.client_id == conn.client_id && duty.generation == conn.generation);
-    if (!bound) continue;
+    if (bound) visit(duty);
+  }
+}
+
+}  // namespace
+
+void judge_duties_at_client_close(ModelState& model, Connection& conn, const Event& event) {
+  const bool blocked = flow_blocked(conn);
+  for_each_due_duty(model, conn, [&](DeliveryDuty& duty) {
     const bool client_ended = !server_closed(conn.close_reason) || conn.disconnect_sent;
     const auto ended_at =
         conn.disconnect_sent ? std::min(conn.disconnect_time, event.time_ns) : event.time_ns;
@@ -314,23 +321,17 @@ void judge_duties_at_client_close(ModelState& model, Connection& conn, const Eve
     } else {
       duty.due = never;  // persistent: owed again at reconnect
     }
-  }
+  });
 }
 
 void unresolve_duties_at_server_close(ModelState& model, const Connection& conn, const Event& event,
                                       const std::string& why) {
-  for (const auto duty_index : merged(indexed(model.duties_by_client, conn.client_id),
-                                      indexed(model.duties_by_connection, conn.id))) {
-    auto& duty = model.duties[duty_index];
-    if (duty.settled || duty.cancelled || duty.due == never) continue;
-    const bool bound = duty.retained_copy
-                           ? duty.connection == conn.id
-                           : (duty.client_id == conn.client_id && duty.generation == conn.generation);
-    if (!bound || (!duty.retained_copy && persistent_session(model, duty))) continue;
+  for_each_due_duty(model, conn, [&](DeliveryDuty& duty) {
+    if (!duty.retained_copy && persistent_session(model, duty)) return;
     model.unresolved(UnresolvedKind::server_closed, duty.statement, why + "the " + duty.description,
                      {duty.evidence.back(), event.sequence});
     duty.cancelled = true;
-  }
+  });
 }
 
 void outstanding_deliveries(const ModelState& model, std::vector<Expectation>& result) {

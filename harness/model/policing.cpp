@@ -1,5 +1,7 @@
 #include "model/policing.hpp"
 
+#include "codec/reason_codes.hpp"
+
 #include <optional>
 #include <utility>
 
@@ -81,7 +83,7 @@ void check_forbidden_answers(ModelState& model, Connection& conn, const Packet& 
         // The target checked credentials before the rule under test; the order of a server's checks is its own.
         model.unresolved(UnresolvedKind::refused_connect, duty.finding.statement,
                          "the server refused the CONNECT of " + client_label(conn) + " with return code " +
-                             std::to_string(code) + " (" + (code == 4 ? "bad user name or password" : "not authorized") +
+                             std::to_string(code) + " (" + std::string(connack_code_meaning(conn.version, code)) +
                              ") before the rule that requires return code " +
                              std::to_string(*duty.required_connack) + " could be judged",
                          {duty.finding.evidence.front(), event.sequence}, code);

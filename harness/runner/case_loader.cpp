@@ -1,10 +1,8 @@
 #include "runner/case_loader.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -461,6 +459,9 @@ std::vector<Case> load_embedded_cases(const CaseValidation& validation) {
 
 std::vector<Case> load_case_directory(const std::filesystem::path& directory, const CaseValidation& validation) {
   std::error_code error;
+  if (std::filesystem::exists(directory, error) && !std::filesystem::is_directory(directory, error)) {
+    throw DataFileError(directory.string(), "is a file, not a directory of case files");
+  }
   std::vector<std::filesystem::path> files;
   for (std::filesystem::directory_iterator entry(directory, error), end; !error && entry != end; entry.increment(error)) {
     // schema.json describes the format; it is not a case file.
@@ -469,20 +470,12 @@ std::vector<Case> load_case_directory(const std::filesystem::path& directory, co
     }
   }
   if (error) {
-    throw DataFileError(directory.string(), {}, "cannot read the cases directory: " + error.message());
+    throw DataFileError(directory.string(), "cannot read the cases directory: " + error.message());
   }
   std::sort(files.begin(), files.end());
   std::vector<std::string> texts;
   texts.reserve(files.size());
-  for (const auto& path : files) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    if (!in) {
-      throw DataFileError(path.string(), {}, "cannot read the file");
-    }
-    texts.push_back(buffer.str());
-  }
+  for (const auto& path : files) texts.push_back(read_data_file(path, "a case file"));
   std::vector<CaseSource> sources;
   for (std::size_t index = 0; index < files.size(); ++index) {
     sources.push_back({files[index].string(), texts[index]});

@@ -1,6 +1,14 @@
 #include "runner/data_document.hpp"
 
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
 #include <nlohmann/json.hpp>
+
+#include "history/json_reader.hpp"
+#include "history/printable_text.hpp"
 
 namespace mqtt::runner {
 
@@ -20,17 +28,98 @@ std::string syntax_message(const nlohmann::json::parse_error& error) {
   return text;
 }
 
+// Finds where a parse stopped for a reason other than syntax (nlohmann throws those without a position, e.g.
+// out_of_range.406 for 1e400): parsed again through the SAX interface, which is told the position.
+class ErrorLocator : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return true; }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return true; }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t position, const std::string& last_token,
+                   const nlohmann::detail::exception&) override {
+    // `position` is just past the token that failed; point at its first byte.
+    offset = position >= last_token.size() ? position - last_token.size() : 0;
+    token = last_token;
+    return false;
+  }
+
+  std::size_t offset = 0;
+  std::string token;
+};
+
+// "[json.exception.out_of_range.406] number overflow parsing '1e400'" -> "number overflow parsing '1e400'".
+std::string without_exception_prefix(std::string text) {
+  if (!text.empty() && text.front() == '[') {
+    if (const auto end = text.find("] "); end != std::string::npos) text.erase(0, end + 2);
+  }
+  return text;
+}
+
 }  // namespace
 
 DataDocument::DataDocument(std::string file, std::string_view text) : file_(std::move(file)) {
+  // Before anything walks the document: nesting without bound would recurse without bound later.
+  if (const auto deep = history::excess_nesting_offset(text)) {
+    throw DataFileError(file_, position_of_offset(text, *deep),
+                        "invalid data: arrays and objects nested more than " +
+                            std::to_string(history::max_json_nesting) + " levels deep");
+  }
   try {
     root_ = std::make_unique<nlohmann::json>(nlohmann::json::parse(text));
   } catch (const nlohmann::json::parse_error& error) {
     // error.byte is 1-based and points at the character that broke the syntax.
     const std::size_t offset = error.byte > 0 ? error.byte - 1 : 0;
     throw DataFileError(file_, position_of_offset(text, offset), "invalid JSON: " + syntax_message(error));
+  } catch (const nlohmann::json::exception& error) {
+    ErrorLocator locator;
+    nlohmann::json::sax_parse(text, &locator);
+    const bool overflow = error.id == 406;
+    throw DataFileError(file_, position_of_offset(text, locator.offset),
+                        overflow ? "invalid number: " + history::printable_excerpt(locator.token, 40) +
+                                       " is beyond the range of a double"
+                                 : "invalid JSON: " + without_exception_prefix(error.what()));
   }
   index_ = JsonSourceIndex(text);
+  if (const auto& repeated = index_.repeated_key()) {
+    throw DataFileError(file_, repeated->again,
+                        "key \"" + readable_path(repeated->pointer) + "\" appears twice in one object (first at " +
+                            std::to_string(repeated->first.line) + ":" + std::to_string(repeated->first.column) +
+                            "); JSON readers silently keep only one of them");
+  }
+}
+
+std::string read_data_file(const std::filesystem::path& path, std::string_view what) {
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  if (status.type() == std::filesystem::file_type::not_found) {
+    throw DataFileError(path.string(), "no such file");
+  }
+  if (status.type() == std::filesystem::file_type::directory) {
+    throw DataFileError(path.string(), "is a directory, not " + std::string(what));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw DataFileError(path.string(), "cannot open " + std::string(what) + ": " + std::strerror(errno));
+  // Read in chunks with a ceiling, so /dev/zero or a runaway pipe cannot fill memory.
+  std::string text;
+  std::array<char, 64 * 1024> chunk{};
+  while (in.read(chunk.data(), chunk.size()) || in.gcount() > 0) {
+    text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+    if (text.size() > max_data_file_bytes) {
+      throw DataFileError(path.string(), "larger than " + std::to_string(max_data_file_bytes >> 20) +
+                                             " MiB: too large for " + std::string(what));
+    }
+  }
+  if (in.bad()) throw DataFileError(path.string(), "cannot read " + std::string(what) + ": " + std::strerror(errno));
+  return text;
 }
 
 DataDocument::~DataDocument() = default;
@@ -45,6 +134,10 @@ void DataDocument::fail(std::string_view pointer, const std::string& message) co
   }
   throw DataFileError(file_, index_.locate(pointer), "key \"" + readable_path(pointer) + "\": " + message);
 }
+
+namespace {
+constexpr std::size_t shown_key = 80;
+}  // namespace
 
 std::string readable_path(std::string_view pointer) {
   std::string out;
@@ -63,6 +156,8 @@ std::string readable_path(std::string_view pointer) {
         segment += pointer[index];
       }
     }
+    // A key is data from the file: escaped, and cut when long (a 10 MB key must not make a 10 MB line).
+    segment = history::printable_excerpt(segment, shown_key);
     const bool numeric = !segment.empty() && segment.find_first_not_of("0123456789") == std::string::npos;
     if (numeric && !out.empty()) {
       out += "[" + segment + "]";

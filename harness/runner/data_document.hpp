@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -17,7 +18,8 @@ namespace mqtt::runner {
 
 class DataDocument {
  public:
-  // Throws DataFileError (with the syntax error's line and column) when `text` is not JSON.
+  // Throws DataFileError with the line and column when `text` is not JSON, nests deeper than
+  // max_json_nesting, holds a number beyond a double's range or repeats a key within one object.
   DataDocument(std::string file, std::string_view text);
   ~DataDocument();
   DataDocument(DataDocument&&) noexcept;
@@ -37,7 +39,14 @@ class DataDocument {
   JsonSourceIndex index_;
 };
 
-// "/cases/0/steps/2/qos" -> "cases[0].steps[2].qos": how errors name a key.
+// Data files are small (the largest shipped is a few kB); a ceiling keeps /dev/zero or a runaway pipe out.
+inline constexpr std::size_t max_data_file_bytes = 64u << 20;
+
+// The whole text of a data file. Throws DataFileError ("FILE: is a directory, not a profile") when it is
+// missing, a directory, unreadable or larger than max_data_file_bytes; `what` names it ("a profile").
+std::string read_data_file(const std::filesystem::path& path, std::string_view what);
+
+// "/cases/0/steps/2/qos" -> "cases[0].steps[2].qos": how errors name a key (long keys cut, bytes escaped).
 std::string readable_path(std::string_view pointer);
 
 // Reads one JSON object member by member; every failure goes through DataDocument::fail.

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -310,11 +309,7 @@ FleetSpec parse_fleet_scenario(const std::string& file, std::string_view text) {
 }
 
 FleetSpec load_fleet_scenario(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw DataFileError(path, {}, "cannot read the scenario file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_fleet_scenario(path, text.str());
+  return parse_fleet_scenario(path, read_data_file(path, "a fleet scenario file"));
 }
 
 }  // namespace mqtt::runner

@@ -1,7 +1,5 @@
 #include "runner/profile.hpp"
 
-#include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -62,13 +60,7 @@ Profile parse_profile(const std::string& file, std::string_view text) {
 }
 
 Profile load_profile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw DataFileError(path, {}, "cannot open the profile");
-  }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return parse_profile(path, buffer.str());
+  return parse_profile(path, read_data_file(path, "a target profile"));
 }
 
 std::optional<std::string> unmet_requirement(const Profile& profile, std::string_view requirement,

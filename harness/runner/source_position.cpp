@@ -1,6 +1,8 @@
 #include "runner/source_position.hpp"
 
-#include <vector>
+#include <fmt/format.h>
+
+#include "history/printable_text.hpp"
 
 namespace mqtt::runner {
 
@@ -18,12 +20,29 @@ SourcePosition position_of_offset(std::string_view text, std::size_t offset) {
   return position;
 }
 
+namespace {
+
+constexpr std::size_t shown_file_name = 300;
+constexpr std::size_t shown_message = 600;
+
+std::string error_line(const std::string& file, const std::optional<SourcePosition>& position,
+                       const std::string& message) {
+  const std::string shown_file = history::printable_excerpt(file, shown_file_name);
+  const std::string shown = history::printable_excerpt(message, shown_message);
+  if (!position) return fmt::format("{}: {}", shown_file, shown);
+  return fmt::format("{}:{}:{}: {}", shown_file, position->line, position->column, shown);
+}
+
+}  // namespace
+
 DataFileError::DataFileError(std::string file, SourcePosition position, const std::string& message)
-    : std::runtime_error(file + ":" + std::to_string(position.line) + ":" + std::to_string(position.column) + ": " +
-                         message),
+    : std::runtime_error(error_line(file, position, message)),
       file_(std::move(file)),
       position_(position),
       message_(message) {}
+
+DataFileError::DataFileError(std::string file, const std::string& message)
+    : std::runtime_error(error_line(file, std::nullopt, message)), file_(std::move(file)), message_(message) {}
 
 std::string pointer_segment(std::string_view key) {
   std::string out;
@@ -41,166 +60,240 @@ std::string pointer_segment(std::string_view key) {
 
 namespace {
 
-// A scanner for text already known to be valid JSON: it tracks line and column and records where each
-// value (and each member's key) starts. It never has to report a syntax error.
-class Scanner {
- public:
-  Scanner(std::string_view text, std::map<std::string, SourcePosition, std::less<>>& keys,
-          std::map<std::string, SourcePosition, std::less<>>& values)
-      : text_(text), keys_(keys), values_(values) {}
+std::string child_key(std::uint32_t parent, std::string_view segment) {
+  std::string key = std::to_string(parent);
+  key += '/';
+  key += segment;
+  return key;
+}
 
-  void scan() {
+void append_utf8(std::string& out, std::uint32_t code_point) {
+  if (code_point < 0x80) {
+    out += static_cast<char>(code_point);
+  } else if (code_point < 0x800) {
+    out += static_cast<char>(0xC0 | code_point >> 6);
+    out += static_cast<char>(0x80 | (code_point & 0x3F));
+  } else if (code_point < 0x10000) {
+    out += static_cast<char>(0xE0 | code_point >> 12);
+    out += static_cast<char>(0x80 | (code_point >> 6 & 0x3F));
+    out += static_cast<char>(0x80 | (code_point & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | code_point >> 18);
+    out += static_cast<char>(0x80 | (code_point >> 12 & 0x3F));
+    out += static_cast<char>(0x80 | (code_point >> 6 & 0x3F));
+    out += static_cast<char>(0x80 | (code_point & 0x3F));
+  }
+}
+
+}  // namespace
+
+// One pass over the text with an explicit stack (no recursion): line and column tracking, a node per value,
+// keys decoded the way a JSON parser decodes them (\uXXXX and surrogate pairs included) so lookups by the
+// parser's keys find them. Every step consumes at least one byte, so any input ends.
+class JsonIndexBuilder {
+ public:
+  JsonIndexBuilder(std::string_view text, JsonSourceIndex& index) : text_(text), index_(index) {}
+
+  void build() {
     skip_whitespace();
-    if (index_ < text_.size()) {
-      value("");
+    if (at_end()) return;
+    start_value(std::nullopt, {}, std::nullopt);
+    while (!stack_.empty()) {
+      skip_whitespace();
+      if (at_end()) return;
+      Frame& frame = stack_.back();
+      const char character = text_[offset_];
+      if (character == ',') {
+        advance();
+      } else if (character == (frame.object ? '}' : ']')) {
+        advance();
+        stack_.pop_back();
+      } else if (frame.object) {
+        const SourcePosition key_position = position_;
+        std::string key = character == '"' ? string_token() : bare_token();
+        skip_whitespace();
+        if (!at_end() && text_[offset_] == ':') advance();
+        start_value(frame.node, std::move(key), key_position);
+      } else {
+        start_value(frame.node, std::to_string(frame.next_element++), std::nullopt);
+      }
     }
   }
 
  private:
+  struct Frame {
+    std::uint32_t node = 0;
+    bool object = false;
+    std::size_t next_element = 0;
+    std::string segment;  // this container's own key or index, for naming a repeated key
+  };
+
+  bool at_end() const { return offset_ >= text_.size(); }
+
   void advance() {
-    if (text_[index_] == '\n') {
+    if (text_[offset_] == '\n') {
       ++position_.line;
       position_.column = 1;
     } else {
       ++position_.column;
     }
-    ++index_;
+    ++offset_;
   }
 
   void skip_whitespace() {
-    while (index_ < text_.size() &&
-           (text_[index_] == ' ' || text_[index_] == '\t' || text_[index_] == '\n' || text_[index_] == '\r')) {
+    while (!at_end() && (text_[offset_] == ' ' || text_[offset_] == '\t' || text_[offset_] == '\n' ||
+                         text_[offset_] == '\r')) {
       advance();
     }
+  }
+
+  static bool is_delimiter(char character) {
+    return character == ',' || character == '}' || character == ']' || character == ':' || character == ' ' ||
+           character == '\n' || character == '\t' || character == '\r';
+  }
+
+  // A number, true, false or null (or, in text that is not JSON, anything up to a delimiter); always at least
+  // one byte.
+  std::string bare_token() {
+    const std::size_t start = offset_;
+    do {
+      advance();
+    } while (!at_end() && !is_delimiter(text_[offset_]));
+    return std::string(text_.substr(start, offset_ - start));
+  }
+
+  std::optional<std::uint32_t> hex4() {
+    if (text_.size() - offset_ < 4) return std::nullopt;
+    std::uint32_t value = 0;
+    for (int digit = 0; digit < 4; ++digit) {
+      const char character = text_[offset_ + static_cast<std::size_t>(digit)];
+      value <<= 4;
+      if (character >= '0' && character <= '9') {
+        value |= static_cast<std::uint32_t>(character - '0');
+      } else if (character >= 'a' && character <= 'f') {
+        value |= static_cast<std::uint32_t>(character - 'a' + 10);
+      } else if (character >= 'A' && character <= 'F') {
+        value |= static_cast<std::uint32_t>(character - 'A' + 10);
+      } else {
+        return std::nullopt;
+      }
+    }
+    for (int digit = 0; digit < 4; ++digit) advance();
+    return value;
   }
 
   std::string string_token() {
     std::string out;
     advance();  // opening quote
-    while (index_ < text_.size() && text_[index_] != '"') {
-      if (text_[index_] == '\\') {
-        advance();
-        if (index_ >= text_.size()) {
-          break;
-        }
-        // Escapes only matter for keys; the exact decoding of \uXXXX is irrelevant to lookups of ASCII keys.
-        const char escaped = text_[index_];
-        switch (escaped) {
-          case 'n': out += '\n'; break;
-          case 't': out += '\t'; break;
-          case 'r': out += '\r'; break;
-          case 'b': out += '\b'; break;
-          case 'f': out += '\f'; break;
-          default: out += escaped; break;
-        }
+    while (!at_end() && text_[offset_] != '"') {
+      if (text_[offset_] != '\\') {
+        out += text_[offset_];
         advance();
         continue;
       }
-      out += text_[index_];
       advance();
+      if (at_end()) break;
+      const char escaped = text_[offset_];
+      advance();
+      switch (escaped) {
+        case 'n': out += '\n'; break;
+        case 't': out += '\t'; break;
+        case 'r': out += '\r'; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case 'u': {
+          auto code_point = hex4();
+          if (!code_point) break;
+          if (*code_point >= 0xD800 && *code_point <= 0xDBFF && text_.substr(offset_, 2) == "\\u") {
+            advance();
+            advance();
+            if (const auto low = hex4(); low && *low >= 0xDC00 && *low <= 0xDFFF) {
+              *code_point = 0x10000 + ((*code_point - 0xD800) << 10) + (*low - 0xDC00);
+            }
+          }
+          append_utf8(out, *code_point);
+          break;
+        }
+        default: out += escaped; break;
+      }
     }
-    if (index_ < text_.size()) {
-      advance();  // closing quote
-    }
+    if (!at_end()) advance();  // closing quote
     return out;
   }
 
-  void value(const std::string& pointer) {
+  void start_value(std::optional<std::uint32_t> parent, std::string segment,
+                   std::optional<SourcePosition> key_position) {
     skip_whitespace();
-    if (index_ >= text_.size()) {
-      return;
+    if (at_end()) return;
+    const auto node = static_cast<std::uint32_t>(index_.nodes_.size());
+    index_.nodes_.push_back({position_, key_position.value_or(position_), key_position.has_value(), parent.value_or(0)});
+    if (parent) {
+      const auto [existing, inserted] = index_.children_.try_emplace(child_key(*parent, segment), node);
+      if (!inserted && key_position && !index_.repeated_key_) {
+        std::string pointer;
+        for (std::size_t level = 1; level < stack_.size(); ++level) {
+          pointer += '/';
+          pointer += pointer_segment(stack_[level].segment);
+        }
+        pointer += '/';
+        pointer += pointer_segment(segment);
+        index_.repeated_key_ = JsonSourceIndex::RepeatedKey{std::move(pointer), index_.nodes_[existing->second].key,
+                                                            *key_position};
+      }
     }
-    values_.emplace(pointer, position_);
-    const char first = text_[index_];
-    if (first == '{') {
+    const char character = text_[offset_];
+    if (character == '{' || character == '[') {
       advance();
-      skip_whitespace();
-      while (index_ < text_.size() && text_[index_] != '}') {
-        const SourcePosition key_position = position_;
-        const std::string key = string_token();
-        const std::string member = pointer + "/" + pointer_segment(key);
-        keys_.emplace(member, key_position);
-        skip_whitespace();
-        if (index_ < text_.size() && text_[index_] == ':') {
-          advance();
-        }
-        value(member);
-        skip_whitespace();
-        if (index_ < text_.size() && text_[index_] == ',') {
-          advance();
-          skip_whitespace();
-        }
-      }
-      if (index_ < text_.size()) {
-        advance();
-      }
-    } else if (first == '[') {
-      advance();
-      skip_whitespace();
-      std::size_t element = 0;
-      while (index_ < text_.size() && text_[index_] != ']') {
-        value(pointer + "/" + std::to_string(element++));
-        skip_whitespace();
-        if (index_ < text_.size() && text_[index_] == ',') {
-          advance();
-          skip_whitespace();
-        }
-      }
-      if (index_ < text_.size()) {
-        advance();
-      }
-    } else if (first == '"') {
+      stack_.push_back({node, character == '{', 0, std::move(segment)});
+    } else if (character == '"') {
       string_token();
     } else {
-      // Number, true, false or null: up to the next delimiter.
-      while (index_ < text_.size() && text_[index_] != ',' && text_[index_] != '}' && text_[index_] != ']' &&
-             text_[index_] != ' ' && text_[index_] != '\n' && text_[index_] != '\t' && text_[index_] != '\r') {
-        advance();
-      }
+      bare_token();
     }
   }
 
   std::string_view text_;
-  std::map<std::string, SourcePosition, std::less<>>& keys_;
-  std::map<std::string, SourcePosition, std::less<>>& values_;
-  std::size_t index_ = 0;
+  JsonSourceIndex& index_;
+  std::vector<Frame> stack_;
+  std::size_t offset_ = 0;
   SourcePosition position_;
 };
 
-std::string_view parent_of(std::string_view pointer) {
-  const auto slash = pointer.rfind('/');
-  return slash == std::string_view::npos ? std::string_view{} : pointer.substr(0, slash);
-}
+JsonSourceIndex::JsonSourceIndex(std::string_view text) { JsonIndexBuilder(text, *this).build(); }
 
-}  // namespace
-
-JsonSourceIndex::JsonSourceIndex(std::string_view text) {
-  Scanner(text, keys_, values_).scan();
+std::uint32_t JsonSourceIndex::deepest_node(std::string_view pointer) const {
+  std::uint32_t node = 0;
+  std::size_t start = 1;
+  std::string segment;
+  while (start <= pointer.size() && !pointer.empty()) {
+    std::size_t end = pointer.find('/', start);
+    if (end == std::string_view::npos) end = pointer.size();
+    segment.clear();
+    for (std::size_t index = start; index < end; ++index) {
+      if (pointer[index] == '~' && index + 1 < end) {
+        segment += pointer[index + 1] == '1' ? '/' : '~';
+        ++index;
+      } else {
+        segment += pointer[index];
+      }
+    }
+    const auto child = children_.find(child_key(node, segment));
+    if (child == children_.end()) break;
+    node = child->second;
+    start = end + 1;
+  }
+  return node;
 }
 
 SourcePosition JsonSourceIndex::locate(std::string_view pointer) const {
-  for (std::string_view current = pointer;; current = parent_of(current)) {
-    if (auto key = keys_.find(current); key != keys_.end()) {
-      return key->second;
-    }
-    if (auto value = values_.find(current); value != values_.end()) {
-      return value->second;
-    }
-    if (current.empty()) {
-      return {};
-    }
-  }
+  if (nodes_.empty()) return {};
+  const Node& node = nodes_[deepest_node(pointer)];
+  return node.is_member ? node.key : node.value;
 }
 
 SourcePosition JsonSourceIndex::value_position(std::string_view pointer) const {
-  for (std::string_view current = pointer;; current = parent_of(current)) {
-    if (auto value = values_.find(current); value != values_.end()) {
-      return value->second;
-    }
-    if (current.empty()) {
-      return {};
-    }
-  }
+  if (nodes_.empty()) return {};
+  return nodes_[deepest_node(pointer)].value;
 }
 
 }  // namespace mqtt::runner

@@ -1,5 +1,7 @@
 #include "runner/target_engagement.hpp"
 
+#include "codec/reason_codes.hpp"
+
 #include <algorithm>
 #include <unordered_map>
 
@@ -86,24 +88,8 @@ ConnectTally tally_connects(const std::vector<history::Event>& events) {
 }
 
 std::string return_code_meaning(std::uint8_t code) {
-  switch (code) {
-    case 0: return "accepted";
-    case 1: return "unacceptable protocol version";
-    case 2: return "identifier rejected";
-    case 3: return "server unavailable";
-    case 4: return "bad user name or password";
-    case 5: return "not authorized";
-    // MQTT 5.0 reason codes a CONNACK may carry.
-    case 0x80: return "unspecified error";
-    case 0x84: return "unsupported protocol version";
-    case 0x85: return "client identifier not valid";
-    case 0x86: return "bad user name or password";
-    case 0x87: return "not authorized";
-    case 0x88: return "server unavailable";
-    case 0x89: return "server busy";
-    case 0x8a: return "banned";
-    default: return "reserved";
-  }
+  // 3.1.1 return codes are 0-5 and 5.0's refusals 0x80 and up, so the code alone says which table.
+  return std::string(connack_code_meaning(code < 0x80 ? ProtocolVersion::v3_1_1 : ProtocolVersion::v5, code));
 }
 
 std::string describe_return_code(std::uint8_t code) {

@@ -7,12 +7,9 @@
 #include <string>
 
 #include "codec/packet.hpp"
+#include "codec/reason_codes.hpp"  // connack_code_meaning
 
 namespace mqtt::runner {
-
-// "not authorized", "identifier rejected", ... for a CONNACK return code (3.1, 3.1.1) or reason code (5.0);
-// "reserved" for a code the version does not define.
-std::string connack_code_meaning(ProtocolVersion version, std::uint8_t code);
 
 // "target refused CONNECT: return code 5 (not authorized) — check the credentials in --target" (5.0 says
 // "reason code"); the advice depends on the code.

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/syscall.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -97,8 +98,10 @@ ChildResult run_child(const std::vector<std::string>& argv, const ChildOptions& 
     ::kill(-pid, SIGKILL);
   }
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  rusage usage{};
+  while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
   }
+  result.peak_memory_kb = usage.ru_maxrss;
   // Helpers the child left behind in its group (a browser's zygote, a broker a script started) go too.
   ::kill(-pid, SIGKILL);
   result.elapsed =

@@ -22,6 +22,7 @@ struct ChildResult {
   std::chrono::milliseconds elapsed{0};
   std::string output;  // stdout
   std::string errors;  // stderr
+  long peak_memory_kb = 0;  // the child's largest resident set (ru_maxrss from wait4)
 };
 
 // argv[0] is looked up on PATH. Throws std::runtime_error if the child cannot be started at all.

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "codec/encoder.hpp"
+#include "reports/redaction.hpp"
 #include "reports/reports.hpp"
 #include "tests/reports/child_process.hpp"
 #include "tests/reports/sample_results.hpp"
@@ -196,11 +197,15 @@ TEST(PcapWriter, ConnectPasswordIsRedactedInTheCapture) {
   const std::string bytes = testing::read_file(capture.string());
   EXPECT_EQ(bytes.find(testing::secret_password), std::string::npos);
   const auto run = run_child({"tshark", "-n", "-r", capture.string(), "-Y", "mqtt.msgtype == 1", "-T",
-                              "fields", "-e", "mqtt.username", "-e", "mqtt.passwd"},
+                              "fields", "-e", "mqtt.username", "-e", "mqtt.passwd_len", "-e", "mqtt.passwd"},
                              ChildOptions{.deadline = std::chrono::seconds(25)});
   ASSERT_EQ(run.exit_code, 0);
   EXPECT_NE(run.output.find("alice"), std::string::npos) << run.output;
   EXPECT_EQ(run.output.find(testing::secret_password), std::string::npos) << run.output;
+  // The mask has one length whatever the password's: the capture does not tell how long it was.
+  EXPECT_NE(run.output.find("alice\t" + std::to_string(redaction_mask.size()) + "\t" + std::string(redaction_mask)),
+            std::string::npos)
+      << run.output;
 }
 
 }  // namespace
