@@ -370,12 +370,13 @@ void AsyncConnection::record_closed(history::CloseReason reason) {
   close_reason_ = reason;
   history::Event event = make_event(history::EventKind::closed);
   event.close_reason = reason;
-  if (!undecoded_.empty()) {
-    // The connection ended inside a packet: keep the bytes that did arrive, so the checker can tell a cut-short
-    // answer from no answer.
-    event.raw = std::move(undecoded_);
-    undecoded_ = {};
-    event.detail = "closed inside a packet: " + std::to_string(event.raw.size()) + " byte(s) of it had arrived";
+  if (decoder_.buffered() > 0) {
+    // The connection ended inside a packet: keep the bytes that did arrive (the decoder holds them), so the
+    // checker can tell a cut-short answer from no answer.
+    const auto unread = decoder_.unread();
+    const std::size_t kept = std::min(unread.size(), max_error_bytes);
+    event.raw.assign(unread.begin(), unread.begin() + static_cast<std::ptrdiff_t>(kept));
+    event.detail = "closed inside a packet: " + std::to_string(unread.size()) + " byte(s) of it had arrived";
   }
   close_sequence_ = recorder_->record(std::move(event));
   notify_waiters();
