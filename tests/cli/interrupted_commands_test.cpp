@@ -121,6 +121,19 @@ results::Results expect_interrupted_reports(const fs::path& directory, const std
   return results;
 }
 
+// Each live-broker command is interrupted by either signal: SIGINT (a terminal's Ctrl-C) and SIGTERM (a service
+// manager or CI stopping a job) take the same path and differ only in the name and the exit code.
+class SignalTest : public ::testing::TestWithParam<int> {
+ protected:
+  int signal() const { return GetParam(); }
+  std::string name() const { return GetParam() == SIGINT ? "SIGINT" : "SIGTERM"; }
+  int exit_code() const { return 128 + GetParam(); }
+};
+
+std::string signal_test_name(const ::testing::TestParamInfo<int>& info) {
+  return info.param == SIGINT ? "SIGINT" : "SIGTERM";
+}
+
 std::size_t count_events(const results::CaseResult& row, history::EventKind kind, PacketType type) {
   std::size_t count = 0;
   for (const auto& event : row.history) {
@@ -140,7 +153,9 @@ std::string slow_case(const std::string& id) {
      {"publish": "device", "topic": "{prefix}/started", "qos": 0}, {"pause_ms": 60000}]})";
 }
 
-TEST(InterruptedCommands, ConformJudgesTheCaseInProgressAndSkipsTheCasesNotStarted) {
+using InterruptedConform = SignalTest;
+
+TEST_P(InterruptedConform, JudgesTheCaseInProgressAndSkipsTheCasesNotStarted) {
   test_support::MosquittoBroker broker;
   TemporaryDirectory work("mqtt-interrupt-conform");
   fs::create_directories(work.path() / "cases");
@@ -151,15 +166,16 @@ TEST(InterruptedCommands, ConformJudgesTheCaseInProgressAndSkipsTheCasesNotStart
                       (work.path() / "cases").string(), "--jobs", "1", "--seed", "12", "-o",
                       (work.path() / "out").string()});
   ASSERT_TRUE(watcher.wait_for_publish(30s, "/started")) << "no case started its pause\n" << child.errors();
-  child.signal(SIGINT);
+  child.signal(signal());
   const auto result = child.wait(30s);
   ASSERT_FALSE(result.timed_out) << describe(result);
-  EXPECT_EQ(result.exit_code, 130) << describe(result);
-  EXPECT_NE(result.errors.find("mqtt-harness conform: interrupted by SIGINT after "), std::string::npos)
+  EXPECT_EQ(result.exit_code, exit_code()) << describe(result);
+  EXPECT_LT(result.elapsed, 20s) << "the case waited out its pause";
+  EXPECT_NE(result.errors.find("mqtt-harness conform: interrupted by " + name() + " after "), std::string::npos)
       << result.errors;
-  EXPECT_NE(result.output.find("interrupted by SIGINT after "), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("interrupted by " + name() + " after "), std::string::npos) << result.output;
 
-  const auto results = expect_interrupted_reports(work.path() / "out", "SIGINT");
+  const auto results = expect_interrupted_reports(work.path() / "out", name());
   ASSERT_EQ(results.cases.size(), 3u);
   std::size_t cut = 0, skipped = 0;
   for (const auto& row : results.cases) {
@@ -184,6 +200,8 @@ TEST(InterruptedCommands, ConformJudgesTheCaseInProgressAndSkipsTheCasesNotStart
   EXPECT_NE(read_file(work.path() / "out" / "report.html").find("report: INTERRUPTED"), std::string::npos);
 }
 
+INSTANTIATE_TEST_SUITE_P(Signals, InterruptedConform, ::testing::Values(SIGINT, SIGTERM), signal_test_name);
+
 // ---- simulate -----------------------------------------------------------------------------------------------
 
 // Two minutes of telemetry; the signal comes after the first message.
@@ -196,11 +214,9 @@ constexpr const char* long_fleet = R"({
               "publish": {"topic": "dtu/{id}/telemetry", "rate": 4, "qos": [0, 1, 0]}}]
 })";
 
-class InterruptedSimulation : public ::testing::TestWithParam<int> {};
+using InterruptedSimulation = SignalTest;
 
 TEST_P(InterruptedSimulation, StopsTheFleetAndJudgesItsHistory) {
-  const int signal = GetParam();
-  const std::string name = signal == SIGINT ? "SIGINT" : "SIGTERM";
   test_support::MosquittoBroker broker;
   TemporaryDirectory work("mqtt-interrupt-simulate");
   write_file(work.path() / "fleet.json", long_fleet);
@@ -208,14 +224,15 @@ TEST_P(InterruptedSimulation, StopsTheFleetAndJudgesItsHistory) {
   RunningChild child({MQTT_HARNESS_BINARY, "simulate", (work.path() / "fleet.json").string(), "--target", broker.url(),
                       "--seed", "5", "-o", (work.path() / "out").string()});
   ASSERT_TRUE(watcher.wait_for_publish(30s)) << "the fleet never published\n" << child.errors();
-  child.signal(signal);
+  child.signal(signal());
   const auto result = child.wait(40s);
   ASSERT_FALSE(result.timed_out) << describe(result);
-  EXPECT_EQ(result.exit_code, signal == SIGINT ? 130 : 143) << describe(result);
-  EXPECT_NE(result.errors.find("mqtt-harness simulate: interrupted by " + name + " after "), std::string::npos)
+  EXPECT_EQ(result.exit_code, exit_code()) << describe(result);
+  EXPECT_LT(result.elapsed, 20s) << "the fleet ran on after the signal";
+  EXPECT_NE(result.errors.find("mqtt-harness simulate: interrupted by " + name() + " after "), std::string::npos)
       << result.errors;
 
-  const auto results = expect_interrupted_reports(work.path() / "out", name);
+  const auto results = expect_interrupted_reports(work.path() / "out", name());
   ASSERT_EQ(results.cases.size(), 1u);
   const auto& fleet = results.cases.front();
   EXPECT_EQ(fleet.verdict, results::Verdict::inconclusive) << fleet.message;
@@ -226,8 +243,7 @@ TEST_P(InterruptedSimulation, StopsTheFleetAndJudgesItsHistory) {
   EXPECT_GE(count_events(fleet, history::EventKind::sent, PacketType::disconnect), 1u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Signals, InterruptedSimulation, ::testing::Values(SIGINT, SIGTERM),
-                         [](const auto& info) { return std::string(info.param == SIGINT ? "SIGINT" : "SIGTERM"); });
+INSTANTIATE_TEST_SUITE_P(Signals, InterruptedSimulation, ::testing::Values(SIGINT, SIGTERM), signal_test_name);
 
 // ---- replay -------------------------------------------------------------------------------------------------
 
@@ -250,7 +266,9 @@ Bytes slow_session_capture() {
   return builder.bytes();
 }
 
-TEST(InterruptedCommands, ReplayStopsBetweenStepsAndClosesItsSessions) {
+using InterruptedReplay = SignalTest;
+
+TEST_P(InterruptedReplay, StopsBetweenStepsAndClosesItsSessions) {
   test_support::MosquittoBroker broker;
   TemporaryDirectory work("mqtt-interrupt-replay");
   const auto capture = slow_session_capture();
@@ -259,13 +277,13 @@ TEST(InterruptedCommands, ReplayStopsBetweenStepsAndClosesItsSessions) {
   RunningChild child({MQTT_HARNESS_BINARY, "replay", (work.path() / "slow.pcap").string(), "--target", broker.url(),
                       "--seed", "3", "-o", (work.path() / "out").string()});
   ASSERT_TRUE(watcher.wait_for_publish(30s)) << "the replay never published\n" << child.errors();
-  child.signal(SIGTERM);
+  child.signal(signal());
   const auto result = child.wait(30s);
   ASSERT_FALSE(result.timed_out) << describe(result);
-  EXPECT_EQ(result.exit_code, 143) << describe(result);
+  EXPECT_EQ(result.exit_code, exit_code()) << describe(result);
   EXPECT_LT(result.elapsed, 20s) << "the replay waited for its second step";
 
-  const auto results = expect_interrupted_reports(work.path() / "out", "SIGTERM");
+  const auto results = expect_interrupted_reports(work.path() / "out", name());
   ASSERT_EQ(results.cases.size(), 1u);
   const auto& replay = results.cases.front();
   EXPECT_EQ(replay.verdict, results::Verdict::inconclusive) << replay.message;
@@ -275,6 +293,8 @@ TEST(InterruptedCommands, ReplayStopsBetweenStepsAndClosesItsSessions) {
   for (const auto& event : replay.history) closed = closed || event.kind == history::EventKind::closed;
   EXPECT_TRUE(closed) << "the open session was closed";
 }
+
+INSTANTIATE_TEST_SUITE_P(Signals, InterruptedReplay, ::testing::Values(SIGINT, SIGTERM), signal_test_name);
 
 // ---- inspect ------------------------------------------------------------------------------------------------
 
