@@ -48,10 +48,12 @@ inline constexpr std::string_view exit_code_precedence = "130/143 > 1 > 3 > 4 > 
 inline std::string exit_codes_help() {
   std::string text = "Exit codes:";
   for (const auto& row : exit_code_table) {
-    text += "\n  " + std::to_string(static_cast<int>(row.code)) + "  " + std::string(row.meaning);
+    std::string code = std::to_string(static_cast<int>(row.code));
+    code.resize(3, ' ');  // the meanings line up under the three-digit codes (130, 143)
+    text += "\n  " + code + "  " + std::string(row.meaning);
   }
   text += "\n  When several apply: " + std::string(exit_code_precedence) +
-          " (3 comes first when the target accepted no session at all).";
+          " (3 comes before 1 when the target accepted no session at all).";
   text += "\n  A second SIGINT or SIGTERM stops at once with the same code, without reports.";
   return text;
 }
