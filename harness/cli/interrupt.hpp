@@ -2,6 +2,9 @@
 // run to stop through a std::stop_token (the runner never sees a signal): load stops, connections close, what was
 // recorded is judged and every report is written, marked interrupted, and the command exits 128 + the signal's
 // number (130, 143). A second signal exits at once with that code, saying that the reports were not written.
+// The same signal again from the same process within repeat_window of the first is not a second request but the
+// first delivered twice (timeout(1) signals its command and then the command's process group); a terminal's
+// Ctrl-C (sent by the kernel), another signal or another sender always counts.
 //
 // The handler does only what is async-signal-safe: the first signal writes its number into a pipe, a later one
 // writes a prepared line to stderr and calls _exit. A watcher thread reads the pipe and requests the stop, so stop
@@ -9,6 +12,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <stop_token>
@@ -19,6 +23,8 @@
 #include "results/results.hpp"
 
 namespace mqtt::cli {
+
+inline constexpr std::int64_t repeat_window_ns = 1'000'000'000;  // 1 s
 
 class InterruptWatch {
  public:

@@ -102,6 +102,47 @@ TEST(InterruptWatch, ASecondSignalExitsAtOnceWithOneLine) {
       << text;
 }
 
+// The same signal again from the same process at once (timeout(1) signals its command, then the command's group)
+// is the first delivered twice: the process carries on. raise() delivers to the calling thread before it returns.
+TEST(InterruptWatch, TheSameSignalFromTheSameSenderAtOnceIsOneRequest) {
+  int errors[2];
+  ASSERT_EQ(::pipe2(errors, O_CLOEXEC), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::dup2(errors[1], STDERR_FILENO);
+    {
+      InterruptWatch watch("simulate");
+      const auto first = std::chrono::steady_clock::now();
+      ::raise(SIGINT);
+      if (!stopped_within(watch.token(), 10s)) ::_exit(98);
+      // Past the window, the repeat would be a second request; the test must be able to tell which it checked.
+      if (std::chrono::steady_clock::now() - first >= std::chrono::nanoseconds(repeat_window_ns)) ::_exit(97);
+      ::raise(SIGINT);  // handled before raise returns: ignored, or the process ends here with 130
+      if (!watch.interruption() || watch.interruption()->signal != "SIGINT") ::_exit(96);
+    }
+    ::_exit(0);
+  }
+  ::close(errors[1]);
+  int status = 0;
+  const int process = static_cast<int>(::syscall(SYS_pidfd_open, child, 0));
+  ASSERT_GE(process, 0);
+  pollfd exit_wait{process, POLLIN, 0};
+  const bool exited = ::poll(&exit_wait, 1, 20'000) == 1;
+  if (!exited) ::kill(child, SIGKILL);
+  ::waitpid(child, &status, 0);
+  ::close(process);
+  std::string text;
+  char buffer[1024];
+  for (ssize_t got; (got = ::read(errors[0], buffer, sizeof buffer)) > 0;) text.append(buffer, static_cast<std::size_t>(got));
+  ::close(errors[0]);
+  ASSERT_TRUE(exited);
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by a signal";
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "97: the repeat came after the window; 130: it ended the process\n" << text;
+  EXPECT_EQ(text.find("again: stopped at once"), std::string::npos) << text;
+  EXPECT_NE(text.find("mqtt-harness simulate: interrupted by SIGINT after "), std::string::npos) << text;
+}
+
 TEST(InterruptWatch, NamesTheSignals) {
   EXPECT_EQ(signal_name(SIGINT), "SIGINT");
   EXPECT_EQ(signal_name(SIGTERM), "SIGTERM");

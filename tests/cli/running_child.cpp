@@ -105,6 +105,24 @@ void RunningChild::signal(int signal_number) {
   if (!exited_) ::kill(pid_, signal_number);
 }
 
+void RunningChild::signal_group(int signal_number) {
+  if (!exited_) ::kill(-pid_, signal_number);
+}
+
+void RunningChild::signal_from_another_process(int signal_number) {
+  if (exited_) return;
+  const pid_t sender = ::fork();
+  if (sender < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  if (sender == 0) {
+    // Only async-signal-safe calls after fork() in a threaded process.
+    ::_exit(::kill(pid_, signal_number) == 0 ? 0 : 1);
+  }
+  int status = 0;
+  while (::waitpid(sender, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error("the sending process failed");
+}
+
 reports::testing::ChildResult RunningChild::wait(std::chrono::milliseconds deadline) {
   reports::testing::ChildResult result;
   const auto started = Clock::now();

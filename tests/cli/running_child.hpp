@@ -28,6 +28,11 @@ class RunningChild {
   bool wait_for_error_text(std::string_view text, std::chrono::milliseconds deadline);
   // Sends `signal_number` to the child itself (not its group, as a terminal would).
   void signal(int signal_number);
+  // Sends it to the child's process group, as timeout(1) does right after signalling its command.
+  void signal_group(int signal_number);
+  // Sends it to the child from a short-lived process of its own (another sender, as `kill` in a second terminal),
+  // and returns once that process has.
+  void signal_from_another_process(int signal_number);
   // Waits for the child to exit and its stderr to end; after `deadline` its group is killed (timed_out). The
   // elapsed time counts from this call.
   reports::testing::ChildResult wait(std::chrono::milliseconds deadline);
