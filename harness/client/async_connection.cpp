@@ -371,8 +371,8 @@ void AsyncConnection::record_closed(history::CloseReason reason) {
   history::Event event = make_event(history::EventKind::closed);
   event.close_reason = reason;
   if (decoder_.buffered() > 0) {
-    // The connection ended inside a packet: keep the bytes that did arrive (the decoder holds them), so the
-    // checker can tell a cut-short answer from no answer.
+    // The connection ended inside a packet: keep the bytes that did arrive (bounded), so the checker can tell a
+    // cut-short answer from no answer.
     const auto unread = decoder_.unread();
     const std::size_t kept = std::min(unread.size(), max_error_bytes);
     event.raw.assign(unread.begin(), unread.begin() + static_cast<std::ptrdiff_t>(kept));
