@@ -255,7 +255,7 @@ int run_simulate(const SimulateOptions& options) {
   // The fleet's own connect outcomes name the problem most precisely; the histories are the fallback.
   if (!outcome.target_problem.empty()) {
     results.target_problem = outcome.target_problem;
-  } else {
+  } else if (!outcome.interrupted) {  // (see FleetOutcome::interrupted)
     runner::find_target_problem(results);
   }
   runner::apply_accepted_deviations(results, *accepted);

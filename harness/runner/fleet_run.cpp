@@ -97,6 +97,12 @@ FleetOutcome run_fleet_scenario(const simulator::FleetSpec& scenario, const Flee
     outcome.results.stats["fleet"]["shard"] = fmt::format("{}/{}", options.shard_index, options.shard_count);
   }
   auto exercise = assess_fleet(outcome.results.stats, options.connect_deadline);
+  outcome.interrupted = run.interrupted_at_ms.has_value();
+  if (outcome.interrupted) {
+    const auto& fleet = outcome.results.stats["fleet"];
+    const bool refusals = fleet.contains("connack_refused_codes") && !fleet["connack_refused_codes"].empty();
+    if (!refusals) exercise.target_problem.clear();
+  }
   outcome.target_problem = exercise.target_problem;
   if (!exercise.target_problem.empty()) exercise.inconclusive.insert(exercise.inconclusive.begin(), exercise.target_problem);
   if (run.interrupted_at_ms) {

@@ -44,6 +44,9 @@ struct FleetOutcome {
   // Non-empty when the target accepted no session (every CONNECT refused or unanswered): one line to print
   // ("target refused CONNECT: return code 5 (not authorized) — ..."); the results are inconclusive.
   std::string target_problem;
+  // FleetRunOptions::stop ended the run early. Then only refusals make a target_problem: CONNECTs the
+  // interruption left unanswered, or devices it kept from connecting, say nothing about the target.
+  bool interrupted = false;
 };
 
 // One line per group and fault, for the report's steps and `--help`-style listings.

@@ -5,8 +5,12 @@
 // history.jsonl and history.pcap readable. A second signal stops at once without reports.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -246,6 +250,88 @@ TEST_P(InterruptedSimulation, StopsTheFleetAndJudgesItsHistory) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Signals, InterruptedSimulation, ::testing::Values(SIGINT, SIGTERM), signal_test_name);
+
+// A target that accepts TCP connections and never says anything: the proof that the fleet's devices are waiting
+// for their CONNACKs is a connection on which CONNECT bytes arrived after the fleet's probe.
+class SilentTarget {
+ public:
+  SilentTarget() {
+    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    if (listener_ < 0 || ::bind(listener_, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
+        ::listen(listener_, 64) != 0 || ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+      throw std::runtime_error("silent target: cannot listen on 127.0.0.1");
+    }
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~SilentTarget() {
+    stop_ = true;
+    thread_.join();
+    for (const int connection : connections_) ::close(connection);
+    ::close(listener_);
+  }
+  std::string url() const { return "mqtt://127.0.0.1:" + std::to_string(port_); }
+  std::future<void> connect_received() { return connect_received_.get_future(); }
+
+ private:
+  void serve() {
+    bool proved = false;
+    while (!stop_) {
+      std::vector<pollfd> waits{{listener_, POLLIN, 0}};
+      for (const int connection : connections_) waits.push_back({connection, POLLIN, 0});
+      if (::poll(waits.data(), waits.size(), 100) <= 0) continue;  // 100 ms: how soon the destructor is noticed
+      if ((waits[0].revents & POLLIN) != 0) {
+        const int connection = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (connection >= 0) connections_.push_back(connection);
+      }
+      for (std::size_t index = 1; index < waits.size(); ++index) {
+        if ((waits[index].revents & (POLLIN | POLLHUP)) == 0) continue;
+        char bytes[4096];
+        const auto got = ::read(waits[index].fd, bytes, sizeof bytes);
+        // The first byte of a CONNECT is 0x10: a device is waiting for its CONNACK now.
+        if (got > 0 && static_cast<unsigned char>(bytes[0]) == 0x10 && !proved) {
+          proved = true;
+          connect_received_.set_value();
+        }
+      }
+    }
+  }
+
+  int listener_ = -1;
+  std::uint16_t port_ = 0;
+  std::vector<int> connections_;
+  std::atomic<bool> stop_{false};
+  std::promise<void> connect_received_;
+  std::thread thread_;
+};
+
+// Interrupted while its devices wait for CONNACKs from a target that never answers: that says nothing about the
+// target, so no "target did not answer" line and no exit 3; the run is interrupted, with its reports.
+TEST(InterruptedCommands, CONNECTsTheInterruptionLeftUnansweredAreNoTargetProblem) {
+  SilentTarget target;
+  auto connect_received = target.connect_received();
+  TemporaryDirectory work("mqtt-interrupt-silent");
+  write_file(work.path() / "fleet.json", long_fleet);
+  RunningChild child({MQTT_HARNESS_BINARY, "simulate", (work.path() / "fleet.json").string(), "--target",
+                      target.url(), "--seed", "7", "-o", (work.path() / "out").string()});
+  ASSERT_EQ(connect_received.wait_for(30s), std::future_status::ready) << child.errors();
+  child.signal(SIGINT);
+  const auto result = child.wait(30s);
+  ASSERT_FALSE(result.timed_out) << describe(result);
+  EXPECT_EQ(result.exit_code, 130) << describe(result);
+  EXPECT_EQ(result.errors.find("target did not answer"), std::string::npos) << result.errors;
+  for (const auto& name : report_files) EXPECT_TRUE(fs::exists(work.path() / "out" / name)) << name;
+  const auto results = results::results_from_json(nlohmann::json::parse(read_file(work.path() / "out" / "results.json")));
+  ASSERT_TRUE(results.interrupted);
+  EXPECT_EQ(results.target_problem, "");
+  ASSERT_EQ(results.cases.size(), 1u);
+  EXPECT_EQ(results.cases.front().verdict, results::Verdict::inconclusive);
+  EXPECT_GE(count_events(results.cases.front(), history::EventKind::sent, PacketType::connect), 1u);
+}
 
 // timeout(1) signals its command and then the command's process group, so the command gets the signal twice from
 // one sender: that is one request, and the reports are written (`timeout -s INT 1h mqtt-harness simulate ...`).
