@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Idempotent set-up for mqtt-harness on Debian 12: installs only what is missing.
-# Usage: ci/setup.sh [--with-extras]   (--with-extras adds tshark, tcpdump, chromium and xmllint for report/capture tests)
+# Usage: ci/setup.sh [--with-extras]   (--with-extras adds tshark, tcpdump, chromium and xmllint for report/capture tests,
+# and websockify, the foreign WebSocket endpoint of the transport tests)
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  libboost-dev libboost-system-dev
+  libboost-dev libboost-system-dev libssl-dev openssl
   nlohmann-json3-dev libpcap-dev libgraphviz-dev graphviz libxxhash-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libfmt-dev
   mosquitto mosquitto-clients
   clang-14 libclang-rt-14-dev
 )
 if [[ "${1:-}" == "--with-extras" ]]; then
-  packages+=(tshark tcpdump chromium libxml2-utils iproute2 iputils-ping)
+  packages+=(tshark tcpdump chromium libxml2-utils iproute2 iputils-ping websockify)
 fi
 
 missing=()

@@ -100,6 +100,7 @@ std::string summary_section(const Results& results) {
     if (!value.empty()) html += "<tr><th>" + text(name) + "</th><td>" + value + "</td></tr>";
   };
   fact("Target", "<code>" + text(results.target) + "</code>");
+  fact("Transport", text(results.transport.describe()));
   fact("Run kind", text(results.kind));
   fact("MQTT version", text(results.mqtt_version));
   fact("Tool version", text(results.tool_version));

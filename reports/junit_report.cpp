@@ -135,6 +135,9 @@ std::string render_junit(const results::Results& input) {
            "/>\n      <property name=\"seed\" value=\"" + std::to_string(results.seed) +
            "\"/>\n      <property name=\"mqtt_version\" value=" + attribute(results.mqtt_version) +
            "/>\n      <property name=\"tool_version\" value=" + attribute(results.tool_version) + "/>\n";
+    if (!results.transport.scheme.empty()) {
+      xml += "      <property name=\"transport\" value=" + attribute(results.transport.describe()) + "/>\n";
+    }
     if (results.interrupted) {
       xml += "      <property name=\"interrupted\" value=" + attribute(results::describe(*results.interrupted)) + "/>\n";
     }

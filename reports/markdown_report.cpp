@@ -17,6 +17,7 @@ std::string render_markdown(const results::Results& input) {
   if (results.interrupted) markdown += "**" + escape_markdown_cell(interruption_banner(*results.interrupted)) + "**\n\n";
   if (!results.target_problem.empty()) markdown += "**" + escape_markdown_cell(results.target_problem) + "**\n\n";
   markdown += "Target `" + printable_utf8(results.target) + "`";
+  if (!results.transport.scheme.empty()) markdown += " · " + escape_markdown_cell(results.transport.describe());
   if (!results.mqtt_version.empty()) markdown += " · MQTT " + escape_markdown_cell(results.mqtt_version);
   markdown += " · seed " + std::to_string(results.seed);
   if (!results.tool_version.empty()) markdown += " · mqtt-harness " + escape_markdown_cell(results.tool_version);

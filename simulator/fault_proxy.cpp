@@ -50,6 +50,7 @@ struct FaultProxy::Link : std::enable_shared_from_this<Link> {
   FaultProxy* proxy;
   tcp::socket device;
   tcp::socket broker;
+  std::uint16_t device_port;  // the device's local port: how expect_link names the link
   Pipe up;
   Pipe down;
   std::string client_id;
@@ -58,9 +59,10 @@ struct FaultProxy::Link : std::enable_shared_from_this<Link> {
   StreamDecoder connect_decoder{DecoderOptions{Sender::client, ProtocolVersion::v3_1_1}};
   Bytes held;
 
-  Link(FaultProxy* owner, tcp::socket accepted)
+  Link(FaultProxy* owner, tcp::socket accepted, std::uint16_t port)
       : proxy(owner),
         device(std::move(accepted)),
+        device_port(port),
         broker(device.get_executor()),
         up(Direction::upstream, &device, &broker, device.get_executor()),
         down(Direction::downstream, &broker, &device, device.get_executor()) {}
@@ -122,14 +124,19 @@ struct FaultProxy::Link : std::enable_shared_from_this<Link> {
 
   // Until the first CONNECT is complete the link's owner is unknown: hold the bytes, then bind and release
   // them.
+  // A link the device named (expect_link: TLS or WebSocket bytes, no CONNECT to read) is bound at its first byte.
   void identify(const std::uint8_t* data, std::size_t size) {
     held.insert(held.end(), data, data + size);
-    connect_decoder.feed(std::span<const std::uint8_t>(data, size));
-    auto result = connect_decoder.next();
-    if (std::holds_alternative<NeedMoreData>(result)) return;
     std::string id;
-    if (auto* decoded = std::get_if<DecodedPacket>(&result)) {
-      if (const auto* connect = std::get_if<Connect>(&decoded->packet)) id = connect->client_id;
+    if (auto named = proxy != nullptr ? proxy->take_expected_link(device_port) : std::nullopt) {
+      id = std::move(*named);
+    } else {
+      connect_decoder.feed(std::span<const std::uint8_t>(data, size));
+      auto result = connect_decoder.next();
+      if (std::holds_alternative<NeedMoreData>(result)) return;
+      if (auto* decoded = std::get_if<DecodedPacket>(&result)) {
+        if (const auto* connect = std::get_if<Connect>(&decoded->packet)) id = connect->client_id;
+      }
     }
     bound = true;
     client_id = id;
@@ -298,7 +305,8 @@ asio::awaitable<void> FaultProxy::accept_loop() {
       continue;
     }
     socket.set_option(tcp::no_delay(true), error);
-    auto link = std::make_shared<Link>(this, std::move(socket));
+    const auto remote = socket.remote_endpoint(error);
+    auto link = std::make_shared<Link>(this, std::move(socket), error ? std::uint16_t{0} : remote.port());
     links_.emplace(link.get(), link);
     ++statistics_.links_accepted;
     ++statistics_.links_open;
@@ -310,9 +318,22 @@ void FaultProxy::bind(const std::shared_ptr<Link>& link, const std::string& clie
   links_by_client_[client_id].push_back(link.get());
 }
 
+void FaultProxy::expect_link(std::uint16_t device_port, const std::string& client_id) {
+  expected_links_[device_port] = client_id;
+}
+
+std::optional<std::string> FaultProxy::take_expected_link(std::uint16_t device_port) {
+  auto found = expected_links_.find(device_port);
+  if (found == expected_links_.end()) return std::nullopt;
+  std::string client_id = std::move(found->second);
+  expected_links_.erase(found);
+  return client_id;
+}
+
 void FaultProxy::forget(Link* link) {
   auto found = links_.find(link);
   if (found == links_.end()) return;
+  if (!link->bound) expected_links_.erase(link->device_port);  // it ended before its first byte
   if (link->bound) {
     auto& list = links_by_client_[link->client_id];
     list.erase(std::remove(list.begin(), list.end(), link), list.end());

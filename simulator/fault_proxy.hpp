@@ -5,7 +5,9 @@
 //
 // A link belongs to the client id of the first CONNECT the device sends (the proxy decodes it), so faults are
 // set per client id and also hit links the device opens later while the fault lasts. Bytes before the CONNECT
-// is complete are held, so even the CONNECT goes through the device's faults.
+// is complete are held, so even the CONNECT goes through the device's faults. Under TLS or WebSocket the proxy
+// cannot read the CONNECT: the device names its link instead (expect_link, with the local port of its TCP
+// connection, before it sends a byte), and every fault still acts on the TCP bytes below TLS and WebSocket.
 //
 // Threading: everything runs on the executor given to the constructor, which must be single-threaded (one
 // io_context run by one thread, or a strand); call every member function from that executor.
@@ -15,6 +17,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <unordered_map>
@@ -64,6 +67,9 @@ class FaultProxy {
   void set_fault(const std::string& client_id, FaultKind kind, const FaultParameters& parameters);
   void clear_fault(const std::string& client_id, FaultKind kind);
   const ActiveFaults* faults_of(const std::string& client_id) const;
+  // The link whose device end has local port `device_port` belongs to `client_id` (called by the device once its
+  // TCP connection stands and before it sends anything, so the proxy need not read the CONNECT).
+  void expect_link(std::uint16_t device_port, const std::string& client_id);
   // Ends every open link of the client id abruptly on both sides: RST (reset) or FIN. Returns how many.
   std::size_t close_links(const std::string& client_id, bool reset);
   std::size_t open_links(const std::string& client_id) const;
@@ -78,6 +84,7 @@ class FaultProxy {
   void bind(const std::shared_ptr<Link>& link, const std::string& client_id);
   void forget(Link* link);
   void wake_links(const std::string& client_id);
+  std::optional<std::string> take_expected_link(std::uint16_t device_port);
 
   boost::asio::any_io_executor executor_;
   std::string upstream_host_;
@@ -89,6 +96,7 @@ class FaultProxy {
   std::unordered_map<std::string, ActiveFaults> faults_;
   std::unordered_map<Link*, std::shared_ptr<Link>> links_;
   std::unordered_map<std::string, std::vector<Link*>> links_by_client_;
+  std::unordered_map<std::uint16_t, std::string> expected_links_;  // device's local port -> client id
   ProxyStatistics statistics_;
   bool stopped_ = false;
   friend struct Link;

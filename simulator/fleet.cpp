@@ -387,9 +387,10 @@ class Engine {
       return direct_target_;
     }
     if (!proxy_target_) {
+      // The TCP connection goes to the proxy; TLS still verifies, and WebSocket still names, the real target.
       client::TargetUrl target = options_.target;
-      target.host = proxy_->address();
-      target.port = proxy_->port();
+      target.relay_host = proxy_->address();
+      target.relay_port = proxy_->port();
       proxy_target_ = std::make_shared<const client::TargetUrl>(std::move(target));
     }
     return proxy_target_;
@@ -433,6 +434,11 @@ class Engine {
     open_options.deadline = options_.connect_deadline;
     open_options.version = group.version;
     open_options.inbox_limit = 8;  // every packet is recorded; the device never waits on old ones
+    if (device.via_proxy && proxy_) {
+      // Under TLS or WebSocket the proxy cannot read the CONNECT: name the link by its TCP port instead.
+      open_options.on_tcp_connected = [proxy = proxy_.get(), &client_id = device.identity.client_id](
+                                          std::uint16_t port) { proxy->expect_link(port, client_id); };
+    }
     std::shared_ptr<const client::TargetUrl> target = target_of(device);
     auto opened = co_await client::AsyncConnection::open(io_->get_executor(), recorder_, std::move(target),
                                                          open_options);

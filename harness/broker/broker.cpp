@@ -11,6 +11,7 @@
 #include <future>
 
 #include "broker/routing.hpp"
+#include "broker/transport_listener.hpp"
 
 namespace mqtt::broker {
 
@@ -37,12 +38,16 @@ asio::awaitable<void> Broker::Core::accept_loop() {
       if (stopping) co_return;
       continue;
     }
-    auto connection = std::make_shared<Connection>(self, std::move(socket));
-    connections.emplace(connection.get(), connection);
-    ++statistics.connections_accepted;
-    statistics.connections_open = connections.size();
-    connection->start();
+    serve(std::move(socket));
   }
+}
+
+void Broker::Core::serve(tcp::socket socket) {
+  auto connection = std::make_shared<Connection>(shared_from_this(), std::move(socket));
+  connections.emplace(connection.get(), connection);
+  ++statistics.connections_accepted;
+  statistics.connections_open = connections.size();
+  connection->start();
 }
 
 void Broker::Core::shutdown() {
@@ -155,7 +160,8 @@ void Broker::Core::forward_due() {
 void Broker::Core::send_retained(Session& session, const std::string& filter, QoS granted) {
   for (const auto& [topic, message] : retained) {
     if (!filter_matches(filter, topic, options.defects)) continue;
-    const QoS qos = has(Defect::qos_not_downgraded) ? message->qos : lower(message->qos, granted);
+    QoS qos = has(Defect::qos_not_downgraded) ? message->qos : lower(message->qos, granted);
+    if (has(Defect::retained_qos0)) qos = QoS::at_most_once;
     deliver(session, Delivery{message, qos, true});  // [MQTT-3.3.1-6], [MQTT-3.3.1-8]
   }
 }
@@ -233,21 +239,38 @@ Broker::~Broker() = default;
 
 void Broker::start(asio::io_context& io_context) {
   core_->io_context = &io_context;
-  const tcp::endpoint endpoint(asio::ip::make_address(core_->options.address), core_->options.port);
-  core_->acceptor.emplace(io_context);
-  core_->acceptor->open(endpoint.protocol());
-  core_->acceptor->set_option(tcp::acceptor::reuse_address(true));
-  core_->acceptor->bind(endpoint);
-  core_->acceptor->listen();
-  core_->port = core_->acceptor->local_endpoint().port();
-  asio::co_spawn(io_context, [core = core_] { return core->accept_loop(); }, asio::detached);
+  std::vector<Listener> listeners = core_->options.listeners;
+  if (listeners.empty()) listeners.push_back(Listener{ListenerTransport::mqtt, core_->options.address, core_->options.port});
+  for (std::size_t index = 0; index < listeners.size(); ++index) {
+    const Listener& listener = listeners[index];
+    if (index == 0 && listener.transport == ListenerTransport::mqtt) {
+      // The first plain listener is the core's own acceptor; every other one is a transport listener.
+      const tcp::endpoint endpoint(asio::ip::make_address(listener.address), listener.port);
+      core_->acceptor.emplace(io_context);
+      core_->acceptor->open(endpoint.protocol());
+      core_->acceptor->set_option(tcp::acceptor::reuse_address(true));
+      core_->acceptor->bind(endpoint);
+      core_->acceptor->listen();
+      ports_.push_back(core_->acceptor->local_endpoint().port());
+      asio::co_spawn(io_context, [core = core_] { return core->accept_loop(); }, asio::detached);
+      continue;
+    }
+    transport_listeners_.push_back(TransportListener::start(core_, listener));
+    ports_.push_back(transport_listeners_.back()->port());
+  }
+  core_->port = ports_.front();
 }
 
 std::uint16_t Broker::port() const { return core_->port; }
 
+std::vector<std::uint16_t> Broker::ports() const { return ports_; }
+
 void Broker::stop() {
   if (core_->io_context == nullptr) return;
-  asio::dispatch(*core_->io_context, [core = core_] { core->shutdown(); });
+  asio::dispatch(*core_->io_context, [core = core_, listeners = transport_listeners_] {
+    for (const auto& listener : listeners) listener->stop();
+    core->shutdown();
+  });
 }
 
 BrokerStatistics Broker::statistics() const { return core_->statistics; }

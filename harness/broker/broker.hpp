@@ -10,7 +10,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include "broker/defect.hpp"
 #include "broker/variation.hpp"
@@ -22,9 +24,36 @@ class io_context;
 
 namespace mqtt::broker {
 
+// How a listener's clients reach the broker. TLS and WebSocket end in the listener (broker/transport_listener.*);
+// the protocol code behind it reads the same MQTT byte stream as on a plain listener.
+enum class ListenerTransport : std::uint8_t { mqtt, mqtts, ws, wss };
+std::string_view to_string(ListenerTransport transport);  // "mqtt", "mqtts", "ws", "wss"
+
+struct Listener {
+  ListenerTransport transport = ListenerTransport::mqtt;
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 0;  // 0: the system picks a free port
+  std::string websocket_path = "/mqtt";  // ws, wss: the only path upgraded (the query is ignored)
+};
+
+// The server side of mqtts and wss listeners.
+struct BrokerTls {
+  std::string certificate_file;  // PEM, may hold the chain
+  std::string key_file;
+  std::optional<std::string> key_password;
+  // Set: every TLS client must present a certificate signed by one of these CAs (mutual TLS).
+  std::string client_ca_file;
+};
+
 struct BrokerOptions {
   std::string address = "127.0.0.1";
   std::uint16_t port = 0;  // 0: the system picks a free port; read it back with port()
+  // When not empty, these listeners replace address:port (one plain listener); ports() lists their ports in order.
+  std::vector<Listener> listeners;
+  BrokerTls tls;  // needed by mqtts and wss listeners
+  // ws, wss: at most this many bytes of MQTT stream per WebSocket message (0: whatever was read, so several
+  // packets often share one message); a small limit splits every packet over messages, which clients must take.
+  std::size_t websocket_message_limit = 0;
   DefectSet defects;
   VariationSet variations;  // legal behaviours chosen instead of the defaults (see variation.hpp)
   QoS maximum_qos = QoS::exactly_once;  // SUBACK grants min(requested, maximum_qos, a grant-max-qos variation)
@@ -46,6 +75,8 @@ struct BrokerStatistics {
   std::uint64_t messages_dropped = 0;  // queue or write-buffer limits reached
 };
 
+class TransportListener;  // broker/transport_listener.hpp
+
 // Runs on a caller-owned io_context: start() binds and listens before returning (throws std::system_error when
 // it cannot), the caller runs the io_context. stop() closes the listener and every connection (wills are not
 // published on shutdown); call it on the io_context's thread or from any thread while it runs (it is dispatched).
@@ -56,8 +87,10 @@ class Broker {
   Broker(const Broker&) = delete;
   Broker& operator=(const Broker&) = delete;
 
+  // Also throws std::runtime_error with one line when the TLS certificate or key cannot be used.
   void start(boost::asio::io_context& io_context);
-  std::uint16_t port() const;
+  std::uint16_t port() const;                 // the first listener's
+  std::vector<std::uint16_t> ports() const;   // every listener's, in the order of BrokerOptions::listeners
   void stop();
   BrokerStatistics statistics() const;
 
@@ -65,6 +98,8 @@ class Broker {
 
  private:
   std::shared_ptr<Core> core_;
+  std::vector<std::shared_ptr<TransportListener>> transport_listeners_;
+  std::vector<std::uint16_t> ports_;
 };
 
 // A broker with its own io_context and thread: construct it, read port(), connect; the destructor stops it.
@@ -76,6 +111,7 @@ class EmbeddedBroker {
   EmbeddedBroker& operator=(const EmbeddedBroker&) = delete;
 
   std::uint16_t port() const { return port_; }
+  std::vector<std::uint16_t> ports() const { return broker_->ports(); }
   void stop();  // idempotent; waits for the thread
   BrokerStatistics statistics();  // thread-safe snapshot
 

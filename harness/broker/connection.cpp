@@ -98,9 +98,31 @@ void Connection::handle_frame(const Frame& frame) {
   Bytes patched;
   std::optional<std::string> wildcard_topic;
   std::span<const std::uint8_t> bytes = frame.bytes;
+  // The defects below rewrite the packet before it is decoded; each starts from what the ones before left.
+  const auto writable = [&]() -> Bytes& {
+    if (patched.empty()) patched.assign(bytes.begin(), bytes.end());
+    return patched;
+  };
   if (type == PacketType::publish && ((first_byte >> 1) & 0x03) == 0x03 && core_->has(Defect::accept_qos3)) {
-    patched.assign(bytes.begin(), bytes.end());
-    patched[0] = static_cast<std::uint8_t>(patched[0] & ~0x04);  // QoS 3 read as QoS 1
+    writable()[0] &= static_cast<std::uint8_t>(~0x04);  // QoS 3 read as QoS 1
+    bytes = patched;
+  }
+  if (type == PacketType::publish && (first_byte & 0x06) == 0 && (first_byte & 0x08) != 0 &&
+      core_->has(Defect::accept_qos0_dup)) {
+    writable()[0] &= static_cast<std::uint8_t>(~0x08);  // DUP on QoS 0 ignored [MQTT-3.3.1-2]
+    bytes = patched;
+  }
+  const bool acknowledgement = type == PacketType::puback || type == PacketType::pubrec ||
+                               type == PacketType::pubcomp || type == PacketType::pingreq;
+  if (acknowledgement && (first_byte & 0x0F) != 0 && core_->has(Defect::acknowledgement_flags_ignored)) {
+    writable()[0] &= static_cast<std::uint8_t>(0xF0);  // reserved flags ignored [MQTT-2.2.2-2]
+    bytes = patched;
+  }
+  if (type == PacketType::puback && core_->has(Defect::accept_long_puback) && frame.header_size == 2 &&
+      bytes.size() > 4) {
+    Bytes& shortened = writable();
+    shortened.resize(4);  // the packet id kept, the rest ignored
+    shortened[1] = 0x02;
     bytes = patched;
   }
   if (type == PacketType::publish && core_->has(Defect::accept_wildcard_publish) &&
@@ -154,7 +176,14 @@ void Connection::handle_first_packet(const Frame& frame) {
     return;
   }
   version_ = is_mqtt ? ProtocolVersion::v3_1_1 : ProtocolVersion::v3_1;
-  auto decoded = decode_packet(frame.bytes, Sender::client, version_, frame.offset);
+  std::span<const std::uint8_t> bytes = frame.bytes;
+  Bytes patched;
+  if ((frame.bytes[0] & 0x0F) != 0 && core_->has(Defect::accept_connect_header_flags)) {
+    patched.assign(bytes.begin(), bytes.end());
+    patched[0] = 0x10;  // the fixed-header flags ignored [MQTT-2.2.2-2]
+    bytes = patched;
+  }
+  auto decoded = decode_packet(bytes, Sender::client, version_, frame.offset);
   if (std::holds_alternative<DecodeError>(decoded) || !std::holds_alternative<Connect>(std::get<Packet>(decoded))) {
     close(CloseReason::protocol_error);  // [MQTT-3.1.4-1]
     return;
@@ -318,7 +347,7 @@ void Connection::handle_publish(Publish publish) {
   const QoS qos = publish.qos;
   const std::uint16_t packet_id = publish.packet_id.value_or(0);
   auto message = std::make_shared<const Message>(
-      Message{std::move(publish.topic), std::move(publish.payload), qos, publish.retain});
+      Message{std::move(publish.topic), std::move(publish.payload), qos, publish.retain, publish.dup});
   // By default a message is forwarded first and acknowledged after; puback-before-deliver answers first (and
   // routing holds the forwarded copies back a little, so subscribers see them after the acknowledgement).
   const bool acknowledge_first = core.varies(Variation::puback_before_deliver);
@@ -416,7 +445,9 @@ void Connection::send_publish(const Delivery& delivery, std::optional<std::uint1
   }
   Publish publish;
   publish.version = version_;
-  publish.dup = delivery.qos != QoS::at_most_once && dup;
+  // DUP says whether this packet is a re-send, never what the publisher's said [MQTT-3.3.1-3].
+  const bool passed_on = core_->has(Defect::dup_propagated) && delivery.message->dup;
+  publish.dup = delivery.qos != QoS::at_most_once && (dup || passed_on);
   publish.qos = delivery.qos;
   publish.retain = delivery.retain;
   publish.topic = delivery.message->topic;

@@ -41,6 +41,8 @@ struct Broker::Core : std::enable_shared_from_this<Broker::Core> {
   QoS maximum_grant() const;
 
   boost::asio::awaitable<void> accept_loop();
+  // Serves one client connection (accepted here, or handed over by a TLS or WebSocket listener's relay).
+  void serve(boost::asio::ip::tcp::socket socket);
   void shutdown();
 
   // Routes an application message to every matching session and updates the retained store.

@@ -15,11 +15,13 @@ enum class Defect : std::uint8_t {
   retain_flag_on_existing_subscription,
   retain_not_deleted_by_empty,
   retain_ignored,
+  retained_qos0,
   // QoS 1
   no_puback,
   drop_qos1_delivery,
   no_redelivery,
   redelivery_without_dup,
+  dup_propagated,
   // QoS 2
   duplicate_qos2_delivery,
   pubrec_wrong_id,
@@ -39,12 +41,14 @@ enum class Defect : std::uint8_t {
   // SUBSCRIBE / UNSUBSCRIBE
   suback_wrong_count,
   qos_not_downgraded,
+  overlap_lowest_qos,
   subscription_not_replaced,
   unsubscribe_ignored,
   no_unsuback_when_unmatched,
   // topic matching
   dollar_matches_wildcard,
   plus_matches_multi_level,
+  star_matches_level,
   // connections
   no_takeover,
   no_pingresp,
@@ -52,6 +56,10 @@ enum class Defect : std::uint8_t {
   accept_qos3,
   accept_wildcard_publish,
   no_close_on_second_connect,
+  accept_qos0_dup,
+  acknowledgement_flags_ignored,
+  accept_connect_header_flags,
+  accept_long_puback,
 };
 
 struct DefectInfo {

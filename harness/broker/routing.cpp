@@ -49,6 +49,17 @@ bool filter_matches(std::string_view filter, std::string_view topic, const Defec
     disguised.front() = '_';
     topic = disguised;
   }
+  std::string starred;
+  if (defects.contains(Defect::star_matches_level) && filter.find('*') != std::string_view::npos) {
+    // A level that is exactly '*' becomes '+': the AMQP single-word wildcard.
+    bool first = true;
+    for (const auto level : split_levels(filter)) {
+      if (!first) starred += '/';
+      first = false;
+      starred += level == "*" ? std::string_view("+") : level;
+    }
+    filter = starred;
+  }
   if (defects.contains(Defect::plus_matches_multi_level) && filter.find('+') != std::string_view::npos) {
     if (!topic.empty() && topic.front() == '$' && (filter.front() == '+' || filter.front() == '#')) return false;
     return greedy_plus_matches(split_levels(filter), 0, split_levels(topic), 0);
@@ -59,10 +70,15 @@ bool filter_matches(std::string_view filter, std::string_view topic, const Defec
 std::optional<QoS> matching_qos(const std::map<std::string, QoS>& subscriptions, std::string_view topic,
                                 const DefectSet& defects) {
   std::optional<QoS> best;
+  const bool lowest = defects.contains(Defect::overlap_lowest_qos);
   for (const auto& [filter, qos] : subscriptions) {
     if (filter_matches(filter, topic, defects)) {
-      if (!best || static_cast<int>(qos) > static_cast<int>(*best)) best = qos;
-      if (best == QoS::exactly_once) break;
+      // The highest grant of the matching subscriptions [MQTT-3.3.5-1] (the defect takes the lowest).
+      if (!best || (lowest ? static_cast<int>(qos) < static_cast<int>(*best)
+                           : static_cast<int>(qos) > static_cast<int>(*best))) {
+        best = qos;
+      }
+      if (best == QoS::exactly_once && !lowest) break;
     }
   }
   return best;

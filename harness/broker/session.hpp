@@ -22,6 +22,7 @@ struct Message {
   Bytes payload;
   QoS qos = QoS::at_most_once;  // the QoS it was published with
   bool retain = false;          // the RETAIN flag it was published with
+  bool dup = false;             // the DUP flag it was published with (only the dup-propagated defect passes it on)
 };
 
 // One message owed to a subscriber, before a packet id is assigned.

@@ -5,7 +5,12 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <charconv>
+#include <optional>
+#include <string_view>
+
+#include <boost/asio/ip/address.hpp>
 #include <cstdio>
 #include <memory>
 
@@ -16,8 +21,49 @@
 namespace mqtt::cli {
 namespace {
 
+// "[SCHEME://]ADDRESS:PORT[/path]": ADDRESS an IPv4 literal or a bracketed IPv6 one; the path only for ws and wss.
+std::optional<broker::Listener> parse_listener(std::string_view text) {
+  broker::Listener listener;
+  const auto scheme_end = text.find("://");
+  if (scheme_end != std::string_view::npos) {
+    const std::string_view scheme = text.substr(0, scheme_end);
+    if (scheme == "mqtt") listener.transport = broker::ListenerTransport::mqtt;
+    else if (scheme == "mqtts") listener.transport = broker::ListenerTransport::mqtts;
+    else if (scheme == "ws") listener.transport = broker::ListenerTransport::ws;
+    else if (scheme == "wss") listener.transport = broker::ListenerTransport::wss;
+    else return std::nullopt;
+    text.remove_prefix(scheme_end + 3);
+  }
+  const bool websocket =
+      listener.transport == broker::ListenerTransport::ws || listener.transport == broker::ListenerTransport::wss;
+  if (const auto slash = text.find('/'); slash != std::string_view::npos) {
+    if (!websocket || slash + 1 == text.size()) return std::nullopt;
+    listener.websocket_path = std::string(text.substr(slash));
+    text = text.substr(0, slash);
+  }
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  unsigned port = 0;
+  const char* port_end = text.data() + text.size();
+  const auto parsed = std::from_chars(text.data() + colon + 1, port_end, port);
+  if (parsed.ec != std::errc() || parsed.ptr != port_end || port > 65535) return std::nullopt;
+  std::string address(text.substr(0, colon));
+  if (address.size() > 2 && address.front() == '[' && address.back() == ']') address = address.substr(1, address.size() - 2);
+  boost::system::error_code error;
+  boost::asio::ip::make_address(address, error);
+  if (error) return std::nullopt;
+  listener.address = std::move(address);
+  listener.port = static_cast<std::uint16_t>(port);
+  return listener;
+}
+
 struct BrokerCommandOptions {
-  std::string listen = "127.0.0.1:1883";
+  std::vector<std::string> listen{"127.0.0.1:1883"};
+  std::string certificate_file;
+  std::string key_file;
+  std::optional<std::string> key_password;
+  std::string client_ca_file;
+  std::size_t websocket_message_limit = 0;
   std::vector<std::string> defects;
   std::vector<std::string> variations;
   int max_qos = 2;
@@ -40,21 +86,33 @@ int run_broker(const BrokerCommandOptions& options) {
     return exit_passed;
   }
   broker::BrokerOptions broker_options;
-  const auto colon = options.listen.rfind(':');
-  unsigned port = 0;
-  const char* port_begin = options.listen.data() + (colon == std::string::npos ? 0 : colon + 1);
-  const char* port_end = options.listen.data() + options.listen.size();
-  const auto parsed = std::from_chars(port_begin, port_end, port);
-  if (colon == std::string::npos || parsed.ec != std::errc() || parsed.ptr != port_end || port > 65535) {
-    fmt::print(stderr, "mqtt-harness broker: --listen {}: expected ADDRESS:PORT (port 0 picks a free one)\n",
-               options.listen);
+  for (const auto& text : options.listen) {
+    const auto listener = parse_listener(text);
+    if (!listener) {
+      fmt::print(stderr,
+                 "mqtt-harness broker: --listen {}: expected [mqtt|mqtts|ws|wss://]ADDRESS:PORT[/path] (port 0 picks "
+                 "a free one; a path only for ws and wss)\n",
+                 text);
+      return exit_bad_input;
+    }
+    broker_options.listeners.push_back(*listener);
+  }
+  const bool any_tls = std::any_of(broker_options.listeners.begin(), broker_options.listeners.end(), [](const auto& l) {
+    return l.transport == broker::ListenerTransport::mqtts || l.transport == broker::ListenerTransport::wss;
+  });
+  if (any_tls && (options.certificate_file.empty() || options.key_file.empty())) {
+    fmt::print(stderr, "mqtt-harness broker: mqtts:// and wss:// listeners need --cert and --key\n");
     return exit_bad_input;
   }
-  broker_options.address = options.listen.substr(0, colon);
-  if (broker_options.address.size() > 2 && broker_options.address.front() == '[') {
-    broker_options.address = broker_options.address.substr(1, broker_options.address.size() - 2);
+  if (!any_tls && (!options.certificate_file.empty() || !options.client_ca_file.empty())) {
+    fmt::print(stderr, "mqtt-harness broker: --cert, --key and --client-ca need an mqtts:// or wss:// --listen\n");
+    return exit_bad_input;
   }
-  broker_options.port = static_cast<std::uint16_t>(port);
+  broker_options.tls.certificate_file = options.certificate_file;
+  broker_options.tls.key_file = options.key_file;
+  broker_options.tls.key_password = options.key_password;
+  broker_options.tls.client_ca_file = options.client_ca_file;
+  broker_options.websocket_message_limit = options.websocket_message_limit;
   broker_options.maximum_qos = static_cast<QoS>(options.max_qos);
   for (const auto& name : options.defects) {
     const auto defect = broker::parse_defect(name);
@@ -99,10 +157,24 @@ int run_broker(const BrokerCommandOptions& options) {
   try {
     server = std::make_unique<broker::EmbeddedBroker>(broker_options);
   } catch (const std::exception& error) {
-    fmt::print(stderr, "mqtt-harness broker: cannot listen on {}: {}\n", options.listen, error.what());
+    fmt::print(stderr, "mqtt-harness broker: cannot listen: {}\n", error.what());
     return exit_bad_input;
   }
-  fmt::print("listening on {}:{}\n", broker_options.address, server->port());
+  // One line per listener; a plain one keeps the historical "listening on ADDRESS:PORT" form.
+  const auto ports = server->ports();
+  for (std::size_t index = 0; index < ports.size(); ++index) {
+    const auto& listener = broker_options.listeners[index];
+    const bool v6 = listener.address.find(':') != std::string::npos;
+    const std::string host = v6 ? "[" + listener.address + "]" : listener.address;
+    if (listener.transport == broker::ListenerTransport::mqtt) {
+      fmt::print("listening on {}:{}\n", host, ports[index]);
+    } else {
+      const bool websocket = listener.transport == broker::ListenerTransport::ws ||
+                             listener.transport == broker::ListenerTransport::wss;
+      fmt::print("listening on {}://{}:{}{}\n", broker::to_string(listener.transport), host, ports[index],
+                 websocket ? listener.websocket_path : "");
+    }
+  }
   std::fflush(stdout);
   int received = 0;
   sigwait(&stop_signals, &received);
@@ -117,8 +189,24 @@ int run_broker(const BrokerCommandOptions& options) {
 void add_broker_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<BrokerCommandOptions>();
   auto* command = app.add_subcommand("broker", "Serve the embedded MQTT 3.1.1 reference broker");
-  command->add_option("-l,--listen", options->listen, "ADDRESS:PORT to listen on (port 0 picks a free one)")
+  command->add_option("-l,--listen", options->listen,
+                      "[mqtt|mqtts|ws|wss://]ADDRESS:PORT[/path] to listen on, repeatable (port 0 picks a free one; "
+                      "ws and wss serve /mqtt unless a path is given)")
       ->capture_default_str();
+  const std::string tls = "TLS (mqtts:// and wss:// listeners)";
+  command->add_option("--cert", options->certificate_file, "Server certificate (PEM, may include the chain)")
+      ->group(tls);
+  command->add_option("--key", options->key_file, "The server certificate's private key (PEM)")->group(tls);
+  command->add_option("--key-password", options->key_password, "Password of an encrypted --key")
+      ->envname("MQTT_HARNESS_KEY_PASSWORD")
+      ->group(tls);
+  command->add_option("--client-ca", options->client_ca_file,
+                      "Require a client certificate signed by a CA in this PEM file (mutual TLS)")
+      ->group(tls);
+  command->add_option("--ws-message-limit", options->websocket_message_limit,
+                      "ws, wss: at most this many bytes of MQTT per WebSocket message (1 splits every packet over "
+                      "many frames; default: whatever was read, often several packets per message)")
+      ->group("WebSocket (ws:// and wss:// listeners)");
   command->add_option("--defect", options->defects, "Break one behaviour on purpose (repeatable)");
   command->add_option("--variation", options->variations,
                       "Choose a behaviour the specification permits instead of the default (repeatable; "

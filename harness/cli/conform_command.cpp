@@ -15,6 +15,8 @@
 #include "cli/run_output.hpp"
 #include "cli/packet_text.hpp"
 #include "cli/terminal.hpp"
+#include "cli/transport_options.hpp"
+#include "client/target_url.hpp"
 #include "reports/redaction.hpp"
 #include "reports/reports.hpp"
 #include "results/json.hpp"
@@ -40,6 +42,7 @@ struct ConformOptions {
   std::vector<std::string> variations;
   bool json = false;
   bool quiet = false;
+  TransportOptions transport;
 };
 
 // Inconclusive cases grouped by their reason: many cases often share one (a refused client, a silent target).
@@ -110,7 +113,12 @@ int run_conform(const ConformOptions& options) {
 
   // Without --target the embedded reference broker serves on a free loopback port for this run.
   std::unique_ptr<broker::EmbeddedBroker> embedded;
+  results::Transport transport;
   if (options.target.empty()) {
+    if (options.transport.any_tls_option()) {
+      fmt::print(stderr, "mqtt-harness conform: the TLS options need --target (the embedded broker is plain mqtt://)\n");
+      return exit_bad_input;
+    }
     broker::BrokerOptions broker_options;
     for (const auto& name : options.defects) {
       const auto defect = broker::parse_defect(name);
@@ -137,6 +145,7 @@ int run_conform(const ConformOptions& options) {
     }
     embedded = std::make_unique<broker::EmbeddedBroker>(broker_options);
     run.target = fmt::format("mqtt://127.0.0.1:{}", embedded->port());
+    transport.scheme = "mqtt";
   } else {
     if (!options.defects.empty() || !options.variations.empty()) {
       fmt::print(stderr, "mqtt-harness conform: --{} only applies to the embedded broker (no --target)\n",
@@ -144,6 +153,13 @@ int run_conform(const ConformOptions& options) {
       return exit_bad_input;
     }
     run.target = options.target;
+    // A URL that does not parse is reported by the runner, with the others of its kind.
+    auto parsed = client::parse_target_url(options.target);
+    if (auto* url = std::get_if<client::TargetUrl>(&parsed)) {
+      if (!apply_transport_options("conform", options.transport, *url)) return exit_bad_input;
+      run.tls = url->tls;
+      transport = describe_transport(*url);
+    }
   }
 
   ProgressLine progress(stderr);
@@ -169,6 +185,7 @@ int run_conform(const ConformOptions& options) {
     return exit_bad_input;
   }
   progress.finish();
+  results.transport = transport;
   if (embedded) {
     embedded->stop();
     results.target = fmt::format("embedded reference broker ({}){}{}", run.target,
@@ -189,7 +206,8 @@ void add_conform_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<ConformOptions>();
   auto* command = app.add_subcommand("conform", "Run the MQTT conformance suite against a broker");
   command->add_option("-t,--target", options->target,
-                      "Broker URL mqtt://[user:pass@]host[:port] (default: the embedded reference broker)");
+                      "Broker URL mqtt://, mqtts://, ws:// or wss://[user:pass@]host[:port][/path] (default: the "
+                      "embedded reference broker)");
   command->add_option("--mqtt", options->mqtt, "Protocol version of the cases to run")->capture_default_str();
   command->add_option("-f,--filter", options->filter,
                       "Glob(s) on case ids, comma-separated; '!GLOB' leaves cases out ('!malformed.*' runs all others)")
@@ -215,7 +233,8 @@ void add_conform_command(CLI::App& app, int& exit_code) {
                       "see 'list --variations')");
   command->add_flag("--json", options->json, "Print results.json to stdout instead of the summary");
   command->add_flag("-q,--quiet", options->quiet, "Print nothing but errors");
-  command->footer(help_footer());
+  add_transport_options(*command, options->transport);
+  command->footer(help_footer(transport_help_note()));
   command->callback([options, &exit_code] { exit_code = run_conform(*options); });
 }
 

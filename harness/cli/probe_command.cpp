@@ -13,6 +13,7 @@
 #include "cli/exit_codes.hpp"
 #include "cli/number_option.hpp"
 #include "cli/packet_text.hpp"
+#include "cli/transport_options.hpp"
 #include "client/session.hpp"
 #include "history/json.hpp"
 #include "history/printable_text.hpp"
@@ -37,6 +38,7 @@ struct ProbeOptions {
   std::uint32_t max_packet_size = client::default_max_packet_size;
   bool json = false;
   bool verbose = false;
+  TransportOptions transport;
 };
 
 int run_probe(const ProbeOptions& options) {
@@ -45,7 +47,8 @@ int run_probe(const ProbeOptions& options) {
     fmt::print(stderr, "mqtt-harness probe: {}: {}\n", reports::redact_target(options.url), error->describe());
     return exit_bad_input;
   }
-  const auto& target = std::get<client::TargetUrl>(parsed);
+  auto target = std::get<client::TargetUrl>(parsed);
+  if (!apply_transport_options("probe", options.transport, target)) return exit_bad_input;
   const auto version = parse_protocol_version(options.mqtt);
   if (!version) {
     fmt::print(stderr, "mqtt-harness probe: --mqtt {}: expected 3.1, 3.1.1 or 5.0\n", options.mqtt);
@@ -143,7 +146,8 @@ int run_probe(const ProbeOptions& options) {
 void add_probe_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<ProbeOptions>();
   auto* command = app.add_subcommand("probe", "Connect, subscribe and print every packet the broker sends");
-  command->add_option("url", options->url, "Target, mqtt://[user:pass@]host[:port]")->required();
+  command->add_option("url", options->url, "Target: mqtt://, mqtts://, ws:// or wss://[user:pass@]host[:port][/path]")
+      ->required();
   command->add_option("-t,--topic", options->topic, "Topic filter to subscribe to")->capture_default_str();
   command->add_option("-q,--qos", options->qos, "Requested QoS")->check(CLI::Range(0, 2))->capture_default_str();
   command->add_option("--mqtt", options->mqtt, "Protocol version: 3.1, 3.1.1 or 5.0")->capture_default_str();
@@ -153,7 +157,8 @@ void add_probe_command(CLI::App& app, int& exit_code) {
   command->add_option("-C,--count", options->count, "Exit after this many PUBLISH packets (0: no limit)");
   command->add_option("-W,--duration", options->duration_s, "Exit after this many seconds (0: no limit)")
       ->check(finite_number(0, 1e7));
-  command->add_option("--connect-timeout", options->connect_timeout_s, "Seconds to wait for TCP and CONNACK")
+  command->add_option("--connect-timeout", options->connect_timeout_s,
+                      "Seconds to wait for the connection (TCP, TLS, WebSocket) and for CONNACK")
       ->check(finite_number(0.001, 3600))
       ->capture_default_str();
   command->add_option("--max-packet-size", options->max_packet_size,
@@ -163,7 +168,9 @@ void add_probe_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   command->add_flag("--json", options->json, "Print each event as a JSON line (the history format)");
   command->add_flag("-v,--verbose", options->verbose, "Also print what the probe sends");
-  command->footer(help_footer("Malformed bytes from the broker, or an answer for another packet id, are exit 1; a "
+  add_transport_options(*command, options->transport);
+  command->footer(help_footer(transport_help_note() +
+                              "\nMalformed bytes from the broker, or an answer for another packet id, are exit 1; a "
                               "refused CONNECT is exit 3."));
   command->callback([options, &exit_code] { exit_code = run_probe(*options); });
 }

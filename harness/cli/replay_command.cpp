@@ -19,6 +19,7 @@
 #include "cli/interrupt.hpp"
 #include "cli/number_option.hpp"
 #include "cli/run_output.hpp"
+#include "cli/transport_options.hpp"
 #include "cli/packet_text.hpp"
 #include "cli/terminal.hpp"
 #include "client/target_url.hpp"
@@ -49,6 +50,7 @@ struct ReplayOptions {
   std::string report_dir = "mqtt-harness-report";  // like conform and simulate; "" (-o '') writes nothing
   std::string accepted;
   bool json = false;
+  TransportOptions transport;
 };
 
 std::chrono::milliseconds milliseconds_of(double seconds) {
@@ -101,6 +103,7 @@ int run_replay(const ReplayOptions& options) {
   }
   runner::ReplayRunOptions replay;
   replay.target = std::get<client::TargetUrl>(parsed);
+  if (!apply_transport_options("replay", options.transport, replay.target)) return exit_bad_input;
   replay.speed = options.speed;
   replay.as_fast_as_possible = options.as_fast_as_possible;
   replay.settle = milliseconds_of(options.settle_s);
@@ -167,6 +170,7 @@ int run_replay(const ReplayOptions& options) {
   std::vector<runner::HistorySource> sources;
   sources.push_back(std::move(source));
   auto results = runner::judge_histories(std::move(sources), judgement);
+  results.transport = describe_transport(target);
   results.stats["namespace"] = run_namespace.name();
   results.stats["replay"] = {{"sessions", plan.sessions.size()},
                              {"open_failures", run.open_failures},
@@ -227,7 +231,8 @@ void add_replay_command(CLI::App& app, int& exit_code) {
   auto* command =
       app.add_subcommand("replay", "Re-drive the client sessions of a capture against a live broker");
   command->add_option("capture", options->capture, "Capture file (pcap or pcapng)")->required();
-  command->add_option("-t,--target", options->target, "Broker URL mqtt://[user:pass@]host[:port]")
+  command->add_option("-t,--target", options->target,
+                      "Broker URL mqtt://, mqtts://, ws:// or wss://[user:pass@]host[:port][/path]")
       ->required();
   auto* speed = command->add_option("--speed", options->speed, "Time scale: 2 replays twice as fast")
                     ->check(finite_number(0.001, 1000))
@@ -255,8 +260,10 @@ void add_replay_command(CLI::App& app, int& exit_code) {
   command->add_option("--accepted", options->accepted,
                       "Accepted-deviations file (JSON; docs/accepted-deviations.md): listed violations do not fail");
   command->add_flag("--json", options->json, "Print results.json to stdout instead of the summary");
+  add_transport_options(*command, options->transport);
   command->footer(
-      help_footer("Every wait has a deadline: at most 5 s (connect timeout) + the capture's span / --speed (nothing "
+      help_footer(transport_help_note() + "\n" +
+                  "Every wait has a deadline: at most 5 s (connect timeout) + the capture's span / --speed (nothing "
                   "with --as-fast-as-possible) + --answer-deadline + 5 s + --settle; the bound is printed at the "
                   "start. A session whose answers do not come in time stops waiting for them; after one TCP connect "
                   "runs out of time no further session is opened. Client ids and topics go into a namespace "

@@ -19,6 +19,7 @@
 #include "cli/interrupt.hpp"
 #include "cli/number_option.hpp"
 #include "cli/run_output.hpp"
+#include "cli/transport_options.hpp"
 #include "cli/packet_text.hpp"
 #include "cli/terminal.hpp"
 #include "reports/redaction.hpp"
@@ -49,6 +50,7 @@ struct SimulateOptions {
   std::string accepted;
   bool json = false;
   bool quiet = false;
+  TransportOptions transport;
 };
 
 void print_summary(const results::Results& results, const std::filesystem::path& report_dir) {
@@ -187,6 +189,11 @@ int run_simulate(const SimulateOptions& options) {
       }
       broker_options.defects.insert(*defect);
     }
+    if (options.transport.any_tls_option()) {
+      fmt::print(stderr,
+                 "mqtt-harness simulate: the TLS options need --target (the embedded broker is plain mqtt://)\n");
+      return exit_bad_input;
+    }
     embedded = std::make_unique<broker::EmbeddedBroker>(broker_options);
     run.target.host = "127.0.0.1";
     run.target.port = embedded->port();
@@ -205,6 +212,7 @@ int run_simulate(const SimulateOptions& options) {
       return exit_bad_input;
     }
     run.target = std::get<client::TargetUrl>(parsed);
+    if (!apply_transport_options("simulate", options.transport, run.target)) return exit_bad_input;
   }
   run.target_label = label;
   {
@@ -252,6 +260,7 @@ int run_simulate(const SimulateOptions& options) {
     return exit_unreachable;
   }
   auto& results = outcome.results;
+  results.transport = describe_transport(run.target);
   // The fleet's own connect outcomes name the problem most precisely; the histories are the fallback.
   if (!outcome.target_problem.empty()) {
     results.target_problem = outcome.target_problem;
@@ -279,7 +288,8 @@ void add_simulate_command(CLI::App& app, int& exit_code) {
   command->add_option("scenario", options->scenario, "Fleet scenario file (JSON; see scenarios/fleet/)")
       ->required();
   command->add_option("-t,--target", options->target,
-                      "Broker URL mqtt://[user:pass@]host[:port] (default: the embedded reference broker)");
+                      "Broker URL mqtt://, mqtts://, ws:// or wss://[user:pass@]host[:port][/path] (default: the "
+                      "embedded reference broker)");
   command->add_option("--seed", options->seed,
                       "Seed for fault choices, publish times, QoS draws and the default namespace (replays a run)");
   command->add_option("--prefix", options->prefix,
@@ -304,7 +314,9 @@ void add_simulate_command(CLI::App& app, int& exit_code) {
                       "Accepted-deviations file (JSON; docs/accepted-deviations.md): listed violations do not fail");
   command->add_flag("--json", options->json, "Print results.json to stdout instead of the summary");
   command->add_flag("-q,--quiet", options->quiet, "Print nothing but errors");
+  add_transport_options(*command, options->transport);
   command->footer(help_footer(
+      transport_help_note() + "\n" +
       "Every wait has a deadline: a run talks to the broker for at most 5 s (reachability) + 5 s (observers "
       "connecting) + the publishing time + the settle time + 0.2 s; judging follows. Scenario errors name "
       "FILE:LINE:COL and the key (exit 2). A fleet that did not exercise the broker (nothing published, devices "

@@ -69,6 +69,14 @@ std::optional<Packet> decode_as_client_packet(const Bytes& bytes, ProtocolVersio
   return std::nullopt;
 }
 
+// "peer 127.0.0.1:8883", then what TLS or WebSocket agreed ("peer 127.0.0.1:8883 TLSv1.3").
+std::string open_detail(const detail::Transport& transport) {
+  std::string text = "peer " + transport.peer();
+  const std::string negotiated = transport.negotiated();
+  if (!negotiated.empty()) text += " " + negotiated;
+  return text;
+}
+
 void record_open(Recorder& recorder, std::uint32_t connection, const std::string& actor, std::string detail,
                  bool opened) {
   history::Event event;
@@ -92,11 +100,10 @@ asio::awaitable<AsyncConnection::OpenResult> AsyncConnection::open(Executor exec
                                                                    OpenOptions options) {
   const std::uint32_t id = recorder.allocate_connection();
   auto transport = detail::make_transport(executor, target->scheme);
-  const std::string failure = co_await transport->connect(*target, options.deadline);
+  const std::string failure = co_await transport->connect(*target, options.deadline, options.on_tcp_connected);
   // Recorded by a plain function: an Event is ~500 bytes, and a local here would sit in this coroutine's
   // frame for the whole connect (thousands of devices connect at once).
-  record_open(recorder, id, options.actor, failure.empty() ? "peer " + transport->peer() : failure,
-              failure.empty());
+  record_open(recorder, id, options.actor, failure.empty() ? open_detail(*transport) : failure, failure.empty());
   if (!failure.empty()) co_return failure;
   auto connection = std::make_shared<AsyncConnection>(executor, recorder, std::move(target), std::move(options), id,
                                                       std::move(transport));
@@ -196,7 +203,9 @@ asio::awaitable<void> AsyncConnection::write_loop([[maybe_unused]] std::shared_p
   while (write_head_ < write_queue_.size()) {
     const error_code error = co_await transport_->write(asio::buffer(write_queue_[write_head_]));
     if (error) {
-      if (close_reason_ != history::CloseReason::local_abort) record_closed(close_reason_for(error));
+      if (close_reason_ != history::CloseReason::local_abort) {
+        record_closed(close_reason_for(error), transport_->explain(error));
+      }
       transport_->close();
       break;
     }
@@ -238,7 +247,7 @@ void AsyncConnection::on_readable(error_code error) {
     if (error != asio::error::operation_aborted && is_open() && decoder_.buffered() > 0) {
       record_note(partial_packet_text(decoder_.unread()));
     }
-    if (error != asio::error::operation_aborted) record_closed(close_reason_for(error));
+    if (error != asio::error::operation_aborted) record_closed(close_reason_for(error), transport_->explain(error));
     transport_->close();
     notify_waiters();
     return;
@@ -360,7 +369,7 @@ void AsyncConnection::give_up_on_unread_writes() {
   abort();
 }
 
-void AsyncConnection::record_closed(history::CloseReason reason) {
+void AsyncConnection::record_closed(history::CloseReason reason, std::string detail) {
   if (close_reason_) return;
   if (statistics_.publishes_not_recorded > 0) {
     record_note("flood: " + std::to_string(statistics_.publishes_not_recorded) + " PUBLISH packets (" +
@@ -370,13 +379,15 @@ void AsyncConnection::record_closed(history::CloseReason reason) {
   close_reason_ = reason;
   history::Event event = make_event(history::EventKind::closed);
   event.close_reason = reason;
+  event.detail = std::move(detail);
   if (decoder_.buffered() > 0) {
     // The connection ended inside a packet: keep the bytes that did arrive (bounded), so the checker can tell a
     // cut-short answer from no answer.
     const auto unread = decoder_.unread();
     const std::size_t kept = std::min(unread.size(), max_error_bytes);
     event.raw.assign(unread.begin(), unread.begin() + static_cast<std::ptrdiff_t>(kept));
-    event.detail = "closed inside a packet: " + std::to_string(unread.size()) + " byte(s) of it had arrived";
+    event.detail = "closed inside a packet: " + std::to_string(unread.size()) + " byte(s) of it had arrived" +
+                   (event.detail.empty() ? "" : "; " + event.detail);
   }
   close_sequence_ = recorder_->record(std::move(event));
   notify_waiters();

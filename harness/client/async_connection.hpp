@@ -136,7 +136,8 @@ class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
   WaitResult closed_result() const;
   void write(std::span<const std::uint8_t> bytes);
   void handle_received_bytes(const std::uint8_t* data, std::size_t size);
-  void record_closed(history::CloseReason reason);
+  // `detail`: what the transport said about the end ("TLS alert from the server: ..."), or "".
+  void record_closed(history::CloseReason reason, std::string detail = {});
   void notify_waiters();
   history::Event make_event(history::EventKind kind) const;
   // The first queued packet `match` accepts (removed from the inbox), or the close, or nothing yet.

@@ -64,7 +64,7 @@ inline constexpr std::uint32_t default_max_packet_size = 16u << 20;
 
 struct OpenOptions {
   std::string actor;  // recorded on every event of the connection (scenario client name, device id)
-  Duration deadline = std::chrono::seconds(5);  // name resolution plus TCP handshake
+  Duration deadline = std::chrono::seconds(5);  // name resolution, TCP, and the TLS and WebSocket handshakes
   // Version used to decode the server's bytes until a CONNECT is sent (the CONNECT sent decides after that).
   ProtocolVersion version = ProtocolVersion::v3_1_1;
   // Received packets kept for wait calls; the oldest are dropped beyond this many, or beyond inbox_byte_limit
@@ -84,6 +84,9 @@ struct OpenOptions {
   // Bytes written but not yet taken by the server; a server that reads nothing while we answer its flood is
   // given up on beyond this (the connection is closed as `timeout`, with a note).
   std::size_t unsent_byte_limit = 8u << 20;
+  // Called with the local TCP port once the TCP connection stands, before any TLS or WebSocket byte is sent (the
+  // fault proxy learns which device a link belongs to when it cannot read the CONNECT). Not kept after open.
+  std::function<void(std::uint16_t local_port)> on_tcp_connected;
 };
 
 // What a connection buffered at most and what it left out of the history; for tests and diagnostics.
@@ -113,7 +116,9 @@ struct WaitResult {
 // Copies share the same underlying connection.
 class Connection {
  public:
-  // Opens TCP to `target` and records `open` (detail "peer host:port") or `open_failed` (detail: the reason).
+  // Opens the transport to `target` (TCP, then TLS and/or the WebSocket upgrade for mqtts, ws, wss) and records
+  // `open` (detail "peer host:port", then what TLS or WebSocket agreed: "peer 127.0.0.1:8883 TLSv1.3") or
+  // `open_failed` (detail: the one-line reason, e.g. "TLS handshake with host:8883 failed: ...").
   // On failure returns the one-line reason; the open_failed event is in the recorder either way.
   static std::variant<Connection, std::string> open(EventLoop& loop, Recorder& recorder, const TargetUrl& target,
                                                     OpenOptions options = {});

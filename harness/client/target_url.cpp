@@ -9,6 +9,12 @@ std::string_view to_string(Scheme scheme) {
   switch (scheme) {
     case Scheme::mqtt:
       return "mqtt";
+    case Scheme::mqtts:
+      return "mqtts";
+    case Scheme::ws:
+      return "ws";
+    case Scheme::wss:
+      return "wss";
   }
   return "mqtt";
 }
@@ -17,8 +23,25 @@ std::uint16_t default_port(Scheme scheme) {
   switch (scheme) {
     case Scheme::mqtt:
       return 1883;
+    case Scheme::mqtts:
+      return 8883;
+    case Scheme::ws:
+      return 80;  // the URL defaults, as browsers and MQTT.js use them; brokers often listen elsewhere
+    case Scheme::wss:
+      return 443;
   }
   return 1883;
+}
+
+bool uses_tls(Scheme scheme) { return scheme == Scheme::mqtts || scheme == Scheme::wss; }
+bool uses_websocket(Scheme scheme) { return scheme == Scheme::ws || scheme == Scheme::wss; }
+
+std::string TlsSettings::verification() const {
+  if (insecure) return "none (--insecure)";
+  std::string text;
+  if (!ca_file.empty()) text = "--cafile " + ca_file;
+  if (!ca_path.empty()) text += (text.empty() ? "" : ", ") + std::string("--capath ") + ca_path;
+  return text.empty() ? "system store" : text;
 }
 
 std::string TargetUrl::host_port() const {
@@ -35,7 +58,9 @@ std::string TargetUrl::redacted() const {
     if (password) text += ":***";
     text += "@";
   }
-  return text + host_port();
+  text += host_port();
+  const std::size_t query = path.find('?');
+  return text + (query == std::string::npos ? path : path.substr(0, query) + "?***");
 }
 
 std::string UrlError::describe() const {
@@ -76,31 +101,55 @@ bool is_host_name_character(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.' || c == '_';
 }
 
+std::optional<Scheme> scheme_named(std::string_view name) {
+  for (const Scheme scheme : {Scheme::mqtt, Scheme::mqtts, Scheme::ws, Scheme::wss}) {
+    if (name == to_string(scheme)) return scheme;
+  }
+  return std::nullopt;
+}
+
+// A WebSocket request target: "/" then visible ASCII, no fragment.
+std::optional<UrlError> check_path(std::string_view path, std::size_t position) {
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    const auto c = static_cast<unsigned char>(path[i]);
+    if (c == '#') return UrlError{position + i, "a fragment is not allowed"};
+    if (c <= 0x20 || c >= 0x7f) return UrlError{position + i, "invalid character in path (use %-escapes)"};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::variant<TargetUrl, UrlError> parse_target_url(std::string_view text) {
   TargetUrl url;
   const std::size_t scheme_end = text.find("://");
   if (scheme_end == std::string_view::npos) {
-    return UrlError{0, "expected a URL of the form mqtt://[user[:password]@]host[:port]"};
+    return UrlError{0, "expected a URL of the form mqtt://[user[:password]@]host[:port] (or mqtts://, ws://, wss://)"};
   }
   const std::string_view scheme = text.substr(0, scheme_end);
-  if (scheme != "mqtt") {
-    return UrlError{0, "unsupported scheme \"" + std::string(scheme) + "\" (supported: mqtt)"};
+  const auto known = scheme_named(scheme);
+  if (!known) {
+    return UrlError{0, "unsupported scheme \"" + std::string(scheme) + "\" (supported: mqtt, mqtts, ws, wss)"};
   }
-  url.scheme = Scheme::mqtt;
+  url.scheme = *known;
   url.port = default_port(url.scheme);
 
   std::size_t position = scheme_end + 3;
   std::string_view rest = text.substr(position);
-  // A single trailing "/" is allowed; any path is not.
-  const std::size_t slash = rest.find('/');
+  // mqtt and mqtts allow a single trailing "/" and no path; ws and wss take the rest as the request target.
+  const std::size_t slash = rest.find_first_of(uses_websocket(url.scheme) ? "/?" : "/");
   if (slash != std::string_view::npos) {
-    if (slash + 1 != rest.size()) {
-      return UrlError{position + slash, "a path is not allowed after the host"};
+    const std::string_view path = rest.substr(slash);
+    if (uses_websocket(url.scheme)) {
+      if (auto error = check_path(path, position + slash)) return *error;
+      if (path.front() == '?') url.path = "/";  // "ws://host?token=x" asks for the root
+      url.path.append(path);
+    } else if (slash + 1 != rest.size()) {
+      return UrlError{position + slash, "a path is not allowed after the host (only ws:// and wss:// take one)"};
     }
     rest = rest.substr(0, slash);
   }
+  if (uses_websocket(url.scheme) && url.path.empty()) url.path = std::string(default_websocket_path);
   for (std::size_t i = 0; i < rest.size(); ++i) {
     if (rest[i] == '?' || rest[i] == '#') return UrlError{position + i, "query and fragment are not allowed"};
   }

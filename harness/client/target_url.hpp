@@ -1,5 +1,6 @@
-// Where the harness connects: `mqtt://[user[:password]@]host[:port]`. Parsing is pure and reports errors as data.
-// The scheme selects the transport; only plain TCP (`mqtt`) exists today, `mqtts` and `ws` plug in later.
+// Where the harness connects: `SCHEME://[user[:password]@]host[:port][/path]`. Parsing is pure and reports errors
+// as data. The scheme selects the transport: plain TCP (mqtt), TLS (mqtts), WebSocket (ws) or WebSocket over TLS
+// (wss); only the WebSocket schemes take a path.
 #pragma once
 
 #include <cstddef>
@@ -8,13 +9,20 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
+
+#include "client/tls_settings.hpp"
 
 namespace mqtt::client {
 
-enum class Scheme : std::uint8_t { mqtt };  // later: mqtts (TLS), ws, wss
+enum class Scheme : std::uint8_t { mqtt, mqtts, ws, wss };
 
-std::string_view to_string(Scheme scheme);  // "mqtt"
-std::uint16_t default_port(Scheme scheme);  // 1883 for mqtt
+std::string_view to_string(Scheme scheme);  // "mqtt", "mqtts", "ws", "wss"
+std::uint16_t default_port(Scheme scheme);  // 1883, 8883, 80, 443
+bool uses_tls(Scheme scheme);               // mqtts, wss
+bool uses_websocket(Scheme scheme);         // ws, wss
+
+inline constexpr std::string_view default_websocket_path = "/mqtt";
 
 struct TargetUrl {
   Scheme scheme = Scheme::mqtt;
@@ -22,8 +30,21 @@ struct TargetUrl {
   std::uint16_t port = 1883;
   std::optional<std::string> username;  // percent-decoded
   std::optional<std::string> password;  // percent-decoded; never printed
+  // The HTTP request target of the WebSocket upgrade ("/mqtt", "/ws?token=..."); empty for mqtt and mqtts.
+  std::string path;
+  // The WebSocket subprotocols offered in the upgrade, in order; the server must choose one of them. "mqtt" is
+  // what MQTT requires [MQTT-6.0.0-3]; generic bridges (websockify) choose "binary" when offered. From the command
+  // line (--ws-subprotocol), not from the URL.
+  std::vector<std::string> websocket_subprotocols{"mqtt"};
+  // For mqtts and wss; set from the command line (--cafile, --cert, ...), not from the URL.
+  TlsSettings tls;
+  // Where the TCP connection really goes when not host:port (the fault proxy on loopback). TLS still checks and
+  // names `host` (SNI), and the WebSocket Host header still says host:port: the proxy only forwards bytes.
+  std::string relay_host;
+  std::uint16_t relay_port = 0;
 
-  // "mqtt://user:***@host:1883": safe for logs and reports; the password never appears.
+  // "mqtts://user:***@host:8883", "ws://host:80/mqtt": safe for logs and reports; the password never appears,
+  // nor a query string of the path ("/mqtt?***"), which may carry a token.
   std::string redacted() const;
   // "host:port", with brackets around IPv6 literals ("[::1]:1883").
   std::string host_port() const;
@@ -38,8 +59,9 @@ struct UrlError {
   friend bool operator==(const UrlError&, const UrlError&) = default;
 };
 
-// Accepts `mqtt://[user[:password]@]host[:port]` with an optional trailing "/". Host is a name, an IPv4
-// address or a bracketed IPv6 literal. User and password may use %XX escapes (for ':' '@' '/').
+// Accepts `mqtt://`, `mqtts://`, `ws://` and `wss://` URLs: `[user[:password]@]host[:port]`, then for mqtt and
+// mqtts an optional trailing "/", for ws and wss an optional path (default "/mqtt") with an optional query. Host is
+// a name, an IPv4 address or a bracketed IPv6 literal. User and password may use %XX escapes (for ':' '@' '/').
 std::variant<TargetUrl, UrlError> parse_target_url(std::string_view text);
 
 }  // namespace mqtt::client

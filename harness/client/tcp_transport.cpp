@@ -2,13 +2,12 @@
 #include <chrono>
 #include <memory>
 
-#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "client/detail/tcp_connect.hpp"
 #include "client/detail/transport.hpp"
 
 namespace mqtt::client::detail {
@@ -18,94 +17,22 @@ namespace asio = boost::asio;
 using boost::system::error_code;
 using asio::ip::tcp;
 
-std::string endpoint_text(const tcp::endpoint& endpoint) {
-  const auto address = endpoint.address();
-  const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
-  return host + ":" + std::to_string(endpoint.port());
-}
-
 class TcpTransport final : public Transport {
  public:
   explicit TcpTransport(const asio::any_io_executor& executor) : socket_(executor) {}
 
-  asio::awaitable<std::string> connect(const TargetUrl& target, Duration deadline) override {
-    auto executor = socket_.get_executor();
-    tcp::resolver resolver(executor);
-    // The deadline cancels whatever is in progress. The handler may already be queued when the connect
-    // finishes, so it checks shared state that this frame marks finished on every exit path.
-    struct DeadlineState {
-      bool expired = false;
-      bool finished = false;
-    };
-    auto state = std::make_shared<DeadlineState>();
-    struct MarkFinished {
-      std::shared_ptr<DeadlineState> state;
-      ~MarkFinished() { state->finished = true; }
-    } mark_finished{state};
-    asio::steady_timer timer(executor, deadline);
-    timer.async_wait([state, &resolver, this](const error_code& error) {
-      if (error || state->finished) return;
-      state->expired = true;
-      resolver.cancel();
-      error_code ignored;
-      socket_.cancel(ignored);
-      socket_.close(ignored);
-    });
-    const bool& expired_flag = state->expired;
-    const bool* expired = &expired_flag;
-    const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(deadline).count();
-    const std::string where = target.host_port();
-
-    error_code error;
-    // A numeric address needs no resolver (fleets open thousands of connections to 127.0.0.1).
-    const auto address = asio::ip::make_address(target.host, error);
-    if (!error) {
-      co_await socket_.async_connect(tcp::endpoint(address, target.port),
-                                     asio::redirect_error(asio::use_awaitable, error));
-      timer.cancel();
-      if (*expired) co_return "no answer from " + where + " within " + std::to_string(millis) + " ms";
-      if (error == asio::error::connection_refused) co_return "connection refused by " + where;
-      if (error) co_return "cannot connect to " + where + ": " + error.message();
-      socket_.set_option(tcp::no_delay(true), error);
-      peer_ = endpoint_text(tcp::endpoint(address, target.port));
-      co_return std::string{};
+  asio::awaitable<std::string> connect(const TargetUrl& target, Duration deadline,
+                                       const std::function<void(std::uint16_t)>& on_tcp_connected) override {
+    const std::string failure = co_await connect_tcp(socket_, target, Clock::now() + deadline, peer_);
+    if (failure.empty() && on_tcp_connected) {
+      error_code error;
+      const auto local = socket_.local_endpoint(error);
+      if (!error) on_tcp_connected(local.port());
     }
-    error.clear();
-    auto endpoints = co_await resolver.async_resolve(target.host, std::to_string(target.port),
-                                                     asio::redirect_error(asio::use_awaitable, error));
-    if (*expired) co_return "no answer from " + where + " within " + std::to_string(millis) + " ms (resolving)";
-    if (error) {
-      timer.cancel();
-      co_return "cannot resolve " + target.host + ": " + error.message();
-    }
-    const tcp::endpoint endpoint =
-        co_await asio::async_connect(socket_, endpoints, asio::redirect_error(asio::use_awaitable, error));
-    timer.cancel();
-    if (*expired) co_return "no answer from " + where + " within " + std::to_string(millis) + " ms";
-    if (error == asio::error::connection_refused) co_return "connection refused by " + where;
-    if (error) co_return "cannot connect to " + where + ": " + error.message();
-    socket_.set_option(tcp::no_delay(true), error);
-    peer_ = endpoint_text(endpoint);
-    co_return std::string{};
+    co_return failure;
   }
 
   std::string peer() const override { return peer_; }
-
-  // Waits for readability first and only then reads, synchronously: the caller's buffer is touched only while
-  // this coroutine runs, so an idle connection needs no buffer of its own (see AsyncConnection::read_loop).
-  asio::awaitable<ReadResult> read_some(asio::mutable_buffer buffer) override {
-    ReadResult result;
-    co_await socket_.async_wait(tcp::socket::wait_read, asio::redirect_error(asio::use_awaitable, result.error));
-    if (result.error) co_return result;
-    if (!socket_.non_blocking()) socket_.non_blocking(true, result.error);
-    if (result.error) co_return result;
-    result.size = socket_.read_some(buffer, result.error);
-    if (result.error == asio::error::would_block || result.error == asio::error::try_again) {
-      result.error.clear();
-      result.size = 0;
-    }
-    co_return result;
-  }
 
   void wait_readable(std::function<void(const error_code&)> handler) override {
     socket_.async_wait(tcp::socket::wait_read, std::move(handler));
@@ -164,12 +91,8 @@ class TcpTransport final : public Transport {
 
 }  // namespace
 
-std::unique_ptr<Transport> make_transport(const asio::any_io_executor& executor, Scheme scheme) {
-  switch (scheme) {
-    case Scheme::mqtt:
-      return std::make_unique<TcpTransport>(executor);
-  }
-  return nullptr;
+std::unique_ptr<Transport> make_tcp_transport(const asio::any_io_executor& executor) {
+  return std::make_unique<TcpTransport>(executor);
 }
 
 }  // namespace mqtt::client::detail

@@ -25,6 +25,10 @@
 #include "model/publications.hpp"
 #include "model/requests.hpp"
 #include "model/subscriptions.hpp"
+#include "model/v5_disconnect.hpp"
+#include "model/v5_flow.hpp"
+#include "model/v5_message_properties.hpp"
+#include "model/v5_will.hpp"
 
 namespace mqtt::model {
 namespace detail {
@@ -45,6 +49,8 @@ void on_sent(ModelState& model, const Event& event) {
     const auto version = conn.connect_seen ? conn.version : ProtocolVersion::v3_1_1;
     auto decoded = decode_packet(event.raw, Sender::client, version);
     if (auto* error = std::get_if<DecodeError>(&decoded)) {
+      // Decoded under 5.0, the error already names a 5.0 statement.
+      if (version == ProtocolVersion::v5 && !error->statement.empty()) error->statement = v5(error->statement);
       on_client_malformed(model, conn, event, *error);
       return;
     }
@@ -52,8 +58,14 @@ void on_sent(ModelState& model, const Event& event) {
     packet = &*decoded_packet;
   }
   await_answer(conn, *packet);
-  if (conn.client_violation) return;  // the server owes a close; later packets are not judged
   const auto type = type_of(*packet);
+  // After a CONNECT the server refuses (or must refuse), what the client sends must not be acted on [MQTT-3.1.4-5]:
+  // its publications are remembered so that a delivery of one is caught.
+  if (type == PacketType::publish && (conn.refused || (conn.client_violation && refusal_owed(conn)))) {
+    on_publish_after_refusal(model, conn, std::get<Publish>(*packet), event);
+    return;
+  }
+  if (conn.client_violation) return;  // the server owes a close; later packets are not judged
   if (!conn.connect_seen) {
     if (type == PacketType::connect) {
       on_connect(model, conn, std::get<Connect>(*packet), event);
@@ -69,16 +81,25 @@ void on_sent(ModelState& model, const Event& event) {
     return;
   }
   if (conn.refused) return;  // nothing after a refused CONNECT is acted on
+  const bool is_v5 = conn.version == ProtocolVersion::v5;
   switch (type) {
     case PacketType::publish:
-      on_client_publish(model, conn, std::get<Publish>(*packet), event);
+      if (!is_v5) {
+        on_client_publish(model, conn, std::get<Publish>(*packet), event);
+      } else if (const auto admitted = admit_client_publish(model, conn, std::get<Publish>(*packet), event)) {
+        on_client_publish(model, conn, *admitted, event);
+      }
       break;
     case PacketType::puback:
       on_client_ack(model, conn, std::get<Puback>(*packet).packet_id, PacketType::puback, event);
       break;
-    case PacketType::pubrec:
-      on_client_ack(model, conn, std::get<Pubrec>(*packet).packet_id, PacketType::pubrec, event);
+    case PacketType::pubrec: {
+      // A 5.0 PUBREC of 0x80 or above ends the QoS 2 flow as a PUBACK would: no PUBREL follows.
+      const auto& pubrec = std::get<Pubrec>(*packet);
+      const bool refused = is_v5 && pubrec.reason_code >= 0x80;
+      on_client_ack(model, conn, pubrec.packet_id, refused ? PacketType::puback : PacketType::pubrec, event);
       break;
+    }
     case PacketType::pubcomp:
       on_client_ack(model, conn, std::get<Pubcomp>(*packet).packet_id, PacketType::pubcomp, event);
       break;
@@ -98,7 +119,20 @@ void on_sent(ModelState& model, const Event& event) {
       conn.disconnect_sent = true;
       conn.disconnect_time = event.time_ns;
       conn.disconnect_sequence = event.sequence;
-      if (conn.connect.will) model.exercise("MQTT-3.14.4-3");
+      if (is_v5) {
+        on_v5_client_disconnect(model, conn, std::get<Disconnect>(*packet), event);
+      } else if (conn.connect.will) {
+        // From here a publication of the will is judged [MQTT-3.14.4-3]: the server no longer holds it [MQTT-3.1.2-10].
+        model.exercise("MQTT-3.14.4-3");
+        model.exercise("MQTT-3.1.2-10");
+      }
+      break;
+    case PacketType::auth:
+      if (is_v5) {
+        on_v5_client_auth(model, conn, event);
+      } else {
+        server_only_packet(model, conn, type, event);
+      }
       break;
     default:
       server_only_packet(model, conn, type, event);
@@ -116,11 +150,19 @@ void on_received(ModelState& model, const Event& event) {
   note_server_answer(conn, packet, event);
   check_keepalive_proof(model, conn, event);
   check_close_duty_proof(model, conn, event);
-  if (!conn.any_received && conn.connect_seen && type != PacketType::connack) {
-    model.violation("MQTT-3.2.0-1",
-                    "the first packet the server sent to " + client_label(conn) + " was " + type_name(type) +
-                        ", not CONNACK",
-                    {conn.connect_sequence, event.sequence});
+  const bool is_v5 = conn.version == ProtocolVersion::v5;
+  if (is_v5) check_v5_server_packet(model, conn, packet, event);
+  // 5.0: AUTH may come before CONNACK; a DISCONNECT before it breaks its own rule (v5_disconnect).
+  const bool v5_exempt = is_v5 && (type == PacketType::auth || type == PacketType::disconnect);
+  // The first packet after a CONNECT, decoded or one the server must refuse, is CONNACK [MQTT-3.2.0-1].
+  if (!conn.any_received && (conn.connect_seen || refusal_owed(conn)) && !v5_exempt) {
+    model.exercise("MQTT-3.2.0-1");
+    if (type != PacketType::connack) {
+      model.violation("MQTT-3.2.0-1",
+                      "the first packet the server sent to " + client_label(conn) + " was " + type_name(type) +
+                          ", not CONNACK",
+                      {conn.connect_sequence, event.sequence});
+    }
   }
   conn.any_received = true;
   check_forbidden_answers(model, conn, packet, event);
@@ -129,14 +171,24 @@ void on_received(ModelState& model, const Event& event) {
       on_connack(model, conn, std::get<Connack>(packet), event);
       break;
     case PacketType::publish:
-      on_delivery(model, conn, std::get<Publish>(packet), event);
+      if (!is_v5) {
+        on_delivery(model, conn, std::get<Publish>(packet), event);
+      } else if (const auto resolved = resolve_server_alias(model, conn, std::get<Publish>(packet), event)) {
+        const auto index = on_delivery(model, conn, *resolved, event);
+        check_receive_maximum(model, conn, *resolved, event);
+        if (index != no_message && !conn.refused) check_message_properties(model, conn, *resolved, index, event);
+      }
       break;
-    case PacketType::puback:
-      on_server_ack(model, conn, std::get<Puback>(packet).packet_id, PacketType::puback, event);
+    case PacketType::puback: {
+      const auto& puback = std::get<Puback>(packet);
+      on_server_ack(model, conn, puback.packet_id, PacketType::puback, event, !is_v5 || puback.reason_code < 0x80);
       break;
-    case PacketType::pubrec:
-      on_server_ack(model, conn, std::get<Pubrec>(packet).packet_id, PacketType::pubrec, event);
+    }
+    case PacketType::pubrec: {
+      const auto& pubrec = std::get<Pubrec>(packet);
+      on_server_ack(model, conn, pubrec.packet_id, PacketType::pubrec, event, !is_v5 || pubrec.reason_code < 0x80);
       break;
+    }
     case PacketType::pubcomp:
       on_server_ack(model, conn, std::get<Pubcomp>(packet).packet_id, PacketType::pubcomp, event);
       break;
@@ -152,6 +204,12 @@ void on_received(ModelState& model, const Event& event) {
     case PacketType::pingresp:
       on_server_ack(model, conn, 0, PacketType::pingresp, event);
       break;
+    case PacketType::disconnect:
+      if (is_v5) on_v5_server_disconnect(model, conn, std::get<Disconnect>(packet), event);
+      break;
+    case PacketType::auth:
+      if (is_v5) on_v5_server_auth(model, conn, event);
+      break;
     default:
       break;
   }
@@ -159,6 +217,9 @@ void on_received(ModelState& model, const Event& event) {
 
 void observe(ModelState& model, const Event& event) {
   model.now = std::max(model.now, event.time_ns);
+  // Verdicts cite the specification of the connection the event belongs to (statement_citation.hpp).
+  const auto known = model.connections.find(event.connection);
+  model.judged = known == model.connections.end() ? ProtocolVersion::v3_1_1 : known->second.version;
   switch (event.kind) {
     case EventKind::open: {
       auto& conn = model.connection(event);
@@ -200,6 +261,12 @@ std::vector<Expectation> outstanding(const ModelState& model) {
     outstanding_releases(conn, result);
   }
   outstanding_deliveries(model, result);
+  for (auto& expectation : result) {
+    const auto conn = model.connections.find(expectation.connection);
+    const auto version = conn == model.connections.end() ? ProtocolVersion::v3_1_1 : conn->second.version;
+    expectation.spec = std::string(cited_spec(version, expectation.statement));
+    expectation.statement = cited_statement(version, expectation.statement);
+  }
   return result;
 }
 
@@ -207,6 +274,7 @@ std::vector<Expectation> outstanding(const ModelState& model) {
 
 void finish(ModelState& model, std::int64_t end_time) {
   for (auto& [id, conn] : model.connections) {
+    model.judged = conn.version;
     finish_close_duties(model, conn, end_time);
     finish_connection(model, conn, end_time);
     if (conn.closed) continue;
@@ -215,6 +283,7 @@ void finish(ModelState& model, std::int64_t end_time) {
     finish_keepalive(model, conn, end_time);
   }
   finish_delivery_duties(model, end_time);
+  finish_delayed_wills(model);
 }
 
 }  // namespace

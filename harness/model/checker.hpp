@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -32,6 +33,8 @@ struct Finding {
   std::string level;                    // "MUST" or "SHOULD"
   std::string message;                  // one sentence, in terms of this history (client ids, topics, ids)
   std::vector<std::uint64_t> evidence;  // event sequence numbers: the smallest slice that proves it
+  // The catalog `statement` belongs to: "3.1.1" (3.1 and 3.1.1 connections) or "5.0" (protocol level 5).
+  std::string spec = "3.1.1";
 };
 
 struct Observation {
@@ -47,6 +50,7 @@ struct Expectation {
   std::string statement;
   std::string description;
   std::uint32_t connection = 0;
+  std::string spec = "3.1.1";  // the catalog `statement` belongs to ("5.0" on a protocol level 5 connection)
 };
 
 // An obligation the history could not settle either way: the broker neither met it nor provably broke it
@@ -65,6 +69,7 @@ struct Unresolved {
   std::string reason;                   // one sentence, in terms of this history
   std::vector<std::uint64_t> evidence;  // event sequence numbers
   std::uint8_t return_code = 0;         // refused_connect: the CONNACK return code
+  std::string spec = "3.1.1";           // the catalog `statement` belongs to
 };
 
 struct Verdicts {
@@ -72,6 +77,9 @@ struct Verdicts {
   std::vector<Observation> observed;
   std::vector<Unresolved> unresolved;
   std::set<std::string> exercised;  // statement ids the history gave the broker a chance to break
+  // The same ids by catalog ("3.1.1", "5.0"): the same id means different rules in the two, so a history that
+  // mixes 3.1.1 and 5.0 connections (a capture) is read through this.
+  std::map<std::string, std::set<std::string>> exercised_by_spec;
 };
 
 class Checker {

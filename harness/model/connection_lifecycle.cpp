@@ -11,6 +11,10 @@
 #include "model/keepalive.hpp"
 #include "model/policing.hpp"
 #include "model/requests.hpp"
+#include "model/v5_connect.hpp"
+#include "model/v5_disconnect.hpp"
+#include "model/v5_session_expiry.hpp"
+#include "model/v5_will.hpp"
 #include "model/will.hpp"
 
 namespace mqtt::model::detail {
@@ -27,56 +31,8 @@ std::string milliseconds_text(std::int64_t nanoseconds) {
 
 // The client has been silent for 1.5 x its keep alive: a server close is what the spec asks for.
 bool keepalive_expired(const Connection& conn, std::int64_t time) {
-  const auto keep_alive = static_cast<std::int64_t>(conn.connect.keep_alive);
+  const auto keep_alive = static_cast<std::int64_t>(conn.keep_alive);
   return keep_alive > 0 && time >= conn.last_client_time + keep_alive * 1'500'000'000LL;
-}
-
-void end_generation(ModelState& model, const std::string& client_id, std::int64_t time,
-                    std::uint64_t sequence) {
-  auto& session = model.sessions[client_id];
-  if (!session.generation_alive) return;
-  session.generation_alive = false;
-  for (const auto record_index : indexed(model.records_by_generation, session.generation)) {
-    auto& record = model.records[record_index];
-    if (record.generation != session.generation || record.client_id != client_id) continue;
-    if (record.end_sent == never) {
-      record.end_sent = time;
-      record.end_sequence = sequence;
-    }
-    if (record.end_ack == never) record.end_ack = time;  // also a record a doubted session left possible
-  }
-  for (const auto duty_index : indexed(model.duties_by_client, client_id)) {
-    auto& duty = model.duties[duty_index];
-    if (duty.client_id == client_id && duty.generation == session.generation && !duty.settled) {
-      duty.cancelled = true;
-    }
-  }
-  session.owed_redeliveries.clear();
-}
-
-// CONNACK said Session Present 0 although the history shows the persistent session was stored: that answer
-// breaks MQTT-3.2.2-2, but it does not prove the broker discarded the session (a broker may resume it and
-// still answer 0). Its subscriptions may or may not have survived, so they stay possible and stop being
-// definite, nothing queued or in flight is owed any more, and what arrives through them is not an accusation.
-void doubt_session(ModelState& model, Connection& conn, Session& session, const Event& event) {
-  session.subscriptions_known = false;
-  session.persistent = true;
-  for (const auto record_index : indexed(model.records_by_generation, session.generation)) {
-    auto& record = model.records[record_index];
-    if (record.generation != session.generation || record.client_id != conn.client_id) continue;
-    if (record.end_sent == never) {
-      record.end_sent = event.time_ns;
-      record.end_sequence = event.sequence;
-    }
-  }
-  session.owed_redeliveries.clear();
-}
-
-void start_generation(ModelState& model, Session& session, bool persistent, bool subscriptions_known) {
-  session.generation = model.next_generation++;
-  session.generation_alive = true;
-  session.persistent = persistent;
-  session.subscriptions_known = subscriptions_known;
 }
 
 // A client id every server must accept: 1 to 23 bytes of letters and digits [MQTT-3.1.3-5].
@@ -101,11 +57,11 @@ void on_refusal(ModelState& model, Connection& conn, const Connack& connack, con
   const std::vector<std::uint64_t> evidence{conn.connect_sequence, event.sequence};
   conn.refused = true;
   if (!refusal_requested(conn)) {
-    if (connack.reason_code == 2 && plain_client_id(connect.client_id)) {
+    if (connack.reason_code == identifier_rejected_code(conn.version) && plain_client_id(connect.client_id)) {
       model.violation("MQTT-3.1.3-5",
-                      "the server refused " + client_label(conn) +
-                          " with return code 2 (identifier rejected) although 1 to 23 letters and digits are "
-                          "a client id every server must accept",
+                      "the server refused " + client_label(conn) + " with return code " +
+                          connack_code_text(conn.version, connack.reason_code) +
+                          " although 1 to 23 letters and digits are a client id every server must accept",
                       evidence);
     } else if (!conn.refusal_unresolved) {
       model.unresolved(UnresolvedKind::refused_connect, "",
@@ -126,12 +82,14 @@ void on_refusal(ModelState& model, Connection& conn, const Connack& connack, con
                  "the server did not close the connection of " + client_label(conn) +
                      " after CONNACK return code " + std::to_string(connack.reason_code),
                  evidence, event.time_ns);
+  // Refusing a client id: return code 2, then the close [MQTT-3.1.3-9].
+  if (connack.reason_code == 2) judged_also(conn.close_duties.back(), {"MQTT-3.1.3-9"});
   for (const auto message_index : indexed(model.messages_by_connection, conn.id)) {
     auto& message = model.messages[message_index];
     if (message.publisher_connection == conn.id) message.from_refused_connection = true;
   }
   if (conn.auth_failure_expected) {
-    if (connack.reason_code != 4 && connack.reason_code != 5) {
+    if (!credentials_refusal_code(conn.version, connack.reason_code)) {
       model.observe_behaviour("refuses-bad-credentials-with-code-" + std::to_string(connack.reason_code),
                               client_label(conn) + " with wrong credentials got CONNACK " +
                                   std::to_string(connack.reason_code) + " (4 or 5 expected)",
@@ -139,7 +97,7 @@ void on_refusal(ModelState& model, Connection& conn, const Connack& connack, con
     }
   }
   // Only return code 2 (identifier rejected) refuses the empty client id itself; 4 and 5 refuse the login.
-  if (connect.client_id.empty() && connack.reason_code == 2) {
+  if (connect.client_id.empty() && connack.reason_code == identifier_rejected_code(conn.version)) {
     model.observe_behaviour("refuses-empty-client-id",
                             "an empty client id with clean session " +
                                 std::string(connect.clean_session ? "1" : "0") +
@@ -211,19 +169,91 @@ void owed_at_server_close(ModelState& model, Connection& conn, const Event& even
   unresolve_duties_at_server_close(model, conn, event, why);
 }
 
+// The server closed a refused connection after the client had published on it: a subscriber whose subscription
+// was in place throughout would have received those publications had the server acted on them [MQTT-3.1.4-5]
+// (delivery.cpp reports any that arrive).
+void judge_refused_publications(ModelState& model, const Connection& conn, const Event& close) {
+  for (const auto message_index : indexed(model.messages_by_connection, conn.id)) {
+    const auto& message = model.messages[message_index];
+    if (message.publisher_connection != conn.id || !message.from_refused_connection || message.is_will) continue;
+    for (const auto record_index : model.matching_records(message.topic)) {
+      const auto& record = model.records[record_index];
+      if (record.connection == conn.id || !record_definite(record, message.sent_time, close.time_ns)) continue;
+      const auto subscriber = model.connections.find(record.connection);
+      if (subscriber != model.connections.end() && !subscriber->second.closed) {
+        model.exercise("MQTT-3.1.4-5");
+        return;
+      }
+    }
+  }
+}
+
 }  // namespace
+
+void end_generation(ModelState& model, const std::string& client_id, std::int64_t time,
+                    std::uint64_t sequence) {
+  auto& session = model.sessions[client_id];
+  if (!session.generation_alive) return;
+  session.generation_alive = false;
+  for (const auto record_index : indexed(model.records_by_generation, session.generation)) {
+    auto& record = model.records[record_index];
+    if (record.generation != session.generation || record.client_id != client_id) continue;
+    if (record.end_sent == never) {
+      record.end_sent = time;
+      record.end_sequence = sequence;
+    }
+    if (record.end_ack == never) record.end_ack = time;  // also a record a doubted session left possible
+  }
+  for (const auto duty_index : indexed(model.duties_by_client, client_id)) {
+    auto& duty = model.duties[duty_index];
+    if (duty.client_id == client_id && duty.generation == session.generation && !duty.settled) {
+      duty.cancelled = true;
+    }
+  }
+  session.owed_redeliveries.clear();
+}
+
+// CONNACK said Session Present 0 although the history shows the persistent session was stored: that answer
+// breaks MQTT-3.2.2-2, but it does not prove the broker discarded the session (a broker may resume it and
+// still answer 0). Its subscriptions may or may not have survived, so they stay possible and stop being
+// definite, nothing queued or in flight is owed any more, and what arrives through them is not an accusation.
+void doubt_session(ModelState& model, Connection& conn, Session& session, const Event& event) {
+  session.subscriptions_known = false;
+  session.persistent = true;
+  for (const auto record_index : indexed(model.records_by_generation, session.generation)) {
+    auto& record = model.records[record_index];
+    if (record.generation != session.generation || record.client_id != conn.client_id) continue;
+    if (record.end_sent == never) {
+      record.end_sent = event.time_ns;
+      record.end_sequence = event.sequence;
+    }
+  }
+  session.owed_redeliveries.clear();
+}
+
+void start_generation(ModelState& model, Session& session, bool persistent, bool subscriptions_known) {
+  session.generation = model.next_generation++;
+  session.generation_alive = true;
+  session.persistent = persistent;
+  session.subscriptions_known = subscriptions_known;
+}
 
 void on_connect(ModelState& model, Connection& conn, const Connect& connect, const Event& event) {
   conn.connect_seen = true;
   conn.connect = connect;
   conn.version = connect.version;
+  conn.keep_alive = connect.keep_alive;
+  model.judged = connect.version;
   conn.connect_sequence = event.sequence;
   conn.connect_time = event.time_ns;
-  model.exercise("MQTT-3.2.0-1");
   model.exercise("MQTT-3.1.4-4");
   if (model.auth_failure_actors.erase(conn.actor) > 0) conn.auth_failure_expected = true;
-  if (connect.client_id.empty() && !connect.clean_session) {
+  if (connect.version == ProtocolVersion::v5) read_v5_connect(conn, connect);
+  // 5.0 lets an empty client id come with Clean Start 0; 3.1.1 requires its refusal.
+  if (connect.client_id.empty() && !connect.clean_session && connect.version != ProtocolVersion::v5) {
     auto& duty = client_violation(model, conn, event, "MQTT-3.1.3-8", "");
+    // The client broke MQTT-3.1.3-7; refusing the id takes return code 2 and a close [MQTT-3.1.3-9].
+    judged_also(duty, {"MQTT-3.1.3-7", "MQTT-3.1.3-9"});
     duty.required_connack = 0x02;
     duty.answer = PacketType::connack;
     duty.finding.message =
@@ -238,6 +268,8 @@ void on_connect(ModelState& model, Connection& conn, const Connect& connect, con
 
 void on_connack(ModelState& model, Connection& conn, const Connack& connack, const Event& event) {
   if (!conn.connect_seen || conn.connack_seen) return;
+  // The server carried a whole CONNACK to the client over the stream the harness opened [MQTT-7.1.1-1].
+  model.exercise("MQTT-7.1.1-1");
   conn.connack_seen = true;
   conn.connack_sequence = event.sequence;
   conn.connack_time = event.time_ns;
@@ -253,7 +285,15 @@ void on_connack(ModelState& model, Connection& conn, const Connack& connack, con
                     {conn.auth_note_sequence, conn.connect_sequence, event.sequence});
   }
   conn.accepted = true;
-  if (connect.client_id.empty()) {
+  if (conn.version == ProtocolVersion::v5) {
+    conn.client_id = on_v5_connack(model, conn, connack, event);
+    if (connect.client_id.empty()) {
+      model.observe_behaviour("accepts-empty-client-id",
+                              "an empty client id with Clean Start " +
+                                  std::string(connect.clean_session ? "1" : "0") + " was accepted",
+                              evidence);
+    }
+  } else if (connect.client_id.empty()) {
     conn.client_id = "\x01generated:" + std::to_string(conn.id);
     model.exercise("MQTT-3.1.3-6");
     // With clean session 0 the acceptance is also a violation [MQTT-3.1.3-8], reported by the CONNACK
@@ -280,7 +320,12 @@ void on_connack(ModelState& model, Connection& conn, const Connack& connack, con
     }
   }
   model.exercise("MQTT-3.1.4-2");
-  if (connect.clean_session) {
+  // Validated and accepted: the clean-session rules judged below apply [MQTT-3.1.4-3].
+  model.exercise("MQTT-3.1.4-3");
+  if (conn.version == ProtocolVersion::v5) {
+    v5_session_at_connack(model, conn, session, connack, event);
+    cancel_delayed_will(model, conn, session, event);
+  } else if (connect.clean_session) {
     model.exercise("MQTT-3.2.2-1");
     model.exercise("MQTT-3.1.2-6");
     if (connack.session_present) {
@@ -297,7 +342,11 @@ void on_connack(ModelState& model, Connection& conn, const Connack& connack, con
     bool resumed = false;
     bool doubted = false;
     if (session.existence == Existence::present) {
+      // Session present says whether the server still holds the state it keeps for the session's whole life
+      // [MQTT-4.1.0-1], found by client id on a new connection [MQTT-3.1.3-2].
       model.exercise("MQTT-3.2.2-2");
+      model.exercise("MQTT-4.1.0-1");
+      model.exercise("MQTT-3.1.3-2");
       if (!connack.session_present) {
         model.violation("MQTT-3.2.2-2",
                         "CONNACK for client " + quoted(conn.client_id) +
@@ -355,7 +404,9 @@ void on_connection_closed(ModelState& model, const Event& event) {
   if (by_server) check_keepalive_close(model, conn, event);
   if (!connack_never_came(model, conn, &event, event.time_ns) && by_server) closed_inside_packet(model, conn, event);
   if (by_server) owed_at_server_close(model, conn, event);
+  if (by_server && conn.refused) judge_refused_publications(model, conn, event);
   settle_close_duties_at_close(model, conn, event, by_server);
+  if (conn.version == ProtocolVersion::v5) on_v5_close(model, conn, event, by_server);
   // The client ended the connection (closed it, or sent DISCONNECT and the server closed as it must): what
   // the server still owed by then, past its grace, was never sent.
   if (!by_server || conn.disconnect_sent) {
@@ -377,6 +428,7 @@ void on_connection_closed(ModelState& model, const Event& event) {
     auto& session = session_it->second;
     session.connection = 0;
     session.offline_since = event.time_ns;
+    if (conn.version == ProtocolVersion::v5) v5_session_at_close(conn, session, event);
     if (session.persistent) {
       remember_redeliveries(conn, session);
     } else {

@@ -5,9 +5,17 @@
 // MQTT-3.1.2-6, MQTT-3.1.3-5, MQTT-3.1.3-6, MQTT-3.1.4-1, MQTT-3.1.4-2, MQTT-3.1.4-4].
 #pragma once
 
+#include <string>
+
 #include "model/model_state.hpp"
 
 namespace mqtt::model::detail {
+
+// Session generations: a generation is one life of a session (it ends with a clean session or an expiry);
+// a doubted one is a stored session a CONNACK said was not there (shared with v5_session_expiry.cpp).
+void end_generation(ModelState& model, const std::string& client_id, std::int64_t time, std::uint64_t sequence);
+void doubt_session(ModelState& model, Connection& conn, Session& session, const Event& event);
+void start_generation(ModelState& model, Session& session, bool persistent, bool subscriptions_known);
 
 void on_connect(ModelState& model, Connection& conn, const Connect& connect, const Event& event);
 void on_connack(ModelState& model, Connection& conn, const Connack& connack, const Event& event);

@@ -9,6 +9,7 @@
 #include "model/requests.hpp"
 #include "model/retained.hpp"
 #include "model/subscriptions.hpp"
+#include "model/v5_subscription_options.hpp"
 #include "model/will.hpp"
 
 namespace mqtt::model::detail {
@@ -28,6 +29,54 @@ std::optional<int> replaced_subscription_qos(const ModelState& model,
   return old_qos;
 }
 
+// A copy with DUP=1 re-sends an earlier attempt; DUP=1 where there can have been none is a flag the server did
+// not own (often the publisher's, passed on) [MQTT-3.3.1-3]. An attempt the client never saw is possible on an
+// earlier connection of the session (lost with it, or written while the server had not yet noticed the client
+// leave), so only a message published after this connection's CONNACK, whose every attempt this connection shows,
+// is judged.
+void judge_dup(ModelState& model, const Connection& conn, const Publish& publish, std::size_t index,
+               const Event& event) {
+  if (!publish.packet_id) return;
+  auto& ledger = model.ledgers[{index, conn.generation}];
+  const auto& message = model.messages[index];
+  if (model.generation_known(conn) && conn.connack_seen && message.sent_time > conn.connack_time) {
+    model.exercise("MQTT-3.3.1-3");
+    if (publish.dup && !ledger.sent_ids.contains(*publish.packet_id)) {
+      model.violation("MQTT-3.3.1-3",
+                      "the server sent the message on " + quoted(message.topic) + " to " + client_label(conn) +
+                          " with DUP=1 although it had not sent it there before with packet id " +
+                          std::to_string(*publish.packet_id),
+                      {message.sequence, event.sequence});
+    }
+  }
+  ledger.sent_ids.insert(*publish.packet_id);
+}
+
+// A message keeps its topic name: a tokened payload identifies it whatever topic it arrives on, so a different
+// one is the server's rewrite. Dropping a U+FEFF breaks [MQTT-1.5.3-3]; any other change is a normalisation or
+// substitution [MQTT-4.7.3-4].
+void check_topic_kept(ModelState& model, const Connection& conn, const Publish& publish, std::size_t index,
+                      const Event& event) {
+  const auto& message = model.messages[index];
+  if (!message.identity.tokened) return;  // otherwise the topic is part of the identity
+  constexpr std::string_view byte_order_mark = "\xEF\xBB\xBF";
+  const bool has_mark = message.topic.find(byte_order_mark) != std::string::npos;
+  model.exercise("MQTT-4.7.3-4");
+  if (has_mark) model.exercise("MQTT-1.5.3-3");
+  if (publish.topic == message.topic) return;
+  std::string without_mark = message.topic;
+  for (auto at = without_mark.find(byte_order_mark); at != std::string::npos;
+       at = without_mark.find(byte_order_mark)) {
+    without_mark.erase(at, byte_order_mark.size());
+  }
+  const bool mark_dropped = has_mark && publish.topic == without_mark;
+  model.violation(mark_dropped ? "MQTT-1.5.3-3" : "MQTT-4.7.3-4",
+                  "the message published on " + quoted(message.topic) + " reached " + client_label(conn) + " on " +
+                      quoted(publish.topic) +
+                      (mark_dropped ? ", without its U+FEFF" : ", a topic name the server rewrote"),
+                  {message.sequence, event.sequence});
+}
+
 void on_normal_copy(ModelState& model, Connection& conn, const Publish& publish, std::size_t index,
                     const Event& event) {
   const auto& message = model.messages[index];
@@ -40,6 +89,10 @@ void on_normal_copy(ModelState& model, Connection& conn, const Publish& publish,
     return;
   }
   if (!model.generation_known(conn) && !conn.accepted) return;
+  // The topic was matched byte for byte [MQTT-4.7.3-4] against these filters [MQTT-3.3.2-3], wildcards included.
+  model.exercise("MQTT-3.3.2-3");
+  model.exercise("MQTT-4.7.3-4");
+  for (const auto record_index : possible) exercise_wildcards(model, model.records[record_index].filter);
   int granted = -1;
   std::uint64_t suback_evidence = 0;
   for (auto i : possible) {
@@ -69,8 +122,11 @@ void on_normal_copy(ModelState& model, Connection& conn, const Publish& publish,
                         (qos > bound ? "" : ", as well as at QoS " + std::to_string(bound)),
                     {record.suback_sequence, message.sequence, ledger.first_sequence, event.sequence});
   } else if (qos > bound && qos <= level_of(message.qos)) {
-    // Above the published QoS is reported once, by on_delivery.
-    model.violation("MQTT-3.8.4-6",
+    // Above the published QoS is reported once, by on_delivery. Through a 5.0 shared subscription the
+    // member's grant is its own statement.
+    const bool shared = std::any_of(possible.begin(), possible.end(),
+                                    [&](std::size_t i) { return !model.records[i].share_group.empty(); });
+    model.violation(shared ? v5("MQTT-4.8.2-3") : std::string("MQTT-3.8.4-6"),
                     "the message on " + quoted(message.topic) + " (published at QoS " +
                         std::to_string(level_of(message.qos)) + ") reached " + client_label(conn) +
                         " at QoS " + std::to_string(qos) + ", above QoS " + std::to_string(granted) +
@@ -100,18 +156,29 @@ void on_normal_copy(ModelState& model, Connection& conn, const Publish& publish,
   }
   if (ledger.first_sequence == 0) ledger.first_sequence = event.sequence;
   if (!publish.dup && !repeats_owed_publish(model, conn, index, publish)) ledger.ordinary_copies++;
-  check_order(model, conn, publish, index, event);
+  // 5.0 orders only non-shared subscriptions [MQTT-4.6.0-6].
+  if (std::none_of(possible.begin(), possible.end(),
+                   [&](std::size_t i) { return !model.records[i].share_group.empty(); })) {
+    check_order(model, conn, publish, index, event);
+  }
+  if (conn.version == ProtocolVersion::v5) check_copy_options(model, conn, publish, index, possible, event);
   settle_duties(model, conn, index, publish, event, false);
 }
 
 }  // namespace
 
-void on_delivery(ModelState& model, Connection& conn, const Publish& publish, const Event& event) {
+std::size_t on_delivery(ModelState& model, Connection& conn, const Publish& publish, const Event& event) {
   const auto index = attribute_copy(model, conn, publish, event);
+  // The codec read the topic name as the UTF-8 string that opens the variable header [MQTT-3.3.2-1].
+  model.exercise("MQTT-3.3.2-1");
   if (publish.qos != QoS::at_most_once && publish.packet_id) {
     const auto id = *publish.packet_id;
     auto existing = conn.server_flights.find(id);
+    // A non-zero packet id (the codec refuses 0), not one still in flight [MQTT-2.3.1-1, MQTT-2.3.1-4]; for QoS 1
+    // that and the DUP flag (judge_dup) are the sender's side of the flow [MQTT-4.3.2-1].
+    model.exercise("MQTT-2.3.1-1");
     model.exercise("MQTT-2.3.1-4");
+    if (publish.qos == QoS::at_least_once) model.exercise("MQTT-4.3.2-1");
     if (existing != conn.server_flights.end() && !(publish.dup && existing->second.message == index)) {
       model.violation("MQTT-2.3.1-4",
                       "the server reused packet id " + std::to_string(id) + " for a new PUBLISH to " +
@@ -130,9 +197,9 @@ void on_delivery(ModelState& model, Connection& conn, const Publish& publish, co
                     "the server delivered a message on " + quoted(publish.topic) + " to " +
                         client_label(conn) + " after refusing its CONNECT",
                     {conn.connack_sequence, event.sequence});
-    return;
+    return index;
   }
-  if (index == no_message) return;
+  if (index == no_message) return index;
   auto& message = model.messages[index];
   model.mark_processed(index, event.time_ns, event.sequence);
   model.exercise("MQTT-3.3.5-1");
@@ -141,9 +208,18 @@ void on_delivery(ModelState& model, Connection& conn, const Publish& publish, co
         "MQTT-3.1.4-5",
         "the server forwarded a message on " + quoted(message.topic) + " that a refused client sent",
         {message.sequence, event.sequence});
-    return;
+    return index;
   }
-  if (message.is_will) check_will_delivery(model, conn, index, event);
+  judge_dup(model, conn, publish, index, event);
+  check_topic_kept(model, conn, publish, index, event);
+  if (publish.qos == QoS::at_most_once) {
+    // The identified payload shows no packet id was put in [MQTT-2.3.1-5]; the codec refuses DUP=1 on QoS 0
+    // [MQTT-3.3.1-2]: one plain QoS 0 PUBLISH [MQTT-4.3.1-1].
+    model.exercise("MQTT-2.3.1-5");
+    model.exercise("MQTT-3.3.1-2");
+    model.exercise("MQTT-4.3.1-1");
+  }
+  if (message.is_will) check_will_delivery(model, conn, index, publish, event);
   if (level_of(publish.qos) > level_of(message.qos)) {
     model.violation("MQTT-3.8.4-6",
                     "the message on " + quoted(message.topic) + " published at QoS " +
@@ -155,11 +231,13 @@ void on_delivery(ModelState& model, Connection& conn, const Publish& publish, co
     // A retained copy to a new subscription, unacknowledged when the session went offline, re-sent as it was
     // (RETAIN=1) after the session resumed: neither a new retained copy nor a stale one [MQTT-4.4.0-1].
     settle_duties(model, conn, index, publish, event, false);
-  } else if (publish.retain) {
+  } else if (publish.retain && !(conn.version == ProtocolVersion::v5 &&
+                                   kept_retain_as_published(model, conn, index, event.time_ns))) {
     on_retained_copy(model, conn, publish, index, event);
   } else {
     on_normal_copy(model, conn, publish, index, event);
   }
+  return index;
 }
 
 void on_client_ack(ModelState& model, Connection& conn, std::uint16_t packet_id, PacketType type,

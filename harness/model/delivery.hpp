@@ -10,7 +10,8 @@
 
 namespace mqtt::model::detail {
 
-void on_delivery(ModelState& model, Connection& conn, const Publish& publish, const Event& event);
+// Returns the message the copy was attributed to (no_message when none).
+std::size_t on_delivery(ModelState& model, Connection& conn, const Publish& publish, const Event& event);
 
 // The client's PUBACK, PUBREC or PUBCOMP for a PUBLISH the server sent.
 void on_client_ack(ModelState& model, Connection& conn, std::uint16_t packet_id, PacketType type,

@@ -5,8 +5,54 @@
 #include <utility>
 
 #include "model/retained.hpp"
+#include "model/topic.hpp"
+#include "model/v5_message_properties.hpp"
+#include "model/v5_subscription_options.hpp"
 
 namespace mqtt::model::detail {
+namespace {
+
+void add_judged(DeliveryDuty& duty, std::string statement) {
+  if (std::find(duty.judged_with.begin(), duty.judged_with.end(), statement) == duty.judged_with.end()) {
+    duty.judged_with.push_back(std::move(statement));
+  }
+}
+
+// A filter starting with a wildcard that would match this '$' topic but for the '$' rule: a delivery through it is
+// judged from now on (subscriptions.cpp) [MQTT-4.7.2-1].
+void exercise_dollar_rule(ModelState& model, const Message& message, std::int64_t owned_at) {
+  if (message.topic.empty() || message.topic.front() != '$') return;
+  auto undollared = message.topic;
+  undollared.front() = '_';
+  for (const auto record_index : model.wildcard_records) {
+    const auto& record = model.records[record_index];
+    if (record.filter.front() != '+' && record.filter.front() != '#') continue;
+    if (record_definite(record, message.sent_time, owned_at) && topic::matches(record.filter, undollared)) {
+      model.exercise("MQTT-4.7.2-1");
+      return;
+    }
+  }
+}
+
+// Every subscription of this session that matched the message was removed by an UNSUBSCRIBE.
+bool unsubscribed_since(const ModelState& model, const std::string& client_id, std::uint64_t generation,
+                        std::size_t message_index) {
+  bool removed = false;
+  for (const auto record_index : model.matching_records(model.messages[message_index].topic)) {
+    const auto& record = model.records[record_index];
+    if (record.client_id != client_id || record.generation != generation || record.refused) continue;
+    if (!record.ended_by_unsubscribe) return false;
+    removed = true;
+  }
+  return removed;
+}
+
+}  // namespace
+
+void exercise_duty(ModelState& model, const DeliveryDuty& duty) {
+  model.exercise(duty.statement);
+  for (const auto& statement : duty.judged_with) model.exercise(statement);
+}
 
 void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t owned_at,
                             std::vector<std::uint64_t> evidence) {
@@ -14,11 +60,17 @@ void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t o
   std::map<std::pair<std::string, std::uint64_t>, std::pair<int, std::uint64_t>> best;  // granted, suback seq
   std::map<std::pair<std::string, std::uint64_t>, int> matching;
   std::map<std::pair<std::string, std::uint64_t>, bool> resubscribed;
+  std::map<std::pair<std::string, std::uint64_t>, std::vector<std::size_t>> records;
+  exercise_dollar_rule(model, message, owned_at);
   for (const auto record_index : model.matching_records(message.topic)) {
     const auto& record = model.records[record_index];
     if (record.granted > 2) continue;
     if (!record_definite(record, message.sent_time, owned_at)) continue;
+    // 5.0: No Local keeps the subscriber's own publications out; a shared subscription's message is owed to
+    // one member of its group, whichever the server picks, never to each.
+    if (!carries_publisher(record, message) || !record.share_group.empty()) continue;
     ++matching[{record.client_id, record.generation}];
+    records[{record.client_id, record.generation}].push_back(record_index);
     auto& slot = best[{record.client_id, record.generation}];
     if (slot.second == 0 || record.granted > slot.first) {
       slot = {record.granted, record.suback_sequence};
@@ -27,6 +79,8 @@ void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t o
     }
   }
   if (message.from_refused_connection) return;
+  // A 5.0 message that may expire before its deadline is not owed.
+  if (may_have_expired(model, index, add_time(owned_at, model.options.close_grace_ns))) return;
   for (const auto& [key, granted] : best) {
     const auto required = std::min(level_of(message.qos), granted.first);
     auto session_it = model.sessions.find(key.first);
@@ -55,10 +109,22 @@ void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t o
     if (online) {
       duty.due = add_time(owned_at, model.options.close_grace_ns);
       duty.statement = "MQTT-4.5.0-1";
+      add_judged(duty, "MQTT-4.1.0-2");  // the session lasts while its connection is open
     } else if (session.persistent) {
       duty.statement = "MQTT-3.1.2-5";
+      add_judged(duty, "MQTT-4.5.0-1");  // added to the session although it is offline
     } else {
       continue;
+    }
+    // The subscriptions it is owed through are session state held until now [MQTT-4.1.0-1], matched byte for byte
+    // [MQTT-4.7.3-4]; one made on an earlier connection of the client id was found by that id [MQTT-3.1.3-2].
+    add_judged(duty, "MQTT-4.1.0-1");
+    add_judged(duty, "MQTT-4.7.3-4");
+    for (const auto record_index : records[key]) {
+      const auto& filter = model.records[record_index].filter;
+      if (filter.find('#') != std::string::npos) add_judged(duty, "MQTT-4.7.1-2");
+      if (filter.find('+') != std::string::npos) add_judged(duty, "MQTT-4.7.1-3");
+      if (model.records[record_index].connection != session.connection) add_judged(duty, "MQTT-3.1.3-2");
     }
     model.exercise(duty.statement);
     model.exercise("MQTT-3.8.4-6");
@@ -66,7 +132,10 @@ void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t o
                        " (QoS " + std::to_string(level_of(message.qos)) + ") to client " + quoted(key.first) +
                        " at QoS " + std::to_string(required);
     auto ledger = model.ledgers.find({index, key.second});
-    if (ledger != model.ledgers.end() && ledger->second.highest_qos >= required) duty.settled = true;
+    if (ledger != model.ledgers.end() && ledger->second.highest_qos >= required) {
+      duty.settled = true;
+      exercise_duty(model, duty);
+    }
     model.add_duty(std::move(duty));
   }
 }
@@ -80,13 +149,17 @@ void settle_duties(ModelState& model, Connection& conn, std::size_t index, const
     auto& duty = model.duties[duty_index];
     if (duty.settled || duty.cancelled || duty.message != index) continue;
     if (duty.retained_copy) {
-      if (retained_copy && duty.connection == conn.id) duty.settled = true;
+      if (retained_copy && duty.connection == conn.id) {
+        duty.settled = true;
+        exercise_duty(model, duty);
+      }
       continue;
     }
     if (duty.client_id != conn.client_id || duty.generation != conn.generation) continue;
     if (duty.redelivery_id) {
       if (publish.packet_id == duty.redelivery_id) {
         duty.settled = true;
+        exercise_duty(model, duty);
         model.exercise("MQTT-3.3.1-1");
         if (!publish.dup) {
           model.violation("MQTT-3.3.1-1",
@@ -100,6 +173,7 @@ void settle_duties(ModelState& model, Connection& conn, std::size_t index, const
     }
     if (level_of(publish.qos) >= level_of(duty.required)) {
       duty.settled = true;
+      exercise_duty(model, duty);
       duty.settled_by_new_copy = !publish.dup;
       // A re-send (DUP=1) shows the message was in flight when the session went offline, not queued.
       if (duty.statement == "MQTT-3.1.2-5" && !publish.dup)
@@ -119,6 +193,10 @@ void resume_session_deliveries(ModelState& model, Connection& conn, Session& ses
     auto& duty = model.duties[duty_index];
     if (duty.client_id == conn.client_id && duty.generation == session.generation && !duty.settled &&
         !duty.cancelled && !duty.retained_copy && duty.due == never) {
+      if (may_have_expired(model, duty.message, add_time(event.time_ns, model.options.close_grace_ns))) {
+        duty.cancelled = true;  // its Message Expiry Interval may have run out while the session was away
+        continue;
+      }
       duty.due = add_time(event.time_ns, model.options.close_grace_ns);
       duty.evidence.push_back(event.sequence);
     }
@@ -136,6 +214,13 @@ void resume_session_deliveries(ModelState& model, Connection& conn, Session& ses
     duty.due = add_time(event.time_ns, model.options.close_grace_ns);
     duty.evidence = {flight.sequence, event.sequence};
     duty.statement = "MQTT-4.4.0-1";
+    // The in-flight message is session state kept across connections of the client id [MQTT-4.1.0-1,
+    // MQTT-3.1.3-2]; when an UNSUBSCRIBE removed its subscription meanwhile, completing it is [MQTT-3.10.4-3].
+    add_judged(duty, "MQTT-4.1.0-1");
+    add_judged(duty, "MQTT-3.1.3-2");
+    if (unsubscribed_since(model, conn.client_id, session.generation, flight.message)) {
+      add_judged(duty, "MQTT-3.10.4-3");
+    }
     duty.description = "unacknowledged message on " + quoted(model.messages[flight.message].topic) +
                        " with packet id " + std::to_string(id) + " to client " + quoted(conn.client_id) +
                        " again after it resumed its session";
@@ -309,6 +394,7 @@ void judge_duties_at_client_close(ModelState& model, Connection& conn, const Eve
       if (unmet_copy.copy_sequence != 0) evidence.insert(evidence.end() - 1, unmet_copy.copy_sequence);
       model.violation(unmet_copy.statement,
                       unmet_copy.what + " before " + client_label(conn) + " closed the connection", evidence);
+      exercise_duty(model, duty);
       duty.settled = true;
     } else if (duty.retained_copy || !persistent_session(model, duty)) {
       if (!conn.faulted && !blocked) {
@@ -346,6 +432,12 @@ void outstanding_deliveries(const ModelState& model, std::vector<Expectation>& r
 void finish_delivery_duties(ModelState& model, std::int64_t end_time) {
   for (auto& duty : model.duties) {
     if (duty.settled || duty.cancelled) continue;
+    // Cited in the specification of the session (or subscribing connection) the duty is owed to.
+    if (duty.retained_copy) {
+      model.judged = model.connections[duty.connection].version;
+    } else if (const auto session = model.sessions.find(duty.client_id); session != model.sessions.end()) {
+      model.judged = session->second.version;
+    }
     const Connection* owed = duty.due == never ? nullptr : open_connection_owed(model, duty);
     if (owed == nullptr) {
       if (!duty.retained_copy && persistent_session(model, duty)) {
@@ -363,6 +455,7 @@ void finish_delivery_duties(ModelState& model, std::int64_t end_time) {
     if (unmet_copy.copy_sequence != 0) evidence.push_back(unmet_copy.copy_sequence);
     model.unmet(unmet_copy.statement, unmet_copy.what, evidence, duty.due, end_time, conn.faulted || blocked,
                 conn.faulted ? "fault-excused" : "flow-control-window");
+    exercise_duty(model, duty);
     duty.settled = true;
   }
 }

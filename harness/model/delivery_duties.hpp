@@ -12,6 +12,9 @@
 
 namespace mqtt::model::detail {
 
+// The duty was met or proven unmet: its statement and those it judges with it were exercised.
+void exercise_duty(ModelState& model, const DeliveryDuty& duty);
+
 // The broker has taken ownership of a message: every session with a definite matching subscription is owed
 // it.
 void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t owned_at,

@@ -12,7 +12,7 @@ namespace {
 constexpr std::int64_t nanoseconds_per_second = 1'000'000'000;
 
 std::int64_t one_and_a_half_keep_alives(const Connection& conn) {
-  return std::int64_t{conn.connect.keep_alive} * nanoseconds_per_second * 3 / 2;
+  return std::int64_t{conn.keep_alive} * nanoseconds_per_second * 3 / 2;
 }
 
 // When the silence becomes a violation: 1.5 x keep alive after the server last heard the client, plus the
@@ -30,7 +30,7 @@ std::string seconds_text(std::int64_t nanoseconds) {
 
 // "2 s keep alive × 1.5"
 std::string limit_text(const Connection& conn) {
-  return std::to_string(conn.connect.keep_alive) + " s keep alive × 1.5";
+  return std::to_string(conn.keep_alive) + " s keep alive × 1.5";
 }
 
 std::string grace_text(const ModelState& model) {
@@ -39,7 +39,7 @@ std::string grace_text(const ModelState& model) {
 
 // The connections whose silence the checker times.
 bool timed(const Connection& conn) {
-  return conn.accepted && conn.connect.keep_alive != 0 && !conn.keepalive_reported && !conn.faulted &&
+  return conn.accepted && conn.keep_alive != 0 && !conn.keepalive_reported && !conn.faulted &&
          !conn.disconnect_sent;
 }
 
@@ -143,16 +143,18 @@ void finish_keepalive(ModelState& model, Connection& conn, std::int64_t end_time
   conn.keepalive_reported = true;
   model.verdicts.unresolved.push_back(
       Unresolved{UnresolvedKind::history_ended,
-                 "MQTT-3.1.2-24",
+                 model.cite("MQTT-3.1.2-24"),
                  "the history ends " + seconds_text(end_time - conn.heard_by) + " s after " +
                      client_label(conn) + " last sent anything (" + limit_text(conn) + " = " +
                      seconds_text(one_and_a_half_keep_alives(conn)) +
                      " s), with no event on its connection to show whether the server closed it",
-                 {conn.last_client_sequence}});
+                 {conn.last_client_sequence},
+                 0,
+                 std::string(cited_spec(model.judged))});
 }
 
 std::int64_t faulted_will_detection_ns(const ModelState& model, const Connection& conn) {
-  if (conn.connect.keep_alive == 0) return never;
+  if (conn.keep_alive == 0) return never;
   return one_and_a_half_keep_alives(conn) +
          std::max(model.options.keepalive_grace_ns, faulted_detection_tolerance_ns);
 }

@@ -36,13 +36,24 @@ std::vector<std::size_t> merged(const std::vector<std::size_t>& a, const std::ve
 
 void ModelState::violation(std::string statement, std::string message, std::vector<std::uint64_t> evidence,
                            std::string level) {
+  const std::string spec(cited_spec(judged, statement));
+  statement = cite(statement);
+  if (statement.empty()) return;  // a rule the judged connection's specification does not have
   std::sort(evidence.begin(), evidence.end());
   evidence.erase(std::unique(evidence.begin(), evidence.end()), evidence.end());
   evidence.erase(std::remove(evidence.begin(), evidence.end(), 0), evidence.end());
   if (!reported.insert({statement, evidence}).second) return;
   verdicts.exercised.insert(statement);
+  verdicts.exercised_by_spec[spec].insert(statement);
   verdicts.violations.push_back(
-      Finding{std::move(statement), std::move(level), std::move(message), std::move(evidence)});
+      Finding{std::move(statement), std::move(level), std::move(message), std::move(evidence), spec});
+}
+
+void ModelState::exercise(std::string_view statement) {
+  auto cited = cite(statement);
+  if (cited.empty()) return;
+  verdicts.exercised_by_spec[std::string(cited_spec(judged, statement))].insert(cited);
+  verdicts.exercised.insert(std::move(cited));
 }
 
 void ModelState::observe_behaviour(std::string behaviour, std::string detail,
@@ -52,11 +63,14 @@ void ModelState::observe_behaviour(std::string behaviour, std::string detail,
 
 void ModelState::unresolved(UnresolvedKind kind, std::string statement, std::string reason,
                             std::vector<std::uint64_t> evidence, std::uint8_t return_code) {
+  const std::string spec(cited_spec(judged, statement));
+  statement = cite(statement);
   std::sort(evidence.begin(), evidence.end());
   evidence.erase(std::unique(evidence.begin(), evidence.end()), evidence.end());
   evidence.erase(std::remove(evidence.begin(), evidence.end(), 0), evidence.end());
   verdicts.unresolved.push_back(
-      Unresolved{kind, std::move(statement), std::move(reason), std::move(evidence), return_code});
+      Unresolved{kind, std::move(statement), std::move(reason), std::move(evidence), return_code,
+                 spec});
 }
 
 void ModelState::unmet(const std::string& statement, const std::string& message,

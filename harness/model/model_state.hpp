@@ -22,6 +22,7 @@
 #include "model/checker.hpp"
 #include "model/key_arena.hpp"
 #include "model/message_identity.hpp"
+#include "model/statement_citation.hpp"
 
 namespace mqtt::model::detail {
 
@@ -63,6 +64,7 @@ struct Request {
   // SUBSCRIBE: index of a filter the server must refuse or close on
   std::optional<std::size_t> invalid_filter;
   bool removes_nothing = false;  // UNSUBSCRIBE that matches no subscription [MQTT-3.10.4-5]
+  ProtocolVersion version = ProtocolVersion::v3_1_1;  // of the connection (PUBCOMP's statement differs in 5.0)
 };
 
 inline Request simple_request(PacketType answer, std::uint16_t packet_id, const Event& event) {
@@ -95,6 +97,39 @@ struct CloseDuty {
   std::optional<std::uint8_t> required_connack;  // the server must first answer CONNACK with this code
   bool connack_done = false;
   bool settled = false;
+  // Statements the server's close (or its failure to close) judges besides the finding's own: the server's general
+  // duty (MQTT-4.8.0-1, MQTT-3.1.4-1) and the client rules the offending packet broke (client_rules.hpp).
+  std::vector<std::string> judged_with;
+};
+
+// What a 5.0 connection declared in CONNECT and was granted in CONNACK, and the topic aliases in force on it
+// (v5_connect.cpp reads them; the other v5_ units judge by them). Absent properties take the spec's defaults.
+struct V5Connection {
+  // The client's CONNECT.
+  std::uint32_t session_expiry = 0;  // seconds; the CONNACK's value replaces it, a DISCONNECT's changes it
+  std::uint16_t client_receive_maximum = 65535;
+  std::optional<std::uint32_t> client_maximum_packet_size;
+  std::uint16_t client_topic_alias_maximum = 0;
+  bool request_response_information = false;
+  bool request_problem_information = true;
+  bool authentication_method = false;
+  std::uint32_t will_delay = 0;  // seconds
+  // The server's CONNACK: what it declared binds what the checker expects afterwards.
+  std::uint8_t maximum_qos = 2;
+  bool retain_available = true;
+  std::uint16_t server_topic_alias_maximum = 0;
+  // Topic aliases in force on this connection, in each direction; they never outlive it [MQTT-3.3.2-7].
+  std::map<std::uint16_t, std::string> server_aliases;
+  std::map<std::uint16_t, std::string> client_aliases;
+  // DISCONNECT from the client: reason 0x00 discards the will [MQTT-3.14.4-3], any other reason keeps it.
+  bool will_discarded = false;
+  // DISCONNECT from the server: it must send nothing more and close [MQTT-3.14.4-1, MQTT-3.14.4-2].
+  bool server_disconnected = false;
+  std::uint8_t server_disconnect_reason = 0;
+  std::uint64_t server_disconnect_sequence = 0;
+  std::int64_t server_disconnect_time = 0;
+  // The client's last PUBLISH that used a topic alias the server had allowed, for a DISCONNECT that refuses it.
+  std::uint64_t last_aliased_publish_sequence = 0;
 };
 
 struct Connection {
@@ -145,6 +180,9 @@ struct Connection {
   // created at the SUBACK may already be met.
   std::map<std::size_t, std::int64_t> retained_arrivals;
   std::map<std::size_t, int> retained_copies;  // message -> copies received with RETAIN=1
+  // The keep alive the server must time: the CONNECT's, or the Server Keep Alive of a 5.0 CONNACK.
+  std::uint16_t keep_alive = 0;
+  V5Connection v5;
 };
 
 struct SubscriptionRecord {
@@ -164,6 +202,13 @@ struct SubscriptionRecord {
   std::uint64_t end_sequence = 0;
   bool ended_by_unsubscribe = false;
   std::optional<std::uint8_t> replaced_granted;  // QoS granted to the identical filter this record replaced
+  // 5.0 subscription options and identifier (v5_subscription_options.cpp); a shared subscription
+  // '$share/group/filter' keeps its filter in `filter` (what it matches) and its group in `share_group`.
+  bool no_local = false;
+  bool retain_as_published = false;
+  std::uint8_t retain_handling = 0;
+  std::optional<std::uint32_t> identifier;
+  std::string share_group;
 };
 
 struct Message {
@@ -184,6 +229,10 @@ struct Message {
   bool retransmitted = false;
   int instances = 1;
   bool reached_new_subscription = false;  // a copy with RETAIN=1 answered a new subscription: it was retained
+  // A 5.0 publication: its Message Expiry Interval (seconds) and the properties the server must pass on
+  // unchanged (v5_message_properties.cpp).
+  std::optional<std::uint32_t> expiry;
+  Properties forwarded_properties;
 };
 
 enum class Existence : std::uint8_t { unknown, absent, present };
@@ -202,6 +251,11 @@ struct Session {
   // rather than lost from it.
   bool offline_queue_shown = false;
   std::vector<std::pair<std::uint16_t, ServerFlight>> owed_redeliveries;  // from the last connection
+  // The protocol version of its last connection, and for 5.0 the Session Expiry Interval in force when that
+  // connection closed (v5_session_expiry.cpp).
+  ProtocolVersion version = ProtocolVersion::v3_1_1;
+  std::uint32_t expiry = 0;
+  std::uint64_t offline_sequence = 0;
 };
 
 // A delivery the broker owes: a message to a session, or a retained message to a new subscription.
@@ -223,11 +277,28 @@ struct DeliveryDuty {
   bool overlapping = false;   // several of the session's subscriptions matched the message
   bool resubscribed = false;  // the granting subscription replaced an identical filter with another QoS
   bool settled_by_new_copy = false;  // settled by a copy with DUP=0
+  // Statements the duty's outcome judges besides its own: the session state it relies on (MQTT-4.1.0-1, keyed on
+  // the client id across connections: MQTT-3.1.3-2), the wildcards and byte-exact matching that made it owed.
+  std::vector<std::string> judged_with;
+};
+
+// A 5.0 will waiting for its Will Delay Interval (v5_will.cpp): published once the delay (or the session, if
+// shorter) has run out, never if the client id connects again first [MQTT-3.1.2-8, MQTT-3.1.3-9].
+struct DelayedWill {
+  std::size_t message = no_message;
+  std::uint32_t connection = 0;
+  std::int64_t closed_time = 0;
+  std::uint64_t closed_sequence = 0;
+  std::int64_t delay_ns = 0;              // the lower of the will delay and the session expiry
+  std::uint64_t early_sequence = 0;       // a copy that arrived before the delay had run out
+  std::uint64_t reconnect_sequence = 0;   // CONNACK of a reconnect the server read before the delay ran out
+  bool judged = false;
 };
 
 struct CopyLedger {
   int new_qos2_copies = 0;
   int ordinary_copies = 0;  // copies through existing subscriptions, re-sends not counted
+  std::set<std::uint16_t> sent_ids;  // packet ids of every QoS 1/2 copy: a copy with DUP=1 reuses one
   std::set<std::uint16_t> packet_ids;
   std::uint64_t first_sequence = 0;
   int highest_qos = -1;
@@ -300,6 +371,7 @@ struct ModelState {
   std::map<std::pair<std::size_t, std::uint64_t>, CopyLedger> ledgers;               // (message, generation)
   std::map<std::tuple<std::uint32_t, std::uint32_t, std::string, int, int>, OrderMark> order_marks;
   std::set<std::string> auth_failure_actors;
+  std::map<std::string, DelayedWill> delayed_wills;  // client id -> its latest delayed will
   // Some message published with RETAIN=1 came back with RETAIN=1: the broker does store retained messages, so
   // a retained will that no new subscription ever gets was not stored as retained [MQTT-3.1.2-17].
   bool retained_store_shown = false;
@@ -307,14 +379,22 @@ struct ModelState {
   std::int64_t now = 0;
   std::set<std::pair<std::string, std::vector<std::uint64_t>>> reported;
 
+  // The protocol version of the connection being judged: the statement ids of every verdict are cited in its
+  // specification (statement_citation.hpp). Set by the dispatcher for each event, and per connection or duty
+  // at the end of the history.
+  ProtocolVersion judged = ProtocolVersion::v3_1_1;
+
   explicit ModelState(CheckOptions check_options) : options(check_options) {}
+
+  // `statement` as cited for the connection being judged ("" when its specification has no such rule).
+  std::string cite(std::string_view statement) const { return cited_statement(judged, statement); }
 
   // ---- reporting ------------------------------------------------------------------------------------------
 
   void violation(std::string statement, std::string message, std::vector<std::uint64_t> evidence,
                  std::string level = "MUST");
   void observe_behaviour(std::string behaviour, std::string detail, std::vector<std::uint64_t> evidence);
-  void exercise(std::string_view statement) { verdicts.exercised.insert(std::string(statement)); }
+  void exercise(std::string_view statement);
   // An obligation the history cannot settle either way (see Unresolved in checker.hpp).
   void unresolved(UnresolvedKind kind, std::string statement, std::string reason,
                   std::vector<std::uint64_t> evidence, std::uint8_t return_code = 0);

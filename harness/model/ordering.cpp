@@ -34,6 +34,12 @@ void check_order(ModelState& model, Connection& conn, const Publish& publish, st
   if (!ordered(message)) return;
   model.exercise("MQTT-4.6.0-6");
   auto [mark, inserted] = model.order_marks.try_emplace(order_key(model, conn, publish, index));
+  if (!inserted) {
+    // Compared with the previous message of this topic: every topic is ordered [MQTT-4.6.0-5], and a re-sent one
+    // keeps the order of the originals [MQTT-4.6.0-1].
+    model.exercise("MQTT-4.6.0-5");
+    if (publish.dup) model.exercise("MQTT-4.6.0-1");
+  }
   if (!inserted && message.sequence < mark->second.publish_sequence) {
     model.violation(
         "MQTT-4.6.0-6",

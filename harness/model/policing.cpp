@@ -2,19 +2,39 @@
 
 #include "codec/reason_codes.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
+#include "model/client_rules.hpp"
 #include "model/requests.hpp"
 
 namespace mqtt::model::detail {
+namespace {
+
+// The server closed, or provably failed to close: the duty's statements have been judged.
+void exercise_close_duty(ModelState& model, const CloseDuty& duty) {
+  model.exercise(duty.finding.statement);
+  for (const auto& statement : duty.judged_with) model.exercise(statement);
+}
+
+}  // namespace
+
+void judged_also(CloseDuty& duty, const std::vector<std::string>& statements) {
+  for (const auto& statement : statements) {
+    if (statement != duty.finding.statement &&
+        std::find(duty.judged_with.begin(), duty.judged_with.end(), statement) == duty.judged_with.end()) {
+      duty.judged_with.push_back(statement);
+    }
+  }
+}
 
 void add_close_duty(ModelState& model, Connection& conn, std::string statement, std::string message,
                     std::vector<std::uint64_t> evidence, std::int64_t since) {
+  (void)model;
   CloseDuty duty;
   duty.finding = Finding{std::move(statement), "MUST", std::move(message), std::move(evidence)};
   duty.since = since;
-  model.exercise(duty.finding.statement);
   conn.close_duties.push_back(std::move(duty));
 }
 
@@ -27,15 +47,30 @@ CloseDuty& client_violation(ModelState& model, Connection& conn, const Event& ev
   return conn.close_duties.back();
 }
 
+CloseDuty& protocol_violation(ModelState& model, Connection& conn, const Event& event, std::string statement,
+                              std::string what, const std::vector<std::string>& broken_rules) {
+  auto& duty = client_violation(model, conn, event, std::move(statement), std::move(what));
+  // Unless a rule says otherwise, a protocol violation makes the server close [MQTT-4.8.0-1].
+  judged_also(duty, {"MQTT-4.8.0-1"});
+  judged_also(duty, broken_rules);
+  return duty;
+}
+
 void on_client_malformed(ModelState& model, Connection& conn, const Event& event, const DecodeError& error) {
   auto statement = error.statement.empty() ? std::string("MQTT-4.8.0-1") : error.statement;
   // The client broke the reserved-flags rule; what the server owes, and can break, is closing [MQTT-2.2.2-2].
   if (statement == "MQTT-2.2.2-1") statement = "MQTT-2.2.2-2";
   const auto type = error.packet_type;
-  auto& duty =
-      client_violation(model, conn, event, statement, "it sent a malformed packet (" + describe(error) + ")");
+  auto& duty = protocol_violation(model, conn, event, statement,
+                                  "it sent a malformed packet (" + describe(error) + ")",
+                                  broken_client_rules(error, event.raw));
   if (type == PacketType::connect || (!conn.connect_seen && !type)) {
     duty.answer = PacketType::connack;
+    // A CONNECT that does not conform: close without any CONNACK [MQTT-3.1.4-1]. An unknown protocol name may be
+    // treated as another protocol [MQTT-3.1.2-1]; an unsupported level is answered first (below).
+    if (type == PacketType::connect && statement != "MQTT-3.1.2-1" && statement != "MQTT-3.1.2-2") {
+      judged_also(duty, {"MQTT-3.1.4-1"});
+    }
     if (statement == "MQTT-3.1.2-2") {
       duty.required_connack = 0x01;
       duty.finding.message = "the server did not answer CONNACK 0x01 and close for " + client_label(conn) +
@@ -53,21 +88,26 @@ void on_client_malformed(ModelState& model, Connection& conn, const Event& event
 }
 
 void first_packet_not_connect(ModelState& model, Connection& conn, PacketType type, const Event& event) {
-  auto& duty = client_violation(model, conn, event, "MQTT-3.1.0-1",
-                                "its first packet was " + type_name(type) + " instead of CONNECT");
+  auto& duty = protocol_violation(model, conn, event, "MQTT-3.1.0-1",
+                                  "its first packet was " + type_name(type) + " instead of CONNECT", {});
   duty.answer = std::nullopt;
   duty.answer_id = std::nullopt;
-  model.exercise("MQTT-4.8.0-1");
 }
 
 void second_connect(ModelState& model, Connection& conn, const Event& event) {
-  auto& duty = client_violation(model, conn, event, "MQTT-3.1.0-2", "it sent a second CONNECT");
+  auto& duty = protocol_violation(model, conn, event, "MQTT-3.1.0-2", "it sent a second CONNECT", {});
   duty.answer = PacketType::connack;
 }
 
 void server_only_packet(ModelState& model, Connection& conn, PacketType type, const Event& event) {
-  client_violation(model, conn, event, "MQTT-4.8.0-1",
-                   "it sent " + type_name(type) + ", a server-only packet");
+  protocol_violation(model, conn, event, "MQTT-4.8.0-1", "it sent " + type_name(type) + ", a server-only packet",
+                     {});
+}
+
+bool refusal_owed(const Connection& conn) {
+  return std::any_of(conn.close_duties.begin(), conn.close_duties.end(), [](const CloseDuty& duty) {
+    return duty.required_connack.has_value() && *duty.required_connack != 0;
+  });
 }
 
 void check_forbidden_answers(ModelState& model, Connection& conn, const Packet& packet, const Event& event) {
@@ -96,8 +136,16 @@ void check_forbidden_answers(ModelState& model, Connection& conn, const Packet& 
                         "the server answered CONNACK " + std::to_string(code) + " where the spec requires " +
                             std::to_string(*duty.required_connack) + " for " + client_label(conn),
                         evidence);
+        exercise_close_duty(model, duty);
         duty.settled = code != 0 ? false : true;
         if (code == 0) conn.client_violation = false;
+      } else if (code != 0 && !conn.connect_seen) {
+        // The refusal owed to a CONNECT that did not decode (an unsupported protocol level): a refused session
+        // [MQTT-3.1.4-5], whose CONNACK the codec checked for session present 0 [MQTT-3.2.2-4] and which the
+        // server must now close [MQTT-3.2.2-5].
+        conn.refused = true;
+        model.exercise("MQTT-3.2.2-4");
+        judged_also(duty, {"MQTT-3.2.2-5"});
       }
       continue;
     }
@@ -120,6 +168,7 @@ void check_forbidden_answers(ModelState& model, Connection& conn, const Packet& 
                     "the server answered " + type_name(type) + " to a forbidden packet from " +
                         client_label(conn) + " instead of closing the connection",
                     evidence);
+    exercise_close_duty(model, duty);
     duty.settled = true;
   }
 }
@@ -131,6 +180,7 @@ void check_close_duty_proof(ModelState& model, Connection& conn, const Event& ev
       auto evidence = duty.finding.evidence;
       evidence.push_back(event.sequence);
       model.violation(duty.finding.statement, duty.finding.message, evidence, duty.finding.level);
+      exercise_close_duty(model, duty);
       duty.settled = true;
     }
   }
@@ -145,6 +195,7 @@ void settle_close_duties_at_close(ModelState& model, Connection& conn, const Eve
         evidence.push_back(event.sequence);
         model.violation(duty.finding.statement, duty.finding.message, evidence);
       }
+      exercise_close_duty(model, duty);
       duty.settled = true;
     }
   }
@@ -152,8 +203,12 @@ void settle_close_duties_at_close(ModelState& model, Connection& conn, const Eve
 
 void on_server_decode_error(ModelState& model, const Event& event) {
   auto& conn = model.connection(event);
-  const auto statement =
+  auto statement =
       event.error && !event.error->statement.empty() ? event.error->statement : std::string("MQTT-4.8.0-1");
+  // Decoded under 5.0, the error already names a 5.0 statement.
+  if (conn.version == ProtocolVersion::v5 && event.error && !event.error->statement.empty()) {
+    statement = v5(statement);
+  }
   model.violation(statement,
                   "the server sent " + client_label(conn) + " bytes that do not decode" +
                       (event.error ? ": " + describe(*event.error) : std::string()),
@@ -186,6 +241,7 @@ void finish_close_duties(ModelState& model, const Connection& conn, std::int64_t
     if (duty.settled) continue;
     model.unmet(duty.finding.statement, duty.finding.message, duty.finding.evidence,
                 duty.since + model.options.close_grace_ns, end_time, conn.faulted, "fault-excused");
+    exercise_close_duty(model, duty);
   }
 }
 

@@ -15,9 +15,20 @@ namespace mqtt::model::detail {
 void add_close_duty(ModelState& model, Connection& conn, std::string statement, std::string message,
                     std::vector<std::uint64_t> evidence, std::int64_t since);
 
+// The duty's close (or failure to close) also judges these statements.
+void judged_also(CloseDuty& duty, const std::vector<std::string>& statements);
+
 // The client sent something the spec forbids: the server must close the connection.
 CloseDuty& client_violation(ModelState& model, Connection& conn, const Event& event, std::string statement,
                             std::string what);
+
+// The client broke the protocol: the server must close [MQTT-4.8.0-1]; `broken_rules` are the client rules the
+// packet broke (client_rules.hpp), judged together with the close.
+CloseDuty& protocol_violation(ModelState& model, Connection& conn, const Event& event, std::string statement,
+                              std::string what, const std::vector<std::string>& broken_rules);
+
+// A CONNECT the server must refuse with a non-zero return code, whether or not it decoded.
+bool refusal_owed(const Connection& conn);
 
 void on_client_malformed(ModelState& model, Connection& conn, const Event& event, const DecodeError& error);
 void first_packet_not_connect(ModelState& model, Connection& conn, PacketType type, const Event& event);

@@ -3,18 +3,21 @@
 #include <algorithm>
 #include <utility>
 
+#include "model/client_rules.hpp"
 #include "model/delivery_duties.hpp"
 #include "model/policing.hpp"
 #include "model/requests.hpp"
 #include "model/retained.hpp"
 #include "model/topic.hpp"
+#include "model/v5_message_properties.hpp"
 
 namespace mqtt::model::detail {
 
 void on_client_publish(ModelState& model, Connection& conn, const Publish& publish, const Event& event) {
   if (auto error = topic::validate_name(publish.topic)) {
-    auto& duty = client_violation(model, conn, event, error->statement,
-                                  "it published to the invalid topic " + quoted(publish.topic));
+    auto& duty = protocol_violation(model, conn, event, error->statement,
+                                    "it published to the invalid topic " + quoted(publish.topic),
+                                    broken_topic_name_rules(error->statement));
     if (publish.qos != QoS::at_most_once) {
       duty.answer = publish.qos == QoS::at_least_once ? PacketType::puback : PacketType::pubrec;
       duty.answer_id = publish.packet_id;
@@ -48,6 +51,7 @@ void on_client_publish(ModelState& model, Connection& conn, const Publish& publi
   message.sequence = event.sequence;
   message.sent_time = event.time_ns;
   message.from_refused_connection = conn.refused;
+  if (conn.version == ProtocolVersion::v5) remember_message_properties(message, publish.properties);
   if (message.identity.tokened) {
     auto existing = model.messages_by_key.find(message.identity.key);
     if (existing != model.messages_by_key.end() && !existing->second.empty()) {
@@ -69,6 +73,21 @@ void on_client_publish(ModelState& model, Connection& conn, const Publish& publi
   } else {
     add_publish_request(model, conn, publish, index, event);
   }
+}
+
+void on_publish_after_refusal(ModelState& model, Connection& conn, const Publish& publish, const Event& event) {
+  Message message;
+  message.identity = identify_message(publish.topic, publish.payload);
+  message.topic = publish.topic;
+  message.payload_empty = publish.payload.empty();
+  message.qos = publish.qos;
+  message.retain = publish.retain;
+  message.publisher_connection = conn.id;
+  message.publisher = conn.client_id;
+  message.sequence = event.sequence;
+  message.sent_time = event.time_ns;
+  message.from_refused_connection = true;
+  model.add_message(std::move(message));
 }
 
 void confirm_qos0_before(ModelState& model, Connection& conn, std::uint64_t request_sequence,

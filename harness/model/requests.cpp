@@ -36,6 +36,7 @@ void add_publish_request(ModelState& model, Connection& conn, const Publish& pub
 
 void on_client_pubrel(ModelState& model, Connection& conn, std::uint16_t packet_id, const Event& event) {
   conn.requests.push_back(simple_request(PacketType::pubcomp, packet_id, event));
+  conn.requests.back().version = conn.version;
   model.exercise("MQTT-4.3.3-2");
 }
 
@@ -81,7 +82,7 @@ std::vector<Request>::iterator misanswered_publish(ModelState& model, Connection
 }  // namespace
 
 void on_server_ack(ModelState& model, Connection& conn, std::uint16_t packet_id, PacketType type,
-                   const Event& event) {
+                   const Event& event, bool accepted) {
   auto request = find_request(conn, type, packet_id);
   if (request == conn.requests.end()) {
     // A mid-life capture, an unsolicited PINGRESP, or an answer to a forbidden packet (judged by its close
@@ -99,8 +100,16 @@ void on_server_ack(ModelState& model, Connection& conn, std::uint16_t packet_id,
   }
   const auto answered = request->answer;
   confirm_qos0_before(model, conn, request->sequence, event);
-  if (type == PacketType::unsuback) end_unsubscribed_records(model, conn, request->sequence, event);
-  if ((answered == PacketType::puback || answered == PacketType::pubrec) && request->message != no_message) {
+  if (type == PacketType::puback) model.exercise("MQTT-4.3.2-2");  // the receiver's PUBACK, with the packet id
+  if (type == PacketType::unsuback) {
+    // The model ended exactly the subscriptions whose filter equals one listed [MQTT-3.10.4-1], each filter as if
+    // alone, under one UNSUBACK [MQTT-3.10.4-6]; what arrives later is judged against that.
+    model.exercise("MQTT-3.10.4-1");
+    if (request->filters.size() > 1) model.exercise("MQTT-3.10.4-6");
+    end_unsubscribed_records(model, conn, request->sequence, event);
+  }
+  if ((answered == PacketType::puback || answered == PacketType::pubrec) && request->message != no_message &&
+      accepted) {
     model.mark_processed(request->message, event.time_ns, event.sequence);
     create_delivery_duties(model, request->message, event.time_ns, {event.sequence});
   }
@@ -116,7 +125,7 @@ std::string request_statement(const Request& request) {
     case PacketType::pubrec:
       return "MQTT-4.3.3-2";
     case PacketType::pubcomp:
-      return "MQTT-4.3.3-2";
+      return request.version == ProtocolVersion::v5 ? v5("MQTT-4.3.3-11") : std::string("MQTT-4.3.3-2");
     case PacketType::suback:
       return "MQTT-3.8.4-1";
     case PacketType::unsuback:

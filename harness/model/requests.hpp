@@ -18,8 +18,10 @@ void on_client_pubrel(ModelState& model, Connection& conn, std::uint16_t packet_
 void on_client_pingreq(ModelState& model, Connection& conn, const Event& event);
 
 // PUBACK, PUBREC, PUBCOMP, UNSUBACK or PINGRESP from the server (SUBACK: subscriptions.hpp).
+// `accepted` false: a 5.0 PUBACK or PUBREC with a reason code of 0x80 or above, refusing the message (the
+// server owes no delivery of it).
 void on_server_ack(ModelState& model, Connection& conn, std::uint16_t packet_id, PacketType type,
-                   const Event& event);
+                   const Event& event, bool accepted = true);
 
 std::string request_statement(const Request& request);
 std::string request_description(const Request& request);

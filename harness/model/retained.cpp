@@ -6,6 +6,8 @@
 #include "model/delivery_duties.hpp"
 #include "model/subscriptions.hpp"
 #include "model/topic.hpp"
+#include "model/v5_message_properties.hpp"
+#include "model/v5_subscription_options.hpp"
 
 namespace mqtt::model::detail {
 
@@ -36,6 +38,26 @@ RetainedCandidates retained_candidates(const ModelState& model, const std::strin
   return result;
 }
 
+namespace {
+
+// The session that published `message` is over: its client connected anew with clean session 1, or its clean
+// session ended with its connection. Retained messages outlive it [MQTT-3.1.2-7].
+bool publisher_session_ended(const ModelState& model, const Message& message) {
+  const auto publisher = model.connections.find(message.publisher_connection);
+  if (publisher == model.connections.end() || !publisher->second.accepted) return false;
+  const auto session = model.sessions.find(publisher->second.client_id);
+  return session != model.sessions.end() &&
+         (session->second.generation != publisher->second.generation || !session->second.generation_alive);
+}
+
+// No other publication in the history has this copy's topic and payload: the copy is certainly of this one.
+bool only_message_like(const ModelState& model, const Publish& publish) {
+  const auto candidates = model.messages_by_key.find(identify_message(publish.topic, publish.payload).key);
+  return candidates != model.messages_by_key.end() && candidates->second.size() == 1;
+}
+
+}  // namespace
+
 void store_retained_publish(ModelState& model, const Publish& publish, std::size_t index) {
   model.retained_versions[publish.topic].push_back(index);
   model.exercise("MQTT-3.3.1-5");
@@ -50,6 +72,7 @@ void store_retained_will(ModelState& model, std::size_t index) {
 
 void create_retained_duties(ModelState& model, const Connection& conn, std::size_t record_index) {
   const auto& record = model.records[record_index];
+  if (!retained_messages_owed(record)) return;  // 5.0 Retain Handling 1 or 2, or a shared subscription
   // A filter without wildcards matches only the topic equal to it: look it up, do not try every topic.
   const bool exact = !topic::has_wildcard(record.filter);
   auto first = exact ? model.retained_versions.find(record.filter) : model.retained_versions.begin();
@@ -68,6 +91,7 @@ void create_retained_duties(ModelState& model, const Connection& conn, std::size
       continue;
     }
     if (version.processed_by >= record.start_sent) continue;
+    if (may_have_expired(model, index, add_time(record.start_ack, model.options.close_grace_ns))) continue;
     DeliveryDuty duty;
     duty.message = index;
     duty.client_id = record.client_id;
@@ -81,12 +105,21 @@ void create_retained_duties(ModelState& model, const Connection& conn, std::size
     // Whether a missing retained will breaks the retained store or the will is decided when it is judged
     // (retained_copy_statement).
     duty.statement = "MQTT-3.3.1-6";
+    // Matched byte for byte [MQTT-4.7.3-4] through the new filter's wildcards [MQTT-4.7.1-2, MQTT-4.7.1-3]; kept
+    // although the session that published it has ended [MQTT-3.1.2-7].
+    duty.judged_with.push_back("MQTT-4.7.3-4");
+    if (record.filter.find('#') != std::string::npos) duty.judged_with.push_back("MQTT-4.7.1-2");
+    if (record.filter.find('+') != std::string::npos) duty.judged_with.push_back("MQTT-4.7.1-3");
+    if (publisher_session_ended(model, version)) duty.judged_with.push_back("MQTT-3.1.2-7");
     duty.description = std::string(version.is_will ? "retained will" : "retained message") + " on " +
                        quoted(topic_name) + " to the new subscription " + quoted(record.filter) + " of " +
                        client_label(conn);
     // Already met by a copy sent ahead of the SUBACK.
     const auto arrived = conn.retained_arrivals.find(index);
-    if (arrived != conn.retained_arrivals.end() && arrived->second >= record.start_sent) duty.settled = true;
+    if (arrived != conn.retained_arrivals.end() && arrived->second >= record.start_sent) {
+      duty.settled = true;
+      exercise_duty(model, duty);
+    }
     model.add_duty(std::move(duty));
   }
 }
@@ -123,7 +156,10 @@ void on_retained_copy(ModelState& model, Connection& conn, const Publish& publis
   conn.retained_copies[index]++;
   // Which new subscriptions of this connection could this copy answer?
   int granted_limit = -1;
+  int lowest_owed = 3;        // the lowest min(published, granted QoS) over the subscriptions it may answer
+  bool grants_known = true;  // every such subscription's SUBACK had arrived
   std::uint64_t subscribe_evidence = 0;
+  std::vector<std::size_t> answered;  // the new subscriptions this copy may answer
   for (const auto record_index : model.matching_records(message.topic)) {
     const auto& record = model.records[record_index];
     if (record.connection != conn.id || record.refused) continue;
@@ -132,13 +168,35 @@ void on_retained_copy(ModelState& model, Connection& conn, const Publish& publis
                                           std::min(record.start_ack, event.time_ns));
     const bool candidate =
         std::find(candidates.versions.begin(), candidates.versions.end(), index) != candidates.versions.end();
-    if (candidate) {
-      granted_limit = std::max<int>(granted_limit, record.granted);
-      subscribe_evidence = record.subscribe_sequence;
-    }
+    if (candidate) answered.push_back(record_index);
+  }
+  // 5.0: every new subscription it could answer asked for no retained message (Retain Handling 1 or 2).
+  if (const auto refused = retained_copy_refused_by_options(model, answered); !refused.empty()) {
+    const auto& record = model.records[answered.front()];
+    model.violation(v5(refused),
+                    "the retained message on " + quoted(message.topic) + " reached " + client_label(conn) +
+                        " for the subscription " + quoted(record.filter) + " with Retain Handling " +
+                        std::to_string(record.retain_handling) +
+                        (record.retain_handling == 1 ? ", which repeated an existing subscription" : ""),
+                    {message.sequence, record.subscribe_sequence, event.sequence});
+    settle_duties(model, conn, index, publish, event, true);
+    return;
+  }
+  for (const auto record_index : answered) {
+    const auto& record = model.records[record_index];
+    granted_limit = std::max<int>(granted_limit, record.granted);
+    lowest_owed = std::min(lowest_owed, std::min<int>(record.granted, level_of(message.qos)));
+    grants_known = grants_known && record.start_ack <= event.time_ns;
+    subscribe_evidence = record.subscribe_sequence;
   }
   if (granted_limit >= 0) {
     model.exercise("MQTT-3.3.1-8");
+    // The copy's QoS [MQTT-3.8.4-6] and topic, matched byte for byte [MQTT-4.7.3-4] by the filter [MQTT-3.3.2-3]
+    // and its wildcards, are judged here.
+    model.exercise("MQTT-3.8.4-6");
+    model.exercise("MQTT-3.3.2-3");
+    model.exercise("MQTT-4.7.3-4");
+    for (const auto record_index : answered) exercise_wildcards(model, model.records[record_index].filter);
     conn.retained_arrivals[index] = event.time_ns;  // the latest: a later subscription needs a later copy
     message.reached_new_subscription = true;
     // Above the published QoS is reported once, by on_delivery; here only above the grant.
@@ -147,6 +205,16 @@ void on_retained_copy(ModelState& model, Connection& conn, const Publish& publis
                       "the retained message on " + quoted(message.topic) + " reached " + client_label(conn) +
                           " at QoS " + std::to_string(level_of(publish.qos)) + ", above the granted QoS " +
                           std::to_string(granted_limit),
+                      {subscribe_evidence, message.sequence, event.sequence});
+    } else if (grants_known && level_of(publish.qos) < lowest_owed && only_message_like(model, publish)) {
+      // Stored with its QoS [MQTT-3.3.1-5], it goes out at the lower of that and the grant; a copy below both was
+      // downgraded by the server. (Before the SUBACK the grant is not known, and a copy that may be another
+      // publication with the same topic and payload may be one published at the lower QoS: nothing is judged.)
+      model.violation("MQTT-3.8.4-6",
+                      "the retained message on " + quoted(message.topic) + " (QoS " +
+                          std::to_string(level_of(message.qos)) + ") reached " + client_label(conn) + " at QoS " +
+                          std::to_string(level_of(publish.qos)) + ", below the QoS " + std::to_string(lowest_owed) +
+                          " its subscription was owed",
                       {subscribe_evidence, message.sequence, event.sequence});
     }
     settle_duties(model, conn, index, publish, event, true);

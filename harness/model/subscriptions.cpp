@@ -9,6 +9,7 @@
 #include "model/requests.hpp"
 #include "model/retained.hpp"
 #include "model/topic.hpp"
+#include "model/v5_subscription_options.hpp"
 
 namespace mqtt::model::detail {
 
@@ -16,7 +17,7 @@ void on_client_subscribe(ModelState& model, Connection& conn, const Subscribe& s
                          const Event& event) {
   if (subscribe.subscriptions.empty()) {
     auto& duty =
-        client_violation(model, conn, event, "MQTT-3.8.3-3", "it sent a SUBSCRIBE with no topic filter");
+        protocol_violation(model, conn, event, "MQTT-3.8.3-3", "it sent a SUBSCRIBE with no topic filter", {});
     duty.answer = PacketType::suback;
     duty.answer_id = subscribe.packet_id;
     return;
@@ -45,6 +46,7 @@ void on_client_subscribe(ModelState& model, Connection& conn, const Subscribe& s
     record.granted = static_cast<std::uint8_t>(subscription.qos);
     record.subscribe_sequence = event.sequence;
     record.start_sent = event.time_ns;
+    if (conn.version == ProtocolVersion::v5) apply_subscription_options(subscribe, subscription, record);
     request.records.push_back(model.records.size());
     model.add_record(std::move(record));
   }
@@ -62,7 +64,7 @@ void on_client_unsubscribe(ModelState& model, Connection& conn, const Unsubscrib
                            const Event& event) {
   if (unsubscribe.filters.empty()) {
     auto& duty =
-        client_violation(model, conn, event, "MQTT-3.10.3-2", "it sent an UNSUBSCRIBE with no topic filter");
+        protocol_violation(model, conn, event, "MQTT-3.10.3-2", "it sent an UNSUBSCRIBE with no topic filter", {});
     duty.answer = PacketType::unsuback;
     duty.answer_id = unsubscribe.packet_id;
     return;
@@ -71,8 +73,9 @@ void on_client_unsubscribe(ModelState& model, Connection& conn, const Unsubscrib
   for (auto& record : model.records) {
     if (record.client_id != conn.client_id || record.generation != conn.generation) continue;
     if (record.end_sent != never) continue;
-    if (std::find(unsubscribe.filters.begin(), unsubscribe.filters.end(), record.filter) ==
-        unsubscribe.filters.end()) {
+    const auto filter =
+        record.share_group.empty() ? record.filter : "$share/" + record.share_group + "/" + record.filter;
+    if (std::find(unsubscribe.filters.begin(), unsubscribe.filters.end(), filter) == unsubscribe.filters.end()) {
       continue;
     }
     record.end_sent = event.time_ns;
@@ -104,6 +107,7 @@ void on_suback(ModelState& model, Connection& conn, const Suback& suback, const 
     return;
   }
   confirm_qos0_before(model, conn, request->sequence, event);
+  model.exercise("MQTT-3.8.4-2");  // found by the SUBSCRIBE's packet id (one for no request: MQTT-2.3.1-7 above)
   const std::vector<std::uint64_t> evidence{request->sequence, event.sequence};
   if (suback.reason_codes.size() != request->subscriptions.size()) {
     model.violation("MQTT-3.8.4-5",
@@ -122,7 +126,8 @@ void on_suback(ModelState& model, Connection& conn, const Suback& suback, const 
       continue;
     }
     const std::uint8_t code = suback.reason_codes[i];
-    const bool valid_code = code <= 2 || code == 0x80;
+    // 5.0 codes were checked against the Subscribe Reason Code table by the codec; 0x80 and above refuse.
+    const bool valid_code = code <= 2 || code == 0x80 || conn.version == ProtocolVersion::v5;
     if (!valid_code) {
       model.violation("MQTT-3.9.3-2",
                       "SUBACK " + std::to_string(suback.packet_id) + " to " + client_label(conn) +
@@ -130,7 +135,7 @@ void on_suback(ModelState& model, Connection& conn, const Suback& suback, const 
                           quoted(subscription.filter),
                       evidence);
     } else if (code <= 2 && code > level_of(subscription.qos)) {
-      model.violation("MQTT-3.8.4-5",
+      model.violation(conn.version == ProtocolVersion::v5 ? v5("MQTT-3.8.4-7") : std::string("MQTT-3.8.4-5"),
                       "SUBACK " + std::to_string(suback.packet_id) + " to " + client_label(conn) +
                           " grants QoS " + std::to_string(code) + " for " + quoted(subscription.filter) +
                           " where QoS " + std::to_string(level_of(subscription.qos)) + " was requested",
@@ -166,7 +171,7 @@ void on_suback(ModelState& model, Connection& conn, const Suback& suback, const 
       if (j >= record_index) break;
       auto& old = model.records[j];
       if (old.client_id != record.client_id || old.generation != record.generation ||
-          old.filter != record.filter || old.end_sent != never) {
+          old.filter != record.filter || old.share_group != record.share_group || old.end_sent != never) {
         continue;
       }
       model.exercise("MQTT-3.8.4-3");
@@ -192,6 +197,11 @@ void end_unsubscribed_records(ModelState& model, const Connection& conn, std::ui
   }
 }
 
+void exercise_wildcards(ModelState& model, const std::string& filter) {
+  if (filter.find('#') != std::string::npos) model.exercise("MQTT-4.7.1-2");
+  if (filter.find('+') != std::string::npos) model.exercise("MQTT-4.7.1-3");
+}
+
 std::vector<std::size_t> normal_copy_records(const ModelState& model, const Connection& conn,
                                              std::size_t index, std::int64_t received) {
   const auto& message = model.messages[index];
@@ -204,6 +214,7 @@ std::vector<std::size_t> normal_copy_records(const ModelState& model, const Conn
     // been closed [MQTT-3.1.4-2]; what still reaches it may come from either session.
     if (record.client_id != conn.client_id) continue;
     if (record.generation != conn.generation && !conn.taken_over) continue;
+    if (!carries_publisher(record, message)) continue;  // No Local (5.0)
     if (record_possible(record, message.sent_time, upper)) result.push_back(i);
   }
   return result;
@@ -218,6 +229,7 @@ void judge_delivery_without_subscription(ModelState& model, const Connection& co
                                          const Event& event) {
   const auto& message = model.messages[index];
   std::vector<std::uint64_t> evidence{message.sequence, event.sequence};
+  model.exercise("MQTT-4.7.3-4");
   std::string statement = "MQTT-3.3.2-3";
   std::string why = "although none of its subscriptions matches the topic";
   if (!message.topic.empty() && message.topic.front() == '$') {
@@ -236,7 +248,17 @@ void judge_delivery_without_subscription(ModelState& model, const Connection& co
   }
   for (const auto record_index : model.matching_records(message.topic)) {
     const auto& record = model.records[record_index];
-    if (statement == "MQTT-4.7.2-1") break;
+    if (record.client_id == conn.client_id && !carries_publisher(record, message) &&
+        record_possible(record, message.sent_time, event.time_ns)) {
+      statement = v5("MQTT-3.8.3-3");
+      why = "although it published it and its subscription " + quoted(record.filter) + " has No Local set";
+      evidence.push_back(record.subscribe_sequence);
+      break;
+    }
+  }
+  for (const auto record_index : model.matching_records(message.topic)) {
+    const auto& record = model.records[record_index];
+    if (statement == "MQTT-4.7.2-1" || marked_v5(statement)) break;
     if (record.client_id != conn.client_id) continue;
     if (record.end_ack < message.sent_time) {
       statement = record.ended_by_unsubscribe ? "MQTT-3.10.4-2" : "MQTT-3.1.2-6";

@@ -18,6 +18,9 @@ void on_suback(ModelState& model, Connection& conn, const Suback& suback, const 
 void end_unsubscribed_records(ModelState& model, const Connection& conn, std::uint64_t request_sequence,
                               const Event& event);
 
+// A judgement relied on `filter` matching a topic: its wildcards were exercised [MQTT-4.7.1-2, MQTT-4.7.1-3].
+void exercise_wildcards(ModelState& model, const std::string& filter);
+
 // Records of this session that could have carried `message` as an ordinary delivery.
 std::vector<std::size_t> normal_copy_records(const ModelState& model, const Connection& conn,
                                              std::size_t index, std::int64_t received);

@@ -6,6 +6,9 @@
 #include "model/delivery_duties.hpp"
 #include "model/keepalive.hpp"
 #include "model/retained.hpp"
+#include "model/subscriptions.hpp"
+#include "model/v5_message_properties.hpp"
+#include "model/v5_will.hpp"
 
 namespace mqtt::model::detail {
 
@@ -23,14 +26,26 @@ void register_will(ModelState& model, Connection& conn, const Event& event) {
   will.sequence = conn.connect_sequence;
   will.sent_time = event.time_ns;
   will.is_will = true;
+  if (conn.version == ProtocolVersion::v5) remember_message_properties(will, connect.will->properties);
   conn.will_message = model.add_message(std::move(will));
 }
 
 void publish_will_at_close(ModelState& model, Connection& conn, const Event& event) {
+  // A connection without a will that ends without DISCONNECT publishes none [MQTT-3.1.2-12]; a will of an earlier
+  // connection of the client id, published or discarded, is no longer held [MQTT-3.1.2-10]: check_will_delivery
+  // judges any copy that comes now.
+  if (conn.accepted && conn.will_message == no_message && !conn.disconnect_sent) {
+    for (const auto& [id, earlier] : model.connections) {
+      if (id >= conn.id || earlier.client_id != conn.client_id || earlier.will_message == no_message) continue;
+      model.exercise("MQTT-3.1.2-12");
+      if (model.messages[earlier.will_message].will_due || earlier.disconnect_sent) model.exercise("MQTT-3.1.2-10");
+    }
+  }
   // The will: published unless the client sent DISCONNECT first [MQTT-3.1.2-8, MQTT-3.1.2-10].
   if (!conn.accepted || conn.will_message == no_message) return;
   auto& will = model.messages[conn.will_message];
-  if (conn.disconnect_sent) return;
+  // 5.0 discards the will only on DISCONNECT with reason 0x00; 0x04 and the other reasons keep it.
+  if (conn.version == ProtocolVersion::v5 ? conn.v5.will_discarded : conn.disconnect_sent) return;
   will.sent_time = std::min(will.sent_time, event.time_ns);
   will.will_due = true;
   model.exercise("MQTT-3.1.2-8");
@@ -42,18 +57,63 @@ void publish_will_at_close(ModelState& model, Connection& conn, const Event& eve
   if (detection == never) return;
   const auto before = model.duties.size();
   will.sent_time = event.time_ns;
-  create_delivery_duties(model, conn.will_message, add_time(event.time_ns, detection), {event.sequence});
+  const auto delay = conn.version == ProtocolVersion::v5 ? delay_will(model, conn, event) : 0;
+  create_delivery_duties(model, conn.will_message, add_time(event.time_ns, detection + delay),
+                         {event.sequence});
   for (auto i = before; i < model.duties.size(); ++i) {
     if (model.duties[i].statement == "MQTT-4.5.0-1") model.duties[i].statement = "MQTT-3.1.2-8";
   }
 }
 
-void check_will_delivery(ModelState& model, const Connection& subscriber, std::size_t index,
+namespace {
+
+// The connection of the will's client id, later than the will's own, that had no will and ended without DISCONNECT
+// before `time`: a will published then was published for a connection that had none [MQTT-3.1.2-12].
+const Connection* later_connection_without_will(const ModelState& model, const Connection& owner, std::int64_t time) {
+  for (const auto& [id, conn] : model.connections) {
+    if (id <= owner.id || !conn.accepted || conn.client_id != owner.client_id) continue;
+    if (conn.will_message == no_message && conn.closed && !conn.disconnect_sent && conn.closed_time < time) {
+      return &conn;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void check_will_delivery(ModelState& model, const Connection& subscriber, std::size_t index, const Publish& publish,
                          const Event& event) {
   const auto& message = model.messages[index];
   auto& owner = model.connections[message.publisher_connection];
-  if (owner.disconnect_sent && owner.disconnect_time < event.time_ns && !owner.faulted &&
+  if (owner.version == ProtocolVersion::v5) check_delayed_will_copy(model, owner, index, event);
+  // Published once, then no longer held [MQTT-3.1.2-10]: more new copies than the subscriber's matching
+  // subscriptions (one copy per subscription is allowed) means the server published it again. Only for a will no
+  // other message looks like (a device re-connecting with the same will publishes an identical one each time).
+  const auto candidates = model.messages_by_key.find(identify_message(publish.topic, publish.payload).key);
+  const bool unique = candidates != model.messages_by_key.end() && candidates->second.size() == 1;
+  if (unique && !publish.retain && model.generation_known(subscriber)) {
+    const auto ledger = model.ledgers.find({index, subscriber.generation});
+    const auto allowed = std::max<std::size_t>(1, normal_copy_records(model, subscriber, index, event.time_ns).size());
+    const bool new_copy = !publish.dup && !repeats_owed_publish(model, subscriber, index, publish);
+    if (new_copy && ledger != model.ledgers.end() &&
+        ledger->second.ordinary_copies + 1 > static_cast<int>(allowed)) {
+      model.violation("MQTT-3.1.2-10",
+                      "the will of client " + quoted(owner.client_id) + " reached " + client_label(subscriber) +
+                          " again, as a new message, after it had been published",
+                      {message.sequence, ledger->second.first_sequence, event.sequence});
+      return;
+    }
+  }
+  const bool discarded = owner.version == ProtocolVersion::v5 ? owner.v5.will_discarded : owner.disconnect_sent;
+  if (discarded && owner.disconnect_time < event.time_ns && !owner.faulted &&
       !(owner.closed && server_closed(owner.close_reason) && owner.closed_time < owner.disconnect_time)) {
+    if (const auto* later = later_connection_without_will(model, owner, event.time_ns)) {
+      model.violation("MQTT-3.1.2-12",
+                      "the will of an earlier connection of client " + quoted(owner.client_id) + " reached " +
+                          client_label(subscriber) + " after a connection of that client without a will ended",
+                      {owner.disconnect_sequence, later->connect_sequence, later->closed_sequence, event.sequence});
+      return;
+    }
     model.violation("MQTT-3.14.4-3",
                     "the will of client " + quoted(owner.client_id) + " reached " + client_label(subscriber) +
                         " although the client had sent DISCONNECT",

@@ -1,6 +1,7 @@
 // The will: stored with an accepted CONNECT, published when the connection ends without DISCONNECT (at once,
 // or once a faulted connection's keep alive would have expired), retained when Will Retain=1, and never
-// published after a DISCONNECT [MQTT-3.1.2-8, MQTT-3.1.2-10, MQTT-3.1.2-16, MQTT-3.1.2-17, MQTT-3.14.4-3].
+// published after a DISCONNECT, nor again, nor for a connection without one [MQTT-3.1.2-8, MQTT-3.1.2-10,
+// MQTT-3.1.2-12, MQTT-3.1.2-16, MQTT-3.1.2-17, MQTT-3.14.4-3].
 #pragma once
 
 #include "model/model_state.hpp"
@@ -11,8 +12,10 @@ namespace mqtt::model::detail {
 void register_will(ModelState& model, Connection& conn, const Event& event);
 // `conn` closed: unless the client sent DISCONNECT, its will is due to every matching session.
 void publish_will_at_close(ModelState& model, Connection& conn, const Event& event);
-// A will reached `subscriber`: not allowed when its client had sent DISCONNECT first.
-void check_will_delivery(ModelState& model, const Connection& subscriber, std::size_t index,
+// A will reached `subscriber`: not allowed when its client had sent DISCONNECT first [MQTT-3.14.4-3], when a later
+// connection of that client without a will ended [MQTT-3.1.2-12], or as a new copy after it was published
+// [MQTT-3.1.2-10].
+void check_will_delivery(ModelState& model, const Connection& subscriber, std::size_t index, const Publish& publish,
                          const Event& event);
 
 }  // namespace mqtt::model::detail

@@ -97,10 +97,25 @@ inline std::string describe(const Interruption& interruption) {
   return "interrupted by " + interruption.signal + " after " + seconds + " s";
 }
 
+// How the harness reached the target. Empty scheme: no live target (inspect), or results written before the field.
+struct Transport {
+  std::string scheme;          // "mqtt", "mqtts", "ws", "wss"
+  std::string websocket_path;  // the upgrade's path without its query ("/mqtt"); ws and wss only
+  std::vector<std::string> websocket_subprotocols;  // offered in the upgrade ("mqtt"); ws and wss only
+  std::string verification;    // TLS only: "system store", "--cafile ca.pem", "none (--insecure)"
+  bool client_certificate = false;  // TLS only: the harness presented one (--cert)
+  std::vector<std::string> alpn;    // TLS only: the ALPN names offered (--alpn)
+  // Said wherever the target is shown: "--insecure: the server's certificate and host name were not verified".
+  std::vector<std::string> warnings;
+  // One line for reports: "mqtts (TLS, verified against --cafile ca.pem, client certificate)".
+  std::string describe() const;
+};
+
 struct Results {
   std::string tool_version;
   std::string kind;          // "conformance", "simulation", "capture", "replay"
   std::string target;        // URL with any password removed
+  Transport transport;       // how the target was reached (scheme, TLS verification, WebSocket path)
   std::string mqtt_version;  // "3.1.1"
   std::uint64_t seed = 0;
   std::string started_at;    // ISO 8601 UTC

@@ -157,7 +157,58 @@ int read_count(const JsonObjectReader& reader, std::string_view key) {
   return static_cast<int>(reader.unsigned_integer(key, INT32_MAX));
 }
 
+json transport_to_json(const Transport& transport) {
+  json value{{"scheme", transport.scheme}};
+  if (!transport.websocket_path.empty()) {
+    value["websocket_path"] = transport.websocket_path;
+    value["websocket_subprotocols"] = transport.websocket_subprotocols;
+  }
+  if (!transport.verification.empty()) {
+    value["tls"] = json{{"verification", transport.verification},
+                        {"client_certificate", transport.client_certificate},
+                        {"alpn", transport.alpn}};
+  }
+  value["warnings"] = transport.warnings;
+  return value;
+}
+
+Transport read_transport(const JsonObjectReader& reader) {
+  Transport transport;
+  transport.scheme = reader.string("scheme");
+  transport.websocket_path = optional_string(reader, "websocket_path");
+  if (reader.has("websocket_subprotocols")) {
+    transport.websocket_subprotocols = read_strings(reader, "websocket_subprotocols");
+  }
+  if (reader.has("tls")) {
+    const JsonObjectReader tls = reader.object("tls");
+    transport.verification = tls.string("verification");
+    transport.client_certificate = tls.has("client_certificate") && tls.boolean("client_certificate");
+    if (tls.has("alpn")) transport.alpn = read_strings(tls, "alpn");
+  }
+  if (reader.has("warnings")) transport.warnings = read_strings(reader, "warnings");
+  return transport;
+}
+
 }  // namespace
+
+std::string Transport::describe() const {
+  if (scheme.empty()) return {};
+  std::string text = scheme;
+  std::vector<std::string> parts;
+  if (!websocket_path.empty()) parts.push_back("WebSocket " + websocket_path);
+  if (!verification.empty()) {
+    parts.push_back(verification == "none (--insecure)" ? "TLS, server NOT verified (--insecure)"
+                                                        : "TLS, server verified against the " + verification);
+    if (client_certificate) parts.push_back("client certificate");
+    if (!alpn.empty()) {
+      std::string names;
+      for (const auto& name : alpn) names += (names.empty() ? "" : ",") + name;
+      parts.push_back("ALPN " + names);
+    }
+  }
+  for (std::size_t index = 0; index < parts.size(); ++index) text += (index == 0 ? " (" : ", ") + parts[index];
+  return parts.empty() ? text : text + ")";
+}
 
 std::string_view to_string(Verdict verdict) {
   switch (verdict) {
@@ -204,10 +255,10 @@ nlohmann::json to_json(const Results& results) {
     observed.push_back(
         json{{"behaviour", observation.behaviour}, {"detail", observation.detail}, {"case_id", observation.case_id}});
   }
-  json document{{"tool_version", results.tool_version},
-              {"kind", results.kind},
-              {"target", results.target},
-              {"mqtt_version", results.mqtt_version},
+  json value{{"tool_version", results.tool_version},
+             {"kind", results.kind},
+             {"target", results.target},
+             {"mqtt_version", results.mqtt_version},
               {"seed", results.seed},
               {"started_at", results.started_at},
               {"duration_ms", results.duration_ms},
@@ -226,12 +277,13 @@ nlohmann::json to_json(const Results& results) {
               {"stats", results.stats},
               {"target_problem", results.target_problem},
               {"stale_accepted", std::move(stale)}};
+  if (!results.transport.scheme.empty()) value["transport"] = transport_to_json(results.transport);
   if (results.interrupted) {
-    document["interrupted"] = {{"signal", results.interrupted->signal},
-                               {"signal_number", results.interrupted->signal_number},
-                               {"after_ms", results.interrupted->after_ms}};
+    value["interrupted"] = {{"signal", results.interrupted->signal},
+                            {"signal_number", results.interrupted->signal_number},
+                            {"after_ms", results.interrupted->after_ms}};
   }
-  return document;
+  return value;
 }
 
 Results results_from_json(const nlohmann::json& json_value) {
@@ -240,6 +292,7 @@ Results results_from_json(const nlohmann::json& json_value) {
   results.tool_version = optional_string(reader, "tool_version");
   results.kind = reader.string("kind");
   results.target = reader.string("target");
+  if (reader.has("transport")) results.transport = read_transport(reader.object("transport"));
   results.mqtt_version = optional_string(reader, "mqtt_version");
   results.seed = reader.unsigned_integer("seed");
   results.started_at = optional_string(reader, "started_at");

@@ -71,6 +71,23 @@ std::optional<std::string> inconclusive_reason(const CaseRun& run) {
   return std::nullopt;
 }
 
+std::optional<std::string> unexercised_reason(const Case& the_case, const model::Verdicts& verdicts) {
+  std::vector<std::string> missing;
+  for (const auto& statement : the_case.statements) {
+    if (!verdicts.exercised.contains(statement) &&
+        std::find(missing.begin(), missing.end(), statement) == missing.end()) {
+      missing.push_back(statement);
+    }
+  }
+  if (missing.empty()) return std::nullopt;
+  std::string list;
+  for (std::size_t index = 0; index < missing.size(); ++index) {
+    if (index > 0) list += index + 1 == missing.size() ? " and " : ", ";
+    list += missing[index];
+  }
+  return "the history never exercised " + list + ", which the case claims";
+}
+
 EvidenceSlicer::EvidenceSlicer(const history::History& history) : history_(history) {
   index_of_sequence_.reserve(history.events.size());
   for (std::size_t index = 0; index < history.events.size(); ++index) {
@@ -163,7 +180,9 @@ results::CaseResult judge_case(const Case& the_case, CaseRun run, bool keep_hist
   const EvidenceSlicer slicer(run.history);
   result.verdict = verdict_of(run.verdicts, run.error.has_value());
   if (result.verdict == results::Verdict::passed || result.verdict == results::Verdict::inconclusive) {
-    if (auto reason = inconclusive_reason(run)) {
+    auto reason = inconclusive_reason(run);
+    if (!reason && result.verdict == results::Verdict::passed) reason = unexercised_reason(the_case, run.verdicts);
+    if (reason) {
       result.verdict = results::Verdict::inconclusive;
       result.message = std::move(*reason);
     }

@@ -17,7 +17,8 @@ namespace mqtt::runner {
 
 // error when the run had a harness-side problem; failed: any MUST violation (whether or not its statement is in the
 // case's list: the checker judges the whole history); warned: only SHOULD violations; inconclusive: the checker
-// left an obligation unresolved; passed otherwise. (Accepted deviations are applied later, to the results.)
+// left an obligation unresolved; passed otherwise. judge_case then makes a would-be pass inconclusive for the
+// reasons below. (Accepted deviations are applied later, to the results.)
 // `unresolved_is_inconclusive`: a case is run to settle what it starts, so anything it leaves unresolved makes
 // it inconclusive; a fleet, capture or replay history ends with obligations still open by nature (messages in
 // flight, a capture cut short), and decides what was exercised from its own facts instead.
@@ -28,6 +29,11 @@ results::Verdict verdict_of(const model::Verdicts& verdicts, bool harness_error,
 // case, the target was unreachable, the case hit its timeout, a CONNECT it needed was refused or never answered, the checker left an obligation
 // unresolved, or a step never got the answer it waited for. The first of these, in that order.
 std::optional<std::string> inconclusive_reason(const CaseRun& run);
+
+// A case passes only when the history exercised every statement it claims (issue 11 §1): the claimed statements
+// the checker never put in `exercised`, as one sentence ("the history never exercised MQTT-4.7.2-1, which the case
+// claims"), or nullopt when there are none.
+std::optional<std::string> unexercised_reason(const Case& the_case, const model::Verdicts& verdicts);
 
 // The evidence events plus their context: the CONNECT sent on every connection the evidence involves, in history
 // order. Indexes the history once, so a run with thousands of violations over a long fleet or capture history

@@ -85,6 +85,7 @@ results::Results run_conformance(const ConformanceOptions& options) {
     throw ConformanceInputError(error->describe());
   }
   client::TargetUrl target = std::get<client::TargetUrl>(parsed);
+  target.tls = options.tls;
   results.target = target.redacted();
   const auto version = parse_version(options.mqtt_version);
   if (!version) {

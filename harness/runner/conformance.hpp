@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "client/tls_settings.hpp"
 #include "results/results.hpp"
 #include "runner/case.hpp"
 #include "runner/profile.hpp"
@@ -30,7 +31,8 @@ struct CaseProgress {
 };
 
 struct ConformanceOptions {
-  std::string target;                                   // "mqtt://[user[:password]@]host[:port]"
+  std::string target;                                   // "mqtt://[user[:password]@]host[:port]" (mqtts, ws, wss too)
+  client::TlsSettings tls;                              // for mqtts:// and wss:// targets (--cafile, --cert, ...)
   Profile profile;                                      // used when profile_file is not set
   std::optional<std::filesystem::path> profile_file;    // --profile FILE (read with file:line:col errors)
   std::string filter = "*";                             // glob(s) on case ids, comma-separated; "!GLOB" excludes

@@ -164,10 +164,12 @@ TEST(ConformanceCases, FilesExistAndParse) {
   }
 }
 
+// The upper bound went from 140 to 180 with the issue 11 §5 cases (150): one case per behaviour, so a jump past it
+// means duplicated or generated cases, not coverage; the run time is held by the suite's deadline tests.
 TEST(ConformanceCases, SuiteSizeStaysInTheAgreedRange) {
   const std::size_t count = all_cases().size();
   EXPECT_GE(count, 80u);
-  EXPECT_LE(count, 140u);
+  EXPECT_LE(count, 180u);
 }
 
 TEST(ConformanceCases, EveryCaseHasTheRequiredKeysAndNoOthers) {

@@ -85,6 +85,7 @@ CaseRun clean_run() {
   CaseRun run;
   run.history.events = {event(1, 1, history::EventKind::sent, Packet{Connect{}}),
                         event(2, 1, history::EventKind::received, Packet{Connack{}})};
+  run.verdicts.exercised = {"MQTT-3.2.0-1"};
   return run;
 }
 
@@ -150,6 +151,41 @@ TEST(CaseJudgement, UnresolvedObligationsOfTheCheckerAreInconclusive) {
   EXPECT_EQ(verdict_of(run.verdicts, false), results::Verdict::inconclusive);
   EXPECT_EQ(judged(run).verdict, results::Verdict::inconclusive);
   EXPECT_EQ(judged(run).message, "the server closed before PUBACK");
+}
+
+TEST(CaseJudgement, ACleanRunPassesOnlyWhenEveryClaimedStatementWasExercised) {
+  const Case the_case = case_covering("a.case", {"MQTT-4.7.2-1", "MQTT-3.2.0-1", "MQTT-3.3.2-3", "MQTT-4.6.0-5"});
+  CaseRun run = clean_run();
+  run.verdicts.exercised = {"MQTT-3.2.0-1", "MQTT-3.3.2-3", "MQTT-4.6.0-5", "MQTT-4.7.2-1"};
+  EXPECT_EQ(judge_case(the_case, run).verdict, results::Verdict::passed);
+
+  run.verdicts.exercised = {"MQTT-3.2.0-1", "MQTT-3.3.2-3", "MQTT-3.1.2-4"};
+  const auto two_missing = judge_case(the_case, run);
+  EXPECT_EQ(two_missing.verdict, results::Verdict::inconclusive);
+  EXPECT_EQ(two_missing.message, "the history never exercised MQTT-4.7.2-1 and MQTT-4.6.0-5, which the case claims");
+
+  run.verdicts.exercised.clear();
+  EXPECT_EQ(judge_case(the_case, run).message,
+            "the history never exercised MQTT-4.7.2-1, MQTT-3.2.0-1, MQTT-3.3.2-3 and MQTT-4.6.0-5, which the case "
+            "claims");
+  run.verdicts.exercised = {"MQTT-3.2.0-1", "MQTT-3.3.2-3", "MQTT-4.6.0-5"};
+  EXPECT_EQ(unexercised_reason(the_case, run.verdicts),
+            "the history never exercised MQTT-4.7.2-1, which the case claims");
+}
+
+TEST(CaseJudgement, AnUnexercisedClaimNeitherHidesAViolationNorReplacesAnEarlierReason) {
+  const Case the_case = case_covering("a.case", {"MQTT-4.7.2-1"});
+  CaseRun violated = clean_run();
+  violated.verdicts.violations.push_back(finding("MQTT-3.2.0-1", "MUST", {2}));
+  EXPECT_EQ(judge_case(the_case, violated).verdict, results::Verdict::failed);
+  CaseRun warned = clean_run();
+  warned.verdicts.violations.push_back(finding("MQTT-3.2.0-1", "SHOULD", {2}));
+  EXPECT_EQ(judge_case(the_case, warned).verdict, results::Verdict::warned);
+  CaseRun refused = clean_run();
+  refused.unaccepted_connects.push_back(UnacceptedConnect{"backend", 1, false, false, std::uint8_t{5},
+                                                          client::WaitOutcome::packet, std::nullopt, 3000});
+  EXPECT_EQ(judge_case(the_case, refused).message,
+            "target refused the CONNECT of client 'backend': return code 5 (not authorized)");
 }
 
 TEST(CaseJudgement, ViolationsAndErrorsComeBeforeInconclusive) {

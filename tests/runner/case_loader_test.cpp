@@ -276,7 +276,9 @@ TEST(CaseLoader, TheSuiteSendsTheCredentialFlagCasesAsWritten) {
                                                "connect.username_flag_without_username",
                                                "connect.username_without_flag",
                                                "connect.password_flag_without_password",
-                                               "connect.password_without_flag", "connect.username.invalid_utf8"}));
+                                               "connect.password_without_flag", "connect.username.invalid_utf8",
+                                               // appended credentials would be read as the fields they lack
+                                               "connect.will.fields_missing", "connect.client_id.missing"}));
 }
 
 }  // namespace

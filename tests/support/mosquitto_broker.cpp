@@ -115,6 +115,16 @@ int run_command(const std::vector<std::string>& arguments) {
 }  // namespace
 
 std::string free_loopback_port() { return std::to_string(free_port_number()); }
+std::uint16_t free_loopback_port_number() { return free_port_number(); }
+
+bool wait_until_accepting(std::uint16_t port, std::chrono::milliseconds deadline) {
+  const auto until = Clock::now() + deadline;
+  while (Clock::now() < until) {
+    if (port_accepts(port, std::chrono::milliseconds(100))) return true;
+    ::poll(nullptr, 0, 10);  // a refused connect returns at once: pace the attempts
+  }
+  return false;
+}
 
 MosquittoBroker::MosquittoBroker(MosquittoOptions options) : options_(std::move(options)) {
   directory_ = make_temporary_directory();
@@ -164,6 +174,10 @@ void MosquittoBroker::start() {
       config << "password_file " << password_path.string() << "\n";
     }
     for (const auto& line : options_.extra_config_lines) config << line << "\n";
+    for (const auto& listener : options_.extra_listeners) {
+      config << "listener " << listener.port << " 127.0.0.1\n";
+      for (const auto& line : listener.lines) config << line << "\n";
+    }
   }
 
   const std::string log_path = (directory_ / "mosquitto.log").string();
@@ -184,7 +198,16 @@ void MosquittoBroker::start() {
 
   const auto until = Clock::now() + options_.start_deadline;
   while (Clock::now() < until) {
-    if (port_accepts(port_, std::chrono::milliseconds(100))) return;
+    if (port_accepts(port_, std::chrono::milliseconds(100))) {
+      // Listeners open in the order of the file: the last one accepting means all do.
+      for (const auto& listener : options_.extra_listeners) {
+        if (!wait_until_accepting(listener.port, std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()))) {
+          throw std::runtime_error("mosquitto did not accept connections on its listener 127.0.0.1:" +
+                                   std::to_string(listener.port) + "; log:\n" + log());
+        }
+      }
+      return;
+    }
     int status = 0;
     // Also the pause between attempts: returns early if the broker dies instead of listening.
     if (wait_for_exit(pid_, std::chrono::milliseconds(20), status)) {

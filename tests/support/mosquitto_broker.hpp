@@ -16,12 +16,24 @@ namespace mqtt::test_support {
 
 // Binds 127.0.0.1 port 0, reads the port the kernel chose, closes the socket. Returns it as text ("40123").
 std::string free_loopback_port();
+std::uint16_t free_loopback_port_number();
+
+// Waits until 127.0.0.1:port accepts TCP; false when it does not within `deadline`.
+bool wait_until_accepting(std::uint16_t port, std::chrono::milliseconds deadline);
+
+// A further listener on 127.0.0.1:port (port from free_loopback_port()), with its own lines after the
+// `listener` line (certfile, keyfile, require_certificate, ...): TLS listeners for the transport tests.
+struct MosquittoListener {
+  std::uint16_t port = 0;
+  std::vector<std::string> lines;
+};
 
 struct MosquittoOptions {
   bool allow_anonymous = true;
   // user -> password; when non-empty a password file is made with `mosquitto_passwd -b -c` (then -b).
   std::vector<std::pair<std::string, std::string>> users;
   std::vector<std::string> extra_config_lines;  // appended verbatim (e.g. "max_keepalive 10")
+  std::vector<MosquittoListener> extra_listeners;  // start-up also waits until each accepts TCP
   std::chrono::milliseconds start_deadline{10'000};
   std::chrono::milliseconds stop_deadline{5'000};  // SIGTERM, then SIGKILL after this
   std::filesystem::path binary = "/usr/sbin/mosquitto";

@@ -1,8 +1,11 @@
-// The byte pipe under a connection. TCP today; TLS (mqtts://) and WebSocket (ws://) implement the same
-// interface later, and the connection layer above does not change. Internal: included by .cpp files only.
+// The byte pipe under a connection: plain TCP (mqtt://), TLS (mqtts://), WebSocket (ws://) and WebSocket over TLS
+// (wss://) implement the same interface, and the connection layer above sees only MQTT bytes. The interface is
+// readiness-based (wait, then read what is there) so that an idle connection holds no read buffer and no coroutine
+// frame. Internal: included by .cpp files only.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -19,18 +22,24 @@
 
 namespace mqtt::client::detail {
 
-struct ReadResult {
-  boost::system::error_code error;
-  std::size_t size = 0;
-};
-
 class Transport {
  public:
   virtual ~Transport() = default;
-  // Resolves and connects within `deadline`. Returns an empty string on success, else a one-line reason.
-  virtual boost::asio::awaitable<std::string> connect(const TargetUrl& target, Duration deadline) = 0;
+  // Resolves and connects within `deadline`, handshakes included (TLS, WebSocket upgrade). Returns an empty string
+  // on success, else a one-line reason. `on_tcp_connected`, when set, is called with the local port once the TCP
+  // connection stands and before any byte is sent (the fault proxy learns whose connection it is).
+  virtual boost::asio::awaitable<std::string> connect(const TargetUrl& target, Duration deadline,
+                                                      const std::function<void(std::uint16_t)>& on_tcp_connected) = 0;
   virtual std::string peer() const = 0;  // "host:port" actually connected to
-  virtual boost::asio::awaitable<ReadResult> read_some(boost::asio::mutable_buffer buffer) = 0;
+  // What the layers above TCP agreed, for the `open` event: "TLSv1.3", "WebSocket /mqtt", ""; short, one per
+  // connection in a fleet's history.
+  virtual std::string negotiated() const { return {}; }
+  // One line for an error that ended the connection when the layer above TCP says more than the socket would
+  // ("TLS alert from the server: certificate required"); "" for plain socket errors.
+  virtual std::string explain(const boost::system::error_code& error) const {
+    (void)error;
+    return {};
+  }
   // Calls `handler` once when the socket is readable, or with the error that ended the wait. A plain pending
   // operation, no coroutine frame: what an idle connection costs while it waits for the server.
   virtual void wait_readable(std::function<void(const boost::system::error_code&)> handler) = 0;
@@ -45,6 +54,10 @@ class Transport {
   virtual void abort() = 0;          // RST: linger 0, then close
 };
 
+// The transport for the scheme (client/transport.cpp); each lives in its own file.
 std::unique_ptr<Transport> make_transport(const boost::asio::any_io_executor& executor, Scheme scheme);
+std::unique_ptr<Transport> make_tcp_transport(const boost::asio::any_io_executor& executor);
+std::unique_ptr<Transport> make_tls_transport(const boost::asio::any_io_executor& executor);
+std::unique_ptr<Transport> make_websocket_transport(const boost::asio::any_io_executor& executor, bool over_tls);
 
 }  // namespace mqtt::client::detail

@@ -1,0 +1,26 @@
+// MQTT 5.0 CONNECT and CONNACK: what the client declares (Session Expiry, Receive Maximum, Maximum Packet Size,
+// Topic Alias Maximum, Request Response / Problem Information, Authentication Method, Will Delay) and what the
+// server's CONNACK declares in return, which binds what the checker expects afterwards: Maximum QoS, Retain
+// Available, Topic Alias Maximum, Server Keep Alive (replacing the client's keep alive for the keep-alive rule),
+// Session Expiry Interval, and the Assigned Client Identifier for an empty client id [MQTT-3.2.2-16,
+// MQTT-3.1.3-7, MQTT-3.1.2-28, MQTT-4.12.0-6, MQTT-3.2.2-22].
+#pragma once
+
+#include <string>
+
+#include "model/model_state.hpp"
+
+namespace mqtt::model::detail {
+
+void read_v5_connect(Connection& conn, const Connect& connect);
+
+// An accepted 5.0 CONNACK: records its capabilities and judges its properties. Returns the client id the
+// session is keyed by (the Assigned Client Identifier for an empty client id; a generated one if the server
+// assigned none, which breaks MQTT-3.2.2-16).
+std::string on_v5_connack(ModelState& model, Connection& conn, const Connack& connack, const Event& event);
+
+// CONNACK codes that mean the same as the 3.1.1 return codes the shared rules test for.
+std::uint8_t identifier_rejected_code(ProtocolVersion version);        // 2, or 0x85 in 5.0
+bool credentials_refusal_code(ProtocolVersion version, std::uint8_t code);  // 4/5, or 0x86/0x87/0x8C in 5.0
+
+}  // namespace mqtt::model::detail
