@@ -53,6 +53,7 @@ struct Device {
   std::optional<Clock::time_point> powered_off_until;
   std::map<FaultKind, std::string> active_faults;  // kind -> detail, recorded again on each new connection
   std::uint64_t published = 0;
+  bool topic_alias_set = false;  // MQTT 5.0: alias 1 names the device's topic on the current connection
   // The device's schedule lives here rather than in its coroutines' locals, so the frame an idle device sits
   // in stays small (GCC gives a coroutine one frame holding every local and temporary).
   bool churns = false;
@@ -461,6 +462,13 @@ class Engine {
     connect.clean_session = group.clean_session;
     connect.keep_alive = group.keep_alive;
     connect.client_id = id;
+    if (group.version == ProtocolVersion::v5) {
+      if (group.session_expiry) connect.properties.push_back({PropertyId::session_expiry_interval, *group.session_expiry});
+      if (group.receive_maximum) connect.properties.push_back({PropertyId::receive_maximum, *group.receive_maximum});
+      if (group.topic_alias_maximum) {
+        connect.properties.push_back({PropertyId::topic_alias_maximum, *group.topic_alias_maximum});
+      }
+    }
     connect.username = options_.target.username;
     if (options_.target.password)
       connect.password = Bytes(options_.target.password->begin(), options_.target.password->end());
@@ -471,6 +479,9 @@ class Engine {
       will.payload.assign(payload.begin(), payload.end());
       will.qos = group.will->qos;
       will.retain = group.will->retain;
+      if (group.version == ProtocolVersion::v5 && group.will->delay) {
+        will.properties.push_back({PropertyId::will_delay_interval, *group.will->delay});
+      }
       connect.will = std::move(will);
     }
     return connect;
@@ -486,6 +497,7 @@ class Engine {
       session->connection()->abort();
       co_return false;
     }
+    device.topic_alias_set = false;  // aliases live and die with one network connection
     if (!group.subscriptions.empty()) {
       auto subscriptions = group.subscriptions;
       for (auto& subscription : subscriptions) {
@@ -531,6 +543,12 @@ class Engine {
     std::string payload = message_token(device.identity.client_id, ++device.published);
     if (payload.size() < spec.payload_size) payload.append(spec.payload_size - payload.size(), '.');
     publish.payload.assign(payload.begin(), payload.end());
+    if (spec.topic_alias && publish.version == ProtocolVersion::v5 &&
+        device.session->server_limits().topic_alias_maximum >= 1) {
+      publish.properties.push_back({PropertyId::topic_alias, std::uint16_t{1}});
+      if (device.topic_alias_set) publish.topic.clear();
+      device.topic_alias_set = true;
+    }
     return publish;
   }
 

@@ -18,6 +18,7 @@ struct WillSpec {
   std::string payload;  // same placeholders
   QoS qos = QoS::at_most_once;
   bool retain = false;
+  std::optional<std::uint32_t> delay;  // MQTT 5.0 Will Delay Interval, seconds
 };
 
 struct PublishSpec {
@@ -29,6 +30,9 @@ struct PublishSpec {
   // Weights of QoS 0, 1 and 2 for each message (normalised); {1,0,0} = all QoS 0.
   double qos_weights[3] = {1, 0, 0};
   bool retain = false;
+  // MQTT 5.0: the first message of each connection sets topic alias 1 for the device's topic, later ones send an
+  // empty topic with the alias (when the broker's Topic Alias Maximum allows one).
+  bool topic_alias = false;
 };
 
 struct StatusSpec {  // a retained status message published after each successful connect
@@ -58,6 +62,10 @@ struct GroupSpec {
   ProtocolVersion version = ProtocolVersion::v3_1_1;
   bool clean_session = true;
   std::uint16_t keep_alive = 30;
+  // MQTT 5.0 CONNECT properties; unset = absent from the CONNECT.
+  std::optional<std::uint32_t> session_expiry;
+  std::optional<std::uint16_t> receive_maximum;
+  std::optional<std::uint16_t> topic_alias_maximum;
   std::optional<WillSpec> will;
   std::vector<Subscription> subscriptions;  // filters may use {id} {group} {n}
   PublishSpec publish;

@@ -8,6 +8,8 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
+#include <cstdio>
 #include <future>
 
 #include "broker/routing.hpp"
@@ -57,6 +59,7 @@ void Broker::Core::shutdown() {
   if (acceptor) acceptor->close(ignored);
   if (forward_timer_) forward_timer_->cancel();
   held_forwards_.clear();
+  for (auto& [id, timer] : timers_) timer->cancel();
   std::vector<std::shared_ptr<Connection>> open;
   for (auto& [raw, weak] : connections) {
     if (auto connection = weak.lock()) open.push_back(std::move(connection));
@@ -70,165 +73,60 @@ Connection* Broker::Core::online_connection(const std::string& client_id) const 
   return found == online.end() ? nullptr : found->second;
 }
 
-QoS Broker::Core::maximum_grant() const {
+QoS Broker::Core::maximum_grant(ProtocolVersion version) const {
   QoS grant = options.maximum_qos;
   if (varies(Variation::grant_max_qos_1)) grant = lower(grant, QoS::at_least_once);
   if (varies(Variation::grant_max_qos_0)) grant = QoS::at_most_once;
+  if (version == ProtocolVersion::v5) grant = lower(grant, declared_maximum_qos());
   return grant;
 }
 
-Session& Broker::Core::open_session(const std::string& client_id, bool clean) {
-  auto session = std::make_unique<Session>(client_id, clean, ++session_serials);
+QoS Broker::Core::declared_maximum_qos() const {
+  QoS maximum = options.maximum_qos;
+  if (varies(Variation::declare_maximum_qos_1)) maximum = lower(maximum, QoS::at_least_once);
+  return maximum;
+}
+
+std::uint16_t Broker::Core::declared_receive_maximum() const {
+  const std::uint16_t maximum = options.mqtt5.receive_maximum;
+  return varies(Variation::smaller_receive_maximum) ? std::min<std::uint16_t>(maximum, 2) : maximum;
+}
+
+std::uint32_t Broker::Core::capped_session_expiry(std::uint32_t requested) const {
+  std::optional<std::uint32_t> cap = options.mqtt5.maximum_session_expiry_interval;
+  if (varies(Variation::session_expiry_capped)) cap = std::min<std::uint32_t>(cap.value_or(60), 60);
+  return cap ? std::min(requested, *cap) : requested;
+}
+
+SharedDistribution Broker::Core::shared_distribution() const {
+  if (varies(Variation::shared_sticky)) return SharedDistribution::sticky;
+  if (varies(Variation::shared_random)) return SharedDistribution::random;
+  return SharedDistribution::round_robin;
+}
+
+std::string Broker::Core::assign_client_identifier(ProtocolVersion version) {
+  // Counter based, so new for the broker's lifetime; a client may have chosen the same text itself, hence the
+  // loop [MQTT-3.1.3-6, MQTT-3.2.2-16].
+  for (;;) {
+    const std::uint64_t number = ++generated_client_ids;
+    std::string id;
+    if (version == ProtocolVersion::v5 && varies(Variation::long_assigned_client_identifiers)) {
+      char text[37];
+      std::snprintf(text, sizeof text, "6d682d61-7373-4967-8e65-%012llx", static_cast<unsigned long long>(number));
+      id = text;
+    } else {
+      id = "mqtt-harness-" + std::to_string(number);
+    }
+    if (!sessions.contains(id) && !online.contains(id)) return id;
+  }
+}
+
+Session& Broker::Core::open_session(const std::string& client_id, std::uint32_t expiry_interval) {
+  auto session = std::make_unique<Session>(client_id, expiry_interval, ++session_serials);
   Session& opened = *session;
   sessions[client_id] = std::move(session);
   statistics.sessions = sessions.size();
   return opened;
-}
-
-void Broker::Core::publish(const std::shared_ptr<const Message>& message) {
-  store_retained(message);
-  for (auto& [client_id, session] : sessions) route(message, *session);
-}
-
-void Broker::Core::store_retained(const std::shared_ptr<const Message>& message) {
-  if (message->retain && !has(Defect::retain_ignored)) {
-    if (message->payload.empty()) {
-      if (!has(Defect::retain_not_deleted_by_empty)) retained.erase(message->topic);  // [MQTT-3.3.1-10], [MQTT-3.3.1-11]
-    } else if (message->qos == QoS::at_most_once && varies(Variation::retained_qos0_discarded)) {
-      retained.erase(message->topic);  // [MQTT-3.3.1-7]: the old one must go; keeping the new one is optional
-    } else {
-      retained[message->topic] = message;  // [MQTT-3.3.1-5]
-    }
-    statistics.retained_messages = retained.size();
-  }
-}
-
-void Broker::Core::route(const std::shared_ptr<const Message>& message, Session& session) {
-  // Established subscriptions get RETAIN=0 [MQTT-3.3.1-9].
-  const bool retain_flag = message->retain && has(Defect::retain_flag_on_existing_subscription);
-  // One copy at the highest matching grant [MQTT-3.3.5-1], or one per matching subscription (also allowed).
-  std::vector<QoS> grants;
-  if (varies(Variation::overlap_one_copy_per_subscription)) {
-    grants = matching_grants(session.subscriptions(), message->topic, options.defects);
-  } else if (const auto best = matching_qos(session.subscriptions(), message->topic, options.defects)) {
-    grants.push_back(*best);
-  }
-  for (const QoS granted : grants) {
-    const QoS qos = has(Defect::qos_not_downgraded) ? message->qos : lower(message->qos, granted);  // [MQTT-3.8.4-6]
-    // QoS 1 sent at QoS 0 may arrive more than once [MQTT-3.8.4-6].
-    const int copies = varies(Variation::duplicate_downgraded_qos0) && message->qos == QoS::at_least_once &&
-                               qos == QoS::at_most_once
-                           ? 2
-                           : 1;
-    for (int copy = 0; copy < copies; ++copy) {
-      Delivery delivery{message, qos, retain_flag};
-      if (!varies(Variation::puback_before_deliver)) {
-        deliver(session, std::move(delivery));
-        continue;
-      }
-      // Matched now, written later: the publisher's PUBACK/PUBREC goes out first.
-      held_forwards_.push_back(HeldForward{std::chrono::steady_clock::now() + variation_hold, session.client_id(),
-                                           session.serial(), std::move(delivery)});
-      if (held_forwards_.size() > 1) continue;
-      if (!forward_timer_) forward_timer_.emplace(*io_context);
-      forward_timer_->expires_at(held_forwards_.front().due);
-      forward_timer_->async_wait([self = shared_from_this()](boost::system::error_code error) {
-        if (!error && !self->stopping) self->forward_due();
-      });
-    }
-  }
-}
-
-void Broker::Core::forward_due() {
-  const auto now = std::chrono::steady_clock::now();
-  while (!held_forwards_.empty() && held_forwards_.front().due <= now) {
-    HeldForward held = std::move(held_forwards_.front());
-    held_forwards_.pop_front();
-    // Only to the session it was routed to: a session that ended (or was replaced) gets nothing.
-    const auto session = sessions.find(held.client_id);
-    if (session != sessions.end() && session->second->serial() == held.session_serial) {
-      deliver(*session->second, std::move(held.delivery));
-    }
-  }
-  if (held_forwards_.empty()) return;
-  forward_timer_->expires_at(held_forwards_.front().due);
-  forward_timer_->async_wait([self = shared_from_this()](boost::system::error_code error) {
-    if (!error && !self->stopping) self->forward_due();
-  });
-}
-
-void Broker::Core::send_retained(Session& session, const std::string& filter, QoS granted) {
-  for (const auto& [topic, message] : retained) {
-    if (!filter_matches(filter, topic, options.defects)) continue;
-    QoS qos = has(Defect::qos_not_downgraded) ? message->qos : lower(message->qos, granted);
-    if (has(Defect::retained_qos0)) qos = QoS::at_most_once;
-    deliver(session, Delivery{message, qos, true});  // [MQTT-3.3.1-6], [MQTT-3.3.1-8]
-  }
-}
-
-void Broker::Core::deliver(Session& session, Delivery delivery) {
-  if (has(Defect::reorder_deliveries)) {
-    // Park every other delivery and release it after the next one, or after variation_hold when no next one
-    // comes: the defect swaps messages, it does not lose them.
-    if (!session.held_back()) {
-      const Message* parked = delivery.message.get();
-      session.held_back() = std::move(delivery);
-      auto timer = std::make_shared<asio::steady_timer>(*io_context, variation_hold);
-      timer->async_wait([self = shared_from_this(), timer, client_id = session.client_id(),
-                         serial = session.serial(), parked](boost::system::error_code error) {
-        if (error || self->stopping) return;
-        const auto found = self->sessions.find(client_id);
-        if (found == self->sessions.end() || found->second->serial() != serial) return;
-        auto& held = found->second->held_back();
-        if (!held || held->message.get() != parked) return;  // already released by a later delivery
-        Delivery alone = std::move(*held);
-        held.reset();
-        self->deliver_now(*found->second, std::move(alone));
-      });
-      return;
-    }
-    Delivery earlier = std::move(*session.held_back());
-    session.held_back().reset();
-    deliver_now(session, std::move(delivery));
-    deliver_now(session, std::move(earlier));
-    return;
-  }
-  deliver_now(session, std::move(delivery));
-}
-
-void Broker::Core::deliver_now(Session& session, Delivery delivery) {
-  Connection* connection = online_connection(session.client_id());
-  if (delivery.qos == QoS::at_most_once) {
-    // QoS 0 is sent if the client is online; otherwise dropped, or queued for a persistent session by the
-    // queue-qos0-offline variation (3.1.2.4 allows either).
-    if (connection != nullptr) {
-      connection->send_publish(delivery, std::nullopt, false);
-    } else if (varies(Variation::queue_qos0_offline) && !session.clean()) {
-      if (!session.enqueue(std::move(delivery), options.session_queue_limit)) ++statistics.messages_dropped;
-    }
-    return;
-  }
-  if (connection == nullptr && has(Defect::no_offline_queue)) return;
-  if (connection != nullptr && !session.has_queued() && session.in_flight_count() < options.in_flight_limit) {
-    const InFlight& entry = session.start_in_flight(std::move(delivery));
-    connection->send_publish(entry.delivery, entry.packet_id, false);
-    return;
-  }
-  if (!session.enqueue(std::move(delivery), options.session_queue_limit)) ++statistics.messages_dropped;  // [MQTT-3.1.2-5]
-}
-
-void Broker::Core::pump(Session& session) {
-  Connection* connection = online_connection(session.client_id());
-  if (connection == nullptr) return;
-  while (session.has_queued() && session.in_flight_count() < options.in_flight_limit) {
-    Delivery delivery = *session.dequeue();
-    if (delivery.qos == QoS::at_most_once) {  // queued while offline (queue-qos0-offline): no flight to track
-      connection->send_publish(delivery, std::nullopt, false);
-      continue;
-    }
-    const InFlight& entry = session.start_in_flight(std::move(delivery));
-    connection->send_publish(entry.delivery, entry.packet_id, false);
-  }
 }
 
 // ---- Broker -----------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-// The embedded MQTT 3.1.1 / 3.1 broker: the harness's default target, and (with defects switched on) the
+// The embedded MQTT 5.0 / 3.1.1 / 3.1 broker: the harness's default target, and (with defects switched on) the
 // proof that the checker catches real mistakes. One io_context thread serves every connection; all broker
 // state lives on that thread, so nothing is locked.
 #pragma once
@@ -23,6 +23,21 @@ class io_context;
 }
 
 namespace mqtt::broker {
+
+// What the broker declares in a 5.0 CONNACK and then holds clients to (absent from 3.1.1 connections).
+struct Mqtt5Capabilities {
+  bool retain_available = true;                   // false: Retain Available 0; retained PUBLISH -> DISCONNECT 0x9A
+  bool wildcard_subscription_available = true;    // false: SUBSCRIBE with a wildcard -> DISCONNECT 0xA2
+  bool subscription_identifier_available = true;  // false: SUBSCRIBE with an identifier -> DISCONNECT 0xA1
+  bool shared_subscription_available = true;      // false: SUBSCRIBE to $share/... -> DISCONNECT 0x9E
+  std::uint16_t topic_alias_maximum = 10;         // highest Topic Alias accepted from a client; 0: none
+  std::uint16_t receive_maximum = 65535;          // unacknowledged QoS 2 PUBLISHes a client may have; declared below 65535
+  std::optional<std::uint16_t> server_keep_alive;  // declared, and used instead of the client's keep alive
+  std::optional<std::uint32_t> maximum_session_expiry_interval;  // longer requests are cut to it and told so
+  // true: an empty client id gets a new one, returned as Assigned Client Identifier; false: CONNACK 0x85
+  // (both permitted by 3.1.3.1, MQTT-3.1.3-6 to -8)
+  bool assign_client_identifiers = true;
+};
 
 // How a listener's clients reach the broker. TLS and WebSocket end in the listener (broker/transport_listener.*);
 // the protocol code behind it reads the same MQTT byte stream as on a plain listener.
@@ -56,14 +71,20 @@ struct BrokerOptions {
   std::size_t websocket_message_limit = 0;
   DefectSet defects;
   VariationSet variations;  // legal behaviours chosen instead of the defaults (see variation.hpp)
-  QoS maximum_qos = QoS::exactly_once;  // SUBACK grants min(requested, maximum_qos, a grant-max-qos variation)
+  // SUBACK grants min(requested, maximum_qos, a grant-max-qos variation); below 2 a 5.0 CONNACK also declares it as
+  // Maximum QoS and a 5.0 PUBLISH above it gets DISCONNECT 0x9B.
+  QoS maximum_qos = QoS::exactly_once;
   // When set, CONNECT must carry a user name (else CONNACK 0x05) whose password matches (else 0x04).
   std::optional<std::map<std::string, std::string>> credentials;
   std::size_t session_queue_limit = 1000;      // queued messages per session; newer ones are dropped beyond it
   std::size_t in_flight_limit = 32;            // outgoing QoS 1/2 messages awaiting acknowledgement per session
   std::size_t write_buffer_limit = 4u << 20;   // bytes waiting to be written per connection; QoS 0 dropped beyond
-  std::uint32_t maximum_packet_size = 1u << 20;  // largest remaining length accepted; larger closes the connection
+  // Largest packet accepted: 3.1.1 clients are held to it as a remaining length (larger closes the connection), 5.0
+  // clients as a whole packet size, declared in CONNACK (larger gets DISCONNECT 0x95).
+  std::uint32_t maximum_packet_size = 1u << 20;
   std::chrono::milliseconds connect_timeout{10'000};  // time allowed between accept and CONNECT
+  Mqtt5Capabilities mqtt5;
+  std::uint64_t seed = 20261206;  // the shared-random variation's generator
 };
 
 // Counters for tests and the CLI; read on the broker's thread or after it stopped.
@@ -72,7 +93,8 @@ struct BrokerStatistics {
   std::uint64_t connections_open = 0;
   std::uint64_t sessions = 0;
   std::uint64_t retained_messages = 0;
-  std::uint64_t messages_dropped = 0;  // queue or write-buffer limits reached
+  std::uint64_t messages_dropped = 0;  // queue or write-buffer limits reached, or too large for the client
+  std::uint64_t messages_expired = 0;  // Message Expiry Interval passed before delivery started (5.0)
 };
 
 class TransportListener;  // broker/transport_listener.hpp

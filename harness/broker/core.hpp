@@ -1,5 +1,11 @@
-// Internal to the broker: the shared state (sessions, retained store, who is online) and one client
-// connection. Everything here runs on the broker's single io_context thread.
+// Internal to the broker: the shared state (sessions, retained store, shared subscriptions, who is online) and one
+// client connection. Everything here runs on the broker's single io_context thread.
+//
+// Where each concern lives: broker.cpp (listener, start and stop), delivery.cpp (routing, retained store, queues,
+// flow control), session_lifetime.cpp (session expiry, will delay, ending a session, shared-subscription hand-over),
+// connection.cpp (reading, framing, writing, closing), connect_handling.cpp (CONNECT, CONNACK, takeover, resume),
+// publish_handling.cpp (PUBLISH both ways and its acknowledgements), subscribe_handling.cpp (SUBSCRIBE and
+// UNSUBSCRIBE), mqtt5_session_settings.cpp (what a 5.0 CONNECT asks for and what the CONNACK answers).
 #pragma once
 
 #include <utility>  // Boost 1.74 awaitable.hpp uses std::exchange without including it
@@ -12,16 +18,20 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "broker/broker.hpp"
 #include "broker/framer.hpp"
+#include "broker/mqtt5_session_settings.hpp"
 #include "broker/session.hpp"
+#include "broker/shared_subscriptions.hpp"
 #include "codec/packet.hpp"
 
 namespace mqtt::broker {
@@ -32,33 +42,70 @@ class Connection;
 // taken-over connection) wait: long enough that a client sees the other order every time.
 inline constexpr std::chrono::milliseconds variation_hold{50};
 
+// How long a connection that the server ends with a DISCONNECT waits for that packet to be written before the
+// socket closes anyway (a client that reads nothing must not keep it open).
+inline constexpr std::chrono::milliseconds disconnect_linger{1000};
+
 struct Broker::Core : std::enable_shared_from_this<Broker::Core> {
-  explicit Core(BrokerOptions broker_options) : options(std::move(broker_options)) {}
+  explicit Core(BrokerOptions broker_options)
+      : options(std::move(broker_options)), shared(options.seed) {}
 
   bool has(Defect defect) const { return options.defects.contains(defect); }
   bool varies(Variation variation) const { return options.variations.contains(variation); }
-  // The highest QoS a SUBACK grants: the configured maximum, lowered by a grant-max-qos variation.
-  QoS maximum_grant() const;
+  // The highest QoS a SUBACK grants: the configured maximum, lowered by a grant-max-qos variation, and for 5.0
+  // connections by the Maximum QoS the CONNACK declared.
+  QoS maximum_grant(ProtocolVersion version = ProtocolVersion::v3_1_1) const;
+  // The Maximum QoS a 5.0 CONNACK declares (2: none declared).
+  QoS declared_maximum_qos() const;
+  // The Receive Maximum a 5.0 CONNACK declares (65535: none declared).
+  std::uint16_t declared_receive_maximum() const;
+  // A 5.0 Session Expiry Interval after the server's cap (maximum_session_expiry_interval, session-expiry-capped).
+  std::uint32_t capped_session_expiry(std::uint32_t requested) const;
 
   boost::asio::awaitable<void> accept_loop();
   // Serves one client connection (accepted here, or handed over by a TLS or WebSocket listener's relay).
   void serve(boost::asio::ip::tcp::socket socket);
   void shutdown();
 
-  // Routes an application message to every matching session and updates the retained store.
-  void publish(const std::shared_ptr<const Message>& message);
+  // ---- delivery.cpp
+  // Routes an application message to every matching session (and one member of each matching shared
+  // subscription) and updates the retained store. Returns whether any subscription matched.
+  bool publish(const std::shared_ptr<const Message>& message);
+  // Whether any subscription (shared or not) matches the topic.
+  bool has_subscriber(const std::string& topic) const;
   // Only the retained-store half of publish (the drop-qos1-delivery defect forwards nothing but keeps this).
   void store_retained(const std::shared_ptr<const Message>& message);
-  // Hands one delivery to a session: sent now when its client is online and a slot is free, queued otherwise.
+  // Hands one delivery to a session: sent now when its client is online, the flow allows and a slot is free;
+  // queued otherwise.
   void deliver(Session& session, Delivery delivery);
-  // Moves queued deliveries into flight while the session's client is online and slots are free.
+  // Re-sends what waits from an earlier connection, then moves queued deliveries into flight, while the session's
+  // client is online and the in-flight limit and the client's Receive Maximum allow.
   void pump(Session& session);
   // Retained messages matching a new subscription, sent with RETAIN=1 at min(message QoS, granted QoS).
-  void send_retained(Session& session, const std::string& filter, QoS granted);
+  void send_retained(Session& session, const std::string& filter, const SubscriptionOptions& options);
+
+  // ---- session_lifetime.cpp
+  // The session's connection closed: it ends now (expiry 0) or waits for its Session Expiry Interval; QoS 1
+  // messages of shared subscriptions move to another member unless shared-redispatch-on-session-end.
+  void session_went_offline(Session& session, ProtocolVersion version);
+  // A client resumed the session: its expiry and any pending will are cancelled [MQTT-3.1.3-9].
+  void session_resumed(Session& session);
+  // Ends a session: publishes its pending will, leaves its shared subscriptions (their QoS 1 messages go to
+  // another member) and forgets it.
+  void end_session(const std::string& client_id);
+  // Publishes a will now; its Message Expiry Interval starts here.
+  void publish_will(const std::shared_ptr<Message>& will);
+  // Keeps the will until its Will Delay Interval passes or the session ends, whichever comes first.
+  void delay_will(Session& session, std::shared_ptr<Message> will, std::uint32_t delay_seconds);
+  // Runs `action` on the broker's thread at `when` (unless the broker is stopping by then).
+  void at(Clock::time_point when, std::function<void()> action);
 
   Connection* online_connection(const std::string& client_id) const;
   // A fresh session under this client id, replacing any stored one.
-  Session& open_session(const std::string& client_id, bool clean);
+  Session& open_session(const std::string& client_id, std::uint32_t expiry_interval);
+  // A client identifier no session or connection uses, for a client that sent an empty one.
+  std::string assign_client_identifier(ProtocolVersion version);
+  SharedDistribution shared_distribution() const;
 
   BrokerOptions options;
   boost::asio::io_context* io_context = nullptr;
@@ -67,6 +114,7 @@ struct Broker::Core : std::enable_shared_from_this<Broker::Core> {
   bool stopping = false;
   std::map<std::string, std::unique_ptr<Session>> sessions;
   std::map<std::string, std::shared_ptr<const Message>> retained;
+  SharedSubscriptions shared;
   std::unordered_map<std::string, Connection*> online;  // client id -> the connection that owns it now
   std::unordered_map<Connection*, std::weak_ptr<Connection>> connections;
   std::uint64_t generated_client_ids = 0;
@@ -76,18 +124,25 @@ struct Broker::Core : std::enable_shared_from_this<Broker::Core> {
  private:
   // One delivery routed on arrival and written later (puback-before-deliver).
   struct HeldForward {
-    std::chrono::steady_clock::time_point due;
+    Clock::time_point due;
     std::string client_id;
     std::uint64_t session_serial = 0;
     Delivery delivery;
   };
 
-  void route(const std::shared_ptr<const Message>& message, Session& session);
+  bool route(const std::shared_ptr<const Message>& message, Session& session);  // false: nothing matched
+  void route_shared(const std::shared_ptr<const Message>& message, const std::string& shared_filter);
+  void hand_to(Session& session, Delivery delivery);  // deliver now, or later under puback-before-deliver
   void deliver_now(Session& session, Delivery delivery);
   void forward_due();
+  // Moves a session's shared-subscription messages to other members (QoS 1; QoS 2 only by a defect).
+  void redispatch_shared(Session& session, bool session_ending);
 
   std::deque<HeldForward> held_forwards_;
   std::optional<boost::asio::steady_timer> forward_timer_;
+  // Timers set by at(), cancelled on shutdown so that stopping never waits for a session expiry or a will delay.
+  std::map<std::uint64_t, std::shared_ptr<boost::asio::steady_timer>> timers_;
+  std::uint64_t timer_serials_ = 0;
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -100,29 +155,64 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void start();
   void close(CloseReason reason);
+  // 5.0: sends DISCONNECT with this reason code, then closes; 3.1.1 and 3.1 have no server DISCONNECT and just
+  // close. Either way the MQTT life of the connection ends now.
+  void disconnect(std::uint8_t reason_code, CloseReason reason);
   // no-takeover defect: the connection stays open but no longer owns a session.
   void orphan() { session_ = nullptr; }
-  // takeover-connack-first variation: the session leaves this connection now (ending it if it was clean), the
-  // connection reads nothing more and closes (publishing its will) after variation_hold.
-  void hand_over();
+  // takeover-connack-first variation: the session leaves this connection now (ending it if it does not outlive
+  // its connection), the connection reads nothing more and closes (publishing its will) after variation_hold.
+  // `resumed`: the new connection continues the session, so a delayed will is discarded [MQTT-3.1.3-9].
+  void hand_over(bool resumed);
 
+  ProtocolVersion version() const { return version_; }
+  bool is_v5() const { return version_ == ProtocolVersion::v5; }
+  // Flow control: a QoS 1/2 PUBLISH may go out now without exceeding the client's Receive Maximum [MQTT-3.3.4-9].
+  bool has_send_quota() const;
+  // A PUBLISH of this delivery fits the client's Maximum Packet Size [MQTT-3.1.2-24].
+  bool fits(const Delivery& delivery) const;
   void send_publish(const Delivery& delivery, std::optional<std::uint16_t> packet_id, bool dup);
   void send_pubrel(std::uint16_t packet_id);
 
  private:
   boost::asio::awaitable<void> read_loop();
   void handle_frame(const Frame& frame);
+  void handle_framing_error(const FramingError& error);
+  void handle_packet(Packet packet);
+
+  // connect_handling.cpp
   void handle_first_packet(const Frame& frame);
   void handle_connect(Connect connect);
-  void handle_packet(Packet packet);
+  // Checks a 5.0 CONNECT against the capabilities; refuses it (and returns false) when it asks for more.
+  bool admit_v5(const Connect& connect);
+  bool check_credentials(const Connect& connect);
+  void take_over_from(Connection& older, bool resumes);
+  void open_or_resume_session(const Connect& connect, std::uint32_t expiry, bool& session_present);
+  void resume_in_flight();
+  void reject(std::uint8_t return_code);
+
+  // publish_handling.cpp
   void handle_publish(Publish publish);
+  bool resolve_topic_alias(Publish& publish);  // false: the connection was ended
+  void handle_puback(const Puback& puback);
+  void handle_pubrec(const Pubrec& pubrec);
+  void handle_pubrel(const Pubrel& pubrel);
+  void handle_pubcomp(const Pubcomp& pubcomp);
+  // PUBACK, PUBREC, PUBREL or PUBCOMP with a reason code (5.0), in the short form unless long-form-acknowledgements.
+  void send_acknowledgement(PacketType type, std::uint16_t packet_id, std::uint8_t reason_code);
+  Publish build_publish(const Delivery& delivery, std::optional<std::uint16_t> packet_id, bool dup) const;
+  void handle_disconnect(const Disconnect& disconnect);
+
+  // subscribe_handling.cpp
   void handle_subscribe(const Subscribe& subscribe);
   void handle_unsubscribe(const Unsubscribe& unsubscribe);
-  void reject(std::uint8_t return_code);
+  // Properties of SUBACK and UNSUBACK (a Reason String only under the reason-string-unrequested defect).
+  Properties acknowledgement_properties() const;
 
   void send(const Packet& packet);
   void send_bytes(Bytes bytes);
   void write_next();
+  void close_socket();
   void arm_keepalive();
   // Answers a variation holds back (SUBACK, UNSUBACK): written variation_hold later, in the order held.
   void hold(Packet packet);
@@ -130,16 +220,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   std::shared_ptr<Broker::Core> core_;
   boost::asio::ip::tcp::socket socket_;
-  boost::asio::steady_timer keepalive_timer_;  // also times the close of a handed-over connection
+  boost::asio::steady_timer keepalive_timer_;  // also times the close of a handed-over or disconnected connection
   boost::asio::steady_timer answer_timer_;
-  std::deque<std::pair<std::chrono::steady_clock::time_point, Packet>> held_answers_;
-  std::chrono::steady_clock::time_point last_activity_;
+  std::deque<std::pair<Clock::time_point, Packet>> held_answers_;
+  Clock::time_point last_activity_;
   std::chrono::milliseconds activity_limit_{0};  // connect timeout, then 1.5 x keep alive; 0 = none
   Framer framer_;
   ProtocolVersion version_ = ProtocolVersion::v3_1_1;
   bool connected_ = false;   // CONNECT accepted
   bool rejecting_ = false;   // CONNACK with an error sent: read nothing more
-  bool closed_ = false;
+  bool closed_ = false;      // the MQTT life of the connection is over: nothing more is read or sent
+  bool socket_closed_ = false;
+  bool linger_ = false;      // closed_, but a final DISCONNECT is still being written
   bool handed_over_ = false;  // taken over (takeover-connack-first): read nothing more, close soon
   bool close_after_flush_ = false;
   Session* session_ = nullptr;
@@ -148,6 +240,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::deque<Bytes> outbox_;
   std::vector<Bytes> writing_;
   std::size_t pending_bytes_ = 0;
+
+  // MQTT 5.0, for this network connection only
+  ClientSettings client_;                 // what the CONNECT asked for
+  std::uint32_t connect_session_expiry_ = 0;  // the Session Expiry Interval in force after CONNECT
+  std::map<std::uint16_t, std::string> inbound_aliases_;  // the client's Topic Aliases [MQTT-3.3.2-7]
+  std::unordered_map<std::string, std::uint16_t> outbound_aliases_;  // ours (assign-topic-aliases)
+  std::uint16_t outbound_alias_limit_ = 0;
+  std::set<std::uint16_t> unacknowledged_publishes_;  // QoS 1/2 PUBLISH sent here, no PUBACK/PUBCOMP yet
+  std::set<std::uint16_t> incoming_qos2_;             // QoS 2 received here, no PUBREL yet (our Receive Maximum)
 };
 
 }  // namespace mqtt::broker

@@ -1,5 +1,8 @@
 // Deliberate mistakes the embedded broker can be told to make, one behaviour each, so a run against a
-// defective broker proves the checker notices that exact mistake (and names the statement it breaks).
+// defective broker proves the checker notices that exact mistake (and names the statement it breaks). Each defect
+// belongs to one protocol version: a 3.1.1 defect names a 3.1.1 statement and bends code that 5.0 connections share
+// (so it shows there too, under the 5.0 numbering); a 5.0 defect names a 5.0 statement and acts on 5.0 connections
+// only, so the 3.1.1 behaviour of the broker never changes with it.
 #pragma once
 
 #include <cstdint>
@@ -7,6 +10,7 @@
 #include <set>
 #include <span>
 #include <string_view>
+#include <vector>
 
 namespace mqtt::broker {
 
@@ -60,17 +64,54 @@ enum class Defect : std::uint8_t {
   acknowledgement_flags_ignored,
   accept_connect_header_flags,
   accept_long_puback,
+  // ---- MQTT 5.0 ----
+  // flow control and packet size
+  ignore_receive_maximum,
+  oversized_packet_sent,
+  // message expiry
+  message_expiry_not_forwarded,
+  expired_messages_delivered,
+  // wills
+  will_without_delay,
+  will_discarded_on_disconnect_with_will,
+  // subscription options and identifiers
+  retain_handling_2_ignored,
+  retain_handling_1_resends,
+  subscription_identifier_missing,
+  no_local_ignored,
+  retain_as_published_ignored,
+  // properties passed on
+  user_properties_reordered,
+  content_type_dropped,
+  // shared subscriptions
+  shared_grant_ignored,
+  shared_qos2_sent_to_another_member,
+  // session expiry
+  session_kept_after_expiry,
+  session_discarded_despite_expiry,
+  // topic aliases
+  topic_alias_not_honoured,
+  unsolicited_topic_aliases,
+  // CONNACK and DISCONNECT
+  session_present_with_error,
+  no_assigned_client_identifier,
+  response_information_unrequested,
+  reason_string_unrequested,
+  session_expiry_on_server_disconnect,
 };
 
 struct DefectInfo {
   Defect defect;
   std::string_view name;         // "retain-ignored": the spelling used on the command line
-  std::string_view statement;    // the MQTT 3.1.1 statement the defect breaks, e.g. "MQTT-3.3.1-6"
+  std::string_view protocol;     // "3.1.1" or "5.0": the version whose statement it breaks
+  std::string_view statement;    // the statement it breaks, in that version's numbering, e.g. "MQTT-3.3.1-6"
   std::string_view description;  // one line: what the broker does wrong
 };
 
 // Every defect, in the order above.
 std::span<const DefectInfo> defect_catalog();
+// The defects of one protocol version ("3.1.1" or "5.0"), in catalog order.
+std::vector<DefectInfo> defects_for(std::string_view protocol);
 const DefectInfo& describe(Defect defect);
 std::string_view to_string(Defect defect);
 std::optional<Defect> parse_defect(std::string_view name);

@@ -28,7 +28,7 @@ std::variant<Frame, FrameIncomplete, FramingError> Framer::next() {
     if ((digit & 0x80) == 0) break;
   }
   if (remaining_length > maximum_remaining_length_) {
-    return FramingError{stream_offset_ + 1, "remaining length exceeds the broker's packet size limit"};
+    return FramingError{stream_offset_ + 1, "remaining length exceeds the broker's packet size limit", true};
   }
   const std::size_t total = header_size + remaining_length;
   if (available < total) return FrameIncomplete{};

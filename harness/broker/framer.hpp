@@ -22,7 +22,8 @@ struct FrameIncomplete {};
 
 struct FramingError {
   std::size_t offset = 0;
-  std::string message;  // one sentence, lower case
+  std::string message;     // one sentence, lower case
+  bool too_large = false;  // the remaining length is over the limit (a 5.0 server answers DISCONNECT 0x95)
 };
 
 class Framer {

@@ -67,30 +67,29 @@ bool filter_matches(std::string_view filter, std::string_view topic, const Defec
   return topic::matches(filter, topic);
 }
 
-std::optional<QoS> matching_qos(const std::map<std::string, QoS>& subscriptions, std::string_view topic,
-                                const DefectSet& defects) {
-  std::optional<QoS> best;
-  const bool lowest = defects.contains(Defect::overlap_lowest_qos);
-  for (const auto& [filter, qos] : subscriptions) {
-    if (filter_matches(filter, topic, defects)) {
-      // The highest grant of the matching subscriptions [MQTT-3.3.5-1] (the defect takes the lowest).
-      if (!best || (lowest ? static_cast<int>(qos) < static_cast<int>(*best)
-                           : static_cast<int>(qos) > static_cast<int>(*best))) {
-        best = qos;
-      }
-      if (best == QoS::exactly_once && !lowest) break;
-    }
+std::vector<SubscriptionMatch> matching_subscriptions(const std::map<std::string, SubscriptionOptions>& subscriptions,
+                                                      std::string_view topic, const DefectSet& defects) {
+  std::vector<SubscriptionMatch> matches;
+  for (const auto& [filter, options] : subscriptions) {
+    if (filter_matches(filter, topic, defects)) matches.push_back(SubscriptionMatch{&filter, &options});
+  }
+  return matches;
+}
+
+QoS highest_grant(const std::vector<SubscriptionMatch>& matches) {
+  QoS best = QoS::at_most_once;
+  for (const SubscriptionMatch& match : matches) {
+    if (static_cast<int>(match.options->qos) > static_cast<int>(best)) best = match.options->qos;
   }
   return best;
 }
 
-std::vector<QoS> matching_grants(const std::map<std::string, QoS>& subscriptions, std::string_view topic,
-                                 const DefectSet& defects) {
-  std::vector<QoS> grants;
-  for (const auto& [filter, qos] : subscriptions) {
-    if (filter_matches(filter, topic, defects)) grants.push_back(qos);
+QoS lowest_grant(const std::vector<SubscriptionMatch>& matches) {
+  QoS lowest = QoS::exactly_once;
+  for (const SubscriptionMatch& match : matches) {
+    if (static_cast<int>(match.options->qos) < static_cast<int>(lowest)) lowest = match.options->qos;
   }
-  return grants;
+  return lowest;
 }
 
 }  // namespace mqtt::broker

@@ -1,28 +1,33 @@
-// Which of a session's subscriptions a topic reaches, and at what QoS. Matching is the shared rule from
-// model/topic.hpp; two defects bend it here and nowhere else.
+// Which of a session's subscriptions a topic reaches. Matching is the shared rule from model/topic.hpp; two
+// defects bend it here and nowhere else.
 #pragma once
 
 #include <map>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "broker/defect.hpp"
-#include "codec/packet.hpp"
+#include "broker/session.hpp"
 
 namespace mqtt::broker {
 
 bool filter_matches(std::string_view filter, std::string_view topic, const DefectSet& defects);
 
-// Overlapping subscriptions: the message is delivered once, at the highest QoS granted among the matching
-// subscriptions [MQTT-3.3.5-1]. nullopt when no subscription matches.
-std::optional<QoS> matching_qos(const std::map<std::string, QoS>& subscriptions, std::string_view topic,
-                                const DefectSet& defects);
+// One subscription a topic reaches.
+struct SubscriptionMatch {
+  const std::string* filter = nullptr;
+  const SubscriptionOptions* options = nullptr;
+};
 
-// The overlap-one-copy-per-subscription variation: the grant of every matching subscription, in filter order
-// (one copy each). Empty when none matches.
-std::vector<QoS> matching_grants(const std::map<std::string, QoS>& subscriptions, std::string_view topic,
-                                 const DefectSet& defects);
+// Every subscription in `subscriptions` whose filter matches `topic`, in filter order.
+std::vector<SubscriptionMatch> matching_subscriptions(const std::map<std::string, SubscriptionOptions>& subscriptions,
+                                                      std::string_view topic, const DefectSet& defects);
+
+// Overlapping subscriptions delivered as one copy: the highest QoS granted among them [MQTT-3.3.5-1 (3.1.1),
+// MQTT-3.3.4-2 (5.0)].
+QoS highest_grant(const std::vector<SubscriptionMatch>& matches);
+// The lowest of them: what the overlap-lowest-qos defect delivers at. `matches` must not be empty.
+QoS lowest_grant(const std::vector<SubscriptionMatch>& matches);
 
 }  // namespace mqtt::broker

@@ -68,6 +68,13 @@ bool Session::acknowledge_pubrec(std::uint16_t packet_id) {
   return true;
 }
 
+bool Session::reject_pubrec(std::uint16_t packet_id) {
+  auto found = find_in_flight(packet_id, InFlight::Stage::awaiting_pubrec);
+  if (found == in_flight_.end()) return false;
+  in_flight_.erase(found);
+  return true;
+}
+
 bool Session::acknowledge_pubcomp(std::uint16_t packet_id) {
   auto found = find_in_flight(packet_id, InFlight::Stage::awaiting_pubcomp);
   if (found == in_flight_.end()) return false;

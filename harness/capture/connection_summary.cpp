@@ -51,8 +51,6 @@ void settle_version(ConnectionSummary& row, std::optional<ProtocolVersion> clien
     }
     row.assumed_version = client_guess ? client_guess : server_guess;
   }
-  const auto version = row.version ? row.version : row.assumed_version;
-  if (version == ProtocolVersion::v5) row.not_judged = "MQTT 5.0 streams are not judged yet";
 }
 
 }  // namespace mqtt::capture

@@ -62,9 +62,9 @@ struct ConnectionSummary {
 void count_packet(ConnectionSummary& row, const Packet& packet, bool from_client);
 
 // Once the connection's streams are decoded: `client_guess` and `server_guess` are the versions each direction
-// assumed after resynchronising (nullopt when it did not have to guess). Sets assumed_version and not_judged:
-// MQTT 5.0 is decoded but not judged yet (the reference model is 3.1.1's), and two directions that guessed
-// different versions cannot both be right.
+// assumed after resynchronising (nullopt when it did not have to guess). Sets assumed_version, and not_judged
+// when the two directions guessed different versions (they cannot both be right). MQTT 5.0 streams are judged
+// like the others, by the checker's 5.0 rules.
 void settle_version(ConnectionSummary& row, std::optional<ProtocolVersion> client_guess,
                     std::optional<ProtocolVersion> server_guess);
 

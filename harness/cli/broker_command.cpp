@@ -68,6 +68,17 @@ struct BrokerCommandOptions {
   std::vector<std::string> variations;
   int max_qos = 2;
   std::vector<std::string> users;  // "name:password"
+  // MQTT 5.0 capabilities declared in CONNACK (BrokerOptions::mqtt5)
+  int receive_maximum = 65535;
+  int topic_alias_maximum = 10;
+  std::optional<int> server_keep_alive;
+  std::optional<std::uint32_t> maximum_session_expiry;
+  bool no_retain = false;
+  bool no_wildcard_subscriptions = false;
+  bool no_subscription_identifiers = false;
+  bool no_shared_subscriptions = false;
+  bool no_assigned_client_identifiers = false;
+  std::uint64_t seed = broker::BrokerOptions{}.seed;
   bool list_defects = false;
   bool list_variations = false;
 };
@@ -75,13 +86,14 @@ struct BrokerCommandOptions {
 int run_broker(const BrokerCommandOptions& options) {
   if (options.list_defects) {
     for (const auto& defect : broker::defect_catalog()) {
-      fmt::print("{:<36} {:<16} {}\n", defect.name, defect.statement, defect.description);
+      fmt::print("{:<40} {:<6} {:<16} {}\n", defect.name, defect.protocol, defect.statement, defect.description);
     }
     return exit_passed;
   }
   if (options.list_variations) {
     for (const auto& variation : broker::variation_catalog()) {
-      fmt::print("{:<36} {:<14} {}\n", variation.name, variation.section, variation.description);
+      fmt::print("{:<42} {:<6} {:<11} {}\n", variation.name, variation.protocol, variation.section,
+                 variation.description);
     }
     return exit_passed;
   }
@@ -114,6 +126,17 @@ int run_broker(const BrokerCommandOptions& options) {
   broker_options.tls.client_ca_file = options.client_ca_file;
   broker_options.websocket_message_limit = options.websocket_message_limit;
   broker_options.maximum_qos = static_cast<QoS>(options.max_qos);
+  broker::Mqtt5Capabilities& capabilities = broker_options.mqtt5;
+  capabilities.receive_maximum = static_cast<std::uint16_t>(options.receive_maximum);
+  capabilities.topic_alias_maximum = static_cast<std::uint16_t>(options.topic_alias_maximum);
+  if (options.server_keep_alive) capabilities.server_keep_alive = static_cast<std::uint16_t>(*options.server_keep_alive);
+  capabilities.maximum_session_expiry_interval = options.maximum_session_expiry;
+  capabilities.retain_available = !options.no_retain;
+  capabilities.wildcard_subscription_available = !options.no_wildcard_subscriptions;
+  capabilities.subscription_identifier_available = !options.no_subscription_identifiers;
+  capabilities.shared_subscription_available = !options.no_shared_subscriptions;
+  capabilities.assign_client_identifiers = !options.no_assigned_client_identifiers;
+  broker_options.seed = options.seed;
   for (const auto& name : options.defects) {
     const auto defect = broker::parse_defect(name);
     if (!defect) {
@@ -175,6 +198,9 @@ int run_broker(const BrokerCommandOptions& options) {
                  websocket ? listener.websocket_path : "");
     }
   }
+  if (broker_options.variations.contains(broker::Variation::shared_random)) {
+    fmt::print("shared-random seed {} (replay with --seed {})\n", broker_options.seed, broker_options.seed);
+  }
   std::fflush(stdout);
   int received = 0;
   sigwait(&stop_signals, &received);
@@ -188,7 +214,7 @@ int run_broker(const BrokerCommandOptions& options) {
 
 void add_broker_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<BrokerCommandOptions>();
-  auto* command = app.add_subcommand("broker", "Serve the embedded MQTT 3.1.1 reference broker");
+  auto* command = app.add_subcommand("broker", "Serve the embedded MQTT 5.0, 3.1.1 and 3.1 reference broker");
   command->add_option("-l,--listen", options->listen,
                       "[mqtt|mqtts|ws|wss://]ADDRESS:PORT[/path] to listen on, repeatable (port 0 picks a free one; "
                       "ws and wss serve /mqtt unless a path is given)")
@@ -211,12 +237,38 @@ void add_broker_command(CLI::App& app, int& exit_code) {
   command->add_option("--variation", options->variations,
                       "Choose a behaviour the specification permits instead of the default (repeatable; "
                       "combinable with --defect)");
-  command->add_option("--max-qos", options->max_qos, "Highest QoS granted in SUBACK")->check(CLI::Range(0, 2))
+  command->add_option("--max-qos", options->max_qos,
+                      "Highest QoS granted in SUBACK; below 2 also the Maximum QoS a 5.0 CONNACK declares")
+      ->check(CLI::Range(0, 2))
       ->capture_default_str();
+  command->add_option("--receive-maximum", options->receive_maximum,
+                      "5.0: unacknowledged QoS 2 PUBLISHes a client may have (declared below 65535)")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
+  command->add_option("--topic-alias-maximum", options->topic_alias_maximum,
+                      "5.0: highest Topic Alias accepted from a client (0: none)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  command->add_option("--server-keep-alive", options->server_keep_alive,
+                      "5.0: declare this Server Keep Alive (seconds) and use it instead of the client's")
+      ->check(CLI::Range(0, 65535));
+  command->add_option("--maximum-session-expiry", options->maximum_session_expiry,
+                      "5.0: cut longer Session Expiry Intervals to this (seconds) and say so in CONNACK");
+  command->add_flag("--no-retain", options->no_retain, "5.0: declare Retain Available 0 (and store nothing retained)");
+  command->add_flag("--no-wildcard-subscriptions", options->no_wildcard_subscriptions,
+                    "5.0: declare Wildcard Subscription Available 0");
+  command->add_flag("--no-subscription-identifiers", options->no_subscription_identifiers,
+                    "5.0: declare Subscription Identifiers Available 0");
+  command->add_flag("--no-shared-subscriptions", options->no_shared_subscriptions,
+                    "5.0: declare Shared Subscription Available 0");
+  command->add_flag("--no-assigned-client-identifiers", options->no_assigned_client_identifiers,
+                    "5.0: refuse an empty client id with CONNACK 0x85 instead of assigning one");
+  command->add_option("--seed", options->seed, "Seed of the shared-random variation's choices")->capture_default_str();
   command->add_option("--user", options->users, "Require credentials: NAME:PASSWORD (repeatable)");
-  command->add_flag("--list-defects", options->list_defects, "List the defects and the statement each breaks");
+  command->add_flag("--list-defects", options->list_defects,
+                    "List the defects: the protocol version and statement each breaks");
   command->add_flag("--list-variations", options->list_variations,
-                    "List the legal variations and the section that permits each");
+                    "List the legal variations: the protocol version and section that permits each");
   command->footer(help_footer("Prints the bound address, serves until SIGINT or SIGTERM."));
   command->callback([options, &exit_code] { exit_code = run_broker(*options); });
 }

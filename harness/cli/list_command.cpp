@@ -128,10 +128,11 @@ int list_defects(const ListOptions& options) {
   auto json = nlohmann::json::array();
   for (const auto& defect : broker::defect_catalog()) {
     if (options.json) {
-      json.push_back({{"name", defect.name}, {"statement", defect.statement}, {"description", defect.description}});
+      json.push_back({{"name", defect.name}, {"protocol", defect.protocol}, {"statement", defect.statement},
+                      {"description", defect.description}});
       continue;
     }
-    fmt::print("{:<36} {:<16} {}\n", defect.name, defect.statement, defect.description);
+    fmt::print("{:<40} {:<6} {:<16} {}\n", defect.name, defect.protocol, defect.statement, defect.description);
   }
   if (options.json) fmt::print("{}\n", json.dump(2));
   return exit_passed;
@@ -141,11 +142,12 @@ int list_variations(const ListOptions& options) {
   auto json = nlohmann::json::array();
   for (const auto& variation : broker::variation_catalog()) {
     if (options.json) {
-      json.push_back({{"name", variation.name}, {"section", variation.section},
+      json.push_back({{"name", variation.name}, {"protocol", variation.protocol}, {"section", variation.section},
                       {"permission", variation.permission}, {"description", variation.description}});
       continue;
     }
-    fmt::print("{:<36} {:<14} {}\n", variation.name, variation.section, variation.description);
+    fmt::print("{:<42} {:<6} {:<11} {}\n", variation.name, variation.protocol, variation.section,
+               variation.description);
   }
   if (options.json) fmt::print("{}\n", json.dump(2));
   return exit_passed;

@@ -125,7 +125,15 @@ void AsyncSession::ping_if_due() {
 }
 
 void AsyncSession::on_packet(const Packet& packet) {
-  if (options_.silent || !options_.auto_acknowledge) return;
+  if (options_.silent || !options_.auto_acknowledge) {
+    // Kept for an explicit acknowledge() (a case's `acknowledge` step), never answered on their own.
+    if (const auto* publish = std::get_if<Publish>(&packet); publish != nullptr && publish->packet_id) {
+      unanswered_.push_back({PacketType::publish, publish->qos, *publish->packet_id});
+    } else if (const auto* pubrel = std::get_if<Pubrel>(&packet)) {
+      unanswered_.push_back({PacketType::pubrel, QoS::exactly_once, pubrel->packet_id});
+    }
+    return;
+  }
   const ProtocolVersion version = connection_->version();
   if (const auto* publish = std::get_if<Publish>(&packet)) {
     if (!publish->packet_id) return;
@@ -148,6 +156,7 @@ asio::awaitable<RequestResult> AsyncSession::connect(Connect connect, Duration d
   const WaitResult wait = co_await connection_->wait_for(PacketType::connack, deadline);
   RequestResult result = from_wait(wait, 0);
   const auto* connack = wait.packet ? std::get_if<Connack>(&*wait.packet) : nullptr;
+  if (connack != nullptr && connack->reason_code == 0) server_limits_ = ServerLimits::from(*connack);
   if (connack != nullptr && connack->reason_code == 0 && keep_alive.count() > 0) {
     keep_alive_interval_ = keep_alive;
     if (!keep_alive_running_ && !keep_alive_by_caller_) {
@@ -184,6 +193,13 @@ void AsyncSession::arm_keep_alive() {
 asio::awaitable<RequestResult> AsyncSession::publish(Publish publish, Duration deadline) {
   const auto until = std::chrono::steady_clock::now() + deadline;
   publish.version = connection_->version();
+  if (honour_limits_) {
+    if (auto reason = publish_beyond_limits(publish, server_limits_, in_flight_)) {
+      RequestResult withheld = written_without_answer();
+      withheld.withheld = std::move(reason);
+      co_return withheld;
+    }
+  }
   if (publish.qos == QoS::at_most_once) {
     publish.packet_id.reset();
     if (connection_->send(publish) == 0) {
@@ -203,6 +219,7 @@ asio::awaitable<RequestResult> AsyncSession::publish(Publish publish, Duration d
     packet_ids_.release(id);
     co_return closed_before_sending(*connection_, id);
   }
+  ++in_flight_;
   RequestResult result;
   if (publish.qos == QoS::at_least_once) {
     result = from_wait(co_await connection_->wait_for(reply_with_id<Puback>(id), remaining_until(until)), id);
@@ -217,6 +234,7 @@ asio::awaitable<RequestResult> AsyncSession::publish(Publish publish, Duration d
       result = from_wait(co_await connection_->wait_for(reply_with_id<Pubcomp>(id), remaining_until(until)), id);
     }
   }
+  --in_flight_;
   packet_ids_.release(id);
   co_return result;
 }
@@ -226,6 +244,14 @@ asio::awaitable<RequestResult> AsyncSession::subscribe(std::vector<Subscription>
   const auto id = packet_ids_.allocate();
   if (!id) co_return RequestResult{};
   Subscribe subscribe{connection_->version(), *id, std::move(subscriptions), std::move(properties)};
+  if (honour_limits_) {
+    if (auto reason = subscribe_beyond_limits(subscribe, server_limits_)) {
+      packet_ids_.release(*id);
+      RequestResult withheld = written_without_answer();
+      withheld.withheld = std::move(reason);
+      co_return withheld;
+    }
+  }
   if (connection_->send(subscribe) == 0) {
     packet_ids_.release(*id);
     co_return closed_before_sending(*connection_, *id);
@@ -251,10 +277,29 @@ asio::awaitable<RequestResult> AsyncSession::unsubscribe(std::vector<std::string
   co_return result;
 }
 
-void AsyncSession::disconnect(std::uint8_t reason_code) {
+void AsyncSession::disconnect(std::uint8_t reason_code, Properties properties) {
   if (!connection_->is_open()) return;
-  connection_->send(Disconnect{connection_->version(), reason_code, {}});
+  connection_->send(Disconnect{connection_->version(), reason_code, std::move(properties)});
   connection_->close(history::CloseReason::local_close);
+}
+
+std::size_t AsyncSession::acknowledge(std::uint8_t reason_code) {
+  const ProtocolVersion version = connection_->version();
+  const std::uint8_t code = version == ProtocolVersion::v5 ? reason_code : 0;
+  std::size_t sent = 0;
+  for (const auto& packet : unanswered_) {
+    if (!connection_->is_open()) break;
+    if (packet.type == PacketType::pubrel) {
+      connection_->send(Pubcomp{version, packet.packet_id, 0, {}});
+    } else if (packet.qos == QoS::at_least_once) {
+      connection_->send(Puback{version, packet.packet_id, code, {}});
+    } else {
+      connection_->send(Pubrec{version, packet.packet_id, code, {}});
+    }
+    ++sent;
+  }
+  unanswered_.clear();
+  return sent;
 }
 
 asio::awaitable<WaitResult> AsyncSession::next_publish(Duration deadline) {

@@ -17,6 +17,7 @@
 
 #include "client/async_connection.hpp"
 #include "client/packet_id_allocator.hpp"
+#include "client/server_limits.hpp"
 #include "client/session.hpp"
 
 namespace mqtt::client {
@@ -41,7 +42,10 @@ class AsyncSession : public std::enable_shared_from_this<AsyncSession>, private 
                                                   Properties properties = {});
   boost::asio::awaitable<RequestResult> unsubscribe(std::vector<std::string> filters, Duration deadline,
                                                     Properties properties = {});
-  void disconnect(std::uint8_t reason_code = 0);
+  void disconnect(std::uint8_t reason_code = 0, Properties properties = {});
+  std::size_t acknowledge(std::uint8_t reason_code = 0);
+  void set_honour_limits(bool enabled) { honour_limits_ = enabled; }
+  const ServerLimits& server_limits() const { return server_limits_; }
   boost::asio::awaitable<WaitResult> next_publish(Duration deadline);
 
   void set_silent(bool silent) { options_.silent = silent; }
@@ -71,6 +75,17 @@ class AsyncSession : public std::enable_shared_from_this<AsyncSession>, private 
   std::chrono::seconds keep_alive_interval_{0};
   bool keep_alive_running_ = false;
   bool keep_alive_by_caller_ = false;
+  // MQTT 5.0: what the CONNACK declared, and the QoS 1/2 publishes of ours still awaiting their acknowledgement.
+  ServerLimits server_limits_;
+  bool honour_limits_ = true;
+  std::size_t in_flight_ = 0;
+  // Packets of the server left unanswered while automatic acknowledgement was off, in arrival order.
+  struct Unanswered {
+    PacketType type = PacketType::publish;  // PUBLISH (QoS 1 or 2) or PUBREL
+    QoS qos = QoS::at_least_once;
+    std::uint16_t packet_id = 0;
+  };
+  std::vector<Unanswered> unanswered_;
 };
 
 }  // namespace mqtt::client

@@ -35,7 +35,12 @@ RequestResult Session::unsubscribe(std::vector<std::string> filters, Duration de
                               deadline, RequestResult{});
 }
 
-void Session::disconnect(std::uint8_t reason_code) { session_->disconnect(reason_code); }
+void Session::disconnect(std::uint8_t reason_code, Properties properties) {
+  session_->disconnect(reason_code, std::move(properties));
+}
+std::size_t Session::acknowledge(std::uint8_t reason_code) { return session_->acknowledge(reason_code); }
+void Session::set_honour_limits(bool enabled) { session_->set_honour_limits(enabled); }
+const ServerLimits& Session::server_limits() const { return session_->server_limits(); }
 
 WaitResult Session::next_publish(Duration deadline) {
   return detail::run_blocking(*loop_, session_->next_publish(deadline), deadline, WaitResult{});

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "client/connection.hpp"
+#include "client/server_limits.hpp"
 
 namespace mqtt::client {
 
@@ -32,7 +33,9 @@ struct RequestResult {
   std::optional<DecodeError> decode_error;  // closed because the broker's bytes did not decode
   // On a timeout: an answer of the awaited type that carried another packet id (so it answered nothing).
   std::optional<Packet> unmatched;
-  bool ok() const { return outcome == WaitOutcome::packet; }
+  // Not sent at all: it would break a limit the target declared in its CONNACK (client/server_limits.hpp).
+  std::optional<std::string> withheld;
+  bool ok() const { return outcome == WaitOutcome::packet && !withheld; }
 };
 
 // Why a request failed, naming what arrived instead of the answer: "SUBACK for packet id 7 while 3 was
@@ -59,8 +62,14 @@ class Session {
   RequestResult publish(Publish publish, Duration deadline);
   RequestResult subscribe(std::vector<Subscription> subscriptions, Duration deadline, Properties properties = {});
   RequestResult unsubscribe(std::vector<std::string> filters, Duration deadline, Properties properties = {});
-  // Sends DISCONNECT (reason code for 5.0) and closes gracefully.
-  void disconnect(std::uint8_t reason_code = 0);
+  // Sends DISCONNECT (reason code and properties for 5.0) and closes gracefully.
+  void disconnect(std::uint8_t reason_code = 0, Properties properties = {});
+  // Answers the PUBLISH and PUBREL packets left unanswered while automatic acknowledgement was off: PUBACK or
+  // PUBREC with `reason_code` (5.0), PUBCOMP for PUBREL. Returns how many packets it sent.
+  std::size_t acknowledge(std::uint8_t reason_code = 0);
+  // MQTT 5.0: whether requests are checked against the limits the target's CONNACK declared (default on).
+  void set_honour_limits(bool enabled);
+  const ServerLimits& server_limits() const;
 
   // Next PUBLISH received from the server (taken from the connection's queue), or close, or deadline.
   WaitResult next_publish(Duration deadline);

@@ -6,6 +6,7 @@
 
 #include "model/retained.hpp"
 #include "model/topic.hpp"
+#include "model/v5_flow.hpp"
 #include "model/v5_message_properties.hpp"
 #include "model/v5_subscription_options.hpp"
 
@@ -88,6 +89,8 @@ void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t o
     const auto& session = session_it->second;
     if (!session.generation_alive || session.generation != key.second) continue;
     const bool online = session.connection != 0 && !model.connections[session.connection].closed;
+    // 5.0: a copy that may not fit the subscriber's Maximum Packet Size is discarded, not owed [MQTT-3.1.2-25].
+    if (online && may_exceed_client_maximum(model, model.connections[session.connection], index)) continue;
     // QoS 0 is owed to a connected session only (queueing it for an offline one is the server's choice), only
     // if the session was already connected when the message was sent (the broker may have handled it while the
     // session was offline), and only for a message a copy can be told apart by (a payload token): its duty
@@ -195,6 +198,10 @@ void resume_session_deliveries(ModelState& model, Connection& conn, Session& ses
         !duty.cancelled && !duty.retained_copy && duty.due == never) {
       if (may_have_expired(model, duty.message, add_time(event.time_ns, model.options.close_grace_ns))) {
         duty.cancelled = true;  // its Message Expiry Interval may have run out while the session was away
+        continue;
+      }
+      if (may_exceed_client_maximum(model, conn, duty.message)) {
+        duty.cancelled = true;  // too large for what the resumed connection declared [MQTT-3.1.2-25]
         continue;
       }
       duty.due = add_time(event.time_ns, model.options.close_grace_ns);

@@ -233,6 +233,9 @@ struct Message {
   // unchanged (v5_message_properties.cpp).
   std::optional<std::uint32_t> expiry;
   Properties forwarded_properties;
+  // Bytes of the PUBLISH (or will) as the publisher gave it: what bounds the size of a forwarded copy, which a
+  // 5.0 server must discard rather than send above a client's Maximum Packet Size [MQTT-3.1.2-25].
+  std::size_t published_size = 0;
 };
 
 enum class Existence : std::uint8_t { unknown, absent, present };

@@ -9,6 +9,7 @@
 #include "model/requests.hpp"
 #include "model/retained.hpp"
 #include "model/topic.hpp"
+#include "codec/encoder.hpp"
 #include "model/v5_message_properties.hpp"
 
 namespace mqtt::model::detail {
@@ -52,6 +53,9 @@ void on_client_publish(ModelState& model, Connection& conn, const Publish& publi
   message.sent_time = event.time_ns;
   message.from_refused_connection = conn.refused;
   if (conn.version == ProtocolVersion::v5) remember_message_properties(message, publish.properties);
+  if (conn.version == ProtocolVersion::v5) {
+    message.published_size = event.raw.empty() ? encode(Packet{publish}).size() : event.raw.size();
+  }
   if (message.identity.tokened) {
     auto existing = model.messages_by_key.find(message.identity.key);
     if (existing != model.messages_by_key.end() && !existing->second.empty()) {

@@ -6,6 +6,7 @@
 #include "model/delivery_duties.hpp"
 #include "model/subscriptions.hpp"
 #include "model/topic.hpp"
+#include "model/v5_flow.hpp"
 #include "model/v5_message_properties.hpp"
 #include "model/v5_subscription_options.hpp"
 
@@ -92,6 +93,7 @@ void create_retained_duties(ModelState& model, const Connection& conn, std::size
     }
     if (version.processed_by >= record.start_sent) continue;
     if (may_have_expired(model, index, add_time(record.start_ack, model.options.close_grace_ns))) continue;
+    if (may_exceed_client_maximum(model, model.connections[record.connection], index)) continue;
     DeliveryDuty duty;
     duty.message = index;
     duty.client_id = record.client_id;

@@ -23,6 +23,16 @@ const Properties* properties_of(const Packet& packet) {
 
 }  // namespace
 
+bool may_exceed_client_maximum(const ModelState& model, const Connection& conn, std::size_t message) {
+  const auto limit = conn.v5.client_maximum_packet_size;
+  if (conn.version != ProtocolVersion::v5 || !limit) return false;
+  // What a server may add to the publisher's bytes: the topic again (the publisher used an alias), a longer
+  // remaining-length field, a packet id, its own topic alias, subscription identifiers, a message expiry.
+  constexpr std::size_t server_additions = 64;
+  const auto& published = model.messages[message];
+  return published.published_size + published.topic.size() + server_additions > *limit;
+}
+
 void check_v5_server_packet(ModelState& model, Connection& conn, const Packet& packet, const Event& event) {
   const auto type = type_of(packet);
   if (conn.v5.server_disconnected) {

@@ -25,6 +25,11 @@ std::optional<Publish> resolve_server_alias(ModelState& model, Connection& conn,
 // After a server PUBLISH was recorded in flight: the client's Receive Maximum.
 void check_receive_maximum(ModelState& model, const Connection& conn, const Publish& publish, const Event& event);
 
+// Whether a copy of `message` to `conn` might be too large for the Maximum Packet Size the client declared: such
+// a copy the server must discard, not send [MQTT-3.1.2-25], so it is owed only when even the largest form a
+// server may give it (the full topic, its own aliases, subscription identifiers, a reduced expiry) fits.
+bool may_exceed_client_maximum(const ModelState& model, const Connection& conn, std::size_t message);
+
 // A PUBLISH from the client: police the CONNACK's limits and resolve its topic alias. nullopt: the server owes
 // a close (policing) and the PUBLISH is not acted on.
 std::optional<Publish> admit_client_publish(ModelState& model, Connection& conn, const Publish& publish,

@@ -7,6 +7,7 @@
 #include "model/keepalive.hpp"
 #include "model/retained.hpp"
 #include "model/subscriptions.hpp"
+#include "codec/encoder.hpp"
 #include "model/v5_message_properties.hpp"
 #include "model/v5_will.hpp"
 
@@ -27,6 +28,14 @@ void register_will(ModelState& model, Connection& conn, const Event& event) {
   will.sent_time = event.time_ns;
   will.is_will = true;
   if (conn.version == ProtocolVersion::v5) remember_message_properties(will, connect.will->properties);
+  if (conn.version == ProtocolVersion::v5) {
+    Publish as_published;
+    as_published.version = ProtocolVersion::v5;
+    as_published.topic = connect.will->topic;
+    as_published.payload = connect.will->payload;
+    as_published.properties = connect.will->properties;
+    will.published_size = encode(Packet{as_published}).size();
+  }
   conn.will_message = model.add_message(std::move(will));
 }
 

@@ -37,8 +37,8 @@ CheckedCapture analyse_and_check_capture(const std::filesystem::path& file, cons
 model::Verdicts check_capture_history(const capture::CaptureAnalysis& analysis, const model::CheckOptions& check);
 
 // Decides, event by event, which events of a capture's history the checker sees: every event of a connection
-// until its first packet; from there on, those of judged connections only. Without a classification, a
-// connection is judged unless its first packet is MQTT 5.0 (what the analyser knows at that moment).
+// until its first packet; from there on, those of judged connections only. Without a classification, every
+// connection is judged (the analyser may still find it unjudgeable later: then the history is judged again).
 class CaptureJudgementGate {
  public:
   CaptureJudgementGate() = default;

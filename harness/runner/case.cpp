@@ -20,6 +20,7 @@ std::string_view to_string(StepKind kind) {
     case StepKind::settle: return "settle";
     case StepKind::note: return "note";
     case StepKind::pause: return "pause";
+    case StepKind::acknowledge: return "acknowledge";
   }
   return "unknown";
 }
@@ -38,6 +39,11 @@ std::string_view to_string(WaitFor wait_for) {
     case WaitFor::pingresp: return "pingresp";
   }
   return "unknown";
+}
+
+bool MessagePropertiesTemplate::empty() const {
+  return !message_expiry && !payload_format && !content_type && !response_topic && !correlation_data &&
+         !correlation_bytes && user_properties.empty();
 }
 
 std::vector<std::string> Case::client_names() const {

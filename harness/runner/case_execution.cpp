@@ -18,6 +18,7 @@
 #include "runner/connect_credentials.hpp"
 #include "runner/connect_outcomes.hpp"
 #include "runner/placeholders.hpp"
+#include "runner/step_packets.hpp"
 
 namespace mqtt::runner {
 
@@ -58,6 +59,11 @@ std::string_view version_text(ProtocolVersion version) {
 }
 
 Bytes to_bytes(std::string_view text) { return Bytes(text.begin(), text.end()); }
+
+// A request the client did not send because the target declared it cannot take it (client/server_limits.hpp).
+std::string withheld_text(const std::string& client, std::string_view what, const std::string& reason) {
+  return "client '" + client + "' did not send its " + std::string(what) + ": " + reason;
+}
 
 PacketType packet_type_of(WaitFor wait_for) {
   switch (wait_for) {
@@ -238,6 +244,19 @@ class CaseExecution {
     }
   }
 
+  SubstituteText substitution() const {
+    return [this](const std::string& value) { return text(value); };
+  }
+
+  // Returns true when the request was withheld (and records why); the case is then not exercised there.
+  bool note_withheld(const Step& step, std::string_view what, const client::RequestResult& result) {
+    if (!result.withheld) return false;
+    const std::string sentence = withheld_text(step.client, what, *result.withheld);
+    recorder_.note(step.client, sentence, connection_of(step.client));
+    if (!run_.withheld) run_.withheld = sentence;
+    return true;
+  }
+
   void note_outcome(const Step& step, const std::string& what, client::WaitOutcome outcome, int timeout_ms) {
     stop_if_interrupted(outcome);
     const std::uint32_t connection = connection_of(step.client);
@@ -266,15 +285,14 @@ class CaseExecution {
       case StepKind::connect: return connect(step);
       case StepKind::open: open_connection(step); break;
       case StepKind::subscribe: {
-        std::vector<Subscription> subscriptions;
-        for (const auto& filter : step.filters) {
-          subscriptions.push_back(Subscription{text(filter.filter), filter.qos});
-        }
+        std::vector<Subscription> subscriptions = subscriptions_of(step, substitution());
         // A SUBSCRIBE with a filter the protocol forbids may be answered by a close (the checker judges which).
         const bool close_answers = std::any_of(subscriptions.begin(), subscriptions.end(), [](const Subscription& one) {
           return !topic::is_valid_filter(one.filter);
         });
-        const auto result = session_of(step).subscribe(std::move(subscriptions), budget(step.timeout_ms));
+        const auto result = session_of(step).subscribe(std::move(subscriptions), budget(step.timeout_ms),
+                                                       subscribe_properties(step, substitution()));
+        if (note_withheld(step, "SUBSCRIBE", result)) break;
         if (close_answers && result.outcome == client::WaitOutcome::closed) {
           recorder_.note(step.client, "subscribe: the connection closed (an answer to its invalid filter)",
                          connection_of(step.client));
@@ -288,12 +306,21 @@ class CaseExecution {
         for (const auto& filter : step.filters) {
           filters.push_back(text(filter.filter));
         }
-        const auto result = session_of(step).unsubscribe(std::move(filters), budget(step.timeout_ms));
+        const auto result = session_of(step).unsubscribe(std::move(filters), budget(step.timeout_ms),
+                                                         user_properties(step.user_properties, substitution()));
         note_outcome(step, "unsubscribe", result.outcome, step.timeout_ms);
         break;
       }
       case StepKind::publish: publish(step); break;
-      case StepKind::disconnect: session_of(step).disconnect(); break;
+      case StepKind::disconnect:
+        session_of(step).disconnect(step.reason_code, disconnect_properties(step, substitution()));
+        break;
+      case StepKind::acknowledge: {
+        const auto sent = session_of(step).acknowledge(step.reason_code);
+        recorder_.note(step.client, "acknowledge: " + std::to_string(sent) + " packet(s) answered",
+                       connection_of(step.client));
+        break;
+      }
       case StepKind::drop:
         session_of(step).connection().abort();
         clients_[step.client].dropped = true;
@@ -352,28 +379,10 @@ class CaseExecution {
     const ClientDefaults defaults = defaults_of(step.client);
     client::Session& session = open_connection(step);
 
-    Connect packet;
-    packet.version = case_.mqtt;
-    packet.clean_session = step.clean_session.value_or(defaults.clean_session.value_or(true));
-    packet.keep_alive = step.keep_alive.value_or(defaults.keep_alive.value_or(60));
-    packet.client_id = step.client_id ? text(*step.client_id) : identity_.client_ids.at(step.client);
-    if (step.will) {
-      Will will;
-      will.topic = text(step.will->topic);
-      will.payload = to_bytes(text(step.will->payload));
-      will.qos = step.will->qos;
-      will.retain = step.will->retain;
-      if (will.retain) {
-        retained_topics_.insert(will.topic);
-      }
-      packet.will = std::move(will);
-    }
-    if (step.username) {
-      packet.username = text(*step.username);
-    }
-    if (step.password) {
-      packet.password = to_bytes(text(*step.password));
-    }
+    Connect packet = connect_packet(step, defaults, case_.mqtt,
+                                    step.client_id ? text(*step.client_id) : identity_.client_ids.at(step.client),
+                                    substitution());
+    if (packet.will && packet.will->retain) retained_topics_.insert(packet.will->topic);
     const auto result = session.connect(std::move(packet), budget(step.timeout_ms));
     stop_if_interrupted(result.outcome);
     if (result.outcome == client::WaitOutcome::timeout) {
@@ -387,13 +396,11 @@ class CaseExecution {
 
   void publish(const Step& step) {
     client::Session& session = session_of(step);
-    const std::string topic = text(step.topic);
+    const Publish base = publish_packet(step, case_.mqtt, substitution());
+    const std::string& topic = base.topic;
+    session.set_honour_limits(!step.beyond_limits);
     for (int index = 0; index < step.count; ++index) {
-      Publish packet;
-      packet.version = case_.mqtt;
-      packet.qos = step.qos;
-      packet.retain = step.retain;
-      packet.topic = topic;
+      Publish packet = base;
       if (step.payload_bytes) {
         packet.payload = *step.payload_bytes;
       } else if (step.payload) {
@@ -401,15 +408,17 @@ class CaseExecution {
       } else {
         packet.payload = to_bytes(tokens_.next());
       }
-      if (step.retain && !packet.payload.empty()) {
+      if (step.retain && !packet.payload.empty() && !topic.empty()) {
         retained_topics_.insert(topic);
       }
       const auto result = session.publish(std::move(packet), budget(step.timeout_ms));
+      if (note_withheld(step, "PUBLISH", result)) break;
       note_outcome(step, "publish", result.outcome, step.timeout_ms);
       if (result.outcome == client::WaitOutcome::closed || Clock::now() >= case_deadline_) {
         break;
       }
     }
+    session.set_honour_limits(true);
   }
 
   void send(const Step& step) {
@@ -488,7 +497,7 @@ class CaseExecution {
       auto& session = *state.session;
       if (!session.connection().is_open() || session.options().silent) continue;
       if (!accepted_connections_.contains(session.id())) continue;
-      session.connection().send(Pingreq{});
+      session.connection().send(Pingreq{case_.mqtt});
     }
   }
 

@@ -66,6 +66,9 @@ struct CaseRun {
   std::optional<std::string> unreachable;  // the target could not be connected to: the reason
   std::optional<std::string> timed_out;    // the case hit its overall deadline: the sentence saying where
   std::optional<std::string> interrupted;  // the run was interrupted during the case: where ("at step 3 of 7")
+  // A request the client withheld because the target's CONNACK declared it cannot take it (MQTT 5.0: Maximum
+  // QoS, Retain Available, ...): that part of the case was not exercised. The first one, as a sentence.
+  std::optional<std::string> withheld;
   std::vector<UnacceptedConnect> unaccepted_connects;  // in history order
   std::vector<UnansweredStep> unanswered;              // in history order
   ConnectTally connects;                   // every CONNECT of the case and what became of it

@@ -65,6 +65,7 @@ std::optional<std::string> inconclusive_reason(const CaseRun& run) {
   if (run.interrupted) return "the run was interrupted " + *run.interrupted + ": the case did not finish";
   if (run.unreachable) return *run.unreachable;
   if (run.timed_out) return *run.timed_out + ": the target was too slow or silent";
+  if (run.withheld) return *run.withheld;
   if (!run.unaccepted_connects.empty()) return describe_unaccepted(run.unaccepted_connects.front());
   if (!run.verdicts.unresolved.empty()) return run.verdicts.unresolved.front().reason;
   if (!run.unanswered.empty()) return describe_unanswered(run.unanswered.front());

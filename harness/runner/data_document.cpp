@@ -180,6 +180,10 @@ ObjectReader::ObjectReader(const DataDocument& document, const nlohmann::json& v
 }
 
 void ObjectReader::allow_only(std::initializer_list<std::string_view> known) const {
+  allow_only(std::span<const std::string_view>(known.begin(), known.size()));
+}
+
+void ObjectReader::allow_only(std::span<const std::string_view> known) const {
   for (const auto& [key, member] : value_.items()) {
     bool found = false;
     for (std::string_view candidate : known) {

@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -56,6 +57,7 @@ class ObjectReader {
 
   // Rejects members not in `known`: a misspelt key must not be silently ignored.
   void allow_only(std::initializer_list<std::string_view> known) const;
+  void allow_only(std::span<const std::string_view> known) const;
 
   bool has(std::string_view key) const;
   const nlohmann::json& at(std::string_view key) const;  // fails when missing

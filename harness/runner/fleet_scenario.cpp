@@ -62,6 +62,8 @@ std::string template_string(const ObjectReader& reader, std::string_view key, bo
   return text;
 }
 
+constexpr const char* mqtt5_only = "is an MQTT 5.0 option: the group needs \"mqtt\": \"5.0\"";
+
 ProtocolVersion version_of(const ObjectReader& reader, std::string_view key) {
   const std::string text = reader.string(key);
   if (text == "3.1.1") return ProtocolVersion::v3_1_1;
@@ -70,18 +72,21 @@ ProtocolVersion version_of(const ObjectReader& reader, std::string_view key) {
   reader.fail(key, "must be \"3.1\", \"3.1.1\" or \"5.0\"");
 }
 
-simulator::WillSpec read_will(const ObjectReader& reader) {
-  reader.allow_only({"topic", "payload", "qos", "retain"});
+simulator::WillSpec read_will(const ObjectReader& reader, ProtocolVersion version) {
+  reader.allow_only({"topic", "payload", "qos", "retain", "delay"});
+  if (reader.has("delay") && version != ProtocolVersion::v5) reader.fail("delay", mqtt5_only);
   simulator::WillSpec will;
   will.topic = template_string(reader, "topic", true);
   if (reader.has("payload")) will.payload = template_string(reader, "payload", true);
   if (reader.has("qos")) will.qos = qos_of(reader, "qos");
   if (reader.has("retain")) will.retain = reader.boolean("retain");
+  if (reader.has("delay")) will.delay = static_cast<std::uint32_t>(reader.unsigned_integer("delay", 0, 4294967295ULL));
   return will;
 }
 
-simulator::PublishSpec read_publish(const ObjectReader& reader) {
-  reader.allow_only({"topic", "rate", "jitter", "burst", "payload_size", "qos", "retain"});
+simulator::PublishSpec read_publish(const ObjectReader& reader, ProtocolVersion version) {
+  reader.allow_only({"topic", "rate", "jitter", "burst", "payload_size", "qos", "retain", "topic_alias"});
+  if (reader.has("topic_alias") && version != ProtocolVersion::v5) reader.fail("topic_alias", mqtt5_only);
   simulator::PublishSpec publish;
   if (reader.has("topic")) publish.topic = template_string(reader, "topic", true);
   if (reader.has("rate")) publish.rate_per_second = rate(reader, "rate", 10'000, "no publishing");
@@ -112,19 +117,26 @@ simulator::PublishSpec read_publish(const ObjectReader& reader) {
     }
   }
   if (reader.has("retain")) publish.retain = reader.boolean("retain");
+  if (reader.has("topic_alias")) publish.topic_alias = reader.boolean("topic_alias");
   if (!topic::is_valid_name(simulator::expand_placeholders(publish.topic, "group", 1, "device")))
     reader.fail("topic", "is not a valid topic name");
   return publish;
 }
 
-std::vector<Subscription> read_subscriptions(const ObjectReader& reader, std::string_view key) {
+std::vector<Subscription> read_subscriptions(const ObjectReader& reader, std::string_view key, ProtocolVersion version) {
   std::vector<Subscription> subscriptions;
   const auto& items = reader.array(key);
   for (std::size_t index = 0; index < items.size(); ++index) {
     ObjectReader item(reader.document(), items[index], reader.pointer_of(key) + "/" + std::to_string(index));
     if (!items[index].is_object()) item.fail_here("must be an object {\"filter\": ..., \"qos\": ...}");
-    item.allow_only({"filter", "qos"});
+    item.allow_only({"filter", "qos", "no_local", "retain_as_published", "retain_handling"});
+    for (std::string_view option : {"no_local", "retain_as_published", "retain_handling"}) {
+      if (item.has(option) && version != ProtocolVersion::v5) item.fail(option, mqtt5_only);
+    }
     Subscription subscription;
+    subscription.no_local = item.optional_boolean("no_local").value_or(false);
+    subscription.retain_as_published = item.optional_boolean("retain_as_published").value_or(false);
+    subscription.retain_handling = static_cast<std::uint8_t>(item.optional_unsigned("retain_handling", 0, 2).value_or(0));
     subscription.filter = template_string(item, "filter", true);
     if (!topic::is_valid_filter(simulator::expand_placeholders(subscription.filter, "group", 1, "device"))) {
       item.fail("filter", "is not a valid topic filter");
@@ -137,8 +149,9 @@ std::vector<Subscription> read_subscriptions(const ObjectReader& reader, std::st
 
 GroupSpec read_group(const ObjectReader& reader, bool observer) {
   if (!reader.json().is_object()) reader.fail_here("must be an object");
-  reader.allow_only({"name", "count", "client_id", "mqtt", "clean_session", "keep_alive", "will",
-                     "subscriptions", "publish", "status", "connect_rate", "start_ms", "reconnect", "churn"});
+  reader.allow_only({"name", "count", "client_id", "mqtt", "clean_session", "keep_alive", "will", "subscriptions",
+                     "publish", "status", "connect_rate", "start_ms", "reconnect", "churn", "session_expiry",
+                     "receive_maximum", "topic_alias_maximum"});
   GroupSpec group;
   group.observer = observer;
   group.name = reader.string("name");
@@ -154,14 +167,26 @@ GroupSpec read_group(const ObjectReader& reader, bool observer) {
         "a group of more than one device needs {n} in its client_id, or the devices take each other over");
   }
   if (reader.has("mqtt")) group.version = version_of(reader, "mqtt");
+  for (std::string_view key : {"session_expiry", "receive_maximum", "topic_alias_maximum"}) {
+    if (reader.has(key) && group.version != ProtocolVersion::v5) reader.fail(key, mqtt5_only);
+  }
+  if (reader.has("session_expiry")) {
+    group.session_expiry = static_cast<std::uint32_t>(reader.unsigned_integer("session_expiry", 0, 4294967295ULL));
+  }
+  if (reader.has("receive_maximum")) {
+    group.receive_maximum = static_cast<std::uint16_t>(reader.unsigned_integer("receive_maximum", 1, 65535));
+  }
+  if (reader.has("topic_alias_maximum")) {
+    group.topic_alias_maximum = static_cast<std::uint16_t>(reader.unsigned_integer("topic_alias_maximum", 0, 65535));
+  }
   if (reader.has("clean_session")) group.clean_session = reader.boolean("clean_session");
   if (reader.has("keep_alive"))
     group.keep_alive = static_cast<std::uint16_t>(reader.unsigned_integer("keep_alive", 0, 65535));
-  if (reader.has("will")) group.will = read_will(reader.object("will"));
-  if (reader.has("subscriptions")) group.subscriptions = read_subscriptions(reader, "subscriptions");
+  if (reader.has("will")) group.will = read_will(reader.object("will"), group.version);
+  if (reader.has("subscriptions")) group.subscriptions = read_subscriptions(reader, "subscriptions", group.version);
   if (reader.has("publish")) {
     if (observer) reader.fail("publish", "observers only subscribe");
-    group.publish = read_publish(reader.object("publish"));
+    group.publish = read_publish(reader.object("publish"), group.version);
   }
   if (reader.has("status")) {
     auto status_reader = reader.object("status");

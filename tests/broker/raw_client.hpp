@@ -9,6 +9,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <variant>
@@ -46,8 +47,14 @@ class RawClient {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
       auto next = decoder_.next();
-      if (auto* decoded = std::get_if<DecodedPacket>(&next)) return decoded->packet;
-      if (std::holds_alternative<DecodeError>(next)) return Closed{};  // tests check packets, not this
+      if (auto* decoded = std::get_if<DecodedPacket>(&next)) {
+        last_bytes_.assign(decoded->raw.begin(), decoded->raw.end());
+        return decoded->packet;
+      }
+      if (auto* error = std::get_if<DecodeError>(&next)) {
+        decode_error_ = *error;  // what the strict codec found wrong with the broker's bytes
+        return Closed{};
+      }
       if (closed_) return Closed{};
       bool done = false;
       boost::system::error_code error;
@@ -141,6 +148,16 @@ class RawClient {
 
   void disconnect() { send(Disconnect{version_, 0, {}}); }
 
+  // True when nothing at all arrives before the deadline: shows that a packet was not sent (and bounds a wait that
+  // the protocol measures in whole seconds, such as an expiry interval).
+  bool silent_for(std::chrono::milliseconds timeout) { return std::holds_alternative<TimedOut>(receive(timeout)); }
+
+  // The wire bytes of the packet receive() returned last (to tell a short form from a long one).
+  const Bytes& last_bytes() const { return last_bytes_; }
+
+  // Set when the broker sent bytes the codec rejects; the connection then reads as Closed.
+  const std::optional<DecodeError>& decode_error() const { return decode_error_; }
+
   void close_abruptly() {
     boost::system::error_code ignored;
     socket_.close(ignored);
@@ -154,6 +171,8 @@ class RawClient {
   ProtocolVersion version_;
   std::array<std::uint8_t, 16 * 1024> buffer_{};
   bool closed_ = false;
+  std::optional<DecodeError> decode_error_;
+  Bytes last_bytes_;
 };
 
 inline std::string text(const Bytes& bytes) { return std::string(bytes.begin(), bytes.end()); }

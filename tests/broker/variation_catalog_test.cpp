@@ -19,7 +19,7 @@ TEST(BrokerVariationCatalog, ListsEveryVariationOnceWithUniqueNames) {
     EXPECT_TRUE(variations.insert(info.variation).second) << info.name;
   }
   // The last enumerator is in the catalog, so none was added without an entry.
-  EXPECT_TRUE(variations.contains(Variation::keepalive_whole_seconds));
+  EXPECT_TRUE(variations.contains(Variation::session_expiry_capped));
 }
 
 TEST(BrokerVariationCatalog, EveryEntryNamesTheSectionThatPermitsItAndSaysWhatChanges) {
@@ -55,9 +55,11 @@ TEST(BrokerVariationCatalog, TwoMaximumGrantsCannotBeCombined) {
 TEST(BrokerVariationCatalog, AllCompatibleVariationsAreEveryOneButTheLoserOfEachConflict) {
   const VariationSet all = all_compatible_variations();
   EXPECT_FALSE(conflict_in(all).has_value());
-  EXPECT_EQ(all.size(), variation_catalog().size() - 1);
+  EXPECT_EQ(all.size(), variation_catalog().size() - 2);
   EXPECT_TRUE(all.contains(Variation::grant_max_qos_1));
   EXPECT_FALSE(all.contains(Variation::grant_max_qos_0));
+  EXPECT_TRUE(all.contains(Variation::shared_sticky));
+  EXPECT_FALSE(all.contains(Variation::shared_random));
 }
 
 }  // namespace

@@ -119,9 +119,9 @@ TEST_F(InspectVerdict, TcpThatIsNotMqttIsInconclusiveAndSaysSo) {
       << result.output;
 }
 
-// A v5 broker answers a QoS 2 PUBLISH with a PUBACK: a violation under any version's rules, but MQTT 5.0 is
-// not judged yet, so the capture is inconclusive, not failed and never conformant.
-TEST_F(InspectVerdict, Mqtt5StreamsAreDecodedButNotJudgedYet) {
+// A v5 broker answers a QoS 2 PUBLISH with a PUBACK: a violation under any version's rules, and MQTT 5.0
+// streams are judged, so the capture fails.
+TEST_F(InspectVerdict, Mqtt5StreamsAreJudged) {
   Conversation tcp({"10.0.0.2", 41001}, {"10.0.0.1", 1883});
   PcapBuilder builder(Link::ethernet);
   for (const auto& segment : tcp.handshake()) builder.add(segment);
@@ -142,17 +142,10 @@ TEST_F(InspectVerdict, Mqtt5StreamsAreDecodedButNotJudgedYet) {
   // And a sound 3.1.1 session next to it, which is judged.
   for (const auto& segment : qos1_session({"10.0.0.3", 41002}, {"10.0.0.1", 1883})) builder.add(segment);
   const auto result = inspect("v5", builder.bytes());
-  EXPECT_EQ(result.exit_code, 5) << result.output;
-  EXPECT_NE(result.output.find("MQTT 5.0 streams are not judged yet (connection #1)"), std::string::npos)
-      << result.output;
-  EXPECT_NE(result.output.find("inconclusive, not judged: MQTT 5.0 streams are not judged yet"),
-            std::string::npos)
-      << result.output;
-  EXPECT_NE(result.output.find("verdict: inconclusive"), std::string::npos) << result.output;
-  EXPECT_EQ(result.output.find("violated"), std::string::npos) << result.output;
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_EQ(result.output.find("not judged"), std::string::npos) << result.output;
   const auto results = read_text(report() / "results.json");
-  EXPECT_NE(results.find("\"verdict\": \"inconclusive\""), std::string::npos);
-  EXPECT_NE(results.find("MQTT 5.0 streams are not judged yet"), std::string::npos);
+  EXPECT_NE(results.find("\"verdict\": \"failed\""), std::string::npos) << results;
   const auto summary = read_text(report() / "summary.md");
   EXPECT_EQ(summary.find("PASSED"), std::string::npos) << summary;
 }

@@ -203,7 +203,7 @@ TEST(MqttDirectionResynchronisation, EachDirectionTriesBothVersionsOnItsOwn) {
   EXPECT_EQ(row.sent.at("PUBLISH"), 2u);
   EXPECT_FALSE(row.version);
   EXPECT_EQ(row.assumed_version, ProtocolVersion::v5);
-  EXPECT_EQ(row.not_judged, "MQTT 5.0 streams are not judged yet");
+  EXPECT_TRUE(row.not_judged.empty()) << row.not_judged;  // 5.0 streams are judged
   EXPECT_TRUE(any_note_contains(row, "broker stream: resynchronised"));
   EXPECT_TRUE(any_note_contains(row, "client stream: resynchronised"));
   for (const auto& note : row.notes) {

@@ -360,6 +360,25 @@ TEST(V5Flow, NothingLargerThanTheClientsMaximumPacketSize) {
   EXPECT_ONLY_STATEMENT(judge(history), "MQTT-3.1.2-24");
 }
 
+// A message the subscriber's Maximum Packet Size cannot take is discarded by the server, as if sent
+// [MQTT-3.1.2-25]: not owed, so its absence is no violation; one that fits is owed as always.
+TEST(V5Flow, AMessageTooLargeForTheSubscribersMaximumIsNotOwed) {
+  for (const std::size_t padding : {std::size_t{20}, std::size_t{300}}) {
+    HistoryBuilder history;
+    connect5(history, 1, "pub");
+    connect5(history, 2, "sub", {.connect = {property(PropertyId::maximum_packet_size, 150)}});
+    subscribe5(history, 2, 1, option("a/b", QoS::at_least_once));
+    history.sent(1, publish5("a/b", "mh1 m1 " + std::string(padding, 'x'), QoS::at_least_once, 7));
+    history.received(1, ack5<Puback>(7));
+    const auto verdicts = judge(history);
+    if (padding == 300) {
+      EXPECT_SETTLED(verdicts);
+    } else {
+      EXPECT_ONLY_STATEMENT(verdicts, "MQTT-4.5.0-1");
+    }
+  }
+}
+
 HistoryBuilder receive_maximum_history(bool waits_for_puback) {
   HistoryBuilder history;
   connect5(history, 1, "pub");

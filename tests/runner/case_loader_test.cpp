@@ -109,7 +109,7 @@ TEST(CaseLoader, UnknownStepKeyPointsAtThatKey) {
 TEST(CaseLoader, StepWithoutActionPointsAtTheStep) {
   EXPECT_EQ(error_of(file_with_steps({R"({"connect": "p"})", R"({"for": "close"})"})),
             "cases.json:9:8: key \"cases[0].steps[1]\": a step needs an action key (connect, open, subscribe, "
-            "unsubscribe, publish, disconnect, drop, silence, send, wait, settle, note or pause_ms)");
+            "unsubscribe, publish, disconnect, drop, silence, send, wait, settle, note, pause_ms or acknowledge)");
 }
 
 TEST(CaseLoader, PauseStepLetsTheScenariosTimePassWithoutAClient) {
@@ -278,7 +278,11 @@ TEST(CaseLoader, TheSuiteSendsTheCredentialFlagCasesAsWritten) {
                                                "connect.password_flag_without_password",
                                                "connect.password_without_flag", "connect.username.invalid_utf8",
                                                // appended credentials would be read as the fields they lack
-                                               "connect.will.fields_missing", "connect.client_id.missing"}));
+                                               "connect.will.fields_missing", "connect.client_id.missing",
+                                               "v5.connect.username_flag_without_username",
+                                               "v5.connect.username_without_flag",
+                                               "v5.connect.password_flag_without_password",
+                                               "v5.connect.password_without_flag"}));
 }
 
 }  // namespace

@@ -415,13 +415,16 @@ TEST(EmbeddedSuite, AuthenticationCasesRunAgainstMosquittoWithAPasswordFile) {
   EXPECT_EQ(exit_code(results), 0);
 }
 
-// Case ids in the first column of the deviation table: rows like "| `malformed.pingreq_flags` | MQTT-... |".
+// Case ids in the first column of the 3.1.1 deviation table (the first section): rows like "| `malformed.pingreq_flags` | MQTT-... |".
 std::set<std::string> documented_mosquitto_deviations() {
   std::ifstream in(std::string(MQTT_SOURCE_DIR) + "/docs/mosquitto-deviations.md");
   EXPECT_TRUE(in.good()) << "docs/mosquitto-deviations.md is missing";
   std::set<std::string> ids;
   std::string line;
+  int top_headings = 0;
   while (std::getline(in, line)) {
+    // The file's second top-level section is the MQTT 5.0 suite's table, which this 3.1.1 run does not cover.
+    if (line.starts_with("# ") && ++top_headings > 1) break;
     if (!line.starts_with("| `")) continue;
     const auto end = line.find('`', 3);
     if (end != std::string::npos) ids.insert(line.substr(3, end - 3));

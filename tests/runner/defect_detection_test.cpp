@@ -84,9 +84,13 @@ TEST_P(DefectDetection, SuiteCatchesTheDefectAndNamesItsStatement) {
   EXPECT_EQ(exit_code(results), 1);
 }
 
+// The 3.1.1 suite judges the 3.1.1 defects; the 5.0 defects act on 5.0 connections only and wait for the 5.0
+// suite and checker (docs/broker.md).
 std::vector<std::string_view> defect_names() {
   std::vector<std::string_view> names;
-  for (const auto& info : broker::defect_catalog()) names.push_back(info.name);
+  for (const auto& info : broker::defect_catalog()) {
+    if (info.protocol == "3.1.1") names.push_back(info.name);
+  }
   return names;
 }
 

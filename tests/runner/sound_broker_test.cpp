@@ -48,6 +48,8 @@ SuiteRun run_suite_against_sound_broker(std::uint64_t seed) {
     for (std::size_t index = next++; index < cases.size(); index = next++) {
       const auto& the_case = cases[index];
       if (!the_case.requires_declarations.empty()) continue;
+      // The embedded broker on main speaks MQTT 3.1.1 only; its 5.0 (branch broker5) brings the v5 cases here.
+      if (the_case.mqtt == ProtocolVersion::v5) continue;
       auto run = execute_case(the_case, context, loop);
       const auto verdicts = run.verdicts;
       const auto result = judge_case(the_case, std::move(run), false);

@@ -170,3 +170,37 @@ TEST(FleetScenario, EveryShippedScenarioLoads) {
 
 }  // namespace
 }  // namespace mqtt::runner
+
+namespace mqtt::runner {
+namespace {
+
+TEST(FleetScenarioMqtt5, ReadsTheFiveGroupOptions) {
+  const auto spec = parse_fleet_scenario("v5.json", R"({
+  "name": "v5",
+  "groups": [{"name": "dtu", "count": 2, "mqtt": "5.0", "session_expiry": 30, "receive_maximum": 4,
+              "topic_alias_maximum": 2, "will": {"topic": "dtu/{id}/status", "delay": 5},
+              "subscriptions": [{"filter": "$share/g/dtu/+/cmd", "qos": 1, "no_local": true, "retain_handling": 2}],
+              "publish": {"rate": 1, "topic_alias": true}}]
+})");
+  const auto& group = spec.groups.at(0);
+  EXPECT_EQ(group.version, ProtocolVersion::v5);
+  EXPECT_EQ(group.session_expiry, 30u);
+  EXPECT_EQ(group.receive_maximum, 4);
+  EXPECT_EQ(group.topic_alias_maximum, 2);
+  EXPECT_EQ(group.will->delay, 5u);
+  EXPECT_TRUE(group.publish.topic_alias);
+  EXPECT_TRUE(group.subscriptions.at(0).no_local);
+  EXPECT_EQ(group.subscriptions.at(0).retain_handling, 2);
+}
+
+TEST(FleetScenarioMqtt5, FiveOptionsInAThreeOneOneGroupAreRefusedAtTheirKey) {
+  EXPECT_EQ(error_of("{\"name\": \"x\", \"groups\": [{\"name\": \"g\", \"count\": 1, \"session_expiry\": 5}]}"),
+            "bad.json:1:52: key \"groups[0].session_expiry\": is an MQTT 5.0 option: the group needs \"mqtt\": "
+            "\"5.0\"");
+  EXPECT_EQ(error_of("{\"name\": \"x\", \"groups\": [{\"name\": \"g\", \"count\": 1, \"mqtt\": \"5.0\", "
+                     "\"receive_maximum\": 0}]}"),
+            "bad.json:1:67: key \"groups[0].receive_maximum\": must be an integer from 1 to 65535");
+}
+
+}  // namespace
+}  // namespace mqtt::runner
