@@ -1,14 +1,17 @@
-// The single-run HTML report: one self-contained, printable file. Inline CSS and SVG only; no scripts and no
-// external references, so it can be archived as CI evidence and opened offline.
+// The single-run HTML report: one self-contained, printable file. Inline CSS, SVG and one small inline filter
+// script; no external references, so it can be archived as CI evidence and opened offline.
 #include <algorithm>
 #include <map>
+#include <set>
 
-#include "reports/charts.hpp"
 #include "reports/html_parts.hpp"
 #include "reports/markup.hpp"
 #include "reports/redaction.hpp"
 #include "reports/reports.hpp"
-#include "reports/sequence_diagram.hpp"
+#include "reports/statistics_charts.hpp"
+#include "reports/statistics_facts.hpp"
+#include "reports/violation_groups_html.hpp"
+#include "results/run_warnings.hpp"
 
 namespace mqtt::reports {
 namespace {
@@ -64,23 +67,28 @@ table.coverage td, table.coverage th { padding: 2px 6px; font-size: 13px; }
 .coverage-bar.failed { background: var(--failed); } .coverage-bar.untested { background: #d1d5db; }
 .coverage-bar.accepted { background: var(--accepted); } .coverage-bar.inconclusive { background: var(--inconclusive); }
 .charts figure { display: inline-block; margin: 8px 16px 8px 0; }
+.warnings { background: #fffbeb; border: 1px solid #f59e0b; border-radius: 6px; padding: 8px 12px; margin-bottom: 16px; }
+.warnings ul { margin: 4px 0; padding-left: 20px; }
+details.violation-group { border: 1px solid #fecaca; border-radius: 6px; padding: 6px 10px; margin: 8px 0; }
+details.violation-group.accepted { border-color: #bfdbfe; }
+details.violation-group > summary { cursor: pointer; font-weight: 600; }
+table.compact td, table.compact th { padding: 1px 6px; font-size: 12px; }
+#filter { margin: 12px 0; } #filter input { width: 420px; max-width: 100%; padding: 4px 8px; font-size: 14px; }
+[hidden] { display: none !important; }
 .muted { color: #6b7280; }
 footer { margin-top: 40px; color: #6b7280; font-size: 12px; }
 @media print {
   body { padding: 0; max-width: none; }
   .banner, .badge, .coverage-bar { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  #filter { display: none; }
   h2 { page-break-after: avoid; }
 }
 )css";
 
 std::string text(std::string_view value) { return escape_xml(value); }
 
-const results::StatementResult* find_statement(const Results& results, std::string_view id) {
-  for (const auto& statement : results.statements) {
-    if (statement.id == id) return &statement;
-  }
-  return nullptr;
-}
+// Fleets, captures and replays judge one recorded history; conformance runs judge cases written for statements.
+bool judges_histories(const Results& results) { return !results.kind.empty() && results.kind != "conformance"; }
 
 std::string summary_section(const Results& results) {
   const auto& summary = results.summary;
@@ -145,11 +153,17 @@ StatementsBySection statements_by_section(const Results& results) {
 // (statements_section), so the failing cases come right after the overview.
 std::string matrix_section(const Results& results) {
   if (results.statements.empty()) return "";
+  const bool history_run = judges_histories(results);
   struct Coverage {
     int total = 0, passed = 0, failed = 0, warned = 0, accepted = 0, inconclusive = 0, untested = 0;
   };
   std::map<std::string, Coverage, SectionOrder> by_section;
+  std::size_t not_exercised = 0;
   for (const auto& statement : results.statements) {
+    if (history_run && statement.verdict == Verdict::skipped) {
+      ++not_exercised;
+      continue;
+    }
     const std::string group = section_group(statement.section);
     Coverage& coverage = by_section[group];
     ++coverage.total;
@@ -171,7 +185,16 @@ std::string matrix_section(const Results& results) {
   // A long list of sections is split into two tables side by side (they stack on narrow screens), so the cases
   // are not pushed far down the page.
   const std::size_t per_table = by_section.size() > 8 ? (by_section.size() + 1) / 2 : by_section.size();
-  std::string html = "<section id=\"matrix\"><h2>Compliance by spec section</h2><div class=\"side-by-side\">" + header;
+  std::string html = "<section id=\"matrix\"><h2>" +
+                     std::string(history_run ? "Statements the history exercised, by spec section"
+                                             : "Compliance by spec section") +
+                     "</h2>";
+  if (history_run) {
+    html += "<p class=\"muted\">A " + text(results.kind) + " run judges what its history happened to exercise: " +
+            std::to_string(results.statements.size() - not_exercised) + " statements; the other " +
+            std::to_string(not_exercised) + " of the catalog did not occur and are left out.</p>";
+  }
+  html += "<div class=\"side-by-side\">" + header;
   std::size_t row = 0;
   for (const auto& [group, coverage] : by_section) {
     if (row++ == per_table) html += "</table>" + header;
@@ -199,7 +222,13 @@ std::string matrix_section(const Results& results) {
 std::string statements_section(const Results& results) {
   if (results.statements.empty()) return "";
   std::string html = "<section id=\"statements\"><h2>Statements by section</h2>";
-  for (const auto& [group, statements] : statements_by_section(results)) {
+  const bool history_run = judges_histories(results);
+  for (const auto& [group, all_statements] : statements_by_section(results)) {
+    std::vector<const results::StatementResult*> statements;
+    for (const auto* statement : all_statements) {
+      if (!history_run || statement->verdict != Verdict::skipped) statements.push_back(statement);
+    }
+    if (statements.empty()) continue;
     html += "<h3 id=\"section-" + anchor_id(group) + "\">Section " + text(group) +
             "</h3><table><tr><th>Statement</th><th>Level</th><th>Verdict</th><th>Cases</th><th>What it requires "
             "(paraphrase)</th></tr>";
@@ -208,7 +237,7 @@ std::string statements_section(const Results& results) {
       for (const auto& case_id : statement->cases) {
         cases += (cases.empty() ? "" : ", ") + ("<a href=\"#case-" + anchor_id(case_id) + "\">" + text(case_id) + "</a>");
       }
-      html += "<tr><td class=\"statement\"><code>" + text(statement->id) + "</code></td><td>" + text(statement->level) +
+      html += "<tr data-filter=\"" + text(statement->id) + "\"><td class=\"statement\"><code>" + text(statement->id) + "</code></td><td>" + text(statement->level) +
               "</td><td>" +
               (statement->verdict == Verdict::skipped ? std::string("<span class=\"badge skipped\">not tested</span>")
                                                       : verdict_badge(statement->verdict)) +
@@ -219,37 +248,12 @@ std::string statements_section(const Results& results) {
   return html + "</section>\n";
 }
 
-std::string violation_html(const Results& results, const CaseResult& result, const results::Violation& violation) {
-  std::string html = std::string(violation.accepted ? "<div class=\"violation accepted\">" : "<div class=\"violation\">") +
-                     "<p><strong>" + (violation.accepted ? "Accepted deviation: violated" : "Violated") + " <code>" +
-                     text(violation.statement) + "</code>";
-  if (!violation.level.empty()) html += " (" + text(violation.level) + ")";
-  html += "</strong>: " + text(violation.message) + "</p>";
-  if (violation.accepted) {
-    html += "<p class=\"acceptance\">Accepted because: " + text(violation.accepted->reason) +
-            (violation.accepted->broker.empty() ? "" : " <span class=\"muted\">(" + text(violation.accepted->broker) + ")</span>") +
-            " <span class=\"muted\">— " + text(violation.accepted->source) + "</span></p>";
-  }
-  if (const auto* statement = find_statement(results, violation.statement); statement && !statement->text.empty()) {
-    html += "<p class=\"explanation\">The specification requires: " + text(statement->text) + "</p>";
-  }
-  std::vector<history::Event> slice = violation.history_slice;
-  std::string caption = "The offending exchange";
-  if (slice.empty() && !result.history.empty()) {
-    const std::size_t keep = std::min<std::size_t>(result.history.size(), 12);
-    slice.assign(result.history.end() - static_cast<std::ptrdiff_t>(keep), result.history.end());
-    caption = "The last events of the case";
-  }
-  if (!slice.empty()) {
-    html += "<p class=\"muted\">" + text(caption) + " (" + std::to_string(slice.size()) +
-            " events):</p><div class=\"diagram\">" + sequence_diagram_svg(slice) + "</div>";
-  }
-  return html + "</div>";
-}
-
-std::string case_html(const Results& results, const CaseResult& result) {
+std::string case_html(const Results& results, const CaseResult& result, std::size_t& diagrams_left) {
   const std::string verdict(results::to_string(result.verdict));
-  std::string html = "<article class=\"case " + verdict + "\" id=\"case-" + anchor_id(result.id) + "\"><h3>" +
+  std::string filter = result.id + " " + result.title + " " + verdict;
+  for (const auto& statement : result.statements) filter += " " + statement;
+  std::string html = "<article class=\"case " + verdict + "\" id=\"case-" + anchor_id(result.id) + "\" data-filter=\"" +
+                     text(filter) + "\"><h3>" +
                      verdict_badge(result.verdict) + " <code>" + text(result.id) + "</code> " + text(result.title) +
                      "</h3><div class=\"meta\">";
   if (!result.section.empty()) html += "Section " + text(result.section) + " · ";
@@ -275,18 +279,19 @@ std::string case_html(const Results& results, const CaseResult& result) {
       if (violation.case_id == result.id) violations.push_back(&violation);
     }
   }
-  for (const auto* violation : violations) html += violation_html(results, result, *violation);
+  html += grouped_violations_html(results, result, violations, diagrams_left);
   return html + "</article>\n";
 }
 
 std::string cases_section(const Results& results) {
   if (results.cases.empty()) return "";
   std::string html = "<section id=\"cases\"><h2>Cases</h2>";
+  std::size_t diagrams_left = diagrams_per_page;
   // Failures first: they are what the reader came for.
   for (const Verdict verdict : {Verdict::failed, Verdict::error, Verdict::warned, Verdict::inconclusive, Verdict::accepted,
                                 Verdict::passed, Verdict::skipped}) {
     for (const auto& result : results.cases) {
-      if (result.verdict == verdict) html += case_html(results, result);
+      if (result.verdict == verdict) html += case_html(results, result, diagrams_left);
     }
   }
   return html + "</section>\n";
@@ -306,27 +311,122 @@ std::string stale_section(const Results& results) {
   return html + "</ul></section>\n";
 }
 
-std::string observed_section(const Results& results) {
-  if (results.observed.empty()) return "";
-  std::string html =
-      "<section id=\"observed\"><h2>Observed optional behaviour</h2><p class=\"muted\">Behaviour the specification "
-      "leaves to the implementation; never a failure.</p><table><tr><th>Behaviour</th><th>Detail</th><th>Case</th>"
-      "</tr>";
-  for (const auto& observation : results.observed) {
-    html += "<tr><td><code>" + text(observation.behaviour) + "</code></td><td>" + text(observation.detail) +
-            "</td><td>" + text(observation.case_id) + "</td></tr>";
+// Observations grouped by behaviour (a fleet of 2,000 devices observes the same thing 2,000 times). Faults the
+// harness injected are not the broker's choice: they get their own table.
+std::string observation_table(const std::vector<const results::Observation*>& observations) {
+  struct Group {
+    std::size_t count = 0;
+    const results::Observation* first = nullptr;
+    std::set<std::string> cases;
+  };
+  std::vector<std::string> order;
+  std::map<std::string, Group> groups;
+  for (const auto* observation : observations) {
+    auto& group = groups[observation->behaviour];
+    if (group.count++ == 0) {
+      group.first = observation;
+      order.push_back(observation->behaviour);
+    }
+    group.cases.insert(observation->case_id);
   }
-  return html + "</table></section>\n";
+  std::string html = "<table><tr><th>Behaviour</th><th class=\"number\">Times</th><th>Detail (first)</th><th>Case"
+                     "</th></tr>";
+  for (const auto& behaviour : order) {
+    const auto& group = groups[behaviour];
+    std::string cases;
+    for (const auto& id : group.cases) cases += (cases.empty() ? "" : ", ") + id;
+    html += "<tr data-filter=\"" + text(behaviour + " " + cases) + "\"><td><code>" + text(behaviour) +
+            "</code></td><td class=\"number\">" + std::to_string(group.count) + "</td><td>" +
+            text(group.first->detail) + "</td><td>" + text(cases) + "</td></tr>";
+  }
+  return html + "</table>";
+}
+
+std::string observed_section(const Results& results) {
+  std::vector<const results::Observation*> faults, optional;
+  for (const auto& observation : results.observed) {
+    (observation.behaviour.rfind("fault-", 0) == 0 ? faults : optional).push_back(&observation);
+  }
+  std::string html;
+  if (!faults.empty()) {
+    html += "<section id=\"faults\"><h2>Injected faults</h2><p class=\"muted\">What the harness did to the network or "
+            "the devices on purpose, as recorded in the history; the checker excuses what they explain.</p>" +
+            observation_table(faults) + "</section>\n";
+  }
+  if (!optional.empty()) {
+    html += "<section id=\"observed\"><h2>Observed optional behaviour</h2><p class=\"muted\">Behaviour the "
+            "specification leaves to the implementation; never a failure.</p>" +
+            observation_table(optional) + "</section>\n";
+  }
+  return html;
 }
 
 std::string violations_without_case(const Results& results) {
-  std::string html;
+  std::vector<const results::Violation*> violations;
   for (const auto& violation : results.violations) {
     const bool has_case = std::any_of(results.cases.begin(), results.cases.end(),
                                       [&](const CaseResult& result) { return result.id == violation.case_id; });
-    if (!has_case) html += violation_html(results, CaseResult{}, violation);
+    if (!has_case) violations.push_back(&violation);
   }
-  return html.empty() ? "" : "<section id=\"violations\"><h2>Violations</h2>" + html + "</section>\n";
+  if (violations.empty()) return "";
+  std::size_t diagrams_left = diagrams_per_page;
+  return "<section id=\"violations\"><h2>Violations</h2>" +
+         grouped_violations_html(results, CaseResult{}, violations, diagrams_left) + "</section>\n";
+}
+
+// Warnings of the run (results/run_warnings.hpp), right under the verdict. Other features add lines here.
+std::string warnings_section(const Results& results) {
+  const auto warnings = results::run_warnings(results);
+  if (warnings.empty()) return "";
+  std::string html = "<section id=\"warnings\" class=\"warnings\"><strong>Warnings</strong><ul>";
+  for (const auto& warning : warnings) html += "<li>" + text(warning) + "</li>";
+  return html + "</ul></section>\n";
+}
+
+std::string statistics_section(const Results& results) {
+  const auto facts = statistics_facts(results.stats);
+  const std::string charts = statistics_charts_html(results.stats);
+  if (facts.empty() && charts.empty()) return "";
+  std::string html = "<section id=\"stats\"><h2>Statistics</h2>";
+  if (!facts.empty()) {
+    html += "<table class=\"facts statistics\">";
+    for (const auto& fact : facts) html += "<tr><th>" + text(fact.name) + "</th><td>" + text(fact.text) + "</td></tr>";
+    html += "</table>";
+  }
+  return html + charts + "</section>\n";
+}
+
+// Hides every element whose data-filter text does not contain the query, unless something inside it matches.
+// A link to "report.html#filter=TEXT" opens the page filtered (shareable, and how the browser test drives it).
+constexpr std::string_view filter_script = R"js(
+(function () {
+  var input = document.getElementById('filter-input');
+  function apply() {
+    var query = input.value.trim().toLowerCase();
+    var all = document.querySelectorAll('[data-filter]');
+    all.forEach(function (element) {
+      element.hidden = query !== '' && element.getAttribute('data-filter').toLowerCase().indexOf(query) < 0;
+    });
+    if (query === '') return;
+    all.forEach(function (element) {
+      if (element.hidden) return;
+      for (var parent = element.parentElement; parent; parent = parent.parentElement) {
+        if (parent.hasAttribute('data-filter')) parent.hidden = false;
+        if (parent.tagName === 'DETAILS') parent.open = true;
+      }
+    });
+  }
+  input.addEventListener('input', apply);
+  if (window.location.hash.indexOf('#filter=') === 0) {
+    input.value = decodeURIComponent(window.location.hash.substring(8));
+    apply();
+  }
+})();
+)js";
+
+std::string filter_box() {
+  return "<div id=\"filter\"><label>Filter by statement, device, client or case: <input id=\"filter-input\" "
+         "type=\"search\" placeholder=\"MQTT-3.1.2-8, dtu-a-17, will.*\"></label></div>\n";
 }
 
 }  // namespace
@@ -402,19 +502,23 @@ std::string render_html(const Results& input) {
           std::to_string(results.summary.errors) + " errors · target <code>" + text(results.target) + "</code></p>" +
           (results.target_problem.empty() ? "" : "<p><strong>" + text(results.target_problem) + "</strong></p>") +
           "</header>\n";
+  html += warnings_section(results);
   html += stale_section(results);
   html += summary_section(results);
+  // A fleet, capture or replay is read for its statistics first; a conformance run for its cases.
+  const bool history_run = judges_histories(results);
+  if (history_run) html += statistics_section(results);
+  html += violations_overview_html(results);
+  html += filter_box();
   html += matrix_section(results);
   html += cases_section(results);
   html += violations_without_case(results);
   html += observed_section(results);
   html += statements_section(results);
-  if (const std::string stats = render_stats_html(results.stats); !stats.empty()) {
-    html += "<section id=\"stats\"><h2>Statistics</h2>" + stats + "</section>\n";
-  }
+  if (!history_run) html += statistics_section(results);
   html += "<footer>Generated by mqtt-harness " + text(results.tool_version) + " · seed " +
           std::to_string(results.seed) + " · replay with <code>--seed " + std::to_string(results.seed) +
-          "</code></footer>\n</body></html>\n";
+          "</code></footer>\n<script>" + std::string(filter_script) + "</script>\n</body></html>\n";
   return html;
 }
 

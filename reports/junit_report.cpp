@@ -8,6 +8,8 @@
 #include "reports/markup.hpp"
 #include "reports/redaction.hpp"
 #include "reports/reports.hpp"
+#include "results/run_warnings.hpp"
+#include "results/violation_groups.hpp"
 
 namespace mqtt::reports {
 namespace {
@@ -83,22 +85,31 @@ std::string testcase_xml(const results::Results& results, const CaseResult& resu
              escape_xml(result.message) + "</error>\n    </testcase>\n";
     case Verdict::failed: break;
   }
+  // One entry per statement with its count: a fleet breaking one statement 494 times names it once.
   std::string statements;
+  std::string counted;
   std::string body;
-  for (const auto* violation : violations) {
-    if (violation->accepted) continue;  // a failed case may also carry accepted ones; they do not fail it
-    statements += (statements.empty() ? "" : " ") + violation->statement;
-    body += violation->statement + " (" + violation->level + "): " + violation->message + "\n";
+  for (const auto& group : results::group_by_statement(violations)) {
+    const std::size_t count = group.instances.size();
+    statements += (statements.empty() ? "" : " ") + group.statement;
+    counted += (counted.empty() ? "" : ", ") + group.statement + (count > 1 ? " (" + std::to_string(count) + "x)" : "");
+    body += group.statement + " (" + group.level + ")" +
+            (count > 1 ? ", " + std::to_string(count) + " violations" : "") + ": " +
+            group.instances.front()->message + "\n";
     for (const auto& statement : results.statements) {
-      if (statement.id == violation->statement && !statement.text.empty()) {
-        body += "  requires: " + statement.text + "\n";
-      }
+      if (statement.id == group.statement && !statement.text.empty()) body += "  requires: " + statement.text + "\n";
     }
+    constexpr std::size_t listed = 3;
+    for (std::size_t index = 1; index < count && index < listed; ++index) {
+      body += "  also: " + group.instances[index]->message + "\n";
+    }
+    if (count > listed) body += "  ... and " + std::to_string(count - listed) + " more (report.html, results.json)\n";
   }
   if (statements.empty()) {
     for (const auto& statement : result.statements) statements += (statements.empty() ? "" : " ") + statement;
+    counted = statements;
   }
-  const std::string message = (statements.empty() ? "" : statements + ": ") +
+  const std::string message = (counted.empty() ? "" : counted + ": ") +
                               (result.message.empty() && !violations.empty() ? violations.front()->message
                                                                              : result.message);
   if (body.empty()) body = result.message;
@@ -112,6 +123,7 @@ std::string testcase_xml(const results::Results& results, const CaseResult& resu
 std::string render_junit(const results::Results& input) {
   std::optional<results::Results> redacted_copy;
   const results::Results& results = redacted(input, redacted_copy);
+  const auto warnings = results::run_warnings(results);
   std::map<std::string, std::vector<const CaseResult*>> suites;
   Counts total;
   for (const auto& result : results.cases) {
@@ -135,6 +147,9 @@ std::string render_junit(const results::Results& input) {
     }
     if (!results.target_problem.empty()) {
       xml += "      <property name=\"target_problem\" value=" + attribute(results.target_problem) + "/>\n";
+    }
+    for (const auto& warning : warnings) {
+      xml += "      <property name=\"warning\" value=" + attribute(warning) + "/>\n";
     }
     for (const auto& entry : results.stale_accepted) {
       xml += "      <property name=\"stale_accepted_deviation\" value=" +

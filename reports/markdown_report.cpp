@@ -1,12 +1,21 @@
-// A short Markdown summary for a CI step summary: verdict, totals, a table of failures, the reasons of inconclusive
-// cases, the accepted deviations and the stale entries of the accepted-deviations file. No links, so it renders the
-// same everywhere and carries nothing a reader might click by mistake.
+// A short Markdown summary for a CI step summary: verdict, warnings, totals, the statistics of a fleet, capture or
+// replay, a table of failures (one row per case and statement, with the count), the reasons of inconclusive cases,
+// the accepted deviations and the stale entries of the accepted-deviations file. No links, so it renders the same
+// everywhere and carries nothing a reader might click by mistake. Bounded: at most `failure_rows` failure rows.
 #include "reports/html_parts.hpp"
 #include "reports/markup.hpp"
 #include "reports/redaction.hpp"
 #include "reports/reports.hpp"
+#include "reports/statistics_facts.hpp"
+#include "results/run_warnings.hpp"
+#include "results/violation_groups.hpp"
 
 namespace mqtt::reports {
+namespace {
+
+constexpr std::size_t failure_rows = 50;
+
+}  // namespace
 
 std::string render_markdown(const results::Results& input) {
   std::optional<results::Results> redacted_copy;
@@ -15,6 +24,11 @@ std::string render_markdown(const results::Results& input) {
   std::string markdown = "## MQTT " + escape_markdown_cell(results.kind.empty() ? "conformance" : results.kind) +
                          ": " + overall_verdict(results) + "\n\n";
   if (!results.target_problem.empty()) markdown += "**" + escape_markdown_cell(results.target_problem) + "**\n\n";
+  if (const auto warnings = results::run_warnings(results); !warnings.empty()) {
+    for (const auto& warning : warnings) markdown += "> **Warning:** " + escape_markdown_cell(warning) + "\n>\n";
+    markdown.resize(markdown.size() - 2);
+    markdown += "\n";
+  }
   markdown += "Target `" + printable_utf8(results.target) + "`";
   if (!results.transport.scheme.empty()) markdown += " · " + escape_markdown_cell(results.transport.describe());
   if (!results.mqtt_version.empty()) markdown += " · MQTT " + escape_markdown_cell(results.mqtt_version);
@@ -26,8 +40,15 @@ std::string render_markdown(const results::Results& input) {
               std::to_string(summary.warned) + " | " + std::to_string(summary.accepted) + " | " +
               std::to_string(summary.inconclusive) + " | " + std::to_string(summary.skipped) + " | " +
               std::to_string(summary.errors) + " |\n";
+  if (const auto facts = statistics_facts(results.stats); !facts.empty()) {
+    markdown += "\n### Statistics\n\n| | |\n|---|---|\n";
+    for (const auto& fact : facts) {
+      markdown += "| " + escape_markdown_cell(fact.name) + " | " + escape_markdown_cell(fact.text) + " |\n";
+    }
+  }
 
   std::string rows;
+  std::size_t row_count = 0, rows_left_out = 0;
   for (const auto& result : results.cases) {
     if (result.verdict != results::Verdict::failed && result.verdict != results::Verdict::error) continue;
     std::vector<const results::Violation*> violations;
@@ -39,17 +60,28 @@ std::string render_markdown(const results::Results& input) {
     }
     if (violations.empty()) {
       rows += "| " + escape_markdown_cell(result.id) + " | " + std::string(results::to_string(result.verdict)) +
-              " | | | " + escape_markdown_cell(result.message) + " |\n";
+              " | | | | " + escape_markdown_cell(result.message) + " |\n";
     }
-    for (const auto* violation : violations) {
-      if (violation->accepted) continue;  // listed under the accepted deviations
+    // Accepted ones are listed under the accepted deviations.
+    for (const auto& group : results::group_by_statement(violations)) {
+      if (row_count++ >= failure_rows) {
+        ++rows_left_out;
+        continue;
+      }
+      const std::size_t count = group.instances.size();
       rows += "| " + escape_markdown_cell(result.id) + " | " + std::string(results::to_string(result.verdict)) +
-              " | " + escape_markdown_cell(violation->statement) + " | " + escape_markdown_cell(violation->level) +
-              " | " + escape_markdown_cell(violation->message) + " |\n";
+              " | " + escape_markdown_cell(group.statement) + " | " + escape_markdown_cell(group.level) + " | " +
+              std::to_string(count) + " | " + escape_markdown_cell(group.instances.front()->message) +
+              (count > 1 ? " (and " + std::to_string(count - 1) + " more like it)" : "") + " |\n";
     }
   }
   if (!rows.empty()) {
-    markdown += "\n### Failures\n\n| Case | Verdict | Statement | Level | Message |\n|---|---|---|---|---|\n" + rows;
+    markdown += "\n### Failures\n\n| Case | Verdict | Statement | Level | Violations | Message (first) |\n"
+                "|---|---|---|---|---:|---|\n" +
+                rows;
+    if (rows_left_out > 0) {
+      markdown += "\n… and " + std::to_string(rows_left_out) + " more rows; report.html and results.json list them.\n";
+    }
   }
   std::string inconclusive;
   for (const auto& result : results.cases) {

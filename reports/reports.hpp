@@ -18,7 +18,9 @@ namespace mqtt::reports {
 std::string render_html(const results::Results& results);
 std::string render_junit(const results::Results& results);
 std::string render_markdown(const results::Results& results);
-std::string render_comparison_html(const std::vector<results::Results>& runs);
+// `labels` name the runs (one per run; empty: each run's target).
+std::string render_comparison_html(const std::vector<results::Results>& runs,
+                                   const std::vector<std::string>& labels = {});
 // Classic pcap bytes; `base_unix_ns` is the wall-clock time of time_ns == 0.
 Bytes render_pcap(const history::History& history, std::int64_t base_unix_ns = 0);
 
@@ -43,6 +45,6 @@ void write_all(const results::Results& results, const std::filesystem::path& dir
 // statement x run matrix.
 std::vector<results::Results> load_results(const std::vector<std::filesystem::path>& paths);
 void write_comparison_html(const std::vector<std::filesystem::path>& results_files,
-                           const std::filesystem::path& output);
+                           const std::filesystem::path& output, const std::vector<std::string>& labels = {});
 
 }  // namespace mqtt::reports

@@ -9,6 +9,8 @@
 
 #include "model/topic.hpp"
 #include "simulator/connect_outcomes.hpp"
+#include "simulator/per_second_series.hpp"
+#include "simulator/will_stats.hpp"
 
 namespace mqtt::simulator {
 namespace {
@@ -78,25 +80,22 @@ nlohmann::json compute_fleet_stats(const history::History& history, const FleetS
   std::vector<double> delivery_ms[3];
   std::unordered_map<std::string, std::uint32_t> received;  // actor + " " + token -> copies
   std::map<std::string, std::uint64_t> duplicates_by_cause;
-  std::vector<double> published_per_second, delivered_per_second;
+  PerSecondSeries timeline;
+  std::unordered_set<std::uint32_t> accepted_connections;  // a CONNACK accepted the session: counted as connected
   // Every PUBLISH a client sent or received: statuses and wills too, not only tokened messages.
   std::uint64_t publish_packets_sent = 0, publish_packets_received = 0;
-  const auto bump = [](std::vector<double>& series, std::int64_t time_ns) {
-    const auto second = static_cast<std::size_t>(std::max<std::int64_t>(0, time_ns) / 1'000'000'000);
-    if (series.size() <= second) series.resize(second + 1, 0);
-    series[second] += 1;
-  };
 
   for (const Event& event : history.events) {
     switch (event.kind) {
       case EventKind::open: {
-        ++opens_by_actor[event.actor];
+        if (++opens_by_actor[event.actor] > 1) timeline.reconnected(event.time_ns);
         auto& intervals = online[event.actor];
         intervals.emplace_back(event.time_ns, history_end + 1);
         open_interval[event.connection] = {event.actor, intervals.size() - 1};
         break;
       }
       case EventKind::closed: {
+        if (accepted_connections.erase(event.connection) > 0) timeline.disconnected(event.time_ns);
         auto found = open_interval.find(event.connection);
         if (found != open_interval.end()) {
           online[found->second.first][found->second.second].second = event.time_ns;
@@ -110,6 +109,7 @@ nlohmann::json compute_fleet_stats(const history::History& history, const FleetS
       case EventKind::fault:
         ++faults;
         ++faults_by_kind[event.fault];
+        timeline.fault_event(event.time_ns, event.fault);
         faulted_connections.insert(event.connection);
         faulted_actors.insert(event.actor);
         break;
@@ -127,7 +127,7 @@ nlohmann::json compute_fleet_stats(const history::History& history, const FleetS
           ++publish_packets_sent;
           const auto token = token_of(publish->payload);
           if (token.empty()) break;
-          bump(published_per_second, event.time_ns);
+          timeline.published(event.time_ns);
           sent.try_emplace(std::string(token),
                            Sent{event.time_ns, event.actor, publish->topic, publish->qos, event.connection});
         }
@@ -141,13 +141,16 @@ nlohmann::json compute_fleet_stats(const history::History& history, const FleetS
             connect_latency_ms.push_back(static_cast<double>(event.time_ns - found->second) / 1e6);
             connect_sent.erase(found);
           }
-          if (connack->reason_code != 0) ++refused;
+          if (connack->reason_code != 0) {
+            ++refused;
+          } else if (accepted_connections.insert(event.connection).second) {
+            timeline.connected(event.time_ns);
+          }
         }
         if (const auto* publish = std::get_if<Publish>(&*event.packet)) {
           ++publish_packets_received;
           const auto token = token_of(publish->payload);
           if (token.empty()) break;
-          bump(delivered_per_second, event.time_ns);
           auto& copies = received[event.actor + " " + std::string(token)];
           ++copies;
           if (copies > 1) {
@@ -155,12 +158,16 @@ nlohmann::json compute_fleet_stats(const history::History& history, const FleetS
                                                    : "qos" + std::to_string(static_cast<int>(publish->qos)) +
                                                          "-copy-without-dup-flag";
             ++duplicates_by_cause[cause];
+            timeline.duplicate(event.time_ns);
             break;
           }
           auto origin = sent.find(std::string(token));
           if (origin != sent.end()) {
-            delivery_ms[static_cast<int>(publish->qos)].push_back(
-                static_cast<double>(event.time_ns - origin->second.time_ns) / 1e6);
+            const double latency_ms = static_cast<double>(event.time_ns - origin->second.time_ns) / 1e6;
+            delivery_ms[static_cast<int>(publish->qos)].push_back(latency_ms);
+            timeline.delivered(event.time_ns, publish->qos, latency_ms);
+          } else {
+            timeline.delivered(event.time_ns, publish->qos, 0);
           }
         }
         break;
@@ -208,6 +215,7 @@ nlohmann::json compute_fleet_stats(const history::History& history, const FleetS
         cause = "no-fault-recorded";
       }
       ++losses_by_cause[cause];
+      timeline.lost(message.time_ns);
     }
   }
 
@@ -237,13 +245,22 @@ nlohmann::json compute_fleet_stats(const history::History& history, const FleetS
   for (int qos = 0; qos < 3; ++qos) {
     stats["delivery_latency_ms"]["qos" + std::to_string(qos)] = percentiles(delivery_ms[qos]);
   }
-  const std::size_t seconds = std::max(published_per_second.size(), delivered_per_second.size());
-  published_per_second.resize(seconds, 0);
-  delivered_per_second.resize(seconds, 0);
-  std::vector<double> axis(seconds);
-  for (std::size_t second = 0; second < seconds; ++second) axis[second] = static_cast<double>(second);
-  stats["throughput_per_second"] = {
-      {"second", axis}, {"published", published_per_second}, {"delivered", delivered_per_second}};
+  stats["timeline"] = timeline.to_json(history_end, spec);
+  // What the scenario planned, so a report can say when the run was too short for it.
+  std::uint32_t ramp_end_ms = 0, last_fault_end_ms = 0;
+  for (const auto& group : spec.groups) {
+    const double ramp_ms = group.connect_rate > 0 ? 1000.0 * group.count / group.connect_rate : 0;
+    ramp_end_ms = std::max(ramp_end_ms, group.start_ms + static_cast<std::uint32_t>(ramp_ms));
+  }
+  for (const auto& fault : spec.faults) {
+    last_fault_end_ms =
+        std::max(last_fault_end_ms, fault.at_ms + (fault.kind == FaultKind::close ? 0 : fault.duration_ms));
+  }
+  fleet["scheduled"] = {{"duration_ms", spec.duration_ms},
+                        {"settle_ms", spec.settle_ms},
+                        {"ramp_end_ms", ramp_end_ms},
+                        {"last_fault_end_ms", last_fault_end_ms}};
+  if (auto wills = compute_will_stats(history); !wills.empty()) stats["wills"] = std::move(wills);
   std::uint64_t duplicates = 0, losses = 0, delivered = 0;
   for (const auto& [cause, count] : duplicates_by_cause) duplicates += count;
   for (const auto& [cause, count] : losses_by_cause) losses += count;

@@ -67,6 +67,7 @@ void print_inconclusive(const results::Results& results, bool colour) {
 
 void print_summary(const results::Results& results, const std::filesystem::path& report_dir) {
   const bool colour = colour_enabled(stdout);
+  print_warnings(results);
   if (results.target_problem.empty()) {
     for (const auto& result : results.cases) {
       const auto verdict = result.verdict;
@@ -76,16 +77,12 @@ void print_summary(const results::Results& results, const std::filesystem::path&
       }
       fmt::print("{} {}: {}\n", paint(fmt::format("{:7}", to_string(verdict)), verdict_colour(verdict), colour),
                  result.id, result.message);
-      for (const auto& violation : result.violations) {
-        if (violation.accepted) continue;  // listed with the accepted ones below
-        fmt::print("        {} {} {}\n", violation.level, violation.statement, violation.message);
-      }
+      // Accepted ones are listed with the accepted ones below.
+      print_violations_by_statement(violation_pointers(result.violations), "        ");
     }
     print_inconclusive(results, colour);
     print_acceptance(results);
-    for (const auto& observation : results.observed) {
-      fmt::print("{} {}: {}\n", paint("observed", "dim", colour), observation.behaviour, observation.detail);
-    }
+    print_observations(results);
   }
   const auto& summary = results.summary;
   fmt::print("{} cases: {} passed, {} failed, {} warned, {} accepted, {} inconclusive, {} skipped, {} errors in "

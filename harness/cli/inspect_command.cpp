@@ -130,21 +130,17 @@ int run_inspect(const InspectOptions& options) {
     fmt::print("capture {}: {} frames, {} TCP segments, {} MQTT connection(s), {:.3f} s\n", options.capture,
                analysis.frames, analysis.tcp_segments, analysis.connections.size(),
                static_cast<double>(analysis.duration_ns) / 1e9);
+    print_warnings(results);
     for (const auto& line : results.cases.front().steps) fmt::print("{}\n", line);
     std::size_t must = 0;
-    for (const auto& violation : results.violations) {
-      must += violation.level == "MUST" ? 1 : 0;
-      const std::string frame = !violation.history_slice.empty() && violation.history_slice.back().frame
-                                    ? fmt::format(" (frame {})", *violation.history_slice.back().frame)
-                                    : "";
-      fmt::print("{} {} {}{}\n",
-                 paint(violation.level == "MUST" ? "violated" : "warned ",
-                       violation.level == "MUST" ? "red" : "yellow", colour),
-                 violation.statement, violation.message, frame);
-    }
-    for (const auto& observation : results.observed) {
-      fmt::print("{} {}: {}\n", paint("observed", "dim", colour), observation.behaviour, observation.detail);
-    }
+    for (const auto& violation : results.violations) must += violation.level == "MUST" ? 1 : 0;
+    print_violations_by_statement(violation_pointers(results.violations), "", [](const results::Violation& violation) {
+      return !violation.history_slice.empty() && violation.history_slice.back().frame
+                 ? fmt::format(" (frame {})", *violation.history_slice.back().frame)
+                 : std::string();
+    });
+    print_observations(results);
+    print_statistics(results);
     print_acceptance(results);
     std::size_t exercised = 0;
     for (const auto& statement : results.statements) exercised += statement.cases.empty() ? 0 : 1;

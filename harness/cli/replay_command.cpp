@@ -191,6 +191,7 @@ int run_replay(const ReplayOptions& options) {
     print_results_json(results);
   } else {
     const bool colour = colour_enabled(stdout);
+    print_warnings(results);
     fmt::print("replayed {} session(s) from {} against {} in {:.1f} s ({}, seed {})\n", plan.sessions.size(),
                options.capture, target.redacted(), run.duration_ms / 1000.0, namespace_text, seed);
     if (run.sessions_unanswered > 0) {
@@ -200,12 +201,7 @@ int run_replay(const ReplayOptions& options) {
     for (const auto& line : differences) fmt::print("{} {}\n", paint("differs", "yellow", colour), line);
     if (differences.empty())
       fmt::print("the live broker answered every session as the captured broker did\n");
-    for (const auto& violation : results.violations) {
-      fmt::print("{} {} {}\n",
-                 paint(violation.level == "MUST" ? "violated" : "warned ",
-                       violation.level == "MUST" ? "red" : "yellow", colour),
-                 violation.statement, violation.message);
-    }
+    print_violations_by_statement(violation_pointers(results.violations));
     print_acceptance(results);
     for (const auto& reason : reasons) fmt::print("{}: {}\n", paint("inconclusive", "yellow", colour), reason);
     fmt::print("verdict: {} failed, {} warned{}\n", results.summary.failed, results.summary.warned,

@@ -18,6 +18,7 @@ namespace {
 struct ReportOptions {
   std::vector<std::string> inputs;
   std::string html, junit, markdown, json, directory;
+  std::vector<std::string> labels;  // --label, one per results file, in order
   bool merge_shards = false;
 };
 
@@ -64,6 +65,11 @@ int run_report(const ReportOptions& options) {
                "comparison page (--html F or -o DIR)\n");
     return exit_bad_input;
   }
+  if (!options.labels.empty() && options.labels.size() != runs.size()) {
+    fmt::print(stderr, "mqtt-harness report: --label given {} time(s) for {} results file(s): give one per file, in "
+               "order\n", options.labels.size(), runs.size());
+    return exit_bad_input;
+  }
   try {
     if (runs.size() > 1) {
       std::filesystem::path output = options.html.empty() ? "comparison.html" : options.html;
@@ -71,7 +77,7 @@ int run_report(const ReportOptions& options) {
         std::filesystem::create_directories(options.directory);
         output = std::filesystem::path(options.directory) / "comparison.html";
       }
-      reports::write_comparison_html(paths, output);
+      reports::write_comparison_html(paths, output, options.labels);
       fmt::print("comparison of {} runs: {}\n", runs.size(), output.string());
       return exit_passed;
     }
@@ -101,6 +107,10 @@ void add_report_command(CLI::App& app, int& exit_code) {
   command->add_option("--markdown", options->markdown, "Write the Markdown summary here");
   command->add_option("--json", options->json, "Write results JSON here");
   command->add_option("-o,--report-dir", options->directory, "Write every format into this folder");
+  command->add_option("--label", options->labels,
+                      "Name each run on the comparison page (repeat: one per results file, in order; default: the "
+                      "target URL)")
+      ->allow_extra_args(false);  // one name per --label, so the results files after it stay files
   command->add_flag("--merge-shards", options->merge_shards,
                     "The files are the shards of one 'simulate --shard i/N' run: judge them again as one fleet "
                     "and write every format into -o DIR");

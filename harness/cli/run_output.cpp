@@ -2,11 +2,16 @@
 
 #include <fmt/format.h>
 
+#include <map>
+
 #include "cli/exit_codes.hpp"
 #include "cli/report_directory.hpp"
 #include "cli/terminal.hpp"
 #include "reports/redaction.hpp"
 #include "reports/reports.hpp"
+#include "reports/statistics_facts.hpp"
+#include "results/run_warnings.hpp"
+#include "results/violation_groups.hpp"
 #include "runner/accepted_deviations.hpp"
 #include "runner/conformance.hpp"
 #include "runner/source_position.hpp"
@@ -101,6 +106,60 @@ void print_acceptance(const results::Results& results) {
     fmt::print("{} stale accepted deviation {}{} ({}): it no longer occurs; remove it from the file\n",
                paint("warning:", "yellow", colour), entry.statement,
                entry.cases.empty() ? "" : " in " + entry.cases, entry.source);
+  }
+}
+
+void print_warnings(const results::Results& results) {
+  const bool colour = colour_enabled(stdout);
+  for (const auto& warning : results::run_warnings(results)) {
+    fmt::print("{} {}\n", paint("warning:", "yellow", colour), warning);
+  }
+}
+
+std::vector<const results::Violation*> violation_pointers(const std::vector<results::Violation>& violations) {
+  std::vector<const results::Violation*> pointers;
+  pointers.reserve(violations.size());
+  for (const auto& violation : violations) pointers.push_back(&violation);
+  return pointers;
+}
+
+void print_violations_by_statement(const std::vector<const results::Violation*>& violations, std::string_view indent,
+                                   const std::function<std::string(const results::Violation&)>& suffix,
+                                   std::size_t statements_shown) {
+  const bool colour = colour_enabled(stdout);
+  const auto groups = results::group_by_statement(violations);
+  for (std::size_t index = 0; index < groups.size() && index < statements_shown; ++index) {
+    const auto& group = groups[index];
+    const auto& first = *group.instances.front();
+    const bool must = group.level == "MUST";
+    std::string counts;
+    if (group.instances.size() > 1) {
+      counts = fmt::format(" ({} violations, {} clients in the evidence)", group.instances.size(), group.clients.size());
+    }
+    fmt::print("{}{} {} {}: {}{}{}\n", indent, paint(must ? "violated" : "warned  ", must ? "red" : "yellow", colour),
+               group.level, group.statement, first.message, suffix ? suffix(first) : "", counts);
+  }
+  if (groups.size() > statements_shown) {
+    fmt::print("{}... and {} more statements (report.html lists them)\n", indent, groups.size() - statements_shown);
+  }
+}
+
+void print_statistics(const results::Results& results) {
+  for (const auto& fact : reports::statistics_facts(results.stats)) fmt::print("{}: {}\n", fact.name, fact.text);
+}
+
+void print_observations(const results::Results& results) {
+  const bool colour = colour_enabled(stdout);
+  std::vector<std::pair<std::string, std::size_t>> order;  // behaviour, index of its first observation
+  std::map<std::string, std::size_t> times;
+  for (std::size_t index = 0; index < results.observed.size(); ++index) {
+    if (times[results.observed[index].behaviour]++ == 0) order.emplace_back(results.observed[index].behaviour, index);
+  }
+  for (const auto& [behaviour, first] : order) {
+    const bool fault = behaviour.rfind("fault-", 0) == 0;
+    const auto count = times[behaviour];
+    fmt::print("{} {}{}: {}\n", paint(fault ? "injected" : "observed", "dim", colour), behaviour,
+               count > 1 ? fmt::format(" ({} times)", count) : "", results.observed[first].detail);
   }
 }
 

@@ -61,6 +61,25 @@ bool print_target_problem(std::string_view command, const results::Results& resu
 // warning per stale entry, on stdout.
 void print_acceptance(const results::Results& results);
 
+// "warning: ..." on stdout for each of the run's warnings (results/run_warnings.hpp); printed before anything else
+// of the summary.
+void print_warnings(const results::Results& results);
+
+// Violations one line per statement ("violated MUST MQTT-3.1.2-8: FIRST MESSAGE (494 violations, 494 clients)"),
+// at most `statements_shown` statements, then "... and N more statements"; accepted ones are left out (see
+// print_acceptance). `suffix` adds to a statement's line what its first instance's source knows (a frame number).
+void print_violations_by_statement(const std::vector<const results::Violation*>& violations,
+                                   std::string_view indent = "",
+                                   const std::function<std::string(const results::Violation&)>& suffix = {},
+                                   std::size_t statements_shown = 10);
+std::vector<const results::Violation*> violation_pointers(const std::vector<results::Violation>& violations);
+
+// The run's statistics (reports/statistics_facts.hpp), "Name: text" per line.
+void print_statistics(const results::Results& results);
+
+// Observations, one line per behaviour with how many times it was seen.
+void print_observations(const results::Results& results);
+
 // Reads and analyses a capture; on a bad file prints "mqtt-harness COMMAND: <one-line error with the frame>" and
 // returns nullopt (the caller exits with exit_bad_input).
 std::optional<capture::CaptureAnalysis> analyse_capture(std::string_view command, const std::string& file,

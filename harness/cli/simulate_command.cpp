@@ -54,33 +54,11 @@ struct SimulateOptions {
 
 void print_summary(const results::Results& results, const std::filesystem::path& report_dir) {
   const bool colour = colour_enabled(stdout);
-  for (const auto& violation : results.violations) {
-    fmt::print("{} {} {}: {}\n", paint("violation", "red", colour), violation.level, violation.statement,
-               violation.message);
-  }
+  print_warnings(results);
+  print_violations_by_statement(violation_pointers(results.violations));
+  print_acceptance(results);
+  print_statistics(results);
   const auto& stats = results.stats;
-  const auto number = [&](const char* section, const char* key) -> std::string {
-    if (!stats.contains(section) || !stats[section].contains(key)) return "-";
-    return stats[section][key].dump();
-  };
-  fmt::print("devices {}, connections {}, reconnects {}, faults {}\n", number("fleet", "devices"),
-             number("fleet", "connections"), number("fleet", "reconnects"),
-             number("fleet", "faults_recorded"));
-  if (number("fleet", "connects_unanswered") != "0" || number("fleet", "reconnects_unanswered") != "0") {
-    fmt::print("CONNECTs unanswered {}, reconnects without CONNACK {}, devices never connected {}\n",
-               number("fleet", "connects_unanswered"), number("fleet", "reconnects_unanswered"),
-               number("fleet", "devices_never_connected"));
-  }
-  fmt::print("messages published {}, delivered {}, lost {}, duplicates {}\n", number("messages", "published"),
-             number("messages", "delivered"), number("messages", "lost"), number("messages", "duplicates"));
-  if (stats.contains("delivery_latency_ms")) {
-    for (const auto& [qos, figures] : stats["delivery_latency_ms"].items()) {
-      if (figures.value("count", 0) == 0) continue;
-      fmt::print("delivery latency {}: p50 {} ms, p99 {} ms, p99.9 {} ms ({} deliveries)\n", qos,
-                 figures["p50"].dump(), figures["p99"].dump(), figures["p99.9"].dump(),
-                 figures["count"].dump());
-    }
-  }
   const std::string run_namespace = stats.value("namespace", std::string());
   fmt::print("{} violations in {:.1f} s (seed {}, {})\n", results.violations.size(), results.duration_ms / 1000.0,
              results.seed, run_namespace.empty() ? std::string("no namespace") : "namespace " + run_namespace);
@@ -227,7 +205,7 @@ int run_simulate(const SimulateOptions& options) {
   ProgressLine progress(stderr);
   if (is_terminal(stderr) && !options.quiet) {  // the live line judges as it goes: only when someone watches
     run.progress = [&](const simulator::FleetProgress& step) {
-      progress.update(fmt::format("{:6.1f} s  {}/{} connected  {} published  {} delivered  {:.0f} msg/s  {}",
+      progress.update(fmt::format("{:6.1f} s  {}/{} connected  {} PUBLISH sent  {} received  {:.0f} msg/s  {}",
                                   step.elapsed_s, step.connected, step.devices, step.published, step.delivered,
                                   step.messages_per_second,
                                   step.violations == 0 ? std::string("no violation so far")

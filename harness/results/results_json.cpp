@@ -5,6 +5,7 @@
 #include "history/json.hpp"
 #include "history/json_reader.hpp"
 #include "results/json.hpp"
+#include "results/run_warnings.hpp"
 
 namespace mqtt::results {
 namespace {
@@ -276,6 +277,8 @@ nlohmann::json to_json(const Results& results) {
               {"observed", std::move(observed)},
               {"stats", results.stats},
               {"target_problem", results.target_problem},
+              // Derived from the rest (results/run_warnings.hpp), for scripts; recomputed when read back.
+              {"warnings", run_warnings(results)},
               {"stale_accepted", std::move(stale)}};
   if (!results.transport.scheme.empty()) value["transport"] = transport_to_json(results.transport);
   return value;

@@ -62,8 +62,15 @@ TEST(HtmlReport, IsSelfContained) {
     EXPECT_EQ(reference.rfind('#', 0), 0u) << "reference that leaves the page: " << reference;
   }
   for (const char* element :
-       {"<script", "<link", "<img", "<iframe", "<object", "<embed", "<base", "<meta http-equiv"}) {
+       {"<script ", "<link", "<img", "<iframe", "<object", "<embed", "<base", "<meta http-equiv"}) {
     EXPECT_EQ(html.find(element), std::string::npos) << element;
+  }
+  // One inline script (the filter), which reaches nothing outside the page.
+  EXPECT_EQ(count_of(html, "<script>"), 1);
+  const auto script = html.find("<script>");
+  const std::string code = html.substr(script, html.find("</script>", script) - script);
+  for (const char* call : {"fetch", "XMLHttpRequest", "import", "src", "WebSocket", "eval", "location.href", "location.assign"}) {
+    EXPECT_EQ(code.find(call), std::string::npos) << call;
   }
   // Only the SVG namespace identifiers may look like URLs, and Graphviz's are stripped.
   EXPECT_EQ(html.find("http://"), std::string::npos);
@@ -153,7 +160,7 @@ TEST(HtmlReport, HasAComplianceMatrixBySection) {
 TEST(HtmlReport, FailingCaseShowsStatementExplanationAndAnInlineSequenceDiagram) {
   const std::string html = render_html(sample_results());
   const auto failing =
-      position_of(html, "<article class=\"case failed\" id=\"case-publish-dup-first-delivery\">");
+      position_of(html, "<article class=\"case failed\" id=\"case-publish-dup-first-delivery\"");
   const std::string article = html.substr(failing, html.find("</article>", failing) - failing);
   EXPECT_NE(article.find("Violated <code>MQTT-3.3.1-3</code> (MUST)"), std::string::npos);
   EXPECT_NE(article.find("The specification requires: The DUP flag of a forwarded PUBLISH"),
@@ -178,7 +185,37 @@ TEST(HtmlReport, ShowsObservedBehaviourAndCharts) {
   EXPECT_NE(html.find("<section id=\"observed\">"), std::string::npos);
   EXPECT_NE(html.find("<code>queues-qos0-offline</code>"), std::string::npos);
   const auto stats = position_of(html, "<section id=\"stats\">");
-  EXPECT_GE(count_of(html.substr(stats), "<svg class=\"chart\""), 2) << "throughput and latency charts";
+  EXPECT_GE(count_of(html.substr(stats), "<svg class=\"chart\""), 4)
+      << "messages, latency over time, connections, latency distribution";
+}
+
+results::Results fleet_sample() {
+  results::Results results = sample_results();
+  results.kind = "simulation";
+  results.stats["fleet"]["devices_never_connected"] = 3;
+  return results;
+}
+
+TEST(HtmlReport, FleetRunLeadsWithWarningsThenStatisticsAndShowsOnlyWhatItExercised) {
+  const std::string html = render_html(fleet_sample());
+  const auto banner = position_of(html, "<header class=\"banner");
+  const auto warnings = position_of(html, "<section id=\"warnings\" class=\"warnings\">");
+  const auto summary = position_of(html, "<section id=\"summary\">");
+  const auto stats = position_of(html, "<section id=\"stats\">");
+  const auto matrix = position_of(html, "<section id=\"matrix\">");
+  const auto cases = position_of(html, "<section id=\"cases\">");
+  EXPECT_LT(banner, warnings);
+  EXPECT_LT(warnings, summary);
+  EXPECT_LT(summary, stats) << "statistics first after the verdict for fleet runs";
+  EXPECT_LT(stats, matrix);
+  EXPECT_LT(matrix, cases);
+  EXPECT_NE(html.find("<li>connect ramp unfinished: 3 of 50 devices never connected"), std::string::npos);
+  EXPECT_NE(html.find("<h2>Statements the history exercised, by spec section</h2>"), std::string::npos);
+  EXPECT_EQ(html.find("not tested</span>"), std::string::npos) << "statements the fleet never met are left out";
+  EXPECT_NE(html.find("<th>Connect latency</th><td>p50 3.00 ms"), std::string::npos);
+  // A conformance run keeps its order: statistics (if any) at the end.
+  const std::string conformance = render_html(sample_results());
+  EXPECT_GT(conformance.find("<section id=\"stats\">"), conformance.find("<section id=\"statements\">"));
 }
 
 TEST(HtmlReport, NeverContainsTheTargetPassword) {
@@ -265,6 +302,58 @@ TEST(HtmlReportInChromium, RendersWithInlineSvgAndFetchesNothing) {
   ASSERT_NE(diagram, std::string::npos);
   EXPECT_NE(run.dom.find("PUBLISH sensors/t1", diagram), std::string::npos);
   EXPECT_EQ(run.dom.find(testing::secret_password), std::string::npos);
+}
+
+TEST(HtmlReportInChromium, FleetChartsRenderAndTheFilterHidesWhatDoesNotMatch) {
+  expect_chromium_installed();
+  if (HasFatalFailure()) return;
+  const TemporaryDirectory directory("mqtt-report-fleet");
+  const auto page = directory.path() / "report.html";
+  write_html(fleet_sample(), page);
+  const std::string source = read_file(page.string());
+  const int charts = count_of(source, "<svg class=\"chart\"");
+  EXPECT_GE(charts, 5);
+
+  // Rendered as an image: a real screenshot of the page with its charts.
+  const TemporaryDirectory profile("mqtt-report-fleet-chromium");
+  const auto screenshot = directory.path() / "fleet.png";
+  const auto shot = run_child({"chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                               "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                               "--disable-sync", "--user-data-dir=" + profile.path().string(),
+                               "--hide-scrollbars", "--window-size=1280,1600", "--screenshot=" + screenshot.string(),
+                               "file://" + page.string()},
+                              ChildOptions{.deadline = std::chrono::seconds(25)});
+  ASSERT_FALSE(shot.timed_out);
+  ASSERT_TRUE(std::filesystem::exists(screenshot)) << shot.errors;
+  const std::string png = read_file(screenshot.string());
+  ASSERT_GT(png.size(), 10'000U) << "a blank page compresses to almost nothing";
+  EXPECT_EQ(png.substr(1, 3), "PNG");
+
+  // Every chart is in the browser's DOM.
+  const BrowserRun run = open_in_chromium(page);
+  ASSERT_FALSE(run.child.timed_out);
+  EXPECT_EQ(count_of(run.dom, "<svg class=\"chart\""), charts);
+  EXPECT_EQ(run.page_requests, std::vector<std::string>{});
+
+  // The filter, opened from a link: only the failing case (which covers MQTT-3.3.1-3) stays visible.
+  const auto filtered_page = directory.path() / "filtered.html";
+  std::filesystem::copy_file(page, filtered_page);
+  const TemporaryDirectory filter_profile("mqtt-report-filter-chromium");
+  const auto filtered = run_child({"chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                                   "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                                   "--disable-sync", "--user-data-dir=" + filter_profile.path().string(),
+                                   "--dump-dom", "file://" + filtered_page.string() + "#filter=MQTT-3.3.1-3"},
+                                  ChildOptions{.deadline = std::chrono::seconds(25)});
+  ASSERT_FALSE(filtered.timed_out);
+  const std::string dom = filtered.output;
+  const auto failing = dom.find("id=\"case-publish-dup-first-delivery\"");
+  ASSERT_NE(failing, std::string::npos);
+  const auto failing_tag = dom.rfind("<article", failing);
+  EXPECT_EQ(dom.substr(failing_tag, dom.find('>', failing_tag) - failing_tag).find(" hidden"), std::string::npos);
+  const auto passing_tag = dom.find("<article class=\"case passed\"");
+  ASSERT_NE(passing_tag, std::string::npos);
+  EXPECT_NE(dom.substr(passing_tag, dom.find('>', passing_tag) - passing_tag).find(" hidden"), std::string::npos)
+      << "a case that does not match is hidden";
 }
 
 TEST(HtmlReportInChromium, NetworkCheckSeesAPageThatFetches) {

@@ -217,6 +217,19 @@ TEST(ReportCommand, SeveralResultsBecomeABrokerByStatementComparison) {
   const auto matrix = html.find("<table class=\"matrix\">");
   ASSERT_NE(matrix, std::string::npos);
   const std::string table = html.substr(matrix);
+  // --label names the runs; one per file or the command refuses.
+  const auto labelled = harness({"report", (directory.path() / "A.json").string(),
+                                 (directory.path() / "B.json").string(), "--label", "staging", "--label", "prod",
+                                 "--html", (directory.path() / "labelled.html").string()});
+  ASSERT_EQ(labelled.exit_code, 0) << labelled.errors;
+  EXPECT_NE(read_file((directory.path() / "labelled.html").string()).find("#2<br><code>prod</code>"),
+            std::string::npos);
+  const auto one_label = harness({"report", (directory.path() / "A.json").string(),
+                                  (directory.path() / "B.json").string(), "--label", "staging", "--html",
+                                  (directory.path() / "x.html").string()});
+  EXPECT_EQ(one_label.exit_code, 2);
+  EXPECT_EQ(one_label.errors,
+            "mqtt-harness report: --label given 1 time(s) for 2 results file(s): give one per file, in order\n");
   EXPECT_NE(table.find("#1<br><code>mqtt://alice:***@127.0.0.1:1883</code>"), std::string::npos);
   EXPECT_NE(table.find("#2<br><code>mqtt://127.0.0.1:1884</code>"), std::string::npos);
   auto row_of = [&table](const std::string& id) {

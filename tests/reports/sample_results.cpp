@@ -175,10 +175,22 @@ results::Results sample_results() {
   results.violations = {violation};
   results.observed = {{"queues-qos0-offline", "kept 3 QoS 0 messages for an offline persistent session",
                        "connect-ping"}};
+  // The shape simulator/fleet_stats.cpp writes.
   results.stats = {
-      {"throughput", {{"time_s", {0, 1, 2, 3, 4}}, {"messages_per_s", {120, 340, 310, 360, 90}}}},
-      {"latency_ms", {{"qos0", {{"p50", 1.2}, {"p90", 2.5}, {"p99", 7.9}}}, {"qos1", {{"p50", 2.1}, {"p99", 12.4}}}}},
-      {"devices", 50},
+      {"timeline",
+       {{"seconds", 5},
+        {"published", {120, 340, 310, 360, 90}},
+        {"delivered", {118, 335, 300, 362, 95}},
+        {"lost", {0, 2, 8, 0, 0}},
+        {"connected", {40, 50, 42, 50, 50}},
+        {"reconnects", {0, 0, 0, 8, 0}},
+        {"latency_ms", {{"qos1", {{"p50", {2.1, 2.3, nullptr, 2.2, 2.0}}, {"p99", {9.0, 12.4, nullptr, 11, 8}},
+                                  {"max", {10.0, 20.0, nullptr, 15, 9}}}}}},
+        {"faults", {{{"kind", "latency"}, {"group", "dtu"}, {"fraction", 0.2}, {"from_s", 2.0}, {"to_s", 3.0}, {"events", 10}}}}}},
+      {"delivery_latency_ms",
+       {{"qos0", {{"count", 0}}}, {"qos1", {{"count", 1210}, {"p50", 2.1}, {"p90", 4.5}, {"p99", 12.4}, {"p99.9", 19.0}, {"max", 20.0}}}}},
+      {"connect_latency_ms", {{"count", 50}, {"p50", 3.0}, {"p90", 4.0}, {"p99", 6.5}, {"p99.9", 6.5}, {"max", 6.5}}},
+      {"fleet", {{"devices", 50}, {"connections", 58}, {"reconnects", 8}}},
   };
   return results;
 }

@@ -117,12 +117,34 @@ TEST(ComparisonReport, ShowsEveryStatementForEveryRun) {
   EXPECT_NE(html.find("mqtt://alice:***@127.0.0.1:1883"), std::string::npos);
   EXPECT_NE(html.find("mqtt://127.0.0.1:1884"), std::string::npos);
   EXPECT_EQ(html.find(testing::secret_password), std::string::npos);
-  EXPECT_EQ(count_of(html, "<code>MQTT-3.3.1-3</code>"), 1);
-  const auto row = html.find("<code>MQTT-3.3.1-3</code>");
+  // Listed once among the broken statements (by the first run only), once in the matrix.
+  EXPECT_EQ(count_of(html, "<code>MQTT-3.3.1-3</code>"), 2);
+  const auto broken = html.find("<table class=\"broken\">");
+  ASSERT_NE(broken, std::string::npos);
+  const auto broken_row = html.find("<code>MQTT-3.3.1-3</code>", broken);
+  const std::string broken_text = html.substr(broken_row, html.find("</tr>", broken_row) - broken_row);
+  EXPECT_NE(broken_text.find("mqtt://alice:***@127.0.0.1:1883 (failed)"), std::string::npos) << broken_text;
+  EXPECT_EQ(broken_text.find("1884"), std::string::npos) << broken_text;
+  const auto row = html.find("<code>MQTT-3.3.1-3</code>", html.find("<table class=\"matrix\">"));
   const std::string row_text = html.substr(row, html.find("</tr>", row) - row);
   EXPECT_NE(row_text.find("badge failed"), std::string::npos);
   EXPECT_NE(row_text.find("badge passed"), std::string::npos);
   EXPECT_EQ(html.find("http://"), std::string::npos);
+}
+
+TEST(ComparisonReport, RunsAreNamedByTheirLabels) {
+  results::Results first = sample_results();
+  results::Results second = sample_results();
+  second.statements[2].verdict = results::Verdict::passed;
+  const std::string html = render_comparison_html({first, second}, {"mosquitto 2.0.11", "embedded"});
+  EXPECT_NE(html.find("<td><strong>mosquitto 2.0.11</strong></td>"), std::string::npos);
+  EXPECT_NE(html.find("#2<br><code>embedded</code></th>"), std::string::npos);
+  const auto broken = html.find("<table class=\"broken\">");
+  ASSERT_NE(broken, std::string::npos);
+  const std::string table = html.substr(broken, html.find("</table>", broken) - broken);
+  EXPECT_NE(table.find("<code>MQTT-3.3.1-3</code></td><td>MUST</td><td>mosquitto 2.0.11 (failed)</td>"),
+            std::string::npos)
+      << table;
 }
 
 TEST(ComparisonReport, LoadErrorsNameTheFile) {

@@ -94,7 +94,120 @@ TEST(FleetStats, LatencyLossesAndDuplicatesComeFromTheHistory) {
   EXPECT_EQ(stats["losses_by_cause"]["publisher-connection-faulted"], 1);
   EXPECT_EQ(stats["duplicates_by_cause"]["redelivery-with-dup-flag"], 1);
   EXPECT_EQ(stats["faults_by_kind"]["latency"], 1);
-  EXPECT_EQ(stats["throughput_per_second"]["published"], nlohmann::json({1, 2}));
+  // On the time axis: second 0 has message 1 (published, delivered twice), second 1 messages 2 and 3 (lost).
+  const auto& timeline = stats["timeline"];
+  EXPECT_EQ(timeline["seconds"], 2);
+  EXPECT_EQ(timeline["published"], nlohmann::json({1, 2}));
+  EXPECT_EQ(timeline["delivered"], nlohmann::json({2, 0}));
+  EXPECT_EQ(timeline["lost"], nlohmann::json({0, 2}));
+  EXPECT_EQ(timeline["connected"], nlohmann::json({1, 1}));
+  EXPECT_EQ(timeline["latency_ms"]["qos1"]["p50"], nlohmann::json({10, nullptr}));
+  EXPECT_FALSE(timeline["latency_ms"].contains("qos0"));
+}
+
+Event open_event(std::uint64_t sequence, std::int64_t time_ms, std::uint32_t connection, std::string actor) {
+  Event event;
+  event.sequence = sequence;
+  event.time_ns = time_ms * 1'000'000;
+  event.connection = connection;
+  event.actor = std::move(actor);
+  event.kind = EventKind::open;
+  return event;
+}
+
+Event closed_event(std::uint64_t sequence, std::int64_t time_ms, std::uint32_t connection, std::string actor) {
+  Event event = open_event(sequence, time_ms, connection, std::move(actor));
+  event.kind = EventKind::closed;
+  event.close_reason = history::CloseReason::local_abort;
+  return event;
+}
+
+TEST(FleetStats, ConnectionsReconnectsAndFaultWindowsAreOnTheTimeAxis) {
+  history::History history;
+  std::uint64_t sequence = 0;
+  auto& events = history.events;
+  Connect connect;
+  connect.client_id = "dtu-a-1";
+  // Connected in second 0, dropped in second 2, back in second 3 (a reconnect), still connected at the end.
+  events.push_back(open_event(++sequence, 100, 1, "dtu-a-1"));
+  events.push_back(packet_event(++sequence, 101, 1, "dtu-a-1", EventKind::sent, connect));
+  events.push_back(packet_event(++sequence, 105, 1, "dtu-a-1", EventKind::received, Connack{}));
+  Event fault = open_event(++sequence, 2'000, 1, "dtu-a-1");
+  fault.kind = EventKind::fault;
+  fault.fault = "power-loss";
+  events.push_back(fault);
+  events.push_back(closed_event(++sequence, 2'001, 1, "dtu-a-1"));
+  events.push_back(open_event(++sequence, 3'500, 2, "dtu-a-1"));
+  events.push_back(packet_event(++sequence, 3'501, 2, "dtu-a-1", EventKind::sent, connect));
+  Connack refused;
+  refused.reason_code = 3;
+  events.push_back(packet_event(++sequence, 3'502, 2, "dtu-a-1", EventKind::received, refused));
+  events.push_back(open_event(++sequence, 4'200, 3, "dtu-a-1"));
+  events.push_back(packet_event(++sequence, 4'201, 3, "dtu-a-1", EventKind::sent, connect));
+  events.push_back(packet_event(++sequence, 4'205, 3, "dtu-a-1", EventKind::received, Connack{}));
+  FleetSpec spec;
+  FaultSpec outage;
+  outage.kind = FaultKind::power_loss;
+  outage.group = "a";
+  outage.at_ms = 2'000;
+  outage.duration_ms = 1'500;
+  spec.faults.push_back(outage);
+
+  const auto timeline = compute_fleet_stats(history, spec)["timeline"];
+  EXPECT_EQ(timeline["seconds"], 5);
+  EXPECT_EQ(timeline["connected"], nlohmann::json({1, 1, 0, 0, 1}));  // a refused CONNECT does not count
+  EXPECT_EQ(timeline["reconnects"], nlohmann::json({0, 0, 0, 1, 1}));
+  ASSERT_EQ(timeline["faults"].size(), 1U);
+  EXPECT_EQ(timeline["faults"][0]["kind"], "power-loss");
+  EXPECT_EQ(timeline["faults"][0]["from_s"], 2.0);
+  EXPECT_EQ(timeline["faults"][0]["to_s"], 3.5);
+  EXPECT_EQ(timeline["faults"][0]["events"], 1);
+}
+
+TEST(FleetStats, WillsAreDueDeliveredLateMissingOrUnobserved) {
+  history::History history;
+  std::uint64_t sequence = 0;
+  auto& events = history.events;
+  Connect backend;
+  backend.client_id = "backend";
+  Subscribe subscribe;
+  subscribe.packet_id = 1;
+  subscribe.subscriptions = {Subscription{"dtu/+/will", QoS::at_least_once}};
+  events.push_back(packet_event(++sequence, 0, 1, "backend", EventKind::sent, backend));
+  events.push_back(packet_event(++sequence, 1, 1, "backend", EventKind::received, Connack{}));
+  events.push_back(packet_event(++sequence, 2, 1, "backend", EventKind::sent, subscribe));
+  // Four devices with a will (keep alive 10 s): 2 dies and its will comes at once, 3 dies and its will comes
+  // 30 s later (late), 4 dies and nothing comes (missing), 5 says DISCONNECT (nothing due).
+  for (std::uint32_t device = 2; device <= 5; ++device) {
+    Connect connect;
+    connect.client_id = "dtu-" + std::to_string(device);
+    connect.keep_alive = 10;
+    connect.will = Will{"dtu/" + connect.client_id + "/will", bytes_of("offline"), QoS::at_least_once, false, {}};
+    events.push_back(packet_event(++sequence, 10, device, connect.client_id, EventKind::sent, connect));
+    events.push_back(packet_event(++sequence, 11, device, connect.client_id, EventKind::received, Connack{}));
+  }
+  events.push_back(packet_event(++sequence, 1'000, 5, "dtu-5", EventKind::sent, Disconnect{}));
+  for (std::uint32_t device = 2; device <= 5; ++device) {
+    events.push_back(closed_event(++sequence, 1'000, device, "dtu-" + std::to_string(device)));
+  }
+  events.push_back(packet_event(++sequence, 1'020, 1, "backend", EventKind::received,
+                                publish("dtu/dtu-2/will", "offline", QoS::at_least_once)));
+  events.push_back(packet_event(++sequence, 31'000, 1, "backend", EventKind::received,
+                                publish("dtu/dtu-3/will", "offline", QoS::at_least_once)));
+
+  const auto wills = compute_fleet_stats(history, FleetSpec{})["wills"];
+  EXPECT_EQ(wills["sessions_with_will"], 4);
+  EXPECT_EQ(wills["due"], 3);
+  EXPECT_EQ(wills["delivered"], 2);
+  EXPECT_EQ(wills["late"], 1);
+  EXPECT_EQ(wills["missing"], 1);
+  EXPECT_EQ(wills["unobserved"], 0);
+  EXPECT_EQ(wills["latency_ms"]["p50"], 20);
+  EXPECT_EQ(wills["due_per_second"][1], 3);
+}
+
+TEST(FleetStats, NoWillNoWillStatistics) {
+  EXPECT_FALSE(compute_fleet_stats(history::History{}, FleetSpec{}).contains("wills"));
 }
 
 }  // namespace

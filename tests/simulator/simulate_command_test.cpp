@@ -18,6 +18,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 struct Ran {
   int exit_code = -1;
   std::string output;  // stdout and stderr
@@ -87,6 +92,20 @@ TEST_F(SimulateCommand, BrokerWithoutWillsExitsWithViolations) {
                        (directory / "report").string());
   EXPECT_EQ(ran.exit_code, 1) << ran.output;
   EXPECT_NE(ran.output.find("MQTT-3.1.2-8"), std::string::npos) << ran.output;
+  // One line per statement, however many devices lost their will; the will counters say how many.
+  EXPECT_EQ(ran.output.find("MQTT-3.1.2-8"), ran.output.rfind("MQTT-3.1.2-8")) << ran.output;
+  EXPECT_NE(ran.output.find("\nWills: 2 due, 0 delivered, 0 late, 2 missing"), std::string::npos) << ran.output;
+  EXPECT_NE(ran.output.find("\nConnect latency: p50 "), std::string::npos) << ran.output;
+  EXPECT_NE(ran.output.find("\nExpected vs delivered: "), std::string::npos) << ran.output;
+  EXPECT_NE(ran.output.find("\nFaults: power-loss 2; power-loss on 50% of site from 0.4 s to 0.8 s"),
+            std::string::npos)
+      << ran.output;
+  // Every format carries the will counters.
+  const auto summary = read_text(directory / "report" / "summary.md");
+  EXPECT_NE(summary.find("| Wills | 2 due, 0 delivered, 0 late, 2 missing"), std::string::npos) << summary;
+  const auto html = read_text(directory / "report" / "report.html");
+  EXPECT_NE(html.find("<th>Wills</th><td>2 due, 0 delivered"), std::string::npos);
+  EXPECT_NE(html.find("data-label=\"power-loss\""), std::string::npos) << "the outage on the time axis";
 }
 
 TEST_F(SimulateCommand, BrokenScenarioIsOneLineNamingThePlaceAndExitsTwo) {

@@ -1,0 +1,85 @@
+#include "results/run_warnings.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace mqtt::results {
+namespace {
+
+std::uint64_t number_at(const nlohmann::json& object, const char* key) {
+  if (!object.is_object()) return 0;
+  const auto found = object.find(key);
+  if (found == object.end() || !found->is_number()) return 0;
+  return found->is_number_unsigned() ? found->get<std::uint64_t>()
+                                     : static_cast<std::uint64_t>(std::max<double>(0, found->get<double>()));
+}
+
+std::string seconds_text(std::uint64_t milliseconds) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f s", static_cast<double>(milliseconds) / 1000.0);
+  return text;
+}
+
+void fleet_warnings(const nlohmann::json& fleet, std::vector<std::string>& warnings) {
+  const auto devices = number_at(fleet, "devices");
+  if (const auto never = number_at(fleet, "devices_never_connected"); never > 0) {
+    warnings.push_back("connect ramp unfinished: " + std::to_string(never) + " of " + std::to_string(devices) +
+                       " devices never connected, so what they were to publish or receive was not tested");
+  }
+  const auto& scheduled = fleet.is_object() && fleet.contains("scheduled") ? fleet["scheduled"] : nlohmann::json();
+  const auto duration = number_at(scheduled, "duration_ms");
+  const auto settle = number_at(scheduled, "settle_ms");
+  if (duration > 0) {
+    const auto ramp_end = number_at(scheduled, "ramp_end_ms");
+    const auto fault_end = number_at(scheduled, "last_fault_end_ms");
+    if (ramp_end > duration) {
+      warnings.push_back("duration " + seconds_text(duration) + " is shorter than the connect ramp (" +
+                         seconds_text(ramp_end) + "): the last devices connect after publishing has stopped");
+    }
+    if (fault_end > duration + settle) {
+      warnings.push_back("duration " + seconds_text(duration) + " (+ " + seconds_text(settle) +
+                         " settling) is shorter than the scenario's fault timeline (" + seconds_text(fault_end) +
+                         "): faults were cut short or never happened");
+    }
+  }
+  const auto sent = number_at(fleet, "connects_sent");
+  std::uint64_t refused = 0;
+  if (fleet.is_object() && fleet.contains("connack_refused_codes") && fleet["connack_refused_codes"].is_object()) {
+    for (const auto& [code, count] : fleet["connack_refused_codes"].items()) {
+      refused += count.is_number() ? count.get<std::uint64_t>() : 0;
+    }
+  }
+  if (refused > 0) {
+    warnings.push_back("the target refused " + std::to_string(refused) + " of " + std::to_string(sent) +
+                       " CONNECTs (CONNACK with a non-zero return code)");
+  }
+  if (const auto unanswered = number_at(fleet, "connects_unanswered"); unanswered > 0) {
+    warnings.push_back("the target never answered " + std::to_string(unanswered) + " of " + std::to_string(sent) +
+                       " CONNECTs");
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> run_warnings(const Results& results) {
+  std::vector<std::string> warnings;
+  const auto& stats = results.stats;
+  if (!stats.is_object()) return warnings;
+  if (stats.contains("fleet")) fleet_warnings(stats["fleet"], warnings);
+  if (stats.contains("unresolved") && stats["unresolved"].is_object()) {
+    for (const auto& [source, open] : stats["unresolved"].items()) {
+      const auto count = number_at(open, "count");
+      if (count == 0) continue;
+      std::string warning = std::to_string(count) + " obligation(s) left unresolved in " + source +
+                            " (the history ended before they were due or settled)";
+      if (open.contains("examples") && open["examples"].is_array() && !open["examples"].empty() &&
+          open["examples"][0].is_string()) {
+        warning += ", e.g. " + open["examples"][0].get<std::string>();
+      }
+      warnings.push_back(std::move(warning));
+    }
+  }
+  return warnings;
+}
+
+}  // namespace mqtt::results

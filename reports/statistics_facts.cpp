@@ -1,0 +1,177 @@
+#include "reports/statistics_facts.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "reports/markup.hpp"
+
+namespace mqtt::reports {
+namespace {
+
+using nlohmann::json;
+
+double number(const json& object, const char* key) {
+  if (!object.is_object()) return 0;
+  const auto found = object.find(key);
+  return found != object.end() && found->is_number() ? found->get<double>() : 0;
+}
+
+bool has(const json& object, const char* key) { return object.is_object() && object.contains(key); }
+
+// 1234567 -> "1,234,567"; fractions keep up to three significant decimals.
+std::string count_text(double value) {
+  if (value != std::floor(value)) {
+    std::string text = format_number(value, std::fabs(value) >= 100 ? 0 : std::fabs(value) >= 1 ? 1 : 3);
+    while (text.find('.') != std::string::npos && (text.back() == '0' || text.back() == '.')) text.pop_back();
+    return text;
+  }
+  std::string digits = format_number(std::fabs(value), 0);
+  for (int position = static_cast<int>(digits.size()) - 3; position > 0; position -= 3) {
+    digits.insert(static_cast<std::size_t>(position), ",");
+  }
+  return (value < 0 ? "-" : "") + digits;
+}
+
+std::string milliseconds_text(double value) {
+  return (value >= 100 ? format_number(value, 0) : value >= 10 ? format_number(value, 1) : format_number(value, 2)) +
+         " ms";
+}
+
+std::string by_cause(const json& causes) {
+  std::string text;
+  if (!causes.is_object()) return text;
+  std::vector<std::pair<double, std::string>> sorted;
+  for (const auto& [cause, count] : causes.items()) {
+    if (count.is_number()) sorted.emplace_back(count.get<double>(), cause);
+  }
+  std::sort(sorted.begin(), sorted.end(), [](const auto& left, const auto& right) {
+    return left.first != right.first ? left.first > right.first : left.second < right.second;
+  });
+  for (const auto& [count, cause] : sorted) text += (text.empty() ? "" : ", ") + cause + " " + count_text(count);
+  return text;
+}
+
+double series_total(const json& series) {
+  double total = 0;
+  if (series.is_array()) {
+    for (const auto& value : series) total += value.is_number() ? value.get<double>() : 0;
+  }
+  return total;
+}
+
+double series_peak(const json& series) {
+  double peak = 0;
+  if (series.is_array()) {
+    for (const auto& value : series) peak = std::max(peak, value.is_number() ? value.get<double>() : 0);
+  }
+  return peak;
+}
+
+}  // namespace
+
+std::string percentiles_text(const json& figures) {
+  if (number(figures, "count") <= 0) return "";
+  std::string text;
+  for (const char* key : {"p50", "p90", "p99", "p99.9", "max"}) {
+    if (has(figures, key)) text += (text.empty() ? "" : ", ") + std::string(key) + " " + milliseconds_text(number(figures, key));
+  }
+  return text;
+}
+
+std::vector<StatisticsFact> statistics_facts(const json& stats) {
+  std::vector<StatisticsFact> facts;
+  if (!stats.is_object() || stats.empty()) return facts;
+  const auto add = [&facts](std::string name, std::string text) {
+    if (!text.empty()) facts.push_back({std::move(name), std::move(text)});
+  };
+  std::set<std::string> shown = {"fleet", "connect_latency_ms", "timeline", "messages", "delivery_latency_ms",
+                                 "losses_by_cause", "duplicates_by_cause", "wills", "faults_by_kind"};
+  if (has(stats, "fleet")) {
+    const auto& fleet = stats["fleet"];
+    std::string text = count_text(number(fleet, "devices")) + " devices";
+    if (number(fleet, "observers") > 0) text += " + " + count_text(number(fleet, "observers")) + " observers";
+    text += "; " + count_text(number(fleet, "connections")) + " connections, " +
+            count_text(number(fleet, "reconnects")) + " reconnects";
+    if (number(fleet, "devices_never_connected") > 0) {
+      text += "; " + count_text(number(fleet, "devices_never_connected")) + " devices never connected";
+    }
+    if (number(fleet, "connack_refused") > 0) text += "; " + count_text(number(fleet, "connack_refused")) + " CONNECTs refused";
+    if (number(fleet, "connects_unanswered") > 0) {
+      text += "; " + count_text(number(fleet, "connects_unanswered")) + " CONNECTs unanswered";
+    }
+    if (number(fleet, "open_failures") > 0) text += "; " + count_text(number(fleet, "open_failures")) + " TCP connects failed";
+    add("Fleet", text);
+  }
+  if (const auto figures = stats.value("connect_latency_ms", json::object()); number(figures, "count") > 0) {
+    add("Connect latency", percentiles_text(figures) + " (" + count_text(number(figures, "count")) + " CONNACKs)");
+  }
+  if (has(stats, "timeline")) {
+    const auto& timeline = stats["timeline"];
+    const double seconds = std::max(1.0, number(timeline, "seconds"));
+    const double published = series_total(timeline["published"]);
+    const double delivered = series_total(timeline["delivered"]);
+    add("Throughput", "published " + count_text(std::round(published / seconds * 10) / 10) + "/s on average (peak " +
+                          count_text(series_peak(timeline["published"])) + "/s), delivered " +
+                          count_text(std::round(delivered / seconds * 10) / 10) + "/s (peak " +
+                          count_text(series_peak(timeline["delivered"])) + "/s) over " + count_text(seconds) + " s");
+  }
+  if (has(stats, "messages")) {
+    const auto& messages = stats["messages"];
+    const double expected = number(messages, "expected_deliveries");
+    const double delivered = number(messages, "delivered");
+    std::string text = count_text(number(messages, "published")) + " messages published; " + count_text(expected) +
+                       " deliveries expected (one per subscriber asking for the topic), " + count_text(delivered) +
+                       " delivered";
+    if (expected > 0) text += " (" + format_number(100.0 * std::min(delivered, expected) / expected, 1) + "%)";
+    text += ", " + count_text(number(messages, "lost")) + " lost, " + count_text(number(messages, "duplicates")) +
+            " duplicates";
+    if (has(messages, "publish_packets_sent")) {
+      // The progress line counts packets; say how the two relate.
+      text += "; " + count_text(number(messages, "publish_packets_sent")) + " PUBLISH packets sent and " +
+              count_text(number(messages, "publish_packets_received")) +
+              " received in all (statuses, wills and retransmissions included)";
+    }
+    add("Expected vs delivered", text);
+  }
+  if (has(stats, "delivery_latency_ms") && stats["delivery_latency_ms"].is_object()) {
+    for (const auto& [qos, figures] : stats["delivery_latency_ms"].items()) {
+      if (number(figures, "count") <= 0) continue;
+      const std::string level = qos.size() == 4 ? qos.substr(3) : qos;
+      add("Delivery latency QoS " + level,
+          percentiles_text(figures) + " (" + count_text(number(figures, "count")) + " deliveries)");
+    }
+  }
+  if (has(stats, "losses_by_cause")) add("Losses by cause", by_cause(stats["losses_by_cause"]));
+  if (has(stats, "duplicates_by_cause")) add("Duplicates by cause", by_cause(stats["duplicates_by_cause"]));
+  if (has(stats, "wills")) {
+    const auto& wills = stats["wills"];
+    std::string text = count_text(number(wills, "due")) + " due, " + count_text(number(wills, "delivered")) +
+                       " delivered, " + count_text(number(wills, "late")) + " late, " +
+                       count_text(number(wills, "missing")) + " missing";
+    if (number(wills, "unobserved") > 0) text += ", " + count_text(number(wills, "unobserved")) + " unobserved (no subscriber)";
+    if (const auto latency = percentiles_text(wills.value("latency_ms", json::object())); !latency.empty()) {
+      text += "; session end to will: " + latency;
+    }
+    add("Wills", text);
+  }
+  if (has(stats, "faults_by_kind")) {
+    std::string text = by_cause(stats["faults_by_kind"]);
+    if (has(stats, "timeline") && stats["timeline"].contains("faults")) {
+      for (const auto& window : stats["timeline"]["faults"]) {
+        text += (text.empty() ? "" : "; ") + window.value("kind", std::string()) + " on " +
+                format_number(100 * number(window, "fraction"), 0) + "% of " + window.value("group", std::string()) +
+                " from " + count_text(number(window, "from_s")) + " s to " + count_text(number(window, "to_s")) + " s";
+      }
+    }
+    add("Faults", text.empty() ? "none" : text);
+  }
+  // Whatever else a source put there (a replay's, a capture's figures), as it is.
+  for (const auto& [key, value] : stats.items()) {
+    if (shown.contains(key) || key == "unresolved") continue;
+    add(key, value.is_string() ? value.get<std::string>() : value.dump());
+  }
+  return facts;
+}
+
+}  // namespace mqtt::reports

@@ -1,0 +1,77 @@
+// The warnings every output puts at its top, derived from the statistics a fleet or capture leaves in results.
+#include <gtest/gtest.h>
+
+#include "results/json.hpp"
+#include "results/run_warnings.hpp"
+#include "results/violation_groups.hpp"
+
+namespace mqtt::results {
+namespace {
+
+Results fleet_run(nlohmann::json fleet) {
+  Results results;
+  results.kind = "simulation";
+  results.stats["fleet"] = std::move(fleet);
+  return results;
+}
+
+TEST(RunWarnings, AQuietRunHasNone) {
+  EXPECT_TRUE(run_warnings(Results{}).empty());
+  EXPECT_TRUE(run_warnings(fleet_run({{"devices", 10},
+                                      {"devices_never_connected", 0},
+                                      {"connects_sent", 10},
+                                      {"connack_refused_codes", nlohmann::json::object()},
+                                      {"scheduled", {{"duration_ms", 10000}, {"settle_ms", 2000},
+                                                     {"ramp_end_ms", 100}, {"last_fault_end_ms", 9000}}}}))
+                  .empty());
+}
+
+TEST(RunWarnings, UnfinishedRampShortDurationAndRefusedSessions) {
+  const auto warnings = run_warnings(fleet_run({{"devices", 2000},
+                                                {"devices_never_connected", 903},
+                                                {"connects_sent", 1200},
+                                                {"connects_unanswered", 3},
+                                                {"connack_refused_codes", {{"5", 100}}},
+                                                {"scheduled", {{"duration_ms", 8000}, {"settle_ms", 2000},
+                                                               {"ramp_end_ms", 20000}, {"last_fault_end_ms", 45000}}}}));
+  ASSERT_EQ(warnings.size(), 5U);
+  EXPECT_EQ(warnings[0], "connect ramp unfinished: 903 of 2000 devices never connected, so what they were to publish "
+                         "or receive was not tested");
+  EXPECT_EQ(warnings[1], "duration 8.0 s is shorter than the connect ramp (20.0 s): the last devices connect after "
+                         "publishing has stopped");
+  EXPECT_EQ(warnings[2], "duration 8.0 s (+ 2.0 s settling) is shorter than the scenario's fault timeline (45.0 s): "
+                         "faults were cut short or never happened");
+  EXPECT_EQ(warnings[3], "the target refused 100 of 1200 CONNECTs (CONNACK with a non-zero return code)");
+  EXPECT_EQ(warnings[4], "the target never answered 3 of 1200 CONNECTs");
+}
+
+TEST(RunWarnings, UnresolvedObligationsOfEachSource) {
+  Results results;
+  results.stats["unresolved"]["capture:field.pcap"] = {{"count", 12}, {"examples", {"PUBACK for id 7 owed"}}};
+  const auto warnings = run_warnings(results);
+  ASSERT_EQ(warnings.size(), 1U);
+  EXPECT_EQ(warnings[0], "12 obligation(s) left unresolved in capture:field.pcap (the history ended before they were "
+                         "due or settled), e.g. PUBACK for id 7 owed");
+  // results.json carries them for scripts.
+  EXPECT_EQ(to_json(results)["warnings"], nlohmann::json({warnings[0]}));
+}
+
+TEST(ViolationGroups, OneGroupPerStatementInOrderOfFirstInstance) {
+  std::vector<Violation> violations;
+  for (int index = 0; index < 5; ++index) {
+    history::Event event;
+    event.actor = "dtu-" + std::to_string(index % 2);
+    violations.push_back(Violation{index == 2 ? "MQTT-3.3.1-3" : "MQTT-3.1.2-8", "MUST", "m", "fleet:x", {event}});
+  }
+  violations[4].accepted = AcceptedDeviation{"MQTT-3.1.2-8", "", "known", "", "file:1:1"};
+  const auto groups = group_by_statement(violations);
+  ASSERT_EQ(groups.size(), 2U);
+  EXPECT_EQ(groups[0].statement, "MQTT-3.1.2-8");
+  EXPECT_EQ(groups[0].instances.size(), 3U) << "the accepted one is left out";
+  EXPECT_EQ(groups[0].clients, (std::set<std::string>{"dtu-0", "dtu-1"}));
+  EXPECT_EQ(groups[1].statement, "MQTT-3.3.1-3");
+  EXPECT_EQ(group_by_statement(violations, true)[0].instances.size(), 4U);
+}
+
+}  // namespace
+}  // namespace mqtt::results
