@@ -22,6 +22,7 @@
 #include "model/keepalive.hpp"
 #include "model/model_state.hpp"
 #include "model/policing.hpp"
+#include "model/v5_subscription_options.hpp"
 #include "model/publications.hpp"
 #include "model/requests.hpp"
 #include "model/subscriptions.hpp"
@@ -56,6 +57,23 @@ void on_sent(ModelState& model, const Event& event) {
     }
     decoded_packet = std::get<Packet>(std::move(decoded));
     packet = &*decoded_packet;
+  } else if (conn.connect_seen && conn.version == ProtocolVersion::v5 && !event.raw.empty() &&
+             type_of(*packet) == PacketType::publish) {
+    // A case may build a 5.0 PUBLISH the codec would refuse (topic alias 0, a client's Subscription Identifier, a
+    // wildcard Response Topic): judged by its bytes, it is the malformed packet the server must close on.
+    auto decoded = decode_packet(event.raw, Sender::client, ProtocolVersion::v5);
+    if (auto* error = std::get_if<DecodeError>(&decoded)) {
+      if (!error->statement.empty()) error->statement = v5(error->statement);
+      on_client_malformed(model, conn, event, *error);
+      return;
+    }
+  }
+  if (conn.connect_seen && conn.version == ProtocolVersion::v5 && type_of(*packet) == PacketType::subscribe &&
+      !conn.client_violation && no_local_on_shared(std::get<Subscribe>(*packet))) {
+    auto& duty = protocol_violation(model, conn, event, v5("MQTT-3.8.3-4"),
+                                    "it set No Local on a shared subscription", {});
+    duty.answer = PacketType::suback;
+    return;
   }
   await_answer(conn, *packet);
   const auto type = type_of(*packet);
@@ -151,7 +169,10 @@ void on_received(ModelState& model, const Event& event) {
   check_keepalive_proof(model, conn, event);
   check_close_duty_proof(model, conn, event);
   const bool is_v5 = conn.version == ProtocolVersion::v5;
-  if (is_v5) check_v5_server_packet(model, conn, packet, event);
+  if (is_v5) {
+    check_v5_server_packet(model, conn, packet, event);
+    exercise_decoded_server_packet(model, packet, event);
+  }
   // 5.0: AUTH may come before CONNACK; a DISCONNECT before it breaks its own rule (v5_disconnect).
   const bool v5_exempt = is_v5 && (type == PacketType::auth || type == PacketType::disconnect);
   // The first packet after a CONNECT, decoded or one the server must refuse, is CONNACK [MQTT-3.2.0-1].

@@ -294,6 +294,7 @@ struct DelayedWill {
   std::uint64_t closed_sequence = 0;
   std::int64_t delay_ns = 0;              // the lower of the will delay and the session expiry
   std::uint64_t early_sequence = 0;       // a copy that arrived before the delay had run out
+  std::int64_t early_time = 0;            // ... and when
   std::uint64_t reconnect_sequence = 0;   // CONNACK of a reconnect the server read before the delay ran out
   bool judged = false;
 };

@@ -215,6 +215,54 @@ void on_server_decode_error(ModelState& model, const Event& event) {
                   {event.sequence});
 }
 
+void exercise_decoded_server_packet(ModelState& model, const Packet& packet, const Event& event) {
+  const auto type = type_of(packet);
+  // The codec reads a reason code only where the packet has one: past the packet id of an acknowledgement, in
+  // any DISCONNECT with a remaining length; fixed header (2 bytes here: these packets are short) comes first.
+  const bool acknowledgement_reason = event.raw.size() > 4;
+  switch (type) {
+    case PacketType::connack:
+      model.exercise(v5("MQTT-3.2.2-1"));
+      model.exercise(v5("MQTT-3.2.2-8"));
+      break;
+    case PacketType::puback:
+      if (acknowledgement_reason) model.exercise(v5("MQTT-3.4.2-1"));
+      break;
+    case PacketType::pubrec:
+      if (acknowledgement_reason) model.exercise(v5("MQTT-3.5.2-1"));
+      break;
+    case PacketType::pubrel:
+      if (acknowledgement_reason) model.exercise(v5("MQTT-3.6.2-1"));
+      break;
+    case PacketType::pubcomp:
+      if (acknowledgement_reason) model.exercise(v5("MQTT-3.7.2-1"));
+      break;
+    case PacketType::publish: {
+      const auto& properties = std::get<Publish>(packet).properties;
+      const bool aliased = std::any_of(properties.begin(), properties.end(),
+                                       [](const Property& property) { return property.id == PropertyId::topic_alias; });
+      if (aliased && !event.raw.empty()) model.exercise(v5("MQTT-3.3.2-8"));  // the codec refuses alias 0
+      break;
+    }
+    case PacketType::suback:
+      model.exercise(v5("MQTT-3.9.3-2"));
+      break;
+    case PacketType::unsuback:
+      model.exercise(v5("MQTT-3.11.3-2"));
+      break;
+    case PacketType::disconnect:
+      if (event.raw.size() > 2) model.exercise(v5("MQTT-3.14.2-1"));
+      break;
+    default:
+      break;
+  }
+  // Reserved fixed-header flags of the packets whose flags the table fixes without a statement of their own.
+  if (type != PacketType::publish && type != PacketType::pubrel && type != PacketType::disconnect &&
+      type != PacketType::auth && !event.raw.empty()) {
+    model.exercise(v5("MQTT-2.1.3-1"));
+  }
+}
+
 void outstanding_closes(const Connection& conn, std::vector<Expectation>& result) {
   for (const auto& duty : conn.close_duties) {
     if (!duty.settled)

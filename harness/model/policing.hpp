@@ -42,6 +42,10 @@ void check_close_duty_proof(ModelState& model, Connection& conn, const Event& ev
 // The connection closed: a server close settles every close duty (a CONNACK it still owed is a violation).
 void settle_close_duties_at_close(ModelState& model, Connection& conn, const Event& event, bool by_server);
 
+// A 5.0 server packet that decoded: the codec checked its reserved flags and reason codes, and would have made
+// bytes breaking them a decode error (on_server_decode_error), so those statements were judged.
+void exercise_decoded_server_packet(ModelState& model, const Packet& packet, const Event& event);
+
 void on_server_decode_error(ModelState& model, const Event& event);
 
 void outstanding_closes(const Connection& conn, std::vector<Expectation>& result);

@@ -57,6 +57,18 @@ bool only_message_like(const ModelState& model, const Publish& publish) {
   return candidates != model.messages_by_key.end() && candidates->second.size() == 1;
 }
 
+// A subscription that asked for no retained message, made while one matches it: a copy the server sent anyway
+// would be judged in on_retained_copy (retained_copy_refused_by_options), so the option's rule is exercised.
+void exercise_retain_handling(ModelState& model, const SubscriptionRecord& record) {
+  if (!record.share_group.empty()) return;
+  for (const auto& [topic_name, versions] : model.retained_versions) {
+    if (versions.empty() || !topic::matches(record.filter, topic_name)) continue;
+    if (model.messages[versions.back()].payload_empty) continue;
+    model.exercise(v5(record.retain_handling == 2 ? "MQTT-3.3.1-11" : "MQTT-3.3.1-10"));
+    return;
+  }
+}
+
 }  // namespace
 
 void store_retained_publish(ModelState& model, const Publish& publish, std::size_t index) {
@@ -73,7 +85,10 @@ void store_retained_will(ModelState& model, std::size_t index) {
 
 void create_retained_duties(ModelState& model, const Connection& conn, std::size_t record_index) {
   const auto& record = model.records[record_index];
-  if (!retained_messages_owed(record)) return;  // 5.0 Retain Handling 1 or 2, or a shared subscription
+  if (!retained_messages_owed(record)) {  // 5.0 Retain Handling 1 or 2, or a shared subscription
+    exercise_retain_handling(model, record);
+    return;
+  }
   // A filter without wildcards matches only the topic equal to it: look it up, do not try every topic.
   const bool exact = !topic::has_wildcard(record.filter);
   auto first = exact ? model.retained_versions.find(record.filter) : model.retained_versions.begin();

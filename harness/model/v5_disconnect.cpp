@@ -35,6 +35,13 @@ void on_v5_server_disconnect(ModelState& model, Connection& conn, const Disconne
   model.exercise(v5("MQTT-3.14.2-1"));
   model.exercise(v5("MQTT-3.14.4-1"));
   model.exercise(v5("MQTT-3.14.4-2"));
+  model.exercise(v5("MQTT-3.14.2-2"));
+  if (has_property(disconnect.properties, PropertyId::session_expiry_interval)) {
+    model.violation(v5("MQTT-3.14.2-2"),
+                    "the server's DISCONNECT " + reason_text(code) + " to " + client_label(conn) +
+                        " carries a Session Expiry Interval, which only a client may send",
+                    {event.sequence});
+  }
   if (!conn.accepted) {
     model.violation(v5("MQTT-3.14.0-1"),
                     "the server sent DISCONNECT " + reason_text(code) + " to " + client_label(conn) +
@@ -72,8 +79,9 @@ void on_v5_close(ModelState& model, const Connection& conn, const Event& event, 
 
 void on_v5_client_auth(ModelState& model, Connection& conn, const Event& event) {
   if (conn.v5.authentication_method) return;  // enhanced authentication: not judged
-  client_violation(model, conn, event, v5("MQTT-4.12.0-7"),
-                   "it sent AUTH although its CONNECT named no Authentication Method");
+  // A protocol error the server must close on [MQTT-4.13.1-1].
+  protocol_violation(model, conn, event, v5("MQTT-4.12.0-7"),
+                     "it sent AUTH although its CONNECT named no Authentication Method", {});
 }
 
 void on_v5_server_auth(ModelState& model, const Connection& conn, const Event& event) {

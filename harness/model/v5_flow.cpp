@@ -137,8 +137,11 @@ std::optional<Publish> admit_client_publish(ModelState& model, Connection& conn,
   } else {
     const auto known = conn.v5.client_aliases.find(key);
     if (known == conn.v5.client_aliases.end()) {
-      client_violation(model, conn, event, v5("MQTT-4.13.1-1"),
-                       "it used topic alias " + std::to_string(*alias) + " that it never set on this connection");
+      // Mappings never outlive a connection [MQTT-3.3.2-7]: a server that kept one would act on this PUBLISH.
+      auto& duty = client_violation(model, conn, event, v5("MQTT-4.13.1-1"),
+                                    "it used topic alias " + std::to_string(*alias) +
+                                        " that it never set on this connection");
+      judged_also(duty, {v5("MQTT-3.3.2-7")});
       return std::nullopt;
     }
     resolved.topic = known->second;

@@ -88,6 +88,9 @@ void v5_session_at_connack(ModelState& model, Connection& conn, Session& session
                             seconds_text(offline_for) + " after its connection closed, although its Session "
                             "Expiry Interval of " + std::to_string(session.expiry) + " s had run out",
                         evidence);
+        // The server kept the session: what it delivers through the kept subscriptions follows from that one
+        // violation, and is neither owed nor a delivery without a subscription.
+        doubted = session.generation_alive;
       } else if (connack.session_present) {
         model.violation(v5("MQTT-3.2.2-3"),
                         "CONNACK for client " + quoted(conn.client_id) +

@@ -93,4 +93,11 @@ bool kept_retain_as_published(const ModelState& model, const Connection& conn, s
                      [&](std::size_t i) { return model.records[i].retain_as_published; });
 }
 
+bool no_local_on_shared(const Subscribe& subscribe) {
+  return std::any_of(subscribe.subscriptions.begin(), subscribe.subscriptions.end(),
+                     [](const Subscription& subscription) {
+                       return subscription.no_local && subscription.filter.starts_with("$share/");
+                     });
+}
+
 }  // namespace mqtt::model::detail

@@ -36,4 +36,7 @@ void check_copy_options(ModelState& model, const Connection& conn, const Publish
 bool kept_retain_as_published(const ModelState& model, const Connection& conn, std::size_t index,
                               std::int64_t received);
 
+// A SUBSCRIBE that sets No Local on a shared subscription ('$share/...'): a protocol error [MQTT-3.8.3-4].
+bool no_local_on_shared(const Subscribe& subscribe);
+
 }  // namespace mqtt::model::detail

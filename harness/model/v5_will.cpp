@@ -36,6 +36,19 @@ void cancel_delayed_will(ModelState& model, const Connection& conn, const Sessio
   const auto found = model.delayed_wills.find(conn.client_id);
   if (found == model.delayed_wills.end() || found->second.reconnect_sequence != 0) return;
   auto& will = found->second;
+  const bool resumed = event.packet && std::holds_alternative<Connack>(*event.packet) &&
+                       std::get<Connack>(*event.packet).session_present;
+  if (conn.connect.clean_session || !resumed) {
+    // Clean Start 1 ends the old session, and so does a server that answers session present 0 (if wrongly, that
+    // is its own violation, MQTT-3.1.2-23): the will is due when its session ends if that comes before the delay
+    // [MQTT-3.1.2-8], not cancelled, and published no earlier than the server could read this CONNECT.
+    const auto session_end = std::max<std::int64_t>(0, conn.connect_time - will.closed_time);
+    if (session_end < will.delay_ns) will.delay_ns = session_end;
+    if (will.early_sequence != 0 && will.early_time >= will.closed_time + will.delay_ns - v5_timer_granularity_ns) {
+      will.early_sequence = 0;
+    }
+    return;
+  }
   // The server read the CONNECT by the time its CONNACK arrived; if that was before the delay ran out, the
   // will must never be published. After it (within the timer's tolerance) it may already have been.
   if (conn.connect_time > will.closed_time + will.delay_ns + v5_timer_granularity_ns) return;
@@ -74,6 +87,7 @@ void check_delayed_will_copy(ModelState& model, const Connection& owner, std::si
   }
   if (event.time_ns < will.closed_time + will.delay_ns - v5_timer_granularity_ns && will.early_sequence == 0) {
     will.early_sequence = event.sequence;
+    will.early_time = event.time_ns;
   }
 }
 

@@ -326,6 +326,23 @@ TEST(V5Wills, AReconnectWithinTheDelayCancelsTheWill) {
   EXPECT_ONLY_STATEMENT(judge(will_history(5, 2 * seconds, 1 * seconds), 10 * seconds), "MQTT-3.1.3-9");
 }
 
+TEST(V5Wills, ACleanStartReconnectEndsTheSessionSoTheWillIsDueAtOnce) {
+  // The fleet's devices reconnect with Clean Start 1: the old session, and with it the will delay, ends then.
+  HistoryBuilder history;
+  connect5(history, 2, "watcher");
+  subscribe5(history, 2, 1, option("w/c", QoS::at_least_once));
+  auto will = will_on("w/c", "mh1 will", QoS::at_least_once);
+  will.properties = {property(PropertyId::will_delay_interval, 5)};
+  connect5(history, 1, "c", {.connect = {property(PropertyId::session_expiry_interval, 60)}, .will = will});
+  history.closed(1, history::CloseReason::local_abort);
+  history.after(1 * seconds);
+  connect5(history, 3, "c");
+  history.after(100 * milliseconds);
+  history.received(2, publish5("w/c", "mh1 will", QoS::at_least_once, 1));
+  history.sent(2, ack5<Puback>(1));
+  EXPECT_SETTLED(judge(history, 10 * seconds));
+}
+
 HistoryBuilder disconnect_with(std::uint8_t reason, bool will_arrives) {
   HistoryBuilder history;
   connect5(history, 2, "watcher");
@@ -618,6 +635,35 @@ TEST(V5Disconnect, TheServersReasonCodesAndClose) {
   left_open.received(1, disconnect5(0x8B));
   left_open.after(3 * seconds).closed(1, history::CloseReason::local_close);
   EXPECT_ONLY_STATEMENT(judge(left_open), "MQTT-3.14.4-2");
+}
+
+TEST(V5Disconnect, AServerDisconnectCarriesNoSessionExpiryInterval) {
+  HistoryBuilder history;
+  connect5(history, 1, "c");
+  auto disconnect = disconnect5(0x8B);
+  disconnect.properties = {property(PropertyId::session_expiry_interval, 10)};
+  history.received(1, disconnect);
+  history.closed(1, history::CloseReason::clean_eof);
+  EXPECT_ONLY_STATEMENT(judge(history), "MQTT-3.14.2-2");
+}
+
+TEST(V5SubscriptionOptions, NoLocalOnASharedSubscriptionIsClosedOn) {
+  HistoryBuilder closed;
+  connect5(closed, 1, "c");
+  Subscribe subscribe;
+  subscribe.version = ProtocolVersion::v5;
+  subscribe.packet_id = 1;
+  subscribe.subscriptions.push_back(option("$share/g/a", QoS::at_least_once, true));
+  closed.sent(1, subscribe);
+  closed.closed(1, history::CloseReason::clean_eof);
+  const auto verdicts = judge(closed);
+  EXPECT_SETTLED(verdicts);
+  EXPECT_TRUE(exercised5(verdicts, "MQTT-3.8.3-4"));
+  HistoryBuilder answered;
+  connect5(answered, 1, "c");
+  subscribe5(answered, 1, 1, option("$share/g/a", QoS::at_least_once, true));
+  answered.after(5 * seconds).closed(1, history::CloseReason::local_close);
+  EXPECT_ONLY_STATEMENT(judge(answered), "MQTT-3.8.3-4");
 }
 
 TEST(V5Disconnect, AuthOnlyWithAnAuthenticationMethod) {

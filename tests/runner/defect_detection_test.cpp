@@ -1,8 +1,10 @@
-// The checker's own proof: the whole 3.1.1 suite runs against the embedded reference broker once with no
-// defect (no violation may appear) and once per defect: the defect's statement must be among the violations,
+// The checker's own proof: the whole suite of each version runs against the embedded reference broker once with
+// no defect (no violation may appear) and once per defect of that version (the 3.1.1 suite per 3.1.1 defect, the
+// 5.0 suite per 5.0 defect): the defect's statement must be among the violations,
 // and (issue 11 §3, one defect, one statement) it must be the only statement reported. Each run prints one
 // DETECTION line, from which docs/broker.md's detection table is made, and one EXTRA line per violation of any
 // other statement, so a knock-on accusation can be read without re-running.
+#include <map>
 #include <set>
 #include <string>
 
@@ -16,9 +18,11 @@
 namespace mqtt::runner {
 namespace {
 
-results::Results run_suite(const broker::BrokerOptions& broker_options, std::uint64_t seed) {
+results::Results run_suite(const broker::BrokerOptions& broker_options, std::uint64_t seed,
+                           const std::string& mqtt_version = "3.1.1") {
   broker::EmbeddedBroker target(broker_options);
   ConformanceOptions options;
+  options.mqtt_version = mqtt_version;
   options.target = "mqtt://127.0.0.1:" + std::to_string(target.port());
   options.seed = seed;
   options.jobs = 8;
@@ -46,6 +50,38 @@ TEST(DefectDetection, SoundBrokerPassesTheWholeSuite) {
   EXPECT_EQ(exit_code(results), 0);
 }
 
+TEST(DefectDetection, SoundBrokerPassesTheWholeFiveZeroSuite) {
+  const std::uint64_t seed = 20261130;
+  std::printf("seed %llu\n", static_cast<unsigned long long>(seed));
+  const auto results = run_suite({}, seed, "5.0");
+  for (const auto& violation : results.violations) {
+    ADD_FAILURE() << violation.case_id << ": " << violation.level << " " << violation.statement << " "
+                  << violation.message;
+  }
+  EXPECT_EQ(results.summary.failed, 0);
+  EXPECT_EQ(results.summary.inconclusive, 0);
+  EXPECT_GT(results.summary.passed, 100);
+  EXPECT_EQ(exit_code(results), 0);
+}
+
+// The 5.0 defects no 5.0 case catches yet (docs/broker.md lists them as not yet caught). The test requires each
+// of them to stay uncaught, so one that a new case or rule starts catching must leave this list.
+const std::set<std::string_view> not_yet_caught_v5{
+    "retain-handling-1-resends",           // the resent copy is attributed to the first subscription's own copy
+    "shared-grant-ignored",                // the shared cases wait in scenarios/pending (no rule for 4.8.2-3 yet)
+    "shared-qos2-sent-to-another-member",  // likewise (4.8.2-5)
+    "no-assigned-client-identifier",       // its case requires zero_length_client_id; the guard runs no profile
+};
+
+// 5.0 defects that break a second statement by their nature, not by a knock-on accusation of the checker.
+const std::map<std::string_view, std::set<std::string>> also_breaks_v5{
+    // it reorders the User Properties of every forwarded message, wills included, and 5.0 names the will's own
+    // order separately [MQTT-3.1.3-10]
+    {"user-properties-reordered", {"MQTT-3.1.3-10"}},
+    // a session kept past its expiry never ends, so a will due at its end [MQTT-3.1.2-8] is never published
+    {"session-kept-after-expiry", {"MQTT-3.1.2-8"}},
+};
+
 class DefectDetection : public ::testing::TestWithParam<std::string_view> {};
 
 TEST_P(DefectDetection, SuiteCatchesTheDefectAndNamesItsStatement) {
@@ -56,8 +92,7 @@ TEST_P(DefectDetection, SuiteCatchesTheDefectAndNamesItsStatement) {
   std::printf("seed %llu\n", static_cast<unsigned long long>(seed));
   broker::BrokerOptions broker_options;
   broker_options.defects.insert(*defect);
-  const auto results = run_suite(broker_options, seed);
-
+  const auto results = run_suite(broker_options, seed, std::string(info.protocol));
   std::set<std::string> statements;
   std::set<std::string> other_statements;
   std::set<std::string> catching_cases;
@@ -76,21 +111,26 @@ TEST_P(DefectDetection, SuiteCatchesTheDefectAndNamesItsStatement) {
     std::printf("EXTRA | `%s` | %s %s | %s | %s\n", std::string(info.name).c_str(), violation.level.c_str(),
                 violation.statement.c_str(), violation.case_id.c_str(), violation.message.c_str());
   }
+  if (not_yet_caught_v5.contains(info.name)) {
+    EXPECT_FALSE(statements.contains(std::string(info.statement)))
+        << info.name << " is now caught: take it off not_yet_caught_v5 and docs/broker.md's not-yet-caught list";
+    return;
+  }
   EXPECT_TRUE(statements.contains(std::string(info.statement)))
       << info.name << " should be reported as " << info.statement << "; reported: " << joined(statements);
+  if (const auto allowed = also_breaks_v5.find(info.name); allowed != also_breaks_v5.end()) {
+    for (const auto& statement : allowed->second) other_statements.erase(statement);
+  }
   EXPECT_TRUE(other_statements.empty()) << "one defect, one statement (issue 11 §3): " << info.name
                                         << " breaks only " << info.statement << ", yet the checker also reported "
                                         << joined(other_statements) << " (EXTRA lines above)";
   EXPECT_EQ(exit_code(results), 1);
 }
 
-// The 3.1.1 suite judges the 3.1.1 defects; the 5.0 defects act on 5.0 connections only and wait for the 5.0
-// suite and checker (docs/broker.md).
+// Every defect of both versions; each runs its own version's suite.
 std::vector<std::string_view> defect_names() {
   std::vector<std::string_view> names;
-  for (const auto& info : broker::defect_catalog()) {
-    if (info.protocol == "3.1.1") names.push_back(info.name);
-  }
+  for (const auto& info : broker::defect_catalog()) names.push_back(info.name);
   return names;
 }
 
