@@ -168,7 +168,7 @@ TEST_P(InterruptedConform, JudgesTheCaseInProgressAndSkipsTheCasesNotStarted) {
   write_file(work.path() / "cases" / "slow.json", R"({"suite": "mqtt-3.1.1", "cases": [)" + slow_case("slow.a") +
                                                      ", " + slow_case("slow.b") + ", " + slow_case("slow.c") + "]}");
   BrokerWatcher watcher(broker.url());
-  RunningChild child({MQTT_HARNESS_BINARY, "conform", "--target", broker.url(), "--cases",
+  RunningChild child({MQTT_HARNESS_BINARY, "conform", "--target", broker.url(), "--cases-dir",
                       (work.path() / "cases").string(), "--jobs", "1", "--seed", "12", "-o",
                       (work.path() / "out").string()});
   ASSERT_TRUE(watcher.wait_for_publish(30s, "/started")) << "no case started its pause\n" << child.errors();
