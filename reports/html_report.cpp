@@ -456,6 +456,13 @@ std::string anchor_id(std::string_view text) {
   return id;
 }
 
+std::string interruption_banner(const results::Interruption& interruption) {
+  std::string sentence = results::describe(interruption);
+  sentence[0] = 'I';
+  return sentence + ": partial results. What was recorded until then is judged; obligations the interruption left "
+                    "open are unresolved, not violations; cases that never ran are skipped.";
+}
+
 std::string overall_verdict(const results::Summary& summary) {
   if (summary.failed > 0) return "FAILED";
   if (summary.errors > 0) return "ERRORS";
@@ -467,11 +474,17 @@ std::string overall_verdict(const results::Summary& summary) {
 }
 
 std::string overall_verdict(const results::Results& results) {
+  if (results.interrupted) {
+    // Partial results are never a pass; what they prove against the broker still shows.
+    const std::string proved = overall_verdict(results.summary);
+    return proved == "FAILED" || proved == "ERRORS" ? proved + " (INTERRUPTED)" : "INTERRUPTED";
+  }
   return results.target_problem.empty() ? overall_verdict(results.summary) : "TARGET DID NOT TAKE PART";
 }
 
 std::string overall_class(const results::Results& results) {
   const auto& summary = results.summary;
+  if (results.interrupted) return summary.failed > 0 ? "failed" : summary.errors > 0 ? "error" : "inconclusive";
   if (!results.target_problem.empty()) return "inconclusive";
   if (summary.failed > 0) return "failed";
   if (summary.errors > 0) return "error";
@@ -500,6 +513,9 @@ std::string render_html(const Results& input) {
           std::to_string(results.summary.accepted) + " accepted, " + std::to_string(results.summary.inconclusive) +
           " inconclusive, " + std::to_string(results.summary.skipped) + " skipped, " +
           std::to_string(results.summary.errors) + " errors · target <code>" + text(results.target) + "</code></p>" +
+          (results.interrupted ? "<p class=\"interrupted\"><strong>" + text(interruption_banner(*results.interrupted)) +
+                                     "</strong></p>"
+                               : "") +
           (results.target_problem.empty() ? "" : "<p><strong>" + text(results.target_problem) + "</strong></p>") +
           "</header>\n";
   html += warnings_section(results);

@@ -130,9 +130,14 @@ std::string render_junit(const results::Results& input) {
     suites[suite_of(result)].push_back(&result);
     total.add(result);
   }
-  const std::string run_name = "mqtt-harness " + (results.kind.empty() ? std::string("conformance") : results.kind);
-  std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=" + attribute(run_name) +
-                    total.attributes() + ">\n";
+  std::string run_name = "mqtt-harness " + (results.kind.empty() ? std::string("conformance") : results.kind);
+  if (results.interrupted) run_name += " (" + results::describe(*results.interrupted) + ")";
+  std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  // CI pages show the suites' names; a reader of the file sees this first.
+  if (results.interrupted) {
+    xml += "<!-- " + escape_xml(interruption_banner(*results.interrupted)) + " -->\n";
+  }
+  xml += "<testsuites name=" + attribute(run_name) + total.attributes() + ">\n";
   for (const auto& [suite, cases] : suites) {
     Counts counts;
     for (const auto* result : cases) counts.add(*result);
@@ -144,6 +149,9 @@ std::string render_junit(const results::Results& input) {
            "/>\n      <property name=\"tool_version\" value=" + attribute(results.tool_version) + "/>\n";
     if (!results.transport.scheme.empty()) {
       xml += "      <property name=\"transport\" value=" + attribute(results.transport.describe()) + "/>\n";
+    }
+    if (results.interrupted) {
+      xml += "      <property name=\"interrupted\" value=" + attribute(results::describe(*results.interrupted)) + "/>\n";
     }
     if (!results.target_problem.empty()) {
       xml += "      <property name=\"target_problem\" value=" + attribute(results.target_problem) + "/>\n";

@@ -23,6 +23,7 @@ std::string render_markdown(const results::Results& input) {
   const auto& summary = results.summary;
   std::string markdown = "## MQTT " + escape_markdown_cell(results.kind.empty() ? "conformance" : results.kind) +
                          ": " + overall_verdict(results) + "\n\n";
+  if (results.interrupted) markdown += "**" + escape_markdown_cell(interruption_banner(*results.interrupted)) + "**\n\n";
   if (!results.target_problem.empty()) markdown += "**" + escape_markdown_cell(results.target_problem) + "**\n\n";
   if (const auto warnings = results::run_warnings(results); !warnings.empty()) {
     for (const auto& warning : warnings) markdown += "> **Warning:** " + escape_markdown_cell(warning) + "\n>\n";

@@ -17,6 +17,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -81,13 +82,23 @@ class Engine {
   FleetRun run() {
     FleetRun result;
     const auto started = Clock::now();
-    if (auto reason = probe_target(); !reason.empty()) {
+    run_started_ = started;
+    // A probe cut short by an interruption says nothing about the target.
+    if (auto reason = probe_target(); !reason.empty() && !options_.stop.stop_requested()) {
       result.unreachable = reason;
       return result;
     }
     prepare_devices();
-    asio::co_spawn(*io_, main(), asio::detached);
-    io_->run();
+    if (!options_.stop.stop_requested()) {
+      // The request comes from another thread: the fleet's own thread handles it, between two handlers.
+      const std::stop_callback on_stop(options_.stop, [this] { asio::post(*io_, [this] { interrupt(); }); });
+      asio::co_spawn(*io_, main(), asio::detached);
+      io_->run();
+    } else {
+      interrupted_ = true;
+      interrupted_at_ms_ = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+    }
+    if (interrupted_) result.interrupted_at_ms = interrupted_at_ms_;
     result.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
     const bool had_proxy = proxy_ != nullptr;
     ProxyStatistics proxy_statistics{};
@@ -96,6 +107,7 @@ class Engine {
     // and the connections they hold), so the peak is the history alone, not history plus fleet.
     for (auto& device : devices_) device->session.reset();
     proxy_.reset();
+    end_timer_.reset();
     io_.reset();
     // Give the fleet's freed pages back to the system before the history's one big vector is mapped.
     malloc_trim(0);
@@ -137,6 +149,7 @@ class Engine {
     if (error) return "cannot resolve " + options_.target.host + ": " + error.message();
     asio::ip::tcp::socket socket(context);
     std::string reason;
+    const std::stop_callback on_stop(options_.stop, [&context] { context.stop(); });
     asio::async_connect(socket, endpoints, [&](const error_code& e, const asio::ip::tcp::endpoint&) {
       if (e)
         reason = (e == asio::error::connection_refused ? "connection refused by " : "cannot connect to ") +
@@ -203,7 +216,7 @@ class Engine {
       asio::co_spawn(*io_, device_loop(*device, Clock::now()), asio::detached);
     }
     const auto observers_deadline = Clock::now() + options_.connect_deadline;
-    while (observers_connected() < observers && Clock::now() < observers_deadline) {
+    while (observers_connected() < observers && Clock::now() < observers_deadline && !interrupted_) {
       co_await sleep_until(Clock::now() + milliseconds(10));
     }
     start_ = Clock::now();
@@ -211,12 +224,18 @@ class Engine {
     run_end_ = publish_end_ + milliseconds(spec_.settle_ms);
     recorder_.note("fleet", "fleet start: " + std::to_string(devices_.size()) + " devices, seed " +
                                 std::to_string(options_.seed));
-    asio::co_spawn(*io_, launch_devices(), asio::detached);
-    for (const auto& fault : schedule_) asio::co_spawn(*io_, fault_loop(fault), asio::detached);
-    if (options_.progress) asio::co_spawn(*io_, progress_loop(), asio::detached);
-    co_await sleep_until(run_end_);
+    if (!interrupted_) {
+      asio::co_spawn(*io_, launch_devices(), asio::detached);
+      for (const auto& fault : schedule_) asio::co_spawn(*io_, fault_loop(fault), asio::detached);
+      if (options_.progress) asio::co_spawn(*io_, progress_loop(), asio::detached);
+      // Cancelled by an interruption.
+      end_timer_.emplace(*io_, run_end_);
+      error_code ignored;
+      co_await end_timer_->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    }
     stopping_ = true;
-    recorder_.note("fleet", "fleet end: disconnecting every device");
+    recorder_.note("fleet", interrupted_ ? "fleet interrupted: disconnecting every device"
+                                         : "fleet end: disconnecting every device");
     for (auto& device : devices_) {
       if (!device->group->observer) disconnect(*device);
     }
@@ -226,6 +245,15 @@ class Engine {
     co_await sleep_until(Clock::now() + milliseconds(200));  // let DISCONNECTs and FINs leave
     if (proxy_) proxy_->stop();
     io_->stop();
+  }
+
+  // The run was interrupted: it ends now, as it would at run_end_ (main disconnects every device). Devices between
+  // two actions see stopping_ once main sets it; none starts, connects or publishes after that.
+  void interrupt() {
+    if (interrupted_ || stopping_) return;
+    interrupted_ = true;
+    interrupted_at_ms_ = std::chrono::duration<double, std::milli>(Clock::now() - run_started_).count();
+    if (end_timer_) end_timer_->cancel();
   }
 
   // Starts each device at its slot of the connect ramp, in time order. Spawning every device at once and
@@ -387,6 +415,11 @@ class Engine {
     if (!opened) co_return false;
     const bool handshaken = co_await handshake(device);
     if (!handshaken) co_return false;
+    if (stopping_) {
+      // The run ended while this device connected: it leaves like the others did, with a DISCONNECT.
+      device.session->disconnect();
+      co_return false;
+    }
     device.connected = true;
     device.ever_connected = true;
     if (device.group->status) {
@@ -710,6 +743,10 @@ class Engine {
   Clock::time_point publish_end_ = Clock::time_point::max();
   Clock::time_point run_end_ = Clock::time_point::max();
   bool stopping_ = false;
+  Clock::time_point run_started_{};
+  bool interrupted_ = false;
+  double interrupted_at_ms_ = 0;
+  std::optional<asio::steady_timer> end_timer_;  // main's wait for run_end_
   std::unique_ptr<FaultProxy> proxy_;
   std::shared_ptr<const client::TargetUrl> direct_target_;
   std::shared_ptr<const client::TargetUrl> proxy_target_;

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <stop_token>
 #include <string>
 
 #include "client/target_url.hpp"
@@ -36,6 +38,9 @@ struct FleetOptions {
   // history while it grows); it must not block.
   std::function<void(const history::Event&)> on_event;
   std::chrono::milliseconds connect_deadline{5'000};
+  // Requested to interrupt the run (from any thread): no device connects or publishes after it, every device
+  // disconnects as at the normal end, and run_fleet returns the history recorded so far.
+  std::stop_token stop;
 };
 
 struct FleetRun {
@@ -43,6 +48,8 @@ struct FleetRun {
   nlohmann::json stats = nlohmann::json::object();
   std::string unreachable;  // non-empty: the target could not be reached at all (the reason); nothing ran
   double duration_ms = 0;
+  // Set when FleetOptions::stop ended the run early: when, counted like duration_ms from the start of run_fleet.
+  std::optional<double> interrupted_at_ms;
 };
 
 FleetRun run_fleet(const FleetSpec& spec, const FleetOptions& options);

@@ -571,9 +571,19 @@ CaptureAnalysis analyse_capture_file(const std::filesystem::path& file, const Ca
       throw;
     }
   }
-  while (auto frame = source.next()) analyser.add(*frame);
+  bool interrupted = false;
+  for (;;) {
+    if (options.stop.stop_requested()) {
+      interrupted = true;
+      break;
+    }
+    auto frame = source.next();
+    if (!frame) break;
+    analyser.add(*frame);
+  }
   auto analysis = analyser.finish();
   analysis.header_link_type = source.link_type();
+  analysis.interrupted = interrupted;
   return analysis;
 }
 

@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,9 @@ namespace mqtt::capture {
 struct CaptureOptions {
   std::set<std::uint16_t> mqtt_ports{1883};
   std::set<std::uint16_t> tls_ports{8883};
+  // Requested to interrupt the reading (from any thread): analyse_capture_file stops before the next frame and
+  // analyses what it read, as if the capture ended there (CaptureAnalysis::interrupted).
+  std::stop_token stop;
 };
 
 struct CaptureAnalysis {
@@ -46,6 +50,7 @@ struct CaptureAnalysis {
   std::uint64_t resynchronisation_offsets_examined = 0;
   history::History history;        // judged events, sequence numbers 1, 2, ...; time 0 = first frame
   bool reordered = false;          // events arrived out of frame order and were sorted (see share_events())
+  bool interrupted = false;        // CaptureOptions::stop ended the reading after `frames` frames
 };
 
 class CaptureAnalyser {
@@ -70,7 +75,7 @@ class CaptureAnalyser {
   std::unique_ptr<State> state_;
 };
 
-// Reads the whole file through libpcap. Throws CaptureError (frame number, byte offset) on unreadable input.
+// Reads the whole file through libpcap (or up to an interruption: CaptureOptions::stop). Throws CaptureError (frame number, byte offset) on unreadable input.
 // `share`, when set, is called once before the first frame with the feed of the history being built (see
 // CaptureAnalyser::share_events()); it typically starts the thread that consumes it.
 CaptureAnalysis analyse_capture_file(const std::filesystem::path& file, const CaptureOptions& options = {},

@@ -11,6 +11,7 @@
 #include "broker/broker.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/run_output.hpp"
 #include "cli/packet_text.hpp"
 #include "cli/terminal.hpp"
@@ -67,6 +68,7 @@ void print_inconclusive(const results::Results& results, bool colour) {
 
 void print_summary(const results::Results& results, const std::filesystem::path& report_dir) {
   const bool colour = colour_enabled(stdout);
+  print_interruption(results);
   print_warnings(results);
   if (results.target_problem.empty()) {
     for (const auto& result : results.cases) {
@@ -164,6 +166,9 @@ int run_conform(const ConformOptions& options) {
                                 paint(to_string(step.verdict), verdict_colour(step.verdict), colour), step.id));
   };
 
+  // From here on, SIGINT and SIGTERM stop the run and leave partial reports (cli/interrupt.hpp).
+  const InterruptWatch interrupts("conform");
+  run.stop = interrupts.token();
   results::Results results;
   try {
     results = runner::run_conformance(run);
@@ -185,6 +190,7 @@ int run_conform(const ConformOptions& options) {
                                  options.variations.empty() ? "" : " with variations");
   }
 
+  interrupts.record(results);
   const std::filesystem::path report_dir = options.report_dir;
   print_target_problem("conform", results);
   return finish_run("conform", std::move(results), report_dir, options.json, options.quiet,

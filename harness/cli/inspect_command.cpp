@@ -12,6 +12,7 @@
 #include "capture/capture_analyser.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/run_output.hpp"
 #include "cli/terminal.hpp"
 #include "reports/redaction.hpp"
@@ -89,10 +90,14 @@ int run_inspect(const InspectOptions& options) {
   const auto accepted = read_accepted_deviations("inspect", options.accepted);
   if (!accepted) return exit_bad_input;
   runner::HistoryJudgementOptions judgement;
-  auto checked = analyse_and_check_capture("inspect", options.capture, options.ports, judgement.check);
+  // From here on, SIGINT and SIGTERM stop the reading; what was read is judged and reported (cli/interrupt.hpp).
+  const InterruptWatch interrupts("inspect");
+  auto checked =
+      analyse_and_check_capture("inspect", options.capture, options.ports, judgement.check, interrupts.token());
   if (!checked) return exit_bad_input;
   auto& analysis = checked->analysis;
-  if (const auto unsupported = runner::unsupported_capture(analysis)) {
+  const auto unsupported = analysis.interrupted ? std::nullopt : runner::unsupported_capture(analysis);
+  if (unsupported) {
     fmt::print(stderr, "mqtt-harness inspect: {}: {}\n", options.capture, *unsupported);
     return exit_bad_input;
   }
@@ -120,6 +125,7 @@ int run_inspect(const InspectOptions& options) {
   auto results = runner::judge_histories(std::move(sources), judgement);
   runner::mark_capture_inconclusive(results, inconclusive);
   runner::apply_accepted_deviations(results, *accepted);
+  interrupts.record(results);
   reports::redact_in_place(results);  // once, before anything is written or printed
 
   if (!options.report_dir.empty() && !write_reports("inspect", results, options.report_dir)) return exit_bad_input;
@@ -127,6 +133,7 @@ int run_inspect(const InspectOptions& options) {
     print_results_json(results);
   } else if (!options.quiet) {
     const bool colour = colour_enabled(stdout);
+    print_interruption(results);
     fmt::print("capture {}: {} frames, {} TCP segments, {} MQTT connection(s), {:.3f} s\n", options.capture,
                analysis.frames, analysis.tcp_segments, analysis.connections.size(),
                static_cast<double>(analysis.duration_ns) / 1e9);
@@ -146,9 +153,13 @@ int run_inspect(const InspectOptions& options) {
     for (const auto& statement : results.statements) exercised += statement.cases.empty() ? 0 : 1;
     // Nothing judged is not conformant: without a violation, a capture that did not put the broker to the test
     // says why instead.
-    const bool undecided = must == 0 && results.summary.inconclusive > 0;
+    // Nor is an interrupted run.
+    const bool undecided = must == 0 && (results.summary.inconclusive > 0 || results.interrupted);
     fmt::print("verdict: {} ({} statement(s) exercised, {} MUST and {} SHOULD violation(s))\n",
-               paint(must > 0 ? "violations" : undecided ? "inconclusive" : "conformant",
+               paint(must > 0                ? "violations"
+                     : results.interrupted ? "interrupted"
+                     : undecided           ? "inconclusive"
+                                           : "conformant",
                      must > 0 ? "red" : undecided ? "yellow" : "green", colour),
                exercised, must, results.violations.size() - must);
     for (const auto& reason : inconclusive) fmt::print("{} {}\n", paint("inconclusive:", "yellow", colour), reason);

@@ -16,6 +16,7 @@
 #include "capture/replay_plan.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/number_option.hpp"
 #include "cli/run_output.hpp"
 #include "cli/transport_options.hpp"
@@ -125,12 +126,16 @@ int run_replay(const ReplayOptions& options) {
 
   const auto accepted = read_accepted_deviations("replay", options.accepted);
   if (!accepted) return exit_bad_input;
-  auto analysed = analyse_capture("replay", options.capture, options.ports);
+  // From here on, SIGINT and SIGTERM stop the reading or the replay and leave partial reports (cli/interrupt.hpp).
+  const InterruptWatch interrupts("replay");
+  replay.stop = interrupts.token();
+  auto analysed = analyse_capture("replay", options.capture, options.ports, interrupts.token());
   if (!analysed) return exit_bad_input;
   // The plan keeps the captured names; the run puts every packet into the namespace (runner/run_namespace.hpp).
+  // A capture whose reading was interrupted is not replayed at all (the replay sees the stop at once).
   const auto plan = capture::plan_replay(analysed->history, "");
   for (const auto& line : plan.skipped) fmt::print(stderr, "skipped {}\n", line);
-  if (plan.sessions.empty()) {
+  if (plan.sessions.empty() && !analysed->interrupted) {
     fmt::print(stderr, "mqtt-harness replay: {}: no client session with its CONNECT in the capture\n",
                options.capture);
     return exit_bad_input;
@@ -178,19 +183,22 @@ int run_replay(const ReplayOptions& options) {
   runner::mark_inconclusive(results, reasons, "replay");
   // The histories say how each CONNECT ended (refused, reset, closed, unanswered); the replay's own session
   // outcomes are the fallback.
-  runner::find_target_problem(results);
+  // (Not after an interruption: CONNECTs it left unanswered say nothing about the target.)
+  if (!run.interrupted_at_ms) runner::find_target_problem(results);
   // Silence is best described by the replay's own deadlines ("within 5.3 s (3 sent)").
   if (!run.target_problem.empty() &&
       (results.target_problem.empty() || results.target_problem.find("did not answer") != std::string::npos)) {
     results.target_problem = run.target_problem;
   }
   runner::apply_accepted_deviations(results, *accepted);
+  interrupts.record(results);
   reports::redact_in_place(results);  // once, before anything is written or printed
   if (!options.report_dir.empty() && !write_reports("replay", results, options.report_dir)) return exit_bad_input;
   if (options.json) {
     print_results_json(results);
   } else {
     const bool colour = colour_enabled(stdout);
+    print_interruption(results);
     print_warnings(results);
     fmt::print("replayed {} session(s) from {} against {} in {:.1f} s ({}, seed {})\n", plan.sessions.size(),
                options.capture, target.redacted(), run.duration_ms / 1000.0, namespace_text, seed);
@@ -208,7 +216,7 @@ int run_replay(const ReplayOptions& options) {
                results.summary.inconclusive > 0 ? ", inconclusive" : "");
   }
   // The target took no part (every CONNECT refused or unanswered): one line, and exit 3 whatever else was found.
-  if (print_target_problem("replay", results)) return exit_unreachable;
+  if (print_target_problem("replay", results) && !results.interrupted) return exit_unreachable;
   return runner::exit_code(results);
 }
 

@@ -109,6 +109,12 @@ void print_acceptance(const results::Results& results) {
   }
 }
 
+void print_interruption(const results::Results& results) {
+  if (!results.interrupted) return;
+  fmt::print("{}: the results are partial (what was recorded until then, judged; never a pass)\n",
+             paint(results::describe(*results.interrupted), "magenta", colour_enabled(stdout)));
+}
+
 void print_warnings(const results::Results& results) {
   const bool colour = colour_enabled(stdout);
   for (const auto& warning : results::run_warnings(results)) {
@@ -164,9 +170,11 @@ void print_observations(const results::Results& results) {
 }
 
 std::optional<capture::CaptureAnalysis> analyse_capture(std::string_view command, const std::string& file,
-                                                        const std::vector<std::uint16_t>& ports) {
+                                                        const std::vector<std::uint16_t>& ports,
+                                                        std::stop_token stop) {
   capture::CaptureOptions options;
   for (const auto port : ports) options.mqtt_ports.insert(port);
+  options.stop = std::move(stop);
   try {
     return capture::analyse_capture_file(file, options);
   } catch (const capture::CaptureError& error) {
@@ -177,9 +185,11 @@ std::optional<capture::CaptureAnalysis> analyse_capture(std::string_view command
 
 std::optional<runner::CheckedCapture> analyse_and_check_capture(std::string_view command, const std::string& file,
                                                                const std::vector<std::uint16_t>& ports,
-                                                               const model::CheckOptions& check) {
+                                                               const model::CheckOptions& check,
+                                                               std::stop_token stop) {
   capture::CaptureOptions options;
   for (const auto port : ports) options.mqtt_ports.insert(port);
+  options.stop = std::move(stop);
   try {
     return runner::analyse_and_check_capture(file, options, check);
   } catch (const capture::CaptureError& error) {

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,6 +62,9 @@ bool print_target_problem(std::string_view command, const results::Results& resu
 // warning per stale entry, on stdout.
 void print_acceptance(const results::Results& results);
 
+// "interrupted by SIGINT after 12.3 s: ..." on stdout, first in a summary, when a signal interrupted the run.
+void print_interruption(const results::Results& results);
+
 // "warning: ..." on stdout for each of the run's warnings (results/run_warnings.hpp); printed before anything else
 // of the summary.
 void print_warnings(const results::Results& results);
@@ -80,15 +84,17 @@ void print_statistics(const results::Results& results);
 // Observations, one line per behaviour with how many times it was seen.
 void print_observations(const results::Results& results);
 
-// Reads and analyses a capture; on a bad file prints "mqtt-harness COMMAND: <one-line error with the frame>" and
-// returns nullopt (the caller exits with exit_bad_input).
+// Reads and analyses a capture (up to `stop`, when it is requested); on a bad file prints "mqtt-harness COMMAND:
+// <one-line error with the frame>" and returns nullopt (the caller exits with exit_bad_input).
 std::optional<capture::CaptureAnalysis> analyse_capture(std::string_view command, const std::string& file,
-                                                        const std::vector<std::uint16_t>& ports);
+                                                        const std::vector<std::uint16_t>& ports,
+                                                        std::stop_token stop = {});
 
 // The same, with the reference model judging the history on a second thread while the capture is read
 // (runner/capture_judgement.hpp).
 std::optional<runner::CheckedCapture> analyse_and_check_capture(std::string_view command, const std::string& file,
                                                                const std::vector<std::uint16_t>& ports,
-                                                               const model::CheckOptions& check);
+                                                               const model::CheckOptions& check,
+                                                               std::stop_token stop = {});
 
 }  // namespace mqtt::cli

@@ -16,6 +16,7 @@
 #include "broker/broker.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/number_option.hpp"
 #include "cli/run_output.hpp"
 #include "cli/transport_options.hpp"
@@ -54,6 +55,7 @@ struct SimulateOptions {
 
 void print_summary(const results::Results& results, const std::filesystem::path& report_dir) {
   const bool colour = colour_enabled(stdout);
+  print_interruption(results);
   print_warnings(results);
   print_violations_by_statement(violation_pointers(results.violations));
   print_acceptance(results);
@@ -202,6 +204,10 @@ int run_simulate(const SimulateOptions& options) {
   }
   if (!check_report_directory("simulate", options.report_dir)) return exit_bad_input;
 
+  // From here on, SIGINT and SIGTERM stop the fleet and leave partial reports (cli/interrupt.hpp); installed
+  // before the line that says the run starts.
+  const InterruptWatch interrupts("simulate");
+  run.stop = interrupts.token();
   ProgressLine progress(stderr);
   if (is_terminal(stderr) && !options.quiet) {  // the live line judges as it goes: only when someone watches
     run.progress = [&](const simulator::FleetProgress& step) {
@@ -236,10 +242,11 @@ int run_simulate(const SimulateOptions& options) {
   // The fleet's own connect outcomes name the problem most precisely; the histories are the fallback.
   if (!outcome.target_problem.empty()) {
     results.target_problem = outcome.target_problem;
-  } else {
+  } else if (!outcome.interrupted) {  // (see FleetOutcome::interrupted)
     runner::find_target_problem(results);
   }
   runner::apply_accepted_deviations(results, *accepted);
+  interrupts.record(results);
   print_target_problem("simulate", results);
   const std::filesystem::path report_dir = options.report_dir;
   return finish_run("simulate", std::move(results), report_dir, options.json, options.quiet,

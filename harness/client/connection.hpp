@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <variant>
 
@@ -48,6 +49,10 @@ class EventLoop {
   // Drives the context until `done()` is true or `deadline` passes; returns done(). `done` is checked after
   // each handler, so it must be cheap.
   bool run_until(const std::function<bool()>& done, Duration deadline);
+  // Once `stop` is requested (from any thread), a run in progress returns at once and later runs do not run:
+  // every blocking wait of the loop's connections ends as if its deadline had passed, so an interrupted run
+  // winds down without waiting its deadlines out. stop_on({}) lets the loop run again (to close connections).
+  void stop_on(std::stop_token stop);
 
  private:
   struct State;

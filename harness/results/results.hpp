@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <vector>
@@ -81,6 +82,21 @@ struct Summary {
 void add_verdict(Summary& summary, Verdict verdict);
 Summary summarise(const std::vector<CaseResult>& cases);
 
+// A run stopped early by a signal (SIGINT, SIGTERM): the results hold what was recorded until then, judged as it
+// stands (obligations the stop left open are unresolved, not violations), and the run is never reported as passed.
+struct Interruption {
+  std::string signal;     // "SIGINT", "SIGTERM"
+  int signal_number = 0;  // 2, 15: the run's exit code is 128 + this, as shells report it
+  double after_ms = 0;    // from the start of the run to the signal
+};
+
+// "interrupted by SIGINT after 12.3 s": the one sentence every output uses.
+inline std::string describe(const Interruption& interruption) {
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%.1f", interruption.after_ms / 1000.0);
+  return "interrupted by " + interruption.signal + " after " + seconds + " s";
+}
+
 // How the harness reached the target. Empty scheme: no live target (inspect), or results written before the field.
 struct Transport {
   std::string scheme;          // "mqtt", "mqtts", "ws", "wss"
@@ -116,6 +132,9 @@ struct Results {
   // Entries of the accepted-deviations file that matched no violation in the cases that ran: the broker may
   // have been fixed, so the file should be updated. A warning; the exit code does not change.
   std::vector<AcceptedDeviation> stale_accepted;
+  // Set when a signal stopped the run before its end (results.json "interrupted": {"signal", "signal_number",
+  // "after_ms"}); unset for a run that ran to its end.
+  std::optional<Interruption> interrupted;
 };
 
 }  // namespace mqtt::results

@@ -281,6 +281,11 @@ nlohmann::json to_json(const Results& results) {
               {"warnings", run_warnings(results)},
               {"stale_accepted", std::move(stale)}};
   if (!results.transport.scheme.empty()) value["transport"] = transport_to_json(results.transport);
+  if (results.interrupted) {
+    value["interrupted"] = {{"signal", results.interrupted->signal},
+                            {"signal_number", results.interrupted->signal_number},
+                            {"after_ms", results.interrupted->after_ms}};
+  }
   return value;
 }
 
@@ -331,6 +336,12 @@ Results results_from_json(const nlohmann::json& json_value) {
       results.stale_accepted.push_back(
           read_accepted(JsonObjectReader(stale[index], element_path(reader, "stale_accepted", index))));
     }
+  }
+  if (reader.has("interrupted")) {
+    const JsonObjectReader interrupted = reader.object("interrupted");
+    results.interrupted = Interruption{interrupted.string("signal"),
+                                       static_cast<int>(interrupted.unsigned_integer("signal_number", 64)),
+                                       interrupted.number("after_ms")};
   }
   return results;
 }

@@ -127,6 +127,10 @@ std::optional<std::string> unsupported_capture(const capture::CaptureAnalysis& a
 std::vector<std::string> capture_inconclusive_reasons(const capture::CaptureAnalysis& analysis,
                                                       const model::Verdicts& verdicts) {
   std::vector<std::string> reasons;
+  if (analysis.interrupted) {
+    reasons.push_back(fmt::format("the run was interrupted: the capture was read only up to frame {}",
+                                  analysis.frames));
+  }
   if (analysis.connections.empty()) {
     if (analysis.frames == 0) {
       reasons.push_back("no MQTT connection found: the capture holds no frames");

@@ -60,7 +60,8 @@ std::map<std::uint32_t, bool> judged_connections(const capture::CaptureAnalysis&
 // is on a link type it does not support. One line for the error, or nullopt when the file is readable.
 std::optional<std::string> unsupported_capture(const capture::CaptureAnalysis& analysis);
 
-// Why the capture's verdict cannot be "conformant", one sentence each; empty when it can: no MQTT connection
+// Why the capture's verdict cannot be "conformant", one sentence each; empty when it can: the reading was
+// interrupted (CaptureAnalysis::interrupted), no MQTT connection
 // found (and why: frames, TCP, link types, TLS, other protocols), connections not judged (MQTT 5.0, versions
 // that disagree), or histories that exercised no statement.
 std::vector<std::string> capture_inconclusive_reasons(const capture::CaptureAnalysis& analysis,

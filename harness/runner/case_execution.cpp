@@ -35,6 +35,9 @@ struct CaseAbort {
   std::string reason = {};  // unreachable: why, without the "target unreachable" prefix
 };
 
+// The run was interrupted while a step waited: the case stops where it is (not an answer the target failed to give).
+struct CaseInterrupted {};
+
 // The note a case puts before a CONNECT it expects to be refused for its credentials (docs/conformance-cases.md;
 // the checker reads the same note).
 constexpr std::string_view expect_auth_failure = "expect-auth-failure";
@@ -107,6 +110,7 @@ class CaseExecution {
   CaseRun run() {
     const auto started = Clock::now();
     case_deadline_ = started + milliseconds(case_.timeout_ms);
+    loop_.stop_on(context_.stop);  // an interruption ends the wait in progress at once
     recorder_.note("runner", "case " + case_.id + " (prefix " + identity_.prefix + ")");
     std::size_t step_number = 0;
     bool stopped = false;  // a CONNECT the case needed was refused or unanswered: the rest cannot be exercised
@@ -116,6 +120,7 @@ class CaseExecution {
         if (Clock::now() >= case_deadline_) {
           break;
         }
+        if (interrupted()) throw CaseInterrupted{};
         recorder_.note("runner", "step " + std::to_string(step_number) + ": " + step.text);
         if (!execute(step)) {
           stopped = true;
@@ -123,6 +128,7 @@ class CaseExecution {
           break;
         }
       }
+      if (interrupted()) throw CaseInterrupted{};
       if (!stopped && Clock::now() >= case_deadline_) {
         run_.timed_out = "the case exceeded its timeout of " + std::to_string(case_.timeout_ms) + " ms (at step " +
                          std::to_string(step_number) + " of " + std::to_string(case_.steps.size()) + ")";
@@ -131,6 +137,9 @@ class CaseExecution {
         // Give the broker the rest of its chance before the checker turns what it still owes into violations.
         settle(milliseconds(default_step_timeout_ms), milliseconds(0), default_step_timeout_ms);
       }
+    } catch (const CaseInterrupted&) {
+      run_.interrupted = "at step " + std::to_string(step_number) + " of " + std::to_string(case_.steps.size());
+      recorder_.note("runner", "the run was interrupted " + *run_.interrupted + ": the case stops here");
     } catch (const CaseAbort& abort) {
       if (abort.unreachable) {
         run_.unreachable = abort.message;
@@ -144,6 +153,7 @@ class CaseExecution {
       run_.error = std::string("internal error: ") + exception.what();
       recorder_.note("runner", *run_.error);
     }
+    loop_.stop_on({});  // clean-up closes connections and clears retained topics, interrupted or not
     clean_up();
     {
       std::lock_guard lock(checker_mutex_);
@@ -184,6 +194,13 @@ class CaseExecution {
         event.kind == history::EventKind::decode_error) {
       last_arrival_ns_ = event.time_ns;
     }
+  }
+
+  bool interrupted() const { return context_.stop.stop_requested(); }
+
+  // A blocking call returned without its answer: when the run was interrupted meanwhile, that is why.
+  void stop_if_interrupted(client::WaitOutcome outcome) const {
+    if (outcome == client::WaitOutcome::timeout && interrupted()) throw CaseInterrupted{};
   }
 
   bool has_outstanding() {
@@ -241,6 +258,7 @@ class CaseExecution {
   }
 
   void note_outcome(const Step& step, const std::string& what, client::WaitOutcome outcome, int timeout_ms) {
+    stop_if_interrupted(outcome);
     const std::uint32_t connection = connection_of(step.client);
     if (outcome == client::WaitOutcome::timeout) {
       recorder_.note(step.client, what + ": no answer within " + std::to_string(timeout_ms) + " ms", connection);
@@ -332,6 +350,7 @@ class CaseExecution {
     boost::asio::steady_timer timer(loop_.context(), length);
     timer.async_wait([over](const boost::system::error_code&) { *over = true; });
     loop_.run_until([&over] { return *over; }, length + milliseconds(100));
+    if (!*over && interrupted()) throw CaseInterrupted{};
   }
 
   // Opens TCP for the step's client (replacing an earlier session of that client); sends nothing.
@@ -344,6 +363,7 @@ class CaseExecution {
     session_options.auto_acknowledge = defaults_of(step.client).auto_ack;
     auto opened = client::Session::open(loop_, recorder_, context_.target, open_options, session_options);
     if (auto* reason = std::get_if<std::string>(&opened)) {
+      if (interrupted()) throw CaseInterrupted{};
       throw CaseAbort{"target unreachable: " + *reason, true, *reason};
     }
     ClientState& state = clients_[step.client];
@@ -364,6 +384,7 @@ class CaseExecution {
                                     substitution());
     if (packet.will && packet.will->retain) retained_topics_.insert(packet.will->topic);
     const auto result = session.connect(std::move(packet), budget(step.timeout_ms));
+    stop_if_interrupted(result.outcome);
     if (result.outcome == client::WaitOutcome::timeout) {
       recorder_.note(step.client, "connect: no answer within " + std::to_string(step.timeout_ms) + " ms",
                      session.id());
@@ -454,6 +475,7 @@ class CaseExecution {
     const client::WaitResult result = step.wait_for == WaitFor::close
                                           ? connection.wait_for_close(deadline)
                                           : connection.wait_for(packet_type_of(step.wait_for), deadline);
+    stop_if_interrupted(result.outcome);
     const std::string what = "wait for " + std::string(to_string(step.wait_for));
     if (result.outcome == client::WaitOutcome::timeout) {
       recorder_.note(step.client, what + ": deadline of " + std::to_string(step.timeout_ms) + " ms reached",
@@ -489,6 +511,7 @@ class CaseExecution {
     };
     auto done = [&] { return quiet_for() <= 0 && !has_outstanding(); };
     while (!done()) {
+      if (interrupted()) throw CaseInterrupted{};
       const auto now = Clock::now();
       if (now >= until) {
         recorder_.note("runner", "settle: deadline reached with something still outstanding or arriving");

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,9 @@ struct ExecutionContext {
   Profile profile;
   std::uint64_t seed = 0;
   std::chrono::milliseconds cleanup_budget{3000};  // after the case: closing clients, clearing retained topics
+  // Requested when the run is interrupted: the case stops at once (a wait in progress ends early), cleans up
+  // within cleanup_budget and is judged on what it recorded.
+  std::stop_token stop;
 };
 
 // A CONNECT the target did not accept although the case did not ask for a refusal.
@@ -61,6 +65,7 @@ struct CaseRun {
   std::optional<std::string> error;        // harness-side: bad placeholder, unusable step, internal error
   std::optional<std::string> unreachable;  // the target could not be connected to: the reason
   std::optional<std::string> timed_out;    // the case hit its overall deadline: the sentence saying where
+  std::optional<std::string> interrupted;  // the run was interrupted during the case: where ("at step 3 of 7")
   // A request the client withheld because the target's CONNACK declared it cannot take it (MQTT 5.0: Maximum
   // QoS, Retain Available, ...): that part of the case was not exercised. The first one, as a sentence.
   std::optional<std::string> withheld;

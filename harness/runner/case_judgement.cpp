@@ -61,6 +61,8 @@ std::string describe_unanswered(const UnansweredStep& step) {
 }  // namespace
 
 std::optional<std::string> inconclusive_reason(const CaseRun& run) {
+  // First: whatever else the history shows, the case did not get to finish.
+  if (run.interrupted) return "the run was interrupted " + *run.interrupted + ": the case did not finish";
   if (run.unreachable) return *run.unreachable;
   if (run.timed_out) return *run.timed_out + ": the target was too slow or silent";
   if (run.withheld) return *run.withheld;

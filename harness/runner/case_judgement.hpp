@@ -25,8 +25,8 @@ namespace mqtt::runner {
 results::Verdict verdict_of(const model::Verdicts& verdicts, bool harness_error,
                             bool unresolved_is_inconclusive = true);
 
-// Why a run did not exercise what its case claims, in one sentence, or nullopt: the target was unreachable, the
-// case hit its timeout, a CONNECT it needed was refused or never answered, the checker left an obligation
+// Why a run did not exercise what its case claims, in one sentence, or nullopt: the run was interrupted during the
+// case, the target was unreachable, the case hit its timeout, a CONNECT it needed was refused or never answered, the checker left an obligation
 // unresolved, or a step never got the answer it waited for. The first of these, in that order.
 std::optional<std::string> inconclusive_reason(const CaseRun& run);
 

@@ -127,6 +127,7 @@ results::Results run_conformance(const ConformanceOptions& options) {
   context.target = target;
   context.profile = profile;
   context.seed = results.seed;
+  context.stop = options.stop;
 
   std::vector<std::optional<results::CaseResult>> case_results(selected.size());
   std::vector<std::vector<results::Observation>> observations(selected.size());
@@ -161,6 +162,7 @@ results::Results run_conformance(const ConformanceOptions& options) {
   auto worker = [&] {
     client::EventLoop loop;
     for (std::size_t position = next++; position < to_run.size(); position = next++) {
+      if (options.stop.stop_requested()) break;  // the cases not started are skipped below
       const std::size_t index = to_run[position];
       results::CaseResult result;
       try {
@@ -188,6 +190,9 @@ results::Results run_conformance(const ConformanceOptions& options) {
     worker();
   }
 
+  for (const std::size_t index : to_run) {
+    if (!case_results[index]) case_results[index] = skipped_case(selected[index], "interrupted");
+  }
   for (auto& result : case_results) {
     results.cases.push_back(std::move(*result));
   }
@@ -215,6 +220,8 @@ results::Results run_conformance(const ConformanceOptions& options) {
 int exit_code(const results::Results& results) {
   // The numbers are cli::ExitCode's (harness/cli/exit_codes.hpp); tests/cli/exit_codes_test.cpp holds them equal.
   constexpr int violations = 1, target_absent = 3, internal = 4, inconclusive = 5;
+  // An interrupted run's results are partial: never reported as anything but interrupted (130, 143).
+  if (results.interrupted) return 128 + results.interrupted->signal_number;
   if (!results.target_problem.empty()) return target_absent;
   const bool unaccepted_must =
       std::any_of(results.cases.begin(), results.cases.end(),

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <stop_token>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -44,6 +45,10 @@ struct ConformanceOptions {
   bool keep_history = true;                             // each case's full history in its result
   // Called once per finished case (from worker threads, one call at a time), e.g. for a progress line on a TTY.
   std::function<void(const CaseProgress&)> progress;
+  // Requested to interrupt the run: no case starts after it, cases in progress stop where they are (cleaned up and
+  // judged on what they recorded; inconclusive unless that shows a violation), and the cases that never started are
+  // skipped with the reason "interrupted". run_conformance then returns the partial results as usual.
+  std::stop_token stop;
 };
 
 // A problem with the run's inputs (bad target URL, unknown MQTT version, a filter that leaves nothing to run);
@@ -56,7 +61,8 @@ class ConformanceInputError : public std::runtime_error {
 // Throws ConformanceInputError or DataFileError for bad inputs; anything the broker does ends up in the results.
 results::Results run_conformance(const ConformanceOptions& options);
 
-// The run's exit code (the table in harness/cli/exit_codes.hpp and README.md): 3 when the target took no part
+// The run's exit code (the table in harness/cli/exit_codes.hpp and README.md): 128 + the signal's number when a
+// signal interrupted the run (results.interrupted: 130 for SIGINT, 143 for SIGTERM), else 3 when the target took no part
 // (results.target_problem), else 1 for an unaccepted MUST violation, 4 for a harness error, 5 when something that
 // ran was inconclusive, 0 otherwise (skips, SHOULD warnings and accepted deviations allowed).
 int exit_code(const results::Results& results);

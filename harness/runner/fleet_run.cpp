@@ -45,6 +45,7 @@ FleetOutcome run_fleet_scenario(const simulator::FleetSpec& scenario, const Flee
   fleet.shard_index = options.shard_index;
   fleet.shard_count = options.shard_count;
   fleet.connect_deadline = options.connect_deadline;
+  fleet.stop = options.stop;
   std::optional<model::Checker> live;  // judges the history as it grows, for the progress line
   std::int64_t live_end_ns = 0;
   if (options.progress) {
@@ -96,8 +97,20 @@ FleetOutcome run_fleet_scenario(const simulator::FleetSpec& scenario, const Flee
     outcome.results.stats["fleet"]["shard"] = fmt::format("{}/{}", options.shard_index, options.shard_count);
   }
   auto exercise = assess_fleet(outcome.results.stats, options.connect_deadline);
+  outcome.interrupted = run.interrupted_at_ms.has_value();
+  if (outcome.interrupted) {
+    const auto& fleet = outcome.results.stats["fleet"];
+    const bool refusals = fleet.contains("connack_refused_codes") && !fleet["connack_refused_codes"].empty();
+    if (!refusals) exercise.target_problem.clear();
+  }
   outcome.target_problem = exercise.target_problem;
   if (!exercise.target_problem.empty()) exercise.inconclusive.insert(exercise.inconclusive.begin(), exercise.target_problem);
+  if (run.interrupted_at_ms) {
+    outcome.results.stats["fleet"]["interrupted_at_ms"] = *run.interrupted_at_ms;
+    exercise.inconclusive.insert(exercise.inconclusive.begin(),
+                                 fmt::format("the run was interrupted after {:.1f} s, before the end of the scenario",
+                                             *run.interrupted_at_ms / 1000.0));
+  }
   mark_inconclusive(outcome.results, exercise.inconclusive);
   return outcome;
 }

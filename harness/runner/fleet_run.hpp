@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,9 @@ struct FleetRunOptions {
   std::function<void(const simulator::FleetProgress&)> progress;
   model::CheckOptions check;
   std::chrono::milliseconds connect_deadline{5'000};  // TCP connect and CONNACK, per attempt
+  // Requested to interrupt the run: the fleet stops (simulator::FleetOptions::stop) and what it recorded is judged;
+  // the result is then inconclusive unless it shows a violation, never passed.
+  std::stop_token stop;
 };
 
 struct FleetOutcome {
@@ -40,6 +44,9 @@ struct FleetOutcome {
   // Non-empty when the target accepted no session (every CONNECT refused or unanswered): one line to print
   // ("target refused CONNECT: return code 5 (not authorized) — ..."); the results are inconclusive.
   std::string target_problem;
+  // FleetRunOptions::stop ended the run early. Then only refusals make a target_problem: CONNECTs the
+  // interruption left unanswered, or devices it kept from connecting, say nothing about the target.
+  bool interrupted = false;
 };
 
 // One line per group and fault, for the report's steps and `--help`-style listings.

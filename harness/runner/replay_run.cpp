@@ -59,14 +59,23 @@ class Replayer {
 
   ReplayRun run() {
     ReplayRun result;
-    if (auto reason = probe(); !reason.empty()) {
+    loop_.stop_on(options_.stop);  // an interruption ends the wait in progress at once
+    // A probe cut short by an interruption says nothing about the target.
+    if (auto reason = probe(); !reason.empty() && !interrupted()) {
       result.unreachable = std::move(reason);
       return result;
     }
     start_ = Clock::now();
-    drive();
+    if (!interrupted()) drive();
     // Let the target answer what is still owed (deliveries, acknowledgements, wills), then end open sessions.
-    loop_.run_for(std::chrono::duration_cast<client::Duration>(options_.settle));
+    if (!interrupted()) loop_.run_for(std::chrono::duration_cast<client::Duration>(options_.settle));
+    if (interrupted()) {
+      result.interrupted_at_ms = std::chrono::duration<double, std::milli>(Clock::now() - start_).count();
+      recorder_.note("replay", fmt::format("the replay was interrupted after {} of {} step(s): every open session "
+                                           "closes now",
+                                           steps_run_, plan_.steps.size()));
+    }
+    loop_.stop_on({});  // the closes below must leave, interrupted or not
     for (auto& state : sessions_) {
       if (state.session && state.session->connection().is_open()) state.session->connection().close();
     }
@@ -81,6 +90,11 @@ class Replayer {
     result.sessions_not_opened = not_opened_;
     for (const auto& state : sessions_) result.sessions_unanswered += state.gave_up_waiting ? 1 : 0;
     assess(result);
+    if (result.interrupted_at_ms) {
+      result.inconclusive.insert(result.inconclusive.begin(),
+                                 fmt::format("the replay was interrupted after {:.1f} s, at step {} of {}",
+                                             *result.interrupted_at_ms / 1000.0, steps_run_, plan_.steps.size()));
+    }
     return result;
   }
 
@@ -115,18 +129,20 @@ class Replayer {
     return received_[state.session->id()] >= step.answers_before;
   }
 
+  bool interrupted() const { return options_.stop.stop_requested(); }
+
   // Runs every step: each round runs whatever is due and answered, in plan order, then waits for the first
-  // answer, due time or deadline.
+  // answer, due time or deadline. An interruption ends it between two steps.
   void drive() {
     std::set<std::pair<std::size_t, std::size_t>> pending;  // (plan index of the session's next step, session)
     for (std::size_t session = 0; session < sessions_.size(); ++session) {
       if (!sessions_[session].steps.empty()) pending.emplace(sessions_[session].steps.front(), session);
     }
-    while (!pending.empty()) {
+    while (!pending.empty() && !interrupted()) {
       auto wake = Clock::time_point::max();
       std::vector<std::size_t> blocked;
       bool progressed = false;
-      for (auto entry = pending.begin(); entry != pending.end();) {
+      for (auto entry = pending.begin(); entry != pending.end() && !interrupted();) {
         const std::size_t session = entry->second;
         auto& state = sessions_[session];
         const auto& step = plan_.steps[state.steps[state.next]];
@@ -164,6 +180,7 @@ class Replayer {
         }
         state.waiting_since.reset();
         run_step(session, step);
+        ++steps_run_;
         progressed = true;
         entry = pending.erase(entry);
         if (++state.next < state.steps.size()) pending.emplace(state.steps[state.next], session);
@@ -238,6 +255,7 @@ class Replayer {
     auto opened = client::Session::open(loop_, recorder_, options_.target, open_options, session_options);
     if (auto* failure = std::get_if<std::string>(&opened)) {
       state.failed = true;
+      if (interrupted()) return;  // cut short: says nothing about the target
       ++open_failures_;
       if (first_open_failure_.empty()) first_open_failure_ = *failure;
       // An open that ran out of time would cost as much again for every session after it.
@@ -306,8 +324,10 @@ class Replayer {
                                                 "target (mostly code {}, {})",
                                                 refused, usual, connack_code_meaning(outcomes.refused_version, usual)));
     }
-    // The target took no part at all: every session the captured broker accepted went unanswered or refused.
-    if (captured_accepted > 0 && outcomes.accepted == 0 && outcomes.connects_sent > 0) {
+    // The target took no part at all: every session the captured broker accepted went unanswered or refused. (A
+    // CONNECT left unanswered by an interruption is no sign of that; a refusal is.)
+    const bool cut_short = result.interrupted_at_ms && outcomes.refused_total() == 0;
+    if (captured_accepted > 0 && outcomes.accepted == 0 && outcomes.connects_sent > 0 && !cut_short) {
       result.target_problem = outcomes.refused_total() > 0
                                   ? refused_connect_line(outcomes.refused_version, outcomes.usual_refusal())
                                   : unanswered_connect_line(options_.answer_deadline + options_.connect_deadline,
@@ -323,6 +343,7 @@ class Replayer {
   std::vector<SessionState> sessions_;
   Clock::time_point start_{};
   bool stop_opening_ = false;
+  std::size_t steps_run_ = 0;
   std::size_t received_in_all_ = 0;  // packets received from the target on every connection
   // As fast as possible, after a session got nothing at all in time: how many packets the target had sent then.
   // Nobody waits for answers while that number stays the same.

@@ -12,13 +12,15 @@
 //   waits at most the connect deadline and each wait for answers at most the answer deadline; a session whose
 //   answers did not come in time stops waiting for them, and when it had got nothing at all (a silent target), no
 //   step waits until the target sends something (a silent target costs one answer deadline, not one per session);
-// - after an open runs out of time no further session is opened; then the settle time, and every session closes.
+// - after an open runs out of time no further session is opened; then the settle time, and every session closes;
+// - an interruption (ReplayRunOptions::stop) ends it at once: no settle time, every open session closes.
 // replay_worst_case() gives the bound; `replay` prints it before it starts.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -37,6 +39,9 @@ struct ReplayRunOptions {
   std::chrono::milliseconds answer_deadline{2'000};
   std::chrono::milliseconds settle{2'000};
   std::chrono::milliseconds connect_deadline{5'000};
+  // Requested to interrupt the replay: no further step runs, a wait in progress ends at once, the settle time is
+  // skipped and every open session is closed; the history recorded so far is returned as usual.
+  std::stop_token stop;
 };
 
 struct ReplayRun {
@@ -53,6 +58,8 @@ struct ReplayRun {
   std::vector<std::string> inconclusive;
   std::string target_problem;
   double duration_ms = 0;
+  // Set when ReplayRunOptions::stop ended the replay early: when, counted like duration_ms.
+  std::optional<double> interrupted_at_ms;
 };
 
 // The longest the replay of `plan` may take (the worst case above).

@@ -123,6 +123,10 @@ results::Results merge_fleet_shards(const std::vector<results::Results>& shards)
   }
   results.stats["per_shard"] = std::move(per_shard);
   mark_inconclusive(results, reasons);
+  // A shard stopped by a signal leaves the merged fleet partial too (its reason is among those above).
+  for (const auto& shard : shards) {
+    if (shard.interrupted && !results.interrupted) results.interrupted = shard.interrupted;
+  }
   return results;
 }
 

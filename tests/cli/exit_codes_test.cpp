@@ -32,10 +32,13 @@ TEST(ExitCodes, EverySubcommandsHelpEndsWithTheTable) {
 
 TEST(ExitCodes, TheHelpTableListsEveryCodeOnce) {
   const std::string table = exit_codes_help();
-  for (int code = 0; code <= 5; ++code) {
-    EXPECT_NE(table.find("\n  " + std::to_string(code) + "  "), std::string::npos) << code;
+  for (const int code : {0, 1, 2, 3, 4, 5, 130, 143}) {
+    const std::string row = "\n  " + std::to_string(code) + "  ";
+    const auto first = table.find(row);
+    EXPECT_NE(first, std::string::npos) << code;
+    EXPECT_EQ(table.find(row, first + 1), std::string::npos) << code << " twice";
   }
-  EXPECT_EQ(exit_code_table.size(), 6u);
+  EXPECT_EQ(exit_code_table.size(), 8u);
 }
 
 // Rows like "| 3 | target unreachable, or ... |" under README.md's "### Exit codes".
@@ -92,6 +95,11 @@ TEST(ExitCodes, RunnerExitCodeUsesTheTableAndItsPrecedence) {
   // A target that accepted no session: its one line and 3, even where the checker saw violations.
   results.target_problem = "target refused CONNECT: return code 5 (not authorized)";
   EXPECT_EQ(runner::exit_code(results), exit_unreachable);
+  // An interrupted run is reported as interrupted, whatever it recorded: 128 + the signal's number.
+  results.interrupted = results::Interruption{"SIGINT", 2, 1234.5};
+  EXPECT_EQ(runner::exit_code(results), exit_interrupted);
+  results.interrupted = results::Interruption{"SIGTERM", 15, 1234.5};
+  EXPECT_EQ(runner::exit_code(results), exit_terminated);
   // An unaccepted MUST violation outside any case (a fleet's) fails the run; an accepted one does not.
   results::Results fleet;
   fleet.cases = {case_with(results::Verdict::passed)};

@@ -161,6 +161,23 @@ TEST(ResultsJson, AcceptedViolationsStaleEntriesAndTheTargetProblemRoundTrip) {
   EXPECT_FALSE(to_json(sample())["violations"][0].contains("accepted"));
 }
 
+TEST(ResultsJson, AnInterruptionRoundTripsAndIsAbsentFromACompleteRun) {
+  Results original = sample();
+  EXPECT_FALSE(to_json(original).contains("interrupted")) << "a complete run writes no key";
+  EXPECT_FALSE(results_from_json(to_json(original)).interrupted);
+  original.interrupted = Interruption{"SIGTERM", 15, 12'345.6};
+  const nlohmann::json json = to_json(original);
+  EXPECT_EQ(json["interrupted"]["signal"], "SIGTERM");
+  EXPECT_EQ(json["interrupted"]["signal_number"], 15);
+  EXPECT_EQ(json["interrupted"]["after_ms"], 12'345.6);
+  const Results read_back = results_from_json(nlohmann::json::parse(json.dump(2)));
+  expect_equal(original, read_back);
+  ASSERT_TRUE(read_back.interrupted);
+  EXPECT_EQ(read_back.interrupted->signal, "SIGTERM");
+  EXPECT_EQ(read_back.interrupted->signal_number, 15);
+  EXPECT_EQ(describe(*read_back.interrupted), "interrupted by SIGTERM after 12.3 s");
+}
+
 TEST(ResultsJson, SummariseCountsEveryVerdict) {
   std::vector<CaseResult> cases(7);
   const Verdict all[] = {Verdict::passed, Verdict::failed,       Verdict::warned,  Verdict::skipped,
