@@ -64,10 +64,8 @@ void play_faster(simulator::FleetSpec& spec) {
 std::vector<std::filesystem::path> shipped_fleet_scenarios() {
   std::vector<std::filesystem::path> paths;
   for (const auto& entry : std::filesystem::directory_iterator(MQTT_SOURCE_DIR "/scenarios/fleet")) {
-    // The MQTT 5.0 fleets belong to the 5.0 variations' guard: the 3.1.1 variations here do not touch them, and
-    // their will-delay judgement under the guard's four-times-faster flapping is still being settled.
+    // Every shipped fleet, the 5.0 ones included (shared-ingest-v5: delayed wills under four-times-faster flapping).
     if (entry.path().extension() != ".json") continue;
-    if (entry.path().stem().string().ends_with("-v5")) continue;
     paths.push_back(entry.path());
   }
   std::sort(paths.begin(), paths.end());
