@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "broker/switch_catalog.hpp"
+
 namespace mqtt::broker {
 namespace {
 
@@ -142,27 +144,15 @@ constexpr std::array catalog{
 std::span<const DefectInfo> defect_catalog() { return catalog; }
 
 std::vector<DefectInfo> defects_for(std::string_view protocol) {
-  std::vector<DefectInfo> found;
-  for (const auto& info : catalog) {
-    if (info.protocol == protocol) found.push_back(info);
-  }
-  return found;
+  return entries_of_protocol(defect_catalog(), protocol);
 }
 
-const DefectInfo& describe(Defect defect) {
-  for (const auto& info : catalog) {
-    if (info.defect == defect) return info;
-  }
-  return catalog.front();  // unreachable: every enumerator has an entry (checked by a test)
-}
+const DefectInfo& describe(Defect defect) { return entry_of(defect_catalog(), &DefectInfo::defect, defect); }
 
 std::string_view to_string(Defect defect) { return describe(defect).name; }
 
 std::optional<Defect> parse_defect(std::string_view name) {
-  for (const auto& info : catalog) {
-    if (info.name == name) return info.defect;
-  }
-  return std::nullopt;
+  return key_named(defect_catalog(), &DefectInfo::defect, name);
 }
 
 }  // namespace mqtt::broker

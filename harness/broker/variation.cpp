@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "broker/switch_catalog.hpp"
+
 namespace mqtt::broker {
 namespace {
 
@@ -129,27 +131,17 @@ constexpr std::array<std::pair<Variation, Variation>, 2> conflicts{
 std::span<const VariationInfo> variation_catalog() { return catalog; }
 
 std::vector<VariationInfo> variations_for(std::string_view protocol) {
-  std::vector<VariationInfo> found;
-  for (const auto& info : catalog) {
-    if (info.protocol == protocol) found.push_back(info);
-  }
-  return found;
+  return entries_of_protocol(variation_catalog(), protocol);
 }
 
 const VariationInfo& describe(Variation variation) {
-  for (const auto& info : catalog) {
-    if (info.variation == variation) return info;
-  }
-  return catalog.front();  // unreachable: every enumerator has an entry (checked by a test)
+  return entry_of(variation_catalog(), &VariationInfo::variation, variation);
 }
 
 std::string_view to_string(Variation variation) { return describe(variation).name; }
 
 std::optional<Variation> parse_variation(std::string_view name) {
-  for (const auto& info : catalog) {
-    if (info.name == name) return info.variation;
-  }
-  return std::nullopt;
+  return key_named(variation_catalog(), &VariationInfo::variation, name);
 }
 
 std::optional<std::string> conflict_in(const VariationSet& variations) {
