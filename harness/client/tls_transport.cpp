@@ -114,7 +114,10 @@ class TlsTransport final : public Transport {
         continue;
       }
       const int reason = SSL_get_error(ssl_.get(), result);
-      if (reason == SSL_ERROR_WANT_READ || reason == SSL_ERROR_WANT_WRITE) break;
+      if (reason == SSL_ERROR_WANT_READ || reason == SSL_ERROR_WANT_WRITE) {
+        release_idle_buffers();
+        break;
+      }
       error = error_of(ssl_.get(), result);
       break;  // what was read before the error is returned with it
     }
@@ -154,6 +157,7 @@ class TlsTransport final : public Transport {
                                   asio::redirect_error(asio::use_awaitable, error));
       if (error) co_return error;
     }
+    release_idle_buffers();
     co_return error_code{};
   }
 
@@ -183,6 +187,15 @@ class TlsTransport final : public Transport {
   }
 
  private:
+  // Frees OpenSSL's record buffers (a 17 KiB read buffer, the write buffer) once everything that arrived has been
+  // read: an idle connection then holds none. Release-buffers mode alone does not reach this state: OpenSSL keeps
+  // the read buffer it set up for the read that found the socket empty. A later read sets up a new one. Not while
+  // decrypted bytes wait (SSL_pending) or a record is half read or written (SSL_free_buffers declines those).
+  void release_idle_buffers() {
+    if (SSL_pending(ssl_.get()) > 0) return;
+    SSL_free_buffers(ssl_.get());
+  }
+
   asio::awaitable<std::string> handshake(const TargetUrl& target, Clock::time_point until, TlsHandshakeFacts& facts) {
     for (;;) {
       ERR_clear_error();
