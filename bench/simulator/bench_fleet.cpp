@@ -4,7 +4,8 @@
 //   bench_fleet idle-tls DEVICES        the same over TLS (mqtts, a test CA made with openssl, mosquitto's TLS
 //                                       listener): memory per idle TLS device and the cost of the handshakes;
 //                                       with BENCH_COUNT_OPENSSL=1 also the bytes OpenSSL itself holds per device
-//                                       (idle, idle-tls: BENCH_CONNECT_RATE=N sets the ramp, default 4000/s)
+//                                       (idle, idle-tls: BENCH_CONNECT_RATE=N sets the ramp, default 4000/s;
+//                                       BENCH_TRIM_AFTER_RAMP=1 calls malloc_trim once all are connected)
 //   bench_fleet idle-end DEVICES        the same fleet, run to its end: memory while connected, then with the
 //                                       finished history in hand (the fleet gone), and the process's peak
 //   bench_fleet fanin DEVICES RATE SECONDS
@@ -127,6 +128,11 @@ int idle(std::uint32_t devices, bool tls) {
     if (progress.connected == devices && ramp_seconds == 0) {
       ramp_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       ramp_cpu = self_cpu_s() - cpu_before;
+      // What giving the handshakes' scratch memory back would change: the free holes they leave in the heap
+      // between long-lived allocations (thousands of handshakes in flight when the broker lags the ramp).
+      if (const char* trim = std::getenv("BENCH_TRIM_AFTER_RAMP"); trim != nullptr && std::string(trim) == "1") {
+        malloc_trim(0);
+      }
     }
     if (progress.connected >= peak_connected) {
       peak_connected = progress.connected;

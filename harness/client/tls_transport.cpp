@@ -16,6 +16,7 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "client/detail/handshake_scratch.hpp"
 #include "client/detail/socket_transport.hpp"
 #include "client/detail/tls_context.hpp"
 
@@ -178,6 +179,7 @@ class TlsTransport final : public SocketTransport {
   }
 
   asio::awaitable<std::string> handshake(const TargetUrl& target, Clock::time_point until, TlsHandshakeFacts& facts) {
+    const HandshakeInFlight in_flight;
     for (;;) {
       ERR_clear_error();
       errno = 0;

@@ -18,6 +18,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
+#include "client/detail/handshake_scratch.hpp"
 #include "client/detail/tcp_connect.hpp"
 #include "client/detail/tls_context.hpp"
 #include "client/detail/transport.hpp"
@@ -65,7 +66,8 @@ class WebSocketTransport final : public Transport {
       SSL* ssl = stream_->next_layer().native_handle();
       prepare_client_tls(ssl, target, &facts);
       {
-            const Deadline guard(executor_, until, [&socket] { close_socket(socket); });
+        const HandshakeInFlight in_flight;
+        const Deadline guard(executor_, until, [&socket] { close_socket(socket); });
         co_await stream_->next_layer().async_handshake(asio::ssl::stream_base::client,
                                                        asio::redirect_error(asio::use_awaitable, error));
         if (guard.expired()) error = asio::error::timed_out;
