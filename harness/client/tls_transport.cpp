@@ -172,7 +172,8 @@ class TlsTransport final : public SocketTransport {
   // Frees OpenSSL's record buffers (a 17 KiB read buffer, the write buffer) once everything that arrived has been
   // read: an idle connection then holds none. Release-buffers mode alone does not reach this state: OpenSSL keeps
   // the read buffer it set up for the read that found the socket empty. A later read sets up a new one. Not while
-  // decrypted bytes wait (SSL_pending) or a record is half read or written (SSL_free_buffers declines those).
+  // decrypted bytes wait (SSL_pending) or a record is half read or written (SSL_free_buffers declines those;
+  // OpenSSL before 3.0.14 did not check all of them, CVE-2024-4741, hence reads stop here only at WANT_READ).
   void release_idle_buffers() {
     if (SSL_pending(ssl_.get()) > 0) return;
     SSL_free_buffers(ssl_.get());
