@@ -2,7 +2,10 @@
 //
 //   bench_fleet idle DEVICES            hold DEVICES idle connected devices; print harness memory per device
 //   bench_fleet idle-tls DEVICES        the same over TLS (mqtts, a test CA made with openssl, mosquitto's TLS
-//                                       listener): memory per idle TLS device and the cost of the handshakes
+//                                       listener): memory per idle TLS device and the cost of the handshakes;
+//                                       with BENCH_COUNT_OPENSSL=1 also the bytes OpenSSL itself holds per device
+//                                       (idle, idle-tls: BENCH_CONNECT_RATE=N sets the ramp, default 4000/s;
+//                                       BENCH_TRIM_AFTER_RAMP=1 calls malloc_trim once all are connected)
 //   bench_fleet idle-end DEVICES        the same fleet, run to its end: memory while connected, then with the
 //                                       finished history in hand (the fleet gone), and the process's peak
 //   bench_fleet fanin DEVICES RATE SECONDS
@@ -24,6 +27,7 @@
 
 #include "simulator/fleet.hpp"
 #include "support/mosquitto_broker.hpp"
+#include "support/openssl_memory.hpp"
 #include "support/test_pki.hpp"
 
 namespace {
@@ -77,6 +81,7 @@ simulator::FleetSpec idle_fleet(std::uint32_t devices, std::uint32_t duration_ms
   group.count = devices;
   group.keep_alive = 600;
   group.connect_rate = 4000;
+  if (const char* rate = std::getenv("BENCH_CONNECT_RATE")) group.connect_rate = std::stod(rate);
   spec.groups.push_back(group);
   return spec;
 }
@@ -114,6 +119,8 @@ int idle(std::uint32_t devices, bool tls) {
   std::size_t peak_connected = 0;
   const std::size_t heap_before = mallinfo2().uordblks;
   std::size_t heap_connected = 0;
+  const std::size_t openssl_before = test_support::openssl_bytes_held();
+  std::size_t openssl_connected = 0;
   std::size_t heap_free_connected = 0;
   auto started = std::chrono::steady_clock::now();
   fleet.seed = 1;
@@ -121,12 +128,18 @@ int idle(std::uint32_t devices, bool tls) {
     if (progress.connected == devices && ramp_seconds == 0) {
       ramp_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       ramp_cpu = self_cpu_s() - cpu_before;
+      // What giving the handshakes' scratch memory back would change: the free holes they leave in the heap
+      // between long-lived allocations (thousands of handshakes in flight when the broker lags the ramp).
+      if (const char* trim = std::getenv("BENCH_TRIM_AFTER_RAMP"); trim != nullptr && std::string(trim) == "1") {
+        malloc_trim(0);
+      }
     }
     if (progress.connected >= peak_connected) {
       peak_connected = progress.connected;
       peak_connected_rss = rss_kib();
       heap_connected = mallinfo2().uordblks;
       heap_free_connected = mallinfo2().fordblks;
+      openssl_connected = test_support::openssl_bytes_held();
     }
     const auto elapsed = std::chrono::steady_clock::now() - started;
     if ((progress.connected == devices && elapsed > std::chrono::seconds(3)) ||
@@ -148,6 +161,15 @@ int idle(std::uint32_t devices, bool tls) {
               ? static_cast<double>(heap_connected - heap_before) / static_cast<double>(peak_connected)
               : 0.0,
           heap_free_connected / 1024);
+      // What OpenSSL itself holds (its SSL objects, keys, the server's certificate, record buffers): the TLS
+      // part of the figure above, counted through its allocation hooks. The shared context is built before the
+      // first device connects, so it falls in the difference once, not per device.
+      if (test_support::openssl_memory_counter_installed()) {
+        std::printf("OpenSSL holds %.0f bytes per idle device (requested sizes, counted by its allocation hooks)\n",
+                    peak_connected > 0 ? (static_cast<double>(openssl_connected) - static_cast<double>(openssl_before)) /
+                                             static_cast<double>(peak_connected)
+                                       : 0.0);
+      }
       // Connecting: TCP, the TLS handshake when tls, CONNECT/CONNACK, and the history's three events per device.
       std::printf("%s connect of %u devices took %.2f s wall, %.2f s harness CPU (%.0f us per device)\n",
                   tls ? "mqtts" : "mqtt", devices, ramp_seconds, ramp_cpu,
@@ -267,6 +289,11 @@ int fanin(std::uint32_t devices, double rate, double seconds) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before anything touches OpenSSL: afterwards it no longer accepts counting allocation functions. Opt-in, as
+  // the count costs 16 bytes per OpenSSL block, which the RSS and heap figures would then include.
+  if (const char* count = std::getenv("BENCH_COUNT_OPENSSL"); count != nullptr && std::string(count) == "1") {
+    test_support::install_openssl_memory_counter();
+  }
   const std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "idle" && argc == 3) return idle(static_cast<std::uint32_t>(std::stoul(argv[2])), false);
   if (mode == "idle-tls" && argc == 3) return idle(static_cast<std::uint32_t>(std::stoul(argv[2])), true);

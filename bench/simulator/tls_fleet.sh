@@ -6,7 +6,8 @@
 #   peer:    PEERS mosquitto_sub processes held idle over TLS (proportional set size per process, which shares the
 #            libraries' pages fairly), and HANDSHAKES one-shot mosquitto_pub runs with and without TLS (CPU each)
 # Usage: bench/simulator/tls_fleet.sh BUILD_DIR [DEVICES] [PEERS] [HANDSHAKES]   (defaults 10000 200 200)
-# Prints the machine's load next to the figures: the machine may be shared.
+# Prints the machine's load next to the figures: the machine may be shared. bench_fleet's BENCH_* variables
+# (BENCH_CONNECT_RATE, BENCH_COUNT_OPENSSL, BENCH_TRIM_AFTER_RAMP; docs/benchmarks.md) pass through.
 set -euo pipefail
 build=$(realpath "${1:?usage: tls_fleet.sh BUILD_DIR [DEVICES] [PEERS] [HANDSHAKES]}")
 devices=${2:-10000}

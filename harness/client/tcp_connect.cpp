@@ -46,7 +46,8 @@ std::string milliseconds_text(Clock::duration duration) {
 }
 
 asio::awaitable<std::string> connect_tcp(tcp::socket& socket, const TargetUrl& target, Clock::time_point until,
-                                         std::string& peer) {
+                                         std::string& peer,
+                                         const std::function<void(std::uint16_t)>& on_tcp_connected) {
   const auto executor = socket.get_executor();
   const bool relayed = !target.relay_host.empty() && target.relay_port != 0;
   const std::string& host = relayed ? target.relay_host : target.host;
@@ -81,7 +82,23 @@ asio::awaitable<std::string> connect_tcp(tcp::socket& socket, const TargetUrl& t
   if (error) co_return "cannot connect to " + where + ": " + error.message();
   socket.set_option(tcp::no_delay(true), error);
   peer = endpoint_text(endpoint);
+  if (on_tcp_connected) {
+    const auto local = socket.local_endpoint(error);
+    if (!error) on_tcp_connected(local.port());
+  }
   co_return std::string{};
+}
+
+void close_socket(tcp::socket& socket) {
+  error_code ignored;
+  socket.close(ignored);
+}
+
+void reset_socket(tcp::socket& socket) {
+  if (!socket.is_open()) return;
+  error_code ignored;
+  socket.set_option(asio::socket_base::linger(true, 0), ignored);
+  socket.close(ignored);
 }
 
 asio::awaitable<error_code> wait_ready(tcp::socket& socket, tcp::socket::wait_type type, Clock::time_point until) {

@@ -1,5 +1,4 @@
 // Plain TCP transport (scheme mqtt).
-#include <chrono>
 #include <memory>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -7,57 +6,35 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
-#include "client/detail/tcp_connect.hpp"
-#include "client/detail/transport.hpp"
+#include "client/detail/socket_transport.hpp"
 
 namespace mqtt::client::detail {
 namespace {
 
 namespace asio = boost::asio;
 using boost::system::error_code;
-using asio::ip::tcp;
 
-class TcpTransport final : public Transport {
+class TcpTransport final : public SocketTransport {
  public:
-  explicit TcpTransport(const asio::any_io_executor& executor) : socket_(executor) {}
+  using SocketTransport::SocketTransport;
 
   asio::awaitable<std::string> connect(const TargetUrl& target, Duration deadline,
                                        const std::function<void(std::uint16_t)>& on_tcp_connected) override {
-    const std::string failure = co_await connect_tcp(socket_, target, Clock::now() + deadline, peer_);
-    if (failure.empty() && on_tcp_connected) {
-      error_code error;
-      const auto local = socket_.local_endpoint(error);
-      if (!error) on_tcp_connected(local.port());
-    }
-    co_return failure;
-  }
-
-  std::string peer() const override { return peer_; }
-
-  void wait_readable(std::function<void(const error_code&)> handler) override {
-    socket_.async_wait(tcp::socket::wait_read, std::move(handler));
+    co_return co_await connect_socket(target, Clock::now() + deadline, on_tcp_connected);
   }
 
   std::size_t read_available(asio::mutable_buffer buffer, error_code& error) override {
     if (!socket_.non_blocking()) socket_.non_blocking(true, error);
     if (error) return 0;
     const std::size_t size = socket_.read_some(buffer, error);
-    if (error == asio::error::would_block || error == asio::error::try_again) {
-      error.clear();
-      return 0;
-    }
-    return size;
+    return would_block(error) ? 0 : size;
   }
 
   std::size_t try_write(asio::const_buffer buffer, error_code& error) override {
     if (!socket_.non_blocking()) socket_.non_blocking(true, error);
     if (error) return 0;
     const std::size_t written = socket_.write_some(buffer, error);
-    if (error == asio::error::would_block || error == asio::error::try_again) {
-      error.clear();
-      return 0;
-    }
-    return written;
+    return would_block(error) ? 0 : written;
   }
 
   asio::awaitable<error_code> write(asio::const_buffer buffer) override {
@@ -66,27 +43,13 @@ class TcpTransport final : public Transport {
     co_return error;
   }
 
-  void shutdown_send() override {
-    error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_send, ignored);
-  }
-
-  void close() override {
-    error_code ignored;
-    socket_.close(ignored);
-  }
-
-  void abort() override {
-    error_code ignored;
-    if (socket_.is_open()) {
-      socket_.set_option(asio::socket_base::linger(true, 0), ignored);
-      socket_.close(ignored);
-    }
-  }
-
  private:
-  tcp::socket socket_;
-  std::string peer_;
+  // A non-blocking call that found nothing to do is not an error: clears it and says so.
+  static bool would_block(error_code& error) {
+    if (error != asio::error::would_block && error != asio::error::try_again) return false;
+    error.clear();
+    return true;
+  }
 };
 
 }  // namespace

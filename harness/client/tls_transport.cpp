@@ -1,7 +1,8 @@
 // TLS transport (scheme mqtts): OpenSSL driven straight on the non-blocking socket, readiness-based like the TCP
-// transport. Boost.Asio's ssl::stream is not used here because each one holds two 17 KiB buffers of its own plus a
-// 2 x 17 KiB BIO pair whether or not data flows; this way an idle connection holds only the SSL object (with
-// release-buffers mode, no record buffers) and the context is shared (client/tls_context.cpp).
+// transport (the socket, connecting and closing are SocketTransport's). Boost.Asio's ssl::stream is not used here
+// because each one holds two 17 KiB buffers of its own plus a 2 x 17 KiB BIO pair whether or not data flows; this
+// way an idle connection holds only the SSL object (its record buffers are freed once everything has been read)
+// and the context is shared (client/tls_context.cpp).
 #include <utility>  // before Boost.Asio 1.74: its awaitable.hpp uses std::exchange without including it
 
 #include <openssl/err.h>
@@ -15,9 +16,9 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "client/detail/tcp_connect.hpp"
+#include "client/detail/handshake_scratch.hpp"
+#include "client/detail/socket_transport.hpp"
 #include "client/detail/tls_context.hpp"
-#include "client/detail/transport.hpp"
 
 namespace mqtt::client::detail {
 namespace {
@@ -52,22 +53,18 @@ error_code error_of(SSL* ssl, int result) {
   return error_code(static_cast<int>(queued), asio::error::get_ssl_category());
 }
 
-class TlsTransport final : public Transport {
+class TlsTransport final : public SocketTransport {
  public:
-  explicit TlsTransport(const asio::any_io_executor& executor) : socket_(executor) {}
+  using SocketTransport::SocketTransport;
 
   asio::awaitable<std::string> connect(const TargetUrl& target, Duration deadline,
                                        const std::function<void(std::uint16_t)>& on_tcp_connected) override {
     const auto until = Clock::now() + deadline;
     auto context = shared_tls_context(target.tls);
     if (auto* problem = std::get_if<std::string>(&context)) co_return *problem;
-    const std::string failure = co_await connect_tcp(socket_, target, until, peer_);
+    const std::string failure = co_await connect_socket(target, until, on_tcp_connected);
     if (!failure.empty()) co_return failure;
     error_code error;
-    if (on_tcp_connected) {
-      const auto local = socket_.local_endpoint(error);
-      if (!error) on_tcp_connected(local.port());
-    }
     socket_.non_blocking(true, error);
     if (error) co_return "cannot use the socket to " + peer_ + ": " + error.message();
     ssl_.reset(SSL_new(std::get<std::shared_ptr<asio::ssl::context>>(context)->native_handle()));
@@ -84,7 +81,6 @@ class TlsTransport final : public Transport {
     co_return outcome;
   }
 
-  std::string peer() const override { return peer_; }
   std::string negotiated() const override { return negotiated_; }
 
   std::string explain(const error_code& error) const override {
@@ -98,7 +94,7 @@ class TlsTransport final : public Transport {
       asio::post(socket_.get_executor(), [handler = std::move(handler)] { handler(error_code{}); });
       return;
     }
-    socket_.async_wait(tcp::socket::wait_read, std::move(handler));
+    SocketTransport::wait_readable(std::move(handler));
   }
 
   std::size_t read_available(asio::mutable_buffer buffer, error_code& error) override {
@@ -114,7 +110,10 @@ class TlsTransport final : public Transport {
         continue;
       }
       const int reason = SSL_get_error(ssl_.get(), result);
-      if (reason == SSL_ERROR_WANT_READ || reason == SSL_ERROR_WANT_WRITE) break;
+      if (reason == SSL_ERROR_WANT_READ || reason == SSL_ERROR_WANT_WRITE) {
+        release_idle_buffers();
+        break;
+      }
       error = error_of(ssl_.get(), result);
       break;  // what was read before the error is returned with it
     }
@@ -154,6 +153,7 @@ class TlsTransport final : public Transport {
                                   asio::redirect_error(asio::use_awaitable, error));
       if (error) co_return error;
     }
+    release_idle_buffers();
     co_return error_code{};
   }
 
@@ -165,25 +165,22 @@ class TlsTransport final : public Transport {
       SSL_shutdown(ssl_.get());
       ERR_clear_error();
     }
-    error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_send, ignored);
-  }
-
-  void close() override {
-    error_code ignored;
-    socket_.close(ignored);
-  }
-
-  void abort() override {
-    error_code ignored;
-    if (socket_.is_open()) {
-      socket_.set_option(asio::socket_base::linger(true, 0), ignored);
-      socket_.close(ignored);
-    }
+    SocketTransport::shutdown_send();
   }
 
  private:
+  // Frees OpenSSL's record buffers (a 17 KiB read buffer, the write buffer) once everything that arrived has been
+  // read: an idle connection then holds none. Release-buffers mode alone does not reach this state: OpenSSL keeps
+  // the read buffer it set up for the read that found the socket empty. A later read sets up a new one. Not while
+  // decrypted bytes wait (SSL_pending) or a record is half read or written (SSL_free_buffers declines those;
+  // OpenSSL before 3.0.14 did not check all of them, CVE-2024-4741, hence reads stop here only at WANT_READ).
+  void release_idle_buffers() {
+    if (SSL_pending(ssl_.get()) > 0) return;
+    SSL_free_buffers(ssl_.get());
+  }
+
   asio::awaitable<std::string> handshake(const TargetUrl& target, Clock::time_point until, TlsHandshakeFacts& facts) {
+    const HandshakeInFlight in_flight;
     for (;;) {
       ERR_clear_error();
       errno = 0;
@@ -224,9 +221,7 @@ class TlsTransport final : public Transport {
     co_return describe_tls_failure(ssl_.get(), error_of(ssl_.get(), result), target, facts);
   }
 
-  tcp::socket socket_;
   std::unique_ptr<SSL, SslDeleter> ssl_;
-  std::string peer_;
   std::string negotiated_;
   const TargetUrl* target_ = nullptr;  // the connection's shared target outlives its transport
 };

@@ -18,6 +18,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
+#include "client/detail/handshake_scratch.hpp"
 #include "client/detail/tcp_connect.hpp"
 #include "client/detail/tls_context.hpp"
 #include "client/detail/transport.hpp"
@@ -57,18 +58,15 @@ class WebSocketTransport final : public Transport {
       stream_.emplace(executor_);
     }
     tcp::socket& socket = beast::get_lowest_layer(*stream_);
-    const std::string failure = co_await connect_tcp(socket, target, until, peer_);
+    const std::string failure = co_await connect_tcp(socket, target, until, peer_, on_tcp_connected);
     if (!failure.empty()) co_return failure;
     error_code error;
-    if (on_tcp_connected) {
-      const auto local = socket.local_endpoint(error);
-      if (!error) on_tcp_connected(local.port());
-    }
     TlsHandshakeFacts facts;
     if constexpr (OverTls) {
       SSL* ssl = stream_->next_layer().native_handle();
       prepare_client_tls(ssl, target, &facts);
       {
+        const HandshakeInFlight in_flight;
         const Deadline guard(executor_, until, [&socket] { close_socket(socket); });
         co_await stream_->next_layer().async_handshake(asio::ssl::stream_base::client,
                                                        asio::redirect_error(asio::use_awaitable, error));
@@ -160,20 +158,10 @@ class WebSocketTransport final : public Transport {
   }
 
   void abort() override {
-    if (!stream_) return;
-    tcp::socket& socket = beast::get_lowest_layer(*stream_);
-    error_code ignored;
-    if (socket.is_open()) {
-      socket.set_option(asio::socket_base::linger(true, 0), ignored);
-      socket.close(ignored);
-    }
+    if (stream_) reset_socket(beast::get_lowest_layer(*stream_));
   }
 
  private:
-  static void close_socket(tcp::socket& socket) {
-    error_code ignored;
-    socket.close(ignored);
-  }
 
   // The HTTP upgrade with the mqtt subprotocol [MQTT-6.0.0-3]; the server's choice is checked [MQTT-6.0.0-4].
   asio::awaitable<std::string> upgrade(const TargetUrl& target, Clock::time_point until,

@@ -24,7 +24,9 @@ inline TargetUrl target_of(const std::string& text, TlsSettings tls = {}) {
 
 // The failure line of an open that must fail ("" when it opened).
 inline std::string open_failure(EventLoop& loop, Recorder& recorder, const TargetUrl& target) {
-  auto result = Connection::open(loop, recorder, target, OpenOptions{"probe"});
+  OpenOptions options;
+  options.actor = "probe";
+  auto result = Connection::open(loop, recorder, target, options);
   if (auto* failure = std::get_if<std::string>(&result)) return *failure;
   std::get<Connection>(result).close();
   return {};

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -44,9 +45,17 @@ class Deadline {
 
 // Connects `socket` to target.relay_host:relay_port when set, else to target.host:port, before `until`.
 // Returns "" and sets `peer` ("127.0.0.1:8883") on success, else the one-line reason ("connection refused by
-// host:8883", "no answer from host:8883 within 5000 ms"). Sets TCP_NODELAY.
+// host:8883", "no answer from host:8883 within 5000 ms"). Sets TCP_NODELAY. `on_tcp_connected`, when set, is then
+// called with the local port before any byte is sent (the fault layer's hook: it learns whose connection it is).
+// Every transport opens its TCP connection here.
 boost::asio::awaitable<std::string> connect_tcp(boost::asio::ip::tcp::socket& socket, const TargetUrl& target,
-                                                Clock::time_point until, std::string& peer);
+                                                Clock::time_point until, std::string& peer,
+                                                const std::function<void(std::uint16_t)>& on_tcp_connected);
+
+// Releases the socket (close_socket) or resets the connection first (reset_socket: SO_LINGER 0, so the close
+// sends RST); errors are of no interest at that point.
+void close_socket(boost::asio::ip::tcp::socket& socket);
+void reset_socket(boost::asio::ip::tcp::socket& socket);
 
 // Waits until `socket` is ready for `type` or `until` passes (then boost::asio::error::timed_out). Nothing else
 // may be pending on the socket: expiry cancels all its operations.
