@@ -104,8 +104,7 @@ class RetainedTracker {
     // as confirmed when a subscriber sees a copy.
     auto& writes = writes_[will.topic];
     writes.push_back(Write{time_ns, -1, value_of(will.payload)});
-    wills_awaiting_copy_.push_back({will.topic, writes.size() - 1});
-    will_payloads_.push_back(will.payload);
+    wills_awaiting_copy_[will.topic].emplace_back(writes.size() - 1, will.payload);
   }
 
   void sent(Connection& connection, const Event& event) {
@@ -232,20 +231,21 @@ class RetainedTracker {
   }
 
   void will_copy(const Publish& publish, std::int64_t time_ns) {
-    for (std::size_t i = 0; i < wills_awaiting_copy_.size(); ++i) {
-      const auto& ref = wills_awaiting_copy_[i];
-      auto& write = writes_[ref.topic][ref.index];
-      if (write.confirmed_ns < 0 && ref.topic == publish.topic && will_payloads_[i] == publish.payload &&
-          write.sent_ns <= time_ns) {
-        write.confirmed_ns = time_ns;
-      }
-    }
+    const auto found = wills_awaiting_copy_.find(publish.topic);
+    if (found == wills_awaiting_copy_.end()) return;
+    auto& writes = writes_[publish.topic];
+    std::erase_if(found->second, [&](const std::pair<std::size_t, Bytes>& will) {
+      auto& write = writes[will.first];
+      if (write.sent_ns > time_ns || will.second != publish.payload) return false;
+      write.confirmed_ns = time_ns;
+      return true;
+    });
   }
 
   std::unordered_map<std::uint32_t, Connection> connections_;
   std::map<std::string, std::vector<Write>> writes_;  // topic -> writes, in the order they were sent
-  std::vector<WriteRef> wills_awaiting_copy_;
-  std::vector<Bytes> will_payloads_;  // parallel to wills_awaiting_copy_
+  // topic -> the retained wills on it no subscriber has seen yet: (index into writes_[topic], payload)
+  std::unordered_map<std::string, std::vector<std::pair<std::size_t, Bytes>>> wills_awaiting_copy_;
   std::vector<Window> windows_;
 };
 
