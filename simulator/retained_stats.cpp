@@ -261,24 +261,24 @@ nlohmann::json RetainedTracker::summary() const {
   std::uint64_t checks = 0, subscriptions = 0;
   nlohmann::json first_problem;
   const auto check = [&](const Window& window, const std::string& topic, const std::vector<Write>& writes) {
-    // The latest write confirmed before the SUBSCRIBE left, and every write sent after it until the SUBACK
-    // came.
-    std::optional<std::size_t> latest;
-    bool any = false;
-    for (std::size_t i = 0; i < writes.size(); ++i) {
-      if (writes[i].rejected) continue;
-      any = any || writes[i].sent_ns <= window.suback_ns;
-      if (writes[i].confirmed_ns >= 0 && writes[i].confirmed_ns <= window.subscribe_ns &&
-          (!latest || writes[i].sent_ns >= writes[*latest].sent_ns)) {
-        latest = i;
+    // A write happened somewhere between its sending and its confirmation. Any write sent before the SUBACK
+    // came may be the stored one, unless it was confirmed before another write, itself confirmed before the
+    // SUBSCRIBE left, was even sent: then that one overwrote it for sure.
+    bool any_sent = false;
+    std::int64_t latest_start_ns = -1;  // of the writes surely done before the SUBSCRIBE; -1: none
+    for (const auto& write : writes) {
+      if (write.rejected) continue;
+      any_sent = any_sent || write.sent_ns <= window.suback_ns;
+      if (write.confirmed_ns >= 0 && write.confirmed_ns <= window.subscribe_ns) {
+        latest_start_ns = std::max(latest_start_ns, write.sent_ns);
       }
     }
-    if (!any) return false;
-    std::set<Value> right = {latest ? writes[*latest].value : Value{}};
-    const std::int64_t after_ns = latest ? writes[*latest].sent_ns : -1;
+    if (!any_sent) return false;
+    std::set<Value> right;
+    if (latest_start_ns < 0) right.insert(Value{});  // nothing may have been stored yet
     for (const auto& write : writes) {
-      if (!write.rejected && write.sent_ns > after_ns && write.sent_ns <= window.suback_ns)
-        right.insert(write.value);
+      if (write.rejected || write.sent_ns > window.suback_ns) continue;
+      if (write.confirmed_ns < 0 || write.confirmed_ns >= latest_start_ns) right.insert(write.value);
     }
     std::string kind;
     const auto copy = window.first_copy.find(topic);

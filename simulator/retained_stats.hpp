@@ -2,11 +2,12 @@
 // (or a retained will) wrote with RETAIN=1, each later SUBSCRIBE that matched it is one check. A statistic
 // for people reading a fleet run; whether a statement was broken is the checker's call. Pure.
 //
-// What counts as right: the value of the latest retained write the broker had confirmed before the SUBSCRIBE
-// was sent (a PUBACK or PUBREC for QoS 1 and 2; for QoS 0 the answer to a later request on the same
-// connection; for a will, a copy seen by a subscriber), or the value of any write sent after it and before
-// the SUBACK arrived (the broker may have handled either first). An empty payload clears the topic, so then
-// "nothing" is the right value.
+// What counts as right: a write took effect somewhere between its sending (for a will, the end of the
+// session) and its confirmation (a PUBACK or PUBREC for QoS 1 and 2; for QoS 0 the answer to a later request
+// on the same connection; for a will, a copy seen by a subscriber). The value of any write sent before the
+// SUBACK arrived may be the stored one, unless that write was confirmed before another one, itself confirmed
+// before the SUBSCRIBE was sent, had even begun: that one surely overwrote it. An empty payload clears the
+// topic ("nothing" is then right), and so is "nothing" while no write was surely done.
 #pragma once
 
 #include <nlohmann/json.hpp>
