@@ -1,19 +1,86 @@
-// A short Markdown summary for a CI step summary: verdict, warnings, totals, the statistics of a fleet, capture or
-// replay, a table of failures (one row per case and statement, with the count), the reasons of inconclusive cases,
-// the accepted deviations and the stale entries of the accepted-deviations file. No links, so it renders the same
-// everywhere and carries nothing a reader might click by mistake. Bounded: at most `failure_rows` failure rows.
+// A short Markdown summary for a CI step summary: verdict, warnings, totals, the statistics of a fleet,
+// capture or replay, the run's violations by statement (one row each, with the count, the clients,
+// connections and cases in the evidence and the first instance), then a compact table of failures (one row
+// per case and statement), the reasons of inconclusive cases, the accepted deviations and the stale entries
+// of the accepted-deviations file. No links, so it renders the same everywhere and carries nothing a reader
+// might click by mistake. Bounded (see the size budget in docs/reports.md): at most `statement_rows`
+// statements and `failure_rows` failure rows, with messages cut short.
+#include <set>
+#include <utility>
+
 #include "reports/html_parts.hpp"
 #include "reports/markup.hpp"
 #include "reports/redaction.hpp"
 #include "reports/reports.hpp"
 #include "reports/statistics_facts.hpp"
+#include "reports/violation_groups_html.hpp"
 #include "results/run_warnings.hpp"
 #include "results/violation_groups.hpp"
 
 namespace mqtt::reports {
 namespace {
 
-constexpr std::size_t failure_rows = 50;
+// Rows and message lengths that keep summary.md within the 16 kB budget of docs/reports.md whatever the run:
+// the overview's first instances say the most, so they keep the longer messages.
+constexpr std::size_t statement_rows = 20;
+constexpr std::size_t statement_message_characters = 160;
+constexpr std::size_t failure_rows = 40;
+constexpr std::size_t failure_message_characters = 100;
+constexpr std::size_t cases_named = 3;
+
+// A message cut to `limit` bytes at a UTF-8 character boundary, then escaped for a table cell.
+std::string short_cell(const std::string& message, std::size_t limit) {
+  if (message.size() <= limit) return escape_markdown_cell(message);
+  std::size_t end = limit;
+  while (end > 0 && (static_cast<unsigned char>(message[end]) & 0xC0) == 0x80) --end;
+  return escape_markdown_cell(message.substr(0, end)) + "…";
+}
+
+// Distinct connections in the evidence of a group's instances (a connection number is per case).
+std::size_t connections_in(const results::ViolationGroup& group) {
+  std::set<std::pair<std::string, std::uint32_t>> connections;
+  for (const auto* violation : group.instances) {
+    for (const auto& event : violation->history_slice) {
+      if (event.connection != 0) connections.emplace(violation->case_id, event.connection);
+    }
+  }
+  return connections.size();
+}
+
+// "case-a, case-b, case-c and 4 more"
+std::string cases_text(const std::set<std::string>& cases) {
+  std::string text;
+  std::size_t named = 0;
+  for (const auto& case_id : cases) {
+    if (named++ == cases_named) break;
+    text += (text.empty() ? "" : ", ") + escape_markdown_cell(case_id);
+  }
+  if (cases.size() > cases_named) text += " and " + std::to_string(cases.size() - cases_named) + " more";
+  return text;
+}
+
+// The run-wide overview: one row per violated statement, in the order of each statement's first instance.
+std::string violations_by_statement(const results::Results& results) {
+  const auto groups = results::group_by_statement(all_violations(results));
+  if (groups.empty()) return "";
+  std::string markdown =
+      "\n### Violations by statement\n\n| Statement | Level | Violations | Clients | Connections | "
+      "Cases | First instance |\n|---|---|---:|---:|---:|---|---|\n";
+  for (std::size_t index = 0; index < groups.size() && index < statement_rows; ++index) {
+    const auto& group = groups[index];
+    const auto& first = *group.instances.front();
+    markdown += "| " + escape_markdown_cell(group.statement) + " | " + escape_markdown_cell(group.level) +
+                " | " + std::to_string(group.instances.size()) + " | " +
+                std::to_string(group.clients.size()) + " | " + std::to_string(connections_in(group)) + " | " +
+                cases_text(group.cases) + " | " + escape_markdown_cell(first.case_id) + ": " +
+                short_cell(first.message, statement_message_characters) + " |\n";
+  }
+  if (groups.size() > statement_rows) {
+    markdown += "\n… and " + std::to_string(groups.size() - statement_rows) +
+                " more statements; report.html and results.json list them.\n";
+  }
+  return markdown;
+}
 
 }  // namespace
 
@@ -47,6 +114,7 @@ std::string render_markdown(const results::Results& input) {
       markdown += "| " + escape_markdown_cell(fact.name) + " | " + escape_markdown_cell(fact.text) + " |\n";
     }
   }
+  markdown += violations_by_statement(results);
 
   std::string rows;
   std::size_t row_count = 0, rows_left_out = 0;
@@ -60,8 +128,9 @@ std::string render_markdown(const results::Results& input) {
       }
     }
     if (violations.empty()) {
-      rows += "| " + escape_markdown_cell(result.id) + " | " + std::string(results::to_string(result.verdict)) +
-              " | | | | " + escape_markdown_cell(result.message) + " |\n";
+      rows += "| " + escape_markdown_cell(result.id) + " | " +
+              std::string(results::to_string(result.verdict)) + " | | | | " +
+              short_cell(result.message, failure_message_characters) + " |\n";
     }
     // Accepted ones are listed under the accepted deviations.
     for (const auto& group : results::group_by_statement(violations)) {
@@ -70,9 +139,11 @@ std::string render_markdown(const results::Results& input) {
         continue;
       }
       const std::size_t count = group.instances.size();
-      rows += "| " + escape_markdown_cell(result.id) + " | " + std::string(results::to_string(result.verdict)) +
-              " | " + escape_markdown_cell(group.statement) + " | " + escape_markdown_cell(group.level) + " | " +
-              std::to_string(count) + " | " + escape_markdown_cell(group.instances.front()->message) +
+      rows += "| " + escape_markdown_cell(result.id) + " | " +
+              std::string(results::to_string(result.verdict)) + " | " +
+              escape_markdown_cell(group.statement) + " | " + escape_markdown_cell(group.level) + " | " +
+              std::to_string(count) + " | " +
+              short_cell(group.instances.front()->message, failure_message_characters) +
               (count > 1 ? " (and " + std::to_string(count - 1) + " more like it)" : "") + " |\n";
     }
   }

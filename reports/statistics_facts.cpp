@@ -68,6 +68,33 @@ double series_peak(const json& series) {
   return peak;
 }
 
+// "300 checks (new subscriptions × retained topics they match) on 30 subscriptions, 100 topics: 297 right, 1
+// stale,
+// ...; first problem: ..." — every kind named, so a zero reads as a zero and not as a forgotten figure.
+std::string retained_text(const json& retained) {
+  if (number(retained, "checks") <= 0) {
+    return count_text(number(retained, "topics")) +
+           " retained topics, but no subscription came after a retained write: nothing to check";
+  }
+  std::string text =
+      count_text(number(retained, "checks")) + " checks on " + count_text(number(retained, "subscriptions")) +
+      " subscriptions of " + count_text(number(retained, "topics")) +
+      " retained topics: " + count_text(number(retained, "correct")) + " right, " +
+      count_text(number(retained, "stale")) + " stale, " + count_text(number(retained, "missing")) +
+      " missing, " + count_text(number(retained, "delivered_when_cleared")) + " delivered after a clear, " +
+      count_text(number(retained, "unexpected")) + " never written";
+  if (number(retained, "unjudged") > 0) {
+    text += ", " + count_text(number(retained, "unjudged")) + " unjudged (connection silent after SUBACK)";
+  }
+  if (const auto problem = retained.value("first_problem", json::object()); !problem.empty()) {
+    text += "; first: " + problem.value("kind", std::string()) + " " + problem.value("topic", std::string()) +
+            " for " + problem.value("actor", std::string()) + " subscribing at " +
+            format_number(number(problem, "at_s"), 2) + " s, got " + problem.value("got", std::string()) +
+            ", expected " + problem.value("expected", std::string());
+  }
+  return text;
+}
+
 }  // namespace
 
 std::string percentiles_text(const json& figures) {
@@ -85,8 +112,9 @@ std::vector<StatisticsFact> statistics_facts(const json& stats) {
   const auto add = [&facts](std::string name, std::string text) {
     if (!text.empty()) facts.push_back({std::move(name), std::move(text)});
   };
-  std::set<std::string> shown = {"fleet", "connect_latency_ms", "timeline", "messages", "delivery_latency_ms",
-                                 "losses_by_cause", "duplicates_by_cause", "wills", "faults_by_kind"};
+  std::set<std::string> shown = {
+      "fleet",           "connect_latency_ms",  "timeline", "messages", "delivery_latency_ms",
+      "losses_by_cause", "duplicates_by_cause", "wills",    "retained", "faults_by_kind"};
   if (has(stats, "fleet")) {
     const auto& fleet = stats["fleet"];
     std::string text = count_text(number(fleet, "devices")) + " devices";
@@ -155,6 +183,7 @@ std::vector<StatisticsFact> statistics_facts(const json& stats) {
     }
     add("Wills", text);
   }
+  if (has(stats, "retained")) add("Retained status", retained_text(stats["retained"]));
   if (has(stats, "faults_by_kind")) {
     std::string text = by_cause(stats["faults_by_kind"]);
     if (has(stats, "timeline") && stats["timeline"].contains("faults")) {

@@ -16,8 +16,8 @@ struct StatisticsFact {
 };
 
 // In reading order: fleet size and connections, connect latency, throughput, expected vs delivered, delivery
-// latency per QoS, losses and duplicates by cause, wills, faults; then anything else the stats hold (a replay's
-// or capture's figures) as compact JSON. Empty for a run without statistics.
+// latency per QoS, losses and duplicates by cause, wills, retained status, faults; then anything else the
+// stats hold (a replay's or capture's figures) as compact JSON. Empty for a run without statistics.
 std::vector<StatisticsFact> statistics_facts(const nlohmann::json& stats);
 
 // "p50 4.1 ms, p90 8 ms, p99 12 ms, p99.9 30 ms, max 30 ms" from a percentiles object; "" when it counts nothing.

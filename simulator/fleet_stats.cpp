@@ -10,6 +10,7 @@
 #include "model/topic.hpp"
 #include "simulator/connect_outcomes.hpp"
 #include "simulator/per_second_series.hpp"
+#include "simulator/retained_stats.hpp"
 #include "simulator/will_stats.hpp"
 
 namespace mqtt::simulator {
@@ -261,6 +262,9 @@ nlohmann::json compute_fleet_stats(const history::History& history, const FleetS
                         {"ramp_end_ms", ramp_end_ms},
                         {"last_fault_end_ms", last_fault_end_ms}};
   if (auto wills = compute_will_stats(history); !wills.empty()) stats["wills"] = std::move(wills);
+  if (auto retained = compute_retained_stats(history); !retained.empty()) {
+    stats["retained"] = std::move(retained);
+  }
   std::uint64_t duplicates = 0, losses = 0, delivered = 0;
   for (const auto& [cause, count] : duplicates_by_cause) duplicates += count;
   for (const auto& [cause, count] : losses_by_cause) losses += count;

@@ -126,7 +126,8 @@ TEST(ConnectionRefused, ClosedPortGivesOpenFailedWithTheReason) {
   Recorder recorder;
   EventLoop loop;
   const std::string port = test_support::free_loopback_port();
-  auto result = Connection::open(loop, recorder, url_of("mqtt://127.0.0.1:" + port), OpenOptions{"probe"});
+  auto result = Connection::open(loop, recorder, url_of("mqtt://127.0.0.1:" + port),
+                                 OpenOptions{.actor = "probe", .on_tcp_connected = nullptr});
   ASSERT_TRUE(std::holds_alternative<std::string>(result));
   const std::string reason = std::get<std::string>(result);
   EXPECT_EQ(reason, "connection refused by 127.0.0.1:" + port);

@@ -61,7 +61,8 @@ TEST_F(MosquittoBehindWebsockify, WebSocketRoundTripWithThePlainListener) {
 
 TEST_F(MosquittoBehindWebsockify, OpenRecordsTheSubprotocolTheBridgeChose) {
   const TargetUrl target = bridged("ws");
-  auto opened = Connection::open(loop, recorder, target, OpenOptions{"probe"});
+  auto opened =
+      Connection::open(loop, recorder, target, OpenOptions{.actor = "probe", .on_tcp_connected = nullptr});
   ASSERT_TRUE(std::holds_alternative<Connection>(opened)) << std::get<std::string>(opened);
   std::get<Connection>(opened).close();
   const auto history = recorder.snapshot();

@@ -37,12 +37,12 @@ Property user_property(std::string name, std::string value) {
   return Property{PropertyId::user_property, StringPair{std::move(name), std::move(value)}};
 }
 
-struct Session5 {
-  Properties connect;
-  Properties connack;
+struct Session5 {  // the {} keep designated initializers that leave a field out free of warnings
+  Properties connect{};
+  Properties connack{};
   bool clean_start = true;
   bool session_present = false;
-  std::optional<Will> will;
+  std::optional<Will> will{};
   std::uint16_t keep_alive = 0;
 };
 
@@ -152,7 +152,9 @@ TEST(V5Citation, AConformantExchangeCitesOnlyTheFiveZeroCatalog) {
 TEST(V5Citation, EveryThreeOneOneIdTranslatesIntoTheFiveZeroCatalogOrNothing) {
   for (const auto& statement : catalog::statements("3.1.1")) {
     const auto cited = detail::cited_statement(ProtocolVersion::v5, statement.id);
-    if (!cited.empty()) EXPECT_NE(catalog::find(cited, "5.0"), nullptr) << statement.id << " -> " << cited;
+    if (!cited.empty()) {
+      EXPECT_NE(catalog::find(cited, "5.0"), nullptr) << statement.id << " -> " << cited;
+    }
     EXPECT_EQ(detail::cited_statement(ProtocolVersion::v3_1_1, statement.id), statement.id);
   }
   EXPECT_EQ(detail::cited_statement(ProtocolVersion::v5, "MQTT-3.1.2-24"), "MQTT-3.1.2-22");  // keep alive

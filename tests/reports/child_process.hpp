@@ -12,8 +12,9 @@ namespace mqtt::reports::testing {
 
 struct ChildOptions {
   std::chrono::milliseconds deadline{30'000};
-  std::vector<std::string> environment;  // "NAME=value" added to (or replacing in) the inherited environment
-  std::filesystem::path working_directory;  // empty: the current one
+  // "NAME=value" added to (or replacing in) the inherited environment.
+  std::vector<std::string> environment{};
+  std::filesystem::path working_directory{};  // empty: the current one
 };
 
 struct ChildResult {

@@ -130,9 +130,58 @@ TEST(LargeRun, JunitNamesEachStatementOnceWithItsCount) {
 
 TEST(LargeRun, MarkdownHasOneRowPerStatement) {
   const std::string markdown = render_markdown(large_fleet_run());
+  std::printf("summary.md of 10,000 violations: %zu bytes\n", markdown.size());
   EXPECT_LE(markdown.size(), markdown_budget_bytes);
+  // The run-wide overview comes first: each statement once, with its count, clients, connections and first
+  // instance.
+  const auto overview = markdown.find("### Violations by statement");
+  ASSERT_NE(overview, std::string::npos) << markdown;
+  EXPECT_LT(overview, markdown.find("### Failures"));
+  EXPECT_NE(markdown.find(
+                "| MQTT-3.1.2-8 | MUST | 9100 | 2001 | 2 | fleet:power-outage | fleet:power-outage: the will "
+                "of dtu-0 (connection 0) was never published |"),
+            std::string::npos)
+      << markdown;
+  EXPECT_EQ(count_of(markdown, "\n| MQTT-3.3."), 9) << "one overview row per statement";
   EXPECT_EQ(count_of(markdown, "| fleet:power-outage | failed | MQTT-3.1.2-8 | MUST | 9100 |"), 1) << markdown;
   EXPECT_EQ(count_of(markdown, "| fleet:power-outage | failed |"), 10);
+}
+
+// A conformance-sized failure: 60 statements broken by 100 cases each, with long messages. The overview and
+// the failures table stop at their row limits and say how much they left out; long messages are cut.
+TEST(LargeRun, MarkdownOfManyStatementsAndCasesStaysWithinTheBudget) {
+  results::Results results;
+  results.kind = "conformance";
+  results.target = "mqtt://127.0.0.1:1883";
+  for (int number = 0; number < 100; ++number) {
+    results::CaseResult result;
+    result.id = "case-" + std::to_string(number);
+    result.verdict = results::Verdict::failed;
+    for (int statement = 0; statement < 60; ++statement) {
+      results::Violation violation;
+      violation.statement = "MQTT-9.9.9-" + std::to_string(statement);
+      violation.level = "MUST";
+      violation.message = std::string(500, 'x');
+      violation.case_id = result.id;
+      result.violations.push_back(violation);
+      results.violations.push_back(violation);
+    }
+    results.cases.push_back(std::move(result));
+  }
+  results.summary = results::summarise(results.cases);
+  const std::string markdown = render_markdown(results);
+  std::printf("summary.md of 60 statements x 100 cases: %zu bytes\n", markdown.size());
+  EXPECT_LE(markdown.size(), markdown_budget_bytes);
+  EXPECT_NE(
+      markdown.find("| MQTT-9.9.9-0 | MUST | 100 | 0 | 0 | case-0, case-1, case-10 and 97 more | case-0: " +
+                    std::string(160, 'x') + "… |"),
+      std::string::npos)
+      << markdown;
+  EXPECT_NE(markdown.find("… and 40 more statements; report.html and results.json list them."),
+            std::string::npos);
+  EXPECT_NE(markdown.find("… and 5960 more rows; report.html and results.json list them."),
+            std::string::npos);
+  EXPECT_EQ(markdown.find(std::string(161, 'x')), std::string::npos) << "messages are cut";
 }
 
 }  // namespace

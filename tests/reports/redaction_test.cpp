@@ -57,7 +57,7 @@ TEST(Redaction, MasksUrlPasswordsHoldingAtSignsSlashesAndQuestionMarks) {
 }
 
 TEST(Redaction, ConnectPasswordsBecomeOneFixedMaskWhateverTheirLength) {
-  for (const std::string password : {std::string(), std::string("x"), std::string("hunter2-secret"), std::string(300, 'p')}) {
+  for (const std::string& password : {std::string(), std::string("x"), std::string("hunter2-secret"), std::string(300, 'p')}) {
     const history::Event redacted = redact_event(sent(login(password)));
     const Connect& connect = std::get<Connect>(*redacted.packet);
     EXPECT_EQ(text_of(*connect.password), redaction_mask) << password.size();

@@ -2,6 +2,7 @@
 // SVG (through the scale the SVG states) and compared with the value it stands for.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <regex>
 #include <sstream>
@@ -229,6 +230,37 @@ TEST(StatisticsFacts, NameEveryFigureAReaderLooksFor) {
   EXPECT_EQ(facts["Losses by cause"], "publisher-connection-faulted 7");
   EXPECT_EQ(facts["Wills"].rfind("2 due, 1 delivered, 0 late, 1 missing", 0), 0U) << facts["Wills"];
   EXPECT_EQ(facts["Faults"], "partition 2; partition on 50% of dtu from 2 s to 3 s");
+}
+
+TEST(StatisticsFacts, RetainedStatusNamesEveryKindAndTheFirstProblem) {
+  auto stats = fleet_stats();
+  stats["retained"] = {{"topics", 100},  {"subscriptions", 12}, {"checks", 40},
+                       {"correct", 37},  {"stale", 2},          {"missing", 1},
+                       {"unexpected", 0}, {"delivered_when_cleared", 0}, {"unjudged", 3},
+                       {"first_problem",
+                        {{"kind", "stale"}, {"actor", "auditor-1"}, {"topic", "dtu/a/status"}, {"at_s", 4.25},
+                         {"got", "\"online\""}, {"expected", "\"offline\""}}}};
+  std::vector<std::string> names;
+  std::map<std::string, std::string> facts;
+  for (const auto& fact : statistics_facts(stats)) {
+    names.push_back(fact.name);
+    facts[fact.name] = fact.text;
+  }
+  EXPECT_EQ(facts["Retained status"],
+            "40 checks on 12 subscriptions of 100 retained topics: 37 right, 2 stale, 1 missing, 0 delivered after a "
+            "clear, 0 never written, 3 unjudged (connection silent after SUBACK); first: stale dtu/a/status for "
+            "auditor-1 subscribing at 4.25 s, got \"online\", expected \"offline\"");
+  // After the wills, before the faults; not repeated as raw JSON.
+  const auto position = [&names](const std::string& name) { return std::find(names.begin(), names.end(), name); };
+  EXPECT_LT(position("Wills"), position("Retained status"));
+  EXPECT_LT(position("Retained status"), position("Faults"));
+  EXPECT_EQ(facts.count("retained"), 0U);
+
+  stats["retained"] = {{"topics", 5}, {"checks", 0}};
+  facts.clear();
+  for (const auto& fact : statistics_facts(stats)) facts[fact.name] = fact.text;
+  EXPECT_EQ(facts["Retained status"],
+            "5 retained topics, but no subscription came after a retained write: nothing to check");
 }
 
 }  // namespace

@@ -62,7 +62,7 @@ TEST(DataDocument, AHugeKeyIsCutInTheMessage) {
 }
 
 TEST(DataDocument, TerminalEscapesAndInvalidBytesAreNeverShownRaw) {
-  for (const std::string text : {std::string("{\"na\x1b[2Jme\": 1}"), std::string("{\"name\": \"x\xff\xfe\"}"),
+  for (const std::string& text : {std::string("{\"na\x1b[2Jme\": 1}"), std::string("{\"name\": \"x\xff\xfe\"}"),
                                   std::string("{\"a\": 1,\n\"a\x1b[31m\": 2}"), std::string("\x1b]0;title\x07")}) {
     const std::string error = error_of(text);
     EXPECT_EQ(error.find('\x1b'), std::string::npos) << error;

@@ -216,6 +216,13 @@ void expect_no_violation(std::string_view label, const GuardRun& run) {
     for (const auto& violation : fleet.results.violations) print_violation(label, violation, fleet.results.cases);
     EXPECT_TRUE(fleet.results.violations.empty()) << label << ", fleet " << name << ": the checker accused a legal "
                                                   << "behaviour (lines above)";
+    // The retained-status statistic's side of the guard: no legal behaviour looks like a wrong retained value.
+    if (const auto retained = stats.value("retained", nlohmann::json::object()); !retained.empty()) {
+      std::printf("fleet %s: retained %s\n", name.c_str(), retained.dump().c_str());
+      for (const char* kind : {"stale", "unexpected", "missing", "delivered_when_cleared"}) {
+        EXPECT_EQ(retained.value(kind, 0), 0) << label << ", fleet " << name << ": retained status " << kind;
+      }
+    }
   }
   std::fflush(stdout);
 }

@@ -58,7 +58,9 @@ class FaultProxyTest : public ::testing::Test {
       ADD_FAILURE() << "connect " << id << ": " << client::to_string(result.outcome);
       return std::nullopt;
     }
-    if (!expect_connack) EXPECT_EQ(result.outcome, client::WaitOutcome::timeout);
+    if (!expect_connack) {  // braces: EXPECT_EQ is an if-else inside, which a bare if would leave dangling
+      EXPECT_EQ(result.outcome, client::WaitOutcome::timeout);
+    }
     return session;
   }
 

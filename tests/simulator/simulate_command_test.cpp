@@ -108,6 +108,55 @@ TEST_F(SimulateCommand, BrokerWithoutWillsExitsWithViolations) {
   EXPECT_NE(html.find("data-label=\"power-loss\""), std::string::npos) << "the outage on the time axis";
 }
 
+// A will storm of 300 devices against a broker that drops wills: some 300 violations of one statement. Every
+// format names the statement once with its count, summary.md stays within its budget, and the retained statuses
+// (which two late auditors check) are in every format too.
+constexpr const char* will_storm = R"({
+  "name": "cli-will-storm",
+  "duration_ms": 1500,
+  "settle_ms": 2500,
+  "observers": [{"name": "backend", "subscriptions": [{"filter": "dtu/+/status", "qos": 1}]}],
+  "groups": [
+    {"name": "site", "count": 300, "keep_alive": 5, "connect_rate": 0,
+     "will": {"topic": "dtu/{id}/status", "payload": "offline", "qos": 1, "retain": true},
+     "status": {"topic": "dtu/{id}/status", "payload": "online", "qos": 1}},
+    {"name": "auditor", "count": 2, "connect_rate": 0, "start_ms": 1000,
+     "subscriptions": [{"filter": "dtu/+/status", "qos": 1}]}
+  ],
+  "faults": [{"kind": "power-loss", "group": "site", "fraction": 1, "at_ms": 400, "duration_ms": 500}]
+})";
+
+TEST_F(SimulateCommand, AWillStormIsOneRowPerStatementInASmallSummaryWithTheRetainedStatus) {
+  const auto scenario = write("storm.json", will_storm);
+  const auto report = directory / "report";
+  const auto ran = run("simulate " + scenario + " --seed 9 --defect no-will --report-dir " + report.string());
+  EXPECT_EQ(ran.exit_code, 1) << ran.output;
+  const auto results = nlohmann::json::parse(read_text(report / "results.json"));
+  const auto violations = results["violations"].size();
+  EXPECT_GE(violations, 250U) << "one missing will per device";
+  const auto summary = read_text(report / "summary.md");
+  std::printf("summary.md of %zu violations of one statement: %zu bytes\n", violations, summary.size());
+  EXPECT_LE(summary.size(), 16'000U) << "the budget of docs/reports.md";
+  const auto overview = summary.find("### Violations by statement");
+  ASSERT_NE(overview, std::string::npos) << summary;
+  EXPECT_NE(summary.find("| MQTT-3.1.2-8 | MUST | " + std::to_string(violations) + " | ", overview),
+            std::string::npos)
+      << summary;
+  EXPECT_EQ(summary.find("\n| MQTT-3.1.2-8 | "), summary.rfind("\n| MQTT-3.1.2-8 | ")) << "one overview row";
+  EXPECT_EQ(summary.find("| fleet:cli-will-storm | failed | MQTT-3.1.2-8 | MUST | " + std::to_string(violations)),
+            summary.rfind("| fleet:cli-will-storm | failed | MQTT-3.1.2-8 | MUST | "))
+      << "one failure row";
+  // The auditors subscribe after the statuses were acknowledged; the wills never came, so "online" is right.
+  const auto& retained = results["stats"]["retained"];
+  EXPECT_EQ(retained["topics"], 300) << retained.dump();
+  EXPECT_EQ(retained["checks"], 600) << retained.dump();
+  EXPECT_EQ(retained["correct"], 600) << retained.dump();
+  const std::string fact = "Retained status: 600 checks on 2 subscriptions of 300 retained topics: 600 right, 0 stale";
+  EXPECT_NE(ran.output.find("\n" + fact), std::string::npos) << ran.output;
+  EXPECT_NE(summary.find("| Retained status | 600 checks on 2 subscriptions"), std::string::npos) << summary;
+  EXPECT_NE(read_text(report / "report.html").find("<th>Retained status</th><td>600 checks"), std::string::npos);
+}
+
 TEST_F(SimulateCommand, BrokenScenarioIsOneLineNamingThePlaceAndExitsTwo) {
   const auto scenario =
       write("broken.json", "{\"name\": \"x\",\n \"groups\": [{\"name\": \"a\", \"count\": -1}]}");

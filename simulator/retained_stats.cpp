@@ -1,0 +1,345 @@
+#include "simulator/retained_stats.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <unordered_map>
+#include <utility>
+
+#include "model/topic.hpp"
+
+namespace mqtt::simulator {
+namespace {
+
+using history::Event;
+using history::EventKind;
+
+// A retained value: the payload as text, or nullopt for "nothing stored" (never written, or cleared).
+using Value = std::optional<std::string>;
+
+struct Write {
+  std::int64_t sent_ns = 0;
+  std::int64_t confirmed_ns = -1;  // -1: the broker never confirmed it in this history
+  Value value;
+  bool rejected = false;  // a 5.0 PUBACK or PUBREC with a reason code of 0x80 or more
+};
+
+struct WriteRef {
+  std::string topic;
+  std::size_t index = 0;
+};
+
+struct PendingWill {
+  std::string topic;
+  Bytes payload;
+  bool retain = false;
+  bool accepted = false;
+  bool disconnected = false;
+};
+
+// One SUBSCRIBE packet: from the moment it was sent, retained copies of a topic its filters match are its
+// own, until a later SUBSCRIBE of the same connection matches that topic too.
+struct Window {
+  std::string actor;
+  std::uint32_t connection = 0;
+  std::uint16_t packet_id = 0;
+  std::int64_t subscribe_ns = 0;
+  std::int64_t suback_ns = -1;
+  std::vector<std::string> filters{};  // those that expect retained messages (see eligible())
+  std::vector<bool> granted{};
+  std::map<std::string, std::string> first_copy{};  // topic -> payload of the first retained copy
+  bool heard_after_suback = false;
+};
+
+// Filters for which the broker owes the retained messages on subscribe and whose copies can be told from live
+// ones: not shared (no retained messages there), Retain Handling 0 (1 sends them only for a new subscription,
+// 2 never), and without Retain As Published (which makes live forwards carry RETAIN=1 too).
+bool eligible(const Subscription& subscription) {
+  return subscription.retain_handling == 0 && !subscription.retain_as_published &&
+         !subscription.filter.starts_with("$share/");
+}
+
+std::string text_of(const Bytes& payload) { return std::string(payload.begin(), payload.end()); }
+
+Value value_of(const Bytes& payload) { return payload.empty() ? Value{} : Value{text_of(payload)}; }
+
+std::string describe(const Value& value) { return value ? "\"" + *value + "\"" : "nothing"; }
+
+struct Connection {
+  std::unordered_map<std::uint16_t, std::int64_t> requests;  // packet id -> when the request was sent
+  std::deque<std::int64_t> pings;                            // PINGREQs not yet answered
+  std::unordered_map<std::uint16_t, std::vector<WriteRef>> awaiting_ack;  // QoS 1/2 retained writes
+  std::vector<WriteRef> unread;                                           // QoS 0 retained writes
+  std::optional<PendingWill> will;
+  std::vector<std::size_t> windows;  // indexes into the windows list, in sending order
+};
+
+class RetainedTracker {
+ public:
+  void add(const Event& event) {
+    auto& connection = connections_[event.connection];
+    if (event.kind == EventKind::closed) {
+      closed(connection, event.time_ns);
+      return;
+    }
+    if (!event.packet) return;
+    if (event.kind == EventKind::sent) {
+      sent(connection, event);
+    } else if (event.kind == EventKind::received) {
+      received(connection, event);
+    }
+  }
+
+  nlohmann::json summary() const;
+
+ private:
+  void closed(Connection& connection, std::int64_t time_ns) {
+    if (!connection.will) return;
+    const PendingWill will = *std::exchange(connection.will, std::nullopt);
+    if (!will.retain || !will.accepted || will.disconnected) return;
+    // The broker publishes the will some time after the session ends; it counts as written from then on and
+    // as confirmed when a subscriber sees a copy.
+    auto& writes = writes_[will.topic];
+    writes.push_back(Write{time_ns, -1, value_of(will.payload)});
+    wills_awaiting_copy_[will.topic].emplace_back(writes.size() - 1, will.payload);
+  }
+
+  void sent(Connection& connection, const Event& event) {
+    const Packet& packet = *event.packet;
+    if (const auto* connect = std::get_if<Connect>(&packet)) {
+      if (connect->will)
+        connection.will = PendingWill{connect->will->topic, connect->will->payload, connect->will->retain};
+    } else if (std::holds_alternative<Disconnect>(packet)) {
+      if (connection.will) connection.will->disconnected = true;
+    } else if (const auto* publish = std::get_if<Publish>(&packet)) {
+      if (publish->packet_id) connection.requests[*publish->packet_id] = event.time_ns;
+      // A 5.0 PUBLISH that names its topic only by an alias is not tracked (the fleet's retained statuses
+      // never do).
+      if (!publish->retain || publish->topic.empty()) return;
+      auto& writes = writes_[publish->topic];
+      writes.push_back(Write{event.time_ns, -1, value_of(publish->payload)});
+      const WriteRef ref{publish->topic, writes.size() - 1};
+      if (publish->packet_id) {
+        connection.awaiting_ack[*publish->packet_id].push_back(ref);
+      } else {
+        connection.unread.push_back(ref);
+      }
+    } else if (const auto* pubrel = std::get_if<Pubrel>(&packet)) {
+      connection.requests[pubrel->packet_id] = event.time_ns;
+    } else if (const auto* unsubscribe = std::get_if<Unsubscribe>(&packet)) {
+      connection.requests[unsubscribe->packet_id] = event.time_ns;
+    } else if (std::holds_alternative<Pingreq>(packet)) {
+      connection.pings.push_back(event.time_ns);
+    } else if (const auto* subscribe = std::get_if<Subscribe>(&packet)) {
+      connection.requests[subscribe->packet_id] = event.time_ns;
+      Window window{event.actor, event.connection, subscribe->packet_id, event.time_ns};
+      for (const auto& subscription : subscribe->subscriptions) {
+        window.filters.push_back(eligible(subscription) ? subscription.filter : std::string());
+      }
+      connection.windows.push_back(windows_.size());
+      windows_.push_back(std::move(window));
+    }
+  }
+
+  void received(Connection& connection, const Event& event) {
+    const Packet& packet = *event.packet;
+    for (const auto index : connection.windows) {
+      if (windows_[index].suback_ns >= 0) windows_[index].heard_after_suback = true;
+    }
+    if (const auto* connack = std::get_if<Connack>(&packet)) {
+      if (connection.will) connection.will->accepted = connack->reason_code == 0;
+    } else if (const auto* puback = std::get_if<Puback>(&packet)) {
+      acknowledged(connection, puback->packet_id, puback->reason_code, event.time_ns);
+    } else if (const auto* pubrec = std::get_if<Pubrec>(&packet)) {
+      acknowledged(connection, pubrec->packet_id, pubrec->reason_code, event.time_ns);
+    } else if (const auto* pubcomp = std::get_if<Pubcomp>(&packet)) {
+      answered(connection, pubcomp->packet_id, event.time_ns);
+    } else if (const auto* unsuback = std::get_if<Unsuback>(&packet)) {
+      answered(connection, unsuback->packet_id, event.time_ns);
+    } else if (std::holds_alternative<Pingresp>(packet)) {
+      if (!connection.pings.empty()) {
+        read_before(connection, connection.pings.front(), event.time_ns);
+        connection.pings.pop_front();
+      }
+    } else if (const auto* suback = std::get_if<Suback>(&packet)) {
+      answered(connection, suback->packet_id, event.time_ns);
+      for (auto it = connection.windows.rbegin(); it != connection.windows.rend(); ++it) {
+        auto& window = windows_[*it];
+        if (window.packet_id != suback->packet_id || window.suback_ns >= 0) continue;
+        window.suback_ns = event.time_ns;
+        for (std::size_t i = 0; i < window.filters.size(); ++i) {
+          window.granted.push_back(i < suback->reason_codes.size() && suback->reason_codes[i] < 0x80);
+        }
+        break;
+      }
+    } else if (const auto* publish = std::get_if<Publish>(&packet)) {
+      if (publish->topic.empty()) return;
+      if (publish->retain) {
+        retained_copy(connection, *publish);
+      } else {
+        will_copy(*publish, event.time_ns);
+      }
+    }
+  }
+
+  void acknowledged(Connection& connection, std::uint16_t packet_id, std::uint8_t reason_code,
+                    std::int64_t time_ns) {
+    if (auto found = connection.awaiting_ack.find(packet_id); found != connection.awaiting_ack.end()) {
+      for (const auto& ref : found->second) {
+        auto& write = writes_[ref.topic][ref.index];
+        if (reason_code >= 0x80) {
+          write.rejected = true;
+        } else if (write.confirmed_ns < 0) {
+          write.confirmed_ns = time_ns;
+        }
+      }
+      connection.awaiting_ack.erase(found);
+    }
+    answered(connection, packet_id, time_ns);
+  }
+
+  // An answer to a request proves the broker read everything sent before that request, QoS 0 writes included.
+  void answered(Connection& connection, std::uint16_t packet_id, std::int64_t time_ns) {
+    const auto found = connection.requests.find(packet_id);
+    if (found == connection.requests.end()) return;
+    read_before(connection, found->second, time_ns);
+    connection.requests.erase(found);
+  }
+
+  void read_before(Connection& connection, std::int64_t request_ns, std::int64_t time_ns) {
+    std::erase_if(connection.unread, [&](const WriteRef& ref) {
+      auto& write = writes_[ref.topic][ref.index];
+      if (write.sent_ns >= request_ns) return false;
+      write.confirmed_ns = time_ns;
+      return true;
+    });
+  }
+
+  void retained_copy(Connection& connection, const Publish& publish) {
+    for (auto it = connection.windows.rbegin(); it != connection.windows.rend(); ++it) {
+      auto& window = windows_[*it];
+      bool matched = false;
+      for (const auto& filter : window.filters)
+        matched = matched || (!filter.empty() && topic::matches(filter, publish.topic));
+      if (!matched) continue;
+      window.first_copy.emplace(publish.topic, text_of(publish.payload));
+      return;
+    }
+  }
+
+  void will_copy(const Publish& publish, std::int64_t time_ns) {
+    const auto found = wills_awaiting_copy_.find(publish.topic);
+    if (found == wills_awaiting_copy_.end()) return;
+    auto& writes = writes_[publish.topic];
+    std::erase_if(found->second, [&](const std::pair<std::size_t, Bytes>& will) {
+      auto& write = writes[will.first];
+      if (write.sent_ns > time_ns || will.second != publish.payload) return false;
+      write.confirmed_ns = time_ns;
+      return true;
+    });
+  }
+
+  std::unordered_map<std::uint32_t, Connection> connections_;
+  std::map<std::string, std::vector<Write>> writes_;  // topic -> writes, in the order they were sent
+  // topic -> the retained wills on it no subscriber has seen yet: (index into writes_[topic], payload)
+  std::unordered_map<std::string, std::vector<std::pair<std::size_t, Bytes>>> wills_awaiting_copy_;
+  std::vector<Window> windows_;
+};
+
+nlohmann::json RetainedTracker::summary() const {
+  std::size_t topics = 0;
+  for (const auto& [topic, writes] : writes_) {
+    topics += std::any_of(writes.begin(), writes.end(), [](const Write& write) { return !write.rejected; });
+  }
+  if (topics == 0) return nlohmann::json::object();
+  std::map<std::string, std::uint64_t> counts = {
+      {"correct", 0}, {"stale", 0}, {"unexpected", 0}, {"missing", 0}, {"delivered_when_cleared", 0},
+      {"unjudged", 0}};
+  std::uint64_t checks = 0, subscriptions = 0;
+  nlohmann::json first_problem;
+  const auto check = [&](const Window& window, const std::string& topic, const std::vector<Write>& writes) {
+    // A write happened somewhere between its sending and its confirmation. Any write sent before the SUBACK
+    // came may be the stored one, unless it was confirmed before another write, itself confirmed before the
+    // SUBSCRIBE left, was even sent: then that one overwrote it for sure.
+    bool any_sent = false;
+    std::int64_t latest_start_ns = -1;  // of the writes surely done before the SUBSCRIBE; -1: none
+    for (const auto& write : writes) {
+      if (write.rejected) continue;
+      any_sent = any_sent || write.sent_ns <= window.suback_ns;
+      if (write.confirmed_ns >= 0 && write.confirmed_ns <= window.subscribe_ns) {
+        latest_start_ns = std::max(latest_start_ns, write.sent_ns);
+      }
+    }
+    if (!any_sent) return false;
+    std::set<Value> right;
+    if (latest_start_ns < 0) right.insert(Value{});  // nothing may have been stored yet
+    for (const auto& write : writes) {
+      if (write.rejected || write.sent_ns > window.suback_ns) continue;
+      if (write.confirmed_ns < 0 || write.confirmed_ns >= latest_start_ns) right.insert(write.value);
+    }
+    std::string kind;
+    const auto copy = window.first_copy.find(topic);
+    if (copy != window.first_copy.end()) {
+      const bool ever_written = std::any_of(writes.begin(), writes.end(), [&](const Write& write) {
+        return !write.rejected && write.sent_ns <= window.suback_ns && write.value == copy->second;
+      });
+      const bool cleared = std::any_of(writes.begin(), writes.end(), [&](const Write& write) {
+        return !write.rejected && write.sent_ns <= window.suback_ns && !write.value;
+      });
+      kind = right.contains(copy->second)         ? "correct"
+             : right.contains(Value{}) && cleared ? "delivered_when_cleared"
+             : ever_written                       ? "stale"
+                                                  : "unexpected";
+    } else {
+      kind = right.contains(Value{}) ? "correct" : window.heard_after_suback ? "missing" : "unjudged";
+    }
+    ++counts[kind];
+    ++checks;
+    if (kind != "correct" && kind != "unjudged" && first_problem.is_null()) {
+      std::string expected;
+      for (const auto& value : right) expected += (expected.empty() ? "" : " or ") + describe(value);
+      first_problem = {{"kind", kind},
+                       {"actor", window.actor},
+                       {"topic", topic},
+                       {"at_s", std::round(static_cast<double>(window.subscribe_ns) / 1e6) / 1e3},
+                       {"got", copy != window.first_copy.end() ? describe(copy->second) : "nothing"},
+                       {"expected", expected}};
+    }
+    return true;
+  };
+  for (const auto& window : windows_) {
+    if (window.suback_ns < 0) continue;
+    std::set<std::string> topics_checked;
+    for (std::size_t i = 0; i < window.filters.size(); ++i) {
+      const auto& filter = window.filters[i];
+      if (filter.empty() || !window.granted[i]) continue;
+      if (!topic::has_wildcard(filter)) {
+        if (writes_.contains(filter)) topics_checked.insert(filter);
+        continue;
+      }
+      for (const auto& [topic, writes] : writes_) {
+        if (topic::matches(filter, topic)) topics_checked.insert(topic);
+      }
+    }
+    bool counted = false;
+    for (const auto& topic : topics_checked) counted = check(window, topic, writes_.at(topic)) || counted;
+    subscriptions += counted;
+  }
+  nlohmann::json result = {{"topics", topics}, {"subscriptions", subscriptions}, {"checks", checks}};
+  for (const auto& [kind, count] : counts) result[kind] = count;
+  if (!first_problem.is_null()) result["first_problem"] = first_problem;
+  return result;
+}
+
+}  // namespace
+
+nlohmann::json compute_retained_stats(const history::History& history) {
+  RetainedTracker tracker;
+  for (const Event& event : history.events) tracker.add(event);
+  return tracker.summary();
+}
+
+}  // namespace mqtt::simulator
