@@ -22,6 +22,7 @@
 #include "model/keepalive.hpp"
 #include "model/model_state.hpp"
 #include "model/policing.hpp"
+#include "model/v5_shared.hpp"
 #include "model/v5_subscription_options.hpp"
 #include "model/publications.hpp"
 #include "model/requests.hpp"
@@ -305,6 +306,7 @@ void finish(ModelState& model, std::int64_t end_time) {
   }
   finish_delivery_duties(model, end_time);
   finish_delayed_wills(model);
+  finish_shared_deliveries(model);
 }
 
 }  // namespace

@@ -299,6 +299,16 @@ struct DelayedWill {
   bool judged = false;
 };
 
+// The first copy of a message the server sent to a member of a share group (v5_shared.cpp): at QoS 2 the
+// message stays that member's; at QoS 0 or 1 it may move to another member once the member's connection is lost.
+struct SharedDelivery {
+  std::uint32_t connection = 0;
+  std::string client_id;
+  std::uint64_t generation = 0;
+  std::uint64_t sequence = 0;
+  QoS qos = QoS::at_most_once;
+};
+
 struct CopyLedger {
   int new_qos2_copies = 0;
   int ordinary_copies = 0;  // copies through existing subscriptions, re-sends not counted
@@ -376,6 +386,8 @@ struct ModelState {
   std::map<std::tuple<std::uint32_t, std::uint32_t, std::string, int, int>, OrderMark> order_marks;
   std::set<std::string> auth_failure_actors;
   std::map<std::string, DelayedWill> delayed_wills;  // client id -> its latest delayed will
+  // (message, share group) -> the member the server began delivering it to (v5_shared.cpp)
+  std::map<std::pair<std::size_t, std::string>, SharedDelivery> shared_deliveries;
   // Some message published with RETAIN=1 came back with RETAIN=1: the broker does store retained messages, so
   // a retained will that no new subscription ever gets was not stored as retained [MQTT-3.1.2-17].
   bool retained_store_shown = false;
