@@ -9,6 +9,7 @@
 #include "model/requests.hpp"
 #include "model/retained.hpp"
 #include "model/subscriptions.hpp"
+#include "model/v5_rejections.hpp"
 #include "model/v5_shared.hpp"
 #include "model/v5_subscription_options.hpp"
 #include "model/will.hpp"
@@ -166,6 +167,7 @@ void on_normal_copy(ModelState& model, Connection& conn, const Publish& publish,
   if (conn.version == ProtocolVersion::v5) {
     check_copy_options(model, conn, publish, index, possible, event);
     check_shared_copy(model, conn, publish, index, possible, event);
+    check_rejected_resend(model, conn, publish, index, event);
   }
   settle_duties(model, conn, index, publish, event, false);
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "model/topic.hpp"
+#include "model/v5_rejections.hpp"
 
 namespace mqtt::model::detail {
 namespace {
@@ -38,6 +39,17 @@ bool single_publication(const Message& message) {
 // what MQTT-4.8.2-4 (session alive) or MQTT-4.8.2-5 (session ended) forbids.
 bool judge_move(ModelState& model, const Connection& conn, std::size_t index, const std::string& group,
                 const Event& event) {
+  // A message a member refused is discarded, whatever its QoS and whether or not that member is still there.
+  if (const auto* rejected = rejected_by_member(model, index, group, event.time_ns);
+      rejected != nullptr && rejected->client_id != conn.client_id) {
+    const auto& message = model.messages[index];
+    model.violation(v5("MQTT-4.8.2-6"),
+                    "the message on " + quoted(message.topic) + " that " + quoted(rejected->client_id) +
+                        " refused with a reason code of 0x80 or above reached " + client_label(conn) +
+                        ", another member of the share group " + quoted(group),
+                    {message.sequence, rejected->sequence, event.sequence});
+    return true;
+  }
   const auto held = model.shared_deliveries.find(std::make_pair(index, group));
   if (held == model.shared_deliveries.end()) return false;
   const auto& delivery = held->second;
@@ -93,6 +105,25 @@ bool moved_shared_copy(ModelState& model, const Connection& conn, std::size_t in
       continue;
     }
     if (judge_move(model, conn, index, record.share_group, event)) return true;
+  }
+  return false;
+}
+
+bool may_have_moved_to_another_member(const ModelState& model, const std::string& client_id, std::uint64_t generation,
+                                      const ServerFlight& flight) {
+  if (flight.qos == QoS::exactly_once || flight.message == no_message) return false;
+  const auto& topic_name = model.messages[flight.message].topic;
+  for (const auto record_index : indexed(model.records_by_generation, generation)) {
+    const auto& member = model.records[record_index];
+    if (member.client_id != client_id || member.share_group.empty() || member.refused ||
+        !topic::matches(member.filter, topic_name)) {
+      continue;
+    }
+    const bool other_member = std::any_of(model.records.begin(), model.records.end(), [&](const auto& record) {
+      return record.share_group == member.share_group && record.client_id != client_id && !record.refused &&
+             topic::matches(record.filter, topic_name);
+    });
+    if (other_member) return true;
   }
   return false;
 }

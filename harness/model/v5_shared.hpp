@@ -23,6 +23,12 @@ void check_shared_copy(ModelState& model, const Connection& conn, const Publish&
 // message moved from a lost member of a share group `conn` joined later (judged when the move was of QoS 2).
 bool moved_shared_copy(ModelState& model, const Connection& conn, std::size_t index, const Event& event);
 
+// A QoS 0 or 1 PUBLISH still unacknowledged when the 5.0 session `client_id`/`generation` lost its connection,
+// sent through a share group that has another member: the server may have given it to that member, so it is
+// not owed to the resumed session.
+bool may_have_moved_to_another_member(const ModelState& model, const std::string& client_id, std::uint64_t generation,
+                                      const ServerFlight& flight);
+
 // End of history: every QoS 2 delivery whose member lost its connection while another member of the group was
 // subscribed is a move that could have happened; MQTT-4.8.2-5 (member's session ended) or MQTT-4.8.2-4 (it
 // lives on) was judged by every copy that arrived after the loss.

@@ -511,6 +511,10 @@ TEST(V5Messages, AnExpiredMessageIsNotDelivered) {
   EXPECT_SETTLED(judge(queued_history(20, 5 * seconds, true)));
   const auto dropped = judge(queued_history(2, 5 * seconds, false));
   EXPECT_SETTLED(dropped);
+  EXPECT_TRUE(exercised5(dropped, "MQTT-3.3.2-5"));  // expired while the session was away: not to be sent
+  // At the edge of the expiry (one timer tick) the message may or may not be sent: nothing is judged.
+  EXPECT_SETTLED(judge(queued_history(2, 2500 * milliseconds, true)));
+  EXPECT_SETTLED(judge(queued_history(2, 2500 * milliseconds, false)));
   EXPECT_ONLY_STATEMENT(judge(queued_history(2, 5 * seconds, true)), "MQTT-3.3.2-5");
 }
 
@@ -708,6 +712,67 @@ TEST(V5Shared, AQos2DeliveryStaysWithTheMemberThatLostItsConnection) {
   // A QoS 1 delivery may go to another member, even one that joined after the publication.
   EXPECT_SETTLED(judge(member_lost(QoS::at_least_once, 0, true)));
   EXPECT_SETTLED(judge(member_lost(QoS::at_least_once, 60, true)));
+}
+
+// ---- deliveries the client refused ------------------------------------------------------------------------------
+
+// 'sub' (session expiry 60) refuses a QoS 1 message with PUBACK 0x80, loses its connection and resumes; the
+// resumed connection gets the message again (DUP=1, same packet id) or not.
+HistoryBuilder refused_then_resumed(bool sent_again) {
+  HistoryBuilder history;
+  connect5(history, 1, "pub");
+  const Session5 persistent{.connect = {property(PropertyId::session_expiry_interval, 60)}};
+  connect5(history, 2, "sub", persistent);
+  subscribe5(history, 2, 1, option("a", QoS::at_least_once));
+  history.sent(1, publish5("a", "mh1 r", QoS::at_least_once, 7));
+  history.received(1, ack5<Puback>(7));
+  history.received(2, publish5("a", "mh1 r", QoS::at_least_once, 1));
+  history.sent(2, ack5<Puback>(1, 0x80));
+  history.closed(2, history::CloseReason::local_abort);
+  connect5(history, 3, "sub",
+           {.connect = {property(PropertyId::session_expiry_interval, 60)}, .clean_start = false,
+            .session_present = true});
+  if (sent_again) {
+    auto again = publish5("a", "mh1 r", QoS::at_least_once, 1);
+    again.dup = true;
+    history.received(3, again);
+    history.sent(3, ack5<Puback>(1));
+  }
+  return history;
+}
+
+TEST(V5Rejections, ARefusedDeliveryIsNeverSentAgain) {
+  const auto verdicts = judge(refused_then_resumed(false));
+  EXPECT_SETTLED(verdicts);
+  EXPECT_TRUE(exercised5(verdicts, "MQTT-4.4.0-2"));
+  EXPECT_ONLY_STATEMENT(judge(refused_then_resumed(true)), "MQTT-4.4.0-2");
+}
+
+// Member 'a' of $share/g/a refuses a QoS 1 message with PUBACK 0x80 while member 'b' is subscribed; 'b' gets
+// the message afterwards or not.
+HistoryBuilder refused_by_member(bool offered_to_other) {
+  HistoryBuilder history;
+  connect5(history, 1, "pub");
+  connect5(history, 2, "member-a");
+  subscribe5(history, 2, 1, option("$share/g/a", QoS::at_least_once));
+  history.sent(1, publish5("a", "mh1 s", QoS::at_least_once, 7));
+  history.received(1, ack5<Puback>(7));
+  history.received(2, publish5("a", "mh1 s", QoS::at_least_once, 1));
+  connect5(history, 3, "member-b");
+  subscribe5(history, 3, 1, option("$share/g/a", QoS::at_least_once));
+  history.sent(2, ack5<Puback>(1, 0x80));
+  if (offered_to_other) {
+    history.received(3, publish5("a", "mh1 s", QoS::at_least_once, 1));
+    history.sent(3, ack5<Puback>(1));
+  }
+  return history;
+}
+
+TEST(V5Rejections, AMessageASharedMemberRefusedIsNotOfferedToAnother) {
+  const auto verdicts = judge(refused_by_member(false));
+  EXPECT_SETTLED(verdicts);
+  EXPECT_TRUE(exercised5(verdicts, "MQTT-4.8.2-6"));
+  EXPECT_ONLY_STATEMENT(judge(refused_by_member(true)), "MQTT-4.8.2-6");
 }
 
 // ---- DISCONNECT and AUTH ----------------------------------------------------------------------------------------
