@@ -56,7 +56,10 @@ void Connection::handle_subscribe(const Subscribe& subscribe) {
     // "$share/..." is a shared subscription for 5.0 clients only; to 3.1.1 it is an ordinary '$' filter.
     const bool shared = is_v5() && is_shared_filter(subscription.filter);
     const auto parsed = shared ? parse_shared_filter(subscription.filter) : std::nullopt;
-    const std::string_view matching_filter = shared ? std::string_view(parsed ? parsed->filter : "") : subscription.filter;
+    // A view of `parsed->filter` itself: `parsed ? parsed->filter : ""` would be a temporary string the view
+    // outlives (long filters then read freed memory and were refused with 0x8F).
+    const std::string_view matching_filter =
+        shared ? (parsed ? std::string_view(parsed->filter) : std::string_view()) : std::string_view(subscription.filter);
     if ((shared && !parsed) || !topic::is_valid_filter(matching_filter)) {
       if (version_ == ProtocolVersion::v3_1) {
         close(CloseReason::protocol_error);  // 3.1 has no failure return code

@@ -22,6 +22,8 @@
 #include "model/keepalive.hpp"
 #include "model/model_state.hpp"
 #include "model/policing.hpp"
+#include "model/v5_rejections.hpp"
+#include "model/v5_shared.hpp"
 #include "model/v5_subscription_options.hpp"
 #include "model/publications.hpp"
 #include "model/requests.hpp"
@@ -108,13 +110,17 @@ void on_sent(ModelState& model, const Event& event) {
         on_client_publish(model, conn, *admitted, event);
       }
       break;
-    case PacketType::puback:
-      on_client_ack(model, conn, std::get<Puback>(*packet).packet_id, PacketType::puback, event);
+    case PacketType::puback: {
+      const auto& puback = std::get<Puback>(*packet);
+      if (is_v5 && puback.reason_code >= 0x80) note_rejected_delivery(model, conn, puback.packet_id, event);
+      on_client_ack(model, conn, puback.packet_id, PacketType::puback, event);
       break;
+    }
     case PacketType::pubrec: {
       // A 5.0 PUBREC of 0x80 or above ends the QoS 2 flow as a PUBACK would: no PUBREL follows.
       const auto& pubrec = std::get<Pubrec>(*packet);
       const bool refused = is_v5 && pubrec.reason_code >= 0x80;
+      if (refused) note_rejected_delivery(model, conn, pubrec.packet_id, event);
       on_client_ack(model, conn, pubrec.packet_id, refused ? PacketType::puback : PacketType::pubrec, event);
       break;
     }
@@ -305,6 +311,8 @@ void finish(ModelState& model, std::int64_t end_time) {
   }
   finish_delivery_duties(model, end_time);
   finish_delayed_wills(model);
+  finish_shared_deliveries(model);
+  finish_rejected_deliveries(model);
 }
 
 }  // namespace

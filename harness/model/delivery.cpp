@@ -9,6 +9,8 @@
 #include "model/requests.hpp"
 #include "model/retained.hpp"
 #include "model/subscriptions.hpp"
+#include "model/v5_rejections.hpp"
+#include "model/v5_shared.hpp"
 #include "model/v5_subscription_options.hpp"
 #include "model/will.hpp"
 
@@ -85,6 +87,7 @@ void on_normal_copy(ModelState& model, Connection& conn, const Publish& publish,
     if (!model.generation_known(conn)) return;
     // A retained message answering a new subscription must carry RETAIN=1.
     if (retained_answer_without_flag(model, conn, publish, index, event)) return;
+    if (moved_shared_copy(model, conn, index, event)) return;
     judge_delivery_without_subscription(model, conn, index, event);
     return;
   }
@@ -161,7 +164,11 @@ void on_normal_copy(ModelState& model, Connection& conn, const Publish& publish,
                    [&](std::size_t i) { return !model.records[i].share_group.empty(); })) {
     check_order(model, conn, publish, index, event);
   }
-  if (conn.version == ProtocolVersion::v5) check_copy_options(model, conn, publish, index, possible, event);
+  if (conn.version == ProtocolVersion::v5) {
+    check_copy_options(model, conn, publish, index, possible, event);
+    check_shared_copy(model, conn, publish, index, possible, event);
+    check_rejected_resend(model, conn, publish, index, event);
+  }
   settle_duties(model, conn, index, publish, event, false);
 }
 

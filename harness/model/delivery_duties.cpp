@@ -8,6 +8,7 @@
 #include "model/topic.hpp"
 #include "model/v5_flow.hpp"
 #include "model/v5_message_properties.hpp"
+#include "model/v5_shared.hpp"
 #include "model/v5_subscription_options.hpp"
 
 namespace mqtt::model::detail {
@@ -210,6 +211,11 @@ void resume_session_deliveries(ModelState& model, Connection& conn, Session& ses
   }
   for (const auto& [id, flight] : session.owed_redeliveries) {
     if (flight.client_answered || flight.message == no_message) continue;  // PUBACK/PUBREC may have arrived
+    // 5.0: a QoS 0/1 message of a share group may have gone to another member instead.
+    if (conn.version == ProtocolVersion::v5 &&
+        may_have_moved_to_another_member(model, conn.client_id, session.generation, flight)) {
+      continue;
+    }
     model.exercise("MQTT-4.4.0-1");
     DeliveryDuty duty;
     duty.message = flight.message;

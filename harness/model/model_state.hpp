@@ -299,6 +299,28 @@ struct DelayedWill {
   bool judged = false;
 };
 
+// The first copy of a message the server sent to a member of a share group (v5_shared.cpp): at QoS 2 the
+// message stays that member's; at QoS 0 or 1 it may move to another member once the member's connection is lost.
+struct SharedDelivery {
+  std::uint32_t connection = 0;
+  std::string client_id;
+  std::uint64_t generation = 0;
+  std::uint64_t sequence = 0;
+  QoS qos = QoS::at_most_once;
+};
+
+// A QoS 1/2 PUBLISH the client answered with a reason code of 0x80 or above (v5_rejections.cpp).
+struct RejectedDelivery {
+  std::size_t message = no_message;
+  std::uint32_t connection = 0;
+  std::string client_id;
+  std::uint64_t generation = 0;
+  std::uint16_t packet_id = 0;
+  std::uint64_t sequence = 0;
+  std::int64_t time = 0;
+  std::string share_group;  // the share group it came through, if any
+};
+
 struct CopyLedger {
   int new_qos2_copies = 0;
   int ordinary_copies = 0;  // copies through existing subscriptions, re-sends not counted
@@ -376,6 +398,9 @@ struct ModelState {
   std::map<std::tuple<std::uint32_t, std::uint32_t, std::string, int, int>, OrderMark> order_marks;
   std::set<std::string> auth_failure_actors;
   std::map<std::string, DelayedWill> delayed_wills;  // client id -> its latest delayed will
+  // (message, share group) -> the member the server began delivering it to (v5_shared.cpp)
+  std::map<std::pair<std::size_t, std::string>, SharedDelivery> shared_deliveries;
+  std::vector<RejectedDelivery> rejected_deliveries;  // in the order the client refused them
   // Some message published with RETAIN=1 came back with RETAIN=1: the broker does store retained messages, so
   // a retained will that no new subscription ever gets was not stored as retained [MQTT-3.1.2-17].
   bool retained_store_shown = false;

@@ -38,6 +38,8 @@ void on_client_pubrel(ModelState& model, Connection& conn, std::uint16_t packet_
   conn.requests.push_back(simple_request(PacketType::pubcomp, packet_id, event));
   conn.requests.back().version = conn.version;
   model.exercise("MQTT-4.3.3-2");
+  // 5.0 names the PUBCOMP owed on its own (request_statement).
+  if (conn.version == ProtocolVersion::v5) model.exercise(v5("MQTT-4.3.3-11"));
 }
 
 void on_client_pingreq(ModelState& model, Connection& conn, const Event& event) {

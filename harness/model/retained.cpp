@@ -188,8 +188,8 @@ void on_retained_copy(ModelState& model, Connection& conn, const Publish& publis
     if (candidate) answered.push_back(record_index);
   }
   // 5.0: every new subscription it could answer asked for no retained message (Retain Handling 1 or 2).
-  if (const auto refused = retained_copy_refused_by_options(model, answered); !refused.empty()) {
-    const auto& record = model.records[answered.front()];
+  if (const auto refused = retained_copy_refused_by_options(model, conn, index, answered); !refused.empty()) {
+    const auto& record = model.records[answered.back()];
     model.violation(v5(refused),
                     "the retained message on " + quoted(message.topic) + " reached " + client_label(conn) +
                         " for the subscription " + quoted(record.filter) + " with Retain Handling " +

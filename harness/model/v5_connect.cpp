@@ -57,6 +57,18 @@ std::string on_v5_connack(ModelState& model, Connection& conn, const Connack& co
   model.exercise(v5("MQTT-3.2.2-16"));
   model.exercise(v5("MQTT-3.1.3-7"));
   if (const auto* assigned = string_property(properties, PropertyId::assigned_client_identifier)) {
+    // The id is the server's own making and unique: no session the history shows alive uses it.
+    model.exercise(v5("MQTT-3.1.3-6"));
+    const auto session = model.sessions.find(*assigned);
+    if (session != model.sessions.end() && session->second.generation_alive && session->second.connection != 0) {
+      model.violation(v5("MQTT-3.1.3-6"),
+                      "the server assigned " + client_label(conn) + " the client id " + quoted(*assigned) +
+                          ", which the live session of connection " +
+                          std::to_string(session->second.connection) + " already uses",
+                      {model.connections[session->second.connection].connack_sequence, event.sequence});
+      // Judged as its own session: the duplicate id is this fault, not a takeover of the other client.
+      return "\x01generated:" + std::to_string(conn.id);
+    }
     return *assigned;
   }
   model.violation(v5("MQTT-3.2.2-16"),

@@ -7,6 +7,7 @@
 #include "model/property_values.hpp"
 #include "model/topic.hpp"
 #include "model/v5_session_expiry.hpp"
+#include "model/v5_subscription_options.hpp"
 
 namespace mqtt::model::detail {
 namespace {
@@ -152,6 +153,32 @@ void check_message_properties(ModelState& model, const Connection& conn, const P
                     "the message on " + quoted(message.topic) + " reached " + client_label(conn) +
                         " without all of its User Properties unaltered",
                     evidence);
+  }
+}
+
+void exercise_expired_while_offline(ModelState& model, const Connection& conn, const Session& session) {
+  const auto& records = indexed(model.records_by_generation, session.generation);
+  if (records.empty()) return;
+  // Messages are appended as they are published: only those of the offline time are looked at.
+  for (auto index = model.messages.size(); index-- > 0;) {
+    const auto& message = model.messages[index];
+    if (message.sent_time < session.offline_since) break;
+    if (!message.expiry || message.is_will || message.from_refused_connection || message.processed_by == never) {
+      continue;
+    }
+    const auto expired_by = message.processed_by + std::int64_t{*message.expiry} * nanoseconds_per_second +
+                            v5_timer_granularity_ns;
+    if (expired_by >= conn.connect_time) continue;
+    const bool queued = std::any_of(records.begin(), records.end(), [&](std::size_t record_index) {
+      const auto& record = model.records[record_index];
+      return record.generation == session.generation && record.share_group.empty() &&
+             record_definite(record, message.sent_time, message.processed_by) &&
+             carries_publisher(record, message) && topic::matches(record.filter, message.topic);
+    });
+    if (queued) {
+      model.exercise(v5("MQTT-3.3.2-5"));
+      return;
+    }
   }
 }
 

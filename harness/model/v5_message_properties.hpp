@@ -20,4 +20,9 @@ void check_message_properties(ModelState& model, const Connection& conn, const P
 // was published): a delivery owed then is no longer owed.
 bool may_have_expired(const ModelState& model, std::size_t index, std::int64_t time);
 
+// A 5.0 session resumed on `conn`: a message queued for it while it was away whose Message Expiry Interval had
+// certainly run out before the CONNECT (one timer tick allowed) may no longer be delivered; delivering it is what
+// check_message_properties would report, so the rule is exercised [MQTT-3.3.2-5].
+void exercise_expired_while_offline(ModelState& model, const Connection& conn, const Session& session);
+
 }  // namespace mqtt::model::detail

@@ -5,6 +5,8 @@
 
 #include "model/connection_lifecycle.hpp"
 #include "model/delivery_duties.hpp"
+#include "model/v5_message_properties.hpp"
+#include "model/v5_rejections.hpp"
 
 namespace mqtt::model::detail {
 namespace {
@@ -100,6 +102,8 @@ void v5_session_at_connack(ModelState& model, Connection& conn, Session& session
     }
     if (resumed) {
       resume_session_deliveries(model, conn, session, event);
+      exercise_expired_while_offline(model, conn, session);
+      exercise_rejections_at_resume(model, session);
     } else if (doubted) {
       doubt_session(model, conn, session, event);
     } else {

@@ -36,11 +36,24 @@ bool retained_messages_owed(const SubscriptionRecord& record) {
   return !(record.retain_handling == 1 && record.replaced_granted.has_value());
 }
 
-std::string retained_copy_refused_by_options(const ModelState& model, const std::vector<std::size_t>& records) {
+std::string retained_copy_refused_by_options(const ModelState& model, const Connection& conn, std::size_t message,
+                                             const std::vector<std::size_t>& records) {
+  // A subscription whose retained copy of this message already arrived, before a later one of `records` was
+  // made, has had its answer: a further copy answers the later subscription (a repeated SUBSCRIBE with Retain
+  // Handling 1 is owed none), not the first one again.
+  std::int64_t latest_start = 0;
+  for (const auto index : records) latest_start = std::max(latest_start, model.records[index].start_sent);
+  const auto arrived = conn.retained_arrivals.find(message);
   std::string statement;
   for (const auto index : records) {
     const auto& record = model.records[index];
-    if (retained_messages_owed(record) || !record.share_group.empty()) return "";
+    if (!record.share_group.empty()) return "";
+    if (retained_messages_owed(record)) {
+      const bool answered_before = arrived != conn.retained_arrivals.end() &&
+                                   arrived->second >= record.start_sent && arrived->second < latest_start;
+      if (!answered_before) return "";
+      continue;
+    }
     statement = record.retain_handling == 2 ? "MQTT-3.3.1-11" : "MQTT-3.3.1-10";
   }
   return statement;

@@ -22,9 +22,10 @@ bool carries_publisher(const SubscriptionRecord& record, const Message& message)
 // shared subscriptions get none).
 bool retained_messages_owed(const SubscriptionRecord& record);
 
-// The statement a retained copy breaks when it reached only new subscriptions that were owed none ("" when
-// at least one of `records` was owed it).
-std::string retained_copy_refused_by_options(const ModelState& model, const std::vector<std::size_t>& records);
+// The statement a retained copy of `message` breaks when it reached only new subscriptions that were owed none
+// ("" when at least one of `records` was owed it and had not had it yet).
+std::string retained_copy_refused_by_options(const ModelState& model, const Connection& conn, std::size_t message,
+                                             const std::vector<std::size_t>& records);
 
 // An ordinary copy through `possible` records: its RETAIN flag under Retain As Published and its
 // Subscription Identifiers.

@@ -202,6 +202,21 @@ TEST(V5Connack, AnEmptyClientIdNeedsAnAssignedClientIdentifier) {
   EXPECT_ONLY_STATEMENT(judge(unnamed), "MQTT-3.2.2-16");
 }
 
+TEST(V5Connack, AnAssignedClientIdentifierIsNoLiveSessionsId) {
+  for (const std::string assigned : {"auto-1", "taken"}) {
+    HistoryBuilder history;
+    connect5(history, 1, "taken");
+    connect5(history, 2, "", {.connack = {text_property(PropertyId::assigned_client_identifier, assigned)}});
+    const auto verdicts = judge(history);
+    EXPECT_TRUE(exercised5(verdicts, "MQTT-3.1.3-6"));
+    if (assigned == "auto-1") {
+      EXPECT_SETTLED(verdicts);
+    } else {
+      EXPECT_ONLY_STATEMENT(verdicts, "MQTT-3.1.3-6");
+    }
+  }
+}
+
 TEST(V5Connack, ResponseInformationOnlyWhenRequested) {
   HistoryBuilder history;
   connect5(history, 1, "c", {.connack = {text_property(PropertyId::response_information, "r/")}});
@@ -498,6 +513,10 @@ TEST(V5Messages, AnExpiredMessageIsNotDelivered) {
   EXPECT_SETTLED(judge(queued_history(20, 5 * seconds, true)));
   const auto dropped = judge(queued_history(2, 5 * seconds, false));
   EXPECT_SETTLED(dropped);
+  EXPECT_TRUE(exercised5(dropped, "MQTT-3.3.2-5"));  // expired while the session was away: not to be sent
+  // At the edge of the expiry (one timer tick) the message may or may not be sent: nothing is judged.
+  EXPECT_SETTLED(judge(queued_history(2, 2500 * milliseconds, true)));
+  EXPECT_SETTLED(judge(queued_history(2, 2500 * milliseconds, false)));
   EXPECT_ONLY_STATEMENT(judge(queued_history(2, 5 * seconds, true)), "MQTT-3.3.2-5");
 }
 
@@ -538,6 +557,27 @@ TEST(V5SubscriptionOptions, RetainHandling) {
   EXPECT_SETTLED(judge(retained_then_subscribe(2, false)));
   EXPECT_ONLY_STATEMENT(judge(retained_then_subscribe(2, true)), "MQTT-3.3.1-11");
   EXPECT_SETTLED(judge(retained_then_subscribe(1, true)));  // a new subscription: retained messages are owed
+}
+
+// The retained message arrives for a first subscription with Retain Handling `handling`; the same SUBSCRIBE is
+// then repeated, and the retained message arrives again or not.
+HistoryBuilder repeated_subscription(std::uint8_t handling, bool arrives_again) {
+  auto history = retained_then_subscribe(handling, true);
+  subscribe5(history, 2, 2, option("a/b", QoS::at_least_once, false, false, handling));
+  if (arrives_again) {
+    history.received(2, publish5("a/b", "mh1 r", QoS::at_least_once, 2, true));
+    history.sent(2, ack5<Puback>(2));
+  }
+  return history;
+}
+
+TEST(V5SubscriptionOptions, RetainHandlingOneOnARepeatedSubscription) {
+  const auto conformant = judge(repeated_subscription(1, false));
+  EXPECT_SETTLED(conformant);
+  EXPECT_TRUE(exercised5(conformant, "MQTT-3.3.1-10"));
+  // The second copy is not the first subscription's answer again: that one already arrived.
+  EXPECT_ONLY_STATEMENT(judge(repeated_subscription(1, true)), "MQTT-3.3.1-10");
+  EXPECT_SETTLED(judge(repeated_subscription(0, true)));  // Retain Handling 0: sent again on every SUBSCRIBE
 }
 
 HistoryBuilder own_publication(bool no_local, bool arrives) {
@@ -617,6 +657,124 @@ TEST(V5Shared, EachMessageGoesToOneMemberAtItsGrant) {
       EXPECT_ONLY_STATEMENT(judge(history), "MQTT-4.8.2-3");
     }
   }
+}
+
+TEST(V5Shared, TheGrantIsExercisedWhereItIsBelowThePublishedQos) {
+  HistoryBuilder history;
+  connect5(history, 1, "pub");
+  connect5(history, 2, "member");
+  subscribe5(history, 2, 1, option("$share/g/a", QoS::at_most_once));
+  history.sent(1, publish5("a", "mh1 s", QoS::at_least_once, 7));
+  history.received(1, ack5<Puback>(7));
+  history.received(2, publish5("a", "mh1 s"));
+  const auto verdicts = judge(history);
+  EXPECT_SETTLED(verdicts);
+  EXPECT_TRUE(exercised5(verdicts, "MQTT-4.8.2-3"));
+}
+
+// Member 'a' (session expiry `expiry`) gets a message at `qos` through $share/g/a and loses its connection
+// without acknowledging it; member 'b' joined the group after the publication and gets the message or not.
+HistoryBuilder member_lost(QoS qos, std::uint32_t expiry, bool moved) {
+  HistoryBuilder history;
+  connect5(history, 1, "pub");
+  Session5 session;
+  session.connect = {property(PropertyId::session_expiry_interval, expiry)};
+  connect5(history, 2, "member-a", session);
+  subscribe5(history, 2, 1, option("$share/g/a", qos));
+  connect5(history, 3, "member-b");
+  history.sent(1, publish5("a", "mh1 s", qos, 7));
+  history.received(1, qos == QoS::exactly_once ? Packet{ack5<Pubrec>(7)} : Packet{ack5<Puback>(7)});
+  if (qos == QoS::exactly_once) {
+    history.sent(1, ack5<Pubrel>(7));
+    history.received(1, ack5<Pubcomp>(7));
+  }
+  history.received(2, publish5("a", "mh1 s", qos, 1));
+  subscribe5(history, 3, 1, option("$share/g/a", qos));
+  history.closed(2, history::CloseReason::local_close);
+  if (moved) {
+    history.after(seconds).received(3, publish5("a", "mh1 s", qos, 1));
+    history.sent(3, qos == QoS::exactly_once ? Packet{ack5<Pubrec>(1)} : Packet{ack5<Puback>(1)});
+    if (qos == QoS::exactly_once) {
+      history.received(3, ack5<Pubrel>(1));
+      history.sent(3, ack5<Pubcomp>(1));
+    }
+  }
+  return history;
+}
+
+TEST(V5Shared, AQos2DeliveryStaysWithTheMemberThatLostItsConnection) {
+  const auto kept = judge(member_lost(QoS::exactly_once, 0, false));
+  EXPECT_SETTLED(kept);
+  EXPECT_TRUE(exercised5(kept, "MQTT-4.8.2-5"));
+  EXPECT_ONLY_STATEMENT(judge(member_lost(QoS::exactly_once, 0, true)), "MQTT-4.8.2-5");
+  const auto waiting = judge(member_lost(QoS::exactly_once, 60, false));
+  EXPECT_SETTLED(waiting);
+  EXPECT_TRUE(exercised5(waiting, "MQTT-4.8.2-4"));
+  EXPECT_ONLY_STATEMENT(judge(member_lost(QoS::exactly_once, 60, true)), "MQTT-4.8.2-4");
+  // A QoS 1 delivery may go to another member, even one that joined after the publication.
+  EXPECT_SETTLED(judge(member_lost(QoS::at_least_once, 0, true)));
+  EXPECT_SETTLED(judge(member_lost(QoS::at_least_once, 60, true)));
+}
+
+// ---- deliveries the client refused ------------------------------------------------------------------------------
+
+// 'sub' (session expiry 60) refuses a QoS 1 message with PUBACK 0x80, loses its connection and resumes; the
+// resumed connection gets the message again (DUP=1, same packet id) or not.
+HistoryBuilder refused_then_resumed(bool sent_again) {
+  HistoryBuilder history;
+  connect5(history, 1, "pub");
+  const Session5 persistent{.connect = {property(PropertyId::session_expiry_interval, 60)}};
+  connect5(history, 2, "sub", persistent);
+  subscribe5(history, 2, 1, option("a", QoS::at_least_once));
+  history.sent(1, publish5("a", "mh1 r", QoS::at_least_once, 7));
+  history.received(1, ack5<Puback>(7));
+  history.received(2, publish5("a", "mh1 r", QoS::at_least_once, 1));
+  history.sent(2, ack5<Puback>(1, 0x80));
+  history.closed(2, history::CloseReason::local_abort);
+  connect5(history, 3, "sub",
+           {.connect = {property(PropertyId::session_expiry_interval, 60)}, .clean_start = false,
+            .session_present = true});
+  if (sent_again) {
+    auto again = publish5("a", "mh1 r", QoS::at_least_once, 1);
+    again.dup = true;
+    history.received(3, again);
+    history.sent(3, ack5<Puback>(1));
+  }
+  return history;
+}
+
+TEST(V5Rejections, ARefusedDeliveryIsNeverSentAgain) {
+  const auto verdicts = judge(refused_then_resumed(false));
+  EXPECT_SETTLED(verdicts);
+  EXPECT_TRUE(exercised5(verdicts, "MQTT-4.4.0-2"));
+  EXPECT_ONLY_STATEMENT(judge(refused_then_resumed(true)), "MQTT-4.4.0-2");
+}
+
+// Member 'a' of $share/g/a refuses a QoS 1 message with PUBACK 0x80 while member 'b' is subscribed; 'b' gets
+// the message afterwards or not.
+HistoryBuilder refused_by_member(bool offered_to_other) {
+  HistoryBuilder history;
+  connect5(history, 1, "pub");
+  connect5(history, 2, "member-a");
+  subscribe5(history, 2, 1, option("$share/g/a", QoS::at_least_once));
+  history.sent(1, publish5("a", "mh1 s", QoS::at_least_once, 7));
+  history.received(1, ack5<Puback>(7));
+  history.received(2, publish5("a", "mh1 s", QoS::at_least_once, 1));
+  connect5(history, 3, "member-b");
+  subscribe5(history, 3, 1, option("$share/g/a", QoS::at_least_once));
+  history.sent(2, ack5<Puback>(1, 0x80));
+  if (offered_to_other) {
+    history.received(3, publish5("a", "mh1 s", QoS::at_least_once, 1));
+    history.sent(3, ack5<Puback>(1));
+  }
+  return history;
+}
+
+TEST(V5Rejections, AMessageASharedMemberRefusedIsNotOfferedToAnother) {
+  const auto verdicts = judge(refused_by_member(false));
+  EXPECT_SETTLED(verdicts);
+  EXPECT_TRUE(exercised5(verdicts, "MQTT-4.8.2-6"));
+  EXPECT_ONLY_STATEMENT(judge(refused_by_member(true)), "MQTT-4.8.2-6");
 }
 
 // ---- DISCONNECT and AUTH ----------------------------------------------------------------------------------------
