@@ -18,6 +18,7 @@
 #include "cli/exit_codes.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/number_option.hpp"
+#include "cli/report_output.hpp"
 #include "cli/run_output.hpp"
 #include "cli/connection_options.hpp"
 #include "cli/embedded_target.hpp"
@@ -47,7 +48,7 @@ struct SimulateOptions {
   std::optional<double> duration_s;
   double scale = 1.0;
   std::string shard;
-  std::string report_dir = "mqtt-harness-report";
+  ReportOutput report;
   std::vector<std::string> defects;
   std::string accepted;
   bool json = false;
@@ -72,7 +73,8 @@ void print_summary(const results::Results& results, const std::filesystem::path&
       fmt::print("{}: {}\n", paint("inconclusive", "yellow", colour), row.message);
     }
   }
-  fmt::print("target: {}\nreport: {}\n", results.target, (report_dir / "report.html").string());
+  fmt::print("target: {}\n", results.target);
+  if (!report_dir.empty()) fmt::print("report: {}\n", (report_dir / "report.html").string());
 }
 
 // 5 when the run found no MUST violation but did not put the broker to the test (fleet_verdict.hpp).
@@ -217,7 +219,7 @@ int run_simulate(const SimulateOptions& options) {
     runner::place_in_namespace(namespaced, run.run_namespace);
     if (const auto problem = runner::client_id_problem(namespaced)) return refuse(options.scenario, *problem);
   }
-  if (!check_report_directory("simulate", options.report_dir)) return exit_bad_input;
+  if (!check_report_directory("simulate", options.report.destination())) return exit_bad_input;
 
   // From here on, SIGINT and SIGTERM stop the fleet and leave partial reports (cli/interrupt.hpp); installed
   // before the line that says the run starts.
@@ -271,8 +273,11 @@ int run_simulate(const SimulateOptions& options) {
   runner::apply_accepted_deviations(results, *accepted);
   interrupts.record(results);
   print_target_problem("simulate", results);
-  const std::filesystem::path report_dir = options.report_dir;
-  return finish_run("simulate", std::move(results), report_dir, options.json, options.quiet,
+  const std::filesystem::path report_dir = options.report.destination();
+  auto selection = report_selection(options.report, HistoryDefault::nothing);
+  // `report --merge-shards` judges the shards again from their histories: a shard's results.json keeps its own.
+  if (run.shard_count > 1 && options.report.history.empty()) selection.history_in_results = true;
+  return finish_run("simulate", std::move(results), report_dir, selection, options.json, options.quiet,
                     [&](const results::Results& shown) {
                       print_summary(shown, report_dir);
                       print_acceptance(shown);
@@ -305,10 +310,7 @@ void add_simulate_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   command->add_option("--shard", options->shard,
                       "Run only shard I of N (devices whose index % N == I; observers in shard 0), e.g. 0/4");
-  command
-      ->add_option("-o,--report-dir", options->report_dir,
-                   "Where results.json, report.html, junit.xml, summary.md, history.jsonl, history.pcap go")
-      ->capture_default_str();
+  add_report_options(*command, options->report, HistoryDefault::nothing);
   command->add_option("--defect", options->defects,
                       "Make the embedded broker break one behaviour (repeatable; see 'list --defects')");
   command->add_option("--accepted", options->accepted,

@@ -95,7 +95,8 @@ class BrokerWatcher {
   std::optional<client::Session> session_;
 };
 
-// What every interrupted run leaves: each report file, marked interrupted by `signal`, results.json readable and
+// What every interrupted run leaves (the commands are asked for every history file with --history all): each
+// report file, marked interrupted by `signal`, results.json readable and
 // holding the recorded history, history.jsonl of JSON lines, history.pcap readable as a capture.
 results::Results expect_interrupted_reports(const fs::path& directory, const std::string& signal) {
   for (const auto& name : report_files) EXPECT_TRUE(fs::exists(directory / name)) << name;
@@ -169,7 +170,7 @@ TEST_P(InterruptedConform, JudgesTheCaseInProgressAndSkipsTheCasesNotStarted) {
                                                      ", " + slow_case("slow.b") + ", " + slow_case("slow.c") + "]}");
   BrokerWatcher watcher(broker.url());
   RunningChild child({MQTT_HARNESS_BINARY, "conform", "--target", broker.url(), "--cases-dir",
-                      (work.path() / "cases").string(), "--jobs", "1", "--seed", "12", "-o",
+                      (work.path() / "cases").string(), "--jobs", "1", "--seed", "12", "--history", "all", "-o",
                       (work.path() / "out").string()});
   ASSERT_TRUE(watcher.wait_for_publish(30s, "/started")) << "no case started its pause\n" << child.errors();
   child.signal(signal());
@@ -228,7 +229,7 @@ TEST_P(InterruptedSimulation, StopsTheFleetAndJudgesItsHistory) {
   write_file(work.path() / "fleet.json", long_fleet);
   BrokerWatcher watcher(broker.url());
   RunningChild child({MQTT_HARNESS_BINARY, "simulate", (work.path() / "fleet.json").string(), "--target", broker.url(),
-                      "--seed", "5", "-o", (work.path() / "out").string()});
+                      "--seed", "5", "--history", "all", "-o", (work.path() / "out").string()});
   ASSERT_TRUE(watcher.wait_for_publish(30s)) << "the fleet never published\n" << child.errors();
   child.signal(signal());
   const auto result = child.wait(40s);
@@ -317,7 +318,7 @@ TEST(InterruptedCommands, CONNECTsTheInterruptionLeftUnansweredAreNoTargetProble
   TemporaryDirectory work("mqtt-interrupt-silent");
   write_file(work.path() / "fleet.json", long_fleet);
   RunningChild child({MQTT_HARNESS_BINARY, "simulate", (work.path() / "fleet.json").string(), "--target",
-                      target.url(), "--seed", "7", "-o", (work.path() / "out").string()});
+                      target.url(), "--seed", "7", "--history", "all", "-o", (work.path() / "out").string()});
   ASSERT_EQ(connect_received.wait_for(30s), std::future_status::ready) << child.errors();
   child.signal(SIGINT);
   const auto result = child.wait(30s);
@@ -341,7 +342,7 @@ TEST(InterruptedCommands, TheSignalToTheProcessAndThenItsGroupIsOneRequest) {
   write_file(work.path() / "fleet.json", long_fleet);
   BrokerWatcher watcher(broker.url());
   RunningChild child({MQTT_HARNESS_BINARY, "simulate", (work.path() / "fleet.json").string(), "--target", broker.url(),
-                      "--seed", "6", "-o", (work.path() / "out").string()});
+                      "--seed", "6", "--history", "all", "-o", (work.path() / "out").string()});
   ASSERT_TRUE(watcher.wait_for_publish(30s)) << "the fleet never published\n" << child.errors();
   child.signal(SIGINT);
   // The second delivery must reach a process that handled the first, or the kernel merges the two.
@@ -384,7 +385,7 @@ TEST_P(InterruptedReplay, StopsBetweenStepsAndClosesItsSessions) {
   write_file(work.path() / "slow.pcap", std::string(capture.begin(), capture.end()));
   BrokerWatcher watcher(broker.url());
   RunningChild child({MQTT_HARNESS_BINARY, "replay", (work.path() / "slow.pcap").string(), "--target", broker.url(),
-                      "--seed", "3", "-o", (work.path() / "out").string()});
+                      "--seed", "3", "--history", "all", "-o", (work.path() / "out").string()});
   ASSERT_TRUE(watcher.wait_for_publish(30s)) << "the replay never published\n" << child.errors();
   child.signal(signal());
   const auto result = child.wait(30s);
@@ -493,7 +494,7 @@ TEST_F(InterruptedInspect, StopsReadingAnEndlessCaptureAndJudgesWhatItRead) {
   TemporaryDirectory work("mqtt-interrupt-inspect");
   EndlessCapture capture(work.path() / "live.pcap", 4 << 20);
   auto consumed = capture.consumed();
-  RunningChild child({MQTT_HARNESS_BINARY, "inspect", (work.path() / "live.pcap").string(), "-o",
+  RunningChild child({MQTT_HARNESS_BINARY, "inspect", (work.path() / "live.pcap").string(), "--history", "all", "-o",
                       (work.path() / "out").string()});
   ASSERT_EQ(consumed.wait_for(60s), std::future_status::ready) << child.errors();
   child.signal(SIGINT);
@@ -530,7 +531,7 @@ TEST_F(InterruptedInspect, ASecondSignalStopsAtOnceWithoutTheReports) {
   // Opening the read end returns once the command opened results.json to write it.
   auto writing = std::async(std::launch::async, [&] { return ::open(fifo.c_str(), O_RDONLY | O_CLOEXEC); });
 
-  RunningChild child({MQTT_HARNESS_BINARY, "inspect", (work.path() / "big.pcap").string(), "-o",
+  RunningChild child({MQTT_HARNESS_BINARY, "inspect", (work.path() / "big.pcap").string(), "--history", "all", "-o",
                       (work.path() / "out").string()});
   const bool reached = writing.wait_for(60s) == std::future_status::ready;
   if (!reached) {  // release the open: a writer that goes at once

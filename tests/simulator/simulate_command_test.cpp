@@ -23,6 +23,12 @@ std::string read_text(const fs::path& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
+nlohmann::json load_json(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) return nlohmann::json();
+  return nlohmann::json::parse(in);
+}
+
 struct Ran {
   int exit_code = -1;
   std::string output;  // stdout and stderr
@@ -84,6 +90,52 @@ TEST_F(SimulateCommand, CleanRunAgainstTheEmbeddedBrokerWritesSimulationResults)
   EXPECT_EQ(results["seed"], 5);
   EXPECT_GT(results["stats"]["messages"]["published"].get<int>(), 0);
   EXPECT_TRUE(fs::exists(fs::path(report) / "report.html"));
+}
+
+// By default a fleet's results.json holds verdicts, statistics and evidence, not the whole history (it counts the
+// events), and no history files are written; --history asks for them.
+TEST_F(SimulateCommand, TheHistoryFilesAreWrittenOnlyWhenAsked) {
+  const auto scenario = write("outage.json", outage);
+  const auto plain = directory / "plain";
+  const auto ran = run("simulate " + scenario + " --seed 5 --quiet --defect no-will --report-dir " + plain.string());
+  EXPECT_EQ(ran.exit_code, 1) << ran.output;
+  const auto results = load_json(plain / "results.json");
+  ASSERT_FALSE(results.is_null()) << "results.json missing";
+  EXPECT_FALSE(results["cases"][0].contains("history"));
+  EXPECT_GT(results["cases"][0]["history_events"].get<int>(), 20);
+  ASSERT_FALSE(results["violations"].empty());
+  EXPECT_FALSE(results["violations"][0]["history_slice"].empty()) << "the evidence stays";
+  EXPECT_FALSE(fs::exists(plain / "history.jsonl"));
+  EXPECT_FALSE(fs::exists(plain / "history.pcap"));
+
+  const auto asked = directory / "asked";
+  EXPECT_EQ(run("simulate " + scenario + " --seed 5 --quiet --history jsonl,pcap --report-dir " + asked.string())
+                .exit_code,
+            0);
+  EXPECT_GT(fs::file_size(asked / "history.jsonl"), 0u);
+  EXPECT_GT(fs::file_size(asked / "history.pcap"), 24u);  // more than the pcap header
+  EXPECT_FALSE(load_json(asked / "results.json")["cases"][0].contains("history"));
+
+  const auto bad = run("simulate " + scenario + " --history jsonl,csv");
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("'csv' is not one of jsonl, pcap, results, all, none"), std::string::npos) << bad.output;
+}
+
+// -o '' and --no-report: the verdict, the summary and the exit code as usual, and not one file.
+TEST_F(SimulateCommand, NoReportWritesNothingAndKeepsTheVerdict) {
+  const auto scenario = write("outage.json", outage);
+  const auto work = directory / "work";
+  fs::create_directories(work);
+  for (const std::string option : {"-o \"\"", "--no-report"}) {  // inside sh -c '...'
+    const auto ran = run("sh -c 'cd " + work.string() + " && " + std::string(MQTT_HARNESS_BINARY) + " simulate " +
+                         scenario + " --seed 6 --defect no-will " + option + "'");
+    EXPECT_EQ(ran.exit_code, 1) << option << ": " << ran.output;
+    EXPECT_NE(ran.output.find("violated MUST MQTT-3.1.2-8"), std::string::npos) << option << ": " << ran.output;
+    EXPECT_NE(ran.output.find(" violations in "), std::string::npos) << option << ": " << ran.output;
+    EXPECT_EQ(ran.output.find("report:"), std::string::npos) << option << ": " << ran.output;
+    EXPECT_EQ(ran.output.find("cannot write"), std::string::npos) << option << ": " << ran.output;
+    EXPECT_TRUE(fs::is_empty(work)) << option << " wrote files";
+  }
 }
 
 TEST_F(SimulateCommand, BrokerWithoutWillsExitsWithViolations) {
@@ -220,12 +272,6 @@ constexpr const char* retained_twice = R"({
   ]
 })";
 
-nlohmann::json load_json(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) return nlohmann::json();
-  return nlohmann::json::parse(in);
-}
-
 TEST_F(SimulateCommand, TheSameScenarioRunTwiceAgainstOneMosquittoGivesTheSameCleanVerdicts) {
   mqtt::test_support::MosquittoBroker broker;
   const auto scenario = write("retained-twice.json", retained_twice);
@@ -233,7 +279,7 @@ TEST_F(SimulateCommand, TheSameScenarioRunTwiceAgainstOneMosquittoGivesTheSameCl
   for (int seed : {1, 2}) {
     const auto report = directory / ("run" + std::to_string(seed));
     const auto ran = run("simulate " + scenario + " --seed " + std::to_string(seed) + " --quiet --target " +
-                         broker.url() + " --report-dir " + report.string());
+                         broker.url() + " --history results --report-dir " + report.string());
     EXPECT_EQ(ran.exit_code, 0) << "run with seed " << seed << ": " << ran.output;
     runs.push_back(load_json(report / "results.json"));
     ASSERT_FALSE(runs.back().is_null()) << "run with seed " << seed << " wrote no results";
@@ -263,7 +309,8 @@ TEST_F(SimulateCommand, TheSameScenarioRunTwiceAgainstOneMosquittoGivesTheSameCl
 TEST_F(SimulateCommand, APrefixJoinsTopicsAndClientIdsCleanly) {
   const auto scenario = write("outage.json", outage);
   const auto report = directory / "report";
-  const auto ran = run("simulate " + scenario + " --seed 3 --quiet --prefix test/ --report-dir " + report.string());
+  const auto ran = run("simulate " + scenario + " --seed 3 --quiet --prefix test/ --history results --report-dir " +
+                       report.string());
   EXPECT_EQ(ran.exit_code, 0) << ran.output;
   const auto results = load_json(report / "results.json");
   EXPECT_EQ(results["stats"]["namespace"], "test");
@@ -286,7 +333,8 @@ TEST_F(SimulateCommand, APrefixJoinsTopicsAndClientIdsCleanly) {
 TEST_F(SimulateCommand, AnEmptyPrefixMeansNoNamespaceAndABadOneIsOneLine) {
   const auto scenario = write("outage.json", outage);
   const auto report = directory / "report";
-  const auto plain = run("simulate " + scenario + " --seed 3 --quiet --prefix '' --report-dir " + report.string());
+  const auto plain =
+      run("simulate " + scenario + " --seed 3 --quiet --prefix '' --history results --report-dir " + report.string());
   EXPECT_EQ(plain.exit_code, 0) << plain.output;
   const auto results = load_json(report / "results.json");
   EXPECT_EQ(results["stats"]["namespace"], "");
