@@ -24,8 +24,9 @@ struct ReportOutput {
 
 // What a run writes when --history is not given. Conformance cases are short and their histories small: every
 // file, as before. A fleet's or a capture's history is all of its traffic: results.json with verdicts,
-// statistics and evidence slices, and no history files.
-enum class HistoryDefault { everything, nothing };
+// statistics and evidence slices, and no history files, except a fleet's compact history log (history.log,
+// written while it runs; `convert` turns it into history.jsonl or history.pcap later).
+enum class HistoryDefault { everything, nothing, log };
 
 // Adds -o/--report-dir, --no-report and --history to `command`.
 void add_report_options(CLI::App& command, ReportOutput& output, HistoryDefault history_default);
@@ -35,8 +36,11 @@ void add_report_options(CLI::App& command, ReportOutput& output, HistoryDefault 
 // anything else.
 reports::ReportSelection report_selection(const ReportOutput& output, HistoryDefault history_default);
 
+// Whether the run writes history.log (only simulate offers it: HistoryDefault::log).
+bool writes_history_log(const ReportOutput& output, HistoryDefault history_default);
+
 // nullopt when `text` is a valid --history list, else why not ("'csv' is not one of jsonl, pcap, results, all,
-// none").
-std::optional<std::string> history_list_problem(std::string_view text);
+// none"); `log` is valid only where `log_offered`.
+std::optional<std::string> history_list_problem(std::string_view text, bool log_offered);
 
 }  // namespace mqtt::cli

@@ -24,6 +24,7 @@
 #include "cli/embedded_target.hpp"
 #include "cli/packet_text.hpp"
 #include "cli/terminal.hpp"
+#include "history/event_log_file.hpp"
 #include "reports/redaction.hpp"
 #include "reports/reports.hpp"
 #include "results/json.hpp"
@@ -247,6 +248,31 @@ int run_simulate(const SimulateOptions& options) {
         run.run_namespace.empty() ? std::string("no namespace")
                                   : "namespace " + run.run_namespace.name());
   }
+  // The compact history goes to disk as the run records it: a run that is killed leaves it readable up to the
+  // last write (history/event_log_file.hpp: every 64 KiB or 1 s; fsync at the end). Secrets are masked first.
+  std::unique_ptr<history::EventLogWriter> history_log;
+  if (writes_history_log(options.report, HistoryDefault::log)) {
+    try {
+      std::filesystem::create_directories(options.report.destination());
+      history_log = std::make_unique<history::EventLogWriter>(options.report.destination() / "history.log");
+    } catch (const std::exception& error) {
+      fmt::print(stderr, "mqtt-harness simulate: {}\n", error.what());
+      return exit_bad_input;
+    }
+    // A log that cannot be written (a full disk) stops being written; the run and its judgement go on.
+    run.record = [&](const history::Event& event) {
+      if (!history_log) return;
+      try {
+        history_log->append(reports::needs_redaction(event) ? reports::redact_event(event) : event);
+      } catch (const std::exception& error) {
+        fmt::print(stderr, "mqtt-harness simulate: {}; the history log stops here\n", error.what());
+        history_log.reset();
+      }
+    };
+    run.tick = [&] {
+      if (history_log) history_log->tick();
+    };
+  }
   // Shards measure their clocks against each other through the broker (runner/shard_clock.hpp) for the merge;
   // not without a namespace, where a scenario's '#' subscription could receive the markers.
   std::optional<runner::ShardClock> clock;
@@ -255,6 +281,14 @@ int run_simulate(const SimulateOptions& options) {
     clock->start();
   }
   auto outcome = runner::run_fleet_scenario(spec, run);
+  if (history_log) {
+    try {
+      history_log->close();
+      outcome.results.stats["history_log"] = {{"events", history_log->events()}, {"bytes", history_log->bytes()}};
+    } catch (const std::exception& error) {
+      fmt::print(stderr, "mqtt-harness simulate: {}\n", error.what());
+    }
+  }
   if (clock) outcome.results.stats["fleet"]["clock"] = runner::to_json(clock->stop());
   progress.finish();
   if (embedded) embedded->stop();
@@ -274,7 +308,7 @@ int run_simulate(const SimulateOptions& options) {
   interrupts.record(results);
   print_target_problem("simulate", results);
   const std::filesystem::path report_dir = options.report.destination();
-  auto selection = report_selection(options.report, HistoryDefault::nothing);
+  auto selection = report_selection(options.report, HistoryDefault::log);
   // `report --merge-shards` judges the shards again from their histories: a shard's results.json keeps its own.
   if (run.shard_count > 1 && options.report.history.empty()) selection.history_in_results = true;
   return finish_run("simulate", std::move(results), report_dir, selection, options.json, options.quiet,
@@ -310,7 +344,7 @@ void add_simulate_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   command->add_option("--shard", options->shard,
                       "Run only shard I of N (devices whose index % N == I; observers in shard 0), e.g. 0/4");
-  add_report_options(*command, options->report, HistoryDefault::nothing);
+  add_report_options(*command, options->report, HistoryDefault::log);
   command->add_option("--defect", options->defects,
                       "Make the embedded broker break one behaviour (repeatable; see 'list --defects')");
   command->add_option("--accepted", options->accepted,
