@@ -32,6 +32,7 @@
 #include "client/recorder.hpp"
 #include "client/session.hpp"
 #include "client/target_url.hpp"
+#include "history/event_log_file.hpp"
 #include "results/json.hpp"
 #include "support/mosquitto_broker.hpp"
 #include "tests/capture/pcap_builder.hpp"
@@ -248,9 +249,59 @@ TEST_P(InterruptedSimulation, StopsTheFleetAndJudgesItsHistory) {
   EXPECT_TRUE(results.stats["fleet"].contains("interrupted_at_ms"));
   // Every device left as at the normal end: the history ends with the DISCONNECTs.
   EXPECT_GE(count_events(fleet, history::EventKind::sent, PacketType::disconnect), 1u);
+  // The history log, written as the fleet ran and closed after the signal, holds the same history, whole.
+  const auto log = history::read_event_log(work.path() / "out" / "history.log");
+  EXPECT_FALSE(log.cut_short);
+  EXPECT_EQ(log.history.events.size(), fleet.history.size());
 }
 
 INSTANTIATE_TEST_SUITE_P(Signals, InterruptedSimulation, ::testing::Values(SIGINT, SIGTERM), signal_test_name);
+
+std::size_t count_log_events(const history::History& history, history::EventKind kind, PacketType type) {
+  std::size_t count = 0;
+  for (const auto& event : history.events) {
+    count += event.kind == kind && event.packet && packet_type(*event.packet) == type;
+  }
+  return count;
+}
+
+// kill -9 (the OOM killer, a power cut to the process) leaves the run no time to write anything more: its
+// history.log holds the events up to its last write (the buffer goes out at least once a second), readable and
+// convertible; no report is written.
+TEST(KilledSimulation, LeavesItsHistoryLogReadableUpToTheLastWrite) {
+  test_support::MosquittoBroker broker;
+  TemporaryDirectory work("mqtt-killed-simulate");
+  write_file(work.path() / "fleet.json", long_fleet);
+  const auto out = work.path() / "out";
+  BrokerWatcher watcher(broker.url());
+  RunningChild child({MQTT_HARNESS_BINARY, "simulate", (work.path() / "fleet.json").string(), "--target", broker.url(),
+                      "--seed", "8", "-o", out.string()});
+  // 5 devices at 4 msg/s: 60 telemetry messages take about 3 s, so the log has gone to disk at least twice.
+  for (int seen = 0; seen < 60; ++seen) {
+    ASSERT_TRUE(watcher.wait_for_publish(30s, "/telemetry")) << "telemetry " << seen << "\n" << child.errors();
+  }
+  child.signal(SIGKILL);
+  const auto result = child.wait(10s);
+  EXPECT_FALSE(result.timed_out) << describe(result);
+  EXPECT_EQ(result.exit_code, -1) << describe(result);  // killed by the signal
+  EXPECT_FALSE(fs::exists(out / "results.json"));
+
+  const auto contents = history::read_event_log(out / "history.log");
+  EXPECT_GE(count_log_events(contents.history, history::EventKind::sent, PacketType::connect), 6u)
+      << "5 devices and the backend";
+  EXPECT_GE(count_log_events(contents.history, history::EventKind::sent, PacketType::publish), 4u);
+  EXPECT_GE(count_log_events(contents.history, history::EventKind::received, PacketType::publish), 4u);
+  for (std::size_t index = 0; index < contents.history.events.size(); ++index) {
+    ASSERT_EQ(contents.history.events[index].sequence, index + 1);
+  }
+
+  RunningChild convert({MQTT_HARNESS_BINARY, "convert", (out / "history.log").string(), "--output",
+                        (work.path() / "history.pcap").string()});
+  const auto converted = convert.wait(30s);
+  EXPECT_EQ(converted.exit_code, 0) << describe(converted);
+  const auto pcap = capture::analyse_capture_file(work.path() / "history.pcap");
+  EXPECT_GE(pcap.connections.size(), 6u);
+}
 
 // A target that accepts TCP connections and never says anything: the proof that the fleet's devices are waiting
 // for their CONNACKs is a connection on which CONNECT bytes arrived after the fleet's probe.

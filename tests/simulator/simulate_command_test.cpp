@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "broker/broker.hpp"
+#include "history/event_log_file.hpp"
+#include "results/json.hpp"
 #include "support/mosquitto_broker.hpp"
 
 namespace {
@@ -107,6 +109,11 @@ TEST_F(SimulateCommand, TheHistoryFilesAreWrittenOnlyWhenAsked) {
   EXPECT_FALSE(results["violations"][0]["history_slice"].empty()) << "the evidence stays";
   EXPECT_FALSE(fs::exists(plain / "history.jsonl"));
   EXPECT_FALSE(fs::exists(plain / "history.pcap"));
+  EXPECT_TRUE(fs::exists(plain / "history.log")) << "the compact log is the default";
+  const auto none = directory / "none";
+  EXPECT_EQ(run("simulate " + scenario + " --seed 5 --quiet --history none --report-dir " + none.string()).exit_code, 0);
+  EXPECT_TRUE(fs::exists(none / "results.json"));
+  EXPECT_FALSE(fs::exists(none / "history.log"));
 
   const auto asked = directory / "asked";
   EXPECT_EQ(run("simulate " + scenario + " --seed 5 --quiet --history jsonl,pcap --report-dir " + asked.string())
@@ -118,7 +125,42 @@ TEST_F(SimulateCommand, TheHistoryFilesAreWrittenOnlyWhenAsked) {
 
   const auto bad = run("simulate " + scenario + " --history jsonl,csv");
   EXPECT_EQ(bad.exit_code, 2) << bad.output;
-  EXPECT_NE(bad.output.find("'csv' is not one of jsonl, pcap, results, all, none"), std::string::npos) << bad.output;
+  EXPECT_NE(bad.output.find("'csv' is not one of jsonl, pcap, results, log, all, none"), std::string::npos)
+      << bad.output;
+}
+
+// history.log, written while the fleet runs, holds exactly the history the run judged (results.json's, with
+// --history results), and `convert` makes history.jsonl and history.pcap of it.
+TEST_F(SimulateCommand, TheHistoryLogHoldsTheJudgedHistory) {
+  const auto scenario = write("outage.json", outage);
+  const auto report = directory / "report";
+  const auto ran = run("simulate " + scenario + " --seed 9 --quiet --defect no-will --history log,results " +
+                       "--report-dir " + report.string());
+  EXPECT_EQ(ran.exit_code, 1) << ran.output;
+  const auto results = mqtt::results::results_from_json(load_json(report / "results.json"));
+  ASSERT_EQ(results.cases.size(), 1u);
+  const auto contents = mqtt::history::read_event_log(report / "history.log");
+  EXPECT_FALSE(contents.cut_short);
+  const auto& judged = results.cases.front().history;
+  ASSERT_EQ(contents.history.events.size(), judged.size());
+  for (std::size_t index = 0; index < judged.size(); ++index) {
+    ASSERT_EQ(contents.history.events[index], judged[index]) << "event " << index + 1;
+  }
+  const auto converted = run("convert " + (report / "history.log").string() + " --output " +
+                             (directory / "history.jsonl").string());
+  EXPECT_EQ(converted.exit_code, 0) << converted.output;
+  EXPECT_NE(converted.output.find(std::to_string(judged.size()) + " event(s)"), std::string::npos) << converted.output;
+  std::ifstream lines(directory / "history.jsonl");
+  std::size_t count = 0;
+  for (std::string line; std::getline(lines, line);) count += nlohmann::json::parse(line).is_object();
+  EXPECT_EQ(count, judged.size());
+  EXPECT_EQ(run("convert " + (report / "history.log").string() + " --output " + (directory / "history.pcap").string())
+                .exit_code,
+            0);
+  EXPECT_GT(fs::file_size(directory / "history.pcap"), 24u);
+  const auto wrong = run("convert " + (report / "history.log").string() + " --output x.json");
+  EXPECT_EQ(wrong.exit_code, 2) << wrong.output;
+  EXPECT_NE(wrong.output.find("a history log converts to a .jsonl or a .pcap file"), std::string::npos) << wrong.output;
 }
 
 // -o '' and --no-report: the verdict, the summary and the exit code as usual, and not one file.
