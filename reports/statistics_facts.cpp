@@ -106,6 +106,11 @@ std::vector<StatisticsFact> statistics_facts(const json& stats) {
   if (const auto figures = stats.value("connect_latency_ms", json::object()); number(figures, "count") > 0) {
     add("Connect latency", percentiles_text(figures) + " (" + count_text(number(figures, "count")) + " CONNACKs)");
   }
+  if (has(stats, "harness")) {  // simulator/harness_health.hpp
+    const auto& harness = stats["harness"];
+    add("Harness", "peak RSS " + format_number(number(harness, "peak_rss_mb"), 1) + " MB, event-loop lag at most " +
+                       format_number(number(harness, "max_loop_lag_ms"), 1) + " ms (sampled every second of the run)");
+  }
   if (has(stats, "timeline")) {
     const auto& timeline = stats["timeline"];
     const double seconds = std::max(1.0, number(timeline, "seconds"));

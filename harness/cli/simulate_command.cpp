@@ -106,6 +106,32 @@ std::string overrides_text(const SimulateOptions& options) {
   return text.empty() ? options.scenario : text;
 }
 
+// "--duration 1h" for a soak run: a number with the unit s, m, h or d becomes seconds; a bare number is seconds
+// already. What is left is checked as a number (finite_number), so "1x" or "h" is one clear line.
+CLI::Validator duration_in_seconds() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        if (text.empty()) return std::string();
+        double factor = 0;
+        switch (text.back()) {
+          case 's': factor = 1; break;
+          case 'm': factor = 60; break;
+          case 'h': factor = 3600; break;
+          case 'd': factor = 86400; break;
+          default: return std::string();
+        }
+        const std::string number = text.substr(0, text.size() - 1);
+        char* end = nullptr;
+        const double value = std::strtod(number.c_str(), &end);
+        if (number.empty() || end != number.c_str() + number.size() || !std::isfinite(value)) {
+          return "'" + text + "' is not a duration (seconds, or a number with s, m, h or d)";
+        }
+        text = fmt::format("{:.17g}", value * factor);
+        return std::string();
+      },
+      "DURATION");
+}
+
 int refuse(const std::string& subject, const std::string& problem) {
   fmt::print(stderr, "mqtt-harness simulate: {}: {}\n", subject, problem);
   return exit_bad_input;
@@ -272,6 +298,14 @@ int run_simulate(const SimulateOptions& options) {
     run.tick = [&] {
       if (history_log) history_log->tick();
     };
+    run.recorded = [&] {
+      if (!history_log) return;
+      try {
+        history_log->close();
+      } catch (const std::exception& error) {
+        fmt::print(stderr, "mqtt-harness simulate: {}\n", error.what());
+      }
+    };
   }
   // Shards measure their clocks against each other through the broker (runner/shard_clock.hpp) for the merge;
   // not without a namespace, where a scenario's '#' subscription could receive the markers.
@@ -282,12 +316,7 @@ int run_simulate(const SimulateOptions& options) {
   }
   auto outcome = runner::run_fleet_scenario(spec, run);
   if (history_log) {
-    try {
-      history_log->close();
-      outcome.results.stats["history_log"] = {{"events", history_log->events()}, {"bytes", history_log->bytes()}};
-    } catch (const std::exception& error) {
-      fmt::print(stderr, "mqtt-harness simulate: {}\n", error.what());
-    }
+    outcome.results.stats["history_log"] = {{"events", history_log->events()}, {"bytes", history_log->bytes()}};
   }
   if (clock) outcome.results.stats["fleet"]["clock"] = runner::to_json(clock->stop());
   progress.finish();
@@ -337,8 +366,11 @@ void add_simulate_command(CLI::App& app, int& exit_code) {
                       "from the seed), so earlier runs' retained messages and sessions never meet this one; '' for "
                       "none");
   command
-      ->add_option("--duration", options->duration_s, "Publishing time in seconds (overrides the scenario)")
-      ->check(finite_number(0.1, 86400));
+      ->add_option("--duration", options->duration_s,
+                   "Publishing time: seconds, or a number with s, m, h or d (1h, 90m; overrides the scenario; at "
+                   "most 7 days)")
+      ->transform(duration_in_seconds())
+      ->check(finite_number(0.1, 7 * 86400));
   command->add_option("--scale", options->scale, "Multiply every device group's count (observers stay)")
       ->check(finite_number(0.0001, 1000))
       ->capture_default_str();

@@ -76,6 +76,7 @@ FleetOutcome run_fleet_scenario(const simulator::FleetSpec& scenario, const Flee
                                   std::chrono::system_clock::now().time_since_epoch())
                                   .count();
   auto run = simulator::run_fleet(spec, fleet);
+  if (options.recorded) options.recorded();
   FleetOutcome outcome;
   if (!run.unreachable.empty()) {
     outcome.unreachable = run.unreachable;

@@ -36,6 +36,8 @@ struct FleetRunOptions {
   // the disk on time in a quiet second). Neither may block for long.
   std::function<void(const history::Event&)> record;
   std::function<void()> tick;
+  // Called once the fleet has stopped recording, before its history is judged (simulate closes its log then).
+  std::function<void()> recorded;
   model::CheckOptions check;
   std::chrono::milliseconds connect_deadline{5'000};  // TCP connect and CONNACK, per attempt
   // Requested to interrupt the run: the fleet stops (simulator::FleetOptions::stop) and what it recorded is judged;
