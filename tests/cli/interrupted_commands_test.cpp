@@ -266,8 +266,8 @@ std::size_t count_log_events(const history::History& history, history::EventKind
 }
 
 // kill -9 (the OOM killer, a power cut to the process) leaves the run no time to write anything more: its
-// history.log holds the events up to its last write (the buffer goes out at least once a second), readable and
-// convertible; no report is written.
+// history.log holds the events up to its last write (the buffer goes out at least once a second), readable,
+// convertible and judged again by `report` into the partial report the run could not write.
 TEST(KilledSimulation, LeavesItsHistoryLogReadableUpToTheLastWrite) {
   test_support::MosquittoBroker broker;
   TemporaryDirectory work("mqtt-killed-simulate");
@@ -301,6 +301,21 @@ TEST(KilledSimulation, LeavesItsHistoryLogReadableUpToTheLastWrite) {
   EXPECT_EQ(converted.exit_code, 0) << describe(converted);
   const auto pcap = capture::analyse_capture_file(work.path() / "history.pcap");
   EXPECT_GE(pcap.connections.size(), 6u);
+
+  // `report` judges the log again: the killed run's report, inconclusive (the fleet never reached its end), not
+  // a pass, and not a false accusation for what the kill left owed.
+  RunningChild report({MQTT_HARNESS_BINARY, "report", (out / "history.log").string(), "-o",
+                       (work.path() / "judged").string()});
+  const auto judged = report.wait(60s);
+  EXPECT_EQ(judged.exit_code, 5) << describe(judged);
+  const auto results = results::results_from_json(nlohmann::json::parse(read_file(work.path() / "judged" / "results.json")));
+  EXPECT_EQ(results.kind, "simulation");
+  EXPECT_EQ(results.summary.inconclusive, 1);
+  EXPECT_TRUE(results.violations.empty());
+  ASSERT_EQ(results.cases.size(), 1u);
+  EXPECT_NE(results.cases.front().message.find("the log ends before the fleet's end"), std::string::npos)
+      << results.cases.front().message;
+  EXPECT_TRUE(fs::exists(work.path() / "judged" / "report.html"));
 }
 
 // A target that accepts TCP connections and never says anything: the proof that the fleet's devices are waiting
