@@ -197,12 +197,11 @@ int run_replay(const ReplayOptions& options) {
   runner::apply_accepted_deviations(results, *accepted);
   interrupts.record(results);
   reports::redact_in_place(results);  // once, before anything is written or printed
-  if (!write_reports("replay", results, options.report.destination(),
-                     report_selection(options.report, HistoryDefault::nothing))) {
-    return exit_bad_input;
-  }
+  const auto selection = report_selection(options.report, HistoryDefault::nothing);
+  if (!write_reports("replay", results, options.report.destination(), selection)) return exit_bad_input;
   if (options.json) {
-    print_results_json(results);
+    print_results_json(results, selection.history_in_results ? results::CaseHistories::included
+                                                              : results::CaseHistories::counted);
   } else if (!options.quiet) {
     const bool colour = colour_enabled(stdout);
     print_interruption(results);

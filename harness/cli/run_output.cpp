@@ -54,7 +54,8 @@ int finish_run(std::string_view command, results::Results results, const std::fi
   reports::redact_in_place(results);  // once, before anything is written or printed
   const bool written = write_reports(command, results, report_dir, selection);
   if (json) {
-    print_results_json(results);
+    print_results_json(results, selection.history_in_results ? results::CaseHistories::included
+                                                              : results::CaseHistories::counted);
   } else if (!quiet) {
     print_summary(results);
   }
@@ -63,9 +64,9 @@ int finish_run(std::string_view command, results::Results results, const std::fi
   return code;
 }
 
-void print_results_json(const results::Results& results) {
+void print_results_json(const results::Results& results, results::CaseHistories histories) {
   std::optional<results::Results> redacted_copy;
-  fmt::print("{}\n", results::to_json(reports::redacted(results, redacted_copy)).dump(2));
+  fmt::print("{}\n", results::to_json(reports::redacted(results, redacted_copy), histories).dump(2));
 }
 
 std::string_view verdict_colour(results::Verdict verdict) {

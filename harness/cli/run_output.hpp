@@ -15,6 +15,7 @@
 #include "capture/capture_analyser.hpp"
 #include "reports/reports.hpp"
 #include "runner/capture_judgement.hpp"
+#include "results/json.hpp"
 #include "results/results.hpp"
 
 namespace mqtt::cli {
@@ -48,8 +49,10 @@ void keep_until_exit(T&& value) {
   kept->push_back(std::make_unique<T>(std::forward<T>(value)));
 }
 
-// Prints results.json, redacted, to stdout (for --json).
-void print_results_json(const results::Results& results);
+// Prints results.json, redacted, to stdout (for --json); with the case histories only when results.json holds
+// them too (--history results).
+void print_results_json(const results::Results& results,
+                        results::CaseHistories histories = results::CaseHistories::included);
 
 // The colour a verdict is painted in on a terminal.
 std::string_view verdict_colour(results::Verdict verdict);
