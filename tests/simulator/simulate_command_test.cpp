@@ -474,7 +474,12 @@ TEST_F(SimulateCommand, ARunThatCannotFitIsRefusedBeforeItStarts) {
   const std::vector<Refused> refused = {
       {"simulate " + storm + " --duration 8",
        "mqtt-harness simulate: --duration 8: the partition fault on \"fleet\" (faults[1]) ends at 8.0 s"},
-      {"simulate " + storm + " --duration nan", "--duration: 'nan' is not a finite number from 0.1 to 86400"},
+      // A unit turns into seconds before the checks: 0.002 h is 7.2 s.
+      {"simulate " + storm + " --duration 0.002h",
+       "mqtt-harness simulate: --duration 7.2: the partition fault on \"fleet\" (faults[1]) ends at 8.0 s"},
+      {"simulate " + storm + " --duration nan", "--duration: 'nan' is not a finite number from 0.1 to 604800"},
+      {"simulate " + storm + " --duration 8d", "--duration: '691200' is not a finite number from 0.1 to 604800"},
+      {"simulate " + storm + " --duration h", "--duration: 'h' is not a duration (seconds, or a number with s, m, h"},
       {"simulate " + storm + " --duration 1e300", "--duration: '1e300' is not a finite number"},
       {"simulate " + storm + " --scale inf", "--scale: 'inf' is not a finite number from 0.0001 to 1000"},
       {"simulate " + storm + " --scale 1000",
