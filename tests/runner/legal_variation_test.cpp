@@ -39,8 +39,8 @@ constexpr double fleet_speed = 4;
 constexpr std::uint32_t minimum_settle_ms = 2'500;
 
 // Soak scenarios (scenarios/fleet/soak-*.json) last an hour: they are played faster still, so that every fleet's
-// publishing takes at most 30 s here.
-constexpr double longest_fleet_ms = 30'000;
+// publishing takes at most 15 s here, like the longest of the others.
+constexpr double longest_fleet_ms = 15'000;
 
 void play_faster(simulator::FleetSpec& spec) {
   const double speed = std::max(fleet_speed, spec.duration_ms / longest_fleet_ms);
