@@ -86,9 +86,10 @@ void write_stream(const std::filesystem::path& path, Write&& write) {
 
 }  // namespace
 
-void write_json(const results::Results& results, const std::filesystem::path& path) {
+void write_json(const results::Results& results, const std::filesystem::path& path,
+                results::CaseHistories histories) {
   std::optional<results::Results> redacted_copy;
-  const auto document = results::to_json(redacted(results, redacted_copy));
+  const auto document = results::to_json(redacted(results, redacted_copy), histories);
   write_stream(path, [&](std::ostream& out) { out << std::setw(2) << document << '\n'; });
 }
 
@@ -128,18 +129,24 @@ void write_pcap(const history::History& history, const std::filesystem::path& pa
   write_text(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
-void write_all(const results::Results& results, const std::filesystem::path& directory) {
+void write_all(const results::Results& results, const std::filesystem::path& directory,
+               const ReportSelection& selection) {
   std::error_code error;
   std::filesystem::create_directories(directory, error);
   if (error) throw std::runtime_error(directory.string() + ": cannot create directory: " + error.message());
-  write_json(results, directory / "results.json");
+  write_json(results, directory / "results.json",
+             selection.history_in_results ? results::CaseHistories::included : results::CaseHistories::counted);
   write_html(results, directory / "report.html");
   write_junit(results, directory / "junit.xml");
   write_markdown(results, directory / "summary.md");
+  // A report directory reused by a run that does not write them must not keep an earlier run's histories.
+  if (!selection.history_jsonl) std::filesystem::remove(directory / "history.jsonl", error);
+  if (!selection.history_pcap) std::filesystem::remove(directory / "history.pcap", error);
+  if (!selection.history_jsonl && !selection.history_pcap) return;
   // Combined (and redacted) once: on a long fleet or capture history this is the largest copy a report makes.
   const history::History combined = combined_history(results);
-  write_history_lines(combined, directory / "history.jsonl");
-  write_pcap(combined, directory / "history.pcap", unix_ns_of(results.started_at));
+  if (selection.history_jsonl) write_history_lines(combined, directory / "history.jsonl");
+  if (selection.history_pcap) write_pcap(combined, directory / "history.pcap", unix_ns_of(results.started_at));
 }
 
 }  // namespace mqtt::reports

@@ -10,6 +10,7 @@
 
 #include "codec/packet.hpp"
 #include "history/event.hpp"
+#include "results/json.hpp"
 #include "results/results.hpp"
 
 namespace mqtt::reports {
@@ -29,17 +30,29 @@ Bytes render_pcap(const history::History& history, std::int64_t base_unix_ns = 0
 // shifted to start after the previous case ended. Secrets are redacted.
 history::History combined_history(const results::Results& results);
 
+// Which of the history-sized reports a run writes (--history; docs/reports.md). A conformance run's case
+// histories are small and go everywhere; a fleet's or a capture's history is the run's whole traffic, so by
+// default results.json holds only its verdicts, statistics and evidence slices, and history.jsonl and
+// history.pcap are written only when asked for.
+struct ReportSelection {
+  bool history_jsonl = true;
+  bool history_pcap = true;
+  bool history_in_results = true;  // each case's whole history inside results.json
+};
+
 // Writers; each throws std::runtime_error naming the path when it cannot write.
-void write_json(const results::Results& results, const std::filesystem::path& path);
+void write_json(const results::Results& results, const std::filesystem::path& path,
+                results::CaseHistories histories = results::CaseHistories::included);
 void write_html(const results::Results& results, const std::filesystem::path& path);
 void write_junit(const results::Results& results, const std::filesystem::path& path);
 void write_markdown(const results::Results& results, const std::filesystem::path& path);
 void write_history_jsonl(const results::Results& results, const std::filesystem::path& path);
 void write_pcap(const history::History& history, const std::filesystem::path& path, std::int64_t base_unix_ns = 0);
 
-// Writes results.json, report.html, junit.xml, summary.md, history.jsonl and history.pcap into `directory`
-// (created when missing).
-void write_all(const results::Results& results, const std::filesystem::path& directory);
+// Writes results.json, report.html, junit.xml, summary.md and, as `selection` asks, history.jsonl and
+// history.pcap into `directory` (created when missing).
+void write_all(const results::Results& results, const std::filesystem::path& directory,
+               const ReportSelection& selection = {});
 
 // Loads results.json files (throws history::FormatError naming the file) and writes one HTML page with a
 // statement x run matrix.

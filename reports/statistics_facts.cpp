@@ -114,7 +114,8 @@ std::vector<StatisticsFact> statistics_facts(const json& stats) {
   };
   std::set<std::string> shown = {
       "fleet",           "connect_latency_ms",  "timeline", "messages", "delivery_latency_ms",
-      "losses_by_cause", "duplicates_by_cause", "wills",    "retained", "faults_by_kind"};
+      "losses_by_cause", "duplicates_by_cause", "wills",    "retained", "faults_by_kind",
+      "harness",         "history_log"};
   if (has(stats, "fleet")) {
     const auto& fleet = stats["fleet"];
     std::string text = count_text(number(fleet, "devices")) + " devices";
@@ -133,6 +134,16 @@ std::vector<StatisticsFact> statistics_facts(const json& stats) {
   }
   if (const auto figures = stats.value("connect_latency_ms", json::object()); number(figures, "count") > 0) {
     add("Connect latency", percentiles_text(figures) + " (" + count_text(number(figures, "count")) + " CONNACKs)");
+  }
+  if (has(stats, "harness")) {  // simulator/harness_health.hpp
+    const auto& harness = stats["harness"];
+    add("Harness", "peak RSS " + format_number(number(harness, "peak_rss_mb"), 1) + " MB, event-loop lag at most " +
+                       format_number(number(harness, "max_loop_lag_ms"), 1) + " ms (sampled every second of the run)");
+  }
+  if (has(stats, "history_log")) {  // simulate's history.log (history/event_log_file.hpp)
+    const auto& log = stats["history_log"];
+    add("History log", count_text(number(log, "events")) + " events, " +
+                           format_number(number(log, "bytes") / 1e6, 1) + " MB in history.log");
   }
   if (has(stats, "timeline")) {
     const auto& timeline = stats["timeline"];

@@ -28,6 +28,7 @@
 #include "simulator/fault_proxy.hpp"
 #include "simulator/fault_schedule.hpp"
 #include "simulator/fleet_stats.hpp"
+#include "simulator/harness_health.hpp"
 
 namespace mqtt::simulator {
 
@@ -113,6 +114,7 @@ class Engine {
     malloc_trim(0);
     result.history = recorder_.take_history();
     result.stats = compute_fleet_stats(result.history, spec_);
+    if (health_) result.stats["harness"] = health_->to_json();
     std::size_t observers = 0;
     std::size_t devices_never_connected = 0;
     std::size_t observers_never_connected = 0;
@@ -228,6 +230,7 @@ class Engine {
       asio::co_spawn(*io_, launch_devices(), asio::detached);
       for (const auto& fault : schedule_) asio::co_spawn(*io_, fault_loop(fault), asio::detached);
       if (options_.progress) asio::co_spawn(*io_, progress_loop(), asio::detached);
+      asio::co_spawn(*io_, health_loop(), asio::detached);
       // Cancelled by an interruption.
       end_timer_.emplace(*io_, run_end_);
       error_code ignored;
@@ -291,6 +294,16 @@ class Engine {
   void disconnect(Device& device) {
     if (device.session && device.session->connection()->is_open()) device.session->disconnect();
     device.connected = false;
+  }
+
+  // Four times a second: how late the loop woke (its lag) and the process's memory (simulator/harness_health.hpp).
+  asio::awaitable<void> health_loop() {
+    health_.emplace(start_);
+    while (!stopping_) {
+      const auto intended = Clock::now() + milliseconds(250);
+      co_await sleep_until(intended);
+      health_->observe(intended, Clock::now(), resident_kib());
+    }
   }
 
   asio::awaitable<void> progress_loop() {
@@ -747,6 +760,7 @@ class Engine {
   bool interrupted_ = false;
   double interrupted_at_ms_ = 0;
   std::optional<asio::steady_timer> end_timer_;  // main's wait for run_end_
+  std::optional<HarnessHealth> health_;  // from the start of the publishing window
   std::unique_ptr<FaultProxy> proxy_;
   std::shared_ptr<const client::TargetUrl> direct_target_;
   std::shared_ptr<const client::TargetUrl> proxy_target_;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # inspect versus tshark on a >= 100 MB capture (docs/benchmarks.md, "Captures"). Usage: bench/capture/run.sh BUILD_DIR
-# Rows: inspect's summary and offline verdict (-o '': no report files, like tshark's summary), the same with every
-# report format written, the capture module alone, and tshark producing the equivalent summary.
+# Rows: inspect's summary and offline verdict (-o '': no report files, like tshark's summary), the same with the
+# default reports (results.json without the history, report.html, junit.xml, summary.md), with every history file
+# too (--history all), the capture module alone, and tshark producing the equivalent summary.
 set -eu
 build=${1:-build}
 here=$(dirname "$0")
@@ -17,6 +18,11 @@ for round in 1 2 3; do
   /usr/bin/time -f "round $round tshark -Y mqtt summary:     %e s wall, %U s user, %S s system, %M KB" \
     "$here/tshark_summary.sh" "$capture" /dev/null
 done
-/usr/bin/time -f "inspect --quiet with every report written: %e s wall, %U s user, %S s system, %M KB" \
-  "$build/harness/cli/mqtt-harness" inspect --quiet -o "$reports" "$capture"
-du -sh "$reports"/* | sed 's/^/  /'
+for round in 1 2 3; do
+  /usr/bin/time -f "round $round inspect --quiet with the default reports: %e s wall, %U s user, %S s system, %M KB" \
+    "$build/harness/cli/mqtt-harness" inspect --quiet -o "$reports/default" "$capture"
+done
+du -sh "$reports"/default/* | sed 's/^/  /'
+/usr/bin/time -f "inspect --quiet --history all (every history file too): %e s wall, %U s user, %S s system, %M KB" \
+  "$build/harness/cli/mqtt-harness" inspect --quiet --history all -o "$reports/all" "$capture"
+du -sh "$reports"/all/* | sed 's/^/  /'

@@ -8,9 +8,10 @@
 //                                       BENCH_TRIM_AFTER_RAMP=1 calls malloc_trim once all are connected)
 //   bench_fleet idle-end DEVICES        the same fleet, run to its end: memory while connected, then with the
 //                                       finished history in hand (the fleet gone), and the process's peak
-//   bench_fleet fanin DEVICES RATE SECONDS
-//                                       DEVICES publish QoS 0 at RATE/s each to one subscribed backend; print
-//                                       harness CPU and mosquitto CPU for the same messages
+//   bench_fleet fanin DEVICES RATE SECONDS [QOS]
+//                                       DEVICES publish at QOS (default 0) at RATE/s each to one backend
+//                                       subscribed at that QoS; print harness CPU and mosquitto CPU for the same
+//                                       messages (mosquitto logs errors only, like a production broker)
 //
 // Both print one line of figures; nothing is asserted (speed is not a test).
 #include <malloc.h>
@@ -86,15 +87,16 @@ simulator::FleetSpec idle_fleet(std::uint32_t devices, std::uint32_t duration_ms
   return spec;
 }
 
-test_support::MosquittoOptions many_connections() {
+test_support::MosquittoOptions bench_broker_options() {
   test_support::MosquittoOptions options;
+  options.log_type = "error";  // like a production broker: no line per packet
   options.extra_config_lines = {"max_connections -1"};
   return options;
 }
 
 int idle(std::uint32_t devices, bool tls) {
   std::unique_ptr<test_support::TestPki> pki;
-  test_support::MosquittoOptions broker_options = many_connections();
+  test_support::MosquittoOptions broker_options = bench_broker_options();
   if (tls) {
     pki = std::make_unique<test_support::TestPki>();
     test_support::MosquittoListener listener;
@@ -198,7 +200,7 @@ long peak_rss_kib() {
 }
 
 int idle_to_end(std::uint32_t devices) {
-  test_support::MosquittoBroker broker(many_connections());
+  test_support::MosquittoBroker broker(bench_broker_options());
   const simulator::FleetSpec spec = idle_fleet(devices, devices / 4 + 4000);  // the ramp and 4 s connected
   const long before = rss_kib();
   long connected_rss = 0;
@@ -225,8 +227,8 @@ int idle_to_end(std::uint32_t devices) {
   return connected == devices ? 0 : 1;
 }
 
-int fanin(std::uint32_t devices, double rate, double seconds) {
-  test_support::MosquittoBroker broker;
+int fanin(std::uint32_t devices, double rate, double seconds, int qos) {
+  test_support::MosquittoBroker broker(bench_broker_options());
   simulator::FleetSpec spec;
   spec.name = "fanin";
   spec.duration_ms = static_cast<std::uint32_t>(seconds * 1000);
@@ -236,13 +238,14 @@ int fanin(std::uint32_t devices, double rate, double seconds) {
   backend.observer = true;
   backend.count = 1;
   backend.client_id = "backend-{n}";
-  backend.subscriptions = {Subscription{"dtu/+/telemetry", QoS::at_most_once}};
+  backend.subscriptions = {Subscription{"dtu/+/telemetry", static_cast<QoS>(qos)}};
   simulator::GroupSpec group;
   group.name = "meter";
   group.count = devices;
   group.connect_rate = 2000;
   group.publish.rate_per_second = rate;
   group.publish.payload_size = 64;
+  for (int level = 0; level < 3; ++level) group.publish.qos_weights[level] = level == qos ? 1.0 : 0.0;
   spec.groups = {backend, group};
   // Measure from 2 s after the start (everyone connected) to 1 s before the publishing ends.
   double harness_start = 0, broker_start = 0, harness_end = 0, broker_end = 0;
@@ -273,9 +276,9 @@ int fanin(std::uint32_t devices, double rate, double seconds) {
   const double harness = harness_end - harness_start;
   const double mosquitto = broker_end - broker_start;
   std::printf(
-      "fan-in QoS 0: %u devices x %.1f/s for %.1f s measured: published %.0f msg/s, delivered %.0f msg/s; "
+      "fan-in QoS %d: %u devices x %.1f/s for %.1f s measured: published %.0f msg/s, delivered %.0f msg/s; "
       "CPU harness %.2f s, mosquitto %.2f s, ratio harness/mosquitto %.2f\n",
-      devices, rate, window, (published_end - published_start) / window,
+      qos, devices, rate, window, (published_end - published_start) / window,
       (delivered_end - delivered_start) / window, harness, mosquitto,
       mosquitto > 0 ? harness / mosquitto : 0);
   std::printf("whole run: %s\n", run.stats["messages"].dump().c_str());
@@ -298,10 +301,11 @@ int main(int argc, char** argv) {
   if (mode == "idle" && argc == 3) return idle(static_cast<std::uint32_t>(std::stoul(argv[2])), false);
   if (mode == "idle-tls" && argc == 3) return idle(static_cast<std::uint32_t>(std::stoul(argv[2])), true);
   if (mode == "idle-end" && argc == 3) return idle_to_end(static_cast<std::uint32_t>(std::stoul(argv[2])));
-  if (mode == "fanin" && argc == 5)
-    return fanin(static_cast<std::uint32_t>(std::stoul(argv[2])), std::stod(argv[3]), std::stod(argv[4]));
+  if (mode == "fanin" && (argc == 5 || argc == 6))
+    return fanin(static_cast<std::uint32_t>(std::stoul(argv[2])), std::stod(argv[3]), std::stod(argv[4]),
+                 argc == 6 ? std::stoi(argv[5]) : 0);
   std::fprintf(stderr,
                "usage: bench_fleet idle DEVICES | bench_fleet idle-tls DEVICES | bench_fleet idle-end DEVICES | bench_fleet fanin DEVICES "
-               "RATE SECONDS\n");
+               "RATE SECONDS [QOS]\n");
   return 2;
 }

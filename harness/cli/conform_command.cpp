@@ -12,6 +12,7 @@
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/interrupt.hpp"
+#include "cli/report_output.hpp"
 #include "cli/run_output.hpp"
 #include "cli/packet_text.hpp"
 #include "cli/terminal.hpp"
@@ -36,7 +37,7 @@ struct ConformOptions {
   std::string accepted;
   int jobs = 16;  // cases mostly wait on the broker; 16 at a time measured 8.1 s vs 19.2 s at 4 (mosquitto)
   std::optional<std::uint64_t> seed;
-  std::string report_dir = "mqtt-harness-report";
+  ReportOutput report;
   std::string profile;
   std::string cases_dir;
   std::vector<std::string> defects;
@@ -93,11 +94,12 @@ void print_summary(const results::Results& results, const std::filesystem::path&
              "{:.1f} s (seed {})\n",
              results.cases.size(), summary.passed, summary.failed, summary.warned, summary.accepted,
              summary.inconclusive, summary.skipped, summary.errors, results.duration_ms / 1000.0, results.seed);
-  fmt::print("target: {}\nreport: {}\n", results.target, (report_dir / "report.html").string());
+  fmt::print("target: {}\n", results.target);
+  if (!report_dir.empty()) fmt::print("report: {}\n", (report_dir / "report.html").string());
 }
 
 int run_conform(const ConformOptions& options) {
-  if (!check_report_directory("conform", options.report_dir)) return exit_bad_input;
+  if (!check_report_directory("conform", options.report.destination())) return exit_bad_input;
   runner::ConformanceOptions run;
   run.mqtt_version = options.mqtt;
   run.filter = options.filter;
@@ -214,9 +216,10 @@ int run_conform(const ConformOptions& options) {
   }
 
   interrupts.record(results);
-  const std::filesystem::path report_dir = options.report_dir;
+  const std::filesystem::path report_dir = options.report.destination();
   print_target_problem("conform", results);
-  return finish_run("conform", std::move(results), report_dir, options.json, options.quiet,
+  return finish_run("conform", std::move(results), report_dir,
+                    report_selection(options.report, HistoryDefault::everything), options.json, options.quiet,
                     [&](const results::Results& shown) { print_summary(shown, report_dir); });
 }
 
@@ -240,9 +243,7 @@ void add_conform_command(CLI::App& app, int& exit_code) {
   command->add_option("-j,--jobs", options->jobs, "Cases run concurrently")->check(CLI::Range(1, 256))
       ->capture_default_str();
   command->add_option("--seed", options->seed, "Seed for client ids, topics and payload tokens (replays a run)");
-  command->add_option("-o,--report-dir", options->report_dir,
-                      "Where results.json, report.html, junit.xml, summary.md, history.jsonl, history.pcap go")
-      ->capture_default_str();
+  add_report_options(*command, options->report, HistoryDefault::everything);
   command->add_option("--profile", options->profile,
                       "Target profile (JSON): what the broker legitimately chooses or is configured with");
   command->add_option("--cases-dir", options->cases_dir, "Run the case files in this folder instead of the built-in suite");

@@ -13,6 +13,7 @@
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/interrupt.hpp"
+#include "cli/report_output.hpp"
 #include "cli/run_output.hpp"
 #include "cli/terminal.hpp"
 #include "reports/redaction.hpp"
@@ -29,7 +30,7 @@ namespace {
 struct InspectOptions {
   std::string capture;
   std::vector<std::uint16_t> ports;
-  std::string report_dir = "mqtt-harness-report";  // like conform and simulate; "" (-o '') writes nothing
+  ReportOutput report;  // like conform and simulate
   std::string accepted;
   bool json = false;
   bool quiet = false;
@@ -86,7 +87,7 @@ std::vector<std::string> summary_lines(const capture::ConnectionSummary& row) {
 }
 
 int run_inspect(const InspectOptions& options) {
-  if (!options.report_dir.empty() && !check_report_directory("inspect", options.report_dir)) return exit_bad_input;
+  if (!check_report_directory("inspect", options.report.destination())) return exit_bad_input;
   const auto accepted = read_accepted_deviations("inspect", options.accepted);
   if (!accepted) return exit_bad_input;
   runner::HistoryJudgementOptions judgement;
@@ -128,9 +129,11 @@ int run_inspect(const InspectOptions& options) {
   interrupts.record(results);
   reports::redact_in_place(results);  // once, before anything is written or printed
 
-  if (!options.report_dir.empty() && !write_reports("inspect", results, options.report_dir)) return exit_bad_input;
+  const auto selection = report_selection(options.report, HistoryDefault::nothing);
+  if (!write_reports("inspect", results, options.report.destination(), selection)) return exit_bad_input;
   if (options.json) {
-    print_results_json(results);
+    print_results_json(results, selection.history_in_results ? results::CaseHistories::included
+                                                              : results::CaseHistories::counted);
   } else if (!options.quiet) {
     const bool colour = colour_enabled(stdout);
     print_interruption(results);
@@ -163,8 +166,8 @@ int run_inspect(const InspectOptions& options) {
                      must > 0 ? "red" : undecided ? "yellow" : "green", colour),
                exercised, must, results.violations.size() - must);
     for (const auto& reason : inconclusive) fmt::print("{} {}\n", paint("inconclusive:", "yellow", colour), reason);
-    if (!options.report_dir.empty()) {
-      fmt::print("report: {}\n", (std::filesystem::path(options.report_dir) / "report.html").string());
+    if (options.report.writes()) {
+      fmt::print("report: {}\n", (options.report.destination() / "report.html").string());
     }
   }
   int code = runner::exit_code(results);
@@ -182,10 +185,7 @@ void add_inspect_command(CLI::App& app, int& exit_code) {
   command->add_option("capture", options->capture, "Capture file (pcap or pcapng)")->required();
   command->add_option("-p,--port", options->ports,
                       "Also treat this TCP port as MQTT (repeatable; 1883 always)");
-  command->add_option(
-      "-o,--report-dir", options->report_dir,
-      "Where results.json, report.html, junit.xml, summary.md, history.jsonl, history.pcap go ('' for none)")
-      ->capture_default_str();
+  add_report_options(*command, options->report, HistoryDefault::nothing);
   command->add_option("--accepted", options->accepted,
                       "Accepted-deviations file (JSON; docs/accepted-deviations.md): listed violations do not fail");
   command->add_flag("--json", options->json, "Print results.json to stdout instead of the summary");

@@ -18,6 +18,7 @@
 #include "cli/exit_codes.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/number_option.hpp"
+#include "cli/report_output.hpp"
 #include "cli/run_output.hpp"
 #include "cli/connection_options.hpp"
 #include "cli/packet_text.hpp"
@@ -47,7 +48,7 @@ struct ReplayOptions {
   std::vector<std::uint16_t> ports;
   double settle_s = 2.0;
   double answer_deadline_s = 2.0;
-  std::string report_dir = "mqtt-harness-report";  // like conform and simulate; "" (-o '') writes nothing
+  ReportOutput report;  // like conform and simulate
   std::string accepted;
   bool json = false;
   bool quiet = false;
@@ -121,7 +122,7 @@ int run_replay(const ReplayOptions& options) {
     replay.run_namespace = runner::RunNamespace::derived_from_seed("replay", seed);
   }
   const auto& target = replay.target;
-  if (!options.report_dir.empty() && !check_report_directory("replay", options.report_dir)) return exit_bad_input;
+  if (!check_report_directory("replay", options.report.destination())) return exit_bad_input;
   const auto& run_namespace = replay.run_namespace;
   const std::string namespace_text = run_namespace.empty() ? "no namespace" : "namespace " + run_namespace.name();
 
@@ -196,9 +197,11 @@ int run_replay(const ReplayOptions& options) {
   runner::apply_accepted_deviations(results, *accepted);
   interrupts.record(results);
   reports::redact_in_place(results);  // once, before anything is written or printed
-  if (!options.report_dir.empty() && !write_reports("replay", results, options.report_dir)) return exit_bad_input;
+  const auto selection = report_selection(options.report, HistoryDefault::nothing);
+  if (!write_reports("replay", results, options.report.destination(), selection)) return exit_bad_input;
   if (options.json) {
-    print_results_json(results);
+    print_results_json(results, selection.history_in_results ? results::CaseHistories::included
+                                                              : results::CaseHistories::counted);
   } else if (!options.quiet) {
     const bool colour = colour_enabled(stdout);
     print_interruption(results);
@@ -254,8 +257,7 @@ void add_replay_command(CLI::App& app, int& exit_code) {
                    "Seconds a step waits for the answers its captured client had received before it")
       ->check(finite_number(0.001, 3600))
       ->capture_default_str();
-  command->add_option("-o,--report-dir", options->report_dir, "Where every report format goes ('' for none)")
-      ->capture_default_str();
+  add_report_options(*command, options->report, HistoryDefault::nothing);
   command->add_option("--accepted", options->accepted,
                       "Accepted-deviations file (JSON; docs/accepted-deviations.md): listed violations do not fail");
   command->add_flag("--json", options->json, "Print results.json to stdout instead of the summary");

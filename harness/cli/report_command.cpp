@@ -1,16 +1,21 @@
-// `mqtt-harness report RESULTS.json...`: re-render saved results; several files become a comparison.
+// `mqtt-harness report RESULTS.json...`: re-render saved results; several files become a comparison. One
+// history.log: the fleet history judged again (a killed run's report).
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/run_output.hpp"
+#include "history/event_log_file.hpp"
 #include "history/json.hpp"
 #include "reports/reports.hpp"
 #include "runner/conformance.hpp"
+#include "runner/fleet_verdict.hpp"
+#include "runner/history_judgement.hpp"
 #include "runner/shard_merge.hpp"
 
 namespace mqtt::cli {
@@ -53,7 +58,74 @@ int run_merge(const ReportOptions& options, const std::vector<results::Results>&
   return runner::exit_code(merged);
 }
 
+// A fleet's history.log (simulate writes it as the fleet runs) judged again as one fleet history: the report of a
+// run that was killed before it could write its own. The log holds no scenario, so there are no fleet statistics;
+// a log without the fleet's closing note (a run stopped before its end) is inconclusive at best, never a pass.
+int run_log_report(const ReportOptions& options) {
+  const std::filesystem::path path = options.inputs.front();
+  history::EventLogContents contents;
+  try {
+    contents = history::read_event_log(path);
+  } catch (const history::FormatError& error) {
+    fmt::print(stderr, "mqtt-harness report: {}\n", error.what());
+    return exit_bad_input;
+  }
+  const bool ended = std::any_of(contents.history.events.begin(), contents.history.events.end(),
+                                 [](const history::Event& event) {
+                                   return event.kind == history::EventKind::note &&
+                                          event.detail.rfind("fleet end:", 0) == 0;
+                                 });
+  runner::HistorySource source;
+  source.id = "fleet:" + path.string();
+  source.title = "fleet history judged again from " + path.string();
+  source.section = "fleet";
+  source.steps.push_back(fmt::format("{} event(s) read from {}{}", contents.history.events.size(), path.string(),
+                                     contents.cut_short ? "; its last record was cut short" : ""));
+  const std::int64_t span_ns =
+      contents.history.events.empty() ? 0 : contents.history.events.back().time_ns - contents.history.events.front().time_ns;
+  source.history = std::move(contents.history);
+  runner::HistoryJudgementOptions judgement;
+  judgement.kind = "simulation";
+  judgement.target = "history log " + path.string();
+  judgement.duration_ms = static_cast<double>(span_ns) / 1e6;
+  judgement.keep_history = false;
+  std::vector<runner::HistorySource> sources;
+  sources.push_back(std::move(source));
+  auto results = runner::judge_histories(std::move(sources), judgement);
+  if (!ended) {
+    runner::mark_inconclusive(results, {"the log ends before the fleet's end (the run was stopped or killed): "
+                                        "obligations still open then are not judged"});
+  }
+  try {
+    if (!options.directory.empty()) {
+      reports::write_all(results, options.directory,
+                         reports::ReportSelection{.history_jsonl = false, .history_pcap = false,
+                                                  .history_in_results = false});
+    }
+    if (!options.html.empty()) reports::write_html(results, options.html);
+    if (!options.junit.empty()) reports::write_junit(results, options.junit);
+    if (!options.markdown.empty()) reports::write_markdown(results, options.markdown);
+    if (!options.json_file.empty()) reports::write_json(results, options.json_file);
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "mqtt-harness report: {}\n", error.what());
+    return exit_bad_input;
+  }
+  if (options.json) {
+    print_results_json(results);
+  } else {
+    fmt::print("{}", reports::render_markdown(results));
+  }
+  return runner::exit_code(results);
+}
+
 int run_report(const ReportOptions& options) {
+  if (options.inputs.size() == 1 && history::is_event_log(options.inputs.front())) {
+    if (options.merge_shards) {
+      fmt::print(stderr, "mqtt-harness report: --merge-shards takes results.json files, not a history.log\n");
+      return exit_bad_input;
+    }
+    return run_log_report(options);
+  }
   std::vector<std::filesystem::path> paths(options.inputs.begin(), options.inputs.end());
   std::vector<results::Results> runs;
   try {
@@ -111,8 +183,11 @@ int run_report(const ReportOptions& options) {
 void add_report_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<ReportOptions>();
   auto* command = app.add_subcommand(
-      "report", "Re-render saved results.json files (one: any format; several: a comparison page)");
-  command->add_option("results", options->inputs, "results.json files")->required()->check(CLI::ExistingFile);
+      "report", "Re-render saved results.json files (one: any format; several: a comparison page), or judge a "
+                "fleet's history.log again");
+  command->add_option("results", options->inputs, "results.json files, or one history.log of 'simulate'")
+      ->required()
+      ->check(CLI::ExistingFile);
   command->add_option("--html", options->html, "Write the HTML report (or the comparison page) here");
   command->add_option("--junit", options->junit, "Write JUnit XML here");
   command->add_option("--markdown", options->markdown, "Write the Markdown summary here");

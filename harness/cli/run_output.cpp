@@ -20,6 +20,7 @@
 namespace mqtt::cli {
 
 bool check_report_directory(std::string_view command, const std::filesystem::path& directory) {
+  if (directory.empty()) return true;  // no reports (-o '', --no-report)
   const std::string problem = report_directory_problem(directory);
   if (problem.empty()) return true;
   fmt::print(stderr, "mqtt-harness {}: --report-dir {}: cannot write reports there ({})\n", command,
@@ -27,15 +28,17 @@ bool check_report_directory(std::string_view command, const std::filesystem::pat
   return false;
 }
 
-bool write_reports(std::string_view command, const results::Results& results, const std::filesystem::path& directory) {
+bool write_reports(std::string_view command, const results::Results& results, const std::filesystem::path& directory,
+                   const reports::ReportSelection& selection) {
+  if (directory.empty()) return true;
   try {
-    reports::write_all(results, directory);
+    reports::write_all(results, directory, selection);
     return true;
   } catch (const std::exception& failure) {
     // The run is done: keep its results somewhere rather than lose them.
     const auto fallback = fallback_report_directory();
     try {
-      if (fallback) reports::write_all(results, *fallback);
+      if (fallback) reports::write_all(results, *fallback, selection);
       fmt::print(stderr, "mqtt-harness {}: cannot write the report: {}; the reports are in {} instead\n", command,
                  failure.what(), fallback->string());
     } catch (const std::exception&) {
@@ -46,11 +49,13 @@ bool write_reports(std::string_view command, const results::Results& results, co
 }
 
 int finish_run(std::string_view command, results::Results results, const std::filesystem::path& report_dir,
-               bool json, bool quiet, const std::function<void(const results::Results&)>& print_summary) {
+               const reports::ReportSelection& selection, bool json, bool quiet,
+               const std::function<void(const results::Results&)>& print_summary) {
   reports::redact_in_place(results);  // once, before anything is written or printed
-  const bool written = write_reports(command, results, report_dir);
+  const bool written = write_reports(command, results, report_dir, selection);
   if (json) {
-    print_results_json(results);
+    print_results_json(results, selection.history_in_results ? results::CaseHistories::included
+                                                              : results::CaseHistories::counted);
   } else if (!quiet) {
     print_summary(results);
   }
@@ -59,9 +64,9 @@ int finish_run(std::string_view command, results::Results results, const std::fi
   return code;
 }
 
-void print_results_json(const results::Results& results) {
+void print_results_json(const results::Results& results, results::CaseHistories histories) {
   std::optional<results::Results> redacted_copy;
-  fmt::print("{}\n", results::to_json(reports::redacted(results, redacted_copy)).dump(2));
+  fmt::print("{}\n", results::to_json(reports::redacted(results, redacted_copy), histories).dump(2));
 }
 
 std::string_view verdict_colour(results::Verdict verdict) {

@@ -13,26 +13,32 @@
 #include <vector>
 
 #include "capture/capture_analyser.hpp"
+#include "reports/reports.hpp"
 #include "runner/capture_judgement.hpp"
+#include "results/json.hpp"
 #include "results/results.hpp"
 
 namespace mqtt::cli {
 
 // Before a run: whether reports can be written into `directory`; if not prints "mqtt-harness COMMAND:
 // --report-dir DIR: cannot write reports there (why)" and returns false (the caller exits with exit_bad_input).
+// An empty `directory` (no reports) passes.
 bool check_report_directory(std::string_view command, const std::filesystem::path& directory);
 
-// Writes every report format into `directory`; on failure writes them into a new temporary directory instead,
-// prints "mqtt-harness COMMAND: cannot write the report: ...; the reports are in DIR instead" and returns
-// false (the caller exits with exit_bad_input).
-bool write_reports(std::string_view command, const results::Results& results, const std::filesystem::path& directory);
+// Writes the report formats `selection` asks for into `directory`; on failure writes them into a new temporary
+// directory instead, prints "mqtt-harness COMMAND: cannot write the report: ...; the reports are in DIR instead"
+// and returns false (the caller exits with exit_bad_input). An empty `directory` writes nothing (-o '',
+// --no-report) and returns true.
+bool write_reports(std::string_view command, const results::Results& results, const std::filesystem::path& directory,
+                   const reports::ReportSelection& selection = {});
 
 // The end of a judging run (conform, simulate): the results are redacted once (reports/redaction.hpp), then
-// every report format goes into `report_dir`, then results.json on stdout (--json) or `print_summary` of the
-// redacted results (unless --quiet), even when the reports had to go elsewhere; returns the run's exit code
-// (exit_bad_input when the reports could not be written where asked).
+// the selected report formats go into `report_dir` (none when it is empty), then results.json on stdout (--json)
+// or `print_summary` of the redacted results (unless --quiet), even when the reports had to go elsewhere;
+// returns the run's exit code (exit_bad_input when the reports could not be written where asked).
 int finish_run(std::string_view command, results::Results results, const std::filesystem::path& report_dir,
-               bool json, bool quiet, const std::function<void(const results::Results&)>& print_summary);
+               const reports::ReportSelection& selection, bool json, bool quiet,
+               const std::function<void(const results::Results&)>& print_summary);
 
 // Keeps `value` alive until the process exits instead of freeing it: a command's results can hold a whole
 // capture's or fleet's history (a 115 MB capture: 252,511 events, about 10% of `inspect`'s time to free),
@@ -43,8 +49,10 @@ void keep_until_exit(T&& value) {
   kept->push_back(std::make_unique<T>(std::forward<T>(value)));
 }
 
-// Prints results.json, redacted, to stdout (for --json).
-void print_results_json(const results::Results& results);
+// Prints results.json, redacted, to stdout (for --json); with the case histories only when results.json holds
+// them too (--history results).
+void print_results_json(const results::Results& results,
+                        results::CaseHistories histories = results::CaseHistories::included);
 
 // The colour a verdict is painted in on a terminal.
 std::string_view verdict_colour(results::Verdict verdict);

@@ -18,11 +18,13 @@
 #include "cli/exit_codes.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/number_option.hpp"
+#include "cli/report_output.hpp"
 #include "cli/run_output.hpp"
 #include "cli/connection_options.hpp"
 #include "cli/embedded_target.hpp"
 #include "cli/packet_text.hpp"
 #include "cli/terminal.hpp"
+#include "history/event_log_file.hpp"
 #include "reports/redaction.hpp"
 #include "reports/reports.hpp"
 #include "results/json.hpp"
@@ -47,7 +49,7 @@ struct SimulateOptions {
   std::optional<double> duration_s;
   double scale = 1.0;
   std::string shard;
-  std::string report_dir = "mqtt-harness-report";
+  ReportOutput report;
   std::vector<std::string> defects;
   std::string accepted;
   bool json = false;
@@ -72,7 +74,8 @@ void print_summary(const results::Results& results, const std::filesystem::path&
       fmt::print("{}: {}\n", paint("inconclusive", "yellow", colour), row.message);
     }
   }
-  fmt::print("target: {}\nreport: {}\n", results.target, (report_dir / "report.html").string());
+  fmt::print("target: {}\n", results.target);
+  if (!report_dir.empty()) fmt::print("report: {}\n", (report_dir / "report.html").string());
 }
 
 // 5 when the run found no MUST violation but did not put the broker to the test (fleet_verdict.hpp).
@@ -101,6 +104,32 @@ std::string overrides_text(const SimulateOptions& options) {
   if (options.duration_s) text += fmt::format("--duration {:g}", *options.duration_s);
   if (options.scale != 1.0) text += fmt::format("{}--scale {:g}", text.empty() ? "" : " ", options.scale);
   return text.empty() ? options.scenario : text;
+}
+
+// "--duration 1h" for a soak run: a number with the unit s, m, h or d becomes seconds; a bare number is seconds
+// already. What is left is checked as a number (finite_number), so "1x" or "h" is one clear line.
+CLI::Validator duration_in_seconds() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        if (text.empty()) return std::string();
+        double factor = 0;
+        switch (text.back()) {
+          case 's': factor = 1; break;
+          case 'm': factor = 60; break;
+          case 'h': factor = 3600; break;
+          case 'd': factor = 86400; break;
+          default: return std::string();
+        }
+        const std::string number = text.substr(0, text.size() - 1);
+        char* end = nullptr;
+        const double value = std::strtod(number.c_str(), &end);
+        if (number.empty() || end != number.c_str() + number.size() || !std::isfinite(value)) {
+          return "'" + text + "' is not a duration (seconds, or a number with s, m, h or d)";
+        }
+        text = fmt::format("{:.17g}", value * factor);
+        return std::string();
+      },
+      "DURATION");
 }
 
 int refuse(const std::string& subject, const std::string& problem) {
@@ -217,7 +246,7 @@ int run_simulate(const SimulateOptions& options) {
     runner::place_in_namespace(namespaced, run.run_namespace);
     if (const auto problem = runner::client_id_problem(namespaced)) return refuse(options.scenario, *problem);
   }
-  if (!check_report_directory("simulate", options.report_dir)) return exit_bad_input;
+  if (!check_report_directory("simulate", options.report.destination())) return exit_bad_input;
 
   // From here on, SIGINT and SIGTERM stop the fleet and leave partial reports (cli/interrupt.hpp); installed
   // before the line that says the run starts.
@@ -245,6 +274,39 @@ int run_simulate(const SimulateOptions& options) {
         run.run_namespace.empty() ? std::string("no namespace")
                                   : "namespace " + run.run_namespace.name());
   }
+  // The compact history goes to disk as the run records it: a run that is killed leaves it readable up to the
+  // last write (history/event_log_file.hpp: every 64 KiB or 1 s; fsync at the end). Secrets are masked first.
+  std::unique_ptr<history::EventLogWriter> history_log;
+  if (writes_history_log(options.report, HistoryDefault::log)) {
+    try {
+      std::filesystem::create_directories(options.report.destination());
+      history_log = std::make_unique<history::EventLogWriter>(options.report.destination() / "history.log");
+    } catch (const std::exception& error) {
+      fmt::print(stderr, "mqtt-harness simulate: {}\n", error.what());
+      return exit_bad_input;
+    }
+    // A log that cannot be written (a full disk) stops being written; the run and its judgement go on.
+    run.record = [&](const history::Event& event) {
+      if (!history_log) return;
+      try {
+        history_log->append(reports::needs_redaction(event) ? reports::redact_event(event) : event);
+      } catch (const std::exception& error) {
+        fmt::print(stderr, "mqtt-harness simulate: {}; the history log stops here\n", error.what());
+        history_log.reset();
+      }
+    };
+    run.tick = [&] {
+      if (history_log) history_log->tick();
+    };
+    run.recorded = [&] {
+      if (!history_log) return;
+      try {
+        history_log->close();
+      } catch (const std::exception& error) {
+        fmt::print(stderr, "mqtt-harness simulate: {}\n", error.what());
+      }
+    };
+  }
   // Shards measure their clocks against each other through the broker (runner/shard_clock.hpp) for the merge;
   // not without a namespace, where a scenario's '#' subscription could receive the markers.
   std::optional<runner::ShardClock> clock;
@@ -253,6 +315,9 @@ int run_simulate(const SimulateOptions& options) {
     clock->start();
   }
   auto outcome = runner::run_fleet_scenario(spec, run);
+  if (history_log) {
+    outcome.results.stats["history_log"] = {{"events", history_log->events()}, {"bytes", history_log->bytes()}};
+  }
   if (clock) outcome.results.stats["fleet"]["clock"] = runner::to_json(clock->stop());
   progress.finish();
   if (embedded) embedded->stop();
@@ -271,8 +336,11 @@ int run_simulate(const SimulateOptions& options) {
   runner::apply_accepted_deviations(results, *accepted);
   interrupts.record(results);
   print_target_problem("simulate", results);
-  const std::filesystem::path report_dir = options.report_dir;
-  return finish_run("simulate", std::move(results), report_dir, options.json, options.quiet,
+  const std::filesystem::path report_dir = options.report.destination();
+  auto selection = report_selection(options.report, HistoryDefault::log);
+  // `report --merge-shards` judges the shards again from their histories: a shard's results.json keeps its own.
+  if (run.shard_count > 1 && options.report.history.empty()) selection.history_in_results = true;
+  return finish_run("simulate", std::move(results), report_dir, selection, options.json, options.quiet,
                     [&](const results::Results& shown) {
                       print_summary(shown, report_dir);
                       print_acceptance(shown);
@@ -298,17 +366,17 @@ void add_simulate_command(CLI::App& app, int& exit_code) {
                       "from the seed), so earlier runs' retained messages and sessions never meet this one; '' for "
                       "none");
   command
-      ->add_option("--duration", options->duration_s, "Publishing time in seconds (overrides the scenario)")
-      ->check(finite_number(0.1, 86400));
+      ->add_option("--duration", options->duration_s,
+                   "Publishing time: seconds, or a number with s, m, h or d (1h, 90m; overrides the scenario; at "
+                   "most 7 days)")
+      ->transform(duration_in_seconds())
+      ->check(finite_number(0.1, 7 * 86400));
   command->add_option("--scale", options->scale, "Multiply every device group's count (observers stay)")
       ->check(finite_number(0.0001, 1000))
       ->capture_default_str();
   command->add_option("--shard", options->shard,
                       "Run only shard I of N (devices whose index % N == I; observers in shard 0), e.g. 0/4");
-  command
-      ->add_option("-o,--report-dir", options->report_dir,
-                   "Where results.json, report.html, junit.xml, summary.md, history.jsonl, history.pcap go")
-      ->capture_default_str();
+  add_report_options(*command, options->report, HistoryDefault::log);
   command->add_option("--defect", options->defects,
                       "Make the embedded broker break one behaviour (repeatable; see 'list --defects')");
   command->add_option("--accepted", options->accepted,

@@ -7,7 +7,12 @@
 
 namespace mqtt::results {
 
-nlohmann::json to_json(const Results& results);
+// Whether results.json holds each case's whole history. A fleet's or a capture's history can be millions of
+// events: without it a case carries only "history_events" (how many there were), and its violations keep their
+// evidence slices either way. Reading accepts both.
+enum class CaseHistories { included, counted };
+
+nlohmann::json to_json(const Results& results, CaseHistories histories = CaseHistories::included);
 Results results_from_json(const nlohmann::json& json);  // throws history::FormatError on bad input
 
 }  // namespace mqtt::results

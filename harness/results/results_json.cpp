@@ -105,7 +105,7 @@ std::vector<Violation> read_violations(const JsonObjectReader& reader, std::stri
   return violations;
 }
 
-json case_to_json(const CaseResult& result) {
+json case_to_json(const CaseResult& result, CaseHistories histories) {
   json violations = json::array();
   for (const auto& violation : result.violations) violations.push_back(violation_to_json(violation));
   return json{{"id", result.id},
@@ -117,7 +117,8 @@ json case_to_json(const CaseResult& result) {
               {"message", result.message},
               {"steps", result.steps},
               {"violations", std::move(violations)},
-              {"history", events_to_json(result.history)}};
+              histories == CaseHistories::included ? json::array({"history", events_to_json(result.history)})
+                                                   : json::array({"history_events", result.history.size()})};
 }
 
 CaseResult read_case(const JsonObjectReader& reader) {
@@ -242,9 +243,9 @@ Summary summarise(const std::vector<CaseResult>& cases) {
   return summary;
 }
 
-nlohmann::json to_json(const Results& results) {
+nlohmann::json to_json(const Results& results, CaseHistories histories) {
   json cases = json::array();
-  for (const auto& result : results.cases) cases.push_back(case_to_json(result));
+  for (const auto& result : results.cases) cases.push_back(case_to_json(result, histories));
   json statements = json::array();
   for (const auto& statement : results.statements) statements.push_back(statement_to_json(statement));
   json violations = json::array();

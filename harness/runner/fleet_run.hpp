@@ -31,6 +31,13 @@ struct FleetRunOptions {
   // each progress step carries the violations found so far; those verdicts are then the run's (the history
   // is not checked a second time).
   std::function<void(const simulator::FleetProgress&)> progress;
+  // Called with every event as it is recorded, in order, on the fleet's thread (simulate appends them to the
+  // on-disk history log, history/event_log_file.hpp); and `tick` about four times a second (so that log reaches
+  // the disk on time in a quiet second). Neither may block for long.
+  std::function<void(const history::Event&)> record;
+  std::function<void()> tick;
+  // Called once the fleet has stopped recording, before its history is judged (simulate closes its log then).
+  std::function<void()> recorded;
   model::CheckOptions check;
   std::chrono::milliseconds connect_deadline{5'000};  // TCP connect and CONNACK, per attempt
   // Requested to interrupt the run: the fleet stops (simulator::FleetOptions::stop) and what it recorded is judged;

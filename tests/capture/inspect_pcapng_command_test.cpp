@@ -68,7 +68,7 @@ TEST(InspectCommand, MixedLinkTypePcapngWithFragmentsIsInspected) {
   const auto file = directory.path() / "mixed.pcapng";
   builder.write(file);
   const auto result =
-      run_harness("inspect " + file.string() + " --report-dir " + (directory.path() / "report").string());
+      run_harness("inspect " + file.string() + " --history jsonl --report-dir " + (directory.path() / "report").string());
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("2 MQTT connection(s)"), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("client id \"eth-sll2\""), std::string::npos) << result.output;

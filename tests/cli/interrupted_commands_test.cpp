@@ -32,6 +32,7 @@
 #include "client/recorder.hpp"
 #include "client/session.hpp"
 #include "client/target_url.hpp"
+#include "history/event_log_file.hpp"
 #include "results/json.hpp"
 #include "support/mosquitto_broker.hpp"
 #include "tests/capture/pcap_builder.hpp"
@@ -95,7 +96,8 @@ class BrokerWatcher {
   std::optional<client::Session> session_;
 };
 
-// What every interrupted run leaves: each report file, marked interrupted by `signal`, results.json readable and
+// What every interrupted run leaves (the commands are asked for every history file with --history all): each
+// report file, marked interrupted by `signal`, results.json readable and
 // holding the recorded history, history.jsonl of JSON lines, history.pcap readable as a capture.
 results::Results expect_interrupted_reports(const fs::path& directory, const std::string& signal) {
   for (const auto& name : report_files) EXPECT_TRUE(fs::exists(directory / name)) << name;
@@ -169,7 +171,7 @@ TEST_P(InterruptedConform, JudgesTheCaseInProgressAndSkipsTheCasesNotStarted) {
                                                      ", " + slow_case("slow.b") + ", " + slow_case("slow.c") + "]}");
   BrokerWatcher watcher(broker.url());
   RunningChild child({MQTT_HARNESS_BINARY, "conform", "--target", broker.url(), "--cases-dir",
-                      (work.path() / "cases").string(), "--jobs", "1", "--seed", "12", "-o",
+                      (work.path() / "cases").string(), "--jobs", "1", "--seed", "12", "--history", "all", "-o",
                       (work.path() / "out").string()});
   ASSERT_TRUE(watcher.wait_for_publish(30s, "/started")) << "no case started its pause\n" << child.errors();
   child.signal(signal());
@@ -228,7 +230,7 @@ TEST_P(InterruptedSimulation, StopsTheFleetAndJudgesItsHistory) {
   write_file(work.path() / "fleet.json", long_fleet);
   BrokerWatcher watcher(broker.url());
   RunningChild child({MQTT_HARNESS_BINARY, "simulate", (work.path() / "fleet.json").string(), "--target", broker.url(),
-                      "--seed", "5", "-o", (work.path() / "out").string()});
+                      "--seed", "5", "--history", "all", "-o", (work.path() / "out").string()});
   ASSERT_TRUE(watcher.wait_for_publish(30s)) << "the fleet never published\n" << child.errors();
   child.signal(signal());
   const auto result = child.wait(40s);
@@ -247,9 +249,74 @@ TEST_P(InterruptedSimulation, StopsTheFleetAndJudgesItsHistory) {
   EXPECT_TRUE(results.stats["fleet"].contains("interrupted_at_ms"));
   // Every device left as at the normal end: the history ends with the DISCONNECTs.
   EXPECT_GE(count_events(fleet, history::EventKind::sent, PacketType::disconnect), 1u);
+  // The history log, written as the fleet ran and closed after the signal, holds the same history, whole.
+  const auto log = history::read_event_log(work.path() / "out" / "history.log");
+  EXPECT_FALSE(log.cut_short);
+  EXPECT_EQ(log.history.events.size(), fleet.history.size());
 }
 
 INSTANTIATE_TEST_SUITE_P(Signals, InterruptedSimulation, ::testing::Values(SIGINT, SIGTERM), signal_test_name);
+
+std::size_t count_log_events(const history::History& history, history::EventKind kind, PacketType type) {
+  std::size_t count = 0;
+  for (const auto& event : history.events) {
+    count += event.kind == kind && event.packet && packet_type(*event.packet) == type;
+  }
+  return count;
+}
+
+// kill -9 (the OOM killer, a power cut to the process) leaves the run no time to write anything more: its
+// history.log holds the events up to its last write (the buffer goes out at least once a second), readable,
+// convertible and judged again by `report` into the partial report the run could not write.
+TEST(KilledSimulation, LeavesItsHistoryLogReadableUpToTheLastWrite) {
+  test_support::MosquittoBroker broker;
+  TemporaryDirectory work("mqtt-killed-simulate");
+  write_file(work.path() / "fleet.json", long_fleet);
+  const auto out = work.path() / "out";
+  BrokerWatcher watcher(broker.url());
+  RunningChild child({MQTT_HARNESS_BINARY, "simulate", (work.path() / "fleet.json").string(), "--target", broker.url(),
+                      "--seed", "8", "-o", out.string()});
+  // 5 devices at 4 msg/s: 60 telemetry messages take about 3 s, so the log has gone to disk at least twice.
+  for (int seen = 0; seen < 60; ++seen) {
+    ASSERT_TRUE(watcher.wait_for_publish(30s, "/telemetry")) << "telemetry " << seen << "\n" << child.errors();
+  }
+  child.signal(SIGKILL);
+  const auto result = child.wait(10s);
+  EXPECT_FALSE(result.timed_out) << describe(result);
+  EXPECT_EQ(result.exit_code, -1) << describe(result);  // killed by the signal
+  EXPECT_FALSE(fs::exists(out / "results.json"));
+
+  const auto contents = history::read_event_log(out / "history.log");
+  EXPECT_GE(count_log_events(contents.history, history::EventKind::sent, PacketType::connect), 6u)
+      << "5 devices and the backend";
+  EXPECT_GE(count_log_events(contents.history, history::EventKind::sent, PacketType::publish), 4u);
+  EXPECT_GE(count_log_events(contents.history, history::EventKind::received, PacketType::publish), 4u);
+  for (std::size_t index = 0; index < contents.history.events.size(); ++index) {
+    ASSERT_EQ(contents.history.events[index].sequence, index + 1);
+  }
+
+  RunningChild convert({MQTT_HARNESS_BINARY, "convert", (out / "history.log").string(), "--output",
+                        (work.path() / "history.pcap").string()});
+  const auto converted = convert.wait(30s);
+  EXPECT_EQ(converted.exit_code, 0) << describe(converted);
+  const auto pcap = capture::analyse_capture_file(work.path() / "history.pcap");
+  EXPECT_GE(pcap.connections.size(), 6u);
+
+  // `report` judges the log again: the killed run's report, inconclusive (the fleet never reached its end), not
+  // a pass, and not a false accusation for what the kill left owed.
+  RunningChild report({MQTT_HARNESS_BINARY, "report", (out / "history.log").string(), "-o",
+                       (work.path() / "judged").string()});
+  const auto judged = report.wait(60s);
+  EXPECT_EQ(judged.exit_code, 5) << describe(judged);
+  const auto results = results::results_from_json(nlohmann::json::parse(read_file(work.path() / "judged" / "results.json")));
+  EXPECT_EQ(results.kind, "simulation");
+  EXPECT_EQ(results.summary.inconclusive, 1);
+  EXPECT_TRUE(results.violations.empty());
+  ASSERT_EQ(results.cases.size(), 1u);
+  EXPECT_NE(results.cases.front().message.find("the log ends before the fleet's end"), std::string::npos)
+      << results.cases.front().message;
+  EXPECT_TRUE(fs::exists(work.path() / "judged" / "report.html"));
+}
 
 // A target that accepts TCP connections and never says anything: the proof that the fleet's devices are waiting
 // for their CONNACKs is a connection on which CONNECT bytes arrived after the fleet's probe.
@@ -317,7 +384,7 @@ TEST(InterruptedCommands, CONNECTsTheInterruptionLeftUnansweredAreNoTargetProble
   TemporaryDirectory work("mqtt-interrupt-silent");
   write_file(work.path() / "fleet.json", long_fleet);
   RunningChild child({MQTT_HARNESS_BINARY, "simulate", (work.path() / "fleet.json").string(), "--target",
-                      target.url(), "--seed", "7", "-o", (work.path() / "out").string()});
+                      target.url(), "--seed", "7", "--history", "all", "-o", (work.path() / "out").string()});
   ASSERT_EQ(connect_received.wait_for(30s), std::future_status::ready) << child.errors();
   child.signal(SIGINT);
   const auto result = child.wait(30s);
@@ -341,7 +408,7 @@ TEST(InterruptedCommands, TheSignalToTheProcessAndThenItsGroupIsOneRequest) {
   write_file(work.path() / "fleet.json", long_fleet);
   BrokerWatcher watcher(broker.url());
   RunningChild child({MQTT_HARNESS_BINARY, "simulate", (work.path() / "fleet.json").string(), "--target", broker.url(),
-                      "--seed", "6", "-o", (work.path() / "out").string()});
+                      "--seed", "6", "--history", "all", "-o", (work.path() / "out").string()});
   ASSERT_TRUE(watcher.wait_for_publish(30s)) << "the fleet never published\n" << child.errors();
   child.signal(SIGINT);
   // The second delivery must reach a process that handled the first, or the kernel merges the two.
@@ -384,7 +451,7 @@ TEST_P(InterruptedReplay, StopsBetweenStepsAndClosesItsSessions) {
   write_file(work.path() / "slow.pcap", std::string(capture.begin(), capture.end()));
   BrokerWatcher watcher(broker.url());
   RunningChild child({MQTT_HARNESS_BINARY, "replay", (work.path() / "slow.pcap").string(), "--target", broker.url(),
-                      "--seed", "3", "-o", (work.path() / "out").string()});
+                      "--seed", "3", "--history", "all", "-o", (work.path() / "out").string()});
   ASSERT_TRUE(watcher.wait_for_publish(30s)) << "the replay never published\n" << child.errors();
   child.signal(signal());
   const auto result = child.wait(30s);
@@ -493,7 +560,7 @@ TEST_F(InterruptedInspect, StopsReadingAnEndlessCaptureAndJudgesWhatItRead) {
   TemporaryDirectory work("mqtt-interrupt-inspect");
   EndlessCapture capture(work.path() / "live.pcap", 4 << 20);
   auto consumed = capture.consumed();
-  RunningChild child({MQTT_HARNESS_BINARY, "inspect", (work.path() / "live.pcap").string(), "-o",
+  RunningChild child({MQTT_HARNESS_BINARY, "inspect", (work.path() / "live.pcap").string(), "--history", "all", "-o",
                       (work.path() / "out").string()});
   ASSERT_EQ(consumed.wait_for(60s), std::future_status::ready) << child.errors();
   child.signal(SIGINT);
@@ -530,7 +597,7 @@ TEST_F(InterruptedInspect, ASecondSignalStopsAtOnceWithoutTheReports) {
   // Opening the read end returns once the command opened results.json to write it.
   auto writing = std::async(std::launch::async, [&] { return ::open(fifo.c_str(), O_RDONLY | O_CLOEXEC); });
 
-  RunningChild child({MQTT_HARNESS_BINARY, "inspect", (work.path() / "big.pcap").string(), "-o",
+  RunningChild child({MQTT_HARNESS_BINARY, "inspect", (work.path() / "big.pcap").string(), "--history", "all", "-o",
                       (work.path() / "out").string()});
   const bool reached = writing.wait_for(60s) == std::future_status::ready;
   if (!reached) {  // release the open: a writer that goes at once

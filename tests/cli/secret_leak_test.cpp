@@ -129,8 +129,9 @@ TEST_F(SecretLeak, SimulatePrintsAndWritesNoPassword) {
     "groups": [{"name": "site", "count": 2, "connect_rate": 0, "publish": {"rate": 5, "qos": 1}}]})";
   for (const bool json : {true, false}) {
     const fs::path report = path(json ? "simulate-json" : "simulate-text");
-    std::vector<std::string> arguments{"simulate", scenario.string(), "--target", target(), "--seed", "3", "-o",
-                                       report.string()};
+    // Every history file, so each is searched for the password.
+    std::vector<std::string> arguments{"simulate", scenario.string(), "--target", target(), "--seed", "3",
+                                       "--history", "all", "-o", report.string()};
     if (json) arguments.push_back("--json");
     const auto ran = harness(arguments);
     ASSERT_TRUE(ran.exit_code == 0 || ran.exit_code == 1) << ran.errors;
@@ -146,7 +147,7 @@ TEST_F(SecretLeak, InspectPrintsAndWritesNoCapturedPassword) {
   ASSERT_NE(test_support::leaked_form(read_file(capture), password), "");  // the capture does hold it
   for (const bool json : {true, false}) {
     const fs::path report = path(json ? "inspect-json" : "inspect-text");
-    std::vector<std::string> arguments{"inspect", capture.string(), "-o", report.string()};
+    std::vector<std::string> arguments{"inspect", capture.string(), "--history", "all", "-o", report.string()};
     if (json) arguments.push_back("--json");
     const auto ran = harness(arguments);
     ASSERT_TRUE(ran.exit_code == 0 || ran.exit_code == 1) << ran.errors;
@@ -159,8 +160,8 @@ TEST_F(SecretLeak, ReplayPrintsAndWritesNoPassword) {
   for (const bool json : {true, false}) {
     const fs::path report = path(json ? "replay-json" : "replay-text");
     std::vector<std::string> arguments{"replay",     capture.string(), "--target", target(), "--as-fast-as-possible",
-                                       "--settle",   "0.2",            "--seed",   "4",      "-o",
-                                       report.string()};
+                                       "--settle",   "0.2",            "--seed",   "4",      "--history",
+                                       "all",        "-o",             report.string()};
     if (json) arguments.push_back("--json");
     const auto ran = harness(arguments);
     ASSERT_TRUE(ran.exit_code == 0 || ran.exit_code == 1) << ran.errors;

@@ -38,17 +38,21 @@ constexpr double fleet_devices = 12;
 constexpr double fleet_speed = 4;
 constexpr std::uint32_t minimum_settle_ms = 2'500;
 
-std::uint32_t faster(std::uint32_t milliseconds) {
-  return static_cast<std::uint32_t>(static_cast<double>(milliseconds) / fleet_speed);
-}
+// Soak scenarios (scenarios/fleet/soak-*.json) last an hour: they are played faster still, so that every fleet's
+// publishing takes at most 15 s here, like the longest of the others.
+constexpr double longest_fleet_ms = 15'000;
 
 void play_faster(simulator::FleetSpec& spec) {
+  const double speed = std::max(fleet_speed, spec.duration_ms / longest_fleet_ms);
+  const auto faster = [speed](std::uint32_t milliseconds) {
+    return static_cast<std::uint32_t>(static_cast<double>(milliseconds) / speed);
+  };
   spec.duration_ms = faster(spec.duration_ms);
   spec.settle_ms = std::max(minimum_settle_ms, faster(spec.settle_ms));
   for (auto& group : spec.groups) {
     group.start_ms = faster(group.start_ms);
-    group.publish.rate_per_second *= fleet_speed;  // the same messages per device over the shorter run
-    group.connect_rate *= fleet_speed;
+    group.publish.rate_per_second *= speed;  // the same messages per device over the shorter run
+    group.connect_rate *= speed;
     group.churn.online_ms = faster(group.churn.online_ms);
     group.churn.offline_ms = faster(group.churn.offline_ms);
     group.reconnect.initial_ms = faster(group.reconnect.initial_ms);

@@ -251,7 +251,7 @@ TEST(ReplayCommand, APrefixJoinsCleanlyAndRunsTwiceAgainstOneBrokerAlike) {
   for (const auto* seed : {"1", "2"}) {
     const auto report = directory / seed;
     const auto ran = run_command("replay " + fixture + " --target " + broker.url() + " --seed " + seed +
-                                 " --prefix test/" + seed + "/ --settle 2 -o " + report.string());
+                                 " --prefix test/" + seed + "/ --settle 2 --history results -o " + report.string());
     EXPECT_EQ(ran.exit_code, 0) << ran.output;
     EXPECT_NE(ran.output.find("answered every session as the captured broker did"), std::string::npos) << ran.output;
     std::ifstream in(report / "results.json");

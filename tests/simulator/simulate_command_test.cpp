@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "broker/broker.hpp"
+#include "history/event_log_file.hpp"
+#include "results/json.hpp"
 #include "support/mosquitto_broker.hpp"
 
 namespace {
@@ -21,6 +23,12 @@ namespace fs = std::filesystem;
 std::string read_text(const fs::path& path) {
   std::ifstream in(path);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+nlohmann::json load_json(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) return nlohmann::json();
+  return nlohmann::json::parse(in);
 }
 
 struct Ran {
@@ -84,6 +92,92 @@ TEST_F(SimulateCommand, CleanRunAgainstTheEmbeddedBrokerWritesSimulationResults)
   EXPECT_EQ(results["seed"], 5);
   EXPECT_GT(results["stats"]["messages"]["published"].get<int>(), 0);
   EXPECT_TRUE(fs::exists(fs::path(report) / "report.html"));
+}
+
+// By default a fleet's results.json holds verdicts, statistics and evidence, not the whole history (it counts the
+// events), and no history files are written; --history asks for them.
+TEST_F(SimulateCommand, TheHistoryFilesAreWrittenOnlyWhenAsked) {
+  const auto scenario = write("outage.json", outage);
+  const auto plain = directory / "plain";
+  const auto ran = run("simulate " + scenario + " --seed 5 --quiet --defect no-will --report-dir " + plain.string());
+  EXPECT_EQ(ran.exit_code, 1) << ran.output;
+  const auto results = load_json(plain / "results.json");
+  ASSERT_FALSE(results.is_null()) << "results.json missing";
+  EXPECT_FALSE(results["cases"][0].contains("history"));
+  EXPECT_GT(results["cases"][0]["history_events"].get<int>(), 20);
+  ASSERT_FALSE(results["violations"].empty());
+  EXPECT_FALSE(results["violations"][0]["history_slice"].empty()) << "the evidence stays";
+  EXPECT_FALSE(fs::exists(plain / "history.jsonl"));
+  EXPECT_FALSE(fs::exists(plain / "history.pcap"));
+  EXPECT_TRUE(fs::exists(plain / "history.log")) << "the compact log is the default";
+  const auto none = directory / "none";
+  EXPECT_EQ(run("simulate " + scenario + " --seed 5 --quiet --history none --report-dir " + none.string()).exit_code, 0);
+  EXPECT_TRUE(fs::exists(none / "results.json"));
+  EXPECT_FALSE(fs::exists(none / "history.log"));
+
+  const auto asked = directory / "asked";
+  EXPECT_EQ(run("simulate " + scenario + " --seed 5 --quiet --history jsonl,pcap --report-dir " + asked.string())
+                .exit_code,
+            0);
+  EXPECT_GT(fs::file_size(asked / "history.jsonl"), 0u);
+  EXPECT_GT(fs::file_size(asked / "history.pcap"), 24u);  // more than the pcap header
+  EXPECT_FALSE(load_json(asked / "results.json")["cases"][0].contains("history"));
+
+  const auto bad = run("simulate " + scenario + " --history jsonl,csv");
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("'csv' is not one of jsonl, pcap, results, log, all, none"), std::string::npos)
+      << bad.output;
+}
+
+// history.log, written while the fleet runs, holds exactly the history the run judged (results.json's, with
+// --history results), and `convert` makes history.jsonl and history.pcap of it.
+TEST_F(SimulateCommand, TheHistoryLogHoldsTheJudgedHistory) {
+  const auto scenario = write("outage.json", outage);
+  const auto report = directory / "report";
+  const auto ran = run("simulate " + scenario + " --seed 9 --quiet --defect no-will --history log,results " +
+                       "--report-dir " + report.string());
+  EXPECT_EQ(ran.exit_code, 1) << ran.output;
+  const auto results = mqtt::results::results_from_json(load_json(report / "results.json"));
+  ASSERT_EQ(results.cases.size(), 1u);
+  const auto contents = mqtt::history::read_event_log(report / "history.log");
+  EXPECT_FALSE(contents.cut_short);
+  const auto& judged = results.cases.front().history;
+  ASSERT_EQ(contents.history.events.size(), judged.size());
+  for (std::size_t index = 0; index < judged.size(); ++index) {
+    ASSERT_EQ(contents.history.events[index], judged[index]) << "event " << index + 1;
+  }
+  const auto converted = run("convert " + (report / "history.log").string() + " --output " +
+                             (directory / "history.jsonl").string());
+  EXPECT_EQ(converted.exit_code, 0) << converted.output;
+  EXPECT_NE(converted.output.find(std::to_string(judged.size()) + " event(s)"), std::string::npos) << converted.output;
+  std::ifstream lines(directory / "history.jsonl");
+  std::size_t count = 0;
+  for (std::string line; std::getline(lines, line);) count += nlohmann::json::parse(line).is_object();
+  EXPECT_EQ(count, judged.size());
+  EXPECT_EQ(run("convert " + (report / "history.log").string() + " --output " + (directory / "history.pcap").string())
+                .exit_code,
+            0);
+  EXPECT_GT(fs::file_size(directory / "history.pcap"), 24u);
+  const auto wrong = run("convert " + (report / "history.log").string() + " --output x.json");
+  EXPECT_EQ(wrong.exit_code, 2) << wrong.output;
+  EXPECT_NE(wrong.output.find("a history log converts to a .jsonl or a .pcap file"), std::string::npos) << wrong.output;
+}
+
+// -o '' and --no-report: the verdict, the summary and the exit code as usual, and not one file.
+TEST_F(SimulateCommand, NoReportWritesNothingAndKeepsTheVerdict) {
+  const auto scenario = write("outage.json", outage);
+  const auto work = directory / "work";
+  fs::create_directories(work);
+  for (const std::string option : {"-o \"\"", "--no-report"}) {  // inside sh -c '...'
+    const auto ran = run("sh -c 'cd " + work.string() + " && " + std::string(MQTT_HARNESS_BINARY) + " simulate " +
+                         scenario + " --seed 6 --defect no-will " + option + "'");
+    EXPECT_EQ(ran.exit_code, 1) << option << ": " << ran.output;
+    EXPECT_NE(ran.output.find("violated MUST MQTT-3.1.2-8"), std::string::npos) << option << ": " << ran.output;
+    EXPECT_NE(ran.output.find(" violations in "), std::string::npos) << option << ": " << ran.output;
+    EXPECT_EQ(ran.output.find("report:"), std::string::npos) << option << ": " << ran.output;
+    EXPECT_EQ(ran.output.find("cannot write"), std::string::npos) << option << ": " << ran.output;
+    EXPECT_TRUE(fs::is_empty(work)) << option << " wrote files";
+  }
 }
 
 TEST_F(SimulateCommand, BrokerWithoutWillsExitsWithViolations) {
@@ -269,12 +363,6 @@ constexpr const char* retained_twice = R"({
   ]
 })";
 
-nlohmann::json load_json(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) return nlohmann::json();
-  return nlohmann::json::parse(in);
-}
-
 TEST_F(SimulateCommand, TheSameScenarioRunTwiceAgainstOneMosquittoGivesTheSameCleanVerdicts) {
   mqtt::test_support::MosquittoBroker broker;
   const auto scenario = write("retained-twice.json", retained_twice);
@@ -282,7 +370,7 @@ TEST_F(SimulateCommand, TheSameScenarioRunTwiceAgainstOneMosquittoGivesTheSameCl
   for (int seed : {1, 2}) {
     const auto report = directory / ("run" + std::to_string(seed));
     const auto ran = run("simulate " + scenario + " --seed " + std::to_string(seed) + " --quiet --target " +
-                         broker.url() + " --report-dir " + report.string());
+                         broker.url() + " --history results --report-dir " + report.string());
     EXPECT_EQ(ran.exit_code, 0) << "run with seed " << seed << ": " << ran.output;
     runs.push_back(load_json(report / "results.json"));
     ASSERT_FALSE(runs.back().is_null()) << "run with seed " << seed << " wrote no results";
@@ -312,7 +400,8 @@ TEST_F(SimulateCommand, TheSameScenarioRunTwiceAgainstOneMosquittoGivesTheSameCl
 TEST_F(SimulateCommand, APrefixJoinsTopicsAndClientIdsCleanly) {
   const auto scenario = write("outage.json", outage);
   const auto report = directory / "report";
-  const auto ran = run("simulate " + scenario + " --seed 3 --quiet --prefix test/ --report-dir " + report.string());
+  const auto ran = run("simulate " + scenario + " --seed 3 --quiet --prefix test/ --history results --report-dir " +
+                       report.string());
   EXPECT_EQ(ran.exit_code, 0) << ran.output;
   const auto results = load_json(report / "results.json");
   EXPECT_EQ(results["stats"]["namespace"], "test");
@@ -335,7 +424,8 @@ TEST_F(SimulateCommand, APrefixJoinsTopicsAndClientIdsCleanly) {
 TEST_F(SimulateCommand, AnEmptyPrefixMeansNoNamespaceAndABadOneIsOneLine) {
   const auto scenario = write("outage.json", outage);
   const auto report = directory / "report";
-  const auto plain = run("simulate " + scenario + " --seed 3 --quiet --prefix '' --report-dir " + report.string());
+  const auto plain =
+      run("simulate " + scenario + " --seed 3 --quiet --prefix '' --history results --report-dir " + report.string());
   EXPECT_EQ(plain.exit_code, 0) << plain.output;
   const auto results = load_json(report / "results.json");
   EXPECT_EQ(results["stats"]["namespace"], "");
@@ -433,7 +523,12 @@ TEST_F(SimulateCommand, ARunThatCannotFitIsRefusedBeforeItStarts) {
   const std::vector<Refused> refused = {
       {"simulate " + storm + " --duration 8",
        "mqtt-harness simulate: --duration 8: the partition fault on \"fleet\" (faults[1]) ends at 8.0 s"},
-      {"simulate " + storm + " --duration nan", "--duration: 'nan' is not a finite number from 0.1 to 86400"},
+      // A unit turns into seconds before the checks: 0.002 h is 7.2 s.
+      {"simulate " + storm + " --duration 0.002h",
+       "mqtt-harness simulate: --duration 7.2: the partition fault on \"fleet\" (faults[1]) ends at 8.0 s"},
+      {"simulate " + storm + " --duration nan", "--duration: 'nan' is not a finite number from 0.1 to 604800"},
+      {"simulate " + storm + " --duration 8d", "--duration: '691200' is not a finite number from 0.1 to 604800"},
+      {"simulate " + storm + " --duration h", "--duration: 'h' is not a duration (seconds, or a number with s, m, h"},
       {"simulate " + storm + " --duration 1e300", "--duration: '1e300' is not a finite number"},
       {"simulate " + storm + " --scale inf", "--scale: 'inf' is not a finite number from 0.0001 to 1000"},
       {"simulate " + storm + " --scale 1000",

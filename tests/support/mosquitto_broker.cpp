@@ -157,7 +157,7 @@ void MosquittoBroker::start() {
     config << "allow_anonymous " << (options_.allow_anonymous ? "true" : "false") << "\n";
     config << "persistence false\n";
     config << "log_dest stdout\n";
-    config << "log_type all\n";
+    config << "log_type " << options_.log_type << "\n";
     if (!options_.users.empty()) {
       const auto password_path = directory_ / "passwords";
       bool first = true;

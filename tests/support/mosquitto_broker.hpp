@@ -33,6 +33,9 @@ struct MosquittoOptions {
   // user -> password; when non-empty a password file is made with `mosquitto_passwd -b -c` (then -b).
   std::vector<std::pair<std::string, std::string>> users;
   std::vector<std::string> extra_config_lines;  // appended verbatim (e.g. "max_keepalive 10")
+  // Tests log every packet (the log is attached to a failure); benchmarks log like a production broker
+  // ("error"), since logging each packet costs mosquitto CPU the comparison would charge to it.
+  std::string log_type = "all";
   std::vector<MosquittoListener> extra_listeners;  // start-up also waits until each accepts TCP
   std::chrono::milliseconds start_deadline{10'000};
   std::chrono::milliseconds stop_deadline{5'000};  // SIGTERM, then SIGKILL after this

@@ -1,0 +1,49 @@
+#include "simulator/harness_health.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace mqtt::simulator {
+
+void HarnessHealth::observe(Clock::time_point intended, Clock::time_point now, std::int64_t resident) {
+  // Points for the seconds that ended before this observation (a stalled loop can skip several: they repeat
+  // the stall's figures, which is what the loop did during them).
+  while (now >= next_point_) {
+    rss_mb_.push_back(std::round(static_cast<double>(std::max(second_resident_kib_, resident)) / 102.4) / 10);
+    lag_ms_.push_back(std::round(std::max(second_lag_ms_,
+                                          std::chrono::duration<double, std::milli>(now - intended).count()) *
+                                 100) /
+                      100);
+    second_lag_ms_ = 0;
+    second_resident_kib_ = 0;
+    next_point_ += std::chrono::seconds(1);
+  }
+  second_lag_ms_ = std::max(second_lag_ms_, std::chrono::duration<double, std::milli>(now - intended).count());
+  second_resident_kib_ = std::max(second_resident_kib_, resident);
+}
+
+nlohmann::json HarnessHealth::to_json() const {
+  const auto peak = [](const std::vector<double>& values) {
+    return values.empty() ? 0.0 : *std::max_element(values.begin(), values.end());
+  };
+  return {{"interval_s", 1},
+          {"rss_mb", rss_mb_},
+          {"loop_lag_ms", lag_ms_},
+          {"peak_rss_mb", peak(rss_mb_)},
+          {"max_loop_lag_ms", peak(lag_ms_)}};
+}
+
+std::int64_t resident_kib() {
+  std::FILE* file = std::fopen("/proc/self/statm", "r");
+  if (file == nullptr) return 0;
+  long size = 0, resident = 0;
+  const int read = std::fscanf(file, "%ld %ld", &size, &resident);
+  std::fclose(file);
+  if (read != 2) return 0;
+  return static_cast<std::int64_t>(resident) * (::sysconf(_SC_PAGESIZE) / 1024);
+}
+
+}  // namespace mqtt::simulator
