@@ -239,7 +239,8 @@ void resume_session_deliveries(ModelState& model, Connection& conn, Session& ses
 bool repeats_owed_publish(const ModelState& model, const Connection& conn, std::size_t index,
                           const Publish& publish) {
   if (!publish.packet_id || index == no_message) return false;
-  for (const auto duty_index : indexed(model.duties_by_client, conn.client_id)) {
+  // The message's duties, not the client's: a long-lived session's list holds every message it was owed.
+  for (const auto duty_index : indexed(model.duties_by_message, index)) {
     const auto& duty = model.duties[duty_index];
     if (duty.redelivery_id == publish.packet_id && duty.message == index &&
         duty.client_id == conn.client_id && duty.generation == conn.generation &&

@@ -14,9 +14,11 @@ std::unordered_set<std::size_t> named_messages(const ModelState& model) {
     // Requests of closed connections too: the publisher may re-send with DUP on its next connection, and
     // publications.cpp must find the original then.
     for (const auto& request : conn.requests) named.insert(request.message);
-    named.insert(conn.unconfirmed_qos0.begin(), conn.unconfirmed_qos0.end());
     named.insert(conn.will_message);
-    if (conn.closed) continue;  // a closed connection's flights live on in its session's owed re-sends
+    // A closed connection answers no more requests, so its QoS 0 publications can never be confirmed
+    // (publications.cpp); its flights live on in its session's owed re-sends.
+    if (conn.closed) continue;
+    named.insert(conn.unconfirmed_qos0.begin(), conn.unconfirmed_qos0.end());
     for (const auto& [packet_id, flight] : conn.server_flights) named.insert(flight.message);
   }
   for (const auto& [client_id, session] : model.sessions) {
@@ -30,8 +32,11 @@ std::unordered_set<std::size_t> named_messages(const ModelState& model) {
 bool publisher_settled(const ModelState& model, const Message& message) {
   const auto publisher = model.connections.find(message.publisher_connection);
   if (publisher == model.connections.end()) return true;
+  const auto& conn = publisher->second;
+  // Not processed and never will be known to be: a QoS 0 publication its closed connection never confirmed.
+  if (message.processed_by == never && !(conn.closed && message.qos == QoS::at_most_once)) return false;
   // Before its CONNACK a refusal may still mark it (connection_lifecycle.cpp) or name its publisher.
-  return publisher->second.connack_seen || !publisher->second.connect_seen;
+  return conn.connack_seen || !conn.connect_seen;
 }
 
 bool duties_settled(const ModelState& model, std::size_t index) {
@@ -44,8 +49,8 @@ bool duties_settled(const ModelState& model, std::size_t index) {
 
 bool owes_nothing(const ModelState& model, std::size_t index, const Message& message,
                   const std::unordered_set<std::size_t>& named) {
-  return !message.retain && !message.is_will && !message.from_refused_connection &&
-         message.processed_by != never && !named.contains(index) && publisher_settled(model, message) &&
+  return !message.retain && !message.is_will && !message.from_refused_connection && !named.contains(index) &&
+         publisher_settled(model, message) &&
          duties_settled(model, index);
 }
 
@@ -106,10 +111,16 @@ void prune_index(Map& map, const Key& key, Keep&& keep) {
   if (list.empty()) map.erase(found);
 }
 
-// Marks a connection noted about messages, and the ordering marks of connections that are closed.
+// Marks a connection noted about messages, and the ordering marks of connections that are closed: as receiver
+// at once, as publisher once none of its messages is left (no copy can be attributed to it any more).
 void prune_connections(ModelState& model) {
   const auto known = [&](std::size_t index) { return model.messages.contains(index); };
+  std::unordered_set<std::uint32_t> finished_publishers;
   for (auto& [id, conn] : model.connections) {
+    if (conn.closed && !conn.publisher_marks_forgotten && !model.messages_by_connection.contains(id)) {
+      finished_publishers.insert(id);
+      conn.publisher_marks_forgotten = true;
+    }
     if (conn.closed) {
       if (conn.arrivals_forgotten) continue;
       conn.first_arrivals = {};
@@ -125,6 +136,9 @@ void prune_connections(ModelState& model) {
     std::erase_if(conn.retained_arrivals, [&](const auto& entry) { return !known(entry.first); });
     std::erase_if(conn.retained_copies, [&](const auto& entry) { return !known(entry.first); });
   }
+  if (finished_publishers.empty()) return;
+  std::erase_if(model.order_marks,
+                [&](const auto& entry) { return finished_publishers.contains(std::get<1>(entry.first)); });
 }
 
 }  // namespace
@@ -134,7 +148,7 @@ void forget_when_due(ModelState& model) {
   const std::size_t interval =
       model.options.forget_sweep_every != 0
           ? model.options.forget_sweep_every
-          : std::max<std::size_t>(4096, model.messages.live() + model.duties.live() + model.connections.size());
+          : std::max<std::size_t>(1024, (model.messages.live() + model.duties.live() + model.connections.size()) / 2);
   if (++model.events_since_sweep >= interval) forget_settled(model);
 }
 

@@ -19,7 +19,9 @@
 
 namespace mqtt::model::detail {
 
-// After each event: sweeps when enough events have passed since the last sweep (amortised O(1) per event).
+// After each event: sweeps once half as many events as the state holds have passed since the last sweep, so a
+// sweep's cost (a walk over the state) is amortised O(1) per event, and a settled message waits at most about
+// the window plus two sweep periods.
 void forget_when_due(ModelState& model);
 // One sweep now.
 void forget_settled(ModelState& model);

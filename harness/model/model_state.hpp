@@ -181,6 +181,7 @@ struct Connection {
   std::map<std::size_t, std::int64_t> retained_arrivals;
   std::map<std::size_t, int> retained_copies;  // message -> copies received with RETAIN=1
   bool arrivals_forgotten = false;  // closed, and its arrival and ordering marks dropped (forgetting.hpp)
+  bool publisher_marks_forgotten = false;  // closed, its messages gone, and the ordering marks they left dropped
   // The keep alive the server must time: the CONNECT's, or the Server Keep Alive of a 5.0 CONNACK.
   std::uint16_t keep_alive = 0;
   V5Connection v5;
