@@ -239,6 +239,7 @@ void on_received(ModelState& model, const Event& event) {
 
 void observe(ModelState& model, const Event& event) {
   model.now = std::max(model.now, event.time_ns);
+  if (model.options.evidence_events) model.evidence_store.note(event);
   // Verdicts cite the specification of the connection the event belongs to (statement_citation.hpp).
   const auto known = model.connections.find(event.connection);
   model.judged = known == model.connections.end() ? ProtocolVersion::v3_1_1 : known->second.version;

@@ -31,7 +31,10 @@ struct CheckOptions {
   // copy the broker invents for it later than that (a duplicate, a stray DUP flag) is no longer judged.
   bool forget_settled = true;
   std::int64_t forget_after_ns = 10'000'000'000;
-  std::size_t forget_sweep_every = 0;  // events between sweeps; 0: as many as the state holds (amortised O(1))
+  std::size_t forget_sweep_every = 0;  // events between sweeps; 0: half as many as the state holds
+  // Keep copies of the events violations cite (Finding::evidence_events), for runs whose history is not kept
+  // whole in memory. Costs a copy of each event into a short ring; verdicts are the same either way.
+  bool evidence_events = false;
 };
 
 // What the checker holds right now (Checker::state_size), so tests and soak runs can show it stays bounded:
@@ -48,6 +51,7 @@ struct StateSize {
   std::size_t sessions = 0;              // one per client id
   std::size_t subscription_records = 0;
   std::size_t retained_topics = 0;
+  std::size_t evidence_events = 0;       // event copies kept for evidence (CheckOptions::evidence_events)
 };
 
 struct Finding {
@@ -57,6 +61,9 @@ struct Finding {
   std::vector<std::uint64_t> evidence;  // event sequence numbers: the smallest slice that proves it
   // The catalog `statement` belongs to: "3.1.1" (3.1 and 3.1.1 connections) or "5.0" (protocol level 5).
   std::string spec = "3.1.1";
+  // With CheckOptions::evidence_events: copies of the cited events the checker still held (and the CONNECTs of
+  // their connections), bounded (harness/model/evidence_store.hpp); empty otherwise.
+  std::vector<history::Event> evidence_events;
 };
 
 struct Observation {

@@ -186,6 +186,11 @@ void forget_settled(ModelState& model) {
   for (const auto& client_id : clients) prune_index(model.duties_by_client, client_id, kept);
   for (const auto connection : retained_connections) prune_index(model.duties_by_connection, connection, kept);
   prune_connections(model);  // also when nothing was forgotten: closed connections let go of their marks
+  if (model.options.evidence_events) {
+    std::unordered_set<std::uint64_t> tracked;
+    for (const auto& message : model.messages.values()) tracked.insert(message.sequence);
+    model.evidence_store.keep_publications(tracked);
+  }
 }
 
 StateSize state_size(const ModelState& model) {
@@ -204,6 +209,7 @@ StateSize state_size(const ModelState& model) {
   size.subscription_records = model.records.size();
   size.retained_topics = model.retained_versions.size();
   size.order_marks = model.order_marks.size();
+  size.evidence_events = model.evidence_store.size();
   return size;
 }
 

@@ -45,8 +45,10 @@ void ModelState::violation(std::string statement, std::string message, std::vect
   if (!reported.insert({statement, evidence}).second) return;
   verdicts.exercised.insert(statement);
   verdicts.exercised_by_spec[spec].insert(statement);
-  verdicts.violations.push_back(
-      Finding{std::move(statement), std::move(level), std::move(message), std::move(evidence), spec});
+  auto evidence_events =
+      options.evidence_events ? evidence_store.slice(evidence) : std::vector<history::Event>{};
+  verdicts.violations.push_back(Finding{std::move(statement), std::move(level), std::move(message),
+                                        std::move(evidence), spec, std::move(evidence_events)});
 }
 
 void ModelState::exercise(std::string_view statement) {

@@ -20,6 +20,7 @@
 
 #include "history/event.hpp"
 #include "model/checker.hpp"
+#include "model/evidence_store.hpp"
 #include "model/indexed_store.hpp"
 #include "model/message_identity.hpp"
 #include "model/statement_citation.hpp"
@@ -394,6 +395,7 @@ struct ModelState {
   std::uint64_t next_generation = 1;
   std::int64_t now = 0;
   std::size_t events_since_sweep = 0;  // forgetting.hpp
+  EvidenceStore evidence_store;  // filled only with CheckOptions::evidence_events
   std::set<std::pair<std::string, std::vector<std::uint64_t>>> reported;
 
   // The protocol version of the connection being judged: the statement ids of every verdict are cited in its

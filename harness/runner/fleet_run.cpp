@@ -49,7 +49,9 @@ FleetOutcome run_fleet_scenario(const simulator::FleetSpec& scenario, const Flee
   std::optional<model::Checker> live;  // judges the history as it grows, for the progress line
   std::int64_t live_end_ns = 0;
   if (options.progress) {
-    live.emplace(options.check);
+    auto live_options = options.check;
+    live_options.evidence_events = true;  // slices that do not need the recorded history (a streamed one)
+    live.emplace(live_options);
     fleet.on_event = [&](const history::Event& event) {
       live->observe(event);
       live_end_ns = std::max(live_end_ns, event.time_ns);
