@@ -36,7 +36,8 @@ class FleetTraffic {
   std::int64_t run() {
     for (int index = 0; index < options_.devices; ++index) {
       Device device;
-      device.client_id = "d" + std::to_string(index);
+      device.client_id = "d";  // appended: GCC 12 warns falsely (-Wrestrict) on "d" + std::to_string(index)
+      device.client_id += std::to_string(index);
       device.persistent = index % 2 == 1;
       devices_.push_back(device);
       connect_device(devices_.back());
