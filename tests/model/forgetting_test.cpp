@@ -128,7 +128,9 @@ TEST(Forgetting, VerdictsAreThoseOfACheckerThatKeepsEverything) {
     // checker keeping everything would not accuse.
     const auto kept_lines = lines_of(expected);
     for (const auto& line : lines_of(testing::verdict_transcript(check(history, sweeping)))) {
-      if (line.starts_with("violation ")) EXPECT_TRUE(kept_lines.contains(line)) << name << ": " << line;
+      if (line.starts_with("violation ")) {
+        EXPECT_TRUE(kept_lines.contains(line)) << name << ": " << line;
+      }
     }
     ++compared;
   };
