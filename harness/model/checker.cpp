@@ -19,6 +19,7 @@
 #include "model/connection_lifecycle.hpp"
 #include "model/delivery.hpp"
 #include "model/delivery_duties.hpp"
+#include "model/forgetting.hpp"
 #include "model/keepalive.hpp"
 #include "model/model_state.hpp"
 #include "model/policing.hpp"
@@ -244,6 +245,7 @@ void on_received(ModelState& model, const Event& event) {
 
 void observe(ModelState& model, const Event& event) {
   model.now = std::max(model.now, event.time_ns);
+  if (model.options.evidence_events) model.evidence_store.note(event);
   // Verdicts cite the specification of the connection the event belongs to (statement_citation.hpp).
   const auto known = model.connections.find(event.connection);
   model.judged = known == model.connections.end() ? ProtocolVersion::v3_1_1 : known->second.version;
@@ -275,6 +277,7 @@ void observe(ModelState& model, const Event& event) {
       on_note(model, event);
       break;
   }
+  forget_when_due(model);
 }
 
 // ---- what is owed -----------------------------------------------------------------------------------------
@@ -332,6 +335,8 @@ void Checker::observe(const history::Event& event) { detail::observe(*state_, ev
 std::vector<Expectation> Checker::outstanding() const { return detail::outstanding(*state_); }
 
 std::size_t Checker::violations_so_far() const { return state_->verdicts.violations.size(); }
+
+StateSize Checker::state_size() const { return detail::state_size(*state_); }
 
 Verdicts Checker::finish(std::int64_t end_time_ns) {
   detail::finish(*state_, end_time_ns);

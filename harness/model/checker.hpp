@@ -26,6 +26,32 @@ struct CheckOptions {
   // A close later than this past 1.5 x keep alive, but within the grace, is shown as observed behaviour.
   std::int64_t prompt_close_ns = 1'000'000'000;
   std::int64_t close_grace_ns = 1'000'000'000;       // how long a server may take to close after a violation
+  // Forgetting (harness/model/forgetting.hpp): a message nothing more is owed for is dropped once it has stayed
+  // settled this long in history time, so memory follows the messages in flight, not the history's length. A
+  // copy the broker invents for it later than that (a duplicate, a stray DUP flag) is no longer judged.
+  bool forget_settled = true;
+  std::int64_t forget_after_ns = 10'000'000'000;
+  std::size_t forget_sweep_every = 0;  // events between sweeps; 0: half as many as the state holds
+  // Keep copies of the events violations cite (Finding::evidence_events), for runs whose history is not kept
+  // whole in memory. Costs a copy of each event into a short ring; verdicts are the same either way.
+  bool evidence_events = false;
+};
+
+// What the checker holds right now (Checker::state_size), so tests and soak runs can show it stays bounded:
+// with forgetting on, by the devices, the messages in flight and the retained topics, not the history's length.
+struct StateSize {
+  std::size_t messages = 0;              // publications tracked
+  std::size_t message_keys = 0;          // distinct message identities indexed
+  std::size_t obligations = 0;           // delivery duties kept, open requests, server flights, close duties
+  std::size_t copy_ledgers = 0;          // per (message, session): copies that arrived
+  std::size_t arrival_marks = 0;         // per (connection, message): first and retained arrivals
+  std::size_t order_marks = 0;           // per (receiving connection, publisher, topic, QoS): last in order
+  std::size_t connections = 0;           // every connection seen, open or closed
+  std::size_t open_connections = 0;
+  std::size_t sessions = 0;              // one per client id
+  std::size_t subscription_records = 0;
+  std::size_t retained_topics = 0;
+  std::size_t evidence_events = 0;       // event copies kept for evidence (CheckOptions::evidence_events)
 };
 
 struct Finding {
@@ -35,6 +61,9 @@ struct Finding {
   std::vector<std::uint64_t> evidence;  // event sequence numbers: the smallest slice that proves it
   // The catalog `statement` belongs to: "3.1.1" (3.1 and 3.1.1 connections) or "5.0" (protocol level 5).
   std::string spec = "3.1.1";
+  // With CheckOptions::evidence_events: copies of the cited events the checker still held (and the CONNECTs of
+  // their connections), bounded (harness/model/evidence_store.hpp); empty otherwise.
+  std::vector<history::Event> evidence_events;
 };
 
 struct Observation {
@@ -94,6 +123,7 @@ class Checker {
   // Violations found so far, MUST and SHOULD (a live count for progress displays; finish() may add those
   // that only the end of the history proves, such as deliveries still owed).
   std::size_t violations_so_far() const;
+  StateSize state_size() const;                             // what is tracked now (forgetting.hpp)
   Verdicts finish(std::int64_t end_time_ns);                // end of history: unmet MUSTs become violations
 
  private:

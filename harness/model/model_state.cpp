@@ -45,8 +45,10 @@ void ModelState::violation(std::string statement, std::string message, std::vect
   if (!reported.insert({statement, evidence}).second) return;
   verdicts.exercised.insert(statement);
   verdicts.exercised_by_spec[spec].insert(statement);
-  verdicts.violations.push_back(
-      Finding{std::move(statement), std::move(level), std::move(message), std::move(evidence), spec});
+  auto evidence_events =
+      options.evidence_events ? evidence_store.slice(evidence) : std::vector<history::Event>{};
+  verdicts.violations.push_back(Finding{std::move(statement), std::move(level), std::move(message),
+                                        std::move(evidence), spec, std::move(evidence_events)});
 }
 
 void ModelState::exercise(std::string_view statement) {
@@ -106,14 +108,12 @@ bool ModelState::generation_known(const Connection& conn) const {
 // ---- bookkeeping and indexes ------------------------------------------------------------------------------
 
 std::size_t ModelState::add_message(Message message) {
-  const auto index = messages.size();
-  auto slot = messages_by_key.find(message.identity.key);
-  if (slot == messages_by_key.end()) {
-    slot = messages_by_key.try_emplace(message_keys.store(message.identity.key)).first;
-  }
+  const auto index = messages.next_index();
+  // Nodes of an unordered_map never move: the message can keep a pointer to its key there.
+  const auto slot = messages_by_key.try_emplace(std::move(message.identity.key)).first;
   slot->second.push_back(index);
-  message.identity.key.clear();
-  message.identity.key.shrink_to_fit();
+  message.identity.key = std::string();
+  message.indexed_key = &slot->first;
   messages_by_connection[message.publisher_connection].push_back(index);
   messages.push_back(std::move(message));
   return index;
@@ -150,7 +150,7 @@ void ModelState::bind_record(std::size_t index, const std::string& client_id, st
 }
 
 void ModelState::add_duty(DeliveryDuty duty) {
-  const auto index = duties.size();
+  const auto index = duties.next_index();
   duties_by_message[duty.message].push_back(index);
   duties_by_client[duty.client_id].push_back(index);
   if (duty.retained_copy) duties_by_connection[duty.connection].push_back(index);

@@ -20,7 +20,8 @@
 
 #include "history/event.hpp"
 #include "model/checker.hpp"
-#include "model/key_arena.hpp"
+#include "model/evidence_store.hpp"
+#include "model/indexed_store.hpp"
 #include "model/message_identity.hpp"
 #include "model/statement_citation.hpp"
 
@@ -180,6 +181,8 @@ struct Connection {
   // created at the SUBACK may already be met.
   std::map<std::size_t, std::int64_t> retained_arrivals;
   std::map<std::size_t, int> retained_copies;  // message -> copies received with RETAIN=1
+  bool arrivals_forgotten = false;  // closed, and its arrival and ordering marks dropped (forgetting.hpp)
+  bool publisher_marks_forgotten = false;  // closed, its messages gone, and the ordering marks they left dropped
   // The keep alive the server must time: the CONNECT's, or the Server Keep Alive of a 5.0 CONNACK.
   std::uint16_t keep_alive = 0;
   V5Connection v5;
@@ -212,7 +215,8 @@ struct SubscriptionRecord {
 };
 
 struct Message {
-  MessageIdentity identity;  // its key is dropped once stored in messages_by_key
+  MessageIdentity identity;  // its key moves into messages_by_key; `indexed_key` points at it there
+  const std::string* indexed_key = nullptr;
   std::string topic;
   bool payload_empty = false;  // all the model needs of the payload (retained deletes)
   QoS qos = QoS::at_most_once;
@@ -236,6 +240,9 @@ struct Message {
   // Bytes of the PUBLISH (or will) as the publisher gave it: what bounds the size of a forwarded copy, which a
   // 5.0 server must discard rather than send above a client's Maximum Packet Size [MQTT-3.1.2-25].
   std::size_t published_size = 0;
+  // Forgetting (forgetting.hpp): since when (history time) nothing more has been owed for it, never while
+  // something still is.
+  std::int64_t settled_since = never;
 };
 
 enum class Existence : std::uint8_t { unknown, absent, present };
@@ -259,6 +266,12 @@ struct Session {
   ProtocolVersion version = ProtocolVersion::v3_1_1;
   std::uint32_t expiry = 0;
   std::uint64_t offline_sequence = 0;
+  // What unmet_queued_delivery (delivery_duties.cpp) needs of the queued messages forgotten meanwhile: for the
+  // generation named, per required QoS, the latest `processed_by` of a message queued while the session was
+  // offline (MQTT-3.1.2-5 duty) that then arrived as a new copy; `never_processed` when there was none.
+  std::uint64_t forgotten_queue_generation = 0;
+  std::int64_t forgotten_queued_processed[3] = {never_processed, never_processed, never_processed};
+  static constexpr std::int64_t never_processed = std::numeric_limits<std::int64_t>::min();
 };
 
 // A delivery the broker owes: a message to a session, or a retained message to a new subscription.
@@ -376,12 +389,12 @@ struct ModelState {
   std::map<std::uint32_t, Connection> connections;
   std::map<std::string, Session> sessions;
   std::vector<SubscriptionRecord> records;
-  std::vector<Message> messages;
-  KeyArena message_keys;
-  // Views into message_keys -> messages with that key; nearly every key names one message, kept inline.
-  std::unordered_map<std::string_view, boost::container::small_vector<std::size_t, 1>> messages_by_key;
+  // Messages and duties are erased once settled (forgetting.hpp); the others keep their indexes.
+  IndexedStore<Message, std::unordered_map<std::size_t, Message>> messages;
+  // Message key -> messages with that key; nearly every key names one message, kept inline.
+  std::unordered_map<std::string, boost::container::small_vector<std::size_t, 1>> messages_by_key;
   std::map<std::string, std::vector<std::size_t>> retained_versions;  // topic -> retained publishes in order
-  std::vector<DeliveryDuty> duties;
+  IndexedStore<DeliveryDuty> duties;
   // Indexes over the vectors above, each list in ascending index order so that walking an index visits the
   // same elements in the same order as a full scan filtering on the indexed field (verdicts depend on order).
   // exact_records: filter without wildcards -> records with that filter.
@@ -406,6 +419,8 @@ struct ModelState {
   bool retained_store_shown = false;
   std::uint64_t next_generation = 1;
   std::int64_t now = 0;
+  std::size_t events_since_sweep = 0;  // forgetting.hpp
+  EvidenceStore evidence_store;  // filled only with CheckOptions::evidence_events
   std::set<std::pair<std::string, std::vector<std::uint64_t>>> reported;
 
   // The protocol version of the connection being judged: the statement ids of every verdict are cited in its

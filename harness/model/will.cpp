@@ -64,12 +64,12 @@ void publish_will_at_close(ModelState& model, Connection& conn, const Event& eve
   // A faulted connection's will is due once the broker could have noticed (keepalive.hpp).
   const auto detection = conn.faulted ? faulted_will_detection_ns(model, conn) : 0;
   if (detection == never) return;
-  const auto before = model.duties.size();
+  const auto before = model.duties.next_index();
   will.sent_time = event.time_ns;
   const auto delay = conn.version == ProtocolVersion::v5 ? delay_will(model, conn, event) : 0;
   create_delivery_duties(model, conn.will_message, add_time(event.time_ns, detection + delay),
                          {event.sequence});
-  for (auto i = before; i < model.duties.size(); ++i) {
+  for (auto i = before; i < model.duties.next_index(); ++i) {
     if (model.duties[i].statement == "MQTT-4.5.0-1") model.duties[i].statement = "MQTT-3.1.2-8";
   }
 }

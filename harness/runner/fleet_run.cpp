@@ -51,7 +51,11 @@ FleetOutcome run_fleet_scenario(const simulator::FleetSpec& scenario, const Flee
   // docs/benchmarks.md "What reports cost"), so without a progress line the history is judged after the run.
   std::optional<model::Checker> live;
   std::int64_t live_end_ns = 0;
-  if (options.progress) live.emplace(options.check);
+  if (options.progress) {
+    auto live_options = options.check;
+    live_options.evidence_events = true;  // slices that do not need the recorded history (a streamed one)
+    live.emplace(live_options);
+  }
   if (live || options.record) {
     fleet.on_event = [&](const history::Event& event) {
       if (live) {

@@ -64,8 +64,11 @@ results::Results judge_histories(std::vector<HistorySource> sources, const Histo
       statements.insert(finding.statement);
       (finding.level == "MUST" ? violated_must : violated_should).insert(finding.statement);
       must += finding.level == "MUST" ? 1 : 0;
-      row.violations.push_back(results::Violation{finding.statement, finding.level, finding.message, source.id,
-                                                  slicer->slice(finding.evidence)});
+      // Cut from the history when it is here; a history not kept whole leaves the checker's own slice.
+      auto slice = slicer->slice(finding.evidence);
+      if (slice.empty()) slice = finding.evidence_events;
+      row.violations.push_back(
+          results::Violation{finding.statement, finding.level, finding.message, source.id, std::move(slice)});
     }
     for (const auto& statement : statements) {
       exercised_by[statement].insert(source.id);

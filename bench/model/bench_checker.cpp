@@ -1,0 +1,79 @@
+// The checker's speed and memory on a long generated fleet history (tests/model/fleet_traffic.hpp: 200 devices,
+// QoS 0/1/2 telemetry to two acknowledging subscribers, reconnects), judged event by event as a live run does.
+// Usage: bench_checker PUBLISHES [forget|keep] [SEED]
+//   forget (default): the checker drops settled state (harness/model/forgetting.hpp); keep: it holds everything.
+// Prints events, the seconds spent generating and judging, events per second of judgement (generation timed
+// apart on the same seed and subtracted), the peak RSS and the checker's state size at the end.
+// Exit codes: 0 done, 2 bad arguments, 1 the conformant history was accused (a checker or generator bug).
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "fleet_traffic.hpp"
+#include "model/checker.hpp"
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+long peak_rss_kilobytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace mqtt;
+  if (argc < 2 || argc > 4) {
+    std::fprintf(stderr, "usage: bench_checker PUBLISHES [forget|keep] [SEED]\n");
+    return 2;
+  }
+  char* end = nullptr;
+  const auto publishes = std::strtoull(argv[1], &end, 10);
+  const std::string mode = argc > 2 ? argv[2] : "forget";
+  const std::uint64_t seed = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 20261206;
+  if (*end != '\0' || publishes == 0 || (mode != "forget" && mode != "keep")) {
+    std::fprintf(stderr, "bench_checker: PUBLISHES must be a positive integer and the mode forget or keep\n");
+    return 2;
+  }
+  model::testing::FleetTrafficOptions traffic;
+  traffic.publishes = publishes;
+
+  // Generation alone, on the same seed: the same events, handed to nobody.
+  std::uint64_t events = 0;
+  auto start = std::chrono::steady_clock::now();
+  model::testing::FleetTraffic(seed, traffic, [&](const history::Event&) { ++events; }).run();
+  const double generation_seconds = seconds_since(start);
+
+  model::CheckOptions options;
+  options.forget_settled = mode == "forget";
+  model::Checker checker(options);
+  start = std::chrono::steady_clock::now();
+  const auto end_time =
+      model::testing::FleetTraffic(seed, traffic, [&](const history::Event& event) { checker.observe(event); }).run();
+  const auto size = checker.state_size();
+  const auto verdicts = checker.finish(end_time);
+  const double total_seconds = seconds_since(start);
+  const double judgement_seconds = total_seconds - generation_seconds;
+
+  std::printf("mode %s, seed %llu, %llu publishes, %llu events\n", mode.c_str(),
+              static_cast<unsigned long long>(seed), static_cast<unsigned long long>(publishes),
+              static_cast<unsigned long long>(events));
+  std::printf("generation %.2f s, generation + judgement %.2f s, judgement %.2f s: %.0f events/s\n",
+              generation_seconds, total_seconds, judgement_seconds, events / judgement_seconds);
+  std::printf("peak RSS %.1f MB\n", peak_rss_kilobytes() / 1024.0);
+  std::printf("state at the end: %zu messages, %zu obligations, %zu copy ledgers, %zu arrival marks, %zu order "
+              "marks, %zu connections, %zu sessions, %zu subscription records\n",
+              size.messages, size.obligations, size.copy_ledgers, size.arrival_marks, size.order_marks,
+              size.connections, size.sessions, size.subscription_records);
+  std::printf("verdicts: %zu violations, %zu unresolved\n", verdicts.violations.size(), verdicts.unresolved.size());
+  return verdicts.violations.empty() ? 0 : 1;
+}

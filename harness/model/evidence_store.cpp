@@ -1,0 +1,80 @@
+#include "model/evidence_store.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace mqtt::model::detail {
+namespace {
+
+// Packet variant alternatives are declared in PacketType order, starting at CONNECT = 1.
+PacketType packet_type(const history::Event& event) {
+  return static_cast<PacketType>(event.packet->index() + 1);
+}
+
+}  // namespace
+
+void EvidenceStore::note(const history::Event& event) {
+  recent_.push_back(event);
+  if (recent_.size() > recent_events) recent_.pop_front();
+  if (!event.packet) return;
+  const auto type = packet_type(event);
+  const bool sent = event.kind == history::EventKind::sent;
+  const bool received = event.kind == history::EventKind::received;
+  if (sent && type == PacketType::connect) {
+    connect_of_[event.connection] = event.sequence;
+  } else if (sent && type == PacketType::publish) {
+    publications_.push_back(event.sequence);
+  } else if (!((sent && (type == PacketType::subscribe || type == PacketType::unsubscribe)) ||
+               (received && (type == PacketType::suback || type == PacketType::unsuback)))) {
+    return;
+  }
+  anchors_.emplace(event.sequence, event);
+}
+
+void EvidenceStore::keep_publications(const std::unordered_set<std::uint64_t>& tracked_sequences) {
+  std::erase_if(publications_, [&](std::uint64_t sequence) {
+    if (tracked_sequences.contains(sequence)) return false;
+    anchors_.erase(sequence);
+    return true;
+  });
+}
+
+const history::Event* EvidenceStore::find(std::uint64_t sequence) const {
+  if (const auto anchor = anchors_.find(sequence); anchor != anchors_.end()) return &anchor->second;
+  const auto recent = std::lower_bound(recent_.begin(), recent_.end(), sequence,
+                                       [](const history::Event& event, std::uint64_t wanted) {
+                                         return event.sequence < wanted;
+                                       });
+  return recent != recent_.end() && recent->sequence == sequence ? &*recent : nullptr;
+}
+
+std::vector<history::Event> EvidenceStore::slice(const std::vector<std::uint64_t>& evidence) {
+  std::vector<history::Event> result;
+  if (handed_out_ >= overall) return result;
+  std::set<std::uint64_t> cited;
+  std::set<std::uint64_t> connects;
+  for (const auto sequence : evidence) {
+    const auto* event = find(sequence);
+    if (event == nullptr) continue;
+    cited.insert(sequence);
+    if (const auto connect = connect_of_.find(event->connection); connect != connect_of_.end()) {
+      connects.insert(connect->second);
+    }
+  }
+  // The cited events first; the CONNECTs that name their clients as room allows.
+  std::set<std::uint64_t> chosen;
+  for (const auto sequence : cited) {
+    if (chosen.size() < per_violation) chosen.insert(sequence);
+  }
+  for (const auto sequence : connects) {
+    if (chosen.size() < per_violation && find(sequence) != nullptr) chosen.insert(sequence);
+  }
+  for (const auto sequence : chosen) {
+    if (handed_out_ >= overall) break;
+    result.push_back(*find(sequence));
+    ++handed_out_;
+  }
+  return result;
+}
+
+}  // namespace mqtt::model::detail

@@ -1,0 +1,44 @@
+// Copies of the events a violation may cite, so that results can show the slice that proves a violation
+// without the whole history (CheckOptions::evidence_events; a run that streams its history to disk relies on
+// it): the most recent events, and the packets that open what a verdict cites much later (CONNECT, SUBSCRIBE,
+// SUBACK, UNSUBSCRIBE, UNSUBACK, and a client's PUBLISH while the model still tracks its message). A slice holds
+// the cited events it can find plus the CONNECT of each connection among them, as runner/case_judgement's
+// EvidenceSlicer cuts from a whole history, at most `per_violation` events; once `overall` events have been
+// handed out, later violations keep their sequence numbers only.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "history/event.hpp"
+
+namespace mqtt::model::detail {
+
+class EvidenceStore {
+ public:
+  static constexpr std::size_t recent_events = 64;
+  static constexpr std::size_t per_violation = 16;
+  static constexpr std::size_t overall = 4096;
+
+  void note(const history::Event& event);  // every event, in sequence order
+  // Publications whose message the model forgot can no longer be cited: keep only those still tracked.
+  void keep_publications(const std::unordered_set<std::uint64_t>& tracked_sequences);
+  std::vector<history::Event> slice(const std::vector<std::uint64_t>& evidence);
+  std::size_t size() const { return recent_.size() + anchors_.size(); }
+
+ private:
+  const history::Event* find(std::uint64_t sequence) const;
+
+  std::deque<history::Event> recent_;
+  std::map<std::uint64_t, history::Event> anchors_;
+  std::unordered_map<std::uint32_t, std::uint64_t> connect_of_;  // connection -> its CONNECT's sequence
+  std::vector<std::uint64_t> publications_;                      // anchors that are a client's PUBLISH
+  std::size_t handed_out_ = 0;
+};
+
+}  // namespace mqtt::model::detail

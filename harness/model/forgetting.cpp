@@ -1,0 +1,216 @@
+#include "model/forgetting.hpp"
+
+#include <algorithm>
+#include <unordered_set>
+#include <vector>
+
+namespace mqtt::model::detail {
+namespace {
+
+// Messages something in the model still names by index.
+std::unordered_set<std::size_t> named_messages(const ModelState& model) {
+  std::unordered_set<std::size_t> named;
+  for (const auto& [id, conn] : model.connections) {
+    // Requests of closed connections too: the publisher may re-send with DUP on its next connection, and
+    // publications.cpp must find the original then.
+    for (const auto& request : conn.requests) named.insert(request.message);
+    named.insert(conn.will_message);
+    // A closed connection answers no more requests, so its QoS 0 publications can never be confirmed
+    // (publications.cpp); its flights live on in its session's owed re-sends.
+    if (conn.closed) continue;
+    named.insert(conn.unconfirmed_qos0.begin(), conn.unconfirmed_qos0.end());
+    for (const auto& [packet_id, flight] : conn.server_flights) named.insert(flight.message);
+  }
+  for (const auto& [client_id, session] : model.sessions) {
+    for (const auto& [packet_id, flight] : session.owed_redeliveries) named.insert(flight.message);
+  }
+  for (const auto& [client_id, will] : model.delayed_wills) named.insert(will.message);
+  named.erase(no_message);
+  return named;
+}
+
+bool publisher_settled(const ModelState& model, const Message& message) {
+  const auto publisher = model.connections.find(message.publisher_connection);
+  if (publisher == model.connections.end()) return true;
+  const auto& conn = publisher->second;
+  // Not processed and never will be known to be: a QoS 0 publication its closed connection never confirmed.
+  if (message.processed_by == never && !(conn.closed && message.qos == QoS::at_most_once)) return false;
+  // Before its CONNACK a refusal may still mark it (connection_lifecycle.cpp) or name its publisher.
+  return conn.connack_seen || !conn.connect_seen;
+}
+
+bool duties_settled(const ModelState& model, std::size_t index) {
+  for (const auto duty_index : indexed(model.duties_by_message, index)) {
+    const auto& duty = model.duties[duty_index];
+    if (!duty.settled && !duty.cancelled) return false;
+  }
+  return true;
+}
+
+bool owes_nothing(const ModelState& model, std::size_t index, const Message& message,
+                  const std::unordered_set<std::size_t>& named) {
+  return !message.retain && !message.is_will && !message.from_refused_connection && !named.contains(index) &&
+         publisher_settled(model, message) &&
+         duties_settled(model, index);
+}
+
+// The one fact unmet_queued_delivery (delivery_duties.cpp) reads of other messages: a later queued message that
+// arrived as a new copy.
+void keep_queued_arrival(ModelState& model, const DeliveryDuty& duty, const Message& message) {
+  if (duty.retained_copy || duty.statement != "MQTT-3.1.2-5" || !duty.settled_by_new_copy) return;
+  auto& session = model.sessions[duty.client_id];
+  if (session.forgotten_queue_generation != duty.generation) {
+    session.forgotten_queue_generation = duty.generation;
+    std::fill(std::begin(session.forgotten_queued_processed), std::end(session.forgotten_queued_processed),
+              Session::never_processed);
+  }
+  auto& latest = session.forgotten_queued_processed[level_of(duty.required)];
+  latest = std::max(latest, message.processed_by);
+}
+
+template <typename List>
+void erase_index(List& list, std::size_t index) {
+  const auto at = std::lower_bound(list.begin(), list.end(), index);
+  if (at != list.end() && *at == index) list.erase(at);
+}
+
+void forget_message(ModelState& model, std::size_t index, std::unordered_set<std::string>& clients,
+                    std::unordered_set<std::uint32_t>& retained_connections) {
+  const auto& message = model.messages[index];
+  if (const auto duties = model.duties_by_message.find(index); duties != model.duties_by_message.end()) {
+    for (const auto duty_index : duties->second) {
+      const auto& duty = model.duties[duty_index];
+      keep_queued_arrival(model, duty, message);
+      clients.insert(duty.client_id);
+      if (duty.retained_copy) retained_connections.insert(duty.connection);
+      model.duties.erase(duty_index);
+    }
+    model.duties_by_message.erase(duties);
+  }
+  model.ledgers.erase(model.ledgers.lower_bound({index, 0}), model.ledgers.lower_bound({index + 1, 0}));
+  if (const auto key = model.messages_by_key.find(*message.indexed_key); key != model.messages_by_key.end()) {
+    auto& candidates = key->second;
+    candidates.erase(std::remove(candidates.begin(), candidates.end(), index), candidates.end());
+    if (candidates.empty()) model.messages_by_key.erase(key);
+  }
+  if (const auto by_connection = model.messages_by_connection.find(message.publisher_connection);
+      by_connection != model.messages_by_connection.end()) {
+    erase_index(by_connection->second, index);
+    if (by_connection->second.empty()) model.messages_by_connection.erase(by_connection);
+  }
+  model.messages.erase(index);
+}
+
+template <typename Map, typename Key, typename Keep>
+void prune_index(Map& map, const Key& key, Keep&& keep) {
+  const auto found = map.find(key);
+  if (found == map.end()) return;
+  auto& list = found->second;
+  list.erase(std::remove_if(list.begin(), list.end(), [&](std::size_t index) { return !keep(index); }),
+             list.end());
+  if (list.empty()) map.erase(found);
+}
+
+// Marks a connection noted about messages, and the ordering marks of connections that are closed: as receiver
+// at once, as publisher once none of its messages is left (no copy can be attributed to it any more).
+void prune_connections(ModelState& model) {
+  const auto known = [&](std::size_t index) { return model.messages.contains(index); };
+  std::unordered_set<std::uint32_t> finished_publishers;
+  for (auto& [id, conn] : model.connections) {
+    if (conn.closed && !conn.publisher_marks_forgotten && !model.messages_by_connection.contains(id)) {
+      finished_publishers.insert(id);
+      conn.publisher_marks_forgotten = true;
+    }
+    if (conn.closed) {
+      if (conn.arrivals_forgotten) continue;
+      conn.first_arrivals = {};
+      conn.retained_arrivals = {};
+      conn.retained_copies = {};
+      const auto first = model.order_marks.lower_bound({id, 0, std::string(), -1, -1});
+      const auto last = model.order_marks.lower_bound({id + 1, 0, std::string(), -1, -1});
+      model.order_marks.erase(first, last);
+      conn.arrivals_forgotten = true;
+      continue;
+    }
+    std::erase_if(conn.first_arrivals, [&](std::size_t index) { return !known(index); });
+    std::erase_if(conn.retained_arrivals, [&](const auto& entry) { return !known(entry.first); });
+    std::erase_if(conn.retained_copies, [&](const auto& entry) { return !known(entry.first); });
+  }
+  if (finished_publishers.empty()) return;
+  std::erase_if(model.order_marks,
+                [&](const auto& entry) { return finished_publishers.contains(std::get<1>(entry.first)); });
+}
+
+}  // namespace
+
+void forget_when_due(ModelState& model) {
+  if (!model.options.forget_settled) return;
+  const std::size_t interval =
+      model.options.forget_sweep_every != 0
+          ? model.options.forget_sweep_every
+          : std::max<std::size_t>(1024, (model.messages.live() + model.duties.live() + model.connections.size()) / 2);
+  if (++model.events_since_sweep >= interval) forget_settled(model);
+}
+
+void forget_settled(ModelState& model) {
+  model.events_since_sweep = 0;
+  const auto named = named_messages(model);
+  std::vector<std::size_t> settled;
+  for (auto& [index, message] : model.messages.entries()) {
+    if (!owes_nothing(model, index, message, named)) {
+      message.settled_since = never;
+    } else if (message.settled_since == never) {
+      message.settled_since = model.now;
+    }
+    if (message.settled_since != never && model.now - message.settled_since >= model.options.forget_after_ns) {
+      settled.push_back(index);
+    }
+  }
+  // Identical publications without a token share a key, and a copy is attributed to the one among them that
+  // explains it best (copy_attribution.cpp): forgetting some of them would move a copy onto another, so they
+  // go only all together.
+  const auto ripe = [&](std::size_t index) {
+    const auto& message = model.messages[index];
+    return message.settled_since != never && model.now - message.settled_since >= model.options.forget_after_ns;
+  };
+  std::erase_if(settled, [&](std::size_t index) {
+    const auto& message = model.messages[index];
+    if (message.identity.tokened) return false;
+    const auto& group = model.messages_by_key.at(*message.indexed_key);
+    return !std::all_of(group.begin(), group.end(), ripe);
+  });
+  std::unordered_set<std::string> clients;
+  std::unordered_set<std::uint32_t> retained_connections;
+  for (const auto index : settled) forget_message(model, index, clients, retained_connections);
+  const auto kept = [&](std::size_t duty_index) { return model.duties.contains(duty_index); };
+  for (const auto& client_id : clients) prune_index(model.duties_by_client, client_id, kept);
+  for (const auto connection : retained_connections) prune_index(model.duties_by_connection, connection, kept);
+  prune_connections(model);  // also when nothing was forgotten: closed connections let go of their marks
+  if (model.options.evidence_events) {
+    std::unordered_set<std::uint64_t> tracked;
+    for (const auto& message : model.messages.values()) tracked.insert(message.sequence);
+    model.evidence_store.keep_publications(tracked);
+  }
+}
+
+StateSize state_size(const ModelState& model) {
+  StateSize size;
+  size.messages = model.messages.live();
+  size.message_keys = model.messages_by_key.size();
+  size.obligations = model.duties.live();
+  for (const auto& [id, conn] : model.connections) {
+    size.obligations += conn.requests.size() + conn.server_flights.size() + conn.close_duties.size();
+    size.arrival_marks += conn.first_arrivals.size() + conn.retained_arrivals.size() + conn.retained_copies.size();
+    if (!conn.closed) ++size.open_connections;
+  }
+  size.copy_ledgers = model.ledgers.size();
+  size.connections = model.connections.size();
+  size.sessions = model.sessions.size();
+  size.subscription_records = model.records.size();
+  size.retained_topics = model.retained_versions.size();
+  size.order_marks = model.order_marks.size();
+  size.evidence_events = model.evidence_store.size();
+  return size;
+}
+
+}  // namespace mqtt::model::detail

@@ -1,0 +1,153 @@
+// The checker forgets what is settled (harness/model/forgetting.hpp): a long fleet history is judged in state
+// that does not grow with the number of messages, and forgetting changes no verdict.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "fleet_traffic.hpp"
+#include "history_mutations.hpp"
+#include "model/checker.hpp"
+#include "simulated_broker.hpp"
+#include "verdict_transcript.hpp"
+
+namespace mqtt::model {
+namespace {
+
+using testing::FleetTraffic;
+using testing::FleetTrafficOptions;
+
+// The largest of each count over a run, sampled every `every` events.
+struct Peak {
+  StateSize size;
+  std::size_t violations = 0;
+  std::size_t unresolved = 0;
+
+  void take(const StateSize& now) {
+    size.messages = std::max(size.messages, now.messages);
+    size.message_keys = std::max(size.message_keys, now.message_keys);
+    size.obligations = std::max(size.obligations, now.obligations);
+    size.copy_ledgers = std::max(size.copy_ledgers, now.copy_ledgers);
+    size.arrival_marks = std::max(size.arrival_marks, now.arrival_marks);
+    size.order_marks = std::max(size.order_marks, now.order_marks);
+    size.connections = std::max(size.connections, now.connections);
+  }
+};
+
+Peak judge_fleet(std::uint64_t seed, std::uint64_t publishes, CheckOptions options = {}) {
+  Checker checker(options);
+  Peak peak;
+  std::uint64_t events = 0;
+  FleetTrafficOptions traffic;
+  traffic.publishes = publishes;
+  const auto end = FleetTraffic(seed, traffic, [&](const history::Event& event) {
+                     checker.observe(event);
+                     if (++events % 10'000 == 0) peak.take(checker.state_size());
+                   }).run();
+  peak.take(checker.state_size());
+  const auto verdicts = checker.finish(end);
+  peak.violations = verdicts.violations.size();
+  peak.unresolved = verdicts.unresolved.size();
+  for (std::size_t index = 0; index < verdicts.violations.size() && index < 3; ++index) {
+    std::cout << "violation " << verdicts.violations[index].statement << ": " << verdicts.violations[index].message
+              << "\n";
+  }
+  return peak;
+}
+
+// 200 devices at 1,000 publishes per second of history time, QoS 0, 1 and 2, two subscribers acknowledging every
+// copy, devices and subscribers reconnecting: five times the messages, the same state.
+TEST(Forgetting, ALongFleetHistoryIsJudgedInStateThatDoesNotGrowWithItsMessages) {
+  const std::uint64_t seed = 20261206;
+  std::cout << "seed " << seed << "\n";
+  const auto shorter = judge_fleet(seed, 100'000);
+  const auto longer = judge_fleet(seed, 500'000);
+  EXPECT_EQ(shorter.violations, 0u);
+  EXPECT_EQ(longer.violations, 0u);
+  EXPECT_EQ(longer.unresolved, 0u);
+  std::cout << "peak messages " << shorter.size.messages << " / " << longer.size.messages << ", obligations "
+            << shorter.size.obligations << " / " << longer.size.obligations << ", copy ledgers "
+            << shorter.size.copy_ledgers << " / " << longer.size.copy_ledgers << ", arrival marks "
+            << shorter.size.arrival_marks << " / " << longer.size.arrival_marks << ", order marks "
+            << shorter.size.order_marks << " / " << longer.size.order_marks << ", connections "
+            << shorter.size.connections << " / " << longer.size.connections << "\n";
+  // The default 10 s of history time settled messages stay is 10,000 publishes here; sweeps come every
+  // "state size" events, so at most about twice that is held.
+  constexpr std::size_t bound = 40'000;
+  for (const auto& [name, shorter_count, longer_count] :
+       {std::tuple{"messages", shorter.size.messages, longer.size.messages},
+        std::tuple{"message keys", shorter.size.message_keys, longer.size.message_keys},
+        std::tuple{"obligations", shorter.size.obligations, longer.size.obligations},
+        std::tuple{"copy ledgers", shorter.size.copy_ledgers, longer.size.copy_ledgers},
+        std::tuple{"arrival marks", shorter.size.arrival_marks, longer.size.arrival_marks}}) {
+    EXPECT_LE(longer_count, 2 * bound) << name;
+    EXPECT_LE(longer_count, shorter_count + shorter_count / 4 + 1000) << name << " grew with the history";
+  }
+  // Ordering keeps one mark per (receiving connection, publisher connection, topic, QoS) while both may still
+  // see a copy; a subscriber's reconnect leaves its old marks until the next sweep.
+  EXPECT_LE(longer.size.order_marks, 2 * shorter.size.order_marks + 100);
+  EXPECT_LE(longer.size.order_marks, bound);
+}
+
+// The same history with forgetting off holds every message: the bound above is forgetting's doing.
+TEST(Forgetting, WithoutForgettingEveryMessageStays) {
+  CheckOptions keep;
+  keep.forget_settled = false;
+  const auto kept = judge_fleet(20261206, 50'000, keep);
+  EXPECT_EQ(kept.violations, 0u);
+  EXPECT_GE(kept.size.messages, 50'000u);
+}
+
+std::set<std::string> lines_of(const std::string& text) {
+  std::set<std::string> lines;
+  std::istringstream stream(text);
+  for (std::string line; std::getline(stream, line);) lines.insert(line);
+  return lines;
+}
+
+// Verdicts (violations with their evidence, observations, unresolved obligations, exercised statements) are
+// those of a checker that keeps everything, on the differential test's mutated histories and on conformant
+// simulations, with the default window and sweeps; with a sweep after every event, no accusation is added.
+TEST(Forgetting, VerdictsAreThoseOfACheckerThatKeepsEverything) {
+  CheckOptions keep;
+  keep.forget_settled = false;
+  std::size_t compared = 0;
+  const auto compare = [&](const history::History& history, CheckOptions options, const std::string& name) {
+    auto keeping = options;
+    keeping.forget_settled = false;
+    const auto expected = testing::verdict_transcript(check(history, keeping));
+    auto sweeping = options;
+    sweeping.forget_sweep_every = 1;
+    EXPECT_EQ(testing::verdict_transcript(check(history, options)), expected) << name;
+    // Sweeping after every event forgets as early as the window allows: a copy the broker invents later than the
+    // window after the message settled may go unjudged (forgetting.hpp), but nothing is ever accused that a
+    // checker keeping everything would not accuse.
+    const auto kept_lines = lines_of(expected);
+    for (const auto& line : lines_of(testing::verdict_transcript(check(history, sweeping)))) {
+      if (line.starts_with("violation ")) {
+        EXPECT_TRUE(kept_lines.contains(line)) << name << ": " << line;
+      }
+    }
+    ++compared;
+  };
+  for (std::uint64_t seed = 1; seed <= 400; ++seed) {
+    const auto mutated = testing::HistoryMutator(seed).generate();
+    compare(mutated.history, mutated.options, "mutated history, seed " + std::to_string(seed));
+  }
+  for (std::uint64_t seed = 1; seed <= 400; ++seed) {
+    testing::SimulationOptions options;
+    options.clients = 2 + static_cast<int>(seed % 8);
+    options.steps = 200;
+    options.plain_payload_percent = seed % 3 == 0 ? 40 : 0;
+    const auto simulated = testing::ConformantSimulation(seed, options).run();
+    compare(simulated.history, {}, "simulated history, seed " + std::to_string(seed));
+  }
+  EXPECT_EQ(compared, 800u);
+}
+
+}  // namespace
+}  // namespace mqtt::model
