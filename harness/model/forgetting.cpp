@@ -1,6 +1,7 @@
 #include "model/forgetting.hpp"
 
 #include <algorithm>
+#include <string>
 #include <unordered_set>
 #include <vector>
 
@@ -25,6 +26,12 @@ std::unordered_set<std::size_t> named_messages(const ModelState& model) {
     for (const auto& [packet_id, flight] : session.owed_redeliveries) named.insert(flight.message);
   }
   for (const auto& [client_id, will] : model.delayed_wills) named.insert(will.message);
+  // The 5.0 shared-subscription and refusal rules read these messages again at finish (v5_shared.cpp,
+  // v5_rejections.cpp): a QoS 2 copy a member began receiving, a copy a client refused.
+  for (const auto& [key, delivery] : model.shared_deliveries) {
+    if (delivery.qos == QoS::exactly_once) named.insert(key.first);
+  }
+  for (const auto& rejected : model.rejected_deliveries) named.insert(rejected.message);
   named.erase(no_message);
   return named;
 }
@@ -98,6 +105,9 @@ void forget_message(ModelState& model, std::size_t index, std::unordered_set<std
     erase_index(by_connection->second, index);
     if (by_connection->second.empty()) model.messages_by_connection.erase(by_connection);
   }
+  // Which member a QoS 0/1 shared copy went to matters only while the message can still move (v5_shared.cpp).
+  model.shared_deliveries.erase(model.shared_deliveries.lower_bound({index, std::string()}),
+                                model.shared_deliveries.lower_bound({index + 1, std::string()}));
   model.messages.erase(index);
 }
 

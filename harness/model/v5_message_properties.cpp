@@ -160,7 +160,9 @@ void exercise_expired_while_offline(ModelState& model, const Connection& conn, c
   const auto& records = indexed(model.records_by_generation, session.generation);
   if (records.empty()) return;
   // Messages are appended as they are published: only those of the offline time are looked at.
-  for (auto index = model.messages.size(); index-- > 0;) {
+  // A forgotten message (forgetting.cpp) owed nothing more, so it cannot have been queued for this session.
+  for (auto index = model.messages.next_index(); index-- > 0;) {
+    if (!model.messages.contains(index)) continue;
     const auto& message = model.messages[index];
     if (message.sent_time < session.offline_since) break;
     if (!message.expiry || message.is_will || message.from_refused_connection || message.processed_by == never) {
