@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -34,7 +35,40 @@ sockaddr_in loopback_address(std::uint16_t port) {
   return address;
 }
 
+// The lowest port the kernel hands out for outgoing connections (32768 unless configured otherwise).
+std::uint16_t ephemeral_range_start() {
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  unsigned low = 32768;
+  range >> low;
+  return static_cast<std::uint16_t>(std::clamp(low, 2048u, 65535u));
+}
+
+bool can_bind(std::uint16_t port) {
+  const int socket_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (socket_fd < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+  sockaddr_in address = loopback_address(port);
+  const bool bound = ::bind(socket_fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  ::close(socket_fd);
+  return bound;
+}
+
+// A free port below the ephemeral range: a port the kernel handed out (bind to port 0) can meanwhile become the
+// local port of another test's outgoing connection, which then shares the broker's port number (a packet capture
+// filtered on the port records that stranger too). Below the range no outgoing connection takes it. The probe
+// order is spread by process id, so concurrent test programs start at different places; no randomness involved.
 std::uint16_t free_port_number() {
+  static std::uint32_t calls = 0;
+  const std::uint32_t low = 1024;
+  const std::uint32_t high = ephemeral_range_start();
+  if (high > low + 1000) {
+    const std::uint32_t span = high - low;
+    const std::uint32_t start = (static_cast<std::uint32_t>(::getpid()) * 7919u + calls++ * 104729u) % span;
+    for (std::uint32_t step = 0; step < 2000; ++step) {
+      const auto port = static_cast<std::uint16_t>(low + (start + step * 7u) % span);
+      if (can_bind(port)) return port;
+    }
+  }
+  // Fall back to a port the kernel chooses.
   const int socket_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (socket_fd < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
   sockaddr_in address = loopback_address(0);
