@@ -66,6 +66,13 @@ std::vector<std::string> run_warnings(const Results& results) {
   const auto& stats = results.stats;
   if (!stats.is_object()) return warnings;
   if (stats.contains("fleet")) fleet_warnings(stats["fleet"], warnings);
+  // The model gives a broker 1 s (CheckOptions::close_grace_ns) to deliver or answer; a harness whose own event
+  // loop ran later than that read the broker's packets late, so its timing verdicts are its own, not the broker's.
+  if (const auto lag = number_at(stats.value("harness", nlohmann::json()), "max_loop_lag_ms"); lag > 1000) {
+    warnings.push_back("the harness fell behind: its event loop ran up to " + seconds_text(lag) +
+                       " late, longer than the 1 s a broker is given to deliver or answer, so a missed deadline may "
+                       "be the harness's, not the broker's (run fewer devices per process with --shard)");
+  }
   if (stats.contains("unresolved") && stats["unresolved"].is_object()) {
     for (const auto& [source, open] : stats["unresolved"].items()) {
       const auto count = number_at(open, "count");

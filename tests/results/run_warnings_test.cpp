@@ -45,6 +45,18 @@ TEST(RunWarnings, UnfinishedRampShortDurationAndRefusedSessions) {
   EXPECT_EQ(warnings[4], "the target never answered 3 of 1200 CONNECTs");
 }
 
+TEST(RunWarnings, AHarnessThatFellBehindTheDeliveryDeadlineSaysSo) {
+  auto results = fleet_run({{"devices", 10}});
+  results.stats["harness"] = {{"peak_rss_mb", 80.5}, {"max_loop_lag_ms", 950.0}};
+  EXPECT_TRUE(run_warnings(results).empty()) << "within the 1 s deadline";
+  results.stats["harness"]["max_loop_lag_ms"] = 2350.0;
+  const auto warnings = run_warnings(results);
+  ASSERT_EQ(warnings.size(), 1U);
+  EXPECT_EQ(warnings[0], "the harness fell behind: its event loop ran up to 2.4 s late, longer than the 1 s a broker "
+                         "is given to deliver or answer, so a missed deadline may be the harness's, not the "
+                         "broker's (run fewer devices per process with --shard)");
+}
+
 TEST(RunWarnings, UnresolvedObligationsOfEachSource) {
   Results results;
   results.stats["unresolved"]["capture:field.pcap"] = {{"count", 12}, {"examples", {"PUBACK for id 7 owed"}}};
