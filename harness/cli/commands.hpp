@@ -17,4 +17,8 @@ void add_convert_command(CLI::App& app, int& exit_code);
 void add_replay_command(CLI::App& app, int& exit_code);
 void add_simulate_command(CLI::App& app, int& exit_code);
 
+// Every subcommand above, in the order `mqtt-harness --help` lists them (the program and the option walk in
+// tests/cli/option_meanings_test.cpp both use this one list).
+void add_every_command(CLI::App& app, int& exit_code);
+
 }  // namespace mqtt::cli

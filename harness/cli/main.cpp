@@ -16,15 +16,7 @@ int main(int argc, char** argv) {
   app.footer(help_footer("Run 'mqtt-harness COMMAND --help' for a command's options."));
 
   int exit_code = exit_passed;
-  add_conform_command(app, exit_code);
-  add_probe_command(app, exit_code);
-  add_list_command(app, exit_code);
-  add_report_command(app, exit_code);
-  add_broker_command(app, exit_code);
-  add_inspect_command(app, exit_code);
-  add_convert_command(app, exit_code);
-  add_replay_command(app, exit_code);
-  add_simulate_command(app, exit_code);
+  add_every_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {

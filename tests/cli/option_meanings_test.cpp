@@ -25,15 +25,7 @@ struct Use {
 std::map<std::string, std::vector<Use>> walk_options() {
   CLI::App app{"mqtt-harness", "mqtt-harness"};
   int exit_code = 0;
-  add_conform_command(app, exit_code);
-  add_probe_command(app, exit_code);
-  add_list_command(app, exit_code);
-  add_report_command(app, exit_code);
-  add_broker_command(app, exit_code);
-  add_inspect_command(app, exit_code);
-  add_convert_command(app, exit_code);
-  add_replay_command(app, exit_code);
-  add_simulate_command(app, exit_code);
+  add_every_command(app, exit_code);
   std::map<std::string, std::vector<Use>> uses;
   for (const CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; })) {
     for (const CLI::Option* option : command->get_options()) {
