@@ -91,7 +91,7 @@ TEST(JudgingCommands, NoReportWritesNoFileAndKeepsTheVerdict) {
       EXPECT_TRUE(std::filesystem::exists(reference.path() / "out" / "results.json")) << command.arguments[0];
       return run.exit_code;
     }();
-    for (const std::vector<std::string> option : {std::vector<std::string>{"-o", ""}, {"--no-report"}}) {
+    for (const std::vector<std::string>& option : {std::vector<std::string>{"-o", ""}, {"--no-report"}}) {
       const TemporaryDirectory work("mqtt-cli-no-report");
       auto arguments = command.arguments;
       arguments.insert(arguments.begin(), MQTT_HARNESS_BINARY);
