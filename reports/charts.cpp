@@ -120,24 +120,49 @@ double nice_maximum(double value) {
   return 10 * power;
 }
 
+std::size_t bucket_seconds(std::size_t seconds) {
+  return seconds <= chart_points_at_most ? 1 : (seconds + chart_points_at_most - 1) / chart_points_at_most;
+}
+
+std::vector<std::optional<double>> highest_per_bucket(const std::vector<std::optional<double>>& values,
+                                                      std::size_t bucket) {
+  if (bucket <= 1) return values;
+  std::vector<std::optional<double>> buckets((values.size() + bucket - 1) / bucket);
+  for (std::size_t second = 0; second < values.size(); ++second) {
+    if (!values[second]) continue;
+    auto& highest = buckets[second / bucket];
+    highest = highest ? std::max(*highest, *values[second]) : *values[second];
+  }
+  return buckets;
+}
+
 std::string time_chart_svg(const TimeChart& chart) {
   const PlotArea plot = plot_area();
   const double bottom = plot.top + plot.height;
   double seconds = chart.seconds;
-  for (const auto& series : chart.series) seconds = std::max(seconds, static_cast<double>(series.values.size()));
+  std::size_t longest = 0;
+  for (const auto& series : chart.series) longest = std::max(longest, series.values.size());
+  seconds = std::max(seconds, static_cast<double>(longest));
   if (seconds <= 0) seconds = 1;
+  const std::size_t bucket = bucket_seconds(longest);
+  std::vector<std::vector<std::optional<double>>> drawn;
+  for (const auto& series : chart.series) drawn.push_back(highest_per_bucket(series.values, bucket));
   double highest = 0;
-  for (const auto& series : chart.series) {
-    for (const auto& value : series.values) highest = std::max(highest, value.value_or(0));
+  for (const auto& values : drawn) {
+    for (const auto& value : values) highest = std::max(highest, value.value_or(0));
   }
   const double y_maximum = nice_maximum(highest);
   const auto x_of = [&](double second) { return plot.left + std::clamp(second / seconds, 0.0, 1.0) * plot.width; };
   const auto y_of = [&](double value) { return bottom - std::max(0.0, value) / y_maximum * plot.height; };
 
-  std::string svg = chart_open("time", chart.title,
+  const std::string title =
+      bucket == 1 ? chart.title
+                  : chart.title + " (each point the highest of " + format_number(static_cast<double>(bucket), 0) + " s)";
+  std::string svg = chart_open("time", title,
                                attribute("data-x-unit", "s") + attribute("data-x-max", number_text(seconds)) +
                                    attribute("data-y-unit", chart.y_unit) +
-                                   attribute("data-y-max", number_text(y_maximum)));
+                                   attribute("data-y-max", number_text(y_maximum)) +
+                                   attribute("data-bucket-s", std::to_string(bucket)));
   // Bands first, so the lines are drawn over them; labels stepped down so overlapping windows stay legible.
   std::size_t band_index = 0;
   for (const auto& band : chart.bands) {
@@ -156,6 +181,7 @@ std::string time_chart_svg(const TimeChart& chart) {
   std::vector<std::string> names;
   for (std::size_t index = 0; index < chart.series.size(); ++index) {
     const auto& series = chart.series[index];
+    const auto& values = drawn[index];
     names.push_back(series.name);
     const std::string colour = palette[index % std::size(palette)];
     // A gap (no value that second) ends one polyline; the next value starts another.
@@ -174,12 +200,16 @@ std::string time_chart_svg(const TimeChart& chart) {
       points.clear();
       count = 0;
     };
-    for (std::size_t second = 0; second < series.values.size(); ++second) {
-      if (!series.values[second]) {
+    const double width = static_cast<double>(bucket);
+    for (std::size_t point = 0; point < values.size(); ++point) {
+      if (!values[point]) {
         flush();
         continue;
       }
-      points += coordinate(x_of(static_cast<double>(second) + 0.5)) + "," + coordinate(y_of(*series.values[second])) + " ";
+      // The bucket's middle; the last bucket may be shorter than the others.
+      const double from = static_cast<double>(point) * width;
+      const double middle = (from + std::min(from + width, static_cast<double>(series.values.size()))) / 2;
+      points += coordinate(x_of(middle)) + "," + coordinate(y_of(*values[point])) + " ";
       ++count;
     }
     flush();

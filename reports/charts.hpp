@@ -14,6 +14,18 @@ struct TimeSeries {
   std::vector<std::optional<double>> values;  // values[i] is second i, drawn at its middle (i + 0.5 s); nullopt = gap
 };
 
+// At most this many points per series in a chart, whatever the run's length (a 7-day run has 604,800 seconds).
+constexpr std::size_t chart_points_at_most = 600;
+
+// The seconds each drawn point of a series of `seconds` values stands for: 1 up to chart_points_at_most seconds,
+// else the smallest whole number of seconds that keeps the points within chart_points_at_most.
+std::size_t bucket_seconds(std::size_t seconds);
+
+// values[i] becomes bucket i / `bucket`: the highest value of its seconds, since a chart of a long run must still
+// show the one second of loss or lag that matters; nullopt when none of its seconds has a value.
+std::vector<std::optional<double>> highest_per_bucket(const std::vector<std::optional<double>>& values,
+                                                      std::size_t bucket);
+
 struct TimeBand {  // a shaded interval, e.g. a fault window
   std::string label;
   double from_s = 0;
@@ -28,6 +40,9 @@ struct TimeChart {
   std::vector<TimeBand> bands;
 };
 
+// Series longer than chart_points_at_most are drawn as the highest value per bucket_seconds(...) seconds, each
+// point at its bucket's middle; the SVG states the bucket (data-bucket-s) and, when it is over 1 s, its title says
+// so.
 std::string time_chart_svg(const TimeChart& chart);
 
 struct Bar {

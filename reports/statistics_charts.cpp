@@ -84,6 +84,16 @@ std::string statistics_charts_html(const json& stats) {
                                               {std::move(due), std::move(delivered)}, bands}));
     }
   }
+  if (stats.contains("harness") && stats["harness"].is_object()) {  // simulator/harness_health.hpp
+    // Same origin as the timeline (the publishing window's start), so the fault bands line up.
+    const auto& harness = stats["harness"];
+    const auto bands = stats.contains("timeline") && stats["timeline"].is_object() ? fault_bands(stats["timeline"])
+                                                                                   : std::vector<TimeBand>();
+    html += figure(time_chart_svg(TimeChart{"Harness resident memory", "MB", 0,
+                                            {series_of("RSS", harness.value("rss_mb", json()))}, bands}));
+    html += figure(time_chart_svg(TimeChart{"Harness event-loop lag (how late its timers fired)", "ms", 0,
+                                            {series_of("loop lag", harness.value("loop_lag_ms", json()))}, bands}));
+  }
   html += distribution("Connect latency, CONNECT to CONNACK", stats.value("connect_latency_ms", json()));
   if (stats.contains("delivery_latency_ms") && stats["delivery_latency_ms"].is_object()) {
     for (const auto& [qos, figures] : stats["delivery_latency_ms"].items()) {

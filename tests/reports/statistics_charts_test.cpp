@@ -6,8 +6,11 @@
 #include <cmath>
 #include <regex>
 #include <sstream>
+#include <tuple>
 
 #include "reports/charts.hpp"
+#include "reports/reports.hpp"
+#include "results/json.hpp"
 #include "reports/statistics_charts.hpp"
 #include "reports/statistics_facts.hpp"
 
@@ -141,6 +144,45 @@ TEST(BarChart, BarHeightsAreTheValuesInTheStatedUnit) {
   }
 }
 
+TEST(TimeChart, ALongRunIsDrawnAsTheHighestValuePerBucketWithinTheBound) {
+  // A 7-day run: 604,800 seconds, quiet but for one second of 250 ms lag near the middle.
+  constexpr std::size_t week = 7 * 86400;
+  std::vector<std::optional<double>> lag(week, 0.5);
+  lag[302'401] = 250;
+  lag[302'402] = std::nullopt;  // a gap inside a bucket with values is no gap in the drawing
+  const std::string svg = time_chart_svg(TimeChart{"Harness event-loop lag", "ms", 0, {{"loop lag", lag}}, {}});
+  const auto root = elements(svg, "svg").front();
+  EXPECT_EQ(bucket_seconds(week), 1008U) << "604,800 / 600";
+  EXPECT_EQ(attribute_of(root, "data-bucket-s"), "1008");
+  EXPECT_NE(svg.find("<title>Harness event-loop lag (each point the highest of 1008 s)</title>"), std::string::npos);
+  const auto points = points_of(svg, "loop lag");
+  EXPECT_LE(points.size(), chart_points_at_most);
+  EXPECT_EQ(points.size(), 600U);
+  EXPECT_LT(svg.size(), 40'000U) << "the SVG's size does not grow with the run";
+  EXPECT_EQ(scale_of(svg).x_max, static_cast<double>(week)) << "the axis still spans the whole run";
+  // The spike survives, drawn at the middle of its bucket (seconds 302,400 to 303,408).
+  const auto spike = std::max_element(points.begin(), points.end(),
+                                      [](const auto& left, const auto& right) { return left.second < right.second; });
+  EXPECT_NEAR(spike->second, 250, 0.5);
+  EXPECT_NEAR(spike->first, 302'904, 1008.0 / 2);
+  EXPECT_NEAR(points.front().second, 0.5, 0.5);
+
+  // Up to 600 seconds, every second is its own point.
+  EXPECT_EQ(bucket_seconds(600), 1U);
+  EXPECT_EQ(bucket_seconds(601), 2U);
+  const std::vector<std::optional<double>> short_run(600, 1.0);
+  EXPECT_EQ(points_of(time_chart_svg(TimeChart{"short", "ms", 0, {{"s", short_run}}, {}}), "s").size(), 600U);
+}
+
+TEST(TimeChart, BucketsKeepTheirHighestValueAndEmptyBucketsStayGaps) {
+  const std::vector<std::optional<double>> values = {1.0, 4.0, std::nullopt, std::nullopt, 2.0};
+  const auto buckets = highest_per_bucket(values, 2);
+  ASSERT_EQ(buckets.size(), 3U);
+  EXPECT_EQ(buckets[0], 4.0);
+  EXPECT_EQ(buckets[1], std::nullopt);
+  EXPECT_EQ(buckets[2], 2.0) << "the last, shorter bucket";
+}
+
 nlohmann::json fleet_stats() {
   return {{"timeline",
            {{"seconds", 3},
@@ -212,6 +254,49 @@ TEST(StatisticsCharts, FleetStatisticsBecomeTimeChartsAndDistributions) {
   const auto distribution = titled(charts, "Delivery latency, QoS 1, deliveries (11)");
   EXPECT_EQ(attribute_of(elements(distribution, "svg").front(), "data-chart"), "bars");
   EXPECT_EQ(elements(distribution, "rect", "class=\"bar\"").size(), 5U) << "p50 p90 p99 p99.9 max; the count is no bar";
+}
+
+// stats.harness of a 7-day run (simulator/harness_health.hpp), with the timeline of the same run.
+nlohmann::json week_long_stats() {
+  constexpr std::size_t week = 7 * 86400;
+  std::vector<double> rss(week), lag(week, 0.3), published(week, 10000);
+  for (std::size_t second = 0; second < week; ++second) rss[second] = 80 + static_cast<double>(second % 3600) / 100;
+  rss[500'000] = 411.5;
+  lag[100'000] = 1250;
+  return {{"harness", {{"interval_s", 1}, {"rss_mb", rss}, {"loop_lag_ms", lag}, {"peak_rss_mb", 411.5},
+                       {"max_loop_lag_ms", 1250}}},
+          {"timeline", {{"seconds", week}, {"published", published}, {"delivered", published}, {"lost", {}},
+                        {"connected", {}}, {"reconnects", {}},
+                        {"faults", {{{"kind", "broker-restart"}, {"group", "broker"}, {"fraction", 1}, {"from_s", 302400},
+                                     {"to_s", 302405}, {"events", 1}}}}}}};
+}
+
+TEST(StatisticsCharts, TheHarnessHealthOfAWeekLongRunIsTwoBoundedCharts) {
+  // Through results.json and the whole HTML report, as `mqtt-harness report` would read it.
+  results::Results run;
+  run.kind = "fleet";
+  run.stats = week_long_stats();
+  const auto read_back = results::results_from_json(nlohmann::json::parse(results::to_json(run).dump()));
+  const std::string html = render_html(read_back);
+  const auto charts = charts_in(html);
+  const auto memory = titled(charts, "Harness resident memory (each point the highest of 1008 s)");
+  const auto lag = titled(charts, "Harness event-loop lag (how late its timers fired) (each point the highest of 1008 s)");
+  EXPECT_EQ(attribute_of(elements(memory, "svg").front(), "data-y-unit"), "MB");
+  EXPECT_EQ(attribute_of(elements(lag, "svg").front(), "data-y-unit"), "ms");
+  for (const auto& [chart, series, peak] : {std::tuple{memory, "RSS", 411.5}, std::tuple{lag, "loop lag", 1250.0}}) {
+    const auto points = points_of(chart, series);
+    EXPECT_LE(points.size(), chart_points_at_most) << series;
+    double highest = 0;
+    for (const auto& point : points) highest = std::max(highest, point.second);
+    EXPECT_NEAR(highest, peak, peak / 200) << series << ": the worst second is drawn";
+    EXPECT_EQ(elements(chart, "rect", "data-label=\"broker-restart\"").size(), 1U) << "faults shaded here too";
+  }
+  // Every time chart of the week is bounded, so the page is: ~9 charts of <= 600 points.
+  EXPECT_LT(html.size(), 400'000U);
+  EXPECT_NE(html.find("peak RSS 411.5 MB, event-loop lag at most 1250.0 ms"), std::string::npos)
+      << "the one line of the statistics table";
+  EXPECT_NE(render_markdown(read_back).find("| Harness | peak RSS 411.5 MB, event-loop lag at most 1250.0 ms"),
+            std::string::npos);
 }
 
 TEST(StatisticsFacts, NameEveryFigureAReaderLooksFor) {
