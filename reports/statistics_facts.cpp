@@ -115,7 +115,7 @@ std::vector<StatisticsFact> statistics_facts(const json& stats) {
   std::set<std::string> shown = {
       "fleet",           "connect_latency_ms",  "timeline", "messages", "delivery_latency_ms",
       "losses_by_cause", "duplicates_by_cause", "wills",    "retained", "faults_by_kind",
-      "harness",         "history_log"};
+      "harness",         "history_log",         "broker_restarts"};
   if (has(stats, "fleet")) {
     const auto& fleet = stats["fleet"];
     std::string text = count_text(number(fleet, "devices")) + " devices";
@@ -199,12 +199,26 @@ std::vector<StatisticsFact> statistics_facts(const json& stats) {
     std::string text = by_cause(stats["faults_by_kind"]);
     if (has(stats, "timeline") && stats["timeline"].contains("faults")) {
       for (const auto& window : stats["timeline"]["faults"]) {
-        text += (text.empty() ? "" : "; ") + window.value("kind", std::string()) + " on " +
-                format_number(100 * number(window, "fraction"), 0) + "% of " + window.value("group", std::string()) +
+        const std::string group = window.value("group", std::string());
+        text += (text.empty() ? "" : "; ") + window.value("kind", std::string()) +
+                // A broker restart hits the broker, not a share of a group.
+                (group.empty() ? std::string()
+                               : " on " + format_number(100 * number(window, "fraction"), 0) + "% of " + group) +
                 " from " + count_text(number(window, "from_s")) + " s to " + count_text(number(window, "to_s")) + " s";
       }
     }
     add("Faults", text.empty() ? "none" : text);
+  }
+  if (stats.contains("broker_restarts") && stats["broker_restarts"].is_array()) {  // simulator/broker_restart.hpp
+    std::string text;
+    for (const auto& restart : stats["broker_restarts"]) {
+      text += (text.empty() ? "" : "; ") + std::string("at ") + format_number(number(restart, "at_s"), 1) + " s " +
+              restart.value("outcome", std::string("unfinished"));
+      if (restart.contains("method")) text += " by " + restart.value("method", std::string());
+      if (restart.contains("seconds")) text += " in " + format_number(number(restart, "seconds"), 1) + " s";
+      if (restart.contains("detail")) text += " (" + restart.value("detail", std::string()) + ")";
+    }
+    add("Broker restarts", text);
   }
   // Whatever else a source put there (a replay's, a capture's figures), as it is.
   for (const auto& [key, value] : stats.items()) {

@@ -6,7 +6,7 @@
 namespace mqtt::simulator {
 namespace {
 
-constexpr std::array<std::pair<FaultKind, std::string_view>, 10> fault_names{{
+constexpr std::array<std::pair<FaultKind, std::string_view>, 11> fault_names{{
     {FaultKind::latency, "latency"},
     {FaultKind::bandwidth, "bandwidth"},
     {FaultKind::stall, "stall"},
@@ -17,6 +17,7 @@ constexpr std::array<std::pair<FaultKind, std::string_view>, 10> fault_names{{
     {FaultKind::fragment, "fragment"},
     {FaultKind::slow_reader, "slow-reader"},
     {FaultKind::power_loss, "power-loss"},
+    {FaultKind::broker_restart, "broker-restart"},
 }};
 
 }  // namespace
@@ -80,6 +81,8 @@ std::string describe(FaultKind kind, const FaultParameters& parameters, std::uin
       return "slow reader: " + std::to_string(parameters.bytes_per_second) + " B/s from the broker" + window;
     case FaultKind::power_loss:
       return "power loss: connection dropped, device off" + window;
+    case FaultKind::broker_restart:
+      return "broker restart, down " + std::to_string(duration_ms) + " ms";
   }
   return "fault";
 }

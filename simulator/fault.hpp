@@ -22,11 +22,13 @@ enum class FaultKind : std::uint8_t {
   slow_reader,  // the device reads the broker's bytes at most at bytes_per_second (back-pressure on the
                 // broker)
   power_loss,   // the device drops its connection without DISCONNECT and stays off for the window
+  broker_restart,  // the broker itself stops and starts again (down for the window, duration = down_ms); no
+                   // device is chosen: every connection ends (simulator/broker_restart.hpp)
 };
 
 enum class Direction : std::uint8_t { both, upstream, downstream };  // upstream = device to broker
 
-std::string_view to_string(FaultKind kind);  // "latency", "slow-reader", "power-loss", ...
+std::string_view to_string(FaultKind kind);  // "latency", "slow-reader", "power-loss", "broker-restart", ...
 std::optional<FaultKind> parse_fault_kind(std::string_view name);
 std::string_view to_string(Direction direction);  // "both", "upstream", "downstream"
 std::optional<Direction> parse_direction(std::string_view name);

@@ -342,6 +342,12 @@ class Engine {
     }
     const auto until = at(fault.at_ms + fault.duration_ms);
     switch (fault.kind) {
+      case FaultKind::broker_restart:  // the broker, not devices: done by the caller's method
+        co_await perform_broker_restart(
+            options_.broker_restarts, fault.at_ms / 1000.0, fault.duration_ms,
+            {[this](const std::string& text) { recorder_.fault("broker", "broker-restart", text, 0); },
+             [this](const std::string& text) { recorder_.note("broker", text); }});
+        co_return;
       case FaultKind::close:
         for (Device* device : hit) {
           record_fault(*device, fault.kind, detail);

@@ -13,6 +13,7 @@
 
 #include "client/target_url.hpp"
 #include "history/event.hpp"
+#include "simulator/broker_restart.hpp"
 #include "simulator/fleet_spec.hpp"
 
 namespace mqtt::simulator {
@@ -41,6 +42,9 @@ struct FleetOptions {
   // Requested to interrupt the run (from any thread): no device connects or publishes after it, every device
   // disconnects as at the normal end, and run_fleet returns the history recorded so far.
   std::stop_token stop;
+  // How the scenario's broker-restart faults are done, and their log (simulator/broker_restart.hpp); null: each
+  // is skipped and noted in the history. Not owned; outlives the run.
+  BrokerRestarts* broker_restarts = nullptr;
 };
 
 struct FleetRun {

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <stdexcept>
 #include <system_error>
+#include <thread>
 
 namespace mqtt::cli {
 namespace {
@@ -105,6 +106,7 @@ EmbeddedTarget::EmbeddedTarget(broker::BrokerOptions options, client::Scheme sch
         broker::Listener{.transport = listener_transport(scheme), .address = "127.0.0.1", .port = 0}};
   }
   if (client::uses_websocket(scheme)) target_.path = std::string(client::default_websocket_path);
+  options_ = options;
   broker_ = std::make_unique<broker::EmbeddedBroker>(std::move(options));
   target_.port = broker_->ports().empty() ? broker_->port() : broker_->ports().front();
 } catch (...) {
@@ -113,6 +115,23 @@ EmbeddedTarget::EmbeddedTarget(broker::BrokerOptions options, client::Scheme sch
     std::filesystem::remove_all(certificate_directory_, ignored);
   }
   throw;
+}
+
+void EmbeddedTarget::restart(std::chrono::milliseconds down) {
+  broker_.reset();  // stops it and joins its thread
+  std::this_thread::sleep_for(down);  // the scenario's down time, not a synchronisation
+  auto options = options_;
+  if (options.listeners.empty()) {
+    options.port = target_.port;
+  } else {
+    options.listeners.front().port = target_.port;
+  }
+  try {
+    broker_ = std::make_unique<broker::EmbeddedBroker>(std::move(options));
+  } catch (const std::exception& error) {
+    throw std::runtime_error("cannot start the embedded broker again on port " + std::to_string(target_.port) +
+                             ": " + error.what());
+  }
 }
 
 EmbeddedTarget::~EmbeddedTarget() {

@@ -4,6 +4,7 @@
 // which the harness then trusts as its only authority: verification stays on, as against a real broker.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -29,9 +30,18 @@ class EmbeddedTarget {
   // Where to connect: scheme://127.0.0.1:PORT[/mqtt], with tls.ca_file set to the run's certificate for TLS.
   const client::TargetUrl& target() const { return target_; }
   broker::EmbeddedBroker& broker() { return *broker_; }
-  void stop() { broker_->stop(); }
+  void stop() {
+    if (broker_) broker_->stop();
+  }
+  // The broker-restart fault (simulator/broker_restart.hpp): stops the broker (every connection ends, no will is
+  // published), stays down for `down`, and starts a new one with the same options on the same port. Its sessions,
+  // queued and retained messages were in memory: they are gone, as after a real broker's restart without
+  // persistence. Throws std::runtime_error when the port cannot be bound again (the broker then stays down).
+  // Not to be called concurrently with anything else on this object.
+  void restart(std::chrono::milliseconds down);
 
  private:
+  broker::BrokerOptions options_;  // what restart() starts again
   std::filesystem::path certificate_directory_;
   std::unique_ptr<broker::EmbeddedBroker> broker_;
   client::TargetUrl target_;

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -56,6 +58,7 @@ struct SimulateOptions {
   bool quiet = false;
   std::string embedded_transport;  // empty: mqtt
   ConnectionOptions connection;
+  std::string broker_restart_command;  // for the scenario's broker-restart faults (simulator/broker_restart.hpp)
 };
 
 void print_summary(const results::Results& results, const std::filesystem::path& report_dir) {
@@ -237,6 +240,41 @@ int run_simulate(const SimulateOptions& options) {
     if (!apply_connection_options("simulate", options.connection, run.target)) return exit_bad_input;
   }
   run.target_label = label;
+  // The scenario's broker-restart faults: by the user's command, or the embedded broker restarted in-process,
+  // else skipped with a warning. The command is never printed or recorded (it may hold credentials).
+  std::unique_ptr<simulator::BrokerRestarts> broker_restarts;
+  {
+    const auto restarts = std::count_if(spec.faults.begin(), spec.faults.end(), [](const auto& fault) {
+      return fault.kind == simulator::FaultKind::broker_restart;
+    });
+    if (!options.broker_restart_command.empty() && embedded) {
+      fmt::print(stderr, "mqtt-harness simulate: --broker-restart-command needs --target (the embedded broker is "
+                         "restarted in-process)\n");
+      return exit_bad_input;
+    }
+    if (!options.broker_restart_command.empty()) {
+      broker_restarts = std::make_unique<simulator::BrokerRestarts>(
+          [command = options.broker_restart_command](std::uint32_t down_ms) {
+            return simulator::run_restart_command(command, down_ms, std::chrono::milliseconds(down_ms) + std::chrono::seconds(60));
+          },
+          "--broker-restart-command");
+    } else if (embedded) {
+      broker_restarts = std::make_unique<simulator::BrokerRestarts>(
+          [&embedded](std::uint32_t down_ms) {
+            embedded->restart(std::chrono::milliseconds(down_ms));
+            return simulator::BrokerRestartOutcome{true, "restarted in-process (its sessions were in memory)"};
+          },
+          "the embedded broker, in-process");
+    } else {
+      broker_restarts = std::make_unique<simulator::BrokerRestarts>();
+      if (restarts > 0 && !options.quiet) {
+        fmt::print(stderr, "mqtt-harness simulate: warning: the scenario's {} broker-restart fault(s) will be skipped: "
+                           "give --broker-restart-command to restart {}\n",
+                   restarts, reports::redact_target(options.target));
+      }
+    }
+    if (restarts > 0) run.broker_restarts = broker_restarts.get();
+  }
   {
     const auto footprint = runner::measure_fleet(spec, run.shard_index, run.shard_count, embedded != nullptr);
     if (const auto problem = runner::open_file_problem(footprint, open_file_limit())) {
@@ -319,6 +357,10 @@ int run_simulate(const SimulateOptions& options) {
     outcome.results.stats["history_log"] = {{"events", history_log->events()}, {"bytes", history_log->bytes()}};
   }
   if (clock) outcome.results.stats["fleet"]["clock"] = runner::to_json(clock->stop());
+  if (run.broker_restarts) {
+    broker_restarts->wait();  // before the embedded broker stops; bounded by the restart's own deadline
+    outcome.results.stats["broker_restarts"] = broker_restarts->to_json();
+  }
   progress.finish();
   if (embedded) embedded->stop();
   if (!outcome.unreachable.empty()) {
@@ -386,6 +428,11 @@ void add_simulate_command(CLI::App& app, int& exit_code) {
                       "certificate made for the run, verified)");
   command->add_flag("--json", options->json, "Print results.json to stdout instead of the summary");
   command->add_flag("--quiet", options->quiet, "Print nothing but errors");
+  command->add_option("--broker-restart-command", options->broker_restart_command,
+                      "Shell command (/bin/sh -c) that restarts the --target broker for the scenario's broker-restart "
+                      "faults, e.g. 'systemctl restart mosquitto'; run with MQTT_HARNESS_BROKER_DOWN_MS set, given "
+                      "down_ms + 60 s, its exit code recorded, the command itself never printed. Without it (and "
+                      "with --target) those faults are skipped with a warning");
   add_connection_options(*command, options->connection);
   command->footer(help_footer(
       transport_help_note() + "\n" + credentials_help_note() + "\n" +

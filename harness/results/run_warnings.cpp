@@ -66,6 +66,16 @@ std::vector<std::string> run_warnings(const Results& results) {
   const auto& stats = results.stats;
   if (!stats.is_object()) return warnings;
   if (stats.contains("fleet")) fleet_warnings(stats["fleet"], warnings);
+  // A scenario's broker restart that did not happen leaves the run without the fault it was written for.
+  if (stats.contains("broker_restarts") && stats["broker_restarts"].is_array()) {
+    for (const auto& restart : stats["broker_restarts"]) {
+      const std::string outcome = restart.value("outcome", std::string());
+      if (outcome == "restarted") continue;
+      warnings.push_back("broker restart at " + seconds_text(static_cast<std::uint64_t>(restart.value("at_s", 0.0) * 1000)) + " " +
+                         (outcome.empty() ? "unfinished" : outcome) + ": " + restart.value("detail", std::string()) +
+                         (outcome == "skipped" ? " (simulate --broker-restart-command)" : ""));
+    }
+  }
   // The model gives a broker 1 s (CheckOptions::close_grace_ns) to deliver or answer; a harness whose own event
   // loop ran later than that read the broker's packets late, so its timing verdicts are its own, not the broker's.
   if (const auto lag = number_at(stats.value("harness", nlohmann::json()), "max_loop_lag_ms"); lag > 1000) {

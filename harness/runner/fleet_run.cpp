@@ -29,6 +29,11 @@ std::vector<std::string> describe_fleet(const simulator::FleetSpec& spec) {
     lines.push_back(std::move(line));
   }
   for (const auto& fault : spec.faults) {
+    if (fault.kind == simulator::FaultKind::broker_restart) {  // the broker's, not a group's
+      lines.push_back(fmt::format("fault at {} ms: {}", fault.at_ms,
+                                  simulator::describe(fault.kind, fault.parameters, fault.duration_ms)));
+      continue;
+    }
     lines.push_back(fmt::format("fault at {} ms on {:.0f}% of {}: {}", fault.at_ms, fault.fraction * 100,
                                 fault.group,
                                 simulator::describe(fault.kind, fault.parameters, fault.duration_ms)));
@@ -46,6 +51,7 @@ FleetOutcome run_fleet_scenario(const simulator::FleetSpec& scenario, const Flee
   fleet.shard_count = options.shard_count;
   fleet.connect_deadline = options.connect_deadline;
   fleet.stop = options.stop;
+  fleet.broker_restarts = options.broker_restarts;
   // The live checker judges the history as it grows, for the progress line only: on the fleet's thread it slows
   // the devices down when the model is slow (QoS 1, 1,000 x 10 msg/s: a third of the messages published; see
   // docs/benchmarks.md "What reports cost"), so without a progress line the history is judged after the run.

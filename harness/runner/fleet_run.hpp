@@ -43,6 +43,7 @@ struct FleetRunOptions {
   // Requested to interrupt the run: the fleet stops (simulator::FleetOptions::stop) and what it recorded is judged;
   // the result is then inconclusive unless it shows a violation, never passed.
   std::stop_token stop;
+  simulator::BrokerRestarts* broker_restarts = nullptr;  // simulator::FleetOptions::broker_restarts
 };
 
 struct FleetOutcome {

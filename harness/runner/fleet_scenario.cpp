@@ -230,8 +230,20 @@ GroupSpec read_group(const ObjectReader& reader, bool observer) {
   return group;
 }
 
+// {"kind": "broker-restart", "at_ms": N, "down_ms": M}: the broker, not a group (simulator/broker_restart.hpp).
+FaultSpec read_broker_restart(const ObjectReader& reader) {
+  reader.allow_only({"kind", "at_ms", "down_ms"});
+  FaultSpec fault;
+  fault.kind = FaultKind::broker_restart;
+  fault.at_ms = static_cast<std::uint32_t>(reader.unsigned_integer("at_ms", 0, max_ms));
+  fault.duration_ms = 0;
+  if (reader.has("down_ms")) fault.duration_ms = static_cast<std::uint32_t>(reader.unsigned_integer("down_ms", 0, 600'000));
+  return fault;
+}
+
 FaultSpec read_fault(const ObjectReader& reader, const std::set<std::string>& groups) {
   if (!reader.json().is_object()) reader.fail_here("must be an object");
+  if (reader.has("kind") && reader.string("kind") == "broker-restart") return read_broker_restart(reader);
   reader.allow_only({"kind", "group", "fraction", "at_ms", "duration_ms", "direction", "latency_ms",
                      "jitter_ms", "bytes_per_second", "fragment_bytes", "period_ms", "reset"});
   FaultSpec fault;
@@ -240,7 +252,7 @@ FaultSpec read_fault(const ObjectReader& reader, const std::set<std::string>& gr
   if (!parsed) {
     reader.fail("kind", "unknown fault \"" + kind +
                             "\" (latency, bandwidth, stall, blackhole, close, flapping, partition, fragment, "
-                            "slow-reader, power-loss)");
+                            "slow-reader, power-loss, broker-restart)");
   }
   fault.kind = *parsed;
   fault.group = reader.string("group");

@@ -1,5 +1,7 @@
 #include "runner/fleet_timeline.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace mqtt::runner {
@@ -16,6 +18,36 @@ const simulator::GroupSpec* group_named(const simulator::FleetSpec& spec, const 
   return nullptr;
 }
 
+// The broker is down from at_ms for down_ms; a device's backoff may then wait up to its reconnect.maximum_ms
+// before its next try, so the devices are back only after the longest one.
+std::optional<TimelineProblem> broker_restart_problem(const simulator::FleetSpec& spec,
+                                                      const simulator::FaultSpec& fault, std::size_t index) {
+  const double publishing = spec.duration_ms;
+  double recovery = 0;
+  for (const auto& group : spec.groups) {
+    if (!group.observer) recovery = std::max<double>(recovery, group.reconnect.maximum_ms);
+  }
+  const double end = static_cast<double>(fault.at_ms) + fault.duration_ms;
+  TimelineProblem problem;
+  problem.object = "/faults/" + std::to_string(index);
+  const std::string event = fmt::format("the broker-restart fault (faults[{}])", index);
+  if (fault.at_ms >= publishing) {
+    problem.keys = {"at_ms"};
+    problem.message = fmt::format("{} starts at {}, not before the end of the publishing window at {}", event,
+                                  seconds(fault.at_ms), seconds(publishing));
+    return problem;
+  }
+  if (end + recovery >= publishing) {
+    problem.keys = {"down_ms", "at_ms"};
+    problem.message = fmt::format("{} brings the broker back at {} and the devices' backoff may wait reconnect.maximum_ms, "
+                                  "{}: they would not be back before the end of the publishing window at {} (that "
+                                  "needs more than {})",
+                                  event, seconds(end), seconds(recovery), seconds(publishing), seconds(end + recovery));
+    return problem;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<TimelineProblem> find_timeline_problem(const simulator::FleetSpec& spec,
@@ -23,6 +55,10 @@ std::optional<TimelineProblem> find_timeline_problem(const simulator::FleetSpec&
   const double publishing = spec.duration_ms;
   for (std::size_t index = 0; index < spec.faults.size(); ++index) {
     const auto& fault = spec.faults[index];
+    if (fault.kind == FaultKind::broker_restart) {
+      if (auto problem = broker_restart_problem(spec, fault, index)) return problem;
+      continue;
+    }
     const auto* group = group_named(spec, fault.group);
     if (group == nullptr) continue;  // the loader names the group; a spec built in code may not
     // Observers stay (and reconnect) until the settle time ends; devices stop trying when publishing ends.

@@ -11,6 +11,7 @@
 //   partition                        end + connect deadline + reconnect.maximum_ms < duration_ms (a CONNECT sent
 //                                    into the partition waits out its deadline, then backs off up to the maximum)
 //   power-loss                       at_ms + duration_ms < duration_ms (devices reconnect as power returns)
+//   broker-restart                   at_ms + down_ms + the longest reconnect.maximum_ms < duration_ms
 //   connect ramp                     start_ms + (count - 1) / connect_rate < duration_ms
 // Observers keep reconnecting through the settle time, so faults on observers may use duration_ms + settle_ms. Pure.
 #pragma once
