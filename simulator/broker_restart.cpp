@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <thread>
 
@@ -142,7 +143,9 @@ BrokerRestartOutcome run_restart_command(const std::string& command, std::uint32
     if (Clock::now() >= end) {
       ::kill(-child, SIGKILL);
       ::waitpid(child, &status, 0);
-      return {false, "killed after the " + std::to_string(deadline.count() / 1000) + " s deadline"};
+      char text[64];
+      std::snprintf(text, sizeof text, "killed after the %.1f s deadline", static_cast<double>(deadline.count()) / 1000);
+      return {false, text};
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

@@ -69,6 +69,17 @@ TEST(FleetScenario, ReadsEveryPartOfAGoodFile) {
   EXPECT_EQ(spec.faults[0].duration_ms, 1000u);  // default
 }
 
+TEST(FleetScenario, ABrokerRestartNamesNoGroup) {
+  const auto spec = parse_fleet_scenario("r.json", R"({"name": "r", "duration_ms": 60000, "groups": [{"name": "a"}],
+    "faults": [{"kind": "broker-restart", "at_ms": 10000, "down_ms": 2000}, {"kind": "broker-restart", "at_ms": 20000}]})");
+  ASSERT_EQ(spec.faults.size(), 2U);
+  EXPECT_EQ(spec.faults[0].kind, simulator::FaultKind::broker_restart);
+  EXPECT_TRUE(spec.faults[0].group.empty());
+  EXPECT_EQ(spec.faults[0].at_ms, 10'000U);
+  EXPECT_EQ(spec.faults[0].duration_ms, 2'000U) << "down_ms";
+  EXPECT_EQ(spec.faults[1].duration_ms, 0U) << "down_ms defaults to 0: start again at once";
+}
+
 TEST(FleetScenario, MinimalFileUsesShortDefaults) {
   const auto spec = parse_fleet_scenario("min.json", R"({"name": "min", "groups": [{"name": "a"}]})");
   ASSERT_EQ(spec.groups.size(), 1u);
@@ -99,6 +110,14 @@ TEST(FleetScenario, BrokenFilesAreRejectedWithTheKey) {
        "faults[0].group\": no group or observer is named \"b\""},
       {R"({"name": "x", "groups": [{"name": "a"}], "faults": [{"kind": "stall", "group": "a", "fraction": 2}]})",
        "faults[0].fraction\": must be a number from 0 to 1"},
+      // A broker restart is the broker's: no group, no fraction; at_ms is required.
+      {R"({"name": "x", "groups": [{"name": "a"}], "faults": [{"kind": "broker-restart", "group": "a", "at_ms": 1}]})",
+       "faults[0].group\": unknown key"},
+      {R"({"name": "x", "groups": [{"name": "a"}], "faults": [{"kind": "broker-restart"}]})",
+       "missing required key \"at_ms\""},
+      {R"({"name": "x", "duration_ms": 30000, "groups": [{"name": "a"}],
+           "faults": [{"kind": "broker-restart", "at_ms": 20000, "down_ms": 1000}]})",
+       "faults[0].down_ms\": the broker-restart fault (faults[0]) brings the broker back at 21.0 s"},
       {R"({"name": "x", "groups": [{"name": "a"}, {"name": "a"}]})", "already named \"a\""},
       {R"({"name": "x", "groups": []})", "at least one device group"},
       {R"({"name": "x", "groups": [{"name": "a", "subscriptions": [{"filter": "a/#/b"}]}]})",

@@ -67,6 +67,23 @@ TEST(FleetTimeline, PowerMustComeBackBeforePublishingEnds) {
   EXPECT_FALSE(fits(fleet_with(FaultKind::power_loss, 5'000, 5'000)));
 }
 
+TEST(FleetTimeline, TheBrokerMustBeBackWithTheLongestBackoffLeftBeforePublishingEnds) {
+  // Up 6.5 s + 1.5 s down = 8 s, then up to reconnect.maximum_ms (2 s): the devices are back by 10 s at the latest.
+  auto spec = fleet_with(FaultKind::broker_restart, 6'500, 1'499);
+  spec.faults[0].group.clear();  // the broker's, not a group's
+  EXPECT_TRUE(fits(spec));
+  spec.faults[0].duration_ms = 1'500;
+  const auto problem = find_timeline_problem(spec);
+  ASSERT_TRUE(problem);
+  EXPECT_EQ(problem->object, "/faults/0");
+  EXPECT_EQ(problem->keys.front(), "down_ms");
+  EXPECT_NE(problem->message.find("the broker-restart fault (faults[0]) brings the broker back at 8.0 s"),
+            std::string::npos)
+      << problem->message;
+  spec.faults[0].at_ms = 10'000;
+  EXPECT_EQ(find_timeline_problem(spec)->keys.front(), "at_ms");
+}
+
 TEST(FleetTimeline, FaultsOnObserversMayRunIntoTheSettleTime) {
   auto spec = fleet_with(FaultKind::stall, 9'000, 3'000);  // ends at 12 s: past publishing, inside the settle
   EXPECT_FALSE(fits(spec));

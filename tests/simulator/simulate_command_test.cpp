@@ -251,6 +251,56 @@ TEST_F(SimulateCommand, AWillStormIsOneRowPerStatementInASmallSummaryWithTheReta
   EXPECT_NE(read_text(report / "report.html").find("<th>Retained status</th><td>600 checks"), std::string::npos);
 }
 
+constexpr const char* restarting = R"({
+  "name": "cli-restart",
+  "duration_ms": 3000,
+  "settle_ms": 1500,
+  "groups": [{"name": "site", "count": 3, "clean_session": false, "keep_alive": 10, "connect_rate": 0,
+              "publish": {"rate": 3, "qos": 1}, "reconnect": {"initial_ms": 100, "maximum_ms": 400}}],
+  "faults": [{"kind": "broker-restart", "at_ms": 1000, "down_ms": 200}]
+})";
+
+// The embedded broker is restarted in-process and forgets its sessions: the run reports it, as it would for a
+// real broker without persistence.
+TEST_F(SimulateCommand, TheEmbeddedBrokerRestartsInProcessAndItsLostSessionsAreViolations) {
+  const auto scenario = write("restart.json", restarting);
+  const auto report = directory / "report";
+  const auto ran = run("simulate " + scenario + " --seed 3 -o " + report.string());
+  EXPECT_EQ(ran.exit_code, 1) << ran.output;
+  EXPECT_NE(ran.output.find("MQTT-3.2.2-2"), std::string::npos) << ran.output;
+  EXPECT_NE(ran.output.find("Broker restarts: at 1.0 s restarted by the embedded broker, in-process"), std::string::npos)
+      << ran.output;
+  const auto results = load_json(report / "results.json");
+  EXPECT_EQ(results["stats"]["broker_restarts"][0]["outcome"], "restarted");
+  const auto refused = run("simulate " + scenario + " --broker-restart-command true");
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_EQ(refused.output, "mqtt-harness simulate: --broker-restart-command needs --target (the embedded broker is "
+                            "restarted in-process)\n");
+}
+
+// A restart that fails or cannot be done is a warning in every output, never silence; the command (which may
+// hold a password) appears nowhere.
+TEST_F(SimulateCommand, ARestartThatFailsOrCannotBeDoneIsAWarning) {
+  mqtt::test_support::MosquittoBroker broker;
+  const auto scenario = write("restart.json", restarting);
+  const auto failed_report = directory / "failed";
+  const auto failed = run("simulate " + scenario + " --seed 4 --target " + broker.url() + " -o " +
+                          failed_report.string() + " --broker-restart-command 'PASSWORD=hunter2; exit 7'");
+  EXPECT_EQ(failed.exit_code, 0) << failed.output;
+  EXPECT_NE(failed.output.find("broker restart at 1.0 s failed: exit 7"), std::string::npos) << failed.output;
+  for (const auto* file : {"results.json", "summary.md", "report.html", "history.log"}) {
+    EXPECT_EQ(read_text(failed_report / file).find("hunter2"), std::string::npos) << file;
+  }
+  EXPECT_EQ(failed.output.find("hunter2"), std::string::npos);
+
+  const auto skipped = run("simulate " + scenario + " --seed 4 --target " + broker.url() + " --no-report");
+  EXPECT_EQ(skipped.exit_code, 0) << skipped.output;
+  EXPECT_NE(skipped.output.find("warning: the scenario's 1 broker-restart fault(s) will be skipped"), std::string::npos)
+      << skipped.output;
+  EXPECT_NE(skipped.output.find("broker restart at 1.0 s skipped: no way to restart the broker"), std::string::npos)
+      << skipped.output;
+}
+
 TEST_F(SimulateCommand, BrokenScenarioIsOneLineNamingThePlaceAndExitsTwo) {
   const auto scenario =
       write("broken.json", "{\"name\": \"x\",\n \"groups\": [{\"name\": \"a\", \"count\": -1}]}");
