@@ -7,6 +7,13 @@
 #
 #   bench/simulator/report_cost.sh HARNESS SCENARIO REPORT_DIR [simulate options...]
 #   e.g. bench/simulator/report_cost.sh build/harness/cli/mqtt-harness bench/simulator/fanin-1000-qos1.json /tmp/r
+#
+# With MQTT_BENCHMARK=/path/to/mqtt-benchmark (krylovsk/mqtt-benchmark, built by the user: docs/benchmarks.md
+# "Against mqtt-benchmark"), the same mosquitto then carries the scenario's message count again, from
+# mqtt-benchmark flat out (one client per device, -count = rate x duration per client, the scenario's QoS and
+# payload size) to one mosquitto_sub at that QoS, and the script prints both clients' CPU, mosquitto's CPU for that
+# phase and the ratios: harness / (mqtt-benchmark + mosquitto_sub), and each side over its mosquitto CPU. For the
+# fan-in scenarios (one device group, one subscribing observer).
 set -euo pipefail
 harness=$1 scenario=$2 report_dir=$3
 shift 3
@@ -38,4 +45,38 @@ if [[ -d "$report_dir" ]]; then
       "$(echo "$modified - $previous" | bc)"
     previous=$modified
   done
+fi
+if [[ -n ${MQTT_BENCHMARK:-} ]]; then
+  # clients, messages per client, QoS, payload bytes: from the scenario's device group.
+  read -r clients per_client qos size < <(python3 -c '
+import json, sys
+spec = json.load(open(sys.argv[1]))
+group = spec["groups"][0]
+publish = group["publish"]
+print(group["count"], round(publish["rate"] * spec["duration_ms"] / 1000), publish.get("qos", 0), publish.get("payload_size", 32))' "$scenario")
+  total=$((clients * per_client))
+  broker_before=$(awk '{print $14 + $15}' "/proc/$broker/stat")
+  /usr/bin/time -f '%e %U %S' -o "$work/sub_time" timeout 600 mosquitto_sub -p "$port" -t 'bench/#' -q "$qos" -C "$total" \
+    >"$work/sub.out" &
+  subscriber=$!
+  sleep 0.5  # a benchmark, not a test: mosquitto_sub cannot say when its SUBSCRIBE was granted
+  /usr/bin/time -f '%e %U %S %M' -o "$work/benchmark_time" "$MQTT_BENCHMARK" -broker "tcp://127.0.0.1:$port" \
+    -topic bench/telemetry -qos "$qos" -size "$size" -count "$per_client" -clients "$clients" -message-interval 0 \
+    -quiet -format json >"$work/benchmark.json" || true
+  wait "$subscriber" || true
+  broker_after=$(awk '{print $14 + $15}' "/proc/$broker/stat")
+  read -r _ bench_user bench_system bench_kib < <(tail -1 "$work/benchmark_time")
+  read -r _ sub_user sub_system < <(tail -1 "$work/sub_time")
+  bench_cpu=$(echo "$bench_user + $bench_system" | bc)
+  sub_cpu=$(echo "$sub_user + $sub_system" | bc)
+  clients_cpu=$(echo "$bench_cpu + $sub_cpu" | bc)
+  bench_broker_cpu=$(echo "($broker_after - $broker_before) / $(getconf CLK_TCK)" | bc -l)
+  harness_cpu=$(echo "$user + $system" | bc)
+  printf 'mqtt-benchmark: %d clients x %d messages, QoS %d, %d bytes: %d of %d delivered to mosquitto_sub; wall %s s\n' \
+    "$clients" "$per_client" "$qos" "$size" "$(wc -l <"$work/sub.out")" "$total" "$(tail -1 "$work/benchmark_time" | cut -d' ' -f1)"
+  printf 'mqtt-benchmark CPU %.2f s (peak RSS %d MB) + mosquitto_sub CPU %.2f s = %.2f s; mosquitto CPU in that phase %.2f s; clients / mosquitto %.2f\n' \
+    "$bench_cpu" $((bench_kib / 1024)) "$sub_cpu" "$clients_cpu" "$bench_broker_cpu" "$(echo "$clients_cpu / $bench_broker_cpu" | bc -l)"
+  printf 'harness CPU / mqtt-benchmark + mosquitto_sub CPU: %.2f; harness / its mosquitto %.2f, mqtt-benchmark + sub / its mosquitto %.2f\n' \
+    "$(echo "$harness_cpu / $clients_cpu" | bc -l)" "$(echo "$harness_cpu / $broker_cpu" | bc -l)" \
+    "$(echo "$clients_cpu / $bench_broker_cpu" | bc -l)"
 fi
