@@ -121,6 +121,11 @@ BrokerRestartOutcome run_restart_command(const std::string& command, std::uint32
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  // Nothing else of ours: the broker the command starts would otherwise hold the harness's sockets open for as
+  // long as it runs (Asio does not mark them close-on-exec), and a link the fault proxy closes with RST would then
+  // stay open on the device's side, since the socket outlives our close (found in the 10-minute soak: one device
+  // kept publishing into a link that no longer led anywhere).
+  posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
   // Its own process group: killed whole at the deadline, and a Ctrl-C meant for the harness does not stop the

@@ -8,7 +8,7 @@
 # minus the end of the scenario: its wall time minus the run's "in N s"), and history.log's bytes per message
 # published. The reports go to DIR/report, the summary also to DIR/summary.txt.
 #
-#   bench/simulator/soak.sh HARNESS SCENARIO DURATION DIR [simulate options...]
+#   [SEED=N] bench/simulator/soak.sh HARNESS SCENARIO DURATION DIR [simulate options...]   (seed 1 by default)
 #   e.g. bench/simulator/soak.sh build/harness/cli/mqtt-harness bench/simulator/soak-dtu-10min.json 10m /tmp/soak
 set -euo pipefail
 harness=$(realpath "$1") scenario=$2 duration=$3
@@ -39,7 +39,7 @@ for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && brea
 
 rm -rf "$dir/report"
 BROKER_CPU_LOG="$dir/broker-cpu.log" /usr/bin/time -f '%e %U %S %M' -o "$dir/time" "$harness" simulate "$scenario" \
-  --target "mqtt://127.0.0.1:$port" --duration "$duration" --seed 1 -o "$dir/report" \
+  --target "mqtt://127.0.0.1:$port" --duration "$duration" --seed "${SEED:-1}" -o "$dir/report" \
   --broker-restart-command "$here/mosquitto_restart.sh $conf" "$@" >"$dir/stdout" 2>"$dir/stderr" &
 timer=$!
 for _ in $(seq 100); do harness_pid=$(pgrep -P "$timer" || echo 0); [[ $harness_pid != 0 ]] && break; sleep 0.02; done

@@ -3,7 +3,9 @@
 // persistent session is gone: the checker must say so (a true finding about that broker, not a harness error).
 #include "simulator/broker_restart.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <iostream>
@@ -27,6 +29,17 @@ TEST(RestartCommand, ItsExitCodeIsTheOutcomeAndItIsToldTheDownTime) {
   const auto failed = run_restart_command("echo not printed; exit 3", 0, std::chrono::seconds(10));
   EXPECT_FALSE(failed.succeeded);
   EXPECT_EQ(failed.text, "exit 3") << "the outcome never repeats the command (it may hold credentials)";
+}
+
+// The harness's sockets are not close-on-exec: a command that inherited them (and the broker it starts, which
+// runs on) would keep the links the fault proxy closes open on the devices' side.
+TEST(RestartCommand, ItInheritsNoneOfTheHarnessesDescriptors) {
+  const int ours = ::open("/dev/null", O_RDONLY);  // no O_CLOEXEC, like Asio's sockets
+  ASSERT_GT(ours, 2);
+  const auto outcome =
+      run_restart_command("test ! -e /proc/$$/fd/" + std::to_string(ours), 0, std::chrono::seconds(10));
+  ::close(ours);
+  EXPECT_TRUE(outcome.succeeded) << "descriptor " << ours << " reached the command: " << outcome.text;
 }
 
 TEST(RestartCommand, ACommandPastItsDeadlineIsKilledWithItsChildren) {
