@@ -20,7 +20,7 @@ shift 3
 work=$(mktemp -d)
 trap 'kill "$broker" 2>/dev/null || true; wait "$broker" 2>/dev/null || true; rm -rf "$work"' EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type error\nmax_queued_messages 100000\n' \
+printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type error\nmax_queued_messages 1000000\n' \
   "$port" >"$work/mosquitto.conf"
 mosquitto -c "$work/mosquitto.conf" 2>"$work/mosquitto.log" &
 broker=$!
