@@ -42,6 +42,9 @@ bool publisher_settled(const ModelState& model, const Message& message) {
   const auto publisher = model.connections.find(message.publisher_connection);
   if (publisher == model.connections.end()) return true;
   const auto& conn = publisher->second;
+  // A will is the server's publication, not a request: once its connection is closed it was published or
+  // discarded, and the duties it created hold it while owed.
+  if (message.is_will) return conn.closed;
   // Not processed and never will be known to be: a QoS 0 publication its closed connection never confirmed.
   if (message.processed_by == never && !(conn.closed && message.qos == QoS::at_most_once)) return false;
   // Before its CONNACK a refusal may still mark it (connection_lifecycle.cpp) or name its publisher.
@@ -66,7 +69,7 @@ bool owes_nothing(const ModelState& model, std::size_t index, const Message& mes
 // server processed it, so what was in force since then must stay (never when none waits).
 std::int64_t earliest_pending_subscribe(const ModelState& model) {
   std::int64_t earliest = never;
-  for (const auto& record : model.records) {
+  for (const auto& record : model.records.values()) {
     if (!record.refused && record.start_ack == never && record.end_sent == never) {
       earliest = std::min(earliest, record.start_sent);
     }
@@ -264,8 +267,9 @@ bool generated_session_done(const ModelState& model, const std::string& client_i
 // published (their will too) forgotten, no retained copy owed to them, their close duties settled, and no
 // session, delayed will, shared delivery, refused delivery or will rule naming them. Their session keeps the
 // two will marks will.cpp needs; later events on them are ignored (IdIntervals).
-void forget_closed_connections(ModelState& model) {
-  if (model.now < model.options.forget_after_ns) return;
+std::unordered_set<std::uint32_t> forget_closed_connections(ModelState& model) {
+  std::unordered_set<std::uint32_t> forgotten_now;
+  if (model.now < model.options.forget_after_ns) return forgotten_now;
   const auto closed_before = model.now - model.options.forget_after_ns;
   const auto named = named_connections(model);
   std::vector<std::uint32_t> forgotten;
@@ -286,10 +290,68 @@ void forget_closed_connections(ModelState& model) {
       model.records_by_connection.erase(records);  // read only at the connection's own CONNACK
     }
     const auto client_id = conn.client_id;
+    forgotten_now.insert(id);
     model.connections.erase(found);
     model.forgotten_connections.insert(id);
     if (generated_session_done(model, client_id)) model.sessions.erase(client_id);
   }
+  return forgotten_now;
+}
+
+// Subscription records that ended (UNSUBSCRIBE answered, or their session ended) the forgetting window ago,
+// before any message still tracked was published (retained values included: a copy of one may still be judged
+// against every subscription that could have carried it), whose connection is closed: no copy the model can
+// still attribute can have travelled through them. The indexes over records go with them; the wildcard match
+// cache is rebuilt.
+void forget_ended_records(ModelState& model, const std::unordered_set<std::uint32_t>& forgotten_now) {
+  if (forgotten_now.empty()) return;
+  if (model.now < model.options.forget_after_ns) return;
+  std::int64_t oldest_sent = model.now - model.options.forget_after_ns;
+  for (const auto& message : model.messages.values()) oldest_sent = std::min(oldest_sent, message.sent_time);
+  std::vector<std::size_t> ended;
+  for (const auto& [index, record] : model.records.entries()) {
+    if (record.end_ack == never || record.end_ack >= oldest_sent) continue;
+    if (!forgotten_now.contains(record.connection) || !record.of_clean_session) continue;
+    // A later CONNACK that claims the session present (wrongly, after a clean session) lets the model judge
+    // copies by the records of the session before: they go only once a later clean session replaced it.
+    const auto session = model.sessions.find(record.client_id);
+    if (session == model.sessions.end() || session->second.generation <= record.generation ||
+        session->second.persistent) {
+      continue;
+    }
+    ended.push_back(index);
+  }
+  if (ended.empty()) return;
+  const std::unordered_set<std::size_t> gone(ended.begin(), ended.end());
+  const auto drop = [&](std::vector<std::size_t>& list) {
+    std::erase_if(list, [&](std::size_t index) { return gone.contains(index); });
+  };
+  bool wildcard_gone = false;
+  for (const auto index : ended) {
+    const auto& record = model.records[index];
+    if (const auto exact = model.exact_records.find(record.filter); exact != model.exact_records.end()) {
+      drop(exact->second);
+      if (exact->second.empty()) model.exact_records.erase(exact);
+    } else {
+      wildcard_gone = true;
+    }
+    for (auto* map : {&model.records_by_generation}) {
+      if (const auto list = map->find(record.generation); list != map->end()) {
+        drop(list->second);
+        if (list->second.empty()) map->erase(list);
+      }
+    }
+    if (const auto list = model.records_by_connection.find(record.connection);
+        list != model.records_by_connection.end()) {
+      drop(list->second);
+      if (list->second.empty()) model.records_by_connection.erase(list);
+    }
+  }
+  if (wildcard_gone) {
+    drop(model.wildcard_records);
+    model.wildcard_matches.clear();
+  }
+  for (const auto index : ended) model.records.erase(index);
 }
 
 }  // namespace
@@ -340,7 +402,7 @@ void forget_settled(ModelState& model) {
   for (const auto& client_id : clients) prune_index(model.duties_by_client, client_id, kept);
   for (const auto connection : retained_connections) prune_index(model.duties_by_connection, connection, kept);
   prune_connections(model);  // also when nothing was forgotten: closed connections let go of their marks
-  forget_closed_connections(model);
+  forget_ended_records(model, forget_closed_connections(model));
   if (model.options.evidence_events) {
     std::unordered_set<std::uint64_t> tracked;
     for (const auto& message : model.messages.values()) tracked.insert(message.sequence);
@@ -361,7 +423,7 @@ StateSize state_size(const ModelState& model) {
   size.copy_ledgers = model.ledgers.size();
   size.connections = model.connections.size();
   size.sessions = model.sessions.size();
-  size.subscription_records = model.records.size();
+  size.subscription_records = model.records.live();
   size.retained_topics = model.retained_versions.size();
   for (const auto& [topic_name, versions] : model.retained_versions) size.retained_versions += versions.size();
   size.forgotten_connection_intervals = model.forgotten_connections.intervals();

@@ -214,6 +214,9 @@ struct SubscriptionRecord {
   std::uint8_t retain_handling = 0;
   std::optional<std::uint32_t> identifier;
   std::string share_group;
+  // Made on a 3.1.1 connection with clean session 1: its session ends with the connection and no later CONNACK
+  // can bring it back, which is what lets forgetting.hpp drop the record.
+  bool of_clean_session = false;
 };
 
 struct Message {
@@ -397,8 +400,9 @@ struct ModelState {
   // Closed connections the checker has forgotten (forgetting.hpp); later events on them are not judged.
   IdIntervals forgotten_connections;
   std::map<std::string, Session> sessions;
-  std::vector<SubscriptionRecord> records;
-  // Messages and duties are erased once settled (forgetting.hpp); the others keep their indexes.
+  // Subscription records, erased once ended long enough that nothing can be judged by them (forgetting.hpp).
+  IndexedStore<SubscriptionRecord> records;
+  // Messages and duties are erased once settled (forgetting.hpp).
   IndexedStore<Message, std::unordered_map<std::size_t, Message>> messages;
   // Message key -> messages with that key; nearly every key names one message, kept inline.
   std::unordered_map<std::string, boost::container::small_vector<std::size_t, 1>> messages_by_key;
