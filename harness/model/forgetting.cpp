@@ -286,9 +286,6 @@ std::unordered_set<std::uint32_t> forget_closed_connections(ModelState& model) {
     const auto& conn = found->second;
     keep_will_marks(model, conn);
     if (model.options.evidence_events) model.evidence_store.forget_connection(id);
-    if (const auto records = model.records_by_connection.find(id); records != model.records_by_connection.end()) {
-      model.records_by_connection.erase(records);  // read only at the connection's own CONNACK
-    }
     const auto client_id = conn.client_id;
     forgotten_now.insert(id);
     model.connections.erase(found);
@@ -304,23 +301,33 @@ std::unordered_set<std::uint32_t> forget_closed_connections(ModelState& model) {
 // still attribute can have travelled through them. The indexes over records go with them; the wildcard match
 // cache is rebuilt.
 void forget_ended_records(ModelState& model, const std::unordered_set<std::uint32_t>& forgotten_now) {
-  if (forgotten_now.empty()) return;
-  if (model.now < model.options.forget_after_ns) return;
+  // Candidates are chosen when their connection is forgotten (the session test then), and go once ended before
+  // every tracked message; until then they wait in `records_to_forget`.
+  for (const auto id : forgotten_now) {
+    const auto list = model.records_by_connection.find(id);
+    if (list == model.records_by_connection.end()) continue;
+    for (const auto index : list->second) {
+      const auto& record = model.records[index];
+      if (record.end_ack == never || !record.of_clean_session) continue;
+      // A later CONNACK that claims the session present (wrongly, after a clean session) lets the model judge
+      // copies by the records of the session before: they go only once a later clean session replaced it.
+      const auto session = model.sessions.find(record.client_id);
+      if (session == model.sessions.end() || session->second.generation <= record.generation ||
+          session->second.persistent) {
+        continue;
+      }
+      model.records_to_forget.push_back(index);
+    }
+  }
+  if (model.records_to_forget.empty() || model.now < model.options.forget_after_ns) return;
   std::int64_t oldest_sent = model.now - model.options.forget_after_ns;
   for (const auto& message : model.messages.values()) oldest_sent = std::min(oldest_sent, message.sent_time);
   std::vector<std::size_t> ended;
-  for (const auto& [index, record] : model.records.entries()) {
-    if (record.end_ack == never || record.end_ack >= oldest_sent) continue;
-    if (!forgotten_now.contains(record.connection) || !record.of_clean_session) continue;
-    // A later CONNACK that claims the session present (wrongly, after a clean session) lets the model judge
-    // copies by the records of the session before: they go only once a later clean session replaced it.
-    const auto session = model.sessions.find(record.client_id);
-    if (session == model.sessions.end() || session->second.generation <= record.generation ||
-        session->second.persistent) {
-      continue;
-    }
+  std::erase_if(model.records_to_forget, [&](std::size_t index) {
+    if (model.records[index].end_ack >= oldest_sent) return false;
     ended.push_back(index);
-  }
+    return true;
+  });
   if (ended.empty()) return;
   const std::unordered_set<std::size_t> gone(ended.begin(), ended.end());
   const auto drop = [&](std::vector<std::size_t>& list) {

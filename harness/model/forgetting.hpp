@@ -26,11 +26,10 @@
 //   stays while an earlier will of its client id is tracked). Its session keeps two marks for the will rules
 //   (Session::forgotten_with_will, forgotten_will_gone); its id joins `forgotten_connections`, and later events
 //   on it are not judged. The session of a server-generated client id goes with its connection;
-// - a subscription record made on a 3.1.1 clean-session connection goes in the sweep that forgets that
-//   connection, when it has ended before every message still tracked was published and a later clean session
-//   replaced its session. Not yet: records of persistent sessions, records whose connection was forgotten while
-//   an older message (a long-held retained value) was still tracked, 5.0 sessions past their expiry, and
-//   `rejected_deliveries` (5.0, read at finish).
+// - a subscription record made on a 3.1.1 clean-session connection becomes a candidate when that connection is
+//   forgotten, if a later clean session already replaced its session (ModelState::records_to_forget), and goes
+//   once it ended before every message still tracked was published. Not yet: records of persistent sessions
+//   and of 5.0 connections, 5.0 sessions past their expiry, and `rejected_deliveries` (5.0, read at finish).
 // The model has no clock: "now" is the latest event time it was given.
 #pragma once
 

@@ -402,6 +402,7 @@ struct ModelState {
   std::map<std::string, Session> sessions;
   // Subscription records, erased once ended long enough that nothing can be judged by them (forgetting.hpp).
   IndexedStore<SubscriptionRecord> records;
+  std::vector<std::size_t> records_to_forget;  // ended clean-session records waiting to go (forgetting.hpp)
   // Messages and duties are erased once settled (forgetting.hpp).
   IndexedStore<Message, std::unordered_map<std::size_t, Message>> messages;
   // Message key -> messages with that key; nearly every key names one message, kept inline.
