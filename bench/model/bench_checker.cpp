@@ -1,7 +1,9 @@
 // The checker's speed and memory on a long generated fleet history (tests/model/fleet_traffic.hpp: 200 devices,
 // QoS 0/1/2 telemetry to two acknowledging subscribers, reconnects), judged event by event as a live run does.
-// Usage: bench_checker PUBLISHES [forget|keep] [SEED]
+// Usage: bench_checker PUBLISHES [forget|keep] [SEED] [churn]
 //   forget (default): the checker drops settled state (harness/model/forgetting.hpp); keep: it holds everything.
+//   churn: the flapping-fleet workload (FleetTrafficOptions::churn): 500 clean-session devices with retained
+//   wills, a retained status per connect and a command subscription, reconnecting on half of the publishes.
 // Prints events, the seconds spent generating and judging, events per second of judgement (generation timed
 // apart on the same seed and subtracted), the peak RSS and the checker's state size at the end.
 // Exit codes: 0 done, 2 bad arguments, 1 the conformant history was accused (a checker or generator bug).
@@ -32,20 +34,28 @@ long peak_rss_kilobytes() {
 
 int main(int argc, char** argv) {
   using namespace mqtt;
-  if (argc < 2 || argc > 4) {
-    std::fprintf(stderr, "usage: bench_checker PUBLISHES [forget|keep] [SEED]\n");
+  if (argc < 2 || argc > 5) {
+    std::fprintf(stderr, "usage: bench_checker PUBLISHES [forget|keep] [SEED] [churn]\n");
     return 2;
   }
   char* end = nullptr;
   const auto publishes = std::strtoull(argv[1], &end, 10);
   const std::string mode = argc > 2 ? argv[2] : "forget";
   const std::uint64_t seed = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 20261206;
-  if (*end != '\0' || publishes == 0 || (mode != "forget" && mode != "keep")) {
-    std::fprintf(stderr, "bench_checker: PUBLISHES must be a positive integer and the mode forget or keep\n");
+  const std::string workload = argc > 4 ? argv[4] : "fleet";
+  if (*end != '\0' || publishes == 0 || (mode != "forget" && mode != "keep") ||
+      (workload != "fleet" && workload != "churn")) {
+    std::fprintf(stderr,
+                 "bench_checker: PUBLISHES must be a positive integer, the mode forget or keep, the workload churn\n");
     return 2;
   }
   model::testing::FleetTrafficOptions traffic;
   traffic.publishes = publishes;
+  if (workload == "churn") {
+    traffic.churn = true;
+    traffic.devices = 500;
+    traffic.reconnect_per_mille = 500;
+  }
 
   // Generation alone, on the same seed: the same events, handed to nobody.
   std::uint64_t events = 0;
@@ -64,16 +74,18 @@ int main(int argc, char** argv) {
   const double total_seconds = seconds_since(start);
   const double judgement_seconds = total_seconds - generation_seconds;
 
-  std::printf("mode %s, seed %llu, %llu publishes, %llu events\n", mode.c_str(),
+  std::printf("workload %s, mode %s, seed %llu, %llu publishes, %llu events\n", workload.c_str(), mode.c_str(),
               static_cast<unsigned long long>(seed), static_cast<unsigned long long>(publishes),
               static_cast<unsigned long long>(events));
   std::printf("generation %.2f s, generation + judgement %.2f s, judgement %.2f s: %.0f events/s\n",
               generation_seconds, total_seconds, judgement_seconds, events / judgement_seconds);
   std::printf("peak RSS %.1f MB\n", peak_rss_kilobytes() / 1024.0);
   std::printf("state at the end: %zu messages, %zu obligations, %zu copy ledgers, %zu arrival marks, %zu order "
-              "marks, %zu connections, %zu sessions, %zu subscription records\n",
+              "marks, %zu connections, %zu sessions, %zu subscription records, %zu retained versions on %zu "
+              "topics\n",
               size.messages, size.obligations, size.copy_ledgers, size.arrival_marks, size.order_marks,
-              size.connections, size.sessions, size.subscription_records);
+              size.connections, size.sessions, size.subscription_records, size.retained_versions,
+              size.retained_topics);
   std::printf("verdicts: %zu violations, %zu unresolved\n", verdicts.violations.size(), verdicts.unresolved.size());
   return verdicts.violations.empty() ? 0 : 1;
 }

@@ -245,6 +245,9 @@ void on_received(ModelState& model, const Event& event) {
 
 void observe(ModelState& model, const Event& event) {
   model.now = std::max(model.now, event.time_ns);
+  // A connection forgotten the window after it closed (forgetting.hpp): an event recorded on it this late is a
+  // stray the model can no longer place, and is not judged.
+  if (event.connection != 0 && model.forgotten_connections.contains(event.connection)) return;
   if (model.options.evidence_events) model.evidence_store.note(event);
   // Verdicts cite the specification of the connection the event belongs to (statement_citation.hpp).
   const auto known = model.connections.find(event.connection);

@@ -46,11 +46,13 @@ struct StateSize {
   std::size_t copy_ledgers = 0;          // per (message, session): copies that arrived
   std::size_t arrival_marks = 0;         // per (connection, message): first and retained arrivals
   std::size_t order_marks = 0;           // per (receiving connection, publisher, topic, QoS): last in order
-  std::size_t connections = 0;           // every connection seen, open or closed
+  std::size_t connections = 0;           // connections kept: open, or closed and not yet forgotten
   std::size_t open_connections = 0;
   std::size_t sessions = 0;              // one per client id
   std::size_t subscription_records = 0;
   std::size_t retained_topics = 0;
+  std::size_t retained_versions = 0;     // retained publishes kept over all topics (superseded ones go)
+  std::size_t forgotten_connection_intervals = 0;  // runs of forgotten connection ids kept to ignore late events
   std::size_t evidence_events = 0;       // event copies kept for evidence (CheckOptions::evidence_events)
 };
 

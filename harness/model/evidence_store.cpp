@@ -39,6 +39,13 @@ void EvidenceStore::keep_publications(const std::unordered_set<std::uint64_t>& t
   });
 }
 
+void EvidenceStore::forget_connection(std::uint32_t connection) {
+  const auto connect = connect_of_.find(connection);
+  if (connect == connect_of_.end()) return;
+  anchors_.erase(connect->second);
+  connect_of_.erase(connect);
+}
+
 const history::Event* EvidenceStore::find(std::uint64_t sequence) const {
   if (const auto anchor = anchors_.find(sequence); anchor != anchors_.end()) return &anchor->second;
   const auto recent = std::lower_bound(recent_.begin(), recent_.end(), sequence,

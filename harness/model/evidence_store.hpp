@@ -28,6 +28,8 @@ class EvidenceStore {
   void note(const history::Event& event);  // every event, in sequence order
   // Publications whose message the model forgot can no longer be cited: keep only those still tracked.
   void keep_publications(const std::unordered_set<std::uint64_t>& tracked_sequences);
+  // A connection the model forgot (forgetting.hpp): its CONNECT is no longer kept for it.
+  void forget_connection(std::uint32_t connection);
   std::vector<history::Event> slice(const std::vector<std::uint64_t>& evidence);
   std::size_t size() const { return recent_.size() + anchors_.size(); }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -15,10 +16,11 @@ std::unordered_set<std::size_t> named_messages(const ModelState& model) {
     // Requests of closed connections too: the publisher may re-send with DUP on its next connection, and
     // publications.cpp must find the original then.
     for (const auto& request : conn.requests) named.insert(request.message);
-    named.insert(conn.will_message);
     // A closed connection answers no more requests, so its QoS 0 publications can never be confirmed
-    // (publications.cpp); its flights live on in its session's owed re-sends.
+    // (publications.cpp); its flights live on in its session's owed re-sends. Its will was published at the
+    // close (and is then held by the duties it created) or discarded.
     if (conn.closed) continue;
+    named.insert(conn.will_message);
     named.insert(conn.unconfirmed_qos0.begin(), conn.unconfirmed_qos0.end());
     for (const auto& [packet_id, flight] : conn.server_flights) named.insert(flight.message);
   }
@@ -40,6 +42,9 @@ bool publisher_settled(const ModelState& model, const Message& message) {
   const auto publisher = model.connections.find(message.publisher_connection);
   if (publisher == model.connections.end()) return true;
   const auto& conn = publisher->second;
+  // A will is the server's publication, not a request: once its connection is closed it was published or
+  // discarded, and the duties it created hold it while owed.
+  if (message.is_will) return conn.closed;
   // Not processed and never will be known to be: a QoS 0 publication its closed connection never confirmed.
   if (message.processed_by == never && !(conn.closed && message.qos == QoS::at_most_once)) return false;
   // Before its CONNACK a refusal may still mark it (connection_lifecycle.cpp) or name its publisher.
@@ -56,9 +61,67 @@ bool duties_settled(const ModelState& model, std::size_t index) {
 
 bool owes_nothing(const ModelState& model, std::size_t index, const Message& message,
                   const std::unordered_set<std::size_t>& named) {
-  return !message.retain && !message.is_will && !message.from_refused_connection && !named.contains(index) &&
-         publisher_settled(model, message) &&
+  return !message.from_refused_connection && !named.contains(index) && publisher_settled(model, message) &&
          duties_settled(model, index);
+}
+
+// The earliest SUBSCRIBE still waiting for its SUBACK: the retained value it gets is any one in force while the
+// server processed it, so what was in force since then must stay (never when none waits).
+std::int64_t earliest_pending_subscribe(const ModelState& model) {
+  std::int64_t earliest = never;
+  for (const auto& record : model.records.values()) {
+    if (!record.refused && record.start_ack == never && record.end_sent == never) {
+      earliest = std::min(earliest, record.start_sent);
+    }
+  }
+  return earliest;
+}
+
+// Retained versions the store holds that no subscription can still receive as its retained message: a later
+// version W of the same topic was published after the server had processed this one, and W itself was
+// processed the forgetting window ago and before any SUBSCRIBE still waiting for its SUBACK. Every new
+// subscription is then processed after W was (retained_candidates in retained.cpp drops the older one), and
+// a copy of the old value arriving after the window is a stray copy like any other (docs/architecture.md).
+// The newest version of a topic is never superseded, so the topic's entry and its "prior state unknown" answer
+// stay as they were.
+std::unordered_set<std::size_t> superseded_retained(const ModelState& model) {
+  std::unordered_set<std::size_t> superseded;
+  if (model.now < model.options.forget_after_ns) return superseded;
+  const auto limit = std::min(model.now - model.options.forget_after_ns, earliest_pending_subscribe(model));
+  for (const auto& [topic_name, versions] : model.retained_versions) {
+    if (versions.size() < 2) continue;
+    // The latest publication time among versions processed before the limit: any version processed before it
+    // (and not that version itself) is superseded.
+    std::int64_t latest_sent = -1;
+    std::size_t latest_index = no_message;
+    std::int64_t second_sent = -1;
+    for (const auto index : versions) {
+      const auto& version = model.messages[index];
+      if (version.processed_by == never || version.processed_by >= limit) continue;
+      if (version.sent_time > latest_sent) {
+        second_sent = latest_sent;
+        latest_sent = version.sent_time;
+        latest_index = index;
+      } else {
+        second_sent = std::max(second_sent, version.sent_time);
+      }
+    }
+    for (const auto index : versions) {
+      const auto& version = model.messages[index];
+      if (version.processed_by == never) continue;
+      const auto other_sent = index == latest_index ? second_sent : latest_sent;
+      if (other_sent > version.processed_by) superseded.insert(index);
+    }
+  }
+  return superseded;
+}
+
+// Retained publications the store still holds: all but the superseded ones.
+bool held_as_retained(const ModelState& model, std::size_t index, const Message& message,
+                      const std::unordered_set<std::size_t>& superseded) {
+  if (!message.retain || superseded.contains(index)) return false;
+  const auto& versions = indexed(model.retained_versions, message.topic);
+  return std::find(versions.begin(), versions.end(), index) != versions.end();
 }
 
 // The one fact unmet_queued_delivery (delivery_duties.cpp) reads of other messages: a later queued message that
@@ -108,6 +171,11 @@ void forget_message(ModelState& model, std::size_t index, std::unordered_set<std
   // Which member a QoS 0/1 shared copy went to matters only while the message can still move (v5_shared.cpp).
   model.shared_deliveries.erase(model.shared_deliveries.lower_bound({index, std::string()}),
                                 model.shared_deliveries.lower_bound({index + 1, std::string()}));
+  if (message.retain) {
+    if (const auto versions = model.retained_versions.find(message.topic); versions != model.retained_versions.end()) {
+      std::erase(versions->second, index);
+    }
+  }
   model.messages.erase(index);
 }
 
@@ -151,6 +219,148 @@ void prune_connections(ModelState& model) {
                 [&](const auto& entry) { return finished_publishers.contains(std::get<1>(entry.first)); });
 }
 
+// Connections something in the model still names by id, besides their own messages and retained-copy duties.
+std::unordered_set<std::uint32_t> named_connections(const ModelState& model) {
+  std::unordered_set<std::uint32_t> named;
+  for (const auto& [client_id, session] : model.sessions) named.insert(session.connection);
+  for (const auto& [client_id, will] : model.delayed_wills) named.insert(will.connection);
+  for (const auto& [key, delivery] : model.shared_deliveries) named.insert(delivery.connection);
+  for (const auto& rejected : model.rejected_deliveries) named.insert(rejected.connection);
+  // A connection without a will that ended without DISCONNECT turns a later copy of an earlier connection's will
+  // into a violation of MQTT-3.1.2-12 (will.cpp): it stays while such a will is still tracked.
+  std::unordered_map<std::string, std::uint32_t> earliest_will_owner;
+  for (const auto& message : model.messages.values()) {
+    if (!message.is_will) continue;
+    auto [owner, inserted] = earliest_will_owner.try_emplace(message.publisher, message.publisher_connection);
+    if (!inserted) owner->second = std::min(owner->second, message.publisher_connection);
+  }
+  for (const auto& [id, conn] : model.connections) {
+    if (!conn.accepted || conn.will_message != no_message || conn.disconnect_sent) continue;
+    const auto owner = earliest_will_owner.find(conn.client_id);
+    if (owner != earliest_will_owner.end() && owner->second < id) named.insert(id);
+  }
+  return named;
+}
+
+bool close_settled(const Connection& conn) {
+  return std::all_of(conn.close_duties.begin(), conn.close_duties.end(),
+                     [](const CloseDuty& duty) { return duty.settled; });
+}
+
+void keep_will_marks(ModelState& model, const Connection& conn) {
+  if (conn.will_message == no_message || conn.client_id.empty()) return;
+  const auto session = model.sessions.find(conn.client_id);
+  if (session == model.sessions.end()) return;
+  const auto lowest = [&](std::uint32_t& mark) { mark = mark == 0 ? conn.id : std::min(mark, conn.id); };
+  lowest(session->second.forgotten_with_will);
+  if (conn.will_published || conn.disconnect_sent) lowest(session->second.forgotten_will_gone);
+}
+
+// A client id the server generated for an empty one names one connection's session only: once that
+// connection is forgotten and nothing is owed to the session, nothing can name it again.
+bool generated_session_done(const ModelState& model, const std::string& client_id) {
+  return client_id.starts_with("\x01generated:") && !model.duties_by_client.contains(client_id) &&
+         !model.delayed_wills.contains(client_id);
+}
+
+// Closed connections nothing can still be owed on or about: closed the forgetting window ago, every message they
+// published (their will too) forgotten, no retained copy owed to them, their close duties settled, and no
+// session, delayed will, shared delivery, refused delivery or will rule naming them. Their session keeps the
+// two will marks will.cpp needs; later events on them are ignored (IdIntervals).
+std::unordered_set<std::uint32_t> forget_closed_connections(ModelState& model) {
+  std::unordered_set<std::uint32_t> forgotten_now;
+  if (model.now < model.options.forget_after_ns) return forgotten_now;
+  const auto closed_before = model.now - model.options.forget_after_ns;
+  const auto named = named_connections(model);
+  std::vector<std::uint32_t> forgotten;
+  for (const auto& [id, conn] : model.connections) {
+    if (!conn.closed || conn.closed_time > closed_before || !conn.arrivals_forgotten ||
+        !conn.publisher_marks_forgotten || named.contains(id) || model.messages_by_connection.contains(id) ||
+        model.duties_by_connection.contains(id) || !close_settled(conn)) {
+      continue;
+    }
+    forgotten.push_back(id);
+  }
+  for (const auto id : forgotten) {
+    const auto found = model.connections.find(id);
+    const auto& conn = found->second;
+    keep_will_marks(model, conn);
+    if (model.options.evidence_events) model.evidence_store.forget_connection(id);
+    const auto client_id = conn.client_id;
+    forgotten_now.insert(id);
+    model.connections.erase(found);
+    model.forgotten_connections.insert(id);
+    if (generated_session_done(model, client_id)) model.sessions.erase(client_id);
+  }
+  return forgotten_now;
+}
+
+// Subscription records that ended (UNSUBSCRIBE answered, or their session ended) the forgetting window ago,
+// before any message still tracked was published (retained values included: a copy of one may still be judged
+// against every subscription that could have carried it), whose connection is closed: no copy the model can
+// still attribute can have travelled through them. The indexes over records go with them; the wildcard match
+// cache is rebuilt.
+void forget_ended_records(ModelState& model, const std::unordered_set<std::uint32_t>& forgotten_now) {
+  // Candidates are chosen when their connection is forgotten (the session test then), and go once ended before
+  // every tracked message; until then they wait in `records_to_forget`.
+  for (const auto id : forgotten_now) {
+    const auto list = model.records_by_connection.find(id);
+    if (list == model.records_by_connection.end()) continue;
+    for (const auto index : list->second) {
+      const auto& record = model.records[index];
+      if (record.end_ack == never || !record.of_clean_session) continue;
+      // A later CONNACK that claims the session present (wrongly, after a clean session) lets the model judge
+      // copies by the records of the session before: they go only once a later clean session replaced it.
+      const auto session = model.sessions.find(record.client_id);
+      if (session == model.sessions.end() || session->second.generation <= record.generation ||
+          session->second.persistent) {
+        continue;
+      }
+      model.records_to_forget.push_back(index);
+    }
+  }
+  if (model.records_to_forget.empty() || model.now < model.options.forget_after_ns) return;
+  std::int64_t oldest_sent = model.now - model.options.forget_after_ns;
+  for (const auto& message : model.messages.values()) oldest_sent = std::min(oldest_sent, message.sent_time);
+  std::vector<std::size_t> ended;
+  std::erase_if(model.records_to_forget, [&](std::size_t index) {
+    if (model.records[index].end_ack >= oldest_sent) return false;
+    ended.push_back(index);
+    return true;
+  });
+  if (ended.empty()) return;
+  const std::unordered_set<std::size_t> gone(ended.begin(), ended.end());
+  const auto drop = [&](std::vector<std::size_t>& list) {
+    std::erase_if(list, [&](std::size_t index) { return gone.contains(index); });
+  };
+  bool wildcard_gone = false;
+  for (const auto index : ended) {
+    const auto& record = model.records[index];
+    if (const auto exact = model.exact_records.find(record.filter); exact != model.exact_records.end()) {
+      drop(exact->second);
+      if (exact->second.empty()) model.exact_records.erase(exact);
+    } else {
+      wildcard_gone = true;
+    }
+    for (auto* map : {&model.records_by_generation}) {
+      if (const auto list = map->find(record.generation); list != map->end()) {
+        drop(list->second);
+        if (list->second.empty()) map->erase(list);
+      }
+    }
+    if (const auto list = model.records_by_connection.find(record.connection);
+        list != model.records_by_connection.end()) {
+      drop(list->second);
+      if (list->second.empty()) model.records_by_connection.erase(list);
+    }
+  }
+  if (wildcard_gone) {
+    drop(model.wildcard_records);
+    model.wildcard_matches.clear();
+  }
+  for (const auto index : ended) model.records.erase(index);
+}
+
 }  // namespace
 
 void forget_when_due(ModelState& model) {
@@ -165,9 +375,10 @@ void forget_when_due(ModelState& model) {
 void forget_settled(ModelState& model) {
   model.events_since_sweep = 0;
   const auto named = named_messages(model);
+  const auto superseded = superseded_retained(model);
   std::vector<std::size_t> settled;
   for (auto& [index, message] : model.messages.entries()) {
-    if (!owes_nothing(model, index, message, named)) {
+    if (!owes_nothing(model, index, message, named) || held_as_retained(model, index, message, superseded)) {
       message.settled_since = never;
     } else if (message.settled_since == never) {
       message.settled_since = model.now;
@@ -178,7 +389,8 @@ void forget_settled(ModelState& model) {
   }
   // Identical publications without a token share a key, and a copy is attributed to the one among them that
   // explains it best (copy_attribution.cpp): forgetting some of them would move a copy onto another, so they
-  // go only all together.
+  // go only all together. A retained value without a token (a status such as "online", a delete) stays even
+  // then: the same value retained again later would be judged without the earlier one to explain a copy.
   const auto ripe = [&](std::size_t index) {
     const auto& message = model.messages[index];
     return message.settled_since != never && model.now - message.settled_since >= model.options.forget_after_ns;
@@ -186,6 +398,7 @@ void forget_settled(ModelState& model) {
   std::erase_if(settled, [&](std::size_t index) {
     const auto& message = model.messages[index];
     if (message.identity.tokened) return false;
+    if (message.retain) return true;
     const auto& group = model.messages_by_key.at(*message.indexed_key);
     return !std::all_of(group.begin(), group.end(), ripe);
   });
@@ -196,6 +409,7 @@ void forget_settled(ModelState& model) {
   for (const auto& client_id : clients) prune_index(model.duties_by_client, client_id, kept);
   for (const auto connection : retained_connections) prune_index(model.duties_by_connection, connection, kept);
   prune_connections(model);  // also when nothing was forgotten: closed connections let go of their marks
+  forget_ended_records(model, forget_closed_connections(model));
   if (model.options.evidence_events) {
     std::unordered_set<std::uint64_t> tracked;
     for (const auto& message : model.messages.values()) tracked.insert(message.sequence);
@@ -216,8 +430,10 @@ StateSize state_size(const ModelState& model) {
   size.copy_ledgers = model.ledgers.size();
   size.connections = model.connections.size();
   size.sessions = model.sessions.size();
-  size.subscription_records = model.records.size();
+  size.subscription_records = model.records.live();
   size.retained_topics = model.retained_versions.size();
+  for (const auto& [topic_name, versions] : model.retained_versions) size.retained_versions += versions.size();
+  size.forgotten_connection_intervals = model.forgotten_connections.intervals();
   size.order_marks = model.order_marks.size();
   size.evidence_events = model.evidence_store.size();
   return size;

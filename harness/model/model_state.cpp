@@ -128,7 +128,7 @@ void ModelState::mark_processed(std::size_t index, std::int64_t time, std::uint6
 }
 
 std::size_t ModelState::add_record(SubscriptionRecord record) {
-  const auto index = records.size();
+  const auto index = records.next_index();
   if (topic::has_wildcard(record.filter)) {
     wildcard_records.push_back(index);
   } else {

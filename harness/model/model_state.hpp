@@ -21,6 +21,7 @@
 #include "history/event.hpp"
 #include "model/checker.hpp"
 #include "model/evidence_store.hpp"
+#include "model/id_intervals.hpp"
 #include "model/indexed_store.hpp"
 #include "model/message_identity.hpp"
 #include "model/statement_citation.hpp"
@@ -175,6 +176,7 @@ struct Connection {
   bool taken_over = false;
   bool client_violation = false;  // the client broke the protocol: the server may close at any time
   std::size_t will_message = no_message;
+  bool will_published = false;  // its will became due at close (kept after the will message is forgotten)
   std::set<std::size_t> first_arrivals;  // messages already seen on this connection (ordering uses the first)
   // Retained copies (RETAIN=1) received on this connection: message -> when it last arrived. A broker may
   // send the retained message for a new subscription before its SUBACK [3.1.1 section 3.8.4], so the duty
@@ -212,6 +214,9 @@ struct SubscriptionRecord {
   std::uint8_t retain_handling = 0;
   std::optional<std::uint32_t> identifier;
   std::string share_group;
+  // Made on a 3.1.1 connection with clean session 1: its session ends with the connection and no later CONNACK
+  // can bring it back, which is what lets forgetting.hpp drop the record.
+  bool of_clean_session = false;
 };
 
 struct Message {
@@ -272,6 +277,11 @@ struct Session {
   std::uint64_t forgotten_queue_generation = 0;
   std::int64_t forgotten_queued_processed[3] = {never_processed, never_processed, never_processed};
   static constexpr std::int64_t never_processed = std::numeric_limits<std::int64_t>::min();
+  // What the will rules (will.cpp) still need of this client id's connections the checker has forgotten
+  // (forgetting.hpp): the lowest id among them that had a will, and among those whose will was published or
+  // whose client sent DISCONNECT; 0 for none.
+  std::uint32_t forgotten_with_will = 0;
+  std::uint32_t forgotten_will_gone = 0;
 };
 
 // A delivery the broker owes: a message to a session, or a retained message to a new subscription.
@@ -387,9 +397,13 @@ struct ModelState {
   CheckOptions options;
   Verdicts verdicts;
   std::map<std::uint32_t, Connection> connections;
+  // Closed connections the checker has forgotten (forgetting.hpp); later events on them are not judged.
+  IdIntervals forgotten_connections;
   std::map<std::string, Session> sessions;
-  std::vector<SubscriptionRecord> records;
-  // Messages and duties are erased once settled (forgetting.hpp); the others keep their indexes.
+  // Subscription records, erased once ended long enough that nothing can be judged by them (forgetting.hpp).
+  IndexedStore<SubscriptionRecord> records;
+  std::vector<std::size_t> records_to_forget;  // ended clean-session records waiting to go (forgetting.hpp)
+  // Messages and duties are erased once settled (forgetting.hpp).
   IndexedStore<Message, std::unordered_map<std::size_t, Message>> messages;
   // Message key -> messages with that key; nearly every key names one message, kept inline.
   std::unordered_map<std::string, boost::container::small_vector<std::size_t, 1>> messages_by_key;

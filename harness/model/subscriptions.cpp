@@ -46,8 +46,9 @@ void on_client_subscribe(ModelState& model, Connection& conn, const Subscribe& s
     record.granted = static_cast<std::uint8_t>(subscription.qos);
     record.subscribe_sequence = event.sequence;
     record.start_sent = event.time_ns;
+    record.of_clean_session = conn.version != ProtocolVersion::v5 && conn.connect.clean_session;
     if (conn.version == ProtocolVersion::v5) apply_subscription_options(subscribe, subscription, record);
-    request.records.push_back(model.records.size());
+    request.records.push_back(model.records.next_index());
     model.add_record(std::move(record));
   }
   model.exercise("MQTT-3.8.4-1");
@@ -70,7 +71,7 @@ void on_client_unsubscribe(ModelState& model, Connection& conn, const Unsubscrib
     return;
   }
   bool removes_something = false;
-  for (auto& record : model.records) {
+  for (auto& record : model.records.values()) {
     if (record.client_id != conn.client_id || record.generation != conn.generation) continue;
     if (record.end_sent != never) continue;
     const auto filter =
@@ -235,7 +236,7 @@ void judge_delivery_without_subscription(ModelState& model, const Connection& co
   if (!message.topic.empty() && message.topic.front() == '$') {
     auto undollared = message.topic;
     undollared.front() = '_';
-    for (const auto& record : model.records) {
+    for (const auto& record : model.records.values()) {
       if (record.client_id == conn.client_id && !record.refused &&
           topic::matches(record.filter, undollared) &&
           record_possible(record, message.sent_time, event.time_ns)) {

@@ -64,7 +64,7 @@ void finish_rejected_deliveries(ModelState& model) {
   for (const auto& rejected : model.rejected_deliveries) {
     if (rejected.share_group.empty()) continue;
     const auto& topic_name = model.messages[rejected.message].topic;
-    const bool other_member = std::any_of(model.records.begin(), model.records.end(), [&](const auto& record) {
+    const bool other_member = std::ranges::any_of(model.records.values(), [&](const auto& record) {
       return record.share_group == rejected.share_group && record.client_id != rejected.client_id &&
              !record.refused && record.end_ack >= rejected.time && topic::matches(record.filter, topic_name);
     });

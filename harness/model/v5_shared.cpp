@@ -119,7 +119,7 @@ bool may_have_moved_to_another_member(const ModelState& model, const std::string
         !topic::matches(member.filter, topic_name)) {
       continue;
     }
-    const bool other_member = std::any_of(model.records.begin(), model.records.end(), [&](const auto& record) {
+    const bool other_member = std::ranges::any_of(model.records.values(), [&](const auto& record) {
       return record.share_group == member.share_group && record.client_id != client_id && !record.refused &&
              topic::matches(record.filter, topic_name);
     });
@@ -136,7 +136,7 @@ void finish_shared_deliveries(ModelState& model) {
     if (member == model.connections.end() || !member->second.closed) continue;
     const auto lost = member->second.closed_time;
     const auto& topic_name = model.messages[index].topic;
-    const bool other_member = std::any_of(model.records.begin(), model.records.end(), [&](const auto& record) {
+    const bool other_member = std::ranges::any_of(model.records.values(), [&](const auto& record) {
       return record.share_group == group && record.client_id != delivery.client_id && !record.refused &&
              record.end_ack >= lost && topic::matches(record.filter, topic_name);
     });

@@ -47,7 +47,13 @@ void publish_will_at_close(ModelState& model, Connection& conn, const Event& eve
     for (const auto& [id, earlier] : model.connections) {
       if (id >= conn.id || earlier.client_id != conn.client_id || earlier.will_message == no_message) continue;
       model.exercise("MQTT-3.1.2-12");
-      if (model.messages[earlier.will_message].will_due || earlier.disconnect_sent) model.exercise("MQTT-3.1.2-10");
+      if (earlier.will_published || earlier.disconnect_sent) model.exercise("MQTT-3.1.2-10");
+    }
+    // Earlier connections the checker has forgotten left these two marks in the session (forgetting.hpp).
+    if (const auto session = model.sessions.find(conn.client_id); session != model.sessions.end()) {
+      const auto& marks = session->second;
+      if (marks.forgotten_with_will != 0 && marks.forgotten_with_will < conn.id) model.exercise("MQTT-3.1.2-12");
+      if (marks.forgotten_will_gone != 0 && marks.forgotten_will_gone < conn.id) model.exercise("MQTT-3.1.2-10");
     }
   }
   // The will: published unless the client sent DISCONNECT first [MQTT-3.1.2-8, MQTT-3.1.2-10].
@@ -57,6 +63,7 @@ void publish_will_at_close(ModelState& model, Connection& conn, const Event& eve
   if (conn.version == ProtocolVersion::v5 ? conn.v5.will_discarded : conn.disconnect_sent) return;
   will.sent_time = std::min(will.sent_time, event.time_ns);
   will.will_due = true;
+  conn.will_published = true;
   model.exercise("MQTT-3.1.2-8");
   model.exercise(will.retain ? "MQTT-3.1.2-17" : "MQTT-3.1.2-16");
   if (will.retain) store_retained_will(model, conn.will_message);

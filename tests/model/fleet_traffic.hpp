@@ -23,6 +23,11 @@ struct FleetTrafficOptions {
   int reconnect_per_mille = 2;        // chance per publish that one device reconnects
   int subscriber_flap_per_mille = 1;  // chance per publish that a subscriber goes offline for a while
   std::int64_t publish_interval_ns = 1'000'000;  // history time between two publishes (1,000 msg/s)
+  // Churn (devices that flap all day): every device session is clean, each connection carries a retained will
+  // on the device's status topic, publishes a retained "online" status and subscribes to its command topic,
+  // and a reconnect ends without DISCONNECT (the broker publishes the will) one time in `abrupt_per_mille`.
+  bool churn = false;
+  int abrupt_per_mille = 500;
 };
 
 class FleetTraffic {
@@ -34,20 +39,26 @@ class FleetTraffic {
 
   // Generates the whole history; returns its end time.
   std::int64_t run() {
-    for (int index = 0; index < options_.devices; ++index) {
-      Device device;
-      device.client_id = "d";  // appended: GCC 12 warns falsely (-Wrestrict) on "d" + std::to_string(index)
-      device.client_id += std::to_string(index);
-      device.persistent = index % 2 == 1;
-      devices_.push_back(device);
-      connect_device(devices_.back());
-    }
     subscribers_.resize(2);
     subscribers_[0].client_id = "collector";  // persistent, QoS 2: queued messages wait for it while offline
     subscribers_[0].persistent = true;
     subscribers_[0].granted = QoS::exactly_once;
+    subscribers_[0].statuses = options_.churn;  // subscribed before any status is retained: no retained copies
     subscribers_[1].client_id = "auditor";  // clean session, QoS 1: subscribes again after each reconnect
-    for (auto& subscriber : subscribers_) connect_subscriber(subscriber);
+    if (options_.churn) {
+      for (auto& subscriber : subscribers_) connect_subscriber(subscriber);
+    }
+    for (int index = 0; index < options_.devices; ++index) {
+      Device device;
+      device.client_id = "d";  // appended: GCC 12 warns falsely (-Wrestrict) on "d" + std::to_string(index)
+      device.client_id += std::to_string(index);
+      device.persistent = !options_.churn && index % 2 == 1;
+      devices_.push_back(device);
+      connect_device(devices_.back());
+    }
+    if (!options_.churn) {
+      for (auto& subscriber : subscribers_) connect_subscriber(subscriber);
+    }
     for (std::uint64_t count = 0; count < options_.publishes; ++count) {
       time_ns_ += options_.publish_interval_ns;
       auto& device = devices_[pick(devices_.size())];
@@ -75,6 +86,7 @@ class FleetTraffic {
     bool session_stored = false;
     std::uint32_t connection = 0;
     std::uint16_t next_id = 0;
+    std::uint64_t connects = 0;
   };
 
   struct Subscriber {
@@ -85,6 +97,7 @@ class FleetTraffic {
     std::uint32_t connection = 0;
     std::uint16_t next_id = 0;
     std::uint64_t back_at = 0;
+    bool statuses = false;  // also subscribed to fleet/+/status (churn): gets statuses and wills
     std::vector<Publish> queued;  // QoS 1/2 messages the broker holds for the persistent session while offline
   };
 
@@ -104,8 +117,9 @@ class FleetTraffic {
   }
 
   void emit(std::uint32_t connection, history::EventKind kind, std::optional<Packet> packet,
-            std::string actor = {}) {
+            std::string actor = {}, std::optional<history::CloseReason> close_reason = std::nullopt) {
     history::Event event;
+    event.close_reason = close_reason;
     event.sequence = ++sequence_;
     time_ns_ += 1000;  // 1 us between events: the publish interval dominates
     event.time_ns = time_ns_;
@@ -117,12 +131,14 @@ class FleetTraffic {
   }
 
   // Open, CONNECT, CONNACK; returns the new connection's id.
-  std::uint32_t open_session(const std::string& client_id, bool persistent, bool& session_stored) {
+  std::uint32_t open_session(const std::string& client_id, bool persistent, bool& session_stored,
+                             std::optional<Will> will = std::nullopt) {
     const auto connection = ++last_connection_;
     emit(connection, history::EventKind::open, std::nullopt, client_id);
     Connect connect;
     connect.client_id = client_id;
     connect.clean_session = !persistent;
+    connect.will = std::move(will);
     emit(connection, history::EventKind::sent, Packet{connect});
     Connack connack;
     connack.session_present = persistent && session_stored;
@@ -137,11 +153,71 @@ class FleetTraffic {
   }
 
   void connect_device(Device& device) {
-    device.connection = open_session(device.client_id, device.persistent, device.session_stored);
+    if (!options_.churn) {
+      device.connection = open_session(device.client_id, device.persistent, device.session_stored);
+      return;
+    }
+    Will will;
+    will.topic = "fleet/" + device.client_id + "/status";
+    const auto will_text = "mh1 " + device.client_id + "-will-" + std::to_string(++device.connects);
+    will.payload = Bytes(will_text.begin(), will_text.end());
+    will.qos = QoS::at_least_once;
+    will.retain = true;
+    device.connection = open_session(device.client_id, false, device.session_stored, will);
+    Subscribe subscribe;
+    subscribe.packet_id = next_packet_id(device.next_id);
+    Subscription command;
+    command.filter = "fleet/" + device.client_id + "/command";
+    command.qos = QoS::at_least_once;
+    subscribe.subscriptions.push_back(command);
+    emit(device.connection, history::EventKind::sent, Packet{subscribe});
+    Suback suback;
+    suback.packet_id = subscribe.packet_id;
+    suback.reason_codes = {1};
+    emit(device.connection, history::EventKind::received, Packet{suback});
+    Publish status;
+    status.topic = will.topic;
+    const auto status_text = "mh1 " + device.client_id + "-online-" + std::to_string(device.connects);
+    status.payload = Bytes(status_text.begin(), status_text.end());
+    status.qos = QoS::at_least_once;
+    status.retain = true;
+    status.packet_id = next_packet_id(device.next_id);
+    emit(device.connection, history::EventKind::sent, Packet{status});
+    fan_out_status(status);
+    emit(device.connection, history::EventKind::received, Packet{acknowledgement<Puback>(*status.packet_id)});
+  }
+
+  // A status or will reaches the subscribers of fleet/+/status as an ordinary copy (RETAIN=0).
+  void fan_out_status(const Publish& message) {
+    for (auto& subscriber : subscribers_) {
+      if (!subscriber.statuses) continue;
+      Publish copy = message;
+      copy.retain = false;
+      copy.qos = std::min(message.qos, subscriber.granted);
+      copy.packet_id.reset();
+      if (subscriber.connection != 0) {
+        deliver(subscriber, std::move(copy));
+      } else if (subscriber.persistent) {
+        subscriber.queued.push_back(std::move(copy));
+      }
+    }
   }
 
   void reconnect_device(Device& device) {
-    disconnect(device.connection);
+    if (options_.churn && chance(options_.abrupt_per_mille)) {
+      // The client drops the connection without DISCONNECT: the broker publishes the retained will, which no
+      // subscriber here matches; the retained store takes it as the topic's newest value.
+      emit(device.connection, history::EventKind::closed, std::nullopt, {}, history::CloseReason::local_close);
+      Publish will;
+      will.topic = "fleet/" + device.client_id + "/status";
+      const auto will_text = "mh1 " + device.client_id + "-will-" + std::to_string(device.connects);
+      will.payload = Bytes(will_text.begin(), will_text.end());
+      will.qos = QoS::at_least_once;
+      will.retain = true;
+      fan_out_status(will);
+    } else {
+      disconnect(device.connection);
+    }
     connect_device(device);
   }
 
@@ -155,10 +231,14 @@ class FleetTraffic {
       subscription.filter = "fleet/+/telemetry";
       subscription.qos = subscriber.granted;
       subscribe.subscriptions.push_back(subscription);
+      if (subscriber.statuses) {
+        subscription.filter = "fleet/+/status";
+        subscribe.subscriptions.push_back(subscription);
+      }
       emit(subscriber.connection, history::EventKind::sent, Packet{subscribe});
       Suback suback;
       suback.packet_id = subscribe.packet_id;
-      suback.reason_codes = {static_cast<std::uint8_t>(subscriber.granted)};
+      suback.reason_codes.assign(subscribe.subscriptions.size(), static_cast<std::uint8_t>(subscriber.granted));
       emit(subscriber.connection, history::EventKind::received, Packet{suback});
     }
     auto queued = std::move(subscriber.queued);

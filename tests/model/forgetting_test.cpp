@@ -35,14 +35,20 @@ struct Peak {
     size.arrival_marks = std::max(size.arrival_marks, now.arrival_marks);
     size.order_marks = std::max(size.order_marks, now.order_marks);
     size.connections = std::max(size.connections, now.connections);
+    size.sessions = std::max(size.sessions, now.sessions);
+    size.subscription_records = std::max(size.subscription_records, now.subscription_records);
+    size.retained_topics = std::max(size.retained_topics, now.retained_topics);
+    size.retained_versions = std::max(size.retained_versions, now.retained_versions);
+    size.forgotten_connection_intervals =
+        std::max(size.forgotten_connection_intervals, now.forgotten_connection_intervals);
   }
 };
 
-Peak judge_fleet(std::uint64_t seed, std::uint64_t publishes, CheckOptions options = {}) {
+Peak judge_fleet(std::uint64_t seed, std::uint64_t publishes, CheckOptions options = {},
+                 FleetTrafficOptions traffic = {}) {
   Checker checker(options);
   Peak peak;
   std::uint64_t events = 0;
-  FleetTrafficOptions traffic;
   traffic.publishes = publishes;
   const auto end = FleetTraffic(seed, traffic, [&](const history::Event& event) {
                      checker.observe(event);
@@ -91,6 +97,76 @@ TEST(Forgetting, ALongFleetHistoryIsJudgedInStateThatDoesNotGrowWithItsMessages)
   // see a copy; a subscriber's reconnect leaves its old marks until the next sweep.
   EXPECT_LE(longer.size.order_marks, 2 * shorter.size.order_marks + 100);
   EXPECT_LE(longer.size.order_marks, bound);
+}
+
+// Flapping devices (FleetTrafficOptions::churn): 500 clean-session devices, each connection with a retained will,
+// a retained status and a command subscription, half of the reconnects without DISCONNECT (the will fires).
+// 200 reconnects per device in the longer run (100,000 connections): connections, sessions, subscription records
+// and retained versions stay O(devices + what the forgetting window holds), the same for 40 and 200 reconnects.
+TEST(Forgetting, ChurnOfReconnectingDevicesIsJudgedInStateThatDoesNotGrowWithTheReconnects) {
+  const std::uint64_t seed = 20261207;
+  std::cout << "seed " << seed << "\n";
+  FleetTrafficOptions churn;
+  churn.churn = true;
+  churn.devices = 500;
+  churn.reconnect_per_mille = 500;
+  churn.publish_interval_ns = 10'000'000;  // 100 msg/s: a device flaps every 10 s of history time
+  const auto shorter = judge_fleet(seed, 40'000, {}, churn);
+  const auto longer = judge_fleet(seed, 200'000, {}, churn);
+  EXPECT_EQ(shorter.violations, 0u);
+  EXPECT_EQ(longer.violations, 0u);
+  EXPECT_EQ(longer.unresolved, 0u);
+  std::cout << "peak connections " << shorter.size.connections << " / " << longer.size.connections
+            << ", sessions " << shorter.size.sessions << " / " << longer.size.sessions << ", subscription records "
+            << shorter.size.subscription_records << " / " << longer.size.subscription_records
+            << ", retained versions " << shorter.size.retained_versions << " / " << longer.size.retained_versions
+            << " on " << longer.size.retained_topics << " topics, messages " << shorter.size.messages << " / "
+            << longer.size.messages << ", forgotten-id intervals " << longer.size.forgotten_connection_intervals
+            << "\n";
+  const std::size_t devices = 500;
+  // 100,000 connections were opened in the longer run; what stays is a few per device: the open one and those
+  // closed within the window (10 s, one flap) plus two sweep periods.
+  EXPECT_LE(longer.size.connections, 8 * devices);
+  EXPECT_LE(longer.size.sessions, devices + 2);
+  // A command subscription per connection: ended clean-session records wait until no tracked message is older,
+  // so they stay a little longer than their connections.
+  EXPECT_LE(longer.size.subscription_records, 20 * devices);
+  EXPECT_LE(longer.size.retained_topics, devices);
+  EXPECT_LE(longer.size.retained_versions, 12 * devices);
+  EXPECT_LE(longer.size.forgotten_connection_intervals, 4 * devices);
+  for (const auto& [name, shorter_count, longer_count] :
+       {std::tuple{"connections", shorter.size.connections, longer.size.connections},
+        std::tuple{"subscription records", shorter.size.subscription_records, longer.size.subscription_records},
+        std::tuple{"retained versions", shorter.size.retained_versions, longer.size.retained_versions},
+        std::tuple{"messages", shorter.size.messages, longer.size.messages},
+        std::tuple{"obligations", shorter.size.obligations, longer.size.obligations}}) {
+    EXPECT_LE(longer_count, shorter_count + shorter_count / 4 + 1000) << name << " grew with the reconnects";
+  }
+}
+
+// Churn verdicts are those of a checker that keeps everything: short churn histories (every device flapping,
+// wills firing, retained values replaced), judged with a short forgetting window so that connections,
+// records, wills and retained versions are forgotten many times over.
+TEST(Forgetting, ChurnVerdictsAreThoseOfACheckerThatKeepsEverything) {
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    std::cout << "churn seed " << seed << "\n";
+    FleetTrafficOptions churn;
+    churn.churn = true;
+    churn.devices = 20 + static_cast<int>(seed);
+    churn.reconnect_per_mille = 300;
+    churn.publishes = 3'000;
+    history::History history;
+    const auto end = FleetTraffic(seed, churn, [&](const history::Event& event) { history.events.push_back(event); })
+                         .run();
+    (void)end;
+    CheckOptions forgetting;
+    forgetting.forget_after_ns = 200'000'000;  // 0.2 s of history time: 200 publishes
+    auto keeping = forgetting;
+    keeping.forget_settled = false;
+    const auto kept = testing::verdict_transcript(check(history, keeping));
+    const auto forgot = testing::verdict_transcript(check(history, forgetting));
+    EXPECT_EQ(forgot, kept) << "churn history, seed " << seed;
+  }
 }
 
 // The same history with forgetting off holds every message: the bound above is forgetting's doing.
