@@ -14,6 +14,7 @@
 #include "simulator/latency_histogram.hpp"
 #include "simulator/per_second_series.hpp"
 #include "simulator/retained_stats.hpp"
+#include "simulator/seen_numbers.hpp"
 #include "simulator/will_stats.hpp"
 
 namespace mqtt::simulator {
@@ -41,7 +42,26 @@ struct Pending {
   std::uint32_t connection = 0;  // the publisher's
   std::uint32_t awaiting = 0;    // expected slots without a copy
   std::vector<Slot> slots;
+  ActorId publisher = 0;         // the client named in the token, with the message's number, when it has one
+  std::uint64_t number = 0;
+  bool numbered = false;
 };
+
+// "CLIENTID#N|" -> (CLIENTID, N); nullopt when the part after the last '#' is not a number.
+std::optional<std::pair<std::string_view, std::uint64_t>> numbered_token(std::string_view token) {
+  const auto hash = token.rfind('#');
+  if (hash == std::string_view::npos || token.size() < hash + 3) return std::nullopt;
+  std::uint64_t number = 0;
+  for (const char digit : token.substr(hash + 1, token.size() - hash - 2)) {
+    if (digit < '0' || digit > '9' || number > (UINT64_MAX - 9) / 10) return std::nullopt;
+    number = number * 10 + static_cast<std::uint64_t>(digit - '0');
+  }
+  return std::pair{token.substr(0, hash), number};
+}
+
+std::uint64_t pair_key(ActorId receiver, ActorId publisher) {
+  return (static_cast<std::uint64_t>(receiver) << 32) | publisher;
+}
 
 struct Subscriber {
   std::map<std::string, QoS, std::less<>> filters;  // requested, from SUBSCRIBE packets sent; highest QoS asked
@@ -126,6 +146,10 @@ struct FleetStatistics::State {
   // Messages.
   std::unordered_map<std::uint64_t, Pending> pending;    // token hash -> message awaited by a subscriber
   std::deque<std::pair<std::int64_t, std::uint64_t>> pending_order;  // (sent time, token hash), in sending order
+  // What was sent and which copies came, once the message itself is forgotten: for numbered tokens per
+  // publisher and per (receiver, publisher) pair; for any other token by hash for a settle window.
+  std::unordered_map<ActorId, SeenNumbers> sent_numbers;
+  std::unordered_map<std::uint64_t, SeenNumbers> copy_numbers;  // pair_key -> numbers a receiver got
   std::unordered_set<std::uint64_t> settled;             // sent_mark and copy_mark of settled messages
   std::deque<std::pair<std::int64_t, std::uint64_t>> settled_order;  // (forget time, mark)
   std::uint64_t published = 0, expected = 0, delivered = 0;
@@ -175,6 +199,12 @@ struct FleetStatistics::State {
   }
 
   void settle(std::uint64_t token_hash, const Pending& message, std::int64_t now_ns) {
+    if (message.numbered) {
+      for (const auto& slot : message.slots) {
+        if (slot.copies > 0) copy_numbers[pair_key(slot.actor, message.publisher)].mark(message.number);
+      }
+      return;
+    }
     remember(sent_mark(token_hash), now_ns);
     for (const auto& slot : message.slots) {
       if (slot.copies > 0) remember(copy_mark(token_hash, slot.actor), now_ns);
@@ -183,11 +213,13 @@ struct FleetStatistics::State {
 
   // Messages older than the window are judged now; marks older than the window are forgotten.
   void expire(std::int64_t now_ns) {
-    while (!pending_order.empty() && pending_order.front().first + limits.settle_window_ns < now_ns) {
+    while (!pending_order.empty()) {
       const auto [sent_ns, token_hash] = pending_order.front();
-      pending_order.pop_front();
       auto found = pending.find(token_hash);
-      if (found == pending.end() || found->second.time_ns != sent_ns) continue;
+      const bool settled_already = found == pending.end() || found->second.time_ns != sent_ns;
+      if (!settled_already && sent_ns + limits.settle_window_ns >= now_ns) break;
+      pending_order.pop_front();
+      if (settled_already) continue;
       count_losses(found->second, losses_by_cause, timeline);
       settle(token_hash, found->second, now_ns);
       pending.erase(found);
@@ -230,17 +262,25 @@ struct FleetStatistics::State {
   void message_sent(const Event& event, const Publish& publish, std::string_view token) {
     const std::uint64_t token_hash = std::hash<std::string_view>{}(token);
     // A resend of a message already counted (the publisher's retry) is no new message.
-    if (pending.contains(token_hash) || settled.contains(sent_mark(token_hash))) return;
+    if (pending.contains(token_hash)) return;
+    Pending message{event.time_ns, publish.qos, event.connection, 0, {}};
+    if (const auto numbered = numbered_token(token)) {
+      message.numbered = true;
+      message.publisher = actor_of(std::string(numbered->first));
+      message.number = numbered->second;
+      if (sent_numbers[message.publisher].mark(message.number)) return;
+    } else if (settled.contains(sent_mark(token_hash))) {
+      return;
+    }
     ++published;
     timeline.published(event.time_ns);
-    Pending message{event.time_ns, publish.qos, event.connection, 0, {}};
     for (const auto& [actor, granted] : reach_of(publish.topic)) {
       message.slots.push_back(Slot{actor, granted, true, online[actor] > 0, 0});
     }
     message.awaiting = static_cast<std::uint32_t>(message.slots.size());
     expected += message.awaiting;
     if (message.awaiting == 0) {
-      remember(sent_mark(token_hash), event.time_ns);
+      if (!message.numbered) remember(sent_mark(token_hash), event.time_ns);
       return;
     }
     pending.emplace(token_hash, std::move(message));
@@ -260,10 +300,15 @@ struct FleetStatistics::State {
     };
     auto found = pending.find(token_hash);
     if (found == pending.end()) {
-      const auto mark = copy_mark(token_hash, receiver);
-      if (settled.contains(mark)) return duplicate();
       // Its sending is unknown or settled already (a subscriber nobody expected, or later than the window).
-      remember(mark, event.time_ns);
+      if (const auto numbered = numbered_token(token)) {
+        const ActorId publisher = actor_of(std::string(numbered->first));
+        if (copy_numbers[pair_key(receiver, publisher)].mark(numbered->second)) return duplicate();
+      } else {
+        const auto mark = copy_mark(token_hash, receiver);
+        if (settled.contains(mark)) return duplicate();
+        remember(mark, event.time_ns);
+      }
       timeline.delivered(event.time_ns, publish.qos, 0);
       return;
     }
@@ -446,7 +491,13 @@ void FleetStatistics::observe(const Event& event) { state_->observe(event); }
 
 nlohmann::json FleetStatistics::finish() const { return state_->finish(); }
 
-std::size_t FleetStatistics::tracked() const { return state_->pending.size() + state_->settled.size(); }
+std::size_t FleetStatistics::tracked() const {
+  const auto& state = *state_;
+  std::size_t words = 0;
+  for (const auto& [publisher, numbers] : state.sent_numbers) words += numbers.words();
+  for (const auto& [pair, numbers] : state.copy_numbers) words += numbers.words();
+  return state.pending.size() + state.pending_order.size() + state.settled.size() + words;
+}
 
 std::size_t FleetStatistics::tracked_state() const {
   const auto& state = *state_;

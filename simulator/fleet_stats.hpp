@@ -4,9 +4,10 @@
 //
 // FleetStatistics takes the history one event at a time (the fleet feeds it while it runs and keeps no
 // history); compute_fleet_stats feeds it a whole history. Memory is bounded by devices, subscriptions, retained
-// writes and the messages of the last `settle_window` (FleetStatisticsLimits), never by the number of messages:
-// latencies go into histograms (latency_histogram.hpp, < 1 % relative error), a message is forgotten once every
-// subscriber that expected it has its copy (or the window has passed, when the missing copies count as lost),
+// writes and the messages in flight (awaited for at most `settle_window`, FleetStatisticsLimits), never by the
+// number of messages: latencies go into histograms (latency_histogram.hpp, < 1 % relative error), a message is
+// forgotten once every subscriber that expected it has its copy (or the window has passed, when the missing
+// copies count as lost; later copies are told from duplicates by their numbers, seen_numbers.hpp),
 // and the time axis has at most 2 × timeline_points points (per_second_series.hpp). docs/simulator.md
 // ("Statistics in bounded memory") lists where the window can change a figure.
 #pragma once
@@ -52,7 +53,8 @@ class FleetStatistics {
   void observe(const history::Event& event);
   // The statistics of everything observed so far; messages still awaited count as lost now. Can be called again.
   nlohmann::json finish() const;
-  // Per-message entries held now: messages awaiting a copy, and the marks of recently settled messages and copies.
+  // Per-message entries held now: messages awaiting a copy (and their place in the sending order), the marks of
+  // recently settled messages with unnumbered tokens, and the 64-bit words of the numbers seen (seen_numbers.hpp).
   std::size_t tracked() const;
   // Every entry held: tracked() plus per-device, per-connection, per-subscription and per-retained-write state.
   std::size_t tracked_state() const;
