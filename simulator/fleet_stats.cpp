@@ -285,6 +285,14 @@ struct FleetStatistics::State {
     }
     pending.emplace(token_hash, std::move(message));
     pending_order.emplace_back(event.time_ns, token_hash);
+    // One message still awaited at the front keeps every later, settled one in the order until its window ends:
+    // drop those now and then, so the order holds about as much as the messages awaited.
+    if (pending_order.size() > 2 * pending.size() + 1024) {
+      std::erase_if(pending_order, [&](const std::pair<std::int64_t, std::uint64_t>& entry) {
+        const auto found = pending.find(entry.second);
+        return found == pending.end() || found->second.time_ns != entry.first;
+      });
+    }
   }
 
   void message_received(const Event& event, const Publish& publish, std::string_view token) {

@@ -14,9 +14,9 @@ bool SeenNumbers::seen(std::uint64_t number) const {
 
 bool SeenNumbers::mark(std::uint64_t number) {
   if (!started_) {
-    // Room below the first number for copies that come a little out of order.
+    // Numbers below the first count as seen: a window that started lower would keep a word that never fills.
     started_ = true;
-    base_ = number > 512 ? (number - 512) / 64 * 64 : 0;
+    base_ = number;
   }
   if (number < base_) return true;
   // A number beyond the window moves the window up to it first (never growing past max_words).

@@ -4,7 +4,9 @@
 // bits that slides forward: the fleet statistics tell a duplicate from a first copy with it long after the
 // message itself was forgotten.
 //
-// Numbers below the window (more than max_bits under the newest, or every one of them seen) count as seen.
+// Numbers below the window count as seen: those below the first number marked, those more than 4,096 under the
+// newest, and runs of 64 that were all seen (the window slides past them). A number never seen (a lost copy)
+// keeps its word until the window outgrows max_words: at most 512 bytes per sequence.
 #pragma once
 
 #include <cstddef>
