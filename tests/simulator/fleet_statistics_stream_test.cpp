@@ -11,10 +11,7 @@
 #include <random>
 
 #include "simulator/fleet_stats.hpp"
-#include "simulator/harness_health.hpp"
 #include "simulator/latency_histogram.hpp"
-#include "simulator/per_second_series.hpp"
-#include "simulator/seen_numbers.hpp"
 
 namespace mqtt::simulator {
 namespace {
@@ -224,79 +221,6 @@ TEST(FleetStatisticsStream, AMillionDeliveredMessagesLeaveFewTrackedEntries) {
   // Messages in flight plus a word or two of seen numbers per device and per (subscriber, device) pair.
   EXPECT_LT(most_tracked, 1'000U) << "most entries held at once";
   EXPECT_LT(statistics.tracked_state(), 2'000U);
-}
-
-TEST(FleetStatisticsStream, AHistogramQuantileIsWithinOnePercentOfTheExactOne) {
-  std::mt19937_64 random(seed_for("AHistogramQuantileIsWithinOnePercentOfTheExactOne"));
-  std::uniform_real_distribution<double> exponent(-2, 4);  // 0.01 ms .. 10 s
-  LatencyHistogram histogram;
-  std::vector<double> values;
-  for (int i = 0; i < 100'000; ++i) {
-    values.push_back(std::pow(10.0, exponent(random)));
-    histogram.add(values.back());
-  }
-  std::vector<double> sorted = values;
-  std::sort(sorted.begin(), sorted.end());
-  for (const double fraction : {0.01, 0.25, 0.5, 0.9, 0.99, 0.999}) {
-    const auto rank = static_cast<std::size_t>(std::ceil(fraction * static_cast<double>(sorted.size())));
-    const double exact = sorted[rank - 1];
-    EXPECT_NEAR(histogram.quantile(fraction), exact, exact * LatencyHistogram::relative_error) << fraction;
-  }
-  EXPECT_EQ(histogram.quantile(1.0), sorted.back());
-  EXPECT_EQ(histogram.quantile(1e-9), sorted.front());
-  EXPECT_LE(LatencyHistogram::relative_error, 0.01);
-}
-
-TEST(FleetStatisticsStream, SeenNumbersTellRepeatsInABoundedWindow) {
-  SeenNumbers numbers;
-  EXPECT_FALSE(numbers.seen(7));
-  EXPECT_FALSE(numbers.mark(7));
-  EXPECT_TRUE(numbers.mark(7));
-  EXPECT_TRUE(numbers.seen(5));  // below the first number marked
-  for (std::uint64_t number = 8; number < 100'000; ++number) EXPECT_FALSE(numbers.mark(number));
-  EXPECT_LE(numbers.words(), 2U);  // everything seen: the window slid along
-  EXPECT_TRUE(numbers.seen(50'000));
-  EXPECT_FALSE(numbers.mark(1'000'000'000));  // a jump moves the window, never past max_words
-  EXPECT_LE(numbers.words(), SeenNumbers::max_words);
-}
-
-TEST(FleetStatisticsStream, AWeekLongRunGetsWiderPointsNotMorePoints) {
-  FleetSpec week;
-  week.duration_ms = 604'800'000;
-  week.settle_ms = 0;
-  PerSecondSeries planned(week);
-  EXPECT_EQ(planned.interval_s(), 85);  // ceil(604,801 s / 7,200 points)
-  for (std::int64_t second = 0; second < 604'800; second += 10) planned.published(second * 1'000'000'000);
-  const auto timeline = planned.to_json(604'799'000'000'000, week);
-  EXPECT_EQ(timeline["interval_s"], 85);
-  EXPECT_EQ(timeline["published"].size(), 7116U);  // ceil(604,800 / 85)
-  // A run that outlasts a short plan doubles its width instead of growing.
-  PerSecondSeries overrun(FleetSpec{}, 10);
-  for (std::int64_t second = 0; second < 100; ++second) overrun.delivered(second * 1'000'000'000, QoS::at_least_once, 5);
-  EXPECT_LE(overrun.points(), 20U);
-  const auto figures = overrun.to_json(99'000'000'000, FleetSpec{});
-  double total = 0;
-  for (const auto& count : figures["delivered"]) total += count.get<double>();
-  EXPECT_EQ(total, 100);
-  EXPECT_EQ(figures["latency_ms"]["qos1"]["p50"][0], 5);
-}
-
-TEST(FleetStatisticsStream, HarnessHealthOfALongRunGetsWiderPointsKeepingItsPeaks) {
-  const auto start = HarnessHealth::Clock::time_point{};
-  HarnessHealth health(start);
-  constexpr int seconds = 20'000;
-  for (int second = 0; second <= seconds; ++second) {
-    const auto intended = start + std::chrono::seconds(second);
-    // One slow wake-up (250 ms late, 900 MB) at 12,345 s; otherwise 1 ms and 100 MB.
-    const bool stall = second == 12'345;
-    health.observe(intended, intended + std::chrono::milliseconds(stall ? 250 : 1), stall ? 900 * 1024 : 100 * 1024);
-  }
-  const auto figures = health.to_json();
-  EXPECT_EQ(figures["interval_s"], 2);  // past 14,400 one-second points
-  EXPECT_EQ(figures["rss_mb"].size(), static_cast<std::size_t>(seconds / 2));
-  EXPECT_EQ(figures["peak_rss_mb"], 900);
-  EXPECT_EQ(figures["max_loop_lag_ms"], 250);
-  EXPECT_EQ(figures["loop_lag_ms"][12'345 / 2], 250);
 }
 
 }  // namespace
