@@ -153,7 +153,17 @@ nlohmann::json WillStatistics::finish() const {
   const std::size_t seconds = std::max(due_per_second.size(), delivered_per_second.size());
   due_per_second.resize(seconds, 0);
   delivered_per_second.resize(seconds, 0);
+  // Like the fleet's timeline (per_second_series.hpp): past 7,200 seconds, entries `interval_s` seconds wide.
+  const std::size_t interval_s = std::max<std::size_t>(1, (seconds + will_series_points - 1) / will_series_points);
+  if (interval_s > 1) {
+    for (auto* series : {&due_per_second, &delivered_per_second}) {
+      std::vector<double> wider((series->size() + interval_s - 1) / interval_s, 0);
+      for (std::size_t second = 0; second < series->size(); ++second) wider[second / interval_s] += (*series)[second];
+      *series = std::move(wider);
+    }
+  }
   return {{"sessions_with_will", state_->sessions_with_will},
+          {"interval_s", interval_s},
           {"due", due.size()},
           {"delivered", delivered},
           {"late", late},
