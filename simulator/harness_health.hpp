@@ -22,8 +22,9 @@ class HarnessHealth {
   // observations becomes one point (the largest lag and memory seen in it).
   void observe(Clock::time_point intended, Clock::time_point now, std::int64_t resident_kib);
 
-  // {"interval_s": 1, "rss_mb": [...], "loop_lag_ms": [...], "peak_rss_mb": X, "max_loop_lag_ms": Y}; the
-  // arrays have a point per whole second observed. Pure.
+  // {"interval_s": W, "rss_mb": [...], "loop_lag_ms": [...], "peak_rss_mb": X, "max_loop_lag_ms": Y}; the
+  // arrays have a point per W whole seconds observed (the largest figures of those seconds): W is 1 until the run
+  // passes 2 × max_points seconds, then doubles each time it would (a 7-day run: 64 s, 9,450 points). Pure.
   nlohmann::json to_json() const;
 
  private:
@@ -31,6 +32,11 @@ class HarnessHealth {
   Clock::time_point next_point_;
   double second_lag_ms_ = 0;
   std::int64_t second_resident_kib_ = 0;
+  void add_second(double rss_mb, double lag_ms);
+
+  static constexpr std::size_t max_points = 7200;
+  std::int64_t interval_s_ = 1;
+  std::int64_t seconds_in_point_ = 0;  // of the newest point, while it is not full
   std::vector<double> rss_mb_;
   std::vector<double> lag_ms_;
 };

@@ -206,6 +206,20 @@ TEST(FleetStats, WillsAreDueDeliveredLateMissingOrUnobserved) {
   EXPECT_EQ(wills["due_per_second"][1], 3);
 }
 
+TEST(FleetStats, WillSeriesOfALongRunHaveWiderEntries) {
+  history::History history;
+  Connect connect;
+  connect.client_id = "dtu-1";
+  connect.will = Will{"dtu/dtu-1/will", bytes_of("offline"), QoS::at_least_once, false, {}};
+  history.events.push_back(packet_event(1, 0, 1, "dtu-1", EventKind::sent, connect));
+  history.events.push_back(packet_event(2, 1, 1, "dtu-1", EventKind::received, Connack{}));
+  history.events.push_back(closed_event(3, 10'000'000, 1, "dtu-1"));  // at 10,000 s: past 7,200 entries
+  const auto wills = compute_fleet_stats(history, FleetSpec{})["wills"];
+  EXPECT_EQ(wills["interval_s"], 2);
+  EXPECT_EQ(wills["due_per_second"].size(), 5'001U);
+  EXPECT_EQ(wills["due_per_second"][5'000], 1);
+}
+
 TEST(FleetStats, NoWillNoWillStatistics) {
   EXPECT_FALSE(compute_fleet_stats(history::History{}, FleetSpec{}).contains("wills"));
 }
