@@ -142,9 +142,11 @@ std::string time_chart_svg(const TimeChart& chart) {
   double seconds = chart.seconds;
   std::size_t longest = 0;
   for (const auto& series : chart.series) longest = std::max(longest, series.values.size());
-  seconds = std::max(seconds, static_cast<double>(longest));
+  const double interval = std::max(1.0, chart.interval_s);
+  seconds = std::max(seconds, static_cast<double>(longest) * interval);
   if (seconds <= 0) seconds = 1;
-  const std::size_t bucket = bucket_seconds(longest);
+  const std::size_t bucket = bucket_seconds(longest);  // in values; each value is `interval` seconds
+  const double bucket_s = static_cast<double>(bucket) * interval;
   std::vector<std::vector<std::optional<double>>> drawn;
   for (const auto& series : chart.series) drawn.push_back(highest_per_bucket(series.values, bucket));
   double highest = 0;
@@ -156,13 +158,12 @@ std::string time_chart_svg(const TimeChart& chart) {
   const auto y_of = [&](double value) { return bottom - std::max(0.0, value) / y_maximum * plot.height; };
 
   const std::string title =
-      bucket == 1 ? chart.title
-                  : chart.title + " (each point the highest of " + format_number(static_cast<double>(bucket), 0) + " s)";
+      bucket_s <= 1 ? chart.title : chart.title + " (each point the highest of " + format_number(bucket_s, 0) + " s)";
   std::string svg = chart_open("time", title,
                                attribute("data-x-unit", "s") + attribute("data-x-max", number_text(seconds)) +
                                    attribute("data-y-unit", chart.y_unit) +
                                    attribute("data-y-max", number_text(y_maximum)) +
-                                   attribute("data-bucket-s", std::to_string(bucket)));
+                                   attribute("data-bucket-s", number_text(bucket_s)));
   // Bands first, so the lines are drawn over them; labels stepped down so overlapping windows stay legible.
   std::size_t band_index = 0;
   for (const auto& band : chart.bands) {
@@ -209,7 +210,7 @@ std::string time_chart_svg(const TimeChart& chart) {
       // The bucket's middle; the last bucket may be shorter than the others.
       const double from = static_cast<double>(point) * width;
       const double middle = (from + std::min(from + width, static_cast<double>(series.values.size()))) / 2;
-      points += coordinate(x_of(middle)) + "," + coordinate(y_of(*values[point])) + " ";
+      points += coordinate(x_of(middle * interval)) + "," + coordinate(y_of(*values[point])) + " ";
       ++count;
     }
     flush();

@@ -38,6 +38,9 @@ struct TimeChart {
   double seconds = 0;  // the x axis runs from 0 to this
   std::vector<TimeSeries> series;
   std::vector<TimeBand> bands;
+  // Seconds each value of a series stands for: 1, or wider for long runs (the statistics' `interval_s`; a rate per
+  // second is then already divided by it, see reports/statistics_charts.cpp).
+  double interval_s = 1;
 };
 
 // Series longer than chart_points_at_most are drawn as the highest value per bucket_seconds(...) seconds, each

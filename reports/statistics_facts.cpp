@@ -148,12 +148,14 @@ std::vector<StatisticsFact> statistics_facts(const json& stats) {
   if (has(stats, "timeline")) {
     const auto& timeline = stats["timeline"];
     const double seconds = std::max(1.0, number(timeline, "seconds"));
+    // Past two hours an entry stands for `interval_s` seconds (per_second_series.hpp): its peak is per entry.
+    const double interval = std::max(1.0, timeline.value("interval_s", 1.0));
     const double published = series_total(timeline["published"]);
     const double delivered = series_total(timeline["delivered"]);
     add("Throughput", "published " + count_text(std::round(published / seconds * 10) / 10) + "/s on average (peak " +
-                          count_text(series_peak(timeline["published"])) + "/s), delivered " +
+                          count_text(std::round(series_peak(timeline["published"]) / interval)) + "/s), delivered " +
                           count_text(std::round(delivered / seconds * 10) / 10) + "/s (peak " +
-                          count_text(series_peak(timeline["delivered"])) + "/s) over " + count_text(seconds) + " s");
+                          count_text(std::round(series_peak(timeline["delivered"]) / interval)) + "/s) over " + count_text(seconds) + " s");
   }
   if (has(stats, "messages")) {
     const auto& messages = stats["messages"];

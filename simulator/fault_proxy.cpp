@@ -62,8 +62,8 @@ struct FaultProxy::Link : std::enable_shared_from_this<Link> {
   Link(FaultProxy* owner, tcp::socket accepted, std::uint16_t port)
       : proxy(owner),
         device(std::move(accepted)),
-        device_port(port),
         broker(device.get_executor()),
+        device_port(port),
         up(Direction::upstream, &device, &broker, device.get_executor()),
         down(Direction::downstream, &broker, &device, device.get_executor()) {}
 

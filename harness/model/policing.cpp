@@ -33,7 +33,10 @@ void add_close_duty(ModelState& model, Connection& conn, std::string statement, 
                     std::vector<std::uint64_t> evidence, std::int64_t since) {
   (void)model;
   CloseDuty duty;
-  duty.finding = Finding{std::move(statement), "MUST", std::move(message), std::move(evidence)};
+  duty.finding.statement = std::move(statement);
+  duty.finding.level = "MUST";
+  duty.finding.message = std::move(message);
+  duty.finding.evidence = std::move(evidence);
   duty.since = since;
   conn.close_duties.push_back(std::move(duty));
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <tuple>
@@ -297,6 +298,38 @@ TEST(StatisticsCharts, TheHarnessHealthOfAWeekLongRunIsTwoBoundedCharts) {
       << "the one line of the statistics table";
   EXPECT_NE(render_markdown(read_back).find("| Harness | peak RSS 411.5 MB, event-loop lag at most 1250.0 ms"),
             std::string::npos);
+}
+
+TEST(StatisticsCharts, EntriesWiderThanASecondAreDrawnAsRatesOnTheRunsWholeAxis) {
+  // A 7-day timeline as the simulator writes it past two hours: 7,116 entries of 85 s (per_second_series.hpp), each
+  // the sum of its seconds; one entry carries a burst of 170 messages, i.e. 2 messages/s over its 85 s.
+  constexpr double interval = 85;
+  constexpr std::size_t entries = 7'116;
+  nlohmann::json published = nlohmann::json::array();
+  for (std::size_t entry = 0; entry < entries; ++entry) published.push_back(entry == 3'558 ? 170 : 85);
+  nlohmann::json stats = {{"timeline", {{"seconds", 604'800}, {"interval_s", interval}, {"published", published},
+                                        {"delivered", published}, {"lost", nlohmann::json::array()}}}};
+  const std::string html = statistics_charts_html(stats);
+  const auto start = html.find("<svg");
+  ASSERT_NE(start, std::string::npos);
+  const std::string svg = html.substr(start, html.find("</svg>", start) - start + 6);
+  EXPECT_NEAR(scale_of(svg).x_max, 604'800, interval) << "the axis spans the run, not the number of entries";
+  const auto points = points_of(svg, "published");
+  ASSERT_FALSE(points.empty());
+  EXPECT_LE(points.size(), chart_points_at_most);
+  double highest = 0, lowest = 1e9;
+  for (const auto& point : points) {
+    highest = std::max(highest, point.second);
+    lowest = std::min(lowest, point.second);
+  }
+  EXPECT_NEAR(highest, 2.0, 0.05) << "a rate per second, not the entry's sum";
+  EXPECT_NEAR(lowest, 1.0, 0.05);
+  const auto burst = std::max_element(points.begin(), points.end(),
+                                      [](const auto& left, const auto& right) { return left.second < right.second; });
+  EXPECT_NEAR(burst->first, 3'558 * interval, 12 * interval) << "drawn at the burst's time";
+  std::map<std::string, std::string> facts;
+  for (const auto& fact : statistics_facts(stats)) facts[fact.name] = fact.text;
+  EXPECT_NE(facts["Throughput"].find("(peak 2/s)"), std::string::npos) << facts["Throughput"];
 }
 
 TEST(StatisticsFacts, NameEveryFigureAReaderLooksFor) {
