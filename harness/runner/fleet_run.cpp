@@ -97,6 +97,7 @@ FleetOutcome run_fleet_scenario(const simulator::FleetSpec& scenario, const Flee
   judgement.check = options.check;
   judgement.keep_history = options.keep_history;
   outcome.results = judge_histories({std::move(source)}, judgement);
+  outcome.results.cases.front().history_event_count = judged.health.events;
   // The engine's own figures (devices, harness health, fault layer) over the ones taken from the events.
   nlohmann::json stats = options.keep_history ? nlohmann::json::object() : std::move(judged.statistics);
   stats.merge_patch(run.stats);
