@@ -1,18 +1,6 @@
 #include "simulator/connect_outcomes.hpp"
 
-#include <unordered_map>
-
 namespace mqtt::simulator {
-namespace {
-
-struct Attempt {
-  std::string actor;
-  bool reconnect = false;
-  bool connect_sent = false;
-  std::optional<std::uint8_t> connack;
-};
-
-}  // namespace
 
 std::uint64_t ConnectOutcomes::refused_total() const {
   std::uint64_t total = 0;
@@ -32,70 +20,77 @@ std::uint8_t ConnectOutcomes::usual_refusal() const {
   return usual;
 }
 
-ConnectOutcomes connect_outcomes(const history::History& history) {
-  ConnectOutcomes outcomes;
-  std::unordered_map<std::uint32_t, Attempt> attempts;  // by connection
-  std::unordered_map<std::string, bool> last_failed;    // actor -> whether its latest attempt failed so far
-  std::set<std::string> seen;
-  const auto finish = [&](const Attempt& attempt) {
-    const bool accepted = attempt.connack == std::uint8_t{0};
-    if (attempt.connect_sent && !attempt.connack) ++outcomes.unanswered;
-    if (attempt.reconnect && !attempt.connack) ++outcomes.reconnects_unanswered;
-    last_failed[attempt.actor] = !accepted;
-  };
-  for (const auto& event : history.events) {
-    switch (event.kind) {
-      case history::EventKind::open: {
-        ++outcomes.opened;
-        Attempt attempt;
-        attempt.actor = event.actor;
-        attempt.reconnect = !seen.insert(event.actor).second;
-        if (attempt.reconnect) ++outcomes.reconnects;
-        last_failed[event.actor] = true;  // until a CONNACK 0 says otherwise
-        attempts[event.connection] = std::move(attempt);
-        break;
-      }
-      case history::EventKind::open_failed:
-        ++outcomes.open_failures;
-        last_failed[event.actor] = true;
-        break;
-      case history::EventKind::sent:
-        if (event.packet && std::holds_alternative<Connect>(*event.packet)) {
-          ++outcomes.connects_sent;
-          if (auto found = attempts.find(event.connection); found != attempts.end()) found->second.connect_sent = true;
-        }
-        break;
-      case history::EventKind::received: {
-        const auto* connack = event.packet ? std::get_if<Connack>(&*event.packet) : nullptr;
-        if (connack == nullptr) break;
-        auto found = attempts.find(event.connection);
-        if (found == attempts.end() || found->second.connack) break;
-        found->second.connack = connack->reason_code;
-        if (connack->reason_code == 0) {
-          ++outcomes.accepted;
-          outcomes.accepted_actors.insert(found->second.actor);
-          last_failed[found->second.actor] = false;
-        } else {
-          if (outcomes.refused.empty()) outcomes.refused_version = connack->version;
-          ++outcomes.refused[connack->reason_code];
-        }
-        break;
-      }
-      case history::EventKind::closed:
-        if (auto found = attempts.find(event.connection); found != attempts.end()) {
-          finish(found->second);
-          attempts.erase(found);
-        }
-        break;
-      default:
-        break;
+void ConnectOutcomeTracker::finish(ConnectOutcomes& outcomes, std::unordered_map<std::string, bool>& last_failed,
+                                   const Attempt& attempt) {
+  const bool accepted = attempt.connack == std::uint8_t{0};
+  if (attempt.connect_sent && !attempt.connack) ++outcomes.unanswered;
+  if (attempt.reconnect && !attempt.connack) ++outcomes.reconnects_unanswered;
+  last_failed[attempt.actor] = !accepted;
+}
+
+void ConnectOutcomeTracker::observe(const history::Event& event) {
+  switch (event.kind) {
+    case history::EventKind::open: {
+      ++outcomes_.opened;
+      Attempt attempt;
+      attempt.actor = event.actor;
+      attempt.reconnect = !opened_actors_.insert(event.actor).second;
+      if (attempt.reconnect) ++outcomes_.reconnects;
+      last_failed_[event.actor] = true;  // until a CONNACK 0 says otherwise
+      attempts_[event.connection] = std::move(attempt);
+      break;
     }
+    case history::EventKind::open_failed:
+      ++outcomes_.open_failures;
+      last_failed_[event.actor] = true;
+      break;
+    case history::EventKind::sent:
+      if (event.packet && std::holds_alternative<Connect>(*event.packet)) {
+        ++outcomes_.connects_sent;
+        if (auto found = attempts_.find(event.connection); found != attempts_.end()) found->second.connect_sent = true;
+      }
+      break;
+    case history::EventKind::received: {
+      const auto* connack = event.packet ? std::get_if<Connack>(&*event.packet) : nullptr;
+      if (connack == nullptr) break;
+      auto found = attempts_.find(event.connection);
+      if (found == attempts_.end() || found->second.connack) break;
+      found->second.connack = connack->reason_code;
+      if (connack->reason_code == 0) {
+        ++outcomes_.accepted;
+        outcomes_.accepted_actors.insert(found->second.actor);
+        last_failed_[found->second.actor] = false;
+      } else {
+        if (outcomes_.refused.empty()) outcomes_.refused_version = connack->version;
+        ++outcomes_.refused[connack->reason_code];
+      }
+      break;
+    }
+    case history::EventKind::closed:
+      if (auto found = attempts_.find(event.connection); found != attempts_.end()) {
+        finish(outcomes_, last_failed_, found->second);
+        attempts_.erase(found);
+      }
+      break;
+    default:
+      break;
   }
-  for (const auto& [connection, attempt] : attempts) finish(attempt);  // still open when the history ended
+}
+
+ConnectOutcomes ConnectOutcomeTracker::result() const {
+  ConnectOutcomes outcomes = outcomes_;
+  auto last_failed = last_failed_;
+  for (const auto& [connection, attempt] : attempts_) finish(outcomes, last_failed, attempt);
   for (const auto& [actor, failed] : last_failed) {
     if (failed) outcomes.last_attempt_failed.insert(actor);
   }
   return outcomes;
+}
+
+ConnectOutcomes connect_outcomes(const history::History& history) {
+  ConnectOutcomeTracker tracker;
+  for (const auto& event : history.events) tracker.observe(event);
+  return tracker.result();
 }
 
 }  // namespace mqtt::simulator

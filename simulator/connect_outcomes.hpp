@@ -6,8 +6,11 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "history/event.hpp"
 
@@ -33,6 +36,31 @@ struct ConnectOutcomes {
   std::uint64_t refused_total() const;
   // The most frequent refusal code (the lowest on a tie); 0 when nothing was refused.
   std::uint8_t usual_refusal() const;
+};
+
+// The same, fed one event at a time (the fleet's statistics while it runs): holds the open connection attempts
+// and one flag per actor, never the history.
+class ConnectOutcomeTracker {
+ public:
+  void observe(const history::Event& event);
+  // The outcomes so far; attempts still open end here (unanswered if no CONNACK came).
+  ConnectOutcomes result() const;
+  std::size_t tracked() const { return attempts_.size() + last_failed_.size() + opened_actors_.size(); }
+
+ private:
+  struct Attempt {
+    std::string actor;
+    bool reconnect = false;
+    bool connect_sent = false;
+    std::optional<std::uint8_t> connack;
+  };
+  static void finish(ConnectOutcomes& outcomes, std::unordered_map<std::string, bool>& last_failed,
+                     const Attempt& attempt);
+
+  ConnectOutcomes outcomes_;
+  std::unordered_map<std::uint32_t, Attempt> attempts_;  // by connection
+  std::unordered_map<std::string, bool> last_failed_;    // actor -> whether its latest attempt failed so far
+  std::unordered_set<std::string> opened_actors_;        // actors that opened a connection: the next is a reconnect
 };
 
 ConnectOutcomes connect_outcomes(const history::History& history);

@@ -83,6 +83,8 @@ class RetainedTracker {
     auto& connection = connections_[event.connection];
     if (event.kind == EventKind::closed) {
       closed(connection, event.time_ns);
+      // Nothing more comes on a closed connection: what it still awaited stays unconfirmed, as it would.
+      connections_.erase(event.connection);
       return;
     }
     if (!event.packet) return;
@@ -94,6 +96,12 @@ class RetainedTracker {
   }
 
   nlohmann::json summary() const;
+
+  std::size_t tracked() const {
+    std::size_t writes = 0;
+    for (const auto& [topic, list] : writes_) writes += list.size();
+    return connections_.size() + writes + windows_.size();
+  }
 
  private:
   void closed(Connection& connection, std::int64_t time_ns) {
@@ -336,10 +344,25 @@ nlohmann::json RetainedTracker::summary() const {
 
 }  // namespace
 
-nlohmann::json compute_retained_stats(const history::History& history) {
+struct RetainedStatistics::State {
   RetainedTracker tracker;
-  for (const Event& event : history.events) tracker.add(event);
-  return tracker.summary();
+};
+
+RetainedStatistics::RetainedStatistics() : state_(std::make_unique<State>()) {}
+RetainedStatistics::RetainedStatistics(RetainedStatistics&&) noexcept = default;
+RetainedStatistics& RetainedStatistics::operator=(RetainedStatistics&&) noexcept = default;
+RetainedStatistics::~RetainedStatistics() = default;
+
+void RetainedStatistics::observe(const history::Event& event) { state_->tracker.add(event); }
+
+nlohmann::json RetainedStatistics::finish() const { return state_->tracker.summary(); }
+
+std::size_t RetainedStatistics::tracked() const { return state_->tracker.tracked(); }
+
+nlohmann::json compute_retained_stats(const history::History& history) {
+  RetainedStatistics statistics;
+  for (const Event& event : history.events) statistics.observe(event);
+  return statistics.finish();
 }
 
 }  // namespace mqtt::simulator

@@ -10,6 +10,9 @@
 // topic ("nothing" is then right), and so is "nothing" while no write was surely done.
 #pragma once
 
+#include <cstddef>
+#include <memory>
+
 #include <nlohmann/json.hpp>
 
 #include "history/event.hpp"
@@ -23,5 +26,23 @@ namespace mqtt::simulator {
 //  "first_problem": {"kind", "actor", "topic", "at_s", "got", "expected"}};
 // {} when nothing was written with RETAIN=1.
 nlohmann::json compute_retained_stats(const history::History& history);
+
+// The same, fed one event at a time. Holds every retained write and every SUBSCRIBE (a check needs the writes
+// around it): it grows with retained writes and subscriptions, which a fleet makes per connection, not per
+// telemetry message.
+class RetainedStatistics {
+ public:
+  RetainedStatistics();
+  RetainedStatistics(RetainedStatistics&&) noexcept;
+  RetainedStatistics& operator=(RetainedStatistics&&) noexcept;
+  ~RetainedStatistics();
+  void observe(const history::Event& event);
+  nlohmann::json finish() const;  // as compute_retained_stats
+  std::size_t tracked() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace mqtt::simulator

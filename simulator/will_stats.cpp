@@ -40,51 +40,79 @@ void count_at(std::vector<double>& series, std::int64_t time_ns) {
 
 }  // namespace
 
-nlohmann::json compute_will_stats(const history::History& history) {
-  std::unordered_map<std::uint32_t, SessionWill> wills;  // connection -> its will
+struct WillStatistics::State {
+  std::unordered_map<std::uint32_t, SessionWill> open;  // connection -> its will, until the session's end is known
+  std::vector<SessionWill> ended;                        // sessions that ended owing a will
+  std::uint64_t sessions_with_will = 0;
   std::set<std::string> will_topics;
   std::map<std::string, std::vector<Copy>> copies;  // topic + '\0' + payload -> copies received, in time order
   // actor -> (filter, first time it was asked for)
   std::unordered_map<std::string, std::vector<std::pair<std::string, std::int64_t>>> subscriptions;
-  for (const Event& event : history.events) {
-    auto found = wills.find(event.connection);
-    if (event.kind == EventKind::closed && found != wills.end() && found->second.closed_ns < 0) {
-      found->second.closed_ns = event.time_ns;
-    }
-    if (!event.packet) continue;
-    if (event.kind == EventKind::sent) {
-      if (const auto* connect = std::get_if<Connect>(&*event.packet); connect && connect->will) {
-        wills[event.connection] = SessionWill{event.actor, connect->will->topic, connect->will->payload,
-                                              static_cast<double>(connect->keep_alive), event.time_ns,
-                                              event.time_ns};
-        will_topics.insert(connect->will->topic);
-        continue;
-      }
-      if (const auto* subscribe = std::get_if<Subscribe>(&*event.packet)) {
-        for (const auto& subscription : subscribe->subscriptions) {
-          subscriptions[event.actor].emplace_back(subscription.filter, event.time_ns);
-        }
-      }
-      if (found == wills.end()) continue;
-      found->second.last_sent_ns = event.time_ns;
-      if (std::holds_alternative<Disconnect>(*event.packet)) found->second.disconnected = true;
-    } else if (event.kind == EventKind::received) {
-      if (const auto* connack = std::get_if<Connack>(&*event.packet); connack && found != wills.end()) {
-        found->second.accepted = connack->reason_code == 0;
-      }
-      // A retained copy sent to a new subscription is the store speaking, not the will being published.
-      const auto* publish = std::get_if<Publish>(&*event.packet);
-      if (!publish || publish->retain || !will_topics.contains(publish->topic)) continue;
-      const std::string key = publish->topic + '\0' + std::string(publish->payload.begin(), publish->payload.end());
-      copies[key].push_back(Copy{event.time_ns, event.actor});
-    }
-  }
-  if (wills.empty()) return nlohmann::json::object();
+};
 
-  std::vector<const SessionWill*> due;
-  for (const auto& [connection, will] : wills) {
-    if (will.accepted && !will.disconnected && will.closed_ns >= 0) due.push_back(&will);
+WillStatistics::WillStatistics() : state_(std::make_unique<State>()) {}
+WillStatistics::WillStatistics(WillStatistics&&) noexcept = default;
+WillStatistics& WillStatistics::operator=(WillStatistics&&) noexcept = default;
+WillStatistics::~WillStatistics() = default;
+
+std::size_t WillStatistics::tracked() const {
+  std::size_t copies = 0;
+  for (const auto& [key, list] : state_->copies) copies += list.size();
+  return state_->open.size() + state_->ended.size() + copies + state_->subscriptions.size();
+}
+
+void WillStatistics::observe(const Event& event) {
+  auto& wills = state_->open;
+  auto found = wills.find(event.connection);
+  if (event.kind == EventKind::closed && found != wills.end()) {
+    // Only a session the broker accepted and the client did not end with DISCONNECT owes a will: the others
+    // are settled now and need no memory.
+    found->second.closed_ns = event.time_ns;
+    if (found->second.accepted && !found->second.disconnected) state_->ended.push_back(std::move(found->second));
+    wills.erase(found);
+    return;
   }
+  if (!event.packet) return;
+  if (event.kind == EventKind::sent) {
+    if (const auto* connect = std::get_if<Connect>(&*event.packet); connect && connect->will) {
+      if (found == wills.end()) ++state_->sessions_with_will;
+      wills[event.connection] = SessionWill{event.actor, connect->will->topic, connect->will->payload,
+                                            static_cast<double>(connect->keep_alive), event.time_ns,
+                                            event.time_ns};
+      state_->will_topics.insert(connect->will->topic);
+      return;
+    }
+    if (const auto* subscribe = std::get_if<Subscribe>(&*event.packet)) {
+      auto& filters = state_->subscriptions[event.actor];
+      for (const auto& subscription : subscribe->subscriptions) {
+        // The first time a filter was asked for is all that counts (a resubscription adds nothing).
+        const bool known = std::any_of(filters.begin(), filters.end(),
+                                       [&](const auto& entry) { return entry.first == subscription.filter; });
+        if (!known) filters.emplace_back(subscription.filter, event.time_ns);
+      }
+    }
+    if (found == wills.end()) return;
+    found->second.last_sent_ns = event.time_ns;
+    if (std::holds_alternative<Disconnect>(*event.packet)) found->second.disconnected = true;
+  } else if (event.kind == EventKind::received) {
+    if (const auto* connack = std::get_if<Connack>(&*event.packet); connack && found != wills.end()) {
+      found->second.accepted = connack->reason_code == 0;
+    }
+    // A retained copy sent to a new subscription is the store speaking, not the will being published.
+    const auto* publish = std::get_if<Publish>(&*event.packet);
+    if (!publish || publish->retain || !state_->will_topics.contains(publish->topic)) return;
+    const std::string key = publish->topic + '\0' + std::string(publish->payload.begin(), publish->payload.end());
+    state_->copies[key].push_back(Copy{event.time_ns, event.actor});
+  }
+}
+
+nlohmann::json WillStatistics::finish() const {
+  if (state_->sessions_with_will == 0) return nlohmann::json::object();
+  auto copies = state_->copies;  // marked as used below
+  const auto& subscriptions = state_->subscriptions;
+  std::vector<const SessionWill*> due;
+  for (const auto& will : state_->ended) due.push_back(&will);
+
   std::sort(due.begin(), due.end(), [](const SessionWill* left, const SessionWill* right) {
     return left->closed_ns != right->closed_ns ? left->closed_ns < right->closed_ns : left->actor < right->actor;
   });
@@ -125,7 +153,7 @@ nlohmann::json compute_will_stats(const history::History& history) {
   const std::size_t seconds = std::max(due_per_second.size(), delivered_per_second.size());
   due_per_second.resize(seconds, 0);
   delivered_per_second.resize(seconds, 0);
-  return {{"sessions_with_will", wills.size()},
+  return {{"sessions_with_will", state_->sessions_with_will},
           {"due", due.size()},
           {"delivered", delivered},
           {"late", late},
@@ -134,6 +162,12 @@ nlohmann::json compute_will_stats(const history::History& history) {
           {"latency_ms", percentiles(latency_ms)},
           {"due_per_second", due_per_second},
           {"delivered_per_second", delivered_per_second}};
+}
+
+nlohmann::json compute_will_stats(const history::History& history) {
+  WillStatistics statistics;
+  for (const Event& event : history.events) statistics.observe(event);
+  return statistics.finish();
 }
 
 }  // namespace mqtt::simulator
