@@ -22,13 +22,13 @@
 
 #include "history/event.hpp"
 #include "model/checker.hpp"
-#include "runner/fleet_statistics_stand_in.hpp"
 #include "simulator/fleet_spec.hpp"
+#include "simulator/fleet_stats.hpp"
 
 namespace mqtt::runner {
 
-// The streamed fleet statistics (FleetStatistics interface: observe(event), finish() -> json).
-using FleetStatisticsAccumulator = FleetStatisticsStandIn;
+// The fleet statistics, accumulated event by event in bounded memory (simulator/fleet_stats.hpp).
+using FleetStatisticsAccumulator = simulator::FleetStatistics;
 
 struct FleetJudgeOptions {
   model::CheckOptions check;  // evidence_events is forced on: the history is not kept for evidence slices
