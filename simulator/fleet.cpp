@@ -74,7 +74,9 @@ class Engine {
         recorder_(options.keep_history ? client::RecorderStorage::compact : client::RecorderStorage::none,
                   options.on_event
                                                         ? client::Recorder::Listener(options.on_event)
-                                                        : client::Recorder::Listener()) {}
+                                                        : client::Recorder::Listener()) {
+    if (!options.keep_history && options.hand_over) recorder_.set_sink(options.hand_over);
+  }
   // Sockets must go before the io_context they live on; suspended coroutines go with the context itself.
   ~Engine() {
     for (auto& device : devices_) device->session.reset();

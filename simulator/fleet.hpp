@@ -38,6 +38,8 @@ struct FleetOptions {
   // Called for every event as it is recorded, in sequence order, on the fleet's thread (e.g. to judge the
   // history while it grows); it must not block.
   std::function<void(const history::Event&)> on_event;
+  // Without keep_history: every event is moved here instead (same rules as on_event), saving a copy of each.
+  std::function<void(history::Event&&)> hand_over;
   std::chrono::milliseconds connect_deadline{5'000};
   // Keep the whole history (compactly) and return it with statistics computed from it. Without it each event
   // goes to on_event and is forgotten: FleetRun::history is empty and FleetRun::stats holds only what the engine

@@ -27,7 +27,8 @@ nlohmann::json JudgeHealth::to_json() const {
           {"backlog_limit", backlog_limit},
           {"backpressure_waits", waits},
           {"backpressure_wait_s", waited_s},
-          {"judged_after_run_s", judged_after_run_s}};
+          {"judged_after_run_s", judged_after_run_s},
+          {"backlog_by_second", backlog_by_second}};
 }
 
 FleetJudge::FleetJudge(const simulator::FleetSpec& spec, FleetJudgeOptions options)
@@ -49,7 +50,7 @@ FleetJudge::~FleetJudge() {
   thread_.join();
 }
 
-void FleetJudge::push(const history::Event& event) {
+void FleetJudge::push(history::Event&& event) {
   std::unique_lock lock(mutex_);
   // The judge's current batch does not count here: the next one fills while it works (at most twice the limit).
   if (incoming_.size() >= health_.backlog_limit) {
@@ -59,7 +60,7 @@ void FleetJudge::push(const history::Event& event) {
     room_ready_.wait(lock, [&] { return incoming_.size() < health_.backlog_limit; });
     health_.waited_s += std::chrono::duration<double>(Clock::now() - waited_from).count();
   }
-  incoming_.push_back(event);
+  incoming_.push_back(std::move(event));
   health_.backlog_high_water = std::max(health_.backlog_high_water, incoming_.size() + in_judgement_);
   // A notify costs a system call and a wake-up: only when the judge sleeps and a batch worth its while waits
   // (otherwise it looks again within batch_interval).
@@ -87,6 +88,10 @@ void FleetJudge::judge_loop() {
       batch.swap(incoming_);
       in_judgement_ = batch.size();
     }
+    const auto second = static_cast<std::size_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started_).count());
+    if (health_.backlog_by_second.size() <= second) health_.backlog_by_second.resize(second + 1, 0);
+    health_.backlog_by_second[second] = std::max(health_.backlog_by_second[second], batch.size());
     room_ready_.notify_one();  // the swap emptied incoming_
     judge_batch(batch);
     batch.clear();

@@ -55,7 +55,11 @@ FleetOutcome run_fleet_scenario(const simulator::FleetSpec& scenario, const Flee
   judging.tick = options.tick;
   judging.backlog_limit = options.judge_backlog_limit;
   FleetJudge judge(spec, std::move(judging));
-  fleet.on_event = [&judge](const history::Event& event) { judge.push(event); };
+  if (options.keep_history) {
+    fleet.on_event = [&judge](const history::Event& event) { judge.push(history::Event(event)); };
+  } else {
+    fleet.hand_over = [&judge](history::Event&& event) { judge.push(std::move(event)); };
+  }
   if (options.progress) {
     fleet.progress = [&](const simulator::FleetProgress& step) {
       auto shown = step;

@@ -43,7 +43,7 @@ struct FleetRunOptions {
   // follows the devices and the messages in flight, and the statistics are accumulated as the events pass.
   bool keep_history = true;
   // Events waiting for the judge before the fleet's thread waits for it (FleetJudgeOptions::backlog_limit).
-  std::size_t judge_backlog_limit = 250'000;
+  std::size_t judge_backlog_limit = 100'000;
   model::CheckOptions check;
   std::chrono::milliseconds connect_deadline{5'000};  // TCP connect and CONNACK, per attempt
   // Requested to interrupt the run: the fleet stops (simulator::FleetOptions::stop) and what it recorded is judged;
