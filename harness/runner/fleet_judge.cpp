@@ -28,7 +28,10 @@ nlohmann::json JudgeHealth::to_json() const {
           {"backpressure_waits", waits},
           {"backpressure_wait_s", waited_s},
           {"judged_after_run_s", judged_after_run_s},
-          {"backlog_by_second", backlog_by_second}};
+          {"backlog_by_second", backlog_by_second},
+          {"model_state_by_second", model_state_by_second},
+          {"statistics_state_by_second", statistics_state_by_second},
+          {"model_state_at_end", model_state_at_end}};
 }
 
 FleetJudge::FleetJudge(const simulator::FleetSpec& spec, FleetJudgeOptions options)
@@ -90,7 +93,15 @@ void FleetJudge::judge_loop() {
     }
     const auto second = static_cast<std::size_t>(
         std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started_).count());
-    if (health_.backlog_by_second.size() <= second) health_.backlog_by_second.resize(second + 1, 0);
+    if (health_.backlog_by_second.size() <= second) {
+      health_.backlog_by_second.resize(second + 1, 0);
+      const auto state = checker_.state_size();
+      health_.model_state_by_second.push_back(state.messages + state.message_keys + state.obligations +
+                                              state.copy_ledgers + state.arrival_marks + state.order_marks +
+                                              state.connections + state.sessions + state.subscription_records +
+                                              state.retained_topics + state.evidence_events);
+      health_.statistics_state_by_second.push_back(statistics_ ? statistics_->tracked_state() : 0);
+    }
     health_.backlog_by_second[second] = std::max(health_.backlog_by_second[second], batch.size());
     room_ready_.notify_one();  // the swap emptied incoming_
     judge_batch(batch);
@@ -122,6 +133,19 @@ JudgeOutcome FleetJudge::finish() {
   work_ready_.notify_one();
   thread_.join();
   if (options_.tick) options_.tick();
+  const auto state = checker_.state_size();
+  health_.model_state_at_end = {{"messages", state.messages},
+                                {"message_keys", state.message_keys},
+                                {"obligations", state.obligations},
+                                {"copy_ledgers", state.copy_ledgers},
+                                {"arrival_marks", state.arrival_marks},
+                                {"order_marks", state.order_marks},
+                                {"connections", state.connections},
+                                {"open_connections", state.open_connections},
+                                {"sessions", state.sessions},
+                                {"subscription_records", state.subscription_records},
+                                {"retained_topics", state.retained_topics},
+                                {"evidence_events", state.evidence_events}};
   JudgeOutcome outcome;
   outcome.verdicts = checker_.finish(end_time_ns_);
   if (statistics_) outcome.statistics = statistics_->finish();

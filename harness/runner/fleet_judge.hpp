@@ -54,6 +54,11 @@ struct JudgeHealth {
   double waited_s = 0;                 // how long, in all
   double judged_after_run_s = 0;       // finish(): judging the backlog left when the fleet stopped, and the end
   std::vector<std::size_t> backlog_by_second;  // the largest batch the judge took in each second of the run
+  // Once a second: entries the model holds (model::StateSize, summed) and the statistics' tracked_state(), so a
+  // soak run shows both stay bounded.
+  std::vector<std::size_t> model_state_by_second;
+  std::vector<std::size_t> statistics_state_by_second;
+  nlohmann::json model_state_at_end = nlohmann::json::object();  // model::StateSize field by field, before finish
 
   nlohmann::json to_json() const;
 };
