@@ -74,6 +74,11 @@ void FleetJudge::push(history::Event&& event) {
   }
 }
 
+std::uint64_t FleetJudge::backpressure_waits() const {
+  const std::lock_guard lock(mutex_);
+  return health_.waits;
+}
+
 void FleetJudge::judge_loop() {
   std::vector<history::Event> batch;
   batch.reserve(4096);

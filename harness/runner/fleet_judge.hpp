@@ -80,6 +80,8 @@ class FleetJudge {
   void push(history::Event&& event);
   // From any thread: violations the model has found in the events judged so far.
   std::size_t violations_so_far() const { return violations_.load(std::memory_order_relaxed); }
+  // From any thread: how many times a push has waited for the judge so far (back-pressure).
+  std::uint64_t backpressure_waits() const;
   // After the last push: judges what is queued, stops the thread and returns the verdicts at the last event's
   // time (what model::check gives for the same events). Call once.
   JudgeOutcome finish();
@@ -94,7 +96,7 @@ class FleetJudge {
   std::int64_t end_time_ns_ = 0;
   std::atomic<std::size_t> violations_{0};
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable work_ready_;  // the judge waits for events (or the end)
   std::condition_variable room_ready_;  // the fleet's thread waits for the backlog to shrink
   std::vector<history::Event> incoming_;  // guarded by mutex_
