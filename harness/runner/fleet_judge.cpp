@@ -101,11 +101,13 @@ void FleetJudge::judge_loop() {
     if (health_.backlog_by_second.size() <= second) {
       health_.backlog_by_second.resize(second + 1, 0);
       const auto state = checker_.state_size();
-      health_.model_state_by_second.push_back(state.messages + state.message_keys + state.obligations +
-                                              state.copy_ledgers + state.arrival_marks + state.order_marks +
-                                              state.connections + state.sessions + state.subscription_records +
-                                              state.retained_topics + state.evidence_events);
-      health_.statistics_state_by_second.push_back(statistics_ ? statistics_->tracked_state() : 0);
+      const std::size_t model = state.messages + state.message_keys + state.obligations + state.copy_ledgers +
+                                state.arrival_marks + state.order_marks + state.connections + state.sessions +
+                                state.subscription_records + state.retained_topics + state.evidence_events;
+      const std::size_t statistics = statistics_ ? statistics_->tracked_state() : 0;
+      // A second the judge spent inside one long batch gets the figures it ended with.
+      health_.model_state_by_second.resize(second + 1, model);
+      health_.statistics_state_by_second.resize(second + 1, statistics);
     }
     health_.backlog_by_second[second] = std::max(health_.backlog_by_second[second], batch.size());
     room_ready_.notify_one();  // the swap emptied incoming_
