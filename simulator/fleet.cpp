@@ -70,10 +70,13 @@ class Engine {
         options_(options),
         // Compact storage: a packet event costs its raw bytes plus a small header while the fleet runs, and
         // full events are built once the connections are gone. Full events are built as they happen only
-        // for a caller that watches them (on_event).
-        recorder_(client::RecorderStorage::compact, options.on_event
+        // for a caller that watches them (on_event). Without keep_history each event goes to on_event only.
+        recorder_(options.keep_history ? client::RecorderStorage::compact : client::RecorderStorage::none,
+                  options.on_event
                                                         ? client::Recorder::Listener(options.on_event)
-                                                        : client::Recorder::Listener()) {}
+                                                        : client::Recorder::Listener()) {
+    if (!options.keep_history && options.hand_over) recorder_.set_sink(options.hand_over);
+  }
   // Sockets must go before the io_context they live on; suspended coroutines go with the context itself.
   ~Engine() {
     for (auto& device : devices_) device->session.reset();
@@ -112,8 +115,10 @@ class Engine {
     io_.reset();
     // Give the fleet's freed pages back to the system before the history's one big vector is mapped.
     malloc_trim(0);
-    result.history = recorder_.take_history();
-    result.stats = compute_fleet_stats(result.history, spec_);
+    if (options_.keep_history) {
+      result.history = recorder_.take_history();
+      result.stats = compute_fleet_stats(result.history, spec_);
+    }
     if (health_) result.stats["harness"] = health_->to_json();
     std::size_t observers = 0;
     std::size_t devices_never_connected = 0;

@@ -1,7 +1,8 @@
 // The fleet engine: every simulated device is a coroutine on one io_context (the calling thread), so an idle
 // device costs one connection, one session and one suspended coroutine. Devices of groups that any network
 // fault targets connect through the FaultProxy; the rest connect straight to the broker. Everything the
-// devices, observers and the fault layer do is recorded in one history, which the caller judges.
+// devices, observers and the fault layer do is recorded in one history, which the caller judges (as it is
+// recorded, through FleetOptions::on_event, or afterwards when FleetOptions::keep_history returns it whole).
 #pragma once
 
 #include <cstdint>
@@ -38,7 +39,14 @@ struct FleetOptions {
   // Called for every event as it is recorded, in sequence order, on the fleet's thread (e.g. to judge the
   // history while it grows); it must not block.
   std::function<void(const history::Event&)> on_event;
+  // Without keep_history: every event is moved here instead (same rules as on_event), saving a copy of each.
+  std::function<void(history::Event&&)> hand_over;
   std::chrono::milliseconds connect_deadline{5'000};
+  // Keep the whole history (compactly) and return it with statistics computed from it. Without it each event
+  // goes to on_event and is forgotten: FleetRun::history is empty and FleetRun::stats holds only what the engine
+  // itself knows (devices, harness health, fault layer), so the caller computes the rest from the events (the
+  // runner's judging thread does, runner/fleet_judge.hpp) and memory follows the devices, not the messages.
+  bool keep_history = true;
   // Requested to interrupt the run (from any thread): no device connects or publishes after it, every device
   // disconnects as at the normal end, and run_fleet returns the history recorded so far.
   std::stop_token stop;
@@ -48,7 +56,7 @@ struct FleetOptions {
 };
 
 struct FleetRun {
-  history::History history;
+  history::History history;  // empty unless FleetOptions::keep_history
   nlohmann::json stats = nlohmann::json::object();
   std::string unreachable;  // non-empty: the target could not be reached at all (the reason); nothing ran
   double duration_ms = 0;

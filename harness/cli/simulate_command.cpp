@@ -1,5 +1,5 @@
 // `mqtt-harness simulate`: run a fleet scenario (simulated devices on a faulty network) against a target (or
-// the embedded reference broker), judge the whole history with the reference model, write every report
+// the embedded reference broker), judge its history with the reference model while it runs, write every report
 // format, and exit with the documented code.
 #include <fmt/format.h>
 
@@ -291,7 +291,12 @@ int run_simulate(const SimulateOptions& options) {
   const InterruptWatch interrupts("simulate");
   run.stop = interrupts.token();
   ProgressLine progress(stderr);
-  if (is_terminal(stderr) && !options.quiet) {  // the live line judges as it goes: only when someone watches
+  // The whole history stays in memory only for the history files that are made from it after the run (a shard's
+  // results.json keeps its history for `report --merge-shards`); otherwise it is judged as it goes and forgotten.
+  auto selection = report_selection(options.report, HistoryDefault::log);
+  if (run.shard_count > 1 && options.report.history.empty()) selection.history_in_results = true;
+  run.keep_history = selection.history_jsonl || selection.history_pcap || selection.history_in_results;
+  if (is_terminal(stderr) && !options.quiet) {
     run.progress = [&](const simulator::FleetProgress& step) {
       progress.update(fmt::format("{:6.1f} s  {}/{} connected  {} PUBLISH sent  {} received  {:.0f} msg/s  {}",
                                   step.elapsed_s, step.connected, step.devices, step.published, step.delivered,
@@ -312,8 +317,9 @@ int run_simulate(const SimulateOptions& options) {
         run.run_namespace.empty() ? std::string("no namespace")
                                   : "namespace " + run.run_namespace.name());
   }
-  // The compact history goes to disk as the run records it: a run that is killed leaves it readable up to the
-  // last write (history/event_log_file.hpp: every 64 KiB or 1 s; fsync at the end). Secrets are masked first.
+  // The compact history goes to disk as the run records it (on the judging thread, right after the model saw each
+  // event): a run that is killed leaves it readable up to the last write (history/event_log_file.hpp: every
+  // 64 KiB or 1 s; fsync at the end). Secrets are masked first.
   std::unique_ptr<history::EventLogWriter> history_log;
   if (writes_history_log(options.report, HistoryDefault::log)) {
     try {
@@ -379,9 +385,6 @@ int run_simulate(const SimulateOptions& options) {
   interrupts.record(results);
   print_target_problem("simulate", results);
   const std::filesystem::path report_dir = options.report.destination();
-  auto selection = report_selection(options.report, HistoryDefault::log);
-  // `report --merge-shards` judges the shards again from their histories: a shard's results.json keeps its own.
-  if (run.shard_count > 1 && options.report.history.empty()) selection.history_in_results = true;
   return finish_run("simulate", std::move(results), report_dir, selection, options.json, options.quiet,
                     [&](const results::Results& shown) {
                       print_summary(shown, report_dir);

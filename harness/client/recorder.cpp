@@ -16,6 +16,11 @@ void Recorder::set_listener(Listener listener) {
   listener_ = std::move(listener);
 }
 
+void Recorder::set_sink(Sink sink) {
+  std::lock_guard lock(mutex_);
+  sink_ = std::move(sink);
+}
+
 std::uint64_t Recorder::record(history::Event event) {
   std::lock_guard lock(mutex_);
   event.sequence = next_sequence_++;
@@ -31,8 +36,13 @@ std::uint64_t Recorder::record(history::Event event) {
             [static_cast<std::size_t>(packet_type(*event.packet)) & 15];
   }
   if (storage_ == RecorderStorage::none) {
-    if (listener_) listener_(event);
-    return event.sequence;
+    const std::uint64_t sequence = event.sequence;
+    if (sink_) {
+      sink_(std::move(event));
+    } else if (listener_) {
+      listener_(event);
+    }
+    return sequence;
   }
   history_.events.push_back(std::move(event));
   if (listener_) listener_(history_.events.back());

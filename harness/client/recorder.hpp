@@ -39,6 +39,10 @@ class Recorder {
   Recorder& operator=(const Recorder&) = delete;
 
   void set_listener(Listener listener);
+  // With RecorderStorage::none: each event is moved to the sink instead of shown to the listener, so a consumer
+  // that keeps it (a fleet's judging thread) does not copy it. Same calling rules as the listener.
+  using Sink = std::function<void(history::Event&&)>;
+  void set_sink(Sink sink);
 
   // Appends `event`, overwriting its sequence (next number, starting at 1) and time_ns (now). Thread-safe.
   // Returns the sequence number assigned.
@@ -80,6 +84,7 @@ class Recorder {
   const std::chrono::steady_clock::time_point start_;
   mutable std::mutex mutex_;
   Listener listener_;
+  Sink sink_;
   RecorderStorage storage_ = RecorderStorage::events;
   history::History history_;  // RecorderStorage::events
   history::EventLog log_;     // RecorderStorage::compact (also holds the interned actors in both modes)

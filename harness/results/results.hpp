@@ -60,6 +60,9 @@ struct CaseResult {
   std::vector<std::string> steps;       // the steps, one line each, for the report
   std::vector<Violation> violations;
   std::vector<history::Event> history;  // the case's full history (may be empty when not kept)
+  // How many events the history had when it is not kept here (a fleet judged as it ran); else history.size().
+  std::uint64_t history_event_count = 0;
+  std::uint64_t history_events() const { return history.empty() ? history_event_count : history.size(); }
 };
 
 struct StatementResult {

@@ -118,7 +118,7 @@ json case_to_json(const CaseResult& result, CaseHistories histories) {
               {"steps", result.steps},
               {"violations", std::move(violations)},
               histories == CaseHistories::included ? json::array({"history", events_to_json(result.history)})
-                                                   : json::array({"history_events", result.history.size()})};
+                                                   : json::array({"history_events", result.history_events()})};
 }
 
 CaseResult read_case(const JsonObjectReader& reader) {
@@ -133,6 +133,9 @@ CaseResult read_case(const JsonObjectReader& reader) {
   if (reader.has("steps")) result.steps = read_strings(reader, "steps");
   if (reader.has("violations")) result.violations = read_violations(reader, "violations");
   if (reader.has("history")) result.history = read_events(reader, "history");
+  if (reader.has("history_events")) {
+    result.history_event_count = reader.unsigned_integer("history_events");
+  }
   return result;
 }
 

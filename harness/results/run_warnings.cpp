@@ -83,6 +83,19 @@ std::vector<std::string> run_warnings(const Results& results) {
                        " late, longer than the 1 s a broker is given to deliver or answer, so a missed deadline may "
                        "be the harness's, not the broker's (run fewer devices per process with --shard)");
   }
+  // The fleet's judging thread (runner/fleet_judge.hpp) fell so far behind that the devices waited for it: the
+  // traffic the broker saw was then slower or burstier than the scenario asks for.
+  const auto harness = stats.value("harness", nlohmann::json());
+  const auto judge = harness.is_object() ? harness.value("judge", nlohmann::json()) : nlohmann::json();
+  if (const auto waits = number_at(judge, "backpressure_waits"); waits > 0) {
+    const auto wait = judge.find("backpressure_wait_s");
+    const double waited = wait != judge.end() && wait->is_number() ? wait->get<double>() : 0.0;
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f s", waited);
+    warnings.push_back("the judge fell behind: " + std::to_string(number_at(judge, "backlog_limit")) +
+                       " events waited to be judged, so the devices paused " + std::to_string(waits) +
+                       " time(s), " + text + " in all, and published less steadily than the scenario asks");
+  }
   if (stats.contains("unresolved") && stats["unresolved"].is_object()) {
     for (const auto& [source, open] : stats["unresolved"].items()) {
       const auto count = number_at(open, "count");

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "runner/fleet_judge.hpp"
 #include "runner/fleet_verdict.hpp"
 #include "runner/history_judgement.hpp"
 
@@ -52,31 +53,23 @@ FleetOutcome run_fleet_scenario(const simulator::FleetSpec& scenario, const Flee
   fleet.connect_deadline = options.connect_deadline;
   fleet.stop = options.stop;
   fleet.broker_restarts = options.broker_restarts;
-  // The live checker judges the history as it grows, for the progress line only: on the fleet's thread it slows
-  // the devices down when the model is slow (QoS 1, 1,000 x 10 msg/s: a third of the messages published; see
-  // docs/benchmarks.md "What reports cost"), so without a progress line the history is judged after the run.
-  std::optional<model::Checker> live;
-  std::int64_t live_end_ns = 0;
+  fleet.keep_history = options.keep_history;
+  FleetJudgeOptions judging;
+  judging.check = options.check;
+  judging.statistics = !options.keep_history;  // else computed from the kept history, as before
+  judging.record = options.record;
+  judging.tick = options.tick;
+  judging.backlog_limit = options.judge_backlog_limit;
+  FleetJudge judge(spec, std::move(judging));
+  if (options.keep_history) {
+    fleet.on_event = [&judge](const history::Event& event) { judge.push(history::Event(event)); };
+  } else {
+    fleet.hand_over = [&judge](history::Event&& event) { judge.push(std::move(event)); };
+  }
   if (options.progress) {
-    auto live_options = options.check;
-    live_options.evidence_events = true;  // slices that do not need the recorded history (a streamed one)
-    live.emplace(live_options);
-  }
-  if (live || options.record) {
-    fleet.on_event = [&](const history::Event& event) {
-      if (live) {
-        live->observe(event);
-        live_end_ns = std::max(live_end_ns, event.time_ns);
-      }
-      if (options.record) options.record(event);
-    };
-  }
-  if (options.progress || options.tick) {
     fleet.progress = [&](const simulator::FleetProgress& step) {
-      if (options.tick) options.tick();
-      if (!options.progress) return;
       auto shown = step;
-      shown.violations = live->violations_so_far();
+      shown.violations = judge.violations_so_far();
       options.progress(shown);
     };
   }
@@ -86,6 +79,8 @@ FleetOutcome run_fleet_scenario(const simulator::FleetSpec& scenario, const Flee
                                   std::chrono::system_clock::now().time_since_epoch())
                                   .count();
   auto run = simulator::run_fleet(spec, fleet);
+  // Whatever the fleet's thread handed over and the judge has not reached yet (an interrupted run included).
+  auto judged = judge.finish();
   if (options.recorded) options.recorded();
   FleetOutcome outcome;
   if (!run.unreachable.empty()) {
@@ -102,16 +97,22 @@ FleetOutcome run_fleet_scenario(const simulator::FleetSpec& scenario, const Flee
                              ? std::string("no namespace: topics and client ids as the scenario names them")
                              : "namespace " + options.run_namespace.name());
   for (auto& line : describe_fleet(spec)) source.steps.push_back(std::move(line));
-  if (live) source.verdicts = live->finish(live_end_ns);  // the same events in the same order: model::check's
-  source.history = std::move(run.history);
+  source.verdicts = std::move(judged.verdicts);  // the same events in the same order: model::check's
+  source.history = std::move(run.history);         // empty unless keep_history
   HistoryJudgementOptions judgement;
   judgement.kind = "simulation";
   judgement.target = options.target_label.empty() ? options.target.redacted() : options.target_label;
   judgement.seed = options.seed;
   judgement.duration_ms = run.duration_ms;
   judgement.check = options.check;
+  judgement.keep_history = options.keep_history;
   outcome.results = judge_histories({std::move(source)}, judgement);
-  outcome.results.stats = std::move(run.stats);
+  outcome.results.cases.front().history_event_count = judged.health.events;
+  // The engine's own figures (devices, harness health, fault layer) over the ones taken from the events.
+  nlohmann::json stats = options.keep_history ? nlohmann::json::object() : std::move(judged.statistics);
+  stats.merge_patch(run.stats);
+  stats["harness"]["judge"] = judged.health.to_json();
+  outcome.results.stats = std::move(stats);
   outcome.results.stats["fleet"]["clock_origin_unix_ns"] = origin_unix_ns;
   outcome.results.stats["namespace"] = options.run_namespace.name();
   if (options.shard_count > 1) {

@@ -27,17 +27,23 @@ struct FleetRunOptions {
   RunNamespace run_namespace;
   std::uint32_t shard_index = 0;
   std::uint32_t shard_count = 1;
-  // When set, the reference model also judges the history while the fleet runs (on the fleet's thread), so
-  // each progress step carries the violations found so far; those verdicts are then the run's (the history
-  // is not checked a second time).
+  // The reference model judges every event on a judging thread while the fleet runs (runner/fleet_judge.hpp);
+  // `progress` (about four times a second, on the fleet's thread) carries the violations it found so far.
   std::function<void(const simulator::FleetProgress&)> progress;
-  // Called with every event as it is recorded, in order, on the fleet's thread (simulate appends them to the
-  // on-disk history log, history/event_log_file.hpp); and `tick` about four times a second (so that log reaches
-  // the disk on time in a quiet second). Neither may block for long.
+  // Called with every event, in order, on the judging thread (simulate appends them to the on-disk history log,
+  // history/event_log_file.hpp); and `tick` about four times a second there (so that log reaches the disk on time
+  // in a quiet second). Neither may block for long.
   std::function<void(const history::Event&)> record;
   std::function<void()> tick;
-  // Called once the fleet has stopped recording, before its history is judged (simulate closes its log then).
+  // Called once every event has been judged and recorded, before the results are assembled (simulate closes its
+  // log then).
   std::function<void()> recorded;
+  // Keep the whole history in memory and put it in the case row (results.cases[0].history), with the statistics
+  // computed from it: for tests and for `simulate --history jsonl|pcap|results`. Without it the run's memory
+  // follows the devices and the messages in flight, and the statistics are accumulated as the events pass.
+  bool keep_history = true;
+  // Events waiting for the judge before the fleet's thread waits for it (FleetJudgeOptions::backlog_limit).
+  std::size_t judge_backlog_limit = 100'000;
   model::CheckOptions check;
   std::chrono::milliseconds connect_deadline{5'000};  // TCP connect and CONNACK, per attempt
   // Requested to interrupt the run: the fleet stops (simulator::FleetOptions::stop) and what it recorded is judged;

@@ -82,6 +82,19 @@ TEST(CompactRecorder, ListenerSeesTheFullEventsThatAreMaterialisedLater) {
   EXPECT_EQ(compact.take_history().events, seen) << "times included: stamped once, stored once";
 }
 
+TEST(CompactRecorder, ASinkWithoutStorageGetsEveryFullEventAndNothingIsKept) {
+  std::vector<history::Event> listened;
+  Recorder watched(RecorderStorage::none, [&](const history::Event& event) { listened.push_back(event); });
+  record_a_connection(watched);
+  std::vector<history::Event> sunk;
+  Recorder handed(RecorderStorage::none, [](const history::Event&) { ADD_FAILURE() << "the sink takes the event"; });
+  handed.set_sink([&](history::Event&& event) { sunk.push_back(std::move(event)); });
+  record_a_connection(handed);
+  ASSERT_FALSE(sunk.empty());
+  EXPECT_EQ(without_times(sunk), without_times(listened));
+  EXPECT_TRUE(handed.take_history().events.empty());
+}
+
 TEST(CompactRecorder, CountsPacketsInBothStorages) {
   for (const auto storage : {RecorderStorage::events, RecorderStorage::compact}) {
     Recorder recorder(storage);

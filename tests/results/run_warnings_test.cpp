@@ -57,6 +57,18 @@ TEST(RunWarnings, AHarnessThatFellBehindTheDeliveryDeadlineSaysSo) {
                          "broker's (run fewer devices per process with --shard)");
 }
 
+TEST(RunWarnings, AJudgeThatMadeTheFleetWaitSaysSo) {
+  Results results;
+  results.stats["harness"]["judge"] = {{"backlog_limit", 100000}, {"backpressure_waits", 0}};
+  EXPECT_TRUE(run_warnings(results).empty()) << "no wait, no warning";
+  results.stats["harness"]["judge"]["backpressure_waits"] = 25;
+  results.stats["harness"]["judge"]["backpressure_wait_s"] = 8.54;
+  const auto warnings = run_warnings(results);
+  ASSERT_EQ(warnings.size(), 1U);
+  EXPECT_EQ(warnings[0], "the judge fell behind: 100000 events waited to be judged, so the devices paused 25 time(s), "
+                         "8.5 s in all, and published less steadily than the scenario asks");
+}
+
 TEST(RunWarnings, UnresolvedObligationsOfEachSource) {
   Results results;
   results.stats["unresolved"]["capture:field.pcap"] = {{"count", 12}, {"examples", {"PUBACK for id 7 owed"}}};

@@ -1,0 +1,111 @@
+// The judging thread of a fleet run: the fleet's thread hands it every event as it is recorded, and it feeds
+// them, in order, to the reference model (model::Checker), to the fleet statistics and to the caller's recorder
+// (the on-disk history log). Nothing here keeps the history, so a run's memory follows the devices and the
+// messages in flight, not its length; the fleet's thread does no judging, so a slow model cannot slow the
+// devices down (which made the harness cause the losses it then reported; docs/benchmarks.md, issue 16).
+//
+// Hand-over: the fleet's thread appends to one vector under a mutex; the judge swaps it for its empty one and
+// works through the batch without the lock. The backlog (events handed over and not yet judged) is bounded:
+// once `backlog_limit` events wait behind the batch being judged, the fleet's thread waits for the judge (back-pressure), and the run says so.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "history/event.hpp"
+#include "model/checker.hpp"
+#include "simulator/fleet_spec.hpp"
+#include "simulator/fleet_stats.hpp"
+
+namespace mqtt::runner {
+
+// The fleet statistics, accumulated event by event in bounded memory (simulator/fleet_stats.hpp).
+using FleetStatisticsAccumulator = simulator::FleetStatistics;
+
+struct FleetJudgeOptions {
+  model::CheckOptions check;  // evidence_events is forced on: the history is not kept for evidence slices
+  // Statistics from the events (results.stats): off when the caller keeps the whole history and computes them.
+  bool statistics = true;
+  // On the judge's thread, in order, after the model saw the event; and about four times a second (so a log
+  // reaches the disk on time in a quiet second). May throw nothing.
+  std::function<void(const history::Event&)> record;
+  std::function<void()> tick;
+  // Events waiting behind the judge's batch before the fleet's thread waits (so at most twice this many are held).
+  // A waiting event costs about 1.2 KB of resident memory (a full event: decoded packet, raw bytes, actor), so
+  // 100,000 keeps the backlog under about 250 MB (a 5-minute QoS 1 run at 250,000 held 713 MB in all).
+  std::size_t backlog_limit = 100'000;
+};
+
+// How the hand-over went, for results.stats.harness.judge.
+struct JudgeHealth {
+  std::uint64_t events = 0;
+  std::size_t backlog_high_water = 0;  // most events handed over and not yet judged at once
+  std::size_t backlog_limit = 0;
+  std::uint64_t waits = 0;             // times the fleet's thread waited for the judge (backlog at the limit)
+  double waited_s = 0;                 // how long, in all
+  double judged_after_run_s = 0;       // finish(): judging the backlog left when the fleet stopped, and the end
+  std::vector<std::size_t> backlog_by_second;  // the largest batch the judge took in each second of the run
+  // Once a second: entries the model holds (model::StateSize, summed) and the statistics' tracked_state(), so a
+  // soak run shows both stay bounded.
+  std::vector<std::size_t> model_state_by_second;
+  std::vector<std::size_t> statistics_state_by_second;
+  nlohmann::json model_state_at_end = nlohmann::json::object();  // model::StateSize field by field, before finish
+
+  nlohmann::json to_json() const;
+};
+
+struct JudgeOutcome {
+  model::Verdicts verdicts;
+  nlohmann::json statistics = nlohmann::json::object();  // empty unless FleetJudgeOptions::statistics
+  JudgeHealth health;
+};
+
+class FleetJudge {
+ public:
+  FleetJudge(const simulator::FleetSpec& spec, FleetJudgeOptions options);
+  ~FleetJudge();  // stops the thread (what is still queued is dropped) unless finish() ran
+  FleetJudge(const FleetJudge&) = delete;
+  FleetJudge& operator=(const FleetJudge&) = delete;
+
+  // From the fleet's thread, in sequence order. Waits while the backlog is at its limit.
+  void push(history::Event&& event);
+  // From any thread: violations the model has found in the events judged so far.
+  std::size_t violations_so_far() const { return violations_.load(std::memory_order_relaxed); }
+  // From any thread: how many times a push has waited for the judge so far (back-pressure).
+  std::uint64_t backpressure_waits() const;
+  // After the last push: judges what is queued, stops the thread and returns the verdicts at the last event's
+  // time (what model::check gives for the same events). Call once.
+  JudgeOutcome finish();
+
+ private:
+  void judge_loop();
+  void judge_batch(std::vector<history::Event>& batch);
+
+  FleetJudgeOptions options_;
+  model::Checker checker_;
+  std::optional<FleetStatisticsAccumulator> statistics_;
+  std::int64_t end_time_ns_ = 0;
+  std::atomic<std::size_t> violations_{0};
+
+  mutable std::mutex mutex_;
+  std::condition_variable work_ready_;  // the judge waits for events (or the end)
+  std::condition_variable room_ready_;  // the fleet's thread waits for the backlog to shrink
+  std::vector<history::Event> incoming_;  // guarded by mutex_
+  std::size_t in_judgement_ = 0;          // guarded: events of the batch the judge is working through
+  bool judge_idle_ = false;               // guarded: the judge is waiting for work (worth a notify)
+  bool ending_ = false;                   // guarded
+  JudgeHealth health_;                    // waits and high water: guarded; the rest belongs to the judge
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::thread thread_;
+};
+
+}  // namespace mqtt::runner
