@@ -57,6 +57,8 @@ struct Broker::Core : std::enable_shared_from_this<Broker::Core> {
   QoS maximum_grant(ProtocolVersion version = ProtocolVersion::v3_1_1) const;
   // The Maximum QoS a 5.0 CONNACK declares (2: none declared).
   QoS declared_maximum_qos() const;
+  // Retain Available as declared in a 5.0 CONNACK and enforced on PUBLISH (the will-retain defect declares 0).
+  bool declares_retain_available() const;
   // The Receive Maximum a 5.0 CONNACK declares (65535: none declared).
   std::uint16_t declared_receive_maximum() const;
   // A 5.0 Session Expiry Interval after the server's cap (maximum_session_expiry_interval, session-expiry-capped).

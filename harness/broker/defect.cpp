@@ -137,6 +137,11 @@ constexpr std::array catalog{
                "to 0"},
     DefectInfo{Defect::session_expiry_on_server_disconnect, "session-expiry-on-server-disconnect", "5.0",
                "MQTT-3.14.2-2", "puts a Session Expiry Interval in the DISCONNECT packets it sends"},
+    DefectInfo{Defect::will_qos_above_maximum_accepted, "will-qos-above-maximum-accepted", "5.0", "MQTT-3.2.2-12",
+               "declares Maximum QoS 1, yet accepts a CONNECT whose will has QoS 2"},
+    DefectInfo{Defect::will_retain_accepted_without_retain_available,
+               "will-retain-accepted-without-retain-available", "5.0", "MQTT-3.2.2-13",
+               "declares Retain Available 0, yet accepts a CONNECT whose will has Will Retain 1"},
 };
 
 }  // namespace

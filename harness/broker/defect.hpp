@@ -98,6 +98,9 @@ enum class Defect : std::uint8_t {
   response_information_unrequested,
   reason_string_unrequested,
   session_expiry_on_server_disconnect,
+  // capabilities declared in CONNACK
+  will_qos_above_maximum_accepted,
+  will_retain_accepted_without_retain_available,
 };
 
 struct DefectInfo {

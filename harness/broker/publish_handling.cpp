@@ -43,7 +43,7 @@ void Connection::handle_publish(Publish publish) {
       disconnect(reason::qos_not_supported, CloseReason::protocol_error);  // above the declared Maximum QoS
       return;
     }
-    if (publish.retain && !core.options.mqtt5.retain_available) {
+    if (publish.retain && !core.declares_retain_available()) {
       disconnect(reason::retain_not_supported, CloseReason::protocol_error);  // Retain Available 0 (3.2.2.3.5)
       return;
     }
