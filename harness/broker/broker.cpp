@@ -83,8 +83,15 @@ QoS Broker::Core::maximum_grant(ProtocolVersion version) const {
 
 QoS Broker::Core::declared_maximum_qos() const {
   QoS maximum = options.maximum_qos;
-  if (varies(Variation::declare_maximum_qos_1)) maximum = lower(maximum, QoS::at_least_once);
+  // will-qos-above-maximum-accepted declares Maximum QoS 1 so that its acceptance of a QoS 2 will is a violation.
+  if (varies(Variation::declare_maximum_qos_1) || has(Defect::will_qos_above_maximum_accepted)) {
+    maximum = lower(maximum, QoS::at_least_once);
+  }
   return maximum;
+}
+
+bool Broker::Core::declares_retain_available() const {
+  return options.mqtt5.retain_available && !has(Defect::will_retain_accepted_without_retain_available);
 }
 
 std::uint16_t Broker::Core::declared_receive_maximum() const {

@@ -91,11 +91,13 @@ bool Connection::admit_v5(const Connect& connect) {
     return false;
   }
   if (connect.will) {
-    if (static_cast<int>(connect.will->qos) > static_cast<int>(core.declared_maximum_qos())) {
+    if (static_cast<int>(connect.will->qos) > static_cast<int>(core.declared_maximum_qos()) &&
+        !core.has(Defect::will_qos_above_maximum_accepted)) {
       reject(reason::qos_not_supported);  // [MQTT-3.2.2-12]
       return false;
     }
-    if (connect.will->retain && !core.options.mqtt5.retain_available) {
+    if (connect.will->retain && !core.declares_retain_available() &&
+        !core.has(Defect::will_retain_accepted_without_retain_available)) {
       reject(reason::retain_not_supported);  // [MQTT-3.2.2-13]
       return false;
     }
@@ -185,7 +187,7 @@ void Connection::handle_connect(Connect connect) {
     declaration.session_expiry_interval = declared_expiry;
     declaration.receive_maximum = core.declared_receive_maximum();
     declaration.maximum_qos = static_cast<std::uint8_t>(core.declared_maximum_qos());
-    declaration.retain_available = capabilities.retain_available;
+    declaration.retain_available = core.declares_retain_available();
     declaration.maximum_packet_size = core.options.maximum_packet_size;
     if (!core.has(Defect::no_assigned_client_identifier)) {
       declaration.assigned_client_identifier = assigned_client_identifier;  // [MQTT-3.2.2-16]

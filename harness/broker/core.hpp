@@ -57,6 +57,8 @@ struct Broker::Core : std::enable_shared_from_this<Broker::Core> {
   QoS maximum_grant(ProtocolVersion version = ProtocolVersion::v3_1_1) const;
   // The Maximum QoS a 5.0 CONNACK declares (2: none declared).
   QoS declared_maximum_qos() const;
+  // Retain Available as declared in a 5.0 CONNACK and enforced on PUBLISH (the will-retain defect declares 0).
+  bool declares_retain_available() const;
   // The Receive Maximum a 5.0 CONNACK declares (65535: none declared).
   std::uint16_t declared_receive_maximum() const;
   // A 5.0 Session Expiry Interval after the server's cap (maximum_session_expiry_interval, session-expiry-capped).
@@ -71,6 +73,9 @@ struct Broker::Core : std::enable_shared_from_this<Broker::Core> {
   // Routes an application message to every matching session (and one member of each matching shared
   // subscription) and updates the retained store. Returns whether any subscription matched.
   bool publish(const std::shared_ptr<const Message>& message);
+  // Gives one shared-subscription delivery to a member of its group other than `from_client_id` (online members
+  // first), at that member's grant; nothing when there is none.
+  void hand_to_another_member(const std::string& from_client_id, Delivery delivery);
   // Whether any subscription (shared or not) matches the topic.
   bool has_subscriber(const std::string& topic) const;
   // Only the retained-store half of publish (the drop-qos1-delivery defect forwards nothing but keeps this).
@@ -194,6 +199,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // publish_handling.cpp
   void handle_publish(Publish publish);
   bool resolve_topic_alias(Publish& publish);  // false: the connection was ended
+  // A 5.0 PUBACK or PUBREC of 0x80 or above: true when a defect keeps the refused message (nothing else to do).
+  bool refusal_kept_by_defect(std::uint16_t packet_id);
   void handle_puback(const Puback& puback);
   void handle_pubrec(const Pubrec& pubrec);
   void handle_pubrel(const Pubrel& pubrel);

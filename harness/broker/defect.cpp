@@ -117,6 +117,19 @@ constexpr std::array catalog{
                "MQTT-4.8.2-5",
                "when a shared-subscription member's session ends with a QoS 2 message unacknowledged, sends the "
                "message to another member"},
+    DefectInfo{Defect::shared_qos2_copied_on_connection_loss, "shared-qos2-copied-on-connection-loss", "5.0",
+               "MQTT-4.8.2-4",
+               "when a shared-subscription member's connection drops with a QoS 2 message unacknowledged, also sends "
+               "the message to another member while the session lives"},
+    DefectInfo{Defect::rejected_shared_message_redistributed, "rejected-shared-message-redistributed", "5.0",
+               "MQTT-4.8.2-6",
+               "offers a shared-subscription message that a member refused (PUBACK or PUBREC 0x80 or above) to "
+               "another member"},
+    DefectInfo{Defect::rejected_message_resent, "rejected-message-resent", "5.0", "MQTT-4.4.0-2",
+               "keeps a message whose PUBACK or PUBREC carried a reason code of 0x80 or above, and re-sends it when "
+               "the session resumes"},
+    DefectInfo{Defect::pubrel_unknown_id_unanswered, "pubrel-unknown-id-unanswered", "5.0", "MQTT-4.3.3-11",
+               "does not answer a PUBREL whose packet identifier it has no QoS 2 exchange for (PUBCOMP 0x92 is owed)"},
     DefectInfo{Defect::session_kept_after_expiry, "session-kept-after-expiry", "5.0", "MQTT-4.1.0-2",
                "keeps a session after its Session Expiry Interval has passed (the client resumes it)"},
     DefectInfo{Defect::session_discarded_despite_expiry, "session-discarded-despite-expiry", "5.0",
@@ -137,6 +150,11 @@ constexpr std::array catalog{
                "to 0"},
     DefectInfo{Defect::session_expiry_on_server_disconnect, "session-expiry-on-server-disconnect", "5.0",
                "MQTT-3.14.2-2", "puts a Session Expiry Interval in the DISCONNECT packets it sends"},
+    DefectInfo{Defect::will_qos_above_maximum_accepted, "will-qos-above-maximum-accepted", "5.0", "MQTT-3.2.2-12",
+               "declares Maximum QoS 1, yet accepts a CONNECT whose will has QoS 2"},
+    DefectInfo{Defect::will_retain_accepted_without_retain_available,
+               "will-retain-accepted-without-retain-available", "5.0", "MQTT-3.2.2-13",
+               "declares Retain Available 0, yet accepts a CONNECT whose will has Will Retain 1"},
 };
 
 }  // namespace

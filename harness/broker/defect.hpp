@@ -86,6 +86,11 @@ enum class Defect : std::uint8_t {
   // shared subscriptions
   shared_grant_ignored,
   shared_qos2_sent_to_another_member,
+  shared_qos2_copied_on_connection_loss,
+  rejected_shared_message_redistributed,
+  // acknowledgements with a failure reason code, and PUBREL
+  rejected_message_resent,
+  pubrel_unknown_id_unanswered,
   // session expiry
   session_kept_after_expiry,
   session_discarded_despite_expiry,
@@ -98,6 +103,9 @@ enum class Defect : std::uint8_t {
   response_information_unrequested,
   reason_string_unrequested,
   session_expiry_on_server_disconnect,
+  // capabilities declared in CONNACK
+  will_qos_above_maximum_accepted,
+  will_retain_accepted_without_retain_available,
 };
 
 struct DefectInfo {

@@ -43,7 +43,7 @@ void Connection::handle_publish(Publish publish) {
       disconnect(reason::qos_not_supported, CloseReason::protocol_error);  // above the declared Maximum QoS
       return;
     }
-    if (publish.retain && !core.options.mqtt5.retain_available) {
+    if (publish.retain && !core.declares_retain_available()) {
       disconnect(reason::retain_not_supported, CloseReason::protocol_error);  // Retain Available 0 (3.2.2.3.5)
       return;
     }
@@ -124,13 +124,45 @@ void Connection::handle_publish(Publish publish) {
   }
 }
 
+namespace {
+
+// A copy of the shared-subscription delivery that the acknowledgement of `packet_id` answers, if it is one.
+std::optional<Delivery> shared_delivery_answered(Session& session, std::uint16_t packet_id) {
+  for (const auto& entry : session.in_flight()) {
+    if (entry.packet_id == packet_id && !entry.delivery.shared_group.empty() && entry.delivery.message) {
+      return entry.delivery;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool Connection::refusal_kept_by_defect(std::uint16_t packet_id) {
+  // A refusal (0x80 or above) still ends the exchange: the message is not re-sent [MQTT-4.4.0-2] and not offered
+  // to another member of a shared group [MQTT-4.8.2-6]. Each defect below does one of those.
+  if (core_->has(Defect::rejected_message_resent)) {
+    unacknowledged_publishes_.erase(packet_id);  // the quota comes back; the message stays for the next connection
+    core_->pump(*session_);
+    return true;
+  }
+  if (core_->has(Defect::rejected_shared_message_redistributed)) {
+    if (auto delivery = shared_delivery_answered(*session_, packet_id)) {
+      core_->hand_to_another_member(session_->client_id(), std::move(*delivery));
+    }
+  }
+  return false;
+}
+
 void Connection::handle_puback(const Puback& puback) {
+  if (is_v5() && puback.reason_code >= 0x80 && refusal_kept_by_defect(puback.packet_id)) return;
   const bool quota_freed = unacknowledged_publishes_.erase(puback.packet_id) > 0;
   if (session_->acknowledge_puback(puback.packet_id) || quota_freed) core_->pump(*session_);
 }
 
 void Connection::handle_pubrec(const Pubrec& pubrec) {
   if (is_v5() && pubrec.reason_code >= 0x80) {
+    if (refusal_kept_by_defect(pubrec.packet_id)) return;
     // A failed PUBREC ends the exchange: no PUBREL, no re-send [MQTT-4.4.0-2], and the quota comes back (4.9).
     unacknowledged_publishes_.erase(pubrec.packet_id);
     session_->reject_pubrec(pubrec.packet_id);
@@ -147,7 +179,8 @@ void Connection::handle_pubcomp(const Pubcomp& pubcomp) {
 }
 
 void Connection::handle_pubrel(const Pubrel& pubrel) {
-  incoming_qos2_.erase(pubrel.packet_id);
+  const bool known = incoming_qos2_.erase(pubrel.packet_id) > 0 || session_->receiving_qos2(pubrel.packet_id);
+  if (!known && is_v5() && core_->has(Defect::pubrel_unknown_id_unanswered)) return;  // PUBCOMP is owed [MQTT-4.3.3-11]
   // qos2-deliver-on-pubrel held the message until now (method A of 4.3.3).
   if (auto held = session_->release_qos2(pubrel.packet_id)) core_->publish(held);
   send_acknowledgement(PacketType::pubcomp, pubrel.packet_id, reason::success);

@@ -118,6 +118,8 @@ class Session {
 
   // Incoming QoS 2: true when the id is new (the message must be routed), false when it is a re-send.
   bool receive_qos2(std::uint16_t packet_id) { return incoming_qos2_.insert(packet_id).second; }
+  // Whether a QoS 2 exchange with this id was received and not yet released by PUBREL.
+  bool receiving_qos2(std::uint16_t packet_id) const { return incoming_qos2_.contains(packet_id); }
   // The qos2-deliver-on-pubrel variation keeps the message itself until PUBREL.
   void hold_qos2(std::uint16_t packet_id, std::shared_ptr<const Message> message);
   // Forgets the id; returns the message held for it, if any (to be routed now).

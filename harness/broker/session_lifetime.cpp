@@ -100,6 +100,12 @@ void Broker::Core::redispatch_shared(Session& session, bool session_ending) {
            std::any_of(members->begin(), members->end(),
                        [&](const std::string& member) { return member != session.client_id(); });
   };
+  // The shared-qos2-copied-on-connection-loss defect hands a copy to another member and keeps the original, so
+  // the member still completes it on reconnect: the copy alone breaks MQTT-4.8.2-4.
+  const auto copied = [&](const Delivery& delivery) {
+    return !session_ending && has(Defect::shared_qos2_copied_on_connection_loss) && !delivery.shared_group.empty() &&
+           delivery.message && delivery.qos == QoS::exactly_once;
+  };
   std::vector<Delivery> moving;
   auto& in_flight = session.in_flight();
   for (auto entry = in_flight.begin(); entry != in_flight.end();) {
@@ -108,6 +114,9 @@ void Broker::Core::redispatch_shared(Session& session, bool session_ending) {
       moving.push_back(std::move(entry->delivery));
       entry = in_flight.erase(entry);
     } else {
+      if (unacknowledged && copied(entry->delivery) && has_other_member(entry->delivery.shared_group)) {
+        moving.push_back(entry->delivery);
+      }
       ++entry;
     }
   }
@@ -120,25 +129,27 @@ void Broker::Core::redispatch_shared(Session& session, bool session_ending) {
       ++entry;
     }
   }
-  for (Delivery& delivery : moving) {
-    const auto chosen = shared.choose(delivery.shared_group, shared_distribution(),
-                                      [this](const std::string& client_id) { return online.contains(client_id); },
-                                      session.client_id());
-    if (!chosen) continue;
-    const auto member = sessions.find(*chosen);
-    if (member == sessions.end()) continue;
-    const auto membership = member->second->shared_subscriptions().find(delivery.shared_group);
-    if (membership == member->second->shared_subscriptions().end()) continue;
-    const SubscriptionOptions& options_of_member = membership->second;
-    delivery.qos = has(Defect::shared_grant_ignored) ? delivery.message->qos
-                                                     : lower(delivery.message->qos, options_of_member.qos);
-    delivery.retain = options_of_member.retain_as_published && delivery.message->retain;
-    delivery.subscription_identifiers.clear();
-    if (options_of_member.identifier && !has(Defect::subscription_identifier_missing)) {
-      delivery.subscription_identifiers.push_back(*options_of_member.identifier);
-    }
-    deliver(*member->second, std::move(delivery));
+  for (Delivery& delivery : moving) hand_to_another_member(session.client_id(), std::move(delivery));
+}
+
+void Broker::Core::hand_to_another_member(const std::string& from_client_id, Delivery delivery) {
+  const auto chosen = shared.choose(delivery.shared_group, shared_distribution(),
+                                    [this](const std::string& client_id) { return online.contains(client_id); },
+                                    from_client_id);
+  if (!chosen) return;
+  const auto member = sessions.find(*chosen);
+  if (member == sessions.end()) return;
+  const auto membership = member->second->shared_subscriptions().find(delivery.shared_group);
+  if (membership == member->second->shared_subscriptions().end()) return;
+  const SubscriptionOptions& options_of_member = membership->second;
+  delivery.qos = has(Defect::shared_grant_ignored) ? delivery.message->qos
+                                                   : lower(delivery.message->qos, options_of_member.qos);
+  delivery.retain = options_of_member.retain_as_published && delivery.message->retain;
+  delivery.subscription_identifiers.clear();
+  if (options_of_member.identifier && !has(Defect::subscription_identifier_missing)) {
+    delivery.subscription_identifiers.push_back(*options_of_member.identifier);
   }
+  deliver(*member->second, std::move(delivery));
 }
 
 }  // namespace mqtt::broker

@@ -56,7 +56,7 @@ void on_refusal(ModelState& model, Connection& conn, const Connack& connack, con
   const auto& connect = conn.connect;
   const std::vector<std::uint64_t> evidence{conn.connect_sequence, event.sequence};
   conn.refused = true;
-  if (!refusal_requested(conn)) {
+  if (!refusal_requested(conn) && !will_refusal_invited(model, conn, connack.reason_code)) {
     if (connack.reason_code == identifier_rejected_code(conn.version) && plain_client_id(connect.client_id)) {
       model.violation("MQTT-3.1.3-5",
                       "the server refused " + client_label(conn) + " with return code " +

@@ -3,6 +3,38 @@
 #include "model/property_values.hpp"
 
 namespace mqtt::model::detail {
+namespace {
+
+// An accepted CONNECT with a will binds the server to the capabilities it declares in the same CONNACK: a will
+// above its Maximum QoS [MQTT-3.2.2-12], or with Will Retain 1 when it has no retained messages [MQTT-3.2.2-13],
+// had to be refused. A QoS 0 will cannot exceed any Maximum QoS, so it exercises nothing.
+void check_will_against_capabilities(ModelState& model, const Connection& conn,
+                                     const std::vector<std::uint64_t>& evidence) {
+  const auto& will = conn.connect.will;
+  if (!will) return;
+  const auto& declared = conn.v5;
+  if (will->qos != QoS::at_most_once) {
+    model.exercise(v5("MQTT-3.2.2-12"));
+    if (level_of(will->qos) > declared.maximum_qos) {
+      model.violation(v5("MQTT-3.2.2-12"),
+                      "the server accepted " + client_label(conn) + " whose will has QoS " +
+                          std::to_string(level_of(will->qos)) + ", above the Maximum QoS " +
+                          std::to_string(declared.maximum_qos) + " its CONNACK declares",
+                      evidence);
+    }
+  }
+  if (will->retain) {
+    model.exercise(v5("MQTT-3.2.2-13"));
+    if (!declared.retain_available) {
+      model.violation(v5("MQTT-3.2.2-13"),
+                      "the server accepted " + client_label(conn) +
+                          " whose will has Will Retain 1, although its CONNACK declares Retain Available 0",
+                      evidence);
+    }
+  }
+}
+
+}  // namespace
 
 void read_v5_connect(Connection& conn, const Connect& connect) {
   auto& declared = conn.v5;
@@ -35,6 +67,7 @@ std::string on_v5_connack(ModelState& model, Connection& conn, const Connack& co
   declared.retain_available = integer_property(properties, PropertyId::retain_available).value_or(1) == 1;
   declared.server_topic_alias_maximum =
       static_cast<std::uint16_t>(integer_property(properties, PropertyId::topic_alias_maximum).value_or(0));
+  check_will_against_capabilities(model, conn, evidence);
   model.exercise(v5("MQTT-3.2.2-22"));
   if (const auto server_keep_alive = integer_property(properties, PropertyId::server_keep_alive)) {
     conn.keep_alive = static_cast<std::uint16_t>(*server_keep_alive);
@@ -76,6 +109,20 @@ std::string on_v5_connack(ModelState& model, Connection& conn, const Connack& co
                       " without an Assigned Client Identifier in its CONNACK",
                   evidence);
   return "\x01generated:" + std::to_string(conn.id);
+}
+
+bool will_refusal_invited(ModelState& model, const Connection& conn, std::uint8_t code) {
+  const auto& will = conn.connect.will;
+  if (conn.version != ProtocolVersion::v5 || !will) return false;
+  if (code == 0x9B && will->qos != QoS::at_most_once) {
+    model.exercise(v5("MQTT-3.2.2-12"));
+    return true;
+  }
+  if (code == 0x9A && will->retain) {
+    model.exercise(v5("MQTT-3.2.2-13"));
+    return true;
+  }
+  return false;
 }
 
 std::uint8_t identifier_rejected_code(ProtocolVersion version) {

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "codec/packet.hpp"
+#include "runner/case_applicability.hpp"
 #include "runner/source_position.hpp"
 
 namespace mqtt::runner {
@@ -164,6 +165,9 @@ struct Case {
   std::vector<std::string> statements;
   ProtocolVersion mqtt = ProtocolVersion::v3_1_1;
   std::vector<std::string> requires_declarations;  // "requires": profile declarations the case needs
+  // "applies_when": the capability the broker must show in the run's history for the case to apply; without it
+  // the case is skipped as not applicable (runner/case_applicability.hpp)
+  std::optional<BrokerCapability> applies_when;
   int timeout_ms = default_case_timeout_ms;
   CredentialPolicy credentials = CredentialPolicy::target;
   std::map<std::string, ClientDefaults> clients;  // defaults from "clients"

@@ -182,6 +182,16 @@ results::CaseResult judge_case(const Case& the_case, CaseRun run, bool keep_hist
   result.verdict = verdict_of(run.verdicts, run.error.has_value());
   if (result.verdict == results::Verdict::passed || result.verdict == results::Verdict::inconclusive) {
     auto reason = inconclusive_reason(run);
+    // A violation stands whatever the broker declared; without one, a case whose capability the broker did not
+    // show is not applicable: skipped with the reason, neither passed nor inconclusive.
+    if (the_case.applies_when) {
+      if (auto not_applicable = not_applicable_reason(*the_case.applies_when, run.history, !reason.has_value())) {
+        result.verdict = results::Verdict::skipped;
+        result.message = std::move(*not_applicable);
+        if (keep_history) result.history = std::move(run.history.events);
+        return result;
+      }
+    }
     if (!reason && result.verdict == results::Verdict::passed) reason = unexercised_reason(the_case, run.verdicts);
     if (reason) {
       result.verdict = results::Verdict::inconclusive;

@@ -139,7 +139,7 @@ class CaseFileParser {
   Case parse_case(const ObjectReader& reader) {
     strings_.clear();
     reader.allow_only({"id", "title", "section", "statements", "mqtt", "requires", "timeout_ms", "clients", "steps",
-                       "credentials", "description"});
+                       "credentials", "description", "applies_when"});
     Case result;
     result.file = document_.file();
     result.position = document_.value_position(reader.pointer());
@@ -188,6 +188,16 @@ class CaseFileParser {
           document_.fail(pointer, "must be one of: " + names);
         }
         result.requires_declarations.push_back(requirements[index].get<std::string>());
+      }
+    }
+    if (reader.has("applies_when")) {
+      result.applies_when = parse_broker_capability(reader.string("applies_when"));
+      if (!result.applies_when) {
+        std::string names;
+        for (std::string_view name : known_broker_capabilities()) {
+          names += (names.empty() ? "" : ", ") + std::string(name);
+        }
+        reader.fail("applies_when", "must be one of: " + names);
       }
     }
     if (reader.has("timeout_ms")) {

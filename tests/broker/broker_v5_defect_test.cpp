@@ -198,6 +198,55 @@ TEST_F(BrokerV5Defect, SharedQos2SentToAnotherMember) {  // breaks MQTT-4.8.2-5
   EXPECT_EQ(text(other->expect<Publish>().payload), "exactly");  // the session ended: to nobody else
 }
 
+TEST_F(BrokerV5Defect, SharedQos2CopiedOnConnectionLoss) {  // breaks MQTT-4.8.2-4
+  start(Defect::shared_qos2_copied_on_connection_loss);
+  auto chosen = connect5(port(), "chosen", true, a_minute);
+  auto other = connect5(port(), "other", true, a_minute);
+  subscribe5(*chosen, {subscription("$share/g/q2c/t", QoS::exactly_once)});
+  subscribe5(*other, {subscription("$share/g/q2c/t", QoS::exactly_once)});
+  connect5(port(), "sender")->publish("q2c/t", "exactly", QoS::exactly_once, false, 1);  // round robin: "chosen"
+  chosen->expect<Publish>();
+  chosen->close_abruptly();  // the session lives on (a minute)
+  EXPECT_EQ(text(other->expect<Publish>().payload), "exactly");  // yet another member gets it
+  auto back = connect5(port(), "chosen", false, a_minute);
+  EXPECT_EQ(text(back->expect<Publish>().payload), "exactly");  // and the member still completes it
+}
+
+TEST_F(BrokerV5Defect, RejectedSharedMessageRedistributed) {  // breaks MQTT-4.8.2-6
+  start(Defect::rejected_shared_message_redistributed);
+  auto chosen = connect5(port(), "chosen");
+  auto other = connect5(port(), "other");
+  subscribe5(*chosen, {subscription("$share/g/refused/t", QoS::at_least_once)});
+  subscribe5(*other, {subscription("$share/g/refused/t", QoS::at_least_once)});
+  connect5(port(), "sender")->publish("refused/t", "no", QoS::at_least_once, false, 1);  // round robin: "chosen"
+  const Publish refused = chosen->expect<Publish>();
+  chosen->send(Puback{ProtocolVersion::v5, *refused.packet_id, 0x80, {}});
+  EXPECT_EQ(text(other->expect<Publish>().payload), "no");
+}
+
+// Refused acknowledgements and PUBREL -----------------------------------------------------------------------
+
+TEST_F(BrokerV5Defect, RejectedMessageResent) {  // breaks MQTT-4.4.0-2
+  start(Defect::rejected_message_resent);
+  auto device = connect5(port(), "device", true, a_minute);
+  subscribe5(*device, {subscription("refuse/t", QoS::at_least_once)});
+  connect5(port(), "sender")->publish("refuse/t", "once", QoS::at_least_once, false, 1);
+  const Publish refused = device->expect<Publish>();
+  device->send(Puback{ProtocolVersion::v5, *refused.packet_id, 0x80, {}});
+  device->close_abruptly();
+  auto back = connect5(port(), "device", false, a_minute);
+  const Publish again = back->expect<Publish>();
+  EXPECT_EQ(text(again.payload), "once");
+  EXPECT_TRUE(again.dup);
+}
+
+TEST_F(BrokerV5Defect, PubrelUnknownIdUnanswered) {  // breaks MQTT-4.3.3-11
+  start(Defect::pubrel_unknown_id_unanswered);
+  auto client = connect5(port(), "client");
+  client->send(Pubrel{ProtocolVersion::v5, 4242, 0x00, {}});
+  EXPECT_TRUE(client->silent_for(500ms));  // a sound broker answers PUBCOMP at once
+}
+
 // Session expiry --------------------------------------------------------------------------------------------
 
 TEST_F(BrokerV5Defect, SessionKeptAfterExpiry) {  // breaks MQTT-4.1.0-2

@@ -77,7 +77,7 @@ std::string case_name(const std::string& file, const json& entry) {
 }
 
 const std::set<std::string> case_keys = {"id",       "title",      "section", "statements", "mqtt",
-                                         "requires", "timeout_ms", "clients", "steps", "credentials"};
+                                         "requires", "timeout_ms", "clients", "steps", "credentials", "applies_when"};
 const std::set<std::string> required_case_keys = {"id", "title", "section", "statements", "steps"};
 const std::set<std::string> known_requirements = {"credentials", "acl_denied_topic", "max_qos", "zero_length_client_id",
                                                   "max_packet_size"};
