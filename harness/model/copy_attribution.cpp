@@ -16,7 +16,8 @@ namespace {
 // deadline had not yet passed. A late copy can still be the one owed, but when identical payloads compete, the
 // duty whose deadline the copy meets is the plausible one: a copy does not settle a duty overdue since a restart
 // while a fresh one for the same payload waits, nor a message that only overlapped a new subscription while the
-// one the subscription was certainly in place for awaits its PUBACK.
+// one the subscription was certainly in place for awaits its PUBACK, nor an old will while the will of a connection
+// about to close comes ahead of its close.
 struct Owed {
   bool owed = false;
   bool in_time = false;
@@ -36,7 +37,19 @@ Owed owed_to(const ModelState& model, const Connection& conn, std::size_t index,
   }
   if (result.owed) return result;
   const auto& message = model.messages[index];
-  if (retained_copy || message.is_will || message.processed_by <= received) return result;
+  if (message.is_will) {
+    // The will of a connection whose close the client has not seen yet: the broker can notice a dead link (or
+    // close it) first and publish the will before the client's side records the close, which then owes it. An
+    // identical earlier will that is no longer owed (or not owed at all, after a broker restart) is the less
+    // plausible source.
+    const auto owner = model.connections.find(message.publisher_connection);
+    if (owner != model.connections.end() && owner->second.accepted && !owner->second.closed &&
+        !owner->second.disconnect_sent && owner->second.will_message == index) {
+      result.owed = result.in_time = true;
+    }
+    return result;
+  }
+  if (retained_copy || message.processed_by <= received) return result;
   for (const auto record_index : model.matching_records(message.topic)) {
     const auto& record = model.records[record_index];
     if (record.client_id == conn.client_id && record.generation == conn.generation &&
