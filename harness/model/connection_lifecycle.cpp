@@ -443,9 +443,13 @@ void finish_connection(ModelState& model, const Connection& conn, std::int64_t e
 
 void on_fault(ModelState& model, const Event& event) {
   if (event.connection == 0) {
+    const bool restart = event.fault == broker_restart_fault;
     for (auto& [id, conn] : model.connections) {
-      if (!conn.closed) conn.faulted = true;
+      if (conn.closed) continue;
+      conn.faulted = true;
+      if (restart) conn.cut_by_restart = event.sequence;
     }
+    if (restart) model.last_broker_restart = event.sequence;
   } else {
     model.connection(event).faulted = true;
   }
@@ -454,6 +458,14 @@ void on_fault(ModelState& model, const Event& event) {
 
 // The runner announces a CONNECT whose credentials are wrong (for a connection, or for the actor's next one).
 void on_note(ModelState& model, const Event& event) {
+  // A restart recorded and then skipped (the previous one was still running) ended no connection: the wills of
+  // the connections it marked are owed again when they end.
+  if (event.connection == 0 && event.detail.starts_with(broker_restart_skipped_note)) {
+    for (auto& [id, conn] : model.connections) {
+      if (model.last_broker_restart != 0 && conn.cut_by_restart == model.last_broker_restart) conn.cut_by_restart = 0;
+    }
+    return;
+  }
   if (event.detail != "expect-auth-failure") return;
   model.exercise("MQTT-3.2.2-5");
   if (event.connection != 0) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "model/model_state.hpp"
 
@@ -22,6 +23,10 @@ void on_connack(ModelState& model, Connection& conn, const Connack& connack, con
 void on_connection_closed(ModelState& model, const Event& event);
 // End of the history: a CONNECT still unanswered is unresolved.
 void finish_connection(ModelState& model, const Connection& conn, std::int64_t end_time);
+// The runner's record of a broker restart (simulator/broker_restart.cpp): the fault of connection 0 before the
+// broker stops, and the note when a restart so recorded was skipped after all.
+inline constexpr std::string_view broker_restart_fault = "broker-restart";
+inline constexpr std::string_view broker_restart_skipped_note = "broker-restart skipped";
 void on_fault(ModelState& model, const Event& event);
 void on_note(ModelState& model, const Event& event);
 

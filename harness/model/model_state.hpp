@@ -173,6 +173,10 @@ struct Connection {
   std::string client_id;  // session key (a generated one for an accepted empty client id)
   std::uint64_t generation = 0;
   bool faulted = false;
+  // Open when the broker itself was restarted (the `broker-restart` fault of connection 0): the broker ended it,
+  // and a broker that stops need not publish the wills of the connections it ends (will.cpp). The fault's event,
+  // so that a restart the runner then skipped can take the mark back.
+  std::uint64_t cut_by_restart = 0;
   bool taken_over = false;
   bool client_violation = false;  // the client broke the protocol: the server may close at any time
   std::size_t will_message = no_message;
@@ -234,6 +238,8 @@ struct Message {
   std::uint64_t processed_sequence = 0;
   bool is_will = false;
   bool will_due = false;
+  bool will_not_owed = false;  // the will of a connection a broker restart ended: allowed, not owed (will.cpp)
+  bool will_copy_observed = false;  // ... and a copy of it has been shown as observed behaviour
   bool from_refused_connection = false;
   bool retransmitted = false;
   int instances = 1;
@@ -424,6 +430,7 @@ struct ModelState {
   std::map<std::pair<std::size_t, std::uint64_t>, CopyLedger> ledgers;               // (message, generation)
   std::map<std::tuple<std::uint32_t, std::uint32_t, std::string, int, int>, OrderMark> order_marks;
   std::set<std::string> auth_failure_actors;
+  std::uint64_t last_broker_restart = 0;  // the latest broker-restart fault's event (connection_lifecycle.cpp)
   std::map<std::string, DelayedWill> delayed_wills;  // client id -> its latest delayed will
   // (message, share group) -> the member the server began delivering it to (v5_shared.cpp)
   std::map<std::pair<std::size_t, std::string>, SharedDelivery> shared_deliveries;

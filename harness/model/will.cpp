@@ -64,6 +64,16 @@ void publish_will_at_close(ModelState& model, Connection& conn, const Event& eve
   will.sent_time = std::min(will.sent_time, event.time_ns);
   will.will_due = true;
   conn.will_published = true;
+  // A broker restart ended this connection: the spec asks a server to publish the will when it closes a network
+  // connection without DISCONNECT, and does not ask a server that stops to publish, after it starts again, the
+  // wills of the connections its stop ended (mosquitto and the embedded broker publish none on a clean shutdown).
+  // So the will is allowed, not owed: it stays a possible retained version, a copy that comes is judged as any
+  // will's (never twice, never after DISCONNECT) and shown as observed behaviour (check_will_delivery).
+  if (conn.cut_by_restart != 0) {
+    will.will_not_owed = true;
+    if (will.retain) store_retained_will(model, conn.will_message);
+    return;
+  }
   model.exercise("MQTT-3.1.2-8");
   model.exercise(will.retain ? "MQTT-3.1.2-17" : "MQTT-3.1.2-16");
   if (will.retain) store_retained_will(model, conn.will_message);
@@ -102,6 +112,13 @@ void check_will_delivery(ModelState& model, const Connection& subscriber, std::s
   const auto& message = model.messages[index];
   auto& owner = model.connections[message.publisher_connection];
   if (owner.version == ProtocolVersion::v5) check_delayed_will_copy(model, owner, index, event);
+  if (message.will_not_owed && !message.will_copy_observed) {
+    model.messages[index].will_copy_observed = true;  // one observation per will, not per subscriber
+    model.observe_behaviour("publishes-wills-of-connections-a-restart-ended",
+                            "the will of client " + quoted(owner.client_id) + ", whose connection the broker's restart "
+                            "ended, reached " + client_label(subscriber) + " (allowed, not owed)",
+                            {owner.cut_by_restart, event.sequence});
+  }
   // Published once, then no longer held [MQTT-3.1.2-10]: more new copies than the subscriber's matching
   // subscriptions (one copy per subscription is allowed) means the server published it again. Only for a will no
   // other message looks like (a device re-connecting with the same will publishes an identical one each time).
