@@ -1,7 +1,8 @@
 // The will: stored with an accepted CONNECT, published when the connection ends without DISCONNECT (at once,
 // or once a faulted connection's keep alive would have expired), retained when Will Retain=1, and never
 // published after a DISCONNECT, nor again, nor for a connection without one [MQTT-3.1.2-8, MQTT-3.1.2-10,
-// MQTT-3.1.2-12, MQTT-3.1.2-16, MQTT-3.1.2-17, MQTT-3.14.4-3].
+// MQTT-3.1.2-12, MQTT-3.1.2-16, MQTT-3.1.2-17, MQTT-3.14.4-3]. The will of a connection a broker restart ended
+// (Connection::cut_by_restart) is allowed, not owed: a server that stops need not publish it.
 #pragma once
 
 #include "model/model_state.hpp"
