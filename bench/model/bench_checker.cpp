@@ -1,9 +1,12 @@
 // The checker's speed and memory on a long generated fleet history (tests/model/fleet_traffic.hpp: 200 devices,
 // QoS 0/1/2 telemetry to two acknowledging subscribers, reconnects), judged event by event as a live run does.
-// Usage: bench_checker PUBLISHES [forget|keep] [SEED] [churn]
+// Usage: bench_checker PUBLISHES [forget|keep] [SEED] [churn|fanin-qos0|fanin-qos1] [evidence]
 //   forget (default): the checker drops settled state (harness/model/forgetting.hpp); keep: it holds everything.
 //   churn: the flapping-fleet workload (FleetTrafficOptions::churn): 500 clean-session devices with retained
 //   wills, a retained status per connect and a command subscription, reconnecting on half of the publishes.
+//   fanin-qos0: 1,000 devices publishing only QoS 0 at 10,000 msg/s of history time, no reconnects (issue 16's
+//   fanin-1000-qos0 run); fanin-qos1: the same at QoS 1 and 2 as well (FleetTraffic picks the QoS per publish).
+//   evidence: keep evidence copies of events (CheckOptions::evidence_events), as a streamed fleet run does.
 // Prints events, the seconds spent generating and judging, events per second of judgement (generation timed
 // apart on the same seed and subtracted), the peak RSS and the checker's state size at the end.
 // Exit codes: 0 done, 2 bad arguments, 1 the conformant history was accused (a checker or generator bug).
@@ -34,8 +37,8 @@ long peak_rss_kilobytes() {
 
 int main(int argc, char** argv) {
   using namespace mqtt;
-  if (argc < 2 || argc > 5) {
-    std::fprintf(stderr, "usage: bench_checker PUBLISHES [forget|keep] [SEED] [churn]\n");
+  if (argc < 2 || argc > 6) {
+    std::fprintf(stderr, "usage: bench_checker PUBLISHES [forget|keep] [SEED] [churn|fanin-qos0|fanin-qos1] [evidence]\n");
     return 2;
   }
   char* end = nullptr;
@@ -43,10 +46,13 @@ int main(int argc, char** argv) {
   const std::string mode = argc > 2 ? argv[2] : "forget";
   const std::uint64_t seed = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 20261206;
   const std::string workload = argc > 4 ? argv[4] : "fleet";
+  const bool evidence = argc > 5 && std::string(argv[5]) == "evidence";
   if (*end != '\0' || publishes == 0 || (mode != "forget" && mode != "keep") ||
-      (workload != "fleet" && workload != "churn")) {
+      (workload != "fleet" && workload != "churn" && workload != "fanin-qos0" && workload != "fanin-qos1") ||
+      (argc > 5 && !evidence)) {
     std::fprintf(stderr,
-                 "bench_checker: PUBLISHES must be a positive integer, the mode forget or keep, the workload churn\n");
+                 "bench_checker: PUBLISHES must be a positive integer, the mode forget or keep, the workload churn, "
+                 "fanin-qos0 or fanin-qos1, the last argument evidence\n");
     return 2;
   }
   model::testing::FleetTrafficOptions traffic;
@@ -55,6 +61,11 @@ int main(int argc, char** argv) {
     traffic.churn = true;
     traffic.devices = 500;
     traffic.reconnect_per_mille = 500;
+  } else if (workload.starts_with("fanin")) {
+    traffic.devices = 1000;
+    traffic.reconnect_per_mille = 0;
+    traffic.publish_interval_ns = 100'000;  // 10,000 msg/s
+    traffic.qos0_only = workload == "fanin-qos0";
   }
 
   // Generation alone, on the same seed: the same events, handed to nobody.
@@ -65,6 +76,7 @@ int main(int argc, char** argv) {
 
   model::CheckOptions options;
   options.forget_settled = mode == "forget";
+  options.evidence_events = evidence;
   model::Checker checker(options);
   start = std::chrono::steady_clock::now();
   const auto end_time =
@@ -82,10 +94,10 @@ int main(int argc, char** argv) {
   std::printf("peak RSS %.1f MB\n", peak_rss_kilobytes() / 1024.0);
   std::printf("state at the end: %zu messages, %zu obligations, %zu copy ledgers, %zu arrival marks, %zu order "
               "marks, %zu connections, %zu sessions, %zu subscription records, %zu retained versions on %zu "
-              "topics\n",
+              "topics, %zu evidence events\n",
               size.messages, size.obligations, size.copy_ledgers, size.arrival_marks, size.order_marks,
               size.connections, size.sessions, size.subscription_records, size.retained_versions,
-              size.retained_topics);
+              size.retained_topics, size.evidence_events);
   std::printf("verdicts: %zu violations, %zu unresolved\n", verdicts.violations.size(), verdicts.unresolved.size());
   return verdicts.violations.empty() ? 0 : 1;
 }

@@ -24,6 +24,11 @@ void EvidenceStore::note(const history::Event& event) {
     connect_of_[event.connection] = event.sequence;
   } else if (sent && type == PacketType::publish) {
     publications_.push_back(event.sequence);
+    if (compactable(event)) {
+      publication_copies_.emplace(event.sequence, PublicationCopy{event.time_ns, event.connection, event.actor,
+                                                                  std::get<Publish>(*event.packet), event.raw});
+      return;
+    }
   } else if (!((sent && (type == PacketType::subscribe || type == PacketType::unsubscribe)) ||
                (received && (type == PacketType::suback || type == PacketType::unsuback)))) {
     return;
@@ -35,6 +40,7 @@ void EvidenceStore::keep_publications(const std::unordered_set<std::uint64_t>& t
   std::erase_if(publications_, [&](std::uint64_t sequence) {
     if (tracked_sequences.contains(sequence)) return false;
     anchors_.erase(sequence);
+    publication_copies_.erase(sequence);
     return true;
   });
 }
@@ -46,13 +52,29 @@ void EvidenceStore::forget_connection(std::uint32_t connection) {
   connect_of_.erase(connect);
 }
 
-const history::Event* EvidenceStore::find(std::uint64_t sequence) const {
-  if (const auto anchor = anchors_.find(sequence); anchor != anchors_.end()) return &anchor->second;
+bool EvidenceStore::compactable(const history::Event& event) {
+  return !event.close_reason && !event.error && event.fault.empty() && event.detail.empty() && !event.frame;
+}
+
+std::optional<history::Event> EvidenceStore::find(std::uint64_t sequence) const {
+  if (const auto anchor = anchors_.find(sequence); anchor != anchors_.end()) return anchor->second;
+  if (const auto copy = publication_copies_.find(sequence); copy != publication_copies_.end()) {
+    history::Event event;
+    event.sequence = sequence;
+    event.time_ns = copy->second.time_ns;
+    event.connection = copy->second.connection;
+    event.actor = copy->second.actor;
+    event.kind = history::EventKind::sent;
+    event.packet = Packet{copy->second.publish};
+    event.raw = copy->second.raw;
+    return event;
+  }
   const auto recent = std::lower_bound(recent_.begin(), recent_.end(), sequence,
                                        [](const history::Event& event, std::uint64_t wanted) {
                                          return event.sequence < wanted;
                                        });
-  return recent != recent_.end() && recent->sequence == sequence ? &*recent : nullptr;
+  if (recent != recent_.end() && recent->sequence == sequence) return *recent;
+  return std::nullopt;
 }
 
 std::vector<history::Event> EvidenceStore::slice(const std::vector<std::uint64_t>& evidence) {
@@ -61,8 +83,8 @@ std::vector<history::Event> EvidenceStore::slice(const std::vector<std::uint64_t
   std::set<std::uint64_t> cited;
   std::set<std::uint64_t> connects;
   for (const auto sequence : evidence) {
-    const auto* event = find(sequence);
-    if (event == nullptr) continue;
+    const auto event = find(sequence);
+    if (!event) continue;
     cited.insert(sequence);
     if (const auto connect = connect_of_.find(event->connection); connect != connect_of_.end()) {
       connects.insert(connect->second);
@@ -74,7 +96,7 @@ std::vector<history::Event> EvidenceStore::slice(const std::vector<std::uint64_t
     if (chosen.size() < per_violation) chosen.insert(sequence);
   }
   for (const auto sequence : connects) {
-    if (chosen.size() < per_violation && find(sequence) != nullptr) chosen.insert(sequence);
+    if (chosen.size() < per_violation && find(sequence)) chosen.insert(sequence);
   }
   for (const auto sequence : chosen) {
     if (handed_out_ >= overall) break;

@@ -5,12 +5,18 @@
 // the cited events it can find plus the CONNECT of each connection among them, as runner/case_judgement's
 // EvidenceSlicer cuts from a whole history, at most `per_violation` events; once `overall` events have been
 // handed out, later violations keep their sequence numbers only.
+// Bound: the 64 most recent events, a CONNECT per connection the model tracks, the SUBSCRIBE, SUBACK, UNSUBSCRIBE
+// and UNSUBACK packets, and a PUBLISH per message the model tracks (a message in flight or settled less than the
+// forgetting window ago): it follows the state the model holds, not the length of the run. A client's PUBLISH is
+// kept in a compact form (PublicationCopy, about a third of an Event) and rebuilt as it was when a slice cites it.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
+#include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -31,13 +37,25 @@ class EvidenceStore {
   // A connection the model forgot (forgetting.hpp): its CONNECT is no longer kept for it.
   void forget_connection(std::uint32_t connection);
   std::vector<history::Event> slice(const std::vector<std::uint64_t>& evidence);
-  std::size_t size() const { return recent_.size() + anchors_.size(); }
+  std::size_t size() const { return recent_.size() + anchors_.size() + publication_copies_.size(); }
 
  private:
-  const history::Event* find(std::uint64_t sequence) const;
+  // A client's PUBLISH as it was sent, without the Event fields such a packet never carries (checked by
+  // `compactable`): at 10,000 msg/s the store holds one per message in the forgetting window.
+  struct PublicationCopy {
+    std::int64_t time_ns = 0;
+    std::uint32_t connection = 0;
+    std::string actor;
+    Publish publish;
+    Bytes raw;
+  };
+  static bool compactable(const history::Event& event);
+
+  std::optional<history::Event> find(std::uint64_t sequence) const;
 
   std::deque<history::Event> recent_;
   std::map<std::uint64_t, history::Event> anchors_;
+  std::map<std::uint64_t, PublicationCopy> publication_copies_;  // compact anchors for a client's PUBLISH
   std::unordered_map<std::uint32_t, std::uint64_t> connect_of_;  // connection -> its CONNECT's sequence
   std::vector<std::uint64_t> publications_;                      // anchors that are a client's PUBLISH
   std::size_t handed_out_ = 0;

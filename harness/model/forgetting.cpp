@@ -6,11 +6,57 @@
 #include <unordered_set>
 #include <vector>
 
+#include "model/v5_subscription_options.hpp"
+
 namespace mqtt::model::detail {
 namespace {
 
+// Whether confirming this QoS 0 publication of an open connection later (confirm_qos0_before in
+// publications.cpp: the answer to a later request of its publisher) could still owe anything. The duties it would
+// create (create_delivery_duties in delivery_duties.cpp) go only to sessions online through a subscription
+// acknowledged before the message was sent, whose connection was accepted before it, for a tokened message; none
+// can join those later. Once each of them already holds a copy (a ledger), each such duty would be settled as it
+// is made, so the message is owed nothing more than a settled one; with none of them, it is owed nothing at all.
+bool confirmation_owes_nothing(const ModelState& model, std::size_t index, const Message& message) {
+  if (!message.identity.tokened) return true;  // QoS 0 is owed only for a copy a token tells apart
+  for (const auto record_index : model.matching_records(message.topic)) {
+    const auto& record = model.records[record_index];
+    if (record.refused || record.granted > 2 || record.start_ack >= message.sent_time || record.end_sent != never ||
+        !record.share_group.empty() || !carries_publisher(record, message)) {
+      continue;
+    }
+    const auto session = model.sessions.find(record.client_id);
+    if (session == model.sessions.end() || !session->second.generation_alive ||
+        session->second.generation != record.generation || session->second.connection == 0) {
+      continue;
+    }
+    const auto subscriber = model.connections.find(session->second.connection);
+    if (subscriber == model.connections.end() || subscriber->second.closed ||
+        subscriber->second.connack_time >= message.sent_time) {
+      continue;
+    }
+    if (!model.ledgers.contains({index, record.generation})) return false;
+  }
+  return true;
+}
+
+// QoS 0 publications of open connections, not yet confirmed, that confirmation would owe nothing: they settle like
+// any other message (a QoS 0 fan-in whose publishers never send a request would otherwise keep every message).
+std::unordered_set<std::size_t> unconfirmed_owing_nothing(const ModelState& model) {
+  std::unordered_set<std::size_t> free;
+  for (const auto& [id, conn] : model.connections) {
+    if (conn.closed) continue;
+    for (const auto index : conn.unconfirmed_qos0) {
+      const auto& message = model.messages[index];
+      if (!message.from_refused_connection && confirmation_owes_nothing(model, index, message)) free.insert(index);
+    }
+  }
+  return free;
+}
+
 // Messages something in the model still names by index.
-std::unordered_set<std::size_t> named_messages(const ModelState& model) {
+std::unordered_set<std::size_t> named_messages(const ModelState& model,
+                                               const std::unordered_set<std::size_t>& unconfirmed_free) {
   std::unordered_set<std::size_t> named;
   for (const auto& [id, conn] : model.connections) {
     // Requests of closed connections too: the publisher may re-send with DUP on its next connection, and
@@ -21,7 +67,9 @@ std::unordered_set<std::size_t> named_messages(const ModelState& model) {
     // close (and is then held by the duties it created) or discarded.
     if (conn.closed) continue;
     named.insert(conn.will_message);
-    named.insert(conn.unconfirmed_qos0.begin(), conn.unconfirmed_qos0.end());
+    for (const auto index : conn.unconfirmed_qos0) {
+      if (!unconfirmed_free.contains(index)) named.insert(index);
+    }
     for (const auto& [packet_id, flight] : conn.server_flights) named.insert(flight.message);
   }
   for (const auto& [client_id, session] : model.sessions) {
@@ -38,15 +86,20 @@ std::unordered_set<std::size_t> named_messages(const ModelState& model) {
   return named;
 }
 
-bool publisher_settled(const ModelState& model, const Message& message) {
+bool publisher_settled(const ModelState& model, std::size_t index, const Message& message,
+                       const std::unordered_set<std::size_t>& unconfirmed_free) {
   const auto publisher = model.connections.find(message.publisher_connection);
   if (publisher == model.connections.end()) return true;
   const auto& conn = publisher->second;
   // A will is the server's publication, not a request: once its connection is closed it was published or
   // discarded, and the duties it created hold it while owed.
   if (message.is_will) return conn.closed;
-  // Not processed and never will be known to be: a QoS 0 publication its closed connection never confirmed.
-  if (message.processed_by == never && !(conn.closed && message.qos == QoS::at_most_once)) return false;
+  // Not processed and never will be known to be: a QoS 0 publication its closed connection never confirmed, or
+  // one whose confirmation would owe nothing.
+  if (message.processed_by == never && !(conn.closed && message.qos == QoS::at_most_once) &&
+      !unconfirmed_free.contains(index)) {
+    return false;
+  }
   // Before its CONNACK a refusal may still mark it (connection_lifecycle.cpp) or name its publisher.
   return conn.connack_seen || !conn.connect_seen;
 }
@@ -60,8 +113,10 @@ bool duties_settled(const ModelState& model, std::size_t index) {
 }
 
 bool owes_nothing(const ModelState& model, std::size_t index, const Message& message,
-                  const std::unordered_set<std::size_t>& named) {
-  return !message.from_refused_connection && !named.contains(index) && publisher_settled(model, message) &&
+                  const std::unordered_set<std::size_t>& named,
+                  const std::unordered_set<std::size_t>& unconfirmed_free) {
+  return !message.from_refused_connection && !named.contains(index) &&
+         publisher_settled(model, index, message, unconfirmed_free) &&
          duties_settled(model, index);
 }
 
@@ -162,6 +217,13 @@ void forget_message(ModelState& model, std::size_t index, std::unordered_set<std
     auto& candidates = key->second;
     candidates.erase(std::remove(candidates.begin(), candidates.end(), index), candidates.end());
     if (candidates.empty()) model.messages_by_key.erase(key);
+  }
+  // A QoS 0 publication its open connection never confirmed: a later confirmation must not find it.
+  if (message.qos == QoS::at_most_once && !message.is_will) {
+    if (const auto publisher = model.connections.find(message.publisher_connection);
+        publisher != model.connections.end()) {
+      erase_index(publisher->second.unconfirmed_qos0, index);
+    }
   }
   if (const auto by_connection = model.messages_by_connection.find(message.publisher_connection);
       by_connection != model.messages_by_connection.end()) {
@@ -374,11 +436,12 @@ void forget_when_due(ModelState& model) {
 
 void forget_settled(ModelState& model) {
   model.events_since_sweep = 0;
-  const auto named = named_messages(model);
+  const auto unconfirmed_free = unconfirmed_owing_nothing(model);
+  const auto named = named_messages(model, unconfirmed_free);
   const auto superseded = superseded_retained(model);
   std::vector<std::size_t> settled;
   for (auto& [index, message] : model.messages.entries()) {
-    if (!owes_nothing(model, index, message, named) || held_as_retained(model, index, message, superseded)) {
+    if (!owes_nothing(model, index, message, named, unconfirmed_free) || held_as_retained(model, index, message, superseded)) {
       message.settled_since = never;
     } else if (message.settled_since == never) {
       message.settled_since = model.now;

@@ -3,7 +3,8 @@
 // devices, the messages in flight and the retained topics, not the number of messages or connections. Where each
 // rule's memory goes (docs/architecture.md, "How the checker forgets"):
 // - a message stays while any duty for it is open, any request, flight, re-send owed, unconfirmed QoS 0
-//   publication or delayed will names it, while it came from a refused connection, while its publisher still
+//   publication whose confirmation could still owe a copy (some session it would be owed to holds none yet) or
+//   delayed will names it, while it came from a refused connection, while its publisher still
 //   waits for its CONNACK, and while the retained store holds it (below). A will stays while its connection is
 //   open; at the close it is published (its duties then hold it) or discarded;
 // - the retained store holds every version of a topic except those superseded: a later version W was published

@@ -28,6 +28,8 @@ struct FleetTrafficOptions {
   // and a reconnect ends without DISCONNECT (the broker publishes the will) one time in `abrupt_per_mille`.
   bool churn = false;
   int abrupt_per_mille = 500;
+  // Every device publishes at QoS 0 only and sends no other request: no answer ever confirms its publications.
+  bool qos0_only = false;
 };
 
 class FleetTraffic {
@@ -267,7 +269,7 @@ class FleetTraffic {
     message.topic = "fleet/" + device.client_id + "/telemetry";
     const auto payload = "mh1 " + device.client_id + "-" + std::to_string(count) + " t=" + std::to_string(count % 40);
     message.payload = Bytes(payload.begin(), payload.end());
-    message.qos = static_cast<QoS>(pick(3));
+    message.qos = options_.qos0_only ? QoS::at_most_once : static_cast<QoS>(pick(3));
     if (message.qos != QoS::at_most_once) message.packet_id = next_packet_id(device.next_id);
     const auto id = message.packet_id.value_or(0);
     emit(device.connection, history::EventKind::sent, Packet{message});

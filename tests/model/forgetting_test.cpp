@@ -41,6 +41,7 @@ struct Peak {
     size.retained_versions = std::max(size.retained_versions, now.retained_versions);
     size.forgotten_connection_intervals =
         std::max(size.forgotten_connection_intervals, now.forgotten_connection_intervals);
+    size.evidence_events = std::max(size.evidence_events, now.evidence_events);
   }
 };
 
@@ -166,6 +167,65 @@ TEST(Forgetting, ChurnVerdictsAreThoseOfACheckerThatKeepsEverything) {
     const auto kept = testing::verdict_transcript(check(history, keeping));
     const auto forgot = testing::verdict_transcript(check(history, forgetting));
     EXPECT_EQ(forgot, kept) << "churn history, seed " << seed;
+  }
+}
+
+// QoS 0 fan-in: devices that only ever publish at QoS 0 send no request whose answer would confirm their
+// publications, yet a message whose copy reached every subscriber owed one (or that no online subscriber was owed)
+// settles like any other: five times the messages, the same state (issue 16's fanin-1000-qos0 run).
+TEST(Forgetting, AQos0FanInIsJudgedInStateThatDoesNotGrowWithItsMessages) {
+  const std::uint64_t seed = 20261208;
+  std::cout << "seed " << seed << "\n";
+  FleetTrafficOptions fan_in;
+  fan_in.qos0_only = true;
+  fan_in.devices = 1000;
+  fan_in.reconnect_per_mille = 0;
+  fan_in.publish_interval_ns = 100'000;  // 10,000 msg/s
+  CheckOptions with_evidence;
+  with_evidence.evidence_events = true;  // the copies a streamed fleet run keeps (runner/fleet_judge)
+  with_evidence.forget_after_ns = 1'000'000'000;  // 1 s: the window holds 10,000 publishes
+  const auto shorter = judge_fleet(seed, 100'000, with_evidence, fan_in);
+  const auto longer = judge_fleet(seed, 500'000, with_evidence, fan_in);
+  EXPECT_EQ(shorter.violations, 0u);
+  EXPECT_EQ(longer.violations, 0u);
+  EXPECT_EQ(longer.unresolved, 0u);
+  std::cout << "peak messages " << shorter.size.messages << " / " << longer.size.messages << ", copy ledgers "
+            << shorter.size.copy_ledgers << " / " << longer.size.copy_ledgers << ", arrival marks "
+            << shorter.size.arrival_marks << " / " << longer.size.arrival_marks << ", evidence events "
+            << shorter.size.evidence_events << " / " << longer.size.evidence_events << "\n";
+  // A message, its key, a copy ledger per subscriber (two) and its PUBLISH's evidence copy stay the window plus
+  // up to two sweep periods.
+  constexpr std::size_t window = 10'000;
+  for (const auto& [name, shorter_count, longer_count] :
+       {std::tuple{"messages", shorter.size.messages, longer.size.messages},
+        std::tuple{"message keys", shorter.size.message_keys, longer.size.message_keys},
+        std::tuple{"copy ledgers", shorter.size.copy_ledgers, longer.size.copy_ledgers},
+        std::tuple{"arrival marks", shorter.size.arrival_marks, longer.size.arrival_marks},
+        std::tuple{"evidence events", shorter.size.evidence_events, longer.size.evidence_events}}) {
+    EXPECT_LE(longer_count, 8 * window) << name;
+    EXPECT_LE(longer_count, shorter_count + shorter_count / 4 + 1000) << name << " grew with the history";
+  }
+}
+
+// QoS 0 fan-in verdicts are those of a checker that keeps everything, with a short window (subscribers flapping:
+// copies that never came while one was offline).
+TEST(Forgetting, Qos0FanInVerdictsAreThoseOfACheckerThatKeepsEverything) {
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    std::cout << "qos0 fan-in seed " << seed << "\n";
+    FleetTrafficOptions fan_in;
+    fan_in.qos0_only = true;
+    fan_in.devices = 20 + static_cast<int>(seed);
+    fan_in.subscriber_flap_per_mille = 20;
+    fan_in.publishes = 3'000;
+    history::History history;
+    FleetTraffic(seed, fan_in, [&](const history::Event& event) { history.events.push_back(event); }).run();
+    CheckOptions forgetting;
+    forgetting.forget_after_ns = 200'000'000;
+    auto keeping = forgetting;
+    keeping.forget_settled = false;
+    const auto kept = check(history, keeping);
+    const auto forgot = check(history, forgetting);
+    EXPECT_EQ(testing::verdict_transcript(forgot), testing::verdict_transcript(kept)) << "seed " << seed;
   }
 }
 
