@@ -88,10 +88,13 @@ CrossShardEvidence gather_evidence(const std::vector<results::Results>& shards,
       const std::int64_t time = origins[index] + event.time_ns;
       if (event.kind == history::EventKind::sent) {
         if (const auto* connect = std::get_if<Connect>(&*event.packet)) {
-          client_of[event.connection] = connect->client_id;
+          // A generated client id (empty CONNECT) is unknown here: its subscriptions are not followed.
+          if (!connect->client_id.empty()) client_of[event.connection] = connect->client_id;
         } else if (const auto* subscribe = std::get_if<Subscribe>(&*event.packet)) {
+          const auto client = client_of.find(event.connection);
+          if (client == client_of.end()) continue;
           for (const auto& subscription : subscribe->subscriptions)
-            subscribed[client_of[event.connection]].emplace_back(time, subscription.filter);
+            subscribed[client->second].emplace_back(time, subscription.filter);
         } else if (const auto* publish = std::get_if<Publish>(&*event.packet)) {
           evidence.published.try_emplace(key_of(*publish), index, time);
           if (publish->packet_id) awaiting_ack[{event.connection, *publish->packet_id}] = key_of(*publish);
@@ -114,7 +117,9 @@ CrossShardEvidence gather_evidence(const std::vector<results::Results>& shards,
       if (publish == nullptr) continue;
       CrossShardEvidence::Delivery delivery{index, time, key_of(*publish), std::nullopt};
       note_earliest(evidence.processed[delivery.key], index, time);
-      if (const auto client = client_of.find(event.connection); client != client_of.end()) {
+      // A retained copy (RETAIN=1) answers a subscription made after the broker had the message: no order implied.
+      const auto client = publish->retain ? client_of.end() : client_of.find(event.connection);
+      if (client != client_of.end()) {
         for (const auto& [sent, filter] : subscribed[client->second]) {
           if (sent > time || !topic::matches(matched_part(filter), publish->topic)) continue;
           delivery.subscribed = std::min(delivery.subscribed.value_or(sent), sent);
