@@ -29,8 +29,9 @@ history::Event event(std::int64_t time_ns, std::uint32_t connection, std::string
   return made;
 }
 
-Publish publish(std::string topic, std::uint16_t packet_id) {
+Publish publish(std::string topic, std::uint16_t packet_id, bool retain = false) {
   Publish made;
+  made.retain = retain;
   made.qos = QoS::at_least_once;
   made.topic = std::move(topic);
   made.packet_id = packet_id;
@@ -60,7 +61,7 @@ using history::EventKind;
 // `published_ms` (acknowledged 0.3 ms later) and, at 100 ms, an alarm on a topic the backend never subscribed to,
 // which the broker delivers anyway. The start marker reached shard 2 1.5 ms after shard 1 (a one-way delay the
 // 5 ms round trip bounds), so the markers place shard 2 1.5 ms early.
-results::Results merged(double published_ms) {
+results::Results merged(double published_ms, bool retained = false) {
   const auto at = [](double ms) { return static_cast<std::int64_t>(ms * 1e6); };
   std::vector<history::Event> backend{
       event(at(1), 1, "backend-1", EventKind::sent, Connect{.client_id = "backend-1"}),
@@ -68,7 +69,7 @@ results::Results merged(double published_ms) {
       event(at(20.2), 1, "backend-1", EventKind::sent,
             Subscribe{.packet_id = 1, .subscriptions = {{.filter = "dtu/+/#", .qos = QoS::at_least_once}}}),
       event(at(20.4), 1, "backend-1", EventKind::received, Suback{.packet_id = 1, .reason_codes = {1}}),
-      event(at(30), 1, "backend-1", EventKind::received, publish("dtu/site-3/telemetry", 7)),
+      event(at(30), 1, "backend-1", EventKind::received, publish("dtu/site-3/telemetry", 7, retained)),
       event(at(30.1), 1, "backend-1", EventKind::sent, Puback{.packet_id = 7}),
       event(at(101), 1, "backend-1", EventKind::received, publish("alarm/site-3", 8)),
       event(at(101.1), 1, "backend-1", EventKind::sent, Puback{.packet_id = 8}),
@@ -76,7 +77,7 @@ results::Results merged(double published_ms) {
   std::vector<history::Event> device{
       event(at(0.3), 1, "site-3", EventKind::sent, Connect{.client_id = "site-3"}),
       event(at(0.5), 1, "site-3", EventKind::received, Connack{}),
-      event(at(published_ms), 1, "site-3", EventKind::sent, publish("dtu/site-3/telemetry", 1)),
+      event(at(published_ms), 1, "site-3", EventKind::sent, publish("dtu/site-3/telemetry", 1, retained)),
       event(at(published_ms + 0.3), 1, "site-3", EventKind::received, Puback{.packet_id = 1}),
       event(at(100), 1, "site-3", EventKind::sent, publish("alarm/site-3", 2)),
       event(at(100.3), 1, "site-3", EventKind::received, Puback{.packet_id = 2}),
@@ -113,6 +114,14 @@ TEST(ShardMerge, ADeliveryBeforeTheSubscriptionBeyondTheBoundIsStillJudged) {
   // Acknowledged at 5.3 ms, 15 ms before the SUBSCRIBE: no offset the markers allow (5 ms) excuses the copy.
   const auto results = merged(5.0);
   EXPECT_EQ(statements(results), (std::multiset<std::string>{"MQTT-3.3.2-3", "MQTT-3.3.2-3"}));
+  const auto& alignment = results.stats["fleet"]["clock_alignment"][1];
+  EXPECT_EQ(alignment["method"].get<std::string>(), "markers shared with shard 1") << alignment.dump();
+}
+
+TEST(ShardMerge, ARetainedCopyImpliesNoOrderOfItsSubscription) {
+  // A retained message answers a subscription made after the broker had it: the markers' placement stands.
+  const auto results = merged(20.0, true);
+  EXPECT_EQ(statements(results), (std::multiset<std::string>{"MQTT-3.3.2-3"})) << "only the alarm is accused";
   const auto& alignment = results.stats["fleet"]["clock_alignment"][1];
   EXPECT_EQ(alignment["method"].get<std::string>(), "markers shared with shard 1") << alignment.dump();
 }
