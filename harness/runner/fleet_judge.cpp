@@ -184,7 +184,9 @@ JudgeOutcome FleetJudge::finish() {
                                 {"sessions", state.sessions},
                                 {"subscription_records", state.subscription_records},
                                 {"retained_topics", state.retained_topics},
-                                {"evidence_events", state.evidence_events}};
+                                {"evidence_events", state.evidence_events},
+                                {"settled_messages", state.settled_messages},
+                                {"settled_message_entries", state.settled_message_entries}};
   JudgeOutcome outcome;
   outcome.verdicts = checker_.finish(end_time_ns_);
   if (statistics_) outcome.statistics = statistics_->finish();
