@@ -455,10 +455,9 @@ void forget_settled(ModelState& model) {
   for (auto& [index, message] : model.messages.entries()) {
     if (!owes_nothing(model, index, message, named, unconfirmed_free) || held_as_retained(model, index, message, superseded)) {
       message.settled_since = never;
-    } else {
-      if (message.settled_since == never) message.settled_since = model.now;
-      // Every sweep: a QoS 0 publication settled unconfirmed gets its (settled) duties when confirmed later.
-      release_settled_duties(model, index);
+    } else if (message.settled_since == never) {
+      message.settled_since = model.now;
+      release_settled_duties(model, index);  // duties made later are settled as they are made and let go then
     }
     if (message.settled_since != never && model.now - message.settled_since >= model.options.forget_after_ns) {
       settled.push_back(index);
