@@ -191,6 +191,12 @@ std::vector<StatisticsFact> statistics_facts(const json& stats) {
                        " delivered, " + count_text(number(wills, "late")) + " late, " +
                        count_text(number(wills, "missing")) + " missing";
     if (number(wills, "unobserved") > 0) text += ", " + count_text(number(wills, "unobserved")) + " unobserved (no subscriber)";
+    // Sessions a broker restart ended: their wills are allowed, not owed (simulator/will_stats.hpp).
+    if (const auto restart = wills.value("ended_by_broker_restart", json::object());
+        restart.is_object() && number(restart, "sessions") > 0) {
+      text += "; " + count_text(number(restart, "sessions")) + " ended by a broker restart (not owed; " +
+              count_text(number(restart, "published_anyway")) + " published anyway)";
+    }
     if (const auto latency = percentiles_text(wills.value("latency_ms", json::object())); !latency.empty()) {
       text += "; session end to will: " + latency;
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -25,6 +26,21 @@ struct Write {
   std::int64_t confirmed_ns = -1;  // -1: the broker never confirmed it in this history
   Value value;
   bool rejected = false;  // a 5.0 PUBACK or PUBREC with a reason code of 0x80 or more
+  bool awaiting_answer = false;  // QoS 1/2: its PUBACK or PUBREC (which may still reject it) has not come
+};
+
+// A topic's writes by the number they were added under (WriteRef::index), and what the checks still need of those
+// forgotten (compact()): their values, for telling a stale copy from an unexpected one, and whether one cleared it.
+struct TopicWrites {
+  std::map<std::size_t, Write> writes;
+  std::size_t next = 0;
+  std::set<std::string> forgotten_values;
+  bool forgotten_clear = false;
+
+  std::size_t add(Write write) {
+    writes.emplace(next, std::move(write));
+    return next++;
+  }
 };
 
 struct WriteRef {
@@ -52,6 +68,17 @@ struct Window {
   std::vector<bool> granted{};
   std::map<std::string, std::string> first_copy{};  // topic -> payload of the first retained copy
   bool heard_after_suback = false;
+  bool connection_closed = false;  // no copy can come any more: it can be judged once its writes are answered
+};
+
+// The checks judged so far, for the summary.
+struct Tally {
+  std::map<std::string, std::uint64_t> counts = {{"correct", 0}, {"stale", 0}, {"unexpected", 0}, {"missing", 0},
+                                                 {"delivered_when_cleared", 0}, {"unjudged", 0}};
+  std::uint64_t checks = 0;
+  std::uint64_t subscriptions = 0;
+  nlohmann::json first_problem;  // of the earliest SUBSCRIBE with a problem
+  std::size_t first_problem_window = std::numeric_limits<std::size_t>::max();
 };
 
 // Filters for which the broker owes the retained messages on subscribe and whose copies can be told from live
@@ -80,9 +107,24 @@ struct Connection {
 class RetainedTracker {
  public:
   void add(const Event& event) {
+    now_ns_ = event.time_ns;
+    // Amortised: a compaction walks the state, once per as many events as the state holds.
+    if (++events_since_compaction_ >= std::max<std::size_t>(1024, tracked())) compact();
     auto& connection = connections_[event.connection];
     if (event.kind == EventKind::closed) {
       closed(connection, event.time_ns);
+      // No answer comes on a closed connection: its unanswered writes stay unconfirmed and can no longer be refused.
+      for (const auto& [packet_id, refs] : connection.awaiting_ack) {
+        for (const auto& ref : refs) writes_[ref.topic].writes.at(ref.index).awaiting_answer = false;
+      }
+      for (const auto index : connection.windows) {
+        auto& window = windows_.at(index);
+        window.connection_closed = true;
+        if (decided(window)) {
+          judge(window, index, tally_);
+          windows_.erase(index);
+        }
+      }
       // Nothing more comes on a closed connection: what it still awaited stays unconfirmed, as it would.
       connections_.erase(event.connection);
       return;
@@ -99,7 +141,7 @@ class RetainedTracker {
 
   std::size_t tracked() const {
     std::size_t writes = 0;
-    for (const auto& [topic, list] : writes_) writes += list.size();
+    for (const auto& [topic, list] : writes_) writes += list.writes.size() + list.forgotten_values.size();
     return connections_.size() + writes + windows_.size();
   }
 
@@ -110,9 +152,8 @@ class RetainedTracker {
     if (!will.retain || !will.accepted || will.disconnected) return;
     // The broker publishes the will some time after the session ends; it counts as written from then on and
     // as confirmed when a subscriber sees a copy.
-    auto& writes = writes_[will.topic];
-    writes.push_back(Write{time_ns, -1, value_of(will.payload)});
-    wills_awaiting_copy_[will.topic].emplace_back(writes.size() - 1, will.payload);
+    const auto index = writes_[will.topic].add(Write{time_ns, -1, value_of(will.payload)});
+    wills_awaiting_copy_[will.topic].emplace_back(index, will.payload);
   }
 
   void sent(Connection& connection, const Event& event) {
@@ -127,9 +168,9 @@ class RetainedTracker {
       // A 5.0 PUBLISH that names its topic only by an alias is not tracked (the fleet's retained statuses
       // never do).
       if (!publish->retain || publish->topic.empty()) return;
-      auto& writes = writes_[publish->topic];
-      writes.push_back(Write{event.time_ns, -1, value_of(publish->payload)});
-      const WriteRef ref{publish->topic, writes.size() - 1};
+      Write write{event.time_ns, -1, value_of(publish->payload)};
+      write.awaiting_answer = publish->packet_id.has_value();
+      const WriteRef ref{publish->topic, writes_[publish->topic].add(std::move(write))};
       if (publish->packet_id) {
         connection.awaiting_ack[*publish->packet_id].push_back(ref);
       } else {
@@ -147,15 +188,15 @@ class RetainedTracker {
       for (const auto& subscription : subscribe->subscriptions) {
         window.filters.push_back(eligible(subscription) ? subscription.filter : std::string());
       }
-      connection.windows.push_back(windows_.size());
-      windows_.push_back(std::move(window));
+      connection.windows.push_back(next_window_);
+      windows_.emplace(next_window_++, std::move(window));
     }
   }
 
   void received(Connection& connection, const Event& event) {
     const Packet& packet = *event.packet;
     for (const auto index : connection.windows) {
-      if (windows_[index].suback_ns >= 0) windows_[index].heard_after_suback = true;
+      if (auto& window = windows_.at(index); window.suback_ns >= 0) window.heard_after_suback = true;
     }
     if (const auto* connack = std::get_if<Connack>(&packet)) {
       if (connection.will) connection.will->accepted = connack->reason_code == 0;
@@ -175,7 +216,7 @@ class RetainedTracker {
     } else if (const auto* suback = std::get_if<Suback>(&packet)) {
       answered(connection, suback->packet_id, event.time_ns);
       for (auto it = connection.windows.rbegin(); it != connection.windows.rend(); ++it) {
-        auto& window = windows_[*it];
+        auto& window = windows_.at(*it);
         if (window.packet_id != suback->packet_id || window.suback_ns >= 0) continue;
         window.suback_ns = event.time_ns;
         for (std::size_t i = 0; i < window.filters.size(); ++i) {
@@ -197,7 +238,8 @@ class RetainedTracker {
                     std::int64_t time_ns) {
     if (auto found = connection.awaiting_ack.find(packet_id); found != connection.awaiting_ack.end()) {
       for (const auto& ref : found->second) {
-        auto& write = writes_[ref.topic][ref.index];
+        auto& write = writes_[ref.topic].writes.at(ref.index);
+        write.awaiting_answer = false;
         if (reason_code >= 0x80) {
           write.rejected = true;
         } else if (write.confirmed_ns < 0) {
@@ -219,7 +261,7 @@ class RetainedTracker {
 
   void read_before(Connection& connection, std::int64_t request_ns, std::int64_t time_ns) {
     std::erase_if(connection.unread, [&](const WriteRef& ref) {
-      auto& write = writes_[ref.topic][ref.index];
+      auto& write = writes_[ref.topic].writes.at(ref.index);
       if (write.sent_ns >= request_ns) return false;
       write.confirmed_ns = time_ns;
       return true;
@@ -228,7 +270,7 @@ class RetainedTracker {
 
   void retained_copy(Connection& connection, const Publish& publish) {
     for (auto it = connection.windows.rbegin(); it != connection.windows.rend(); ++it) {
-      auto& window = windows_[*it];
+      auto& window = windows_.at(*it);
       bool matched = false;
       for (const auto& filter : window.filters)
         matched = matched || (!filter.empty() && topic::matches(filter, publish.topic));
@@ -241,85 +283,17 @@ class RetainedTracker {
   void will_copy(const Publish& publish, std::int64_t time_ns) {
     const auto found = wills_awaiting_copy_.find(publish.topic);
     if (found == wills_awaiting_copy_.end()) return;
-    auto& writes = writes_[publish.topic];
+    auto& writes = writes_[publish.topic].writes;
     std::erase_if(found->second, [&](const std::pair<std::size_t, Bytes>& will) {
-      auto& write = writes[will.first];
+      auto& write = writes.at(will.first);
       if (write.sent_ns > time_ns || will.second != publish.payload) return false;
       write.confirmed_ns = time_ns;
       return true;
     });
   }
 
-  std::unordered_map<std::uint32_t, Connection> connections_;
-  std::map<std::string, std::vector<Write>> writes_;  // topic -> writes, in the order they were sent
-  // topic -> the retained wills on it no subscriber has seen yet: (index into writes_[topic], payload)
-  std::unordered_map<std::string, std::vector<std::pair<std::size_t, Bytes>>> wills_awaiting_copy_;
-  std::vector<Window> windows_;
-};
-
-nlohmann::json RetainedTracker::summary() const {
-  std::size_t topics = 0;
-  for (const auto& [topic, writes] : writes_) {
-    topics += std::any_of(writes.begin(), writes.end(), [](const Write& write) { return !write.rejected; });
-  }
-  if (topics == 0) return nlohmann::json::object();
-  std::map<std::string, std::uint64_t> counts = {
-      {"correct", 0}, {"stale", 0}, {"unexpected", 0}, {"missing", 0}, {"delivered_when_cleared", 0},
-      {"unjudged", 0}};
-  std::uint64_t checks = 0, subscriptions = 0;
-  nlohmann::json first_problem;
-  const auto check = [&](const Window& window, const std::string& topic, const std::vector<Write>& writes) {
-    // A write happened somewhere between its sending and its confirmation. Any write sent before the SUBACK
-    // came may be the stored one, unless it was confirmed before another write, itself confirmed before the
-    // SUBSCRIBE left, was even sent: then that one overwrote it for sure.
-    bool any_sent = false;
-    std::int64_t latest_start_ns = -1;  // of the writes surely done before the SUBSCRIBE; -1: none
-    for (const auto& write : writes) {
-      if (write.rejected) continue;
-      any_sent = any_sent || write.sent_ns <= window.suback_ns;
-      if (write.confirmed_ns >= 0 && write.confirmed_ns <= window.subscribe_ns) {
-        latest_start_ns = std::max(latest_start_ns, write.sent_ns);
-      }
-    }
-    if (!any_sent) return false;
-    std::set<Value> right;
-    if (latest_start_ns < 0) right.insert(Value{});  // nothing may have been stored yet
-    for (const auto& write : writes) {
-      if (write.rejected || write.sent_ns > window.suback_ns) continue;
-      if (write.confirmed_ns < 0 || write.confirmed_ns >= latest_start_ns) right.insert(write.value);
-    }
-    std::string kind;
-    const auto copy = window.first_copy.find(topic);
-    if (copy != window.first_copy.end()) {
-      const bool ever_written = std::any_of(writes.begin(), writes.end(), [&](const Write& write) {
-        return !write.rejected && write.sent_ns <= window.suback_ns && write.value == copy->second;
-      });
-      const bool cleared = std::any_of(writes.begin(), writes.end(), [&](const Write& write) {
-        return !write.rejected && write.sent_ns <= window.suback_ns && !write.value;
-      });
-      kind = right.contains(copy->second)         ? "correct"
-             : right.contains(Value{}) && cleared ? "delivered_when_cleared"
-             : ever_written                       ? "stale"
-                                                  : "unexpected";
-    } else {
-      kind = right.contains(Value{}) ? "correct" : window.heard_after_suback ? "missing" : "unjudged";
-    }
-    ++counts[kind];
-    ++checks;
-    if (kind != "correct" && kind != "unjudged" && first_problem.is_null()) {
-      std::string expected;
-      for (const auto& value : right) expected += (expected.empty() ? "" : " or ") + describe(value);
-      first_problem = {{"kind", kind},
-                       {"actor", window.actor},
-                       {"topic", topic},
-                       {"at_s", std::round(static_cast<double>(window.subscribe_ns) / 1e6) / 1e3},
-                       {"got", copy != window.first_copy.end() ? describe(copy->second) : "nothing"},
-                       {"expected", expected}};
-    }
-    return true;
-  };
-  for (const auto& window : windows_) {
-    if (window.suback_ns < 0) continue;
+  // The topics a window's checks read: those its granted filters match.
+  std::set<std::string> topics_of(const Window& window) const {
     std::set<std::string> topics_checked;
     for (std::size_t i = 0; i < window.filters.size(); ++i) {
       const auto& filter = window.filters[i];
@@ -332,13 +306,150 @@ nlohmann::json RetainedTracker::summary() const {
         if (topic::matches(filter, topic)) topics_checked.insert(topic);
       }
     }
-    bool counted = false;
-    for (const auto& topic : topics_checked) counted = check(window, topic, writes_.at(topic)) || counted;
-    subscriptions += counted;
+    return topics_checked;
   }
-  nlohmann::json result = {{"topics", topics}, {"subscriptions", subscriptions}, {"checks", checks}};
-  for (const auto& [kind, count] : counts) result[kind] = count;
-  if (!first_problem.is_null()) result["first_problem"] = first_problem;
+
+  // A window whose connection closed is judged for good once no write it reads can still be refused (a 5.0
+  // PUBACK or PUBREC with a reason code of 0x80 or more takes a write back).
+  bool decided(const Window& window) const {
+    if (!window.connection_closed) return false;
+    if (window.suback_ns < 0) return true;
+    for (const auto& topic : topics_of(window)) {
+      for (const auto& [index, write] : writes_.at(topic).writes) {
+        if (write.awaiting_answer && write.sent_ns <= window.suback_ns) return false;
+      }
+    }
+    return true;
+  }
+
+  void judge(const Window& window, std::size_t index, Tally& tally) const;
+
+  // Keeps the statistic bounded by topics, devices and SUBSCRIBEs in flight rather than by reconnects (each
+  // writes a status and subscribes again): windows of closed connections whose writes are answered are judged
+  // and dropped, and a write no later SUBSCRIBE can get goes, leaving its value. No window still to be judged
+  // subscribed before `horizon`; a write confirmed before another write, itself confirmed by then, was sent, is
+  // never a right value for them (check() below), and that later write stays to say so.
+  void compact() {
+    events_since_compaction_ = 0;
+    std::int64_t horizon = now_ns_;
+    for (auto it = windows_.begin(); it != windows_.end();) {
+      if (decided(it->second)) {
+        judge(it->second, it->first, tally_);
+        it = windows_.erase(it);
+        continue;
+      }
+      horizon = std::min(horizon, it->second.subscribe_ns);
+      ++it;
+    }
+    for (auto& [topic, list] : writes_) {
+      std::int64_t latest_start_ns = -1;
+      for (const auto& [index, write] : list.writes) {
+        if (!write.rejected && write.confirmed_ns >= 0 && write.confirmed_ns <= horizon) {
+          latest_start_ns = std::max(latest_start_ns, write.sent_ns);
+        }
+      }
+      std::erase_if(list.writes, [&](const auto& entry) {
+        const auto& write = entry.second;
+        if (write.awaiting_answer) return false;
+        if (write.rejected) return true;
+        if (write.confirmed_ns < 0 || write.confirmed_ns >= latest_start_ns) return false;
+        if (write.value) {
+          list.forgotten_values.insert(*write.value);
+        } else {
+          list.forgotten_clear = true;
+        }
+        return true;
+      });
+    }
+  }
+
+  std::unordered_map<std::uint32_t, Connection> connections_;
+  std::map<std::string, TopicWrites> writes_;  // topic -> writes, in the order they were sent
+  // topic -> the retained wills on it no subscriber has seen yet: (index into writes_[topic], payload)
+  std::unordered_map<std::string, std::vector<std::pair<std::size_t, Bytes>>> wills_awaiting_copy_;
+  std::map<std::size_t, Window> windows_;  // SUBSCRIBEs not yet judged, by the order they were sent
+  std::size_t next_window_ = 0;
+  Tally tally_;
+  std::int64_t now_ns_ = 0;
+  std::size_t events_since_compaction_ = 0;
+};
+
+void RetainedTracker::judge(const Window& window, std::size_t index, Tally& tally) const {
+  if (window.suback_ns < 0) return;
+  const auto check = [&](const std::string& topic, const TopicWrites& list) {
+    // A write happened somewhere between its sending and its confirmation. Any write sent before the SUBACK
+    // came may be the stored one, unless it was confirmed before another write, itself confirmed before the
+    // SUBSCRIBE left, was even sent: then that one overwrote it for sure (and compact() may have let it go).
+    const auto& writes = list.writes;
+    bool any_sent = false;
+    std::int64_t latest_start_ns = -1;  // of the writes surely done before the SUBSCRIBE; -1: none
+    for (const auto& [number, write] : writes) {
+      if (write.rejected) continue;
+      any_sent = any_sent || write.sent_ns <= window.suback_ns;
+      if (write.confirmed_ns >= 0 && write.confirmed_ns <= window.subscribe_ns) {
+        latest_start_ns = std::max(latest_start_ns, write.sent_ns);
+      }
+    }
+    if (!any_sent) return false;
+    std::set<Value> right;
+    if (latest_start_ns < 0) right.insert(Value{});  // nothing may have been stored yet
+    for (const auto& [number, write] : writes) {
+      if (write.rejected || write.sent_ns > window.suback_ns) continue;
+      if (write.confirmed_ns < 0 || write.confirmed_ns >= latest_start_ns) right.insert(write.value);
+    }
+    std::string kind;
+    const auto copy = window.first_copy.find(topic);
+    if (copy != window.first_copy.end()) {
+      const bool ever_written =
+          list.forgotten_values.contains(copy->second) ||
+          std::any_of(writes.begin(), writes.end(), [&](const auto& entry) {
+            const auto& write = entry.second;
+            return !write.rejected && write.sent_ns <= window.suback_ns && write.value == copy->second;
+          });
+      const bool cleared = list.forgotten_clear || std::any_of(writes.begin(), writes.end(), [&](const auto& entry) {
+                             const auto& write = entry.second;
+                             return !write.rejected && write.sent_ns <= window.suback_ns && !write.value;
+                           });
+      kind = right.contains(copy->second)         ? "correct"
+             : right.contains(Value{}) && cleared ? "delivered_when_cleared"
+             : ever_written                       ? "stale"
+                                                  : "unexpected";
+    } else {
+      kind = right.contains(Value{}) ? "correct" : window.heard_after_suback ? "missing" : "unjudged";
+    }
+    ++tally.counts[kind];
+    ++tally.checks;
+    if (kind != "correct" && kind != "unjudged" && index < tally.first_problem_window) {
+      std::string expected;
+      for (const auto& value : right) expected += (expected.empty() ? "" : " or ") + describe(value);
+      tally.first_problem_window = index;
+      tally.first_problem = {{"kind", kind},
+                             {"actor", window.actor},
+                             {"topic", topic},
+                             {"at_s", std::round(static_cast<double>(window.subscribe_ns) / 1e6) / 1e3},
+                             {"got", copy != window.first_copy.end() ? describe(copy->second) : "nothing"},
+                             {"expected", expected}};
+    }
+    return true;
+  };
+  bool counted = false;
+  for (const auto& topic : topics_of(window)) counted = check(topic, writes_.at(topic)) || counted;
+  tally.subscriptions += counted;
+}
+
+nlohmann::json RetainedTracker::summary() const {
+  std::size_t topics = 0;
+  for (const auto& [topic, list] : writes_) {
+    topics += !list.forgotten_values.empty() || list.forgotten_clear ||
+              std::any_of(list.writes.begin(), list.writes.end(),
+                          [](const auto& entry) { return !entry.second.rejected; });
+  }
+  if (topics == 0) return nlohmann::json::object();
+  auto tally = tally_;
+  for (const auto& [index, window] : windows_) judge(window, index, tally);
+  nlohmann::json result = {{"topics", topics}, {"subscriptions", tally.subscriptions}, {"checks", tally.checks}};
+  for (const auto& [kind, count] : tally.counts) result[kind] = count;
+  if (!tally.first_problem.is_null()) result["first_problem"] = tally.first_problem;
   return result;
 }
 

@@ -27,9 +27,10 @@ namespace mqtt::simulator {
 // {} when nothing was written with RETAIN=1.
 nlohmann::json compute_retained_stats(const history::History& history);
 
-// The same, fed one event at a time. Holds every retained write and every SUBSCRIBE (a check needs the writes
-// around it): it grows with retained writes and subscriptions, which a fleet makes per connection, not per
-// telemetry message.
+// The same, fed one event at a time. A SUBSCRIBE is judged once its connection closed and the writes it reads are
+// answered, and then dropped; a write no later SUBSCRIBE can get goes (its value stays, to tell a stale copy from
+// an unexpected one). It holds the open connections' SUBSCRIBEs, per topic the writes since the latest confirmed
+// one (and those still unanswered) and the distinct values written: it follows devices and topics, not reconnects.
 class RetainedStatistics {
  public:
   RetainedStatistics();

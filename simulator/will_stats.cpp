@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <string_view>
 #include <unordered_map>
 
 #include "model/topic.hpp"
@@ -14,6 +15,12 @@ namespace {
 using history::Event;
 using history::EventKind;
 
+// How the run records a broker restart (simulator/broker_restart.cpp, read the same way by the checker in
+// harness/model/connection_lifecycle.hpp): a fault of connection 0 before the broker stops, and a note when the
+// restart was skipped after all.
+constexpr std::string_view broker_restart_fault = "broker-restart";
+constexpr std::string_view broker_restart_skipped_note = "broker-restart skipped";
+
 struct SessionWill {
   std::string actor;
   std::string topic;
@@ -24,6 +31,9 @@ struct SessionWill {
   std::int64_t closed_ns = -1;
   bool accepted = false;
   bool disconnected = false;  // the client sent DISCONNECT: no will is owed
+  // The broker-restart fault (event sequence) that ended this session: a broker that stops need not publish the
+  // wills of the connections it ends (harness/model/will.cpp), so the will is allowed and not owed; 0 for none.
+  std::uint64_t cut_by_restart = 0;
 };
 
 struct Copy {
@@ -42,8 +52,9 @@ void count_at(std::vector<double>& series, std::int64_t time_ns) {
 
 struct WillStatistics::State {
   std::unordered_map<std::uint32_t, SessionWill> open;  // connection -> its will, until the session's end is known
-  std::vector<SessionWill> ended;                        // sessions that ended owing a will
+  std::vector<SessionWill> ended;  // sessions that ended owing a will, or ended by a broker restart
   std::uint64_t sessions_with_will = 0;
+  std::uint64_t last_broker_restart = 0;  // the latest broker-restart fault's sequence
   std::set<std::string> will_topics;
   std::map<std::string, std::vector<Copy>> copies;  // topic + '\0' + payload -> copies received, in time order
   // actor -> (filter, first time it was asked for)
@@ -63,6 +74,25 @@ std::size_t WillStatistics::tracked() const {
 
 void WillStatistics::observe(const Event& event) {
   auto& wills = state_->open;
+  // As the model reads the runner's record of a restart (model/connection_lifecycle.hpp): the fault marks the
+  // sessions open then; a note that the restart was skipped after all takes the mark back.
+  if (event.connection == 0 && event.kind == EventKind::fault && event.fault == broker_restart_fault) {
+    for (auto& [connection, will] : wills) will.cut_by_restart = event.sequence;
+    state_->last_broker_restart = event.sequence;
+    return;
+  }
+  if (event.connection == 0 && event.kind == EventKind::note &&
+      event.detail.starts_with(broker_restart_skipped_note)) {
+    const auto skipped = state_->last_broker_restart;
+    if (skipped == 0) return;
+    for (auto& [connection, will] : wills) {
+      if (will.cut_by_restart == skipped) will.cut_by_restart = 0;
+    }
+    for (auto& will : state_->ended) {
+      if (will.cut_by_restart == skipped) will.cut_by_restart = 0;
+    }
+    return;
+  }
   auto found = wills.find(event.connection);
   if (event.kind == EventKind::closed && found != wills.end()) {
     // Only a session the broker accepted and the client did not end with DISCONNECT owes a will: the others
@@ -112,6 +142,7 @@ nlohmann::json WillStatistics::finish() const {
   const auto& subscriptions = state_->subscriptions;
   std::vector<const SessionWill*> due;
   for (const auto& will : state_->ended) due.push_back(&will);
+  std::uint64_t restart_ended = 0, restart_delivered = 0;
 
   std::sort(due.begin(), due.end(), [](const SessionWill* left, const SessionWill* right) {
     return left->closed_ns != right->closed_ns ? left->closed_ns < right->closed_ns : left->actor < right->actor;
@@ -119,7 +150,7 @@ nlohmann::json WillStatistics::finish() const {
   std::uint64_t delivered = 0, late = 0, missing = 0, unobserved = 0;
   std::vector<double> latency_ms, due_per_second, delivered_per_second;
   for (const auto* will : due) {
-    count_at(due_per_second, will->closed_ns);
+    if (will->cut_by_restart == 0) count_at(due_per_second, will->closed_ns);
     const std::string key = will->topic + '\0' + std::string(will->payload.begin(), will->payload.end());
     // Each subscriber's first unused copy after the session began is this will's copy for that subscriber.
     std::int64_t first_copy_ns = -1;
@@ -131,6 +162,13 @@ nlohmann::json WillStatistics::finish() const {
         served.insert(copy.actor);
         if (first_copy_ns < 0) first_copy_ns = copy.time_ns;
       }
+    }
+    // Ended by a broker restart: counted apart, neither due nor missing (its copies are still taken, so that they
+    // are not credited to a later will of the same client).
+    if (will->cut_by_restart != 0) {
+      ++restart_ended;
+      if (first_copy_ns >= 0) ++restart_delivered;
+      continue;
     }
     if (first_copy_ns >= 0) {
       ++delivered;
@@ -164,11 +202,12 @@ nlohmann::json WillStatistics::finish() const {
   }
   return {{"sessions_with_will", state_->sessions_with_will},
           {"interval_s", interval_s},
-          {"due", due.size()},
+          {"due", due.size() - restart_ended},
           {"delivered", delivered},
           {"late", late},
           {"missing", missing},
           {"unobserved", unobserved},
+          {"ended_by_broker_restart", {{"sessions", restart_ended}, {"published_anyway", restart_delivered}}},
           {"latency_ms", percentiles(latency_ms)},
           {"due_per_second", due_per_second},
           {"delivered_per_second", delivered_per_second}};

@@ -98,6 +98,10 @@ int main(int argc, char** argv) {
               size.messages, size.obligations, size.copy_ledgers, size.arrival_marks, size.order_marks,
               size.connections, size.sessions, size.subscription_records, size.retained_versions,
               size.retained_topics, size.evidence_events);
+  std::printf("settled messages waiting out the window: %zu, holding %zu entries (%.1f each)\n", size.settled_messages,
+              size.settled_message_entries,
+              size.settled_messages == 0 ? 0.0
+                                         : static_cast<double>(size.settled_message_entries) / size.settled_messages);
   std::printf("verdicts: %zu violations, %zu unresolved\n", verdicts.violations.size(), verdicts.unresolved.size());
   return verdicts.violations.empty() ? 0 : 1;
 }

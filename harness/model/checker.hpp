@@ -54,6 +54,11 @@ struct StateSize {
   std::size_t retained_versions = 0;     // retained publishes kept over all topics (superseded ones go)
   std::size_t forgotten_connection_intervals = 0;  // runs of forgotten connection ids kept to ignore late events
   std::size_t evidence_events = 0;       // event copies kept for evidence (CheckOptions::evidence_events)
+  // Messages that owe nothing and wait out the forgetting window, and the entries they hold: the message, each
+  // duty and copy ledger, and each separate heap block of a duty's text or a ledger's packet ids. What a settled
+  // message costs in the window (issue 16): `settled_message_entries / settled_messages`.
+  std::size_t settled_messages = 0;
+  std::size_t settled_message_entries = 0;
 };
 
 struct Finding {

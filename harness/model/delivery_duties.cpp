@@ -56,6 +56,12 @@ void exercise_duty(ModelState& model, const DeliveryDuty& duty) {
   for (const auto& statement : duty.judged_with) model.exercise(statement);
 }
 
+void release_duty_text(DeliveryDuty& duty) {
+  std::string().swap(duty.description);
+  std::vector<std::string>().swap(duty.judged_with);
+  std::vector<std::uint64_t>().swap(duty.evidence);
+}
+
 void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t owned_at,
                             std::vector<std::uint64_t> evidence) {
   const auto& message = model.messages[index];
@@ -139,6 +145,7 @@ void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t o
     if (ledger != model.ledgers.end() && ledger->second.highest_qos >= required) {
       duty.settled = true;
       exercise_duty(model, duty);
+      release_duty_text(duty);
     }
     model.add_duty(std::move(duty));
   }
@@ -183,6 +190,7 @@ void settle_duties(ModelState& model, Connection& conn, std::size_t index, const
       if (duty.statement == "MQTT-3.1.2-5" && !publish.dup)
         model.sessions[conn.client_id].offline_queue_shown = true;
     }
+    if (duty.settled) release_duty_text(duty);
   }
 }
 

@@ -15,6 +15,12 @@ namespace mqtt::model::detail {
 // The duty was met or proven unmet: its statement and those it judges with it were exercised.
 void exercise_duty(ModelState& model, const DeliveryDuty& duty);
 
+// A settled or cancelled duty is never judged again: only whether it is settled and the few numbers other rules
+// compare stay (statement, client id, generation, required QoS, settled_by_new_copy, retained_copy, connection).
+// Its text (description, the statements judged with it, its evidence) is what only an unmet duty's verdict cites,
+// and most of its memory: it goes (issue 16).
+void release_duty_text(DeliveryDuty& duty);
+
 // The broker has taken ownership of a message: every session with a definite matching subscription is owed
 // it.
 void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t owned_at,

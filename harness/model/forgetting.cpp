@@ -6,6 +6,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "model/delivery_duties.hpp"
 #include "model/v5_subscription_options.hpp"
 
 namespace mqtt::model::detail {
@@ -191,6 +192,17 @@ void keep_queued_arrival(ModelState& model, const DeliveryDuty& duty, const Mess
   }
   auto& latest = session.forgotten_queued_processed[level_of(duty.required)];
   latest = std::max(latest, message.processed_by);
+}
+
+// A message that owes nothing any more waits out the forgetting window for the copies the broker may still invent
+// (duplicates, DUP flags, order); its duties are all settled or cancelled and keep only what those rules and
+// unmet_queued_delivery read (release_duty_text in delivery_duties.hpp). Duties settled as they are made or met
+// let go of their text at once; this catches the cancelled ones.
+void release_settled_duties(ModelState& model, std::size_t index) {
+  for (const auto duty_index : indexed(model.duties_by_message, index)) {
+    auto& duty = model.duties[duty_index];
+    if (duty.settled || duty.cancelled) release_duty_text(duty);
+  }
 }
 
 template <typename List>
@@ -445,6 +457,7 @@ void forget_settled(ModelState& model) {
       message.settled_since = never;
     } else if (message.settled_since == never) {
       message.settled_since = model.now;
+      release_settled_duties(model, index);  // duties made later are settled as they are made and let go then
     }
     if (message.settled_since != never && model.now - message.settled_since >= model.options.forget_after_ns) {
       settled.push_back(index);
@@ -499,6 +512,21 @@ StateSize state_size(const ModelState& model) {
   size.forgotten_connection_intervals = model.forgotten_connections.intervals();
   size.order_marks = model.order_marks.size();
   size.evidence_events = model.evidence_store.size();
+  for (const auto& [index, message] : model.messages.entries()) {
+    if (message.settled_since == never) continue;
+    ++size.settled_messages;
+    ++size.settled_message_entries;
+    for (const auto duty_index : indexed(model.duties_by_message, index)) {
+      const auto& duty = model.duties[duty_index];
+      size.settled_message_entries += 1 + (duty.description.capacity() > 15 ? 1 : 0) + duty.judged_with.size() +
+                                      (duty.evidence.capacity() > 0 ? 1 : 0);
+    }
+    for (auto ledger = model.ledgers.lower_bound({index, 0}); ledger != model.ledgers.end() && ledger->first.first == index;
+         ++ledger) {
+      size.settled_message_entries += 1 + (ledger->second.sent_ids.size() > 2 ? 1 : 0) +
+                                      (ledger->second.packet_ids.size() > 2 ? 1 : 0);
+    }
+  }
   return size;
 }
 

@@ -34,6 +34,7 @@ class IndexedStore {
   auto values() { return std::views::values(items_); }
   auto values() const { return std::views::values(items_); }
   auto entries() { return std::views::all(items_); }  // (index, element) pairs
+  auto entries() const { return std::views::all(items_); }
 
  private:
   Map items_;

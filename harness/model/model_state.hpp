@@ -5,6 +5,7 @@
 // taking this state by reference; checker.cpp dispatches events to them.
 #pragma once
 
+#include <algorithm>
 #include <boost/container/small_vector.hpp>
 #include <cstdint>
 #include <limits>
@@ -350,11 +351,25 @@ struct RejectedDelivery {
   std::string share_group;  // the share group it came through, if any
 };
 
+// A few packet ids, kept inline: a session nearly always receives a message under one packet id (a re-send
+// reuses it), and a std::set node per id cost more than the rest of a copy ledger (issue 16).
+class PacketIds {
+ public:
+  bool contains(std::uint16_t id) const { return std::find(ids_.begin(), ids_.end(), id) != ids_.end(); }
+  void insert(std::uint16_t id) {
+    if (!contains(id)) ids_.push_back(id);
+  }
+  std::size_t size() const { return ids_.size(); }
+
+ private:
+  boost::container::small_vector<std::uint16_t, 2> ids_;
+};
+
 struct CopyLedger {
   int new_qos2_copies = 0;
   int ordinary_copies = 0;  // copies through existing subscriptions, re-sends not counted
-  std::set<std::uint16_t> sent_ids;  // packet ids of every QoS 1/2 copy: a copy with DUP=1 reuses one
-  std::set<std::uint16_t> packet_ids;
+  PacketIds sent_ids;       // packet ids of every QoS 1/2 copy: a copy with DUP=1 reuses one
+  PacketIds packet_ids;     // packet ids of the new QoS 2 copies
   std::uint64_t first_sequence = 0;
   int highest_qos = -1;
   unsigned qos_seen = 0;           // bit q: some copy at QoS q arrived

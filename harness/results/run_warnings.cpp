@@ -92,8 +92,13 @@ std::vector<std::string> run_warnings(const Results& results) {
     const double waited = wait != judge.end() && wait->is_number() ? wait->get<double>() : 0.0;
     char text[32];
     std::snprintf(text, sizeof text, "%.1f s", waited);
-    warnings.push_back("the judge fell behind: " + std::to_string(number_at(judge, "backlog_limit")) +
-                       " events waited to be judged, so the devices paused " + std::to_string(waits) +
+    // The backlog is bounded in events and in bytes (runner/fleet_judge.hpp): name both when both are known.
+    std::string bound = std::to_string(number_at(judge, "backlog_limit")) + " events";
+    if (const auto bytes = number_at(judge, "backlog_bytes_limit"); bytes > 0) {
+      bound += " (or " + std::to_string(bytes >> 20) + " MiB of them)";
+    }
+    warnings.push_back("the judge fell behind: " + bound + " waited to be judged, so the devices paused " +
+                       std::to_string(waits) +
                        " time(s), " + text + " in all, and published less steadily than the scenario asks");
   }
   if (stats.contains("unresolved") && stats["unresolved"].is_object()) {

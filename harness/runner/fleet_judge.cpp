@@ -19,12 +19,30 @@ model::CheckOptions with_evidence(model::CheckOptions check) {
   return check;
 }
 
+// Heap blocks: the allocator rounds up and keeps a header; a string or vector within the small buffer costs nothing.
+std::size_t heap_bytes(std::size_t capacity, std::size_t inline_capacity = 0) {
+  return capacity <= inline_capacity ? 0 : capacity + 16;
+}
+
 }  // namespace
+
+std::size_t approximate_event_bytes(const history::Event& event) {
+  constexpr std::size_t string_inline = 15;  // libstdc++'s small-string buffer
+  std::size_t bytes = sizeof(history::Event) + heap_bytes(event.raw.capacity()) +
+                      heap_bytes(event.actor.capacity(), string_inline) +
+                      heap_bytes(event.detail.capacity(), string_inline) +
+                      heap_bytes(event.fault.capacity(), string_inline);
+  // A decoded packet holds its topic, payload, properties and filters again: about its raw size once more.
+  if (event.packet) bytes += heap_bytes(event.raw.size());
+  return bytes;
+}
 
 nlohmann::json JudgeHealth::to_json() const {
   return {{"events", events},
           {"backlog_high_water", backlog_high_water},
           {"backlog_limit", backlog_limit},
+          {"backlog_bytes_high_water", backlog_bytes_high_water},
+          {"backlog_bytes_limit", backlog_bytes_limit},
           {"backpressure_waits", waits},
           {"backpressure_wait_s", waited_s},
           {"judged_after_run_s", judged_after_run_s},
@@ -38,6 +56,7 @@ FleetJudge::FleetJudge(const simulator::FleetSpec& spec, FleetJudgeOptions optio
     : options_(std::move(options)), checker_(with_evidence(options_.check)) {
   if (options_.statistics) statistics_.emplace(spec);
   health_.backlog_limit = std::max<std::size_t>(1, options_.backlog_limit);
+  health_.backlog_bytes_limit = std::max<std::size_t>(1, options_.backlog_bytes_limit);
   incoming_.reserve(4096);
   thread_ = std::thread([this] { judge_loop(); });
 }
@@ -48,26 +67,34 @@ FleetJudge::~FleetJudge() {
     const std::lock_guard lock(mutex_);
     ending_ = true;
     incoming_.clear();
+    incoming_bytes_ = 0;
   }
   work_ready_.notify_one();
   thread_.join();
 }
 
 void FleetJudge::push(history::Event&& event) {
+  const auto bytes = approximate_event_bytes(event);  // outside the lock
   std::unique_lock lock(mutex_);
   // The judge's current batch does not count here: the next one fills while it works (at most twice the limit).
-  if (incoming_.size() >= health_.backlog_limit) {
+  const auto full = [&] {
+    return incoming_.size() >= health_.backlog_limit || incoming_bytes_ >= health_.backlog_bytes_limit;
+  };
+  if (full()) {
     ++health_.waits;
     const auto waited_from = Clock::now();
     work_ready_.notify_one();
-    room_ready_.wait(lock, [&] { return incoming_.size() < health_.backlog_limit; });
+    room_ready_.wait(lock, [&] { return !full(); });
     health_.waited_s += std::chrono::duration<double>(Clock::now() - waited_from).count();
   }
   incoming_.push_back(std::move(event));
+  incoming_bytes_ += bytes;
   health_.backlog_high_water = std::max(health_.backlog_high_water, incoming_.size() + in_judgement_);
+  health_.backlog_bytes_high_water =
+      std::max(health_.backlog_bytes_high_water, incoming_bytes_ + in_judgement_bytes_);
   // A notify costs a system call and a wake-up: only when the judge sleeps and a batch worth its while waits
   // (otherwise it looks again within batch_interval).
-  if (judge_idle_ && incoming_.size() >= wake_batch) {
+  if (judge_idle_ && (incoming_.size() >= wake_batch || incoming_bytes_ >= health_.backlog_bytes_limit)) {
     judge_idle_ = false;
     lock.unlock();
     work_ready_.notify_one();
@@ -87,14 +114,19 @@ void FleetJudge::judge_loop() {
     {
       std::unique_lock lock(mutex_);
       in_judgement_ = 0;
+      in_judgement_bytes_ = 0;
       if (incoming_.empty() && !ending_) {
         judge_idle_ = true;
-        work_ready_.wait_for(lock, batch_interval, [&] { return incoming_.size() >= wake_batch || ending_; });
+        work_ready_.wait_for(lock, batch_interval, [&] {
+          return incoming_.size() >= wake_batch || incoming_bytes_ >= health_.backlog_bytes_limit || ending_;
+        });
         judge_idle_ = false;
       }
       if (incoming_.empty() && ending_) break;
       batch.swap(incoming_);
       in_judgement_ = batch.size();
+      in_judgement_bytes_ = incoming_bytes_;
+      incoming_bytes_ = 0;
     }
     const auto second = static_cast<std::size_t>(
         std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started_).count());
@@ -152,7 +184,9 @@ JudgeOutcome FleetJudge::finish() {
                                 {"sessions", state.sessions},
                                 {"subscription_records", state.subscription_records},
                                 {"retained_topics", state.retained_topics},
-                                {"evidence_events", state.evidence_events}};
+                                {"evidence_events", state.evidence_events},
+                                {"settled_messages", state.settled_messages},
+                                {"settled_message_entries", state.settled_message_entries}};
   JudgeOutcome outcome;
   outcome.verdicts = checker_.finish(end_time_ns_);
   if (statistics_) outcome.statistics = statistics_->finish();

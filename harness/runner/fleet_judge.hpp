@@ -5,8 +5,11 @@
 // devices down (which made the harness cause the losses it then reported; docs/benchmarks.md, issue 16).
 //
 // Hand-over: the fleet's thread appends to one vector under a mutex; the judge swaps it for its empty one and
-// works through the batch without the lock. The backlog (events handed over and not yet judged) is bounded:
-// once `backlog_limit` events wait behind the batch being judged, the fleet's thread waits for the judge (back-pressure), and the run says so.
+// works through the batch without the lock. The backlog (events handed over and not yet judged) is bounded in
+// events and in bytes: once `backlog_limit` events, or `backlog_bytes_limit` bytes of them, wait behind the batch
+// being judged, the fleet's thread waits for the judge (back-pressure), and the run says so. The byte bound is what
+// keeps a lagging judge (a loaded machine) from pushing the harness's memory past issue 16's target: a QoS 1 event
+// is about 1.2 KB, one with a large payload far more.
 #pragma once
 
 #include <atomic>
@@ -43,13 +46,23 @@ struct FleetJudgeOptions {
   // A waiting event costs about 1.2 KB of resident memory (a full event: decoded packet, raw bytes, actor), so
   // 100,000 keeps the backlog under about 250 MB (a 5-minute QoS 1 run at 250,000 held 713 MB in all).
   std::size_t backlog_limit = 100'000;
+  // Bytes of events (approximate_event_bytes) waiting behind the judge's batch before the fleet's thread waits; the
+  // batch being judged holds at most as many again. 48 MiB is about 40,000 QoS 1 events (a second of the
+  // 1,000 x 10 msg/s QoS 1 fan-in): a judge more than that behind makes the devices wait rather than the memory grow.
+  std::size_t backlog_bytes_limit = 48u << 20;
 };
+
+// Resident bytes an event holds, roughly: the struct, its raw bytes, the decoded packet's copy of them (topic and
+// payload) and its strings, plus allocator overhead. What the backlog's byte bound counts.
+std::size_t approximate_event_bytes(const history::Event& event);
 
 // How the hand-over went, for results.stats.harness.judge.
 struct JudgeHealth {
   std::uint64_t events = 0;
   std::size_t backlog_high_water = 0;  // most events handed over and not yet judged at once
   std::size_t backlog_limit = 0;
+  std::size_t backlog_bytes_high_water = 0;  // most bytes (approximate_event_bytes) handed over and not yet judged
+  std::size_t backlog_bytes_limit = 0;
   std::uint64_t waits = 0;             // times the fleet's thread waited for the judge (backlog at the limit)
   double waited_s = 0;                 // how long, in all
   double judged_after_run_s = 0;       // finish(): judging the backlog left when the fleet stopped, and the end
@@ -101,6 +114,8 @@ class FleetJudge {
   std::condition_variable room_ready_;  // the fleet's thread waits for the backlog to shrink
   std::vector<history::Event> incoming_;  // guarded by mutex_
   std::size_t in_judgement_ = 0;          // guarded: events of the batch the judge is working through
+  std::size_t incoming_bytes_ = 0;        // guarded: approximate_event_bytes of incoming_
+  std::size_t in_judgement_bytes_ = 0;    // guarded: ... of the batch the judge is working through
   bool judge_idle_ = false;               // guarded: the judge is waiting for work (worth a notify)
   bool ending_ = false;                   // guarded
   JudgeHealth health_;                    // waits and high water: guarded; the rest belongs to the judge

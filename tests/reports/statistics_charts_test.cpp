@@ -200,6 +200,7 @@ nlohmann::json fleet_stats() {
             {"qos2", {{"count", 0}}}}},
           {"connect_latency_ms", {{"count", 3}, {"p50", 4}, {"p90", 5}, {"p99", 6}, {"p99.9", 6}, {"max", 6}}},
           {"wills", {{"due", 2}, {"delivered", 1}, {"late", 0}, {"missing", 1}, {"unobserved", 0},
+                     {"ended_by_broker_restart", {{"sessions", 3}, {"published_anyway", 1}}},
                      {"latency_ms", {{"count", 1}, {"p50", 12}, {"max", 12}}},
                      {"due_per_second", {0, 0, 2}}, {"delivered_per_second", {0, 0, 1}}}},
           {"messages", {{"published", 18}, {"expected_deliveries", 24}, {"delivered", 17}, {"lost", 7}, {"duplicates", 0},
@@ -347,6 +348,8 @@ TEST(StatisticsFacts, NameEveryFigureAReaderLooksFor) {
             "p50 2.00 ms, p90 3.00 ms, p99 5.00 ms, p99.9 5.00 ms, max 5.00 ms (11 deliveries)");
   EXPECT_EQ(facts["Losses by cause"], "publisher-connection-faulted 7");
   EXPECT_EQ(facts["Wills"].rfind("2 due, 1 delivered, 0 late, 1 missing", 0), 0U) << facts["Wills"];
+  EXPECT_NE(facts["Wills"].find("3 ended by a broker restart (not owed; 1 published anyway)"), std::string::npos)
+      << facts["Wills"];
   EXPECT_EQ(facts["Faults"], "partition 2; partition on 50% of dtu from 2 s to 3 s");
 }
 

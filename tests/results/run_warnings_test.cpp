@@ -67,6 +67,8 @@ TEST(RunWarnings, AJudgeThatMadeTheFleetWaitSaysSo) {
   ASSERT_EQ(warnings.size(), 1U);
   EXPECT_EQ(warnings[0], "the judge fell behind: 100000 events waited to be judged, so the devices paused 25 time(s), "
                          "8.5 s in all, and published less steadily than the scenario asks");
+  results.stats["harness"]["judge"]["backlog_bytes_limit"] = 48u << 20;
+  EXPECT_EQ(run_warnings(results)[0].rfind("the judge fell behind: 100000 events (or 48 MiB of them) waited", 0), 0U);
 }
 
 TEST(RunWarnings, UnresolvedObligationsOfEachSource) {

@@ -78,5 +78,45 @@ TEST(FleetJudge, ABacklogAtItsBoundMakesTheHandingThreadWait) {
   EXPECT_LE(outcome.health.backlog_high_water, 2 * 8u + 1);
 }
 
+TEST(FleetJudge, ABacklogIsBoundedInBytesAsWellAsInEvents) {
+  // Events far above the usual size (a 64 KiB payload each): the event bound (100,000) is never reached, the byte
+  // bound (four such events) is, so the fleet's side waits and the backlog never holds more than twice the bound.
+  std::mutex mutex;
+  std::condition_variable released;
+  bool release = false;
+  std::vector<std::uint64_t> recorded;
+  auto large_event = [](std::uint64_t sequence) {
+    auto event = note(sequence);
+    event.detail.assign(64 * 1024, 'x');
+    return event;
+  };
+  const auto event_bytes = approximate_event_bytes(large_event(1));
+  ASSERT_GT(event_bytes, 64u * 1024);
+  FleetJudgeOptions options;
+  options.backlog_bytes_limit = 4 * event_bytes;
+  options.record = [&](const history::Event& event) {
+    std::unique_lock lock(mutex);
+    released.wait_for(lock, std::chrono::seconds(10), [&] { return release; });
+    recorded.push_back(event.sequence);
+  };
+  FleetJudge judge(parse_fleet_scenario("test.json", one_group), std::move(options));
+  std::thread releaser([&] {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (judge.backpressure_waits() == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    const std::lock_guard lock(mutex);
+    release = true;
+    released.notify_all();
+  });
+  for (std::uint64_t sequence = 1; sequence <= 200; ++sequence) judge.push(large_event(sequence));
+  releaser.join();
+  const auto outcome = judge.finish();
+  ASSERT_EQ(recorded.size(), 200u);
+  for (std::size_t index = 0; index < recorded.size(); ++index) ASSERT_EQ(recorded[index], index + 1);
+  EXPECT_GT(outcome.health.waits, 0u);
+  EXPECT_LE(outcome.health.backlog_high_water, 2 * 4u + 1);
+  EXPECT_LE(outcome.health.backlog_bytes_high_water, (2 * 4 + 1) * event_bytes);
+  EXPECT_EQ(outcome.health.to_json().at("backlog_bytes_limit"), 4 * event_bytes);
+}
+
 }  // namespace
 }  // namespace mqtt::runner

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <iostream>
+
 namespace mqtt::simulator {
 namespace {
 
@@ -264,6 +267,48 @@ TEST(RetainedStats, AValueTheBrokerRefusedIsNeverWritten) {
   builder.received(11, 1, "dtu-a", refused);
   builder.subscribe(100, 2, "auditor", topic, "busy");
   EXPECT_EQ(compute_retained_stats(builder.history())["unexpected"], 1);
+}
+
+// A device that reconnects writes its status again and subscribes again each time: the statistic judges each
+// SUBSCRIBE once its connection closed and lets go of the writes no later SUBSCRIBE can get, so what it holds
+// follows the devices and topics, not the reconnects; the figures are those of every check. A stale copy on the
+// last connection is still told from an unexpected one by a value forgotten long ago.
+TEST(RetainedStats, ReconnectsDoNotGrowWhatTheStatisticHolds) {
+  const auto run = [](int reconnects, std::size_t& most_tracked) {
+    HistoryBuilder builder;
+    std::int64_t time_ms = 0;
+    for (int reconnect = 0; reconnect < reconnects; ++reconnect) {
+      const auto connection = static_cast<std::uint32_t>(reconnect + 1);
+      const auto value = reconnect % 2 == 0 ? std::string("online") : std::string("busy");
+      builder.status(time_ms, connection, "dtu-a", topic, value, 1);
+      builder.subscribe(time_ms + 10, connection, "dtu-a", topic, value);
+      builder.closed(time_ms + 20, connection, "dtu-a");
+      time_ms += 100;
+    }
+    // One more connection, whose copy is the value of an early write: stale, not unexpected.
+    builder.status(time_ms, 100'000, "dtu-a", topic, "rebooting", 1);
+    builder.subscribe(time_ms + 10, 100'000, "dtu-a", topic, "online");
+    RetainedStatistics statistics;
+    most_tracked = 0;
+    for (const auto& event : builder.history().events) {
+      statistics.observe(event);
+      most_tracked = std::max(most_tracked, statistics.tracked());
+    }
+    return statistics.finish();
+  };
+  std::size_t fewer_tracked = 0;
+  std::size_t more_tracked = 0;
+  const auto fewer = run(2'000, fewer_tracked);
+  const auto more = run(10'000, more_tracked);
+  std::cout << "most entries held: " << fewer_tracked << " after 2,000 reconnects, " << more_tracked
+            << " after 10,000\n";
+  EXPECT_EQ(more["checks"], 10'001);
+  EXPECT_EQ(more["correct"], 10'000);
+  EXPECT_EQ(more["stale"], 1);
+  EXPECT_EQ(more["first_problem"]["kind"], "stale");
+  EXPECT_EQ(fewer["correct"], 2'000);
+  EXPECT_LE(more_tracked, 2'100u);  // one compaction period (at least 1,024 events) at most
+  EXPECT_LE(more_tracked, fewer_tracked + 100) << "grew with the reconnects";
 }
 
 }  // namespace
