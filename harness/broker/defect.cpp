@@ -156,7 +156,7 @@ constexpr std::array catalog{
                "will-retain-accepted-without-retain-available", "5.0", "MQTT-3.2.2-13",
                "declares Retain Available 0, yet accepts a CONNECT whose will has Will Retain 1"},
     DefectInfo{Defect::suback_grants_above_request, "suback-grants-above-request", "5.0", "MQTT-3.8.4-7",
-               "in a SUBSCRIBE of several filters, writes QoS 2 in the SUBACK for a filter that asked for QoS 1, granting QoS 1"},
+               "in a SUBSCRIBE of three filters or more, writes QoS 2 in the SUBACK for a filter that asked for QoS 1, granting QoS 1"},
     DefectInfo{Defect::unsuback_codes_reversed, "unsuback-codes-reversed", "5.0", "MQTT-3.11.3-1",
                "writes the UNSUBACK reason codes in the reverse order of the UNSUBSCRIBE's topic filters"},
     DefectInfo{Defect::answers_held_at_zero_quota, "answers-held-at-zero-quota", "5.0", "MQTT-3.3.4-10",

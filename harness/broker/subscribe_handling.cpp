@@ -87,10 +87,10 @@ void Connection::handle_subscribe(const Subscribe& subscribe) {
                          (handling == 2 && core.has(Defect::retain_handling_2_ignored));
       if (sends) retained_owed.push_back(RetainedOwed{subscription.filter, options});
     }
-    // In a SUBSCRIBE of several filters the defect claims QoS 2 for a QoS 1 grant: a code that is not the QoS
+    // In a SUBSCRIBE of three filters or more the defect claims QoS 2 for a QoS 1 grant: a code that is not the QoS
     // granted [MQTT-3.8.4-7].
     const bool overstated = is_v5() && core.has(Defect::suback_grants_above_request) &&
-                            subscribe.subscriptions.size() > 1 && granted == QoS::at_least_once;
+                            subscribe.subscriptions.size() > 2 && granted == QoS::at_least_once;
     return_codes.push_back(overstated ? std::uint8_t{2} : static_cast<std::uint8_t>(granted));
   }
   if (core.has(Defect::suback_wrong_count) && return_codes.size() > 1) return_codes.pop_back();

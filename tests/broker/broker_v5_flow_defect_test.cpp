@@ -26,8 +26,9 @@ TEST(BrokerV5FlowDefect, SubackGrantsAboveRequest) {  // breaks MQTT-3.8.4-7
     auto broker = broker_with(defective ? std::optional(Defect::suback_grants_above_request) : std::nullopt);
     auto client = connect5(broker->port(), "c");
     const auto suback =
-        subscribe5(*client, {subscription("s/zero", QoS::at_most_once), subscription("s/one", QoS::at_least_once)});
-    EXPECT_EQ(suback.reason_codes, (std::vector<std::uint8_t>{0, defective ? std::uint8_t{2} : std::uint8_t{1}}));
+        subscribe5(*client, {subscription("s/zero", QoS::at_most_once), subscription("s/one", QoS::at_least_once),
+                             subscription("s/two", QoS::exactly_once)});
+    EXPECT_EQ(suback.reason_codes, (std::vector<std::uint8_t>{0, defective ? std::uint8_t{2} : std::uint8_t{1}, 2}));
   }
 }
 
