@@ -273,6 +273,8 @@ void Connection::resume_in_flight() {
   Broker::Core& core = *core_;
   if (core.has(Defect::no_redelivery)) session_->forget_in_flight();
   auto& in_flight = session_->in_flight();
+  // The defect re-sends the unacknowledged messages newest first [MQTT-4.6.0-1].
+  if (is_v5() && core.has(Defect::redelivery_reordered)) std::reverse(in_flight.begin(), in_flight.end());
   for (InFlight& entry : in_flight) entry.resend_pending = entry.stage != InFlight::Stage::awaiting_pubcomp;
   const bool publishes_first = core.varies(Variation::resend_publish_before_pubrel);
   bool blocked = false;

@@ -182,7 +182,9 @@ void Connection::handle_packet(Packet packet) {
         } else if constexpr (std::is_same_v<T, Unsubscribe>) {
           handle_unsubscribe(value);
         } else if constexpr (std::is_same_v<T, Pingreq>) {
-          if (!core.has(Defect::no_pingresp)) send(Pingresp{version_});  // [MQTT-3.12.4-1]
+          // The defect holds the answer back while its send quota is at zero, as if it were a PUBLISH [MQTT-3.3.4-10].
+          const bool held = is_v5() && core.has(Defect::answers_held_at_zero_quota) && !has_send_quota();
+          if (!core.has(Defect::no_pingresp) && !held) send(Pingresp{version_});  // [MQTT-3.12.4-1]
         } else if constexpr (std::is_same_v<T, Disconnect>) {
           handle_disconnect(value);
         } else if constexpr (std::is_same_v<T, Auth>) {

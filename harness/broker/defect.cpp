@@ -155,6 +155,16 @@ constexpr std::array catalog{
     DefectInfo{Defect::will_retain_accepted_without_retain_available,
                "will-retain-accepted-without-retain-available", "5.0", "MQTT-3.2.2-13",
                "declares Retain Available 0, yet accepts a CONNECT whose will has Will Retain 1"},
+    DefectInfo{Defect::suback_grants_above_request, "suback-grants-above-request", "5.0", "MQTT-3.8.4-7",
+               "in a SUBSCRIBE of three filters or more, writes QoS 2 in the SUBACK for a filter that asked for QoS 1, granting QoS 1"},
+    DefectInfo{Defect::unsuback_codes_reversed, "unsuback-codes-reversed", "5.0", "MQTT-3.11.3-1",
+               "writes the UNSUBACK reason codes in the reverse order of the UNSUBSCRIBE's topic filters"},
+    DefectInfo{Defect::answers_held_at_zero_quota, "answers-held-at-zero-quota", "5.0", "MQTT-3.3.4-10",
+               "does not answer PINGREQ while the client's Receive Maximum of QoS 1/2 deliveries is unacknowledged"},
+    DefectInfo{Defect::topic_empty_levels_collapsed, "topic-empty-levels-collapsed", "5.0", "MQTT-4.7.3-4",
+               "normalises the topic names it forwards, collapsing empty levels ('a//b' becomes 'a/b')"},
+    DefectInfo{Defect::redelivery_reordered, "redelivery-reordered", "5.0", "MQTT-4.6.0-1",
+               "re-sends the unacknowledged PUBLISH packets of a resumed session newest first"},
 };
 
 }  // namespace

@@ -106,6 +106,12 @@ enum class Defect : std::uint8_t {
   // capabilities declared in CONNACK
   will_qos_above_maximum_accepted,
   will_retain_accepted_without_retain_available,
+  // acknowledgements and flow control (branch v5flow)
+  suback_grants_above_request,
+  unsuback_codes_reversed,
+  answers_held_at_zero_quota,
+  topic_empty_levels_collapsed,
+  redelivery_reordered,
 };
 
 struct DefectInfo {

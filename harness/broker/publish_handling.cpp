@@ -233,6 +233,11 @@ Publish Connection::build_publish(const Delivery& delivery, std::optional<std::u
   publish.qos = delivery.qos;
   publish.retain = delivery.retain;
   publish.topic = message.topic;
+  if (is_v5() && core.has(Defect::topic_empty_levels_collapsed)) {
+    // The defect normalises the name it forwards: 'a//b' goes out as 'a/b' [MQTT-4.7.3-4].
+    for (auto at = publish.topic.find("//"); at != std::string::npos; at = publish.topic.find("//"))
+      publish.topic.erase(at, 1);
+  }
   if (delivery.qos != QoS::at_most_once) publish.packet_id = packet_id;
   publish.payload = message.payload;
   if (!is_v5()) return publish;  // 3.1.1 has no properties: a 5.0 message reaches it without them

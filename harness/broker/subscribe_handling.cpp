@@ -2,6 +2,8 @@
 // messages a new subscription is owed (Retain Handling), and the answers.
 #include "broker/core.hpp"
 
+#include <algorithm>
+
 #include "broker/message_properties.hpp"
 #include "broker/mqtt5_reason_codes.hpp"
 #include "model/topic.hpp"
@@ -85,7 +87,11 @@ void Connection::handle_subscribe(const Subscribe& subscribe) {
                          (handling == 2 && core.has(Defect::retain_handling_2_ignored));
       if (sends) retained_owed.push_back(RetainedOwed{subscription.filter, options});
     }
-    return_codes.push_back(static_cast<std::uint8_t>(granted));
+    // In a SUBSCRIBE of three filters or more the defect claims QoS 2 for a QoS 1 grant: a code that is not the QoS
+    // granted [MQTT-3.8.4-7].
+    const bool overstated = is_v5() && core.has(Defect::suback_grants_above_request) &&
+                            subscribe.subscriptions.size() > 2 && granted == QoS::at_least_once;
+    return_codes.push_back(overstated ? std::uint8_t{2} : static_cast<std::uint8_t>(granted));
   }
   if (core.has(Defect::suback_wrong_count) && return_codes.size() > 1) return_codes.pop_back();
   Suback suback{version_, subscribe.packet_id, std::move(return_codes), acknowledgement_properties()};
@@ -122,6 +128,7 @@ void Connection::handle_unsubscribe(const Unsubscribe& unsubscribe) {
   }
   if (!any_removed && core.has(Defect::no_unsuback_when_unmatched)) return;
   if (!is_v5()) reason_codes.clear();
+  if (core.has(Defect::unsuback_codes_reversed)) std::reverse(reason_codes.begin(), reason_codes.end());  // [MQTT-3.11.3-1]
   // [MQTT-3.10.4-4], [MQTT-3.10.4-5]
   Unsuback unsuback{version_, unsubscribe.packet_id, std::move(reason_codes), acknowledgement_properties()};
   if (core.varies(Variation::late_unsuback)) {

@@ -31,6 +31,8 @@
 #include "model/subscriptions.hpp"
 #include "model/v5_disconnect.hpp"
 #include "model/v5_flow.hpp"
+#include "model/v5_flow_acknowledgements.hpp"
+#include "model/v5_flow_quota.hpp"
 #include "model/v5_message_properties.hpp"
 #include "model/v5_will.hpp"
 
@@ -103,11 +105,15 @@ void on_sent(ModelState& model, const Event& event) {
   }
   if (conn.refused) return;  // nothing after a refused CONNECT is acted on
   const bool is_v5 = conn.version == ProtocolVersion::v5;
+  if (is_v5 && (type == PacketType::puback || type == PacketType::pubrec || type == PacketType::pubcomp)) {
+    judge_answers_held_at_zero_quota(model, conn, event);
+  }
   switch (type) {
     case PacketType::publish:
       if (!is_v5) {
         on_client_publish(model, conn, std::get<Publish>(*packet), event);
       } else if (const auto admitted = admit_client_publish(model, conn, std::get<Publish>(*packet), event)) {
+        exercise_no_local(model, conn, *admitted, event);
         on_client_publish(model, conn, *admitted, event);
       }
       break;
@@ -135,6 +141,7 @@ void on_sent(ModelState& model, const Event& event) {
       on_client_subscribe(model, conn, std::get<Subscribe>(*packet), event);
       break;
     case PacketType::unsubscribe:
+      if (is_v5) note_v5_unsubscribe(model, conn, std::get<Unsubscribe>(*packet), event);
       on_client_unsubscribe(model, conn, std::get<Unsubscribe>(*packet), event);
       break;
     case PacketType::pingreq:
@@ -163,6 +170,7 @@ void on_sent(ModelState& model, const Event& event) {
       server_only_packet(model, conn, type, event);
       break;
   }
+  if (is_v5) note_request_at_zero_quota(model, conn, event);
 }
 
 // ---- events from the server -------------------------------------------------------------------------------
@@ -224,9 +232,11 @@ void on_received(ModelState& model, const Event& event) {
       on_server_pubrel(model, conn, std::get<Pubrel>(packet).packet_id, event);
       break;
     case PacketType::suback:
+      if (is_v5) exercise_v5_suback(model, conn, std::get<Suback>(packet));
       on_suback(model, conn, std::get<Suback>(packet), event);
       break;
     case PacketType::unsuback:
+      if (is_v5) check_v5_unsuback(model, conn, std::get<Unsuback>(packet), event);
       on_server_ack(model, conn, std::get<Unsuback>(packet).packet_id, PacketType::unsuback, event);
       break;
     case PacketType::pingresp:

@@ -147,9 +147,13 @@ void on_normal_copy(ModelState& model, Connection& conn, const Publish& publish,
       ledger.new_qos2_copies++;
       ledger.packet_ids.insert(*publish.packet_id);
       const int allowed = message.instances * static_cast<int>(possible.size());
-      model.exercise(message.retransmitted ? "MQTT-4.3.3-2" : "MQTT-4.3.3-1");
+      // A copy owed to the publisher's re-send before PUBREL: 5.0 names that duty on its own [MQTT-4.3.3-10].
+      const std::string exactly_once = !message.retransmitted            ? std::string("MQTT-4.3.3-1")
+                                       : conn.version == ProtocolVersion::v5 ? v5("MQTT-4.3.3-10")
+                                                                             : std::string("MQTT-4.3.3-2");
+      model.exercise(exactly_once);
       if (ledger.new_qos2_copies > allowed) {
-        model.violation(message.retransmitted ? "MQTT-4.3.3-2" : "MQTT-4.3.3-1",
+        model.violation(exactly_once,
                         "the QoS 2 message on " + quoted(message.topic) + " was delivered " +
                             std::to_string(ledger.new_qos2_copies) + " times to " + client_label(conn) +
                             " (exactly once per matching subscription expected)",

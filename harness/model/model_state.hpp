@@ -68,6 +68,8 @@ struct Request {
   std::optional<std::size_t> invalid_filter;
   bool removes_nothing = false;  // UNSUBSCRIBE that matches no subscription [MQTT-3.10.4-5]
   ProtocolVersion version = ProtocolVersion::v3_1_1;  // of the connection (PUBCOMP's statement differs in 5.0)
+  // 5.0: sent while the server's send quota towards the client was zero (v5_flow_quota.cpp) [MQTT-3.3.4-10]
+  bool at_zero_send_quota = false;
 };
 
 inline Request simple_request(PacketType answer, std::uint16_t packet_id, const Event& event) {
@@ -107,6 +109,9 @@ struct CloseDuty {
 
 // What a 5.0 connection declared in CONNECT and was granted in CONNACK, and the topic aliases in force on it
 // (v5_connect.cpp reads them; the other v5_ units judge by them). Absent properties take the spec's defaults.
+// What an UNSUBSCRIBE's filter was in the session when it was sent (v5_flow_acknowledgements.cpp).
+enum class FilterHeld : std::uint8_t { unknown, held, not_held };
+
 struct V5Connection {
   // The client's CONNECT.
   std::uint32_t session_expiry = 0;  // seconds; the CONNACK's value replaces it, a DISCONNECT's changes it
@@ -133,6 +138,8 @@ struct V5Connection {
   std::int64_t server_disconnect_time = 0;
   // The client's last PUBLISH that used a topic alias the server had allowed, for a DISCONNECT that refuses it.
   std::uint64_t last_aliased_publish_sequence = 0;
+  // UNSUBSCRIBE packet id -> per filter, whether the session held it (the UNSUBACK's order [MQTT-3.11.3-1]).
+  std::map<std::uint16_t, std::vector<FilterHeld>> unsubscribe_filters_held;
 };
 
 struct Connection {
@@ -379,6 +386,7 @@ struct CopyLedger {
 struct OrderMark {
   std::uint64_t publish_sequence = 0;
   std::uint64_t receive_sequence = 0;
+  bool resent = false;  // that copy was a re-send (DUP 1): two re-sends out of order break [MQTT-4.6.0-1] in 5.0
 };
 
 // topic -> the wildcard records (positions below `checked` in wildcard_records) whose filter matches it.

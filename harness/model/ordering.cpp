@@ -39,16 +39,19 @@ void check_order(ModelState& model, Connection& conn, const Publish& publish, st
     // keeps the order of the originals [MQTT-4.6.0-1].
     model.exercise("MQTT-4.6.0-5");
     if (publish.dup) model.exercise("MQTT-4.6.0-1");
+    if (conn.version == ProtocolVersion::v5 && publish.dup && mark->second.resent) model.exercise(v5("MQTT-4.6.0-1"));
   }
   if (!inserted && message.sequence < mark->second.publish_sequence) {
+    // 5.0 names the order of re-sent PUBLISH packets on its own: two re-sends out of the originals' order.
+    const bool resends = conn.version == ProtocolVersion::v5 && publish.dup && mark->second.resent;
     model.violation(
-        "MQTT-4.6.0-6",
+        resends ? v5("MQTT-4.6.0-1") : std::string("MQTT-4.6.0-6"),
         "messages published by " + quoted(message.publisher) + " on " + quoted(message.topic) + " reached " +
             client_label(conn) + " out of publish order",
         {message.sequence, mark->second.publish_sequence, mark->second.receive_sequence, event.sequence});
     return;
   }
-  mark->second = OrderMark{message.sequence, event.sequence};
+  mark->second = OrderMark{message.sequence, event.sequence, publish.dup};
 }
 
 }  // namespace mqtt::model::detail

@@ -35,6 +35,11 @@ void on_client_publish(ModelState& model, Connection& conn, const Publish& publi
         auto& previous = model.messages[*it];
         if (previous.publisher == client_id && !previous.is_will && previous.qos == publish.qos) {
           previous.retransmitted = true;
+          // 5.0 names the receiver's duty towards a repeated QoS 2 PUBLISH on its own: PUBREC again, and no
+          // second onward delivery (judged in delivery.cpp) [MQTT-4.3.3-10].
+          if (conn.version == ProtocolVersion::v5 && publish.qos == QoS::exactly_once) {
+            model.exercise(v5("MQTT-4.3.3-10"));
+          }
           add_publish_request(model, conn, publish, *it, event);
           return;
         }

@@ -119,6 +119,8 @@ void on_server_ack(ModelState& model, Connection& conn, std::uint16_t packet_id,
 }
 
 std::string request_statement(const Request& request) {
+  // An answer held back because the send quota was at zero breaks the flow-control rule, not the answer's own.
+  if (request.at_zero_send_quota) return v5("MQTT-3.3.4-10");
   if (request.answer == PacketType::unsuback && request.removes_nothing) return "MQTT-3.10.4-5";
   switch (request.answer) {
     // The QoS flow's own receiver rule is more telling than the general "answer by QoS" [MQTT-3.3.4-1].

@@ -106,6 +106,17 @@ bool kept_retain_as_published(const ModelState& model, const Connection& conn, s
                      [&](std::size_t i) { return model.records[i].retain_as_published; });
 }
 
+void exercise_no_local(ModelState& model, const Connection& conn, const Publish& publish, const Event& event) {
+  for (const auto index : model.matching_records(publish.topic)) {
+    const auto& record = model.records[index];
+    if (record.no_local && record.share_group.empty() && record.client_id == conn.client_id &&
+        record_definite(record, event.time_ns, event.time_ns)) {
+      model.exercise(v5("MQTT-3.8.3-3"));
+      return;
+    }
+  }
+}
+
 bool no_local_on_shared(const Subscribe& subscribe) {
   return std::any_of(subscribe.subscriptions.begin(), subscribe.subscriptions.end(),
                      [](const Subscription& subscription) {

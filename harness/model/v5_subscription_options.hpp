@@ -38,6 +38,10 @@ bool kept_retain_as_published(const ModelState& model, const Connection& conn, s
                               std::int64_t received);
 
 // A SUBSCRIBE that sets No Local on a shared subscription ('$share/...'): a protocol error [MQTT-3.8.3-4].
+// A 5.0 client PUBLISH on a topic that one of its own acknowledged No Local subscriptions matches: the server had
+// the chance to send the client its own message [MQTT-3.8.3-3] (judged in subscriptions.cpp).
+void exercise_no_local(ModelState& model, const Connection& conn, const Publish& publish, const Event& event);
+
 bool no_local_on_shared(const Subscribe& subscribe);
 
 }  // namespace mqtt::model::detail
