@@ -106,6 +106,9 @@ enum class Defect : std::uint8_t {
   // capabilities declared in CONNACK
   will_qos_above_maximum_accepted,
   will_retain_accepted_without_retain_available,
+  // Maximum Packet Size trimming
+  reason_string_beyond_maximum_packet_size,
+  user_property_beyond_maximum_packet_size,
 };
 
 struct DefectInfo {
