@@ -199,12 +199,15 @@ void Connection::handle_packet(Packet packet) {
 void Connection::send(const Packet& packet) {
   // 5.0: Reason String, then User Properties, left out as far as the client's Maximum Packet Size needs.
   if (is_v5() && client_.maximum_packet_size && !std::holds_alternative<Publish>(packet)) {
-    const TrimmingFaults faults{core_->has(Defect::reason_string_beyond_maximum_packet_size),
-                                core_->has(Defect::user_property_beyond_maximum_packet_size)};
-    send_bytes(encode(trimmed_to_fit(packet, *client_.maximum_packet_size, faults)));
+    send_bytes(encode(trimmed_to_fit(packet, *client_.maximum_packet_size, trimming_faults())));
     return;
   }
   send_bytes(encode(packet));
+}
+
+TrimmingFaults Connection::trimming_faults() const {
+  return TrimmingFaults{core_->has(Defect::reason_string_beyond_maximum_packet_size),
+                        core_->has(Defect::user_property_beyond_maximum_packet_size)};
 }
 
 void Connection::add_problem_information(Properties& properties, PacketType type,
@@ -307,6 +310,10 @@ void Connection::disconnect(std::uint8_t reason_code, CloseReason reason) {
     add_problem_information(packet.properties, PacketType::disconnect, std::span(&reason_code, 1));
     if (core_->has(Defect::session_expiry_on_server_disconnect)) {
       add_property(packet.properties, PropertyId::session_expiry_interval, connect_session_expiry_);
+    }
+    if (client_.maximum_packet_size) {
+      // Trimmed here already, so that a DISCONNECT left without properties can still take the long form.
+      packet = std::get<Disconnect>(trimmed_to_fit(packet, *client_.maximum_packet_size, trimming_faults()));
     }
     if (core_->varies(Variation::long_form_acknowledgements) && packet.properties.empty()) {
       send_bytes(RawPacket{0xE0, std::nullopt, 0, Bytes{reason_code, 0x00}}.encode());

@@ -31,6 +31,7 @@
 #include "broker/broker.hpp"
 #include "broker/framer.hpp"
 #include "broker/mqtt5_session_settings.hpp"
+#include "broker/problem_information.hpp"
 #include "broker/session.hpp"
 #include "broker/shared_subscriptions.hpp"
 #include "codec/packet.hpp"
@@ -220,6 +221,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // 5.0: a Reason String when `codes` report more than plain success, where the client's Request Problem
   // Information allows it (always on CONNACK and DISCONNECT [MQTT-3.1.2-29]); send() trims it to size.
   void add_problem_information(Properties& properties, PacketType type, std::span<const std::uint8_t> codes) const;
+  // What the Maximum Packet Size trimming defects keep.
+  TrimmingFaults trimming_faults() const;
 
   void send(const Packet& packet);
   void send_bytes(Bytes bytes);
