@@ -75,6 +75,7 @@ void Connection::handle_first_packet(const Frame& frame) {
 
 void Connection::reject(std::uint8_t return_code) {
   Connack connack{version_, false, return_code, {}};
+  add_problem_information(connack.properties, PacketType::connack, std::span(&return_code, 1));
   // A refusal never says Session Present [MQTT-3.2.2-6 (5.0), MQTT-3.2.2-4 (3.1.1)].
   if (is_v5() && core_->has(Defect::session_present_with_error)) connack.session_present = true;
   send(connack);
@@ -210,6 +211,7 @@ void Connection::handle_connect(Connect connect) {
       declaration.response_information = "mh-response/" + client_id_ + "/";
     }
     connack.properties = connack_properties(declaration);
+    add_problem_information(connack.properties, PacketType::connack, std::span(&connack.reason_code, 1));
     // Our own Topic Aliases, never above the client's maximum [MQTT-3.1.2-26, MQTT-3.1.2-27].
     if (core.has(Defect::unsolicited_topic_aliases)) {
       outbound_alias_limit_ = client_.topic_alias_maximum == 0 ? 10 : client_.topic_alias_maximum;

@@ -12,6 +12,7 @@
 
 #include "broker/message_properties.hpp"
 #include "broker/mqtt5_reason_codes.hpp"
+#include "broker/problem_information.hpp"
 #include "codec/decoder.hpp"
 #include "codec/encoder.hpp"
 #include "model/topic.hpp"
@@ -197,7 +198,35 @@ void Connection::handle_packet(Packet packet) {
       packet);
 }
 
-void Connection::send(const Packet& packet) { send_bytes(encode(packet)); }
+void Connection::send(const Packet& packet) {
+  // 5.0: Reason String, then User Properties, left out as far as the client's Maximum Packet Size needs.
+  if (is_v5() && client_.maximum_packet_size && !std::holds_alternative<Publish>(packet)) {
+    send_bytes(encode(trimmed_to_fit(packet, *client_.maximum_packet_size, trimming_faults())));
+    return;
+  }
+  send_bytes(encode(packet));
+}
+
+TrimmingFaults Connection::trimming_faults() const {
+  return TrimmingFaults{core_->has(Defect::reason_string_beyond_maximum_packet_size),
+                        core_->has(Defect::user_property_beyond_maximum_packet_size)};
+}
+
+void Connection::add_problem_information(Properties& properties, PacketType type,
+                                         std::span<const std::uint8_t> codes) const {
+  if (!is_v5()) return;
+  if (!client_.request_problem_information && type != PacketType::connack && type != PacketType::disconnect) return;
+  auto text = reason_string_for(codes);
+  // The trimming defects explain every answer, successes too, so that every kind of packet shows them.
+  const bool on_every_answer = core_->has(Defect::reason_string_beyond_maximum_packet_size) ||
+                               core_->has(Defect::user_property_beyond_maximum_packet_size);
+  if (!text && on_every_answer) text = "the embedded reference broker handled this request without a problem";
+  if (text) add_property(properties, PropertyId::reason_string, *text);
+  if (core_->has(Defect::user_property_beyond_maximum_packet_size)) {
+    add_property(properties, PropertyId::user_property,
+                 StringPair{"explanation", "added to every answer by the user-property defect"});
+  }
+}
 
 void Connection::send_bytes(Bytes bytes) {
   if (closed_) return;
@@ -280,8 +309,13 @@ void Connection::disconnect(std::uint8_t reason_code, CloseReason reason) {
   // closes [MQTT-3.14.4-2].
   if (!closed_ && is_v5() && connected_ && !rejecting_) {
     Disconnect packet{ProtocolVersion::v5, reason_code, {}};
+    add_problem_information(packet.properties, PacketType::disconnect, std::span(&reason_code, 1));
     if (core_->has(Defect::session_expiry_on_server_disconnect)) {
       add_property(packet.properties, PropertyId::session_expiry_interval, connect_session_expiry_);
+    }
+    if (client_.maximum_packet_size) {
+      // Trimmed here already, so that a DISCONNECT left without properties can still take the long form.
+      packet = std::get<Disconnect>(trimmed_to_fit(packet, *client_.maximum_packet_size, trimming_faults()));
     }
     if (core_->varies(Variation::long_form_acknowledgements) && packet.properties.empty()) {
       send_bytes(RawPacket{0xE0, std::nullopt, 0, Bytes{reason_code, 0x00}}.encode());

@@ -23,6 +23,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -30,6 +31,7 @@
 #include "broker/broker.hpp"
 #include "broker/framer.hpp"
 #include "broker/mqtt5_session_settings.hpp"
+#include "broker/problem_information.hpp"
 #include "broker/session.hpp"
 #include "broker/shared_subscriptions.hpp"
 #include "codec/packet.hpp"
@@ -213,8 +215,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // subscribe_handling.cpp
   void handle_subscribe(const Subscribe& subscribe);
   void handle_unsubscribe(const Unsubscribe& unsubscribe);
-  // Properties of SUBACK and UNSUBACK (a Reason String only under the reason-string-unrequested defect).
-  Properties acknowledgement_properties() const;
+  // Properties of SUBACK and UNSUBACK: the problem information for `codes` (reason-string-unrequested: a Reason
+  // String whatever the client asked for).
+  Properties acknowledgement_properties(std::span<const std::uint8_t> codes) const;
+  // 5.0: a Reason String when `codes` report more than plain success, where the client's Request Problem
+  // Information allows it (always on CONNACK and DISCONNECT [MQTT-3.1.2-29]); send() trims it to size.
+  void add_problem_information(Properties& properties, PacketType type, std::span<const std::uint8_t> codes) const;
+  // What the Maximum Packet Size trimming defects keep.
+  TrimmingFaults trimming_faults() const;
 
   void send(const Packet& packet);
   void send_bytes(Bytes bytes);

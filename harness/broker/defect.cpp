@@ -85,8 +85,8 @@ constexpr std::array catalog{
     // ---- MQTT 5.0: statements of the 5.0 specification, acting on 5.0 connections only ----
     DefectInfo{Defect::ignore_receive_maximum, "ignore-receive-maximum", "5.0", "MQTT-3.3.4-9",
                "sends more unacknowledged QoS 1/2 PUBLISH packets than the client's Receive Maximum"},
-    DefectInfo{Defect::oversized_packet_sent, "oversized-packet-sent", "5.0", "MQTT-3.1.2-24",
-               "sends PUBLISH packets larger than the Maximum Packet Size the client declared"},
+    DefectInfo{Defect::oversized_packet_sent, "oversized-packet-sent", "5.0", "MQTT-3.1.2-25",
+               "sends PUBLISH packets larger than the Maximum Packet Size the client declared instead of discarding them"},
     DefectInfo{Defect::message_expiry_not_forwarded, "message-expiry-not-forwarded", "5.0", "MQTT-3.3.2-6",
                "forwards messages without their Message Expiry Interval"},
     DefectInfo{Defect::expired_messages_delivered, "expired-messages-delivered", "5.0", "MQTT-3.3.2-5",
@@ -165,6 +165,14 @@ constexpr std::array catalog{
                "normalises the topic names it forwards, collapsing empty levels ('a//b' becomes 'a/b')"},
     DefectInfo{Defect::redelivery_reordered, "redelivery-reordered", "5.0", "MQTT-4.6.0-1",
                "re-sends the unacknowledged PUBLISH packets of a resumed session newest first"},
+    DefectInfo{Defect::reason_string_beyond_maximum_packet_size, "reason-string-beyond-maximum-packet-size", "5.0",
+               "MQTT-3.9.2-1",
+               "puts a Reason String on every CONNACK, acknowledgement and DISCONNECT and never leaves it out for the "
+               "client's Maximum Packet Size"},
+    DefectInfo{Defect::user_property_beyond_maximum_packet_size, "user-property-beyond-maximum-packet-size", "5.0",
+               "MQTT-3.9.2-2",
+               "puts a User Property on every CONNACK, acknowledgement and DISCONNECT and never leaves it out for the "
+               "client's Maximum Packet Size"},
 };
 
 }  // namespace

@@ -112,6 +112,9 @@ enum class Defect : std::uint8_t {
   answers_held_at_zero_quota,
   topic_empty_levels_collapsed,
   redelivery_reordered,
+  // Maximum Packet Size trimming
+  reason_string_beyond_maximum_packet_size,
+  user_property_beyond_maximum_packet_size,
 };
 
 struct DefectInfo {

@@ -188,7 +188,9 @@ void Connection::handle_pubrel(const Pubrel& pubrel) {
 
 void Connection::send_acknowledgement(PacketType type, std::uint16_t packet_id, std::uint8_t reason_code) {
   if (!is_v5()) reason_code = 0;
-  if (is_v5() && core_->varies(Variation::long_form_acknowledgements)) {
+  Properties properties;
+  add_problem_information(properties, type, std::span(&reason_code, 1));
+  if (is_v5() && core_->varies(Variation::long_form_acknowledgements) && properties.empty()) {
     // Reason code and an empty property list written out, where the short form was allowed (3.4.2.1).
     const auto first_byte = static_cast<std::uint8_t>(static_cast<std::uint8_t>(type) << 4 |
                                                       (type == PacketType::pubrel ? 0x02 : 0x00));
@@ -199,16 +201,16 @@ void Connection::send_acknowledgement(PacketType type, std::uint16_t packet_id, 
   }
   switch (type) {
     case PacketType::puback:
-      send(Puback{version_, packet_id, reason_code, {}});
+      send(Puback{version_, packet_id, reason_code, std::move(properties)});
       break;
     case PacketType::pubrec:
-      send(Pubrec{version_, packet_id, reason_code, {}});
+      send(Pubrec{version_, packet_id, reason_code, std::move(properties)});
       break;
     case PacketType::pubrel:
-      send(Pubrel{version_, packet_id, reason_code, {}});
+      send(Pubrel{version_, packet_id, reason_code, std::move(properties)});
       break;
     default:
-      send(Pubcomp{version_, packet_id, reason_code, {}});
+      send(Pubcomp{version_, packet_id, reason_code, std::move(properties)});
       break;
   }
 }

@@ -14,15 +14,16 @@ namespace {
 QoS lower(QoS a, QoS b) { return static_cast<int>(a) < static_cast<int>(b) ? a : b; }
 }  // namespace
 
-Properties Connection::acknowledgement_properties() const {
-  // We send no Reason String or User Property on acknowledgements; the defect does, even to a client that asked
-  // for none with Request Problem Information 0 [MQTT-3.1.2-29].
+Properties Connection::acknowledgement_properties(std::span<const std::uint8_t> codes) const {
+  // The defect adds a Reason String even to a client that asked for none with Request Problem Information 0
+  // [MQTT-3.1.2-29].
+  Properties properties;
   if (is_v5() && core_->has(Defect::reason_string_unrequested)) {
-    Properties properties;
     add_property(properties, PropertyId::reason_string, std::string("processed"));
     return properties;
   }
-  return {};
+  add_problem_information(properties, PacketType::suback, codes);
+  return properties;
 }
 
 void Connection::handle_subscribe(const Subscribe& subscribe) {
@@ -94,7 +95,8 @@ void Connection::handle_subscribe(const Subscribe& subscribe) {
     return_codes.push_back(overstated ? std::uint8_t{2} : static_cast<std::uint8_t>(granted));
   }
   if (core.has(Defect::suback_wrong_count) && return_codes.size() > 1) return_codes.pop_back();
-  Suback suback{version_, subscribe.packet_id, std::move(return_codes), acknowledgement_properties()};
+  Properties suback_properties = acknowledgement_properties(return_codes);
+  Suback suback{version_, subscribe.packet_id, std::move(return_codes), std::move(suback_properties)};
   if (core.varies(Variation::publish_before_suback)) {
     // Matching PUBLISH packets may precede the SUBACK (3.8.4): retained ones now, live ones while it is held.
     for (const auto& owed : retained_owed) core.send_retained(*session_, owed.filter, owed.options);
@@ -130,7 +132,8 @@ void Connection::handle_unsubscribe(const Unsubscribe& unsubscribe) {
   if (!is_v5()) reason_codes.clear();
   if (core.has(Defect::unsuback_codes_reversed)) std::reverse(reason_codes.begin(), reason_codes.end());  // [MQTT-3.11.3-1]
   // [MQTT-3.10.4-4], [MQTT-3.10.4-5]
-  Unsuback unsuback{version_, unsubscribe.packet_id, std::move(reason_codes), acknowledgement_properties()};
+  Properties unsuback_properties = acknowledgement_properties(reason_codes);
+  Unsuback unsuback{version_, unsubscribe.packet_id, std::move(reason_codes), std::move(unsuback_properties)};
   if (core.varies(Variation::late_unsuback)) {
     hold(std::move(unsuback));  // delivery on the deleted filters has stopped already
   } else {

@@ -5,6 +5,7 @@
 #include "codec/encoder.hpp"
 #include "model/policing.hpp"
 #include "model/property_values.hpp"
+#include "model/v5_packet_size.hpp"
 
 namespace mqtt::model::detail {
 namespace {
@@ -41,17 +42,7 @@ void check_v5_server_packet(ModelState& model, Connection& conn, const Packet& p
                         " after its own DISCONNECT",
                     {conn.v5.server_disconnect_sequence, event.sequence});
   }
-  if (const auto limit = conn.v5.client_maximum_packet_size) {
-    model.exercise(v5("MQTT-3.1.2-24"));
-    const auto size = event.raw.empty() ? encode(packet).size() : event.raw.size();
-    if (size > *limit) {
-      model.violation(v5("MQTT-3.1.2-24"),
-                      "the server sent " + client_label(conn) + " a " + type_name(type) + " of " +
-                          std::to_string(size) + " bytes, above the Maximum Packet Size of " +
-                          std::to_string(*limit) + " it declared",
-                      {conn.connect_sequence, event.sequence});
-    }
-  }
+  check_server_packet_size(model, conn, packet, event);  // model/v5_packet_size.cpp
   if (!conn.v5.request_problem_information && type != PacketType::publish && type != PacketType::connack &&
       type != PacketType::disconnect) {
     model.exercise(v5("MQTT-3.1.2-29"));

@@ -1,5 +1,5 @@
-// MQTT 5.0 flow limits and what the CONNACK's capabilities bind: the server never sends a packet larger than
-// the client's Maximum Packet Size [MQTT-3.1.2-24] nor more unacknowledged QoS 1/2 PUBLISH packets than its
+// MQTT 5.0 flow limits and what the CONNACK's capabilities bind: the client's Maximum Packet Size (judged in
+// v5_packet_size.cpp), no more unacknowledged QoS 1/2 PUBLISH packets than its
 // Receive Maximum [MQTT-3.3.4-9]; topic aliases in both directions (the server's within the client's Topic
 // Alias Maximum [MQTT-3.1.2-26, MQTT-3.1.2-27], the client's within the server's, which the server must accept
 // [MQTT-3.3.2-12], each resolved so later rules see topic names); a client PUBLISH above the declared Maximum QoS

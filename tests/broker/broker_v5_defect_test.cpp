@@ -47,7 +47,7 @@ TEST_F(BrokerV5Defect, IgnoreReceiveMaximum) {  // breaks MQTT-3.3.4-9
   EXPECT_EQ(text(receiver->expect<Publish>().payload), "2");  // a second before the first's PUBACK
 }
 
-TEST_F(BrokerV5Defect, OversizedPacketSent) {  // breaks MQTT-3.1.2-24
+TEST_F(BrokerV5Defect, OversizedPacketSent) {  // breaks MQTT-3.1.2-25 (and with it MQTT-3.1.2-24)
   start(Defect::oversized_packet_sent);
   auto receiver = subscriber("small", subscription("size/t", QoS::at_least_once),
                              properties(PropertyId::maximum_packet_size, std::uint32_t{64}));
