@@ -172,6 +172,12 @@ class Engine {
 
   void prepare_devices() {
     const auto identities = list_devices(spec_);
+    // One QoS distribution per group, not one built (and allocated) per message; drawing from it keeps no state
+    // between draws, so the seeded choices are the same.
+    for (const auto& group : spec_.groups) {
+      const auto& weights = group.publish.qos_weights;
+      qos_choices_.emplace_back(std::initializer_list<double>{weights[0], weights[1], weights[2]});
+    }
     schedule_ = schedule_faults(spec_, identities, options_.seed);
     std::set<std::size_t> proxied_groups;
     for (const auto& fault : spec_.faults) {
@@ -458,7 +464,10 @@ class Engine {
     open_options.actor = device.identity.client_id;
     open_options.deadline = options_.connect_deadline;
     open_options.version = group.version;
-    open_options.inbox_limit = 8;  // every packet is recorded; the device never waits on old ones
+    // No inbox: every packet is recorded, and the only packets a device waits for (CONNACK, SUBACK, its PUBACKs)
+    // are handed straight to the waiting request, which always begins before its answer can arrive. An inbox
+    // only churned: a subscriber queued and evicted every PUBLISH it received.
+    open_options.inbox_limit = 0;
     if (device.via_proxy && proxy_) {
       // Under TLS or WebSocket the proxy cannot read the CONNECT: name the link by its TCP port instead.
       open_options.on_tcp_connected = [proxy = proxy_.get(), &client_id = device.identity.client_id](
@@ -561,8 +570,7 @@ class Engine {
     publish.topic =
         expand_placeholders(spec.topic, device.group->name, device.identity.n, device.identity.client_id);
     publish.retain = spec.retain;
-    std::discrete_distribution<int> qos({spec.qos_weights[0], spec.qos_weights[1], spec.qos_weights[2]});
-    publish.qos = static_cast<QoS>(qos(device.random));
+    publish.qos = static_cast<QoS>(qos_choices_[device.identity.group](device.random));
     // The token makes every message unique in the run, so deliveries can be matched to publishes.
     std::string payload = message_token(device.identity.client_id, ++device.published);
     if (payload.size() < spec.payload_size) payload.append(spec.payload_size - payload.size(), '.');
@@ -765,6 +773,7 @@ class Engine {
   std::vector<ScheduledFault> schedule_;
   Clock::time_point start_{};
   Clock::time_point publish_end_ = Clock::time_point::max();
+  std::vector<std::discrete_distribution<int>> qos_choices_;  // by group index
   Clock::time_point run_end_ = Clock::time_point::max();
   bool stopping_ = false;
   Clock::time_point run_started_{};

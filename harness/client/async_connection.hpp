@@ -125,8 +125,14 @@ class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
   bool admit_publish(const Publish& publish, std::size_t size);
   void track_subscriptions(const Packet& sent);
   void queue_for_waits(Packet packet, std::uint64_t sequence, std::size_t size);
+  // An awaited packet goes straight to the first waiter whose match takes it (true), without the inbox and
+  // without waking the other waiters.
+  bool hand_to_waiter(Packet& packet, std::uint64_t sequence);
   void record_note(std::string text);
   void give_up_on_unread_writes();
+  // Writes made while the received bytes are handled (automatic acknowledgements) are held and leave in one
+  // write at the end of the batch, not one system call per packet.
+  void release_held_writes();
   // The reader: a pending readiness wait whose handler holds the connection, re-armed after each read.
   void start_reading();
   void on_readable(boost::system::error_code error);
@@ -161,11 +167,18 @@ class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
   // An empty std::deque still holds a 512-byte block, and an idle connection should hold nothing but its
   // socket: the inbox exists only while it holds packets, the write queue is a vector.
   std::unique_ptr<std::deque<Queued>> inbox_;
-  std::vector<boost::asio::steady_timer*> waiters_;        // cancelled on each packet and on close
+  // A pending wait_for: its match, where a packet handed to it goes, and its timer (cancelled to wake it).
+  struct Waiter {
+    const std::function<bool(const Packet&)>* match;
+    std::optional<WaitResult>* handed;
+    boost::asio::steady_timer* timer;
+  };
+  std::vector<Waiter> waiters_;                            // in the order they began; all woken on close
   std::vector<boost::asio::steady_timer*> close_waiters_;  // cancelled on close only
   std::vector<Bytes> write_queue_;
   std::size_t write_head_ = 0;  // write_queue_[write_head_] is the next to write
   bool writing_ = false;
+  bool holding_writes_ = false;  // handling received bytes: writes go to the thread's held buffer
   bool shutdown_after_writes_ = false;
   std::optional<history::CloseReason> close_reason_;
   std::uint64_t close_sequence_ = 0;

@@ -47,6 +47,8 @@ RequestResult written_without_answer() {  // QoS 0: done once written
 
 // After a request timed out: takes an answer of the awaited type that carried another packet id, so the
 // failure can name what did arrive.
+// (Called only after a timeout: a coroutine call allocates its frame even when it returns at once, and a fleet
+// publishes 10,000 QoS 1 messages a second.)
 template <typename Reply>
 asio::awaitable<void> take_unmatched(AsyncConnection& connection, RequestResult& result) {
   if (result.outcome != WaitOutcome::timeout) co_return;
@@ -223,10 +225,10 @@ asio::awaitable<RequestResult> AsyncSession::publish(Publish publish, Duration d
   RequestResult result;
   if (publish.qos == QoS::at_least_once) {
     result = from_wait(co_await connection_->wait_for(reply_with_id<Puback>(id), remaining_until(until)), id);
-    co_await take_unmatched<Puback>(*connection_, result);
+    if (result.outcome == WaitOutcome::timeout) co_await take_unmatched<Puback>(*connection_, result);
   } else {
     result = from_wait(co_await connection_->wait_for(reply_with_id<Pubrec>(id), remaining_until(until)), id);
-    co_await take_unmatched<Pubrec>(*connection_, result);
+    if (result.outcome == WaitOutcome::timeout) co_await take_unmatched<Pubrec>(*connection_, result);
     const auto* pubrec = result.reply ? std::get_if<Pubrec>(&*result.reply) : nullptr;
     // A 5.0 PUBREC with a failure reason code ends the flow; otherwise release and await completion.
     if (pubrec != nullptr && pubrec->reason_code < 0x80) {
@@ -257,7 +259,7 @@ asio::awaitable<RequestResult> AsyncSession::subscribe(std::vector<Subscription>
     co_return closed_before_sending(*connection_, *id);
   }
   RequestResult result = from_wait(co_await connection_->wait_for(reply_with_id<Suback>(*id), deadline), *id);
-  co_await take_unmatched<Suback>(*connection_, result);
+  if (result.outcome == WaitOutcome::timeout) co_await take_unmatched<Suback>(*connection_, result);
   packet_ids_.release(*id);
   co_return result;
 }
@@ -272,7 +274,7 @@ asio::awaitable<RequestResult> AsyncSession::unsubscribe(std::vector<std::string
     co_return closed_before_sending(*connection_, *id);
   }
   RequestResult result = from_wait(co_await connection_->wait_for(reply_with_id<Unsuback>(*id), deadline), *id);
-  co_await take_unmatched<Unsuback>(*connection_, result);
+  if (result.outcome == WaitOutcome::timeout) co_await take_unmatched<Unsuback>(*connection_, result);
   packet_ids_.release(*id);
   co_return result;
 }

@@ -97,6 +97,7 @@ struct ConnectionStatistics {
   std::size_t peak_unsent_bytes = 0;
   std::uint64_t publishes_not_recorded = 0;  // a flood beyond the limits above
   std::uint64_t bytes_not_recorded = 0;
+  std::uint64_t writes = 0;  // writes handed to the transport (one system call each over plain TCP)
 };
 
 // What a wait saw first: a packet, the end of the connection, or its deadline.
