@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "broker/message_properties.hpp"
 #include "broker/mqtt5_reason_codes.hpp"
 #include "codec/decoder.hpp"
 #include "model/topic.hpp"
@@ -78,14 +79,16 @@ void Connection::reject(std::uint8_t return_code) {
   // A refusal never says Session Present [MQTT-3.2.2-6 (5.0), MQTT-3.2.2-4 (3.1.1)].
   if (is_v5() && core_->has(Defect::session_present_with_error)) connack.session_present = true;
   send(connack);
-  rejecting_ = true;
+  // The refused-publications-acted-on defect goes on reading what the client sends [MQTT-3.1.4-6].
+  rejecting_ = !(is_v5() && core_->has(Defect::refused_publications_acted_on));
   close_after_flush_ = true;  // [MQTT-3.2.2-5 (3.1.1)], [MQTT-3.2.2-7 (5.0)]
 }
 
 bool Connection::admit_v5(const Connect& connect) {
   Broker::Core& core = *core_;
-  if (client_.authentication_method) {
-    // No enhanced authentication here: refuse and close [MQTT-4.12.0-1].
+  if (client_.authentication_method && !authenticated_ &&
+      !core.has(Defect::unsupported_authentication_method_accepted)) {
+    // A method other than ours (enhanced_authentication.cpp): refuse and close [MQTT-4.12.0-1].
     reject(core.varies(Variation::bad_authentication_method_not_authorized) ? reason::not_authorized
                                                                               : reason::bad_authentication_method);
     return false;
@@ -129,6 +132,7 @@ void Connection::handle_connect(Connect connect) {
   }
   if (is_v5()) {
     client_ = read_client_settings(connect.properties);
+    if (begin_authentication(connect)) return;  // the CONNECT goes on once the client has answered
     if (!admit_v5(connect)) return;
   }
   std::optional<std::string> assigned_client_identifier;
@@ -210,6 +214,9 @@ void Connection::handle_connect(Connect connect) {
       declaration.response_information = "mh-response/" + client_id_ + "/";
     }
     connack.properties = connack_properties(declaration);
+    if (authenticated_) {
+      add_property(connack.properties, PropertyId::authentication_method, declared_authentication_method());
+    }
     // Our own Topic Aliases, never above the client's maximum [MQTT-3.1.2-26, MQTT-3.1.2-27].
     if (core.has(Defect::unsolicited_topic_aliases)) {
       outbound_alias_limit_ = client_.topic_alias_maximum == 0 ? 10 : client_.topic_alias_maximum;

@@ -106,6 +106,15 @@ enum class Defect : std::uint8_t {
   // capabilities declared in CONNACK
   will_qos_above_maximum_accepted,
   will_retain_accepted_without_retain_available,
+  // enhanced authentication, the CONNECT exchange and what follows a refusal
+  unsupported_authentication_method_accepted,
+  authentication_method_changed,
+  authentication_continue_code_wrong,
+  authentication_reason_code_invalid,
+  authentication_refusal_left_open,
+  second_connect_answered_with_connack,
+  refused_publications_acted_on,
+  will_published_again,
 };
 
 struct DefectInfo {

@@ -132,6 +132,8 @@ struct V5Connection {
   std::int64_t server_disconnect_time = 0;
   // The client's last PUBLISH that used a topic alias the server had allowed, for a DISCONNECT that refuses it.
   std::uint64_t last_aliased_publish_sequence = 0;
+  // The server's last AUTH to a CONNECT that named an Authentication Method: it took the method up (v5_auth).
+  std::uint64_t server_auth_sequence = 0;
 };
 
 struct Connection {
