@@ -173,6 +173,8 @@ constexpr std::array catalog{
     DefectInfo{Defect::will_published_again, "will-published-again", "5.0", "MQTT-3.1.2-10",
                "keeps a published will in the session and publishes it again when the session's next connection "
                "ends without DISCONNECT"},
+    DefectInfo{Defect::reauthentication_failure_left_open, "reauthentication-failure-left-open", "5.0",
+               "MQTT-4.12.1-2", "ends a failed re-authentication with DISCONNECT 0x87 but keeps the connection open"},
 };
 
 }  // namespace

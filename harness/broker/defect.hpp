@@ -115,6 +115,7 @@ enum class Defect : std::uint8_t {
   second_connect_answered_with_connack,
   refused_publications_acted_on,
   will_published_again,
+  reauthentication_failure_left_open,
 };
 
 struct DefectInfo {

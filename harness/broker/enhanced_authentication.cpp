@@ -114,6 +114,10 @@ void Connection::handle_auth(const Auth& auth) {
   }
   reauthenticating_ = false;
   if (!answer_is_right(auth)) {
+    if (core_->has(Defect::reauthentication_failure_left_open)) {
+      send(Disconnect{ProtocolVersion::v5, reason::not_authorized, {}});  // and no close [MQTT-4.12.1-2]
+      return;
+    }
     disconnect(reason::not_authorized, CloseReason::protocol_error);  // [MQTT-4.12.1-2]
     return;
   }

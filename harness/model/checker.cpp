@@ -158,6 +158,7 @@ void on_sent(ModelState& model, const Event& event) {
     case PacketType::auth:
       if (is_v5) {
         on_v5_client_auth(model, conn, event);
+        note_client_auth(conn, std::get<Auth>(*packet), event);
       } else {
         server_only_packet(model, conn, type, event);
       }
@@ -237,7 +238,10 @@ void on_received(ModelState& model, const Event& event) {
       on_server_ack(model, conn, 0, PacketType::pingresp, event);
       break;
     case PacketType::disconnect:
-      if (is_v5) on_v5_server_disconnect(model, conn, std::get<Disconnect>(packet), event);
+      if (is_v5) {
+        on_v5_server_disconnect(model, conn, std::get<Disconnect>(packet), event);
+        judge_reauthentication_disconnect(model, conn);
+      }
       break;
     case PacketType::auth:
       if (is_v5) {

@@ -8,6 +8,7 @@ namespace mqtt::model::detail {
 namespace {
 
 constexpr std::uint8_t continue_authentication = 0x18;
+constexpr std::uint8_t reauthenticate = 0x19;
 
 const std::string* connect_method(const Connection& conn) {
   return string_property(conn.connect.properties, PropertyId::authentication_method);
@@ -37,6 +38,7 @@ void judge_server_auth(ModelState& model, Connection& conn, const Auth& auth, co
                         ", not " + quoted(*method) + " of the CONNECT",
                     evidence);
   }
+  if (auth.reason_code == 0x00) conn.v5.reauthentication_sequence = 0;  // re-authentication succeeded
   // Before the CONNACK an AUTH can only ask for more data: 0x00 would be success without a CONNACK, and 0x19 is
   // the client's to start re-authentication.
   if (conn.connack_seen) return;
@@ -47,6 +49,16 @@ void judge_server_auth(ModelState& model, Connection& conn, const Auth& auth, co
                         hex_byte(auth.reason_code) + ", not 0x18 (Continue authentication)",
                     evidence);
   }
+}
+
+void note_client_auth(Connection& conn, const Auth& auth, const Event& event) {
+  if (conn.connack_seen && auth.reason_code == reauthenticate) conn.v5.reauthentication_sequence = event.sequence;
+}
+
+void judge_reauthentication_disconnect(ModelState& model, Connection& conn) {
+  if (conn.v5.reauthentication_sequence == 0) return;
+  model.exercise(v5("MQTT-4.12.1-2"));
+  conn.v5.reauthentication_failed = true;
 }
 
 void judge_authentication_connack(ModelState& model, const Connection& conn, const Connack& connack,

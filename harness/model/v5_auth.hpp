@@ -13,6 +13,13 @@ namespace mqtt::model::detail {
 // A decoded AUTH from the server on a connection whose CONNECT named an Authentication Method.
 void judge_server_auth(ModelState& model, Connection& conn, const Auth& auth, const Event& event);
 
+// The client's AUTH on an accepted connection: 0x19 starts a re-authentication.
+void note_client_auth(Connection& conn, const Auth& auth, const Event& event);
+
+// The server's DISCONNECT: during a re-authentication it ends it as failed, and the close it owes is the
+// re-authentication's [MQTT-4.12.1-2] (v5_disconnect.cpp judges the close).
+void judge_reauthentication_disconnect(ModelState& model, Connection& conn);
+
 // A successful 5.0 CONNACK: the method it names, if the CONNECT named one.
 void judge_authentication_connack(ModelState& model, const Connection& conn, const Connack& connack,
                                   const Event& event);
