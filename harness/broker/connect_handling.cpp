@@ -79,8 +79,17 @@ void Connection::reject(std::uint8_t return_code) {
   // A refusal never says Session Present [MQTT-3.2.2-6 (5.0), MQTT-3.2.2-4 (3.1.1)].
   if (is_v5() && core_->has(Defect::session_present_with_error)) connack.session_present = true;
   send(connack);
-  // The refused-publications-acted-on defect goes on reading what the client sends [MQTT-3.1.4-6].
-  rejecting_ = !(is_v5() && core_->has(Defect::refused_publications_acted_on));
+  if (is_v5() && core_->has(Defect::refused_publications_acted_on)) {
+    // The defect goes on reading what the client sends [MQTT-3.1.4-6] for a moment, then closes.
+    reading_after_refusal_ = true;
+    activity_limit_ = std::chrono::milliseconds(0);
+    keepalive_timer_.expires_after(variation_hold);
+    keepalive_timer_.async_wait([self = shared_from_this()](boost::system::error_code error) {
+      if (!error) self->close(CloseReason::rejected);
+    });
+    return;
+  }
+  rejecting_ = true;
   close_after_flush_ = true;  // [MQTT-3.2.2-5 (3.1.1)], [MQTT-3.2.2-7 (5.0)]
 }
 

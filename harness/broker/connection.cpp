@@ -82,7 +82,7 @@ void Connection::handle_frame(const Frame& frame) {
   if (!connected_) {
     if (pending_connect_) {
       handle_authentication_frame(frame);
-    } else if (close_after_flush_) {
+    } else if (reading_after_refusal_) {
       route_after_refusal(frame);  // only the refused-publications-acted-on defect reads past a refusal
     } else {
       handle_first_packet(frame);

@@ -272,6 +272,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<Connect> pending_connect_;
   bool authenticated_ = false;
   bool reauthenticating_ = false;
+  bool reading_after_refusal_ = false;  // the refused-publications-acted-on defect
 };
 
 }  // namespace mqtt::broker

@@ -282,7 +282,9 @@ void on_connack(ModelState& model, Connection& conn, const Connack& connack, con
     on_refusal(model, conn, connack, event);
     return;
   }
-  if (conn.auth_failure_expected) {
+  // A refusal expected for a CONNECT naming an Authentication Method is the method's: v5_auth.cpp judges the
+  // acceptance (MQTT-4.12.0-1 or -5), not as wrong credentials.
+  if (conn.auth_failure_expected && !authentication_refusal_invited(conn)) {
     model.violation("MQTT-3.1.4-1",
                     "the server accepted " + client_label(conn) + " whose CONNECT carried wrong credentials",
                     {conn.auth_note_sequence, conn.connect_sequence, event.sequence});
