@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "broker/message_properties.hpp"
 #include "broker/mqtt5_reason_codes.hpp"
 #include "codec/decoder.hpp"
 #include "model/topic.hpp"
@@ -79,14 +80,25 @@ void Connection::reject(std::uint8_t return_code) {
   // A refusal never says Session Present [MQTT-3.2.2-6 (5.0), MQTT-3.2.2-4 (3.1.1)].
   if (is_v5() && core_->has(Defect::session_present_with_error)) connack.session_present = true;
   send(connack);
+  if (is_v5() && core_->has(Defect::refused_publications_acted_on)) {
+    // The defect goes on reading what the client sends [MQTT-3.1.4-6] for a moment, then closes.
+    reading_after_refusal_ = true;
+    activity_limit_ = std::chrono::milliseconds(0);
+    keepalive_timer_.expires_after(variation_hold);
+    keepalive_timer_.async_wait([self = shared_from_this()](boost::system::error_code error) {
+      if (!error) self->close(CloseReason::rejected);
+    });
+    return;
+  }
   rejecting_ = true;
   close_after_flush_ = true;  // [MQTT-3.2.2-5 (3.1.1)], [MQTT-3.2.2-7 (5.0)]
 }
 
 bool Connection::admit_v5(const Connect& connect) {
   Broker::Core& core = *core_;
-  if (client_.authentication_method) {
-    // No enhanced authentication here: refuse and close [MQTT-4.12.0-1].
+  if (client_.authentication_method && !authenticated_ &&
+      !core.has(Defect::unsupported_authentication_method_accepted)) {
+    // A method other than ours (enhanced_authentication.cpp): refuse and close [MQTT-4.12.0-1].
     reject(core.varies(Variation::bad_authentication_method_not_authorized) ? reason::not_authorized
                                                                               : reason::bad_authentication_method);
     return false;
@@ -130,6 +142,7 @@ void Connection::handle_connect(Connect connect) {
   }
   if (is_v5()) {
     client_ = read_client_settings(connect.properties);
+    if (begin_authentication(connect)) return;  // the CONNECT goes on once the client has answered
     if (!admit_v5(connect)) return;
   }
   std::optional<std::string> assigned_client_identifier;
@@ -211,6 +224,9 @@ void Connection::handle_connect(Connect connect) {
       declaration.response_information = "mh-response/" + client_id_ + "/";
     }
     connack.properties = connack_properties(declaration);
+    if (authenticated_) {
+      add_property(connack.properties, PropertyId::authentication_method, declared_authentication_method());
+    }
     add_problem_information(connack.properties, PacketType::connack, std::span(&connack.reason_code, 1));
     // Our own Topic Aliases, never above the client's maximum [MQTT-3.1.2-26, MQTT-3.1.2-27].
     if (core.has(Defect::unsolicited_topic_aliases)) {

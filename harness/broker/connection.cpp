@@ -81,7 +81,13 @@ void Connection::handle_framing_error(const FramingError& error) {
 
 void Connection::handle_frame(const Frame& frame) {
   if (!connected_) {
-    handle_first_packet(frame);
+    if (pending_connect_) {
+      handle_authentication_frame(frame);
+    } else if (reading_after_refusal_) {
+      route_after_refusal(frame);  // only the refused-publications-acted-on defect reads past a refusal
+    } else {
+      handle_first_packet(frame);
+    }
     return;
   }
   if (is_v5() && frame.bytes.size() > core_->options.maximum_packet_size) {
@@ -165,7 +171,11 @@ void Connection::handle_packet(Packet packet) {
       [&](auto& value) {
         using T = std::decay_t<decltype(value)>;
         if constexpr (std::is_same_v<T, Connect>) {
-          if (!core.has(Defect::no_close_on_second_connect)) {
+          if (is_v5() && core.has(Defect::second_connect_answered_with_connack)) {
+            send(Connack{version_, false, reason::protocol_error, {}});  // a second CONNACK [MQTT-3.2.0-2]
+            linger_ = true;
+            close(CloseReason::protocol_error);
+          } else if (!core.has(Defect::no_close_on_second_connect)) {
             disconnect(reason::protocol_error, CloseReason::protocol_error);  // [MQTT-3.1.0-2]
           }
         } else if constexpr (std::is_same_v<T, Publish>) {
@@ -189,8 +199,7 @@ void Connection::handle_packet(Packet packet) {
         } else if constexpr (std::is_same_v<T, Disconnect>) {
           handle_disconnect(value);
         } else if constexpr (std::is_same_v<T, Auth>) {
-          // No Authentication Method was agreed in CONNECT, so AUTH is a protocol error (3.15).
-          disconnect(reason::protocol_error, CloseReason::protocol_error);
+          handle_auth(value);  // re-authentication, or a protocol error without an agreed method (3.15)
         } else {
           close(CloseReason::protocol_error);  // server-to-client packets
         }
@@ -382,6 +391,12 @@ void Connection::close(CloseReason reason) {
     } else {
       core.publish_will(message);
     }
+    if (is_v5() && session_ != nullptr && core.has(Defect::will_published_again)) session_->kept_will() = message;
+  } else if (!will_ && publishes_will && is_v5() && session_ != nullptr && session_->kept_will()) {
+    // will-published-again: the will of an earlier connection, which the session should not hold [MQTT-3.1.2-10].
+    auto again = std::make_shared<Message>(*session_->kept_will());
+    session_->kept_will().reset();
+    core.publish_will(again);
   }
   will_.reset();  // [MQTT-3.1.2-10]
   if (session_ != nullptr) {

@@ -198,6 +198,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void resume_in_flight();
   void reject(std::uint8_t return_code);
 
+  // enhanced_authentication.cpp: the broker's own Authentication Method (docs/broker.md)
+  // Starts the exchange for a CONNECT naming our method (the CONNECT waits in pending_connect_); false otherwise.
+  bool begin_authentication(Connect& connect);
+  // A packet while the exchange of the CONNECT is under way: only the client's AUTH is expected.
+  void handle_authentication_frame(const Frame& frame);
+  // AUTH on an accepted connection: re-authentication, or a protocol error.
+  void handle_auth(const Auth& auth);
+  std::string declared_authentication_method() const;
+  // refused-publications-acted-on defect: a PUBLISH read after a refused CONNECT is routed all the same.
+  void route_after_refusal(const Frame& frame);
+
   // publish_handling.cpp
   void handle_publish(Publish publish);
   bool resolve_topic_alias(Publish& publish);  // false: the connection was ended
@@ -264,6 +275,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::uint16_t outbound_alias_limit_ = 0;
   std::set<std::uint16_t> unacknowledged_publishes_;  // QoS 1/2 PUBLISH sent here, no PUBACK/PUBCOMP yet
   std::set<std::uint16_t> incoming_qos2_;             // QoS 2 received here, no PUBREL yet (our Receive Maximum)
+  // Enhanced authentication: the CONNECT waiting for the client's answer, whether the method was agreed, and
+  // whether a re-authentication awaits the client's answer.
+  std::optional<Connect> pending_connect_;
+  bool authenticated_ = false;
+  bool reauthenticating_ = false;
+  bool reading_after_refusal_ = false;  // the refused-publications-acted-on defect
 };
 
 }  // namespace mqtt::broker

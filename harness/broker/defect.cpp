@@ -173,6 +173,26 @@ constexpr std::array catalog{
                "MQTT-3.9.2-2",
                "puts a User Property on every CONNACK, acknowledgement and DISCONNECT and never leaves it out for the "
                "client's Maximum Packet Size"},
+    DefectInfo{Defect::unsupported_authentication_method_accepted, "unsupported-authentication-method-accepted",
+               "5.0", "MQTT-4.12.0-1",
+               "accepts a CONNECT naming an Authentication Method it does not support, ignoring the method"},
+    DefectInfo{Defect::authentication_method_changed, "authentication-method-changed", "5.0", "MQTT-4.12.0-5",
+               "names another Authentication Method than the CONNECT's in its AUTH packets and CONNACK"},
+    DefectInfo{Defect::authentication_continue_code_wrong, "authentication-continue-code-wrong", "5.0",
+               "MQTT-4.12.0-2", "asks for more authentication data with AUTH 0x19 (Re-authenticate) instead of 0x18"},
+    DefectInfo{Defect::authentication_reason_code_invalid, "authentication-reason-code-invalid", "5.0",
+               "MQTT-3.15.2-1", "sends its authentication challenge in an AUTH with reason code 0x87, not an AUTH code"},
+    DefectInfo{Defect::authentication_refusal_left_open, "authentication-refusal-left-open", "5.0",
+               "MQTT-4.12.0-4", "refuses a failed enhanced authentication with CONNACK 0x87 but keeps the connection"},
+    DefectInfo{Defect::second_connect_answered_with_connack, "second-connect-answered-with-connack", "5.0",
+               "MQTT-3.2.0-2", "answers a second CONNECT on a connection with another CONNACK (0x82) before closing it"},
+    DefectInfo{Defect::refused_publications_acted_on, "refused-publications-acted-on", "5.0", "MQTT-3.1.4-6",
+               "routes the PUBLISH packets a client sent after the CONNECT it refused"},
+    DefectInfo{Defect::will_published_again, "will-published-again", "5.0", "MQTT-3.1.2-10",
+               "keeps a published will in the session and publishes it again when the session's next connection "
+               "ends without DISCONNECT"},
+    DefectInfo{Defect::reauthentication_failure_left_open, "reauthentication-failure-left-open", "5.0",
+               "MQTT-4.12.1-2", "ends a failed re-authentication with DISCONNECT 0x87 but keeps the connection open"},
 };
 
 }  // namespace

@@ -115,6 +115,16 @@ enum class Defect : std::uint8_t {
   // Maximum Packet Size trimming
   reason_string_beyond_maximum_packet_size,
   user_property_beyond_maximum_packet_size,
+  // enhanced authentication, the CONNECT exchange and what follows a refusal
+  unsupported_authentication_method_accepted,
+  authentication_method_changed,
+  authentication_continue_code_wrong,
+  authentication_reason_code_invalid,
+  authentication_refusal_left_open,
+  second_connect_answered_with_connack,
+  refused_publications_acted_on,
+  will_published_again,
+  reauthentication_failure_left_open,
 };
 
 struct DefectInfo {

@@ -126,6 +126,8 @@ class Session {
   std::shared_ptr<const Message> release_qos2(std::uint16_t packet_id);
 
   std::optional<PendingWill>& pending_will() { return pending_will_; }
+  // The will-published-again defect keeps a published will here, to publish it once more.
+  std::shared_ptr<Message>& kept_will() { return kept_will_; }
 
   // A defect (reorder-deliveries) parks one delivery here to swap it with the next.
   std::optional<Delivery>& held_back() { return held_back_; }
@@ -146,6 +148,7 @@ class Session {
   std::uint16_t next_packet_id_ = 1;
   std::uint64_t dropped_ = 0;
   std::optional<PendingWill> pending_will_;
+  std::shared_ptr<Message> kept_will_;
   std::optional<Delivery> held_back_;
 };
 

@@ -29,6 +29,8 @@
 #include "model/publications.hpp"
 #include "model/requests.hpp"
 #include "model/subscriptions.hpp"
+#include "model/v5_auth.hpp"
+#include "model/v5_connect_once.hpp"
 #include "model/v5_disconnect.hpp"
 #include "model/v5_flow.hpp"
 #include "model/v5_flow_acknowledgements.hpp"
@@ -82,6 +84,7 @@ void on_sent(ModelState& model, const Event& event) {
   }
   await_answer(conn, *packet);
   const auto type = type_of(*packet);
+  if (conn.version == ProtocolVersion::v5) note_client_packet_after_connack(model, conn, type);
   // After a CONNECT the server refuses (or must refuse), what the client sends must not be acted on [MQTT-3.1.4-5]:
   // its publications are remembered so that a delivery of one is caught.
   if (type == PacketType::publish && (conn.refused || (conn.client_violation && refusal_owed(conn)))) {
@@ -162,6 +165,7 @@ void on_sent(ModelState& model, const Event& event) {
     case PacketType::auth:
       if (is_v5) {
         on_v5_client_auth(model, conn, event);
+        note_client_auth(conn, std::get<Auth>(*packet), event);
       } else {
         server_only_packet(model, conn, type, event);
       }
@@ -204,6 +208,7 @@ void on_received(ModelState& model, const Event& event) {
   check_forbidden_answers(model, conn, packet, event);
   switch (type) {
     case PacketType::connack:
+      if (is_v5 && conn.connack_seen) judge_second_connack(model, conn, event);
       on_connack(model, conn, std::get<Connack>(packet), event);
       break;
     case PacketType::publish:
@@ -243,10 +248,16 @@ void on_received(ModelState& model, const Event& event) {
       on_server_ack(model, conn, 0, PacketType::pingresp, event);
       break;
     case PacketType::disconnect:
-      if (is_v5) on_v5_server_disconnect(model, conn, std::get<Disconnect>(packet), event);
+      if (is_v5) {
+        on_v5_server_disconnect(model, conn, std::get<Disconnect>(packet), event);
+        judge_reauthentication_disconnect(model, conn);
+      }
       break;
     case PacketType::auth:
-      if (is_v5) on_v5_server_auth(model, conn, event);
+      if (is_v5) {
+        on_v5_server_auth(model, conn, event);
+        judge_server_auth(model, conn, std::get<Auth>(packet), event);
+      }
       break;
     default:
       break;

@@ -11,6 +11,7 @@
 #include "model/keepalive.hpp"
 #include "model/policing.hpp"
 #include "model/requests.hpp"
+#include "model/v5_auth.hpp"
 #include "model/v5_connect.hpp"
 #include "model/v5_disconnect.hpp"
 #include "model/v5_session_expiry.hpp"
@@ -56,7 +57,8 @@ void on_refusal(ModelState& model, Connection& conn, const Connack& connack, con
   const auto& connect = conn.connect;
   const std::vector<std::uint64_t> evidence{conn.connect_sequence, event.sequence};
   conn.refused = true;
-  if (!refusal_requested(conn) && !will_refusal_invited(model, conn, connack.reason_code)) {
+  if (!refusal_requested(conn) && !will_refusal_invited(model, conn, connack.reason_code) &&
+      !authentication_refusal_invited(conn)) {
     if (connack.reason_code == identifier_rejected_code(conn.version) && plain_client_id(connect.client_id)) {
       model.violation("MQTT-3.1.3-5",
                       "the server refused " + client_label(conn) + " with return code " +
@@ -84,6 +86,7 @@ void on_refusal(ModelState& model, Connection& conn, const Connack& connack, con
                  evidence, event.time_ns);
   // Refusing a client id: return code 2, then the close [MQTT-3.1.3-9].
   if (connack.reason_code == 2) judged_also(conn.close_duties.back(), {"MQTT-3.1.3-9"});
+  if (conn.version == ProtocolVersion::v5) judge_authentication_refusal(model, conn, conn.close_duties.back());
   for (const auto message_index : indexed(model.messages_by_connection, conn.id)) {
     auto& message = model.messages[message_index];
     if (message.publisher_connection == conn.id) message.from_refused_connection = true;
@@ -279,7 +282,9 @@ void on_connack(ModelState& model, Connection& conn, const Connack& connack, con
     on_refusal(model, conn, connack, event);
     return;
   }
-  if (conn.auth_failure_expected) {
+  // A refusal expected for a CONNECT naming an Authentication Method is the method's: v5_auth.cpp judges the
+  // acceptance (MQTT-4.12.0-1 or -5), not as wrong credentials.
+  if (conn.auth_failure_expected && !authentication_refusal_invited(conn)) {
     model.violation("MQTT-3.1.4-1",
                     "the server accepted " + client_label(conn) + " whose CONNECT carried wrong credentials",
                     {conn.auth_note_sequence, conn.connect_sequence, event.sequence});

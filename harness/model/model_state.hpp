@@ -140,6 +140,12 @@ struct V5Connection {
   std::uint64_t last_aliased_publish_sequence = 0;
   // UNSUBSCRIBE packet id -> per filter, whether the session held it (the UNSUBACK's order [MQTT-3.11.3-1]).
   std::map<std::uint16_t, std::vector<FilterHeld>> unsubscribe_filters_held;
+  // The server's last AUTH to a CONNECT that named an Authentication Method: it took the method up (v5_auth).
+  std::uint64_t server_auth_sequence = 0;
+  // The client's AUTH 0x19 whose re-authentication has not yet succeeded (AUTH 0x00), and whether the server ended
+  // it with DISCONNECT: then the close is owed under MQTT-4.12.1-2.
+  std::uint64_t reauthentication_sequence = 0;
+  bool reauthentication_failed = false;
 };
 
 struct Connection {

@@ -1,6 +1,7 @@
 #include "model/v5_connect.hpp"
 
 #include "model/property_values.hpp"
+#include "model/v5_auth.hpp"
 
 namespace mqtt::model::detail {
 namespace {
@@ -79,6 +80,7 @@ std::string on_v5_connack(ModelState& model, Connection& conn, const Connack& co
                         " carries Response Information although the CONNECT did not request it",
                     evidence);
   }
+  judge_authentication_connack(model, conn, connack, event);
   model.exercise(v5("MQTT-4.12.0-6"));
   if (!declared.authentication_method && has_property(properties, PropertyId::authentication_method)) {
     model.violation(v5("MQTT-4.12.0-6"),

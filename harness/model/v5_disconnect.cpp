@@ -70,7 +70,8 @@ void on_v5_close(ModelState& model, const Connection& conn, const Event& event, 
   if (!conn.v5.server_disconnected || by_server || conn.faulted) return;
   // The client closed first: past the grace, the server had not closed after its own DISCONNECT.
   if (event.time_ns > conn.v5.server_disconnect_time + model.options.close_grace_ns) {
-    model.violation(v5("MQTT-3.14.4-2"),
+    // After a failed re-authentication the close is that rule's (v5_auth.cpp).
+    model.violation(v5(conn.v5.reauthentication_failed ? "MQTT-4.12.1-2" : "MQTT-3.14.4-2"),
                     "the server did not close the connection of " + client_label(conn) +
                         " after sending DISCONNECT",
                     {conn.v5.server_disconnect_sequence, event.sequence});

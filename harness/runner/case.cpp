@@ -37,6 +37,7 @@ std::string_view to_string(WaitFor wait_for) {
     case WaitFor::pubrel: return "pubrel";
     case WaitFor::pubcomp: return "pubcomp";
     case WaitFor::pingresp: return "pingresp";
+    case WaitFor::auth: return "auth";
   }
   return "unknown";
 }

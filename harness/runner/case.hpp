@@ -37,7 +37,7 @@ enum class StepKind : std::uint8_t {
 std::string_view to_string(StepKind kind);
 
 // What a `wait` step waits for on one client's connection.
-enum class WaitFor : std::uint8_t { close, connack, publish, suback, unsuback, puback, pubrec, pubrel, pubcomp, pingresp };
+enum class WaitFor : std::uint8_t { close, connack, publish, suback, unsuback, puback, pubrec, pubrel, pubcomp, pingresp, auth };
 std::string_view to_string(WaitFor wait_for);
 
 // The MQTT 5.0 properties a message carries from its publisher to its subscribers (PUBLISH and will). Unset

@@ -1,6 +1,7 @@
 #include "runner/case_applicability.hpp"
 
 #include <array>
+#include <set>
 #include <variant>
 
 #include "model/property_values.hpp"
@@ -9,8 +10,9 @@ namespace mqtt::runner {
 
 namespace {
 
-constexpr std::array<std::string_view, 3> capability_names = {"maximum_qos_below_2", "retain_unavailable",
-                                                              "long_form_acknowledgements"};
+constexpr std::array<std::string_view, 4> capability_names = {"maximum_qos_below_2", "retain_unavailable",
+                                                              "long_form_acknowledgements",
+                                                              "authentication_method_supported"};
 
 // The successful 5.0 CONNACKs the server sent, in history order.
 std::vector<const Connack*> accepted_connacks(const history::History& history) {
@@ -46,6 +48,43 @@ std::optional<std::string> acknowledgement_form(const history::History& history,
          "legal), so no written reason code was there to judge";
 }
 
+// Enhanced authentication: which methods a server supports is its choice. It supports the one a CONNECT named
+// when it answered with AUTH or with a successful CONNACK naming a method; it does not when it answered that CONNECT
+// with a refusal or closed the connection with neither. Anything else (no such CONNECT answered) cannot tell.
+std::optional<std::string> authentication_support(const history::History& history) {
+  std::set<std::uint32_t> asking;  // connections whose CONNECT named an Authentication Method
+  std::optional<std::string> refusal;
+  for (const auto& event : history.events) {
+    if (event.kind == history::EventKind::sent && event.packet) {
+      const auto* connect = std::get_if<Connect>(&*event.packet);
+      if (connect != nullptr && model::detail::has_property(connect->properties, PropertyId::authentication_method)) {
+        asking.insert(event.connection);
+      }
+      continue;
+    }
+    if (!asking.contains(event.connection)) continue;
+    if (event.kind == history::EventKind::closed && !refusal) {
+      refusal = "not applicable: the broker closed the connection of a CONNECT naming an Authentication Method "
+                "without an AUTH or a CONNACK (it does not support the method)";
+      continue;
+    }
+    if (event.kind != history::EventKind::received || !event.packet) continue;
+    if (std::holds_alternative<Auth>(*event.packet)) return std::nullopt;
+    const auto* connack = std::get_if<Connack>(&*event.packet);
+    if (connack == nullptr) continue;
+    // Accepted, with the method or without it (which the model judges, MQTT-4.12.0-1): the case applies.
+    if (connack->reason_code < 0x80) return std::nullopt;
+    if (!refusal) {
+      constexpr std::string_view digits = "0123456789ABCDEF";
+      refusal = std::string("not applicable: the broker refused the CONNECT naming an Authentication Method with "
+                            "CONNACK 0x") + digits[connack->reason_code >> 4] + digits[connack->reason_code & 0x0F] +
+                " (it does not support the method)";
+    }
+    asking.erase(event.connection);  // its close is the refusal's, not a second answer
+  }
+  return refusal;
+}
+
 }  // namespace
 
 std::string_view to_string(BrokerCapability capability) {
@@ -64,6 +103,7 @@ std::span<const std::string_view> known_broker_capabilities() { return capabilit
 std::optional<std::string> not_applicable_reason(BrokerCapability capability, const history::History& history,
                                                  bool finished) {
   if (capability == BrokerCapability::long_form_acknowledgements) return acknowledgement_form(history, finished);
+  if (capability == BrokerCapability::authentication_method_supported) return authentication_support(history);
   const auto connacks = accepted_connacks(history);
   if (connacks.empty()) return std::nullopt;
   // The case applies when any CONNACK of its run declared the capability; otherwise the first one says why not.

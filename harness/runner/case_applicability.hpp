@@ -20,6 +20,7 @@ enum class BrokerCapability : std::uint8_t {
   maximum_qos_below_2,         // a successful 5.0 CONNACK declared Maximum QoS 0 or 1
   retain_unavailable,          // a successful 5.0 CONNACK declared Retain Available 0
   long_form_acknowledgements,  // the server wrote the reason code on a PUBACK, PUBREC, PUBREL or PUBCOMP
+  authentication_method_supported,  // the server took up a CONNECT's Authentication Method (AUTH, or a CONNACK naming it)
 };
 
 std::string_view to_string(BrokerCapability capability);

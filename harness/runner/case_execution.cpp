@@ -76,6 +76,7 @@ PacketType packet_type_of(WaitFor wait_for) {
     case WaitFor::pubrel: return PacketType::pubrel;
     case WaitFor::pubcomp: return PacketType::pubcomp;
     case WaitFor::pingresp: return PacketType::pingresp;
+    case WaitFor::auth: return PacketType::auth;
     case WaitFor::close: break;
   }
   return PacketType::pingresp;

@@ -80,7 +80,7 @@ std::optional<WaitFor> parse_wait_for(std::string_view text) {
       {"close", WaitFor::close},       {"connack", WaitFor::connack}, {"publish", WaitFor::publish},
       {"suback", WaitFor::suback},     {"unsuback", WaitFor::unsuback}, {"puback", WaitFor::puback},
       {"pubrec", WaitFor::pubrec},     {"pubrel", WaitFor::pubrel},   {"pubcomp", WaitFor::pubcomp},
-      {"pingresp", WaitFor::pingresp}};
+      {"pingresp", WaitFor::pingresp}, {"auth", WaitFor::auth}};
   const auto found = names.find(text);
   return found == names.end() ? std::nullopt : std::optional(found->second);
 }
@@ -432,7 +432,7 @@ class CaseFileParser {
         const auto wait_for = parse_wait_for(reader.string("for"));
         if (!wait_for) {
           reader.fail("for", "must be one of close, connack, publish, suback, unsuback, puback, pubrec, pubrel, "
-                             "pubcomp, pingresp");
+                             "pubcomp, pingresp, auth");
         }
         step.wait_for = *wait_for;
         break;

@@ -56,6 +56,48 @@ TEST(CaseApplicability, RetainUnavailableAppliesOnlyWhenACONNACKDeclaredRetainAv
             "not applicable: the broker declared Retain Available 1");
 }
 
+history::Event sent_connect_naming(std::string method) {
+  Connect connect;
+  connect.version = ProtocolVersion::v5;
+  connect.client_id = "client";
+  connect.properties = {{PropertyId::authentication_method, std::move(method)}};
+  history::Event event;
+  event.sequence = 1;
+  event.connection = 1;
+  event.kind = history::EventKind::sent;
+  event.packet = Packet{connect};
+  return event;
+}
+
+TEST(CaseApplicability, AuthenticationMethodSupportedWhenTheServerTookTheMethodUp) {
+  // An AUTH from the server shows the method is supported.
+  Auth challenge;
+  challenge.reason_code = 0x18;
+  const auto exchanged = history_of({sent_connect_naming("mh-challenge"), received(2, challenge)});
+  EXPECT_EQ(not_applicable_reason(BrokerCapability::authentication_method_supported, exchanged, true), std::nullopt);
+  // A refusal without an AUTH shows it is not; the reason names the code.
+  const auto refused = history_of({sent_connect_naming("mh-challenge"), received(2, connack_declaring({}, 0x8C))});
+  EXPECT_EQ(not_applicable_reason(BrokerCapability::authentication_method_supported, refused, true),
+            "not applicable: the broker refused the CONNECT naming an Authentication Method with CONNACK 0x8C (it "
+            "does not support the method)");
+  // Accepted (with the method or without it, which the model judges): the case applies.
+  const auto accepted = history_of({sent_connect_naming("mh-challenge"), received(2, connack_declaring({}))});
+  EXPECT_EQ(not_applicable_reason(BrokerCapability::authentication_method_supported, accepted, true), std::nullopt);
+  // Closed without an answer: not supported. No CONNECT naming a method: the history cannot tell.
+  history::Event closed;
+  closed.sequence = 2;
+  closed.connection = 1;
+  closed.kind = history::EventKind::closed;
+  EXPECT_NE(not_applicable_reason(BrokerCapability::authentication_method_supported,
+                                  history_of({sent_connect_naming("mh-challenge"), closed}), true),
+            std::nullopt);
+  EXPECT_EQ(not_applicable_reason(BrokerCapability::authentication_method_supported,
+                                  history_of({received(1, connack_declaring({}))}), true),
+            std::nullopt);
+  EXPECT_EQ(parse_broker_capability("authentication_method_supported"),
+            BrokerCapability::authentication_method_supported);
+}
+
 TEST(CaseApplicability, LongFormAcknowledgementsNeedAFinishedRunToProveAbsence) {
   Puback short_puback;
   short_puback.version = ProtocolVersion::v5;
@@ -119,7 +161,7 @@ TEST(CaseApplicability, TheCaseFileNamesOnlyKnownCapabilities) {
   } catch (const DataFileError& error) {
     EXPECT_STREQ(error.what(),
                  "cases.json:1:113: key \"cases[0].applies_when\": must be one of: maximum_qos_below_2, "
-                 "retain_unavailable, long_form_acknowledgements");
+                 "retain_unavailable, long_form_acknowledgements, authentication_method_supported");
   }
 }
 
