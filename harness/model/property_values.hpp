@@ -12,6 +12,19 @@
 
 namespace mqtt::model::detail {
 
+// The properties of a packet that has them (every 5.0 packet but PINGREQ/PINGRESP), else nullptr.
+inline const Properties* properties_of(const Packet& packet) {
+  return std::visit(
+      [](const auto& value) -> const Properties* {
+        if constexpr (requires { value.properties; }) {
+          return &value.properties;
+        } else {
+          return nullptr;
+        }
+      },
+      packet);
+}
+
 inline const Property* find_property(const Properties& properties, PropertyId id) {
   const auto it = std::find_if(properties.begin(), properties.end(),
                                [id](const Property& property) { return property.id == id; });

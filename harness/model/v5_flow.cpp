@@ -8,21 +8,6 @@
 #include "model/v5_packet_size.hpp"
 
 namespace mqtt::model::detail {
-namespace {
-
-const Properties* properties_of(const Packet& packet) {
-  return std::visit(
-      [](const auto& value) -> const Properties* {
-        if constexpr (requires { value.properties; }) {
-          return &value.properties;
-        } else {
-          return nullptr;
-        }
-      },
-      packet);
-}
-
-}  // namespace
 
 bool may_exceed_client_maximum(const ModelState& model, const Connection& conn, std::size_t message) {
   const auto limit = conn.v5.client_maximum_packet_size;

@@ -39,18 +39,6 @@ std::optional<TrimmingStatements> trimming_statements(PacketType type) {
   }
 }
 
-const Properties* properties_of(const Packet& packet) {
-  return std::visit(
-      [](const auto& value) -> const Properties* {
-        if constexpr (requires { value.properties; }) {
-          return &value.properties;
-        } else {
-          return nullptr;
-        }
-      },
-      packet);
-}
-
 }  // namespace
 
 void check_server_packet_size(ModelState& model, const Connection& conn, const Packet& packet, const Event& event) {
