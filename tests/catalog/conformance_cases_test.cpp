@@ -98,7 +98,7 @@ const std::map<std::string, std::set<std::string>> step_keys_5 = {
     {"acknowledge", {"reason_code"}},
 };
 const std::set<std::string> wait_events = {"close",  "connack", "publish", "suback",  "unsuback",
-                                           "puback", "pubrec",  "pubrel",  "pubcomp", "pingresp"};
+                                           "puback", "pubrec",  "pubrel",  "pubcomp", "pingresp", "auth"};
 // The keys each action may carry besides itself.
 const std::map<std::string, std::set<std::string>> step_keys = {
     {"connect", {"clean_session", "keep_alive", "client_id", "will", "username", "password", "timeout_ms"}},
