@@ -442,6 +442,13 @@ struct ModelState {
   IndexedStore<Message, std::unordered_map<std::size_t, Message>> messages;
   // Message key -> messages with that key; nearly every key names one message, kept inline.
   std::unordered_map<std::string, boost::container::small_vector<std::size_t, 1>> messages_by_key;
+  // Keys of every will registered, and those registered more than once (a device reconnecting with the same will).
+  // A will nothing is owed for (its faulted connection's close the broker may never notice, a takeover) is
+  // forgotten after the window, yet the broker may still publish it later (at the takeover by the next connection):
+  // the "published again" rule [MQTT-3.1.2-10] must then still know that an identical will existed, or that late
+  // copy would count against the newest one. Bounded by the distinct wills, not by the connections reusing one.
+  std::unordered_set<std::string> will_keys;
+  std::unordered_set<std::string> repeated_will_keys;
   std::map<std::string, std::vector<std::size_t>> retained_versions;  // topic -> retained publishes in order
   IndexedStore<DeliveryDuty> duties;
   // Indexes over the vectors above, each list in ascending index order so that walking an index visits the

@@ -18,6 +18,7 @@ void register_will(ModelState& model, Connection& conn, const Event& event) {
   if (!connect.will) return;
   Message will;
   will.identity = identify_message(connect.will->topic, connect.will->payload);
+  if (!model.will_keys.insert(will.identity.key).second) model.repeated_will_keys.insert(will.identity.key);
   will.topic = connect.will->topic;
   will.payload_empty = connect.will->payload.empty();
   will.qos = connect.will->qos;
@@ -122,8 +123,10 @@ void check_will_delivery(ModelState& model, const Connection& subscriber, std::s
   // Published once, then no longer held [MQTT-3.1.2-10]: more new copies than the subscriber's matching
   // subscriptions (one copy per subscription is allowed) means the server published it again. Only for a will no
   // other message looks like (a device re-connecting with the same will publishes an identical one each time).
-  const auto candidates = model.messages_by_key.find(identify_message(publish.topic, publish.payload).key);
-  const bool unique = candidates != model.messages_by_key.end() && candidates->second.size() == 1;
+  const auto key = identify_message(publish.topic, publish.payload).key;
+  const auto candidates = model.messages_by_key.find(key);
+  const bool unique = candidates != model.messages_by_key.end() && candidates->second.size() == 1 &&
+                      !model.repeated_will_keys.contains(key);
   if (unique && !publish.retain && model.generation_known(subscriber)) {
     const auto ledger = model.ledgers.find({index, subscriber.generation});
     const auto allowed = std::max<std::size_t>(1, normal_copy_records(model, subscriber, index, event.time_ns).size());
