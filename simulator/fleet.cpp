@@ -61,6 +61,18 @@ struct Device {
   std::uint32_t failures = 0;
   Clock::time_point next_publish{};
   std::optional<Clock::time_point> churn_at;
+  // A publishing tick in progress, without a coroutine per message: the messages of the burst still to send,
+  // and the QoS 1 message whose PUBACK the device waits for before its next one (AsyncSession::start_publish).
+  std::uint32_t burst_left = 0;
+  std::optional<std::uint16_t> awaited_acknowledgement;
+  Clock::time_point acknowledgement_deadline{};
+  // The tick's last message is awaited: its next tick is already drawn (so the device can sleep until then
+  // without waking for the PUBACK); a close before the PUBACK takes the draw back, as if it never happened.
+  Clock::time_point next_publish_undrawn{};
+  DeviceRandom random_undrawn;
+  // online()'s timer while it runs, and whether a PUBACK must wake it (the device is blocked on it).
+  asio::steady_timer* timer = nullptr;
+  bool wake_on_acknowledgement = false;
 };
 
 class Engine {
@@ -652,22 +664,50 @@ class Engine {
     return start_ + std::chrono::ceil<milliseconds>(when - start_);
   }
 
-  // One publishing tick: `burst` messages. False when a QoS 1/2 publish found the connection closed.
-  asio::awaitable<bool> publish_burst(Device& device) {
-    const PublishSpec& spec = device.group->publish;
-    for (std::uint32_t burst = 0; burst < std::max<std::uint32_t>(1, spec.burst); ++burst) {
+  // Sends the current tick's messages until its burst is done or a QoS 1 message awaits its PUBACK (then the
+  // rest follow the PUBACK: on_acknowledged wakes the device). False when the connection was found closed.
+  // QoS 0 and 1 need no coroutine; QoS 2's two round trips still use the session's request.
+  asio::awaitable<bool> continue_burst(Device& device) {
+    while (device.burst_left > 0 && !device.awaited_acknowledgement) {
+      --device.burst_left;
       auto message = make_message(device);
-      const QoS qos = message.qos;
-      if (qos == QoS::at_most_once) {
-        // Nothing to wait for: send directly, without a request coroutine per message.
+      if (message.qos == QoS::at_most_once) {
         message.version = device.session->connection()->version();
-        device.session->connection()->send(message);
-        continue;
+        device.session->connection()->send(Packet(std::move(message)));
+      } else if (message.qos == QoS::at_least_once) {
+        const auto started = device.session->start_publish(std::move(message));
+        if (started.state == client::AsyncSession::PublishStart::closed) co_return false;
+        if (started.state == client::AsyncSession::PublishStart::sent) {
+          device.awaited_acknowledgement = started.packet_id;
+          device.acknowledgement_deadline = Clock::now() + request_deadline;
+          if (device.burst_left == 0) {
+            device.next_publish_undrawn = device.next_publish;
+            device.random_undrawn = device.random;
+            schedule_next_publish(device);
+          }
+          co_return true;
+        }
+      } else {
+        auto sent = co_await device.session->publish(std::move(message), request_deadline);
+        if (sent.outcome == client::WaitOutcome::closed) co_return false;
       }
-      auto sent = co_await device.session->publish(std::move(message), request_deadline);
-      if (sent.outcome == client::WaitOutcome::closed) co_return false;
+      if (device.burst_left == 0) schedule_next_publish(device);
     }
     co_return true;
+  }
+
+  // The session heard the PUBACK of a start_publish() (on the fleet's thread, while the connection reads).
+  void on_acknowledged(Device& device, std::uint16_t packet_id) {
+    if (device.awaited_acknowledgement != packet_id) return;
+    device.awaited_acknowledgement.reset();
+    settle_late_acknowledgement(device);
+    if (device.wake_on_acknowledgement && device.timer != nullptr) device.timer->cancel();
+  }
+
+  // The tick's last message was answered or given up on: a tick drawn for a time already past moves to now,
+  // as schedule_next_publish does when it runs after the answer.
+  void settle_late_acknowledgement(Device& device) {
+    if (device.burst_left == 0 && device.next_publish < Clock::now()) device.next_publish = on_tick(Clock::now());
   }
 
   // Unwatches the timer when the frame goes, also when the io_context destroys a suspended frame.
@@ -682,35 +722,83 @@ class Engine {
     CloseWatch& operator=(const CloseWatch&) = delete;
   };
 
+  // Online's timer is the device's only one; it is named in the device while online runs, so a PUBACK can wake it.
+  struct TimerNamed {
+    Device& device;
+    TimerNamed(Device& d, asio::steady_timer* timer) : device(d) { device.timer = timer; }
+    ~TimerNamed() {
+      device.timer = nullptr;
+      device.wake_on_acknowledgement = false;
+    }
+    TimerNamed(const TimerNamed&) = delete;
+    TimerNamed& operator=(const TimerNamed&) = delete;
+  };
+
   // Connected: publish on schedule until the connection ends, the run ends or the device churns away. This is
-  // the frame an idle device sits in: one timer, cancelled by the connection's end.
+  // the frame an idle device sits in: one timer, cancelled by the connection's end, and by a PUBACK the device
+  // is blocked on. A device waits for each QoS 1 message's PUBACK (at most request_deadline) before it does
+  // anything else, as a request would; since its next tick is drawn when the tick's last message leaves, it
+  // sleeps until that tick and is not woken by a PUBACK that arrives before it.
   asio::awaitable<Leave> online(Device& device) {
     const std::shared_ptr<client::AsyncConnection> connection = device.session->connection();
     asio::steady_timer timer(io_->get_executor());
     const CloseWatch watch(connection.get(), &timer);
+    const TimerNamed named(device, &timer);
+    device.burst_left = 0;
+    device.awaited_acknowledgement.reset();
+    device.session->set_acknowledgement_listener(
+        [this, &device](std::uint16_t packet_id) { on_acknowledged(device, packet_id); });
     for (;;) {
-      const auto now = Clock::now();
+      auto now = Clock::now();
+      if (device.awaited_acknowledgement && now >= device.acknowledgement_deadline) {
+        // No PUBACK within the deadline: given up on, like a request that timed out; the device goes on.
+        device.session->forget_publish(*device.awaited_acknowledgement);
+        device.awaited_acknowledgement.reset();
+        settle_late_acknowledgement(device);
+      }
+      if (device.burst_left > 0 && !device.awaited_acknowledgement) {
+        const bool sent = co_await continue_burst(device);
+        if (!sent) co_return leave_closed(device);
+        continue;
+      }
       const auto wake = wake_time(device, now);
-      if (wake > now && connection->is_open()) {
-        timer.expires_at(wake);
+      // Blocked: the PUBACK is owed and the device has something to do before the deadline.
+      const bool blocked = device.awaited_acknowledgement && (device.burst_left > 0 || wake <= now);
+      const auto until = !device.awaited_acknowledgement ? wake
+                         : blocked                       ? device.acknowledgement_deadline
+                                                         : std::min(wake, device.acknowledgement_deadline);
+      if (until > now && connection->is_open()) {
+        timer.expires_at(until);
+        device.wake_on_acknowledgement = blocked;
         error_code ignored;
         co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+        device.wake_on_acknowledgement = false;
       }
-      if (!connection->is_open()) co_return Leave::closed;
+      if (!connection->is_open()) co_return leave_closed(device);
+      if (device.awaited_acknowledgement) continue;
       device.session->ping_if_due();
-      if (!connection->is_open()) co_return Leave::closed;
+      if (!connection->is_open()) co_return leave_closed(device);
       // Past the publishing window the device stays connected (deliveries, wills and queued messages still
       // arrive) until the end of the run, still pinging.
-      if (stopping_ || Clock::now() >= run_end_) co_return Leave::finished;
-      if (device.churn_at && Clock::now() >= *device.churn_at && Clock::now() < publish_end_)
-        co_return Leave::churn;
-      if (device.group->observer || Clock::now() >= publish_end_) continue;
-      if (device.group->publish.rate_per_second <= 0 || Clock::now() < device.next_publish) continue;
-      // (The result is named first: g++ 12 miscompiled some `if (!co_await ...)` forms here.)
-      const bool published = co_await publish_burst(device);
-      if (!published) co_return Leave::closed;
-      schedule_next_publish(device);
+      now = Clock::now();
+      if (stopping_ || now >= run_end_) co_return Leave::finished;
+      if (device.churn_at && now >= *device.churn_at && now < publish_end_) co_return Leave::churn;
+      if (device.group->observer || now >= publish_end_) continue;
+      if (device.group->publish.rate_per_second <= 0 || now < device.next_publish) continue;
+      device.burst_left = std::max<std::uint32_t>(1, device.group->publish.burst);
     }
+  }
+
+  // The connection closed: a tick drawn ahead for a PUBACK that never came is taken back (the device would
+  // have drawn it only after the answer), and the rest of the burst is dropped.
+  Leave leave_closed(Device& device) {
+    if (device.awaited_acknowledgement && device.burst_left == 0) {
+      device.next_publish = device.next_publish_undrawn;
+      device.random = device.random_undrawn;
+    }
+    device.awaited_acknowledgement.reset();
+    device.burst_left = 0;
+    return Leave::closed;
   }
 
   // After online(): leave on purpose (churn) or back off after the network took the connection.

@@ -141,12 +141,14 @@ history::Event AsyncConnection::make_event(history::EventKind kind) const {
   return event;
 }
 
-std::uint64_t AsyncConnection::send(const Packet& packet) {
-  if (!is_open()) return 0;
-  // Encoded into a per-thread buffer: most packets leave in one write and are recorded from the same bytes,
-  // so sending allocates nothing. Taken out while in use, in case a listener sends in turn.
-  static thread_local Bytes scratch;
-  Bytes bytes = std::move(scratch);
+namespace {
+// Encoded into a per-thread buffer: most packets leave in one write and are recorded from the same bytes, so
+// sending allocates nothing. Taken out while in use, in case a listener sends in turn.
+thread_local Bytes send_scratch;
+}  // namespace
+
+Bytes AsyncConnection::prepare_send(const Packet& packet) {
+  Bytes bytes = std::move(send_scratch);
   bytes.clear();
   encode(packet, bytes);
   if (const auto* connect = std::get_if<Connect>(&packet)) {
@@ -154,10 +156,29 @@ std::uint64_t AsyncConnection::send(const Packet& packet) {
     decoder_.set_version(version_);
   }
   track_subscriptions(packet);
+  return bytes;
+}
+
+void AsyncConnection::finish_send(Bytes bytes) {
+  write(bytes);
+  send_scratch = std::move(bytes);
+}
+
+std::uint64_t AsyncConnection::send(const Packet& packet) {
+  if (!is_open()) return 0;
+  Bytes bytes = prepare_send(packet);
   const std::uint64_t sequence =
       recorder_->record_packet(history::EventKind::sent, id_, actor_id_, version_, bytes, &packet);
-  write(bytes);
-  scratch = std::move(bytes);
+  finish_send(std::move(bytes));
+  return sequence;
+}
+
+std::uint64_t AsyncConnection::send(Packet&& packet) {
+  if (!is_open()) return 0;
+  Bytes bytes = prepare_send(packet);
+  const std::uint64_t sequence =
+      recorder_->record_packet(history::EventKind::sent, id_, actor_id_, version_, bytes, std::move(packet));
+  finish_send(std::move(bytes));
   return sequence;
 }
 
@@ -323,14 +344,33 @@ void AsyncConnection::handle_received_bytes(const std::uint8_t* data, std::size_
     if (const auto* publish = std::get_if<Publish>(&decoded.packet); publish && !admit_publish(*publish, packet_size)) {
       continue;
     }
-    const std::uint64_t sequence = recorder_->record_packet(history::EventKind::received, id_, actor_id_,
-                                                            version_, decoded.raw, &decoded.packet);
-    if (observer_ != nullptr) observer_->on_packet(decoded.packet);
-    // A packet no waiter takes matched none of their conditions, so none of them needs waking for it.
-    if (!hand_to_waiter(decoded.packet, sequence)) queue_for_waits(std::move(decoded.packet), sequence, packet_size);
+    take_received(decoded.packet, decoded.raw, packet_size);
   }
   release_held_writes();
   decoder_.release_unused_memory();
+}
+
+void AsyncConnection::take_received(Packet& packet, std::span<const std::uint8_t> raw, std::size_t size) {
+  auto* publish = std::get_if<Publish>(&packet);
+  if (publish != nullptr && waiters_.empty() && limits_.inbox_packets == 0) {
+    // Nobody here keeps this PUBLISH (no waiter, no inbox): its topic, payload and properties move into the
+    // recorded event instead of being copied (a fleet's subscriber receives thousands a second), and the
+    // observer sees its header, which is all an acknowledgement needs.
+    Publish header;
+    header.version = publish->version;
+    header.qos = publish->qos;
+    header.packet_id = publish->packet_id;
+    header.retain = publish->retain;
+    header.dup = publish->dup;
+    recorder_->record_packet(history::EventKind::received, id_, actor_id_, version_, raw, std::move(packet));
+    if (observer_ != nullptr) observer_->on_packet(Packet(std::move(header)));
+    return;
+  }
+  const std::uint64_t sequence =
+      recorder_->record_packet(history::EventKind::received, id_, actor_id_, version_, raw, &packet);
+  if (observer_ != nullptr) observer_->on_packet(packet);
+  // A packet no waiter takes matched none of their conditions, so none of them needs waking for it.
+  if (!hand_to_waiter(packet, sequence)) queue_for_waits(std::move(packet), sequence, size);
 }
 
 bool AsyncConnection::hand_to_waiter(Packet& packet, std::uint64_t sequence) {

@@ -40,7 +40,9 @@ class Transport;
 // Told about a connection's packets and its end (the session: automatic acknowledgements, keep-alive).
 class ConnectionObserver {
  public:
-  // Each received packet, after it is recorded and before it is queued for waits.
+  // Each received packet, after it is recorded and before it is queued for waits. A PUBLISH that no waiter
+  // and no inbox keeps arrives as its header only (version, QoS, packet id, retain, dup; empty topic, payload
+  // and properties): its bytes moved into the recorded event.
   virtual void on_packet(const Packet& packet) = 0;
   // Once, just after the `closed` event is recorded.
   virtual void on_closed() = 0;
@@ -83,6 +85,9 @@ class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
 
   // Writes are started at once and complete in order; see Connection::send / send_raw for what is recorded.
   std::uint64_t send(const Packet& packet);
+  // The same for a packet the caller is done with: it is moved into the recorded event, not copied (a fleet's
+  // topic and payload strings were copied once per message for the event alone).
+  std::uint64_t send(Packet&& packet);
   std::uint64_t send_raw(Bytes bytes);
 
   boost::asio::awaitable<WaitResult> next(Duration deadline);
@@ -146,6 +151,12 @@ class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
   void record_closed(history::CloseReason reason, std::string detail = {});
   void notify_waiters();
   history::Event make_event(history::EventKind kind) const;
+  // send()'s encoding and bookkeeping; the bytes are in the returned per-thread buffer (give it back with
+  // finish_send).
+  Bytes prepare_send(const Packet& packet);
+  void finish_send(Bytes bytes);
+  // A received packet: recorded, shown to the observer, handed to a waiter or queued.
+  void take_received(Packet& packet, std::span<const std::uint8_t> raw, std::size_t size);
   // The first queued packet `match` accepts (removed from the inbox), or the close, or nothing yet.
   std::optional<WaitResult> take_matching(const std::function<bool(const Packet&)>& match);
 

@@ -1,5 +1,6 @@
 #include "client/async_session.hpp"
 
+#include <algorithm>
 #include <type_traits>
 
 namespace mqtt::client {
@@ -112,6 +113,12 @@ AsyncSession::~AsyncSession() {
 
 void AsyncSession::on_closed() {
   if (keep_alive_running_ && keep_alive_timer_) keep_alive_timer_->cancel();
+  // As publish() does when its wait ends with the close.
+  for (const std::uint16_t id : tracked_publishes_) {
+    packet_ids_.release(id);
+    --in_flight_;
+  }
+  tracked_publishes_.clear();
 }
 
 std::optional<std::chrono::steady_clock::time_point> AsyncSession::keep_alive_due() const {
@@ -127,6 +134,16 @@ void AsyncSession::ping_if_due() {
 }
 
 void AsyncSession::on_packet(const Packet& packet) {
+  if (const auto* puback = std::get_if<Puback>(&packet); puback != nullptr && !tracked_publishes_.empty()) {
+    const auto tracked = std::find(tracked_publishes_.begin(), tracked_publishes_.end(), puback->packet_id);
+    if (tracked != tracked_publishes_.end()) {
+      tracked_publishes_.erase(tracked);
+      --in_flight_;
+      packet_ids_.release(puback->packet_id);
+      if (acknowledgement_listener_) acknowledgement_listener_(puback->packet_id);
+    }
+    return;
+  }
   if (options_.silent || !options_.auto_acknowledge) {
     // Kept for an explicit acknowledge() (a case's `acknowledge` step), never answered on their own.
     if (const auto* publish = std::get_if<Publish>(&packet); publish != nullptr && publish->packet_id) {
@@ -239,6 +256,36 @@ asio::awaitable<RequestResult> AsyncSession::publish(Publish publish, Duration d
   --in_flight_;
   packet_ids_.release(id);
   co_return result;
+}
+
+AsyncSession::StartedPublish AsyncSession::start_publish(Publish&& publish) {
+  publish.version = connection_->version();
+  if (honour_limits_ && publish_beyond_limits(publish, server_limits_, in_flight_)) {
+    return {PublishStart::withheld, 0};
+  }
+  if (publish.packet_id) {
+    packet_ids_.reserve(*publish.packet_id);
+  } else {
+    const auto id = packet_ids_.allocate();
+    if (!id) return {PublishStart::no_packet_id, 0};
+    publish.packet_id = *id;
+  }
+  const std::uint16_t id = *publish.packet_id;
+  if (connection_->send(Packet(std::move(publish))) == 0) {
+    packet_ids_.release(id);
+    return {PublishStart::closed, id};
+  }
+  ++in_flight_;
+  tracked_publishes_.push_back(id);
+  return {PublishStart::sent, id};
+}
+
+void AsyncSession::forget_publish(std::uint16_t packet_id) {
+  const auto tracked = std::find(tracked_publishes_.begin(), tracked_publishes_.end(), packet_id);
+  if (tracked == tracked_publishes_.end()) return;
+  tracked_publishes_.erase(tracked);
+  --in_flight_;
+  packet_ids_.release(packet_id);
 }
 
 asio::awaitable<RequestResult> AsyncSession::subscribe(std::vector<Subscription> subscriptions, Duration deadline,

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,29 @@ class AsyncSession : public std::enable_shared_from_this<AsyncSession>, private 
   // Semantics as in client/session.hpp.
   boost::asio::awaitable<RequestResult> connect(Connect connect, Duration deadline);
   boost::asio::awaitable<RequestResult> publish(Publish publish, Duration deadline);
+
+  // A QoS 1 publish without a coroutine: a fleet device publishes ten a second, and each publish() cost two
+  // coroutine frames and a timer. start_publish sends it (same limits and packet ids as publish()) and the
+  // session tracks its PUBACK: the acknowledgement listener hears it as it is received, after it is recorded.
+  // The caller keeps the deadline on its own timer and calls forget_publish when it passes (the packet id is
+  // free again, as after a request that timed out). A close forgets every tracked publish; the caller learns of
+  // the close from the connection.
+  enum class PublishStart : std::uint8_t {
+    sent,        // packet_id awaits its PUBACK
+    withheld,    // beyond a limit of the CONNACK: not sent, nothing owed (publish() reports it as withheld)
+    closed,      // the connection was closed: nothing sent
+    no_packet_id  // every packet id is in flight: nothing sent (publish() reports it as a timeout)
+  };
+  struct StartedPublish {
+    PublishStart state = PublishStart::sent;
+    std::uint16_t packet_id = 0;
+  };
+  // `publish` must be QoS 1; it is moved into the recorded event.
+  StartedPublish start_publish(Publish&& publish);
+  void forget_publish(std::uint16_t packet_id);
+  void set_acknowledgement_listener(std::function<void(std::uint16_t packet_id)> listener) {
+    acknowledgement_listener_ = std::move(listener);
+  }
   boost::asio::awaitable<RequestResult> subscribe(std::vector<Subscription> subscriptions, Duration deadline,
                                                   Properties properties = {});
   boost::asio::awaitable<RequestResult> unsubscribe(std::vector<std::string> filters, Duration deadline,
@@ -86,6 +110,9 @@ class AsyncSession : public std::enable_shared_from_this<AsyncSession>, private 
     std::uint16_t packet_id = 0;
   };
   std::vector<Unanswered> unanswered_;
+  // Packet ids of start_publish()es awaiting their PUBACK (a device has one at a time).
+  std::vector<std::uint16_t> tracked_publishes_;
+  std::function<void(std::uint16_t)> acknowledgement_listener_;
 };
 
 }  // namespace mqtt::client

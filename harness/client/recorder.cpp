@@ -52,6 +52,19 @@ std::uint64_t Recorder::record(history::Event event) {
 std::uint64_t Recorder::record_packet(history::EventKind kind, std::uint32_t connection, std::uint32_t actor,
                                       ProtocolVersion version, std::span<const std::uint8_t> raw,
                                       const Packet* packet) {
+  return record_packet_event(kind, connection, actor, version, raw, packet, nullptr);
+}
+
+std::uint64_t Recorder::record_packet(history::EventKind kind, std::uint32_t connection, std::uint32_t actor,
+                                      ProtocolVersion version, std::span<const std::uint8_t> raw,
+                                      Packet&& packet) {
+  return record_packet_event(kind, connection, actor, version, raw, nullptr, &packet);
+}
+
+std::uint64_t Recorder::record_packet_event(history::EventKind kind, std::uint32_t connection, std::uint32_t actor,
+                                            ProtocolVersion version, std::span<const std::uint8_t> raw,
+                                            const Packet* copied, Packet* moved) {
+  const Packet* packet = moved != nullptr ? moved : copied;
   if (storage_ != RecorderStorage::compact || listener_) {
     // The full event is needed anyway (stored, or handed to the listener).
     history::Event event;
@@ -61,7 +74,11 @@ std::uint64_t Recorder::record_packet(history::EventKind kind, std::uint32_t con
       std::lock_guard lock(mutex_);
       event.actor = log_.actor(actor);
     }
-    if (packet != nullptr) event.packet = *packet;
+    if (moved != nullptr) {
+      event.packet.emplace(std::move(*moved));
+    } else if (copied != nullptr) {
+      event.packet = *copied;
+    }
     event.raw.assign(raw.begin(), raw.end());
     if (storage_ != RecorderStorage::compact) return record(std::move(event));
     std::lock_guard lock(mutex_);

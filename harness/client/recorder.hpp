@@ -61,6 +61,10 @@ class Recorder {
   std::uint64_t record_packet(history::EventKind kind, std::uint32_t connection, std::uint32_t actor,
                               ProtocolVersion version, std::span<const std::uint8_t> raw,
                               const Packet* packet);
+  // The same, moving the packet into the event instead of copying it (a caller done with it: a fleet's
+  // message, or a received PUBLISH nobody else keeps).
+  std::uint64_t record_packet(history::EventKind kind, std::uint32_t connection, std::uint32_t actor,
+                              ProtocolVersion version, std::span<const std::uint8_t> raw, Packet&& packet);
   std::uint32_t intern_actor(std::string_view actor);
   // The interned actor; the reference stays valid for the Recorder's life.
   const std::string& actor(std::uint32_t index) const;
@@ -89,6 +93,10 @@ class Recorder {
   history::History history_;  // RecorderStorage::events
   history::EventLog log_;     // RecorderStorage::compact (also holds the interned actors in both modes)
   std::array<std::array<std::uint64_t, 16>, 8> tally_{};  // RecorderStorage::events and none
+  // Both record_packet()s: the packet is copied from `copied` or moved from `moved` (one of them is set).
+  std::uint64_t record_packet_event(history::EventKind kind, std::uint32_t connection, std::uint32_t actor,
+                                    ProtocolVersion version, std::span<const std::uint8_t> raw,
+                                    const Packet* copied, Packet* moved);
   std::uint64_t next_sequence_ = 1;
   std::uint32_t next_connection_ = 1;
 };
