@@ -14,6 +14,10 @@
 # payload size) to one mosquitto_sub at that QoS, and the script prints both clients' CPU, mosquitto's CPU for that
 # phase and the ratios: harness / (mqtt-benchmark + mosquitto_sub), and each side over its mosquitto CPU. For the
 # fan-in scenarios (one device group, one subscribing observer).
+#
+# This machine's virtual CPUs have no instruction counters for perf stat: bench/simulator/callgrind.sh (passed as
+# HARNESS) counts the harness's instructions per thread under callgrind on a small fleet, and thread_cpu.sh splits
+# its CPU time by thread (docs/benchmarks.md, "The fleet's thread without a coroutine per message").
 set -euo pipefail
 harness=$1 scenario=$2 report_dir=$3
 shift 3
