@@ -122,7 +122,6 @@ void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t o
     duty.evidence = evidence;
     duty.evidence.push_back(granted.second);
     duty.evidence.push_back(message.sequence);
-    duty.judged_with.reserve(4);  // one block for the statements below instead of up to three
     if (online) {
       duty.due = add_time(owned_at, model.options.close_grace_ns);
       duty.statement = "MQTT-4.5.0-1";

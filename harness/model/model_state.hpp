@@ -493,9 +493,10 @@ struct ModelState {
     std::size_t operator()(std::string_view statement) const { return std::hash<std::string_view>{}(statement); }
   };
   std::unordered_set<std::string, StatementHash, std::equal_to<>> exercised_statements[3];
-  // In front of it, a small direct-mapped cache: a slot that holds the same text for the same version answers
-  // without hashing (a collision only misses).
+  // In front of it, a small direct-mapped cache by the address of the caller's text: a slot that holds the same
+  // text at the same address for the same version answers without hashing (anything else only misses).
   struct RecentStatement {
+    const char* address = nullptr;
     ProtocolVersion judged = ProtocolVersion::v3_1_1;
     std::string statement;
   };
