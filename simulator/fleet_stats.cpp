@@ -127,7 +127,13 @@ struct FleetStatistics::State {
   bool any_event = false;
 
   // Devices and connections.
-  std::unordered_map<std::string, ActorId> actor_ids;
+  // Looked up by string_view (heterogeneous lookup): a numbered token's publisher is looked up once per message
+  // without building a string for it.
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view name) const { return std::hash<std::string_view>{}(name); }
+  };
+  std::unordered_map<std::string, ActorId, NameHash, std::equal_to<>> actor_ids;
   std::vector<std::string> actor_names;
   std::vector<std::uint64_t> opens;         // per actor: connections opened
   std::vector<std::uint32_t> online;        // per actor: connections open now
@@ -163,14 +169,14 @@ struct FleetStatistics::State {
   WillStatistics wills;
   RetainedStatistics retained;
 
-  ActorId actor_of(const std::string& name) {
-    auto [found, inserted] = actor_ids.try_emplace(name, static_cast<ActorId>(actor_names.size()));
-    if (inserted) {
-      actor_names.push_back(name);
-      opens.push_back(0);
-      online.push_back(0);
-    }
-    return found->second;
+  ActorId actor_of(std::string_view name) {
+    if (const auto found = actor_ids.find(name); found != actor_ids.end()) return found->second;
+    const auto actor = static_cast<ActorId>(actor_names.size());
+    actor_ids.emplace(std::string(name), actor);
+    actor_names.emplace_back(name);
+    opens.push_back(0);
+    online.push_back(0);
+    return actor;
   }
 
   void remember(std::uint64_t mark, std::int64_t now_ns) {
@@ -266,7 +272,7 @@ struct FleetStatistics::State {
     Pending message{event.time_ns, publish.qos, event.connection, 0, {}};
     if (const auto numbered = numbered_token(token)) {
       message.numbered = true;
-      message.publisher = actor_of(std::string(numbered->first));
+      message.publisher = actor_of(numbered->first);
       message.number = numbered->second;
       if (sent_numbers[message.publisher].mark(message.number)) return;
     } else if (settled.contains(sent_mark(token_hash))) {
@@ -310,7 +316,7 @@ struct FleetStatistics::State {
     if (found == pending.end()) {
       // Its sending is unknown or settled already (a subscriber nobody expected, or later than the window).
       if (const auto numbered = numbered_token(token)) {
-        const ActorId publisher = actor_of(std::string(numbered->first));
+        const ActorId publisher = actor_of(numbered->first);
         if (copy_numbers[pair_key(receiver, publisher)].mark(numbered->second)) return duplicate();
       } else {
         const auto mark = copy_mark(token_hash, receiver);

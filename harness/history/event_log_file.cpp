@@ -78,27 +78,27 @@ void EventLogWriter::record(std::uint8_t type, std::size_t body_size) {
   buffer_[at + 4] = type;
 }
 
-std::uint32_t EventLogWriter::actor_index(const std::string& actor) {
+const std::pair<const std::string, std::uint32_t>& EventLogWriter::actor_entry(const std::string& actor) {
   const auto [found, inserted] = actors_.try_emplace(actor, static_cast<std::uint32_t>(actors_.size()));
   if (inserted) {
     record(actor_record, actor.size());
     buffer_.insert(buffer_.end(), actor.begin(), actor.end());
   }
-  return found->second;
+  return *found;
 }
 
 void EventLogWriter::append(const Event& event) {
   if (descriptor_ < 0) throw std::runtime_error(path_.string() + ": the log is closed");
+  auto& connection = connections_[event.connection];
   if (event.packet && event.kind == EventKind::sent) {
-    if (const auto* connect = std::get_if<Connect>(&*event.packet)) versions_[event.connection] = connect->version;
+    if (const auto* connect = std::get_if<Connect>(&*event.packet)) connection.version = connect->version;
   }
-  const auto version = versions_.find(event.connection);
   const bool compact = event.packet && !event.raw.empty() && !event.error && !event.frame &&
                        (event.kind == EventKind::sent || event.kind == EventKind::received) &&
-                       version != versions_.end() && event.fault.empty() && event.detail.empty() &&
-                       !event.close_reason;
+                       connection.version && event.fault.empty() && event.detail.empty() && !event.close_reason;
   if (compact) {
-    const std::uint32_t actor = actor_index(event.actor);
+    if (!connection.actor || connection.actor->first != event.actor) connection.actor = &actor_entry(event.actor);
+    const std::uint32_t actor = connection.actor->second;
     record(packet_record, packet_header + event.raw.size());
     const std::size_t start = buffer_.size();
     buffer_.resize(start + packet_header);
@@ -107,7 +107,7 @@ void EventLogWriter::append(const Event& event) {
     put(at, event.connection);
     put(at, actor);
     put(at, static_cast<std::uint8_t>(event.kind));
-    put(at, static_cast<std::uint8_t>(version->second));
+    put(at, static_cast<std::uint8_t>(*connection.version));
     buffer_.insert(buffer_.end(), event.raw.begin(), event.raw.end());
   } else {
     const std::string text = to_json_line(event);
@@ -117,7 +117,7 @@ void EventLogWriter::append(const Event& event) {
   ++events_;
   if (buffer_.size() >= policy_.buffer_bytes) {
     write_buffer();
-  } else {
+  } else if (events_ % 64 == 0 || policy_.interval.count() == 0) {
     tick();
   }
 }

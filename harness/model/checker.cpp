@@ -360,7 +360,7 @@ std::vector<Expectation> Checker::outstanding() const { return detail::outstandi
 
 std::size_t Checker::violations_so_far() const { return state_->verdicts.violations.size(); }
 
-StateSize Checker::state_size() const { return detail::state_size(*state_); }
+StateSize Checker::state_size(StateDetail depth) const { return detail::state_size(*state_, depth); }
 
 Verdicts Checker::finish(std::int64_t end_time_ns) {
   detail::finish(*state_, end_time_ns);

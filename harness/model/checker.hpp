@@ -61,6 +61,11 @@ struct StateSize {
   std::size_t settled_message_entries = 0;
 };
 
+// How much of StateSize to count: the settled messages' entries take a walk over every message and its duties
+// and ledgers (about 5 % of a live QoS 1 fan-in's CPU when a fleet run sampled it every second); `totals` leaves
+// settled_messages and settled_message_entries at 0 and counts the rest, which costs a walk over the connections.
+enum class StateDetail { full, totals };
+
 struct Finding {
   std::string statement;                // "MQTT-3.3.1-6"
   std::string level;                    // "MUST" or "SHOULD"
@@ -130,7 +135,7 @@ class Checker {
   // Violations found so far, MUST and SHOULD (a live count for progress displays; finish() may add those
   // that only the end of the history proves, such as deliveries still owed).
   std::size_t violations_so_far() const;
-  StateSize state_size() const;                             // what is tracked now (forgetting.hpp)
+  StateSize state_size(StateDetail detail = StateDetail::full) const;  // what is tracked now (forgetting.hpp)
   Verdicts finish(std::int64_t end_time_ns);                // end of history: unmet MUSTs become violations
 
  private:

@@ -65,10 +65,15 @@ void release_duty_text(DeliveryDuty& duty) {
 void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t owned_at,
                             std::vector<std::uint64_t> evidence) {
   const auto& message = model.messages[index];
-  std::map<std::pair<std::string, std::uint64_t>, std::pair<int, std::uint64_t>> best;  // granted, suback seq
-  std::map<std::pair<std::string, std::uint64_t>, int> matching;
-  std::map<std::pair<std::string, std::uint64_t>, bool> resubscribed;
-  std::map<std::pair<std::string, std::uint64_t>, std::vector<std::size_t>> records;
+  // Per (client id, session generation) the message reaches: one entry and one lookup per matching record (four
+  // maps, each keyed by a copy of the client id, were a fifth of the time this function took in a fan-in).
+  struct Reach {
+    std::pair<int, std::uint64_t> best{0, 0};  // granted, suback seq
+    int matching = 0;
+    bool resubscribed = false;
+    std::vector<std::size_t> records;
+  };
+  std::map<std::pair<std::string, std::uint64_t>, Reach> reached;
   exercise_dollar_rule(model, message, owned_at);
   for (const auto record_index : model.matching_records(message.topic)) {
     const auto& record = model.records[record_index];
@@ -77,19 +82,20 @@ void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t o
     // 5.0: No Local keeps the subscriber's own publications out; a shared subscription's message is owed to
     // one member of its group, whichever the server picks, never to each.
     if (!carries_publisher(record, message) || !record.share_group.empty()) continue;
-    ++matching[{record.client_id, record.generation}];
-    records[{record.client_id, record.generation}].push_back(record_index);
-    auto& slot = best[{record.client_id, record.generation}];
+    auto& reach = reached[{record.client_id, record.generation}];
+    ++reach.matching;
+    reach.records.push_back(record_index);
+    auto& slot = reach.best;
     if (slot.second == 0 || record.granted > slot.first) {
       slot = {record.granted, record.suback_sequence};
-      resubscribed[{record.client_id, record.generation}] =
-          record.replaced_granted && *record.replaced_granted != record.granted;
+      reach.resubscribed = record.replaced_granted && *record.replaced_granted != record.granted;
     }
   }
   if (message.from_refused_connection) return;
   // A 5.0 message that may expire before its deadline is not owed.
   if (may_have_expired(model, index, add_time(owned_at, model.options.close_grace_ns))) return;
-  for (const auto& [key, granted] : best) {
+  for (const auto& [key, reach] : reached) {
+    const auto& granted = reach.best;
     const auto required = std::min(level_of(message.qos), granted.first);
     auto session_it = model.sessions.find(key.first);
     if (session_it == model.sessions.end()) continue;
@@ -111,8 +117,8 @@ void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t o
     duty.client_id = key.first;
     duty.generation = key.second;
     duty.required = static_cast<QoS>(required);
-    duty.overlapping = matching[key] > 1;
-    duty.resubscribed = resubscribed[key];
+    duty.overlapping = reach.matching > 1;
+    duty.resubscribed = reach.resubscribed;
     duty.evidence = evidence;
     duty.evidence.push_back(granted.second);
     duty.evidence.push_back(message.sequence);
@@ -130,7 +136,7 @@ void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t o
     // [MQTT-4.7.3-4]; one made on an earlier connection of the client id was found by that id [MQTT-3.1.3-2].
     add_judged(duty, "MQTT-4.1.0-1");
     add_judged(duty, "MQTT-4.7.3-4");
-    for (const auto record_index : records[key]) {
+    for (const auto record_index : reach.records) {
       const auto& filter = model.records[record_index].filter;
       if (filter.find('#') != std::string::npos) add_judged(duty, "MQTT-4.7.1-2");
       if (filter.find('+') != std::string::npos) add_judged(duty, "MQTT-4.7.1-3");
@@ -138,14 +144,15 @@ void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t o
     }
     model.exercise(duty.statement);
     model.exercise("MQTT-3.8.4-6");
-    duty.description = std::string(message.is_will ? "will " : "") + "message on " + quoted(message.topic) +
-                       " (QoS " + std::to_string(level_of(message.qos)) + ") to client " + quoted(key.first) +
-                       " at QoS " + std::to_string(required);
     auto ledger = model.ledgers.find({index, key.second});
     if (ledger != model.ledgers.end() && ledger->second.highest_qos >= required) {
-      duty.settled = true;
+      duty.settled = true;  // the copy came first: the sentence that would describe it is never needed
       exercise_duty(model, duty);
       release_duty_text(duty);
+    } else {
+      duty.description = std::string(message.is_will ? "will " : "") + "message on " + quoted(message.topic) +
+                         " (QoS " + std::to_string(level_of(message.qos)) + ") to client " + quoted(key.first) +
+                         " at QoS " + std::to_string(required);
     }
     model.add_duty(std::move(duty));
   }

@@ -14,8 +14,9 @@ PacketType packet_type(const history::Event& event) {
 }  // namespace
 
 void EvidenceStore::note(const history::Event& event) {
-  recent_.push_back(event);
-  if (recent_.size() > recent_events) recent_.pop_front();
+  recent_[recent_next_] = event;
+  recent_next_ = (recent_next_ + 1) % recent_events;
+  recent_count_ = std::min(recent_count_ + 1, recent_events);
   if (!event.packet) return;
   const auto type = packet_type(event);
   const bool sent = event.kind == history::EventKind::sent;
@@ -69,11 +70,12 @@ std::optional<history::Event> EvidenceStore::find(std::uint64_t sequence) const 
     event.raw = copy->second.raw;
     return event;
   }
-  const auto recent = std::lower_bound(recent_.begin(), recent_.end(), sequence,
-                                       [](const history::Event& event, std::uint64_t wanted) {
-                                         return event.sequence < wanted;
-                                       });
-  if (recent != recent_.end() && recent->sequence == sequence) return *recent;
+  // Oldest first, as the events were noted: the first with this sequence number.
+  const std::size_t oldest = (recent_next_ + recent_events - recent_count_) % recent_events;
+  for (std::size_t step = 0; step < recent_count_; ++step) {
+    const auto& recent = recent_[(oldest + step) % recent_events];
+    if (recent.sequence == sequence) return recent;
+  }
   return std::nullopt;
 }
 

@@ -13,7 +13,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -37,7 +36,7 @@ class EvidenceStore {
   // A connection the model forgot (forgetting.hpp): its CONNECT is no longer kept for it.
   void forget_connection(std::uint32_t connection);
   std::vector<history::Event> slice(const std::vector<std::uint64_t>& evidence);
-  std::size_t size() const { return recent_.size() + anchors_.size() + publication_copies_.size(); }
+  std::size_t size() const { return recent_count_ + anchors_.size() + publication_copies_.size(); }
 
  private:
   // A client's PUBLISH as it was sent, without the Event fields such a packet never carries (checked by
@@ -53,7 +52,12 @@ class EvidenceStore {
 
   std::optional<history::Event> find(std::uint64_t sequence) const;
 
-  std::deque<history::Event> recent_;
+  // The most recent events, a ring: each note copies into the slot of the oldest, whose strings, bytes and decoded
+  // packet keep their heap blocks, so noting an event allocates nothing once the ring is full of its kind (a
+  // deque allocated and freed every event's copies: about 7 % of a live QoS 1 fan-in's CPU).
+  std::vector<history::Event> recent_ = std::vector<history::Event>(recent_events);
+  std::size_t recent_next_ = 0;   // the slot the next event goes into (the oldest once the ring is full)
+  std::size_t recent_count_ = 0;  // slots in use, up to recent_events
   std::map<std::uint64_t, history::Event> anchors_;
   std::map<std::uint64_t, PublicationCopy> publication_copies_;  // compact anchors for a client's PUBLISH
   std::unordered_map<std::uint32_t, std::uint64_t> connect_of_;  // connection -> its CONNECT's sequence

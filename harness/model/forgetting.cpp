@@ -493,7 +493,7 @@ void forget_settled(ModelState& model) {
   }
 }
 
-StateSize state_size(const ModelState& model) {
+StateSize state_size(const ModelState& model, StateDetail depth) {
   StateSize size;
   size.messages = model.messages.live();
   size.message_keys = model.messages_by_key.size();
@@ -512,6 +512,7 @@ StateSize state_size(const ModelState& model) {
   size.forgotten_connection_intervals = model.forgotten_connections.intervals();
   size.order_marks = model.order_marks.size();
   size.evidence_events = model.evidence_store.size();
+  if (depth == StateDetail::totals) return size;
   for (const auto& [index, message] : model.messages.entries()) {
     if (message.settled_since == never) continue;
     ++size.settled_messages;

@@ -45,6 +45,6 @@ void forget_when_due(ModelState& model);
 // One sweep now.
 void forget_settled(ModelState& model);
 
-StateSize state_size(const ModelState& model);
+StateSize state_size(const ModelState& model, StateDetail detail = StateDetail::full);
 
 }  // namespace mqtt::model::detail

@@ -52,6 +52,23 @@ void ModelState::violation(std::string statement, std::string message, std::vect
 }
 
 void ModelState::exercise(std::string_view statement) {
+  // cite and cited_spec depend on (judged, statement) only: a statement entered once for this version is done.
+  // The slot is picked by the address of the caller's text (mostly a literal at a fixed address); the text is
+  // compared, so a reused address holding another statement only misses.
+  const auto address = reinterpret_cast<std::uintptr_t>(statement.data());
+  auto& recent = recent_statements[(address >> 3) % std::size(recent_statements)];
+  if (recent.address == statement.data() && recent.judged == judged && recent.statement == statement) return;
+  // A connection's version is 3, 4 or 5 once decoded; anything else is not remembered.
+  const auto slot = static_cast<std::size_t>(judged) - static_cast<std::size_t>(ProtocolVersion::v3_1);
+  if (slot < std::size(exercised_statements)) {
+    auto& entered = exercised_statements[slot];
+    const bool known = entered.find(statement) != entered.end();
+    if (!known) entered.emplace(statement);
+    recent.address = statement.data();
+    recent.judged = judged;
+    recent.statement.assign(statement);
+    if (known) return;
+  }
   auto cited = cite(statement);
   if (cited.empty()) return;
   verdicts.exercised_by_spec[std::string(cited_spec(judged, statement))].insert(cited);

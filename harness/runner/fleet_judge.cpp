@@ -132,7 +132,7 @@ void FleetJudge::judge_loop() {
         std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started_).count());
     if (health_.backlog_by_second.size() <= second) {
       health_.backlog_by_second.resize(second + 1, 0);
-      const auto state = checker_.state_size();
+      const auto state = checker_.state_size(model::StateDetail::totals);
       const std::size_t model = state.messages + state.message_keys + state.obligations + state.copy_ledgers +
                                 state.arrival_marks + state.order_marks + state.connections + state.sessions +
                                 state.subscription_records + state.retained_topics + state.evidence_events;
