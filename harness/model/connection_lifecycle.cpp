@@ -426,6 +426,7 @@ void on_connection_closed(ModelState& model, const Event& event) {
     judge_duties_at_client_close(model, conn, event);
   }
   conn.requests.clear();
+  note_unconfirmed_will(model, conn);
   publish_will_at_close(model, conn, event);
   // Session bookkeeping.
   auto session_it = model.sessions.find(conn.client_id);

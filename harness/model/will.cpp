@@ -13,12 +13,34 @@
 
 namespace mqtt::model::detail {
 
+namespace {
+
+// Enters a will's key: a key entered before belongs to a will the broker may publish for another connection.
+void enter_will_key(ModelState& model, const std::string& key) {
+  if (!model.will_keys.insert(key).second) model.repeated_will_keys.insert(key);
+}
+
+std::string will_key(const Connect& connect) { return identify_message(connect.will->topic, connect.will->payload).key; }
+
+// A connection that sent CONNECT with a will identical to `key` and has not seen the CONNACK yet: the broker may have
+// accepted it and be publishing its will already (the CONNACK lost in a cut link, or not read yet).
+bool unconfirmed_will_pending(const ModelState& model, const std::string& key) {
+  for (const auto& [id, conn] : model.connections) {
+    if (conn.connect_seen && !conn.connack_seen && !conn.closed && conn.connect.will && will_key(conn.connect) == key) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 void register_will(ModelState& model, Connection& conn, const Event& event) {
   const auto& connect = conn.connect;
   if (!connect.will) return;
   Message will;
   will.identity = identify_message(connect.will->topic, connect.will->payload);
-  if (!model.will_keys.insert(will.identity.key).second) model.repeated_will_keys.insert(will.identity.key);
+  enter_will_key(model, will.identity.key);
   will.topic = connect.will->topic;
   will.payload_empty = connect.will->payload.empty();
   will.qos = connect.will->qos;
@@ -38,6 +60,10 @@ void register_will(ModelState& model, Connection& conn, const Event& event) {
     will.published_size = encode(Packet{as_published}).size();
   }
   conn.will_message = model.add_message(std::move(will));
+}
+
+void note_unconfirmed_will(ModelState& model, const Connection& conn) {
+  if (conn.connect_seen && !conn.connack_seen && conn.connect.will) enter_will_key(model, will_key(conn.connect));
 }
 
 void publish_will_at_close(ModelState& model, Connection& conn, const Event& event) {
@@ -132,7 +158,7 @@ void check_will_delivery(ModelState& model, const Connection& subscriber, std::s
     const auto allowed = std::max<std::size_t>(1, normal_copy_records(model, subscriber, index, event.time_ns).size());
     const bool new_copy = !publish.dup && !repeats_owed_publish(model, subscriber, index, publish);
     if (new_copy && ledger != model.ledgers.end() &&
-        ledger->second.ordinary_copies + 1 > static_cast<int>(allowed)) {
+        ledger->second.ordinary_copies + 1 > static_cast<int>(allowed) && !unconfirmed_will_pending(model, key)) {
       model.violation("MQTT-3.1.2-10",
                       "the will of client " + quoted(owner.client_id) + " reached " + client_label(subscriber) +
                           " again, as a new message, after it had been published",

@@ -11,6 +11,10 @@ namespace mqtt::model::detail {
 
 // The CONNECT of `conn` was accepted: its will becomes a message the broker may have to publish.
 void register_will(ModelState& model, Connection& conn, const Event& event);
+// `conn` closed before any CONNACK reached the client: the broker may still have accepted its CONNECT (the CONNACK
+// lost in a cut link), so its will, if it had one, may be published. A copy of it is then not "the same will
+// again" for an identical will of another connection [MQTT-3.1.2-10].
+void note_unconfirmed_will(ModelState& model, const Connection& conn);
 // `conn` closed: unless the client sent DISCONNECT, its will is due to every matching session.
 void publish_will_at_close(ModelState& model, Connection& conn, const Event& event);
 // A will reached `subscriber`: not allowed when its client had sent DISCONNECT first [MQTT-3.14.4-3], when a later

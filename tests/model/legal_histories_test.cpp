@@ -187,5 +187,42 @@ TEST(LegalHistories, UnsubscribeOnAResumedSessionEndsItsEarlierSubscription_MQTT
   EXPECT_VIOLATION(judge(h), "MQTT-3.10.4-2", (Evidence{unsubscribe, published, delivered}));
 }
 
+// ---- a will whose CONNACK never reached the client
+// ----------------------------------------------------------------
+
+// A flapping link cuts a DTU's connection; it reconnects with the same will, and the link is cut again before the
+// CONNACK arrives. The broker may have accepted that CONNECT and publishes its will when the cut reaches it: two
+// copies of "offline", yet each will was published once [MQTT-3.1.2-10]. A guard run of soak-dtu-hour under load
+// (takeover-connack-first) accused this; without the unconfirmed connection, the second copy is the same will again.
+HistoryBuilder will_then_unconfirmed_identical_will(bool unconfirmed, bool closed_before_copy) {
+  HistoryBuilder h;
+  h.connected(1, "dashboard");
+  h.subscribed(1, 1, "dtu/+/status", QoS::at_least_once);
+  h.connected(2, "dtu-9", false, false, testing::will_on("dtu/dtu-9/status", "offline"), 60);
+  h.closed(2, CloseReason::local_abort);
+  h.received(1, publish("dtu/dtu-9/status", "offline", QoS::at_least_once, 1));
+  h.sent(1, ack<Puback>(1));
+  if (unconfirmed) {
+    h.open(3, "dtu-9");
+    Connect connect;
+    connect.client_id = "dtu-9";
+    connect.clean_session = false;
+    connect.keep_alive = 60;
+    connect.will = testing::will_on("dtu/dtu-9/status", "offline");
+    h.sent(3, connect);
+    if (closed_before_copy) h.closed(3, CloseReason::local_abort);
+  }
+  h.received(1, publish("dtu/dtu-9/status", "offline", QoS::at_least_once, 2));
+  h.sent(1, ack<Puback>(2));
+  if (unconfirmed && !closed_before_copy) h.closed(3, CloseReason::local_abort);
+  return h;
+}
+
+TEST(LegalHistories, AWillWhoseConnackNeverCameMayBePublished_MQTT_3_1_2_10) {
+  EXPECT_CLEAN(judge(will_then_unconfirmed_identical_will(true, true)));
+  EXPECT_CLEAN(judge(will_then_unconfirmed_identical_will(true, false)));
+  EXPECT_ONLY_STATEMENT(judge(will_then_unconfirmed_identical_will(false, false)), "MQTT-3.1.2-10");
+}
+
 }  // namespace
 }  // namespace mqtt::model
