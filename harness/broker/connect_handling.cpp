@@ -310,7 +310,10 @@ void Connection::resume_in_flight() {
     send_publish(entry.delivery, entry.packet_id, !core.has(Defect::redelivery_without_dup));  // [MQTT-3.3.1-1]
   };
   for (InFlight& entry : in_flight) {
-    if (entry.stage == InFlight::Stage::awaiting_pubcomp) {
+    if (entry.stage == InFlight::Stage::awaiting_pubcomp && is_v5() && core.has(Defect::publish_resent_after_pubrel)) {
+      // The PUBLISH again, although its PUBREL went out [MQTT-4.3.3-6]; the client's new PUBREC gets a PUBREL.
+      send_publish(entry.delivery, entry.packet_id, true);
+    } else if (entry.stage == InFlight::Stage::awaiting_pubcomp) {
       if (!publishes_first) send_pubrel(entry.packet_id);
     } else {
       resend(entry);
@@ -318,7 +321,9 @@ void Connection::resume_in_flight() {
   }
   if (publishes_first) {
     for (const InFlight& entry : in_flight) {
-      if (entry.stage == InFlight::Stage::awaiting_pubcomp) send_pubrel(entry.packet_id);
+      if (entry.stage == InFlight::Stage::awaiting_pubcomp && !(is_v5() && core.has(Defect::publish_resent_after_pubrel))) {
+        send_pubrel(entry.packet_id);
+      }
     }
   }
   for (const std::uint16_t packet_id : too_large) {
