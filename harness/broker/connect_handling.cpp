@@ -291,6 +291,15 @@ void Connection::resume_in_flight() {
   Broker::Core& core = *core_;
   if (core.has(Defect::no_redelivery)) session_->forget_in_flight();
   auto& in_flight = session_->in_flight();
+  if (is_v5() && core.has(Defect::expired_in_flight_qos2_dropped)) {
+    // A QoS 2 PUBLISH already sent is not let expire [MQTT-4.3.3-7]; the defect drops it once expired.
+    const auto now = Clock::now();
+    std::erase_if(in_flight, [&](const InFlight& entry) {
+      const auto& message = entry.delivery.message;
+      return entry.stage == InFlight::Stage::awaiting_pubrec && message && message->expiry_interval &&
+             now - message->received_at >= std::chrono::seconds(*message->expiry_interval);
+    });
+  }
   // The defect re-sends the unacknowledged messages newest first [MQTT-4.6.0-1].
   if (is_v5() && core.has(Defect::redelivery_reordered)) std::reverse(in_flight.begin(), in_flight.end());
   for (InFlight& entry : in_flight) entry.resend_pending = entry.stage != InFlight::Stage::awaiting_pubcomp;

@@ -202,6 +202,9 @@ constexpr std::array catalog{
     DefectInfo{Defect::publish_resent_after_pubrel, "publish-resent-after-pubrel", "5.0", "MQTT-4.3.3-6",
                "when a session resumes, re-sends the PUBLISH of a QoS 2 delivery whose PUBREL it had already sent, "
                "instead of the PUBREL"},
+    DefectInfo{Defect::expired_in_flight_qos2_dropped, "expired-in-flight-qos2-dropped", "5.0", "MQTT-4.3.3-7",
+               "when a session resumes, drops an unacknowledged QoS 2 delivery whose Message Expiry Interval has run "
+               "out instead of sending it again"},
 };
 
 }  // namespace

@@ -129,6 +129,7 @@ enum class Defect : std::uint8_t {
   reused_qos1_id_dropped,
   reused_qos2_id_dropped,
   publish_resent_after_pubrel,
+  expired_in_flight_qos2_dropped,
 };
 
 struct DefectInfo {

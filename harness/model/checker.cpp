@@ -36,6 +36,7 @@
 #include "model/v5_flow_acknowledgements.hpp"
 #include "model/v5_flow_quota.hpp"
 #include "model/v5_message_properties.hpp"
+#include "model/v5_qos2_expiry.hpp"
 #include "model/v5_qos2_identifiers.hpp"
 #include "model/v5_qos2_release.hpp"
 #include "model/v5_will.hpp"
@@ -217,6 +218,7 @@ void on_received(ModelState& model, const Event& event) {
       on_connack(model, conn, std::get<Connack>(packet), event);
       if (is_v5 && conn.accepted) {
         on_connack_released_exchanges(model, conn, std::get<Connack>(packet).session_present);
+        if (std::get<Connack>(packet).session_present) cite_expired_in_flight(model, conn);
       }
       break;
     case PacketType::publish:
