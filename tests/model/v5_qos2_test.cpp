@@ -1,7 +1,8 @@
 // The 5.0 packet-identifier and QoS 2 rules of branch v5qos2, one hand-built history per rule: a conformant
 // history that passes with the statement exercised, and a breaking one that yields exactly that statement. A
 // PUBLISH reusing the id of an exchange the server ended is a new message [MQTT-4.3.2-5 after PUBACK,
-// MQTT-4.3.3-12 after PUBCOMP, MQTT-4.3.3-9 after a refusing PUBREC]; no PUBLISH after its PUBREL [MQTT-4.3.3-6].
+// MQTT-4.3.3-12 after PUBCOMP, MQTT-4.3.3-9 after a refusing PUBREC]; no PUBLISH after its PUBREL [MQTT-4.3.3-6];
+// an in-flight QoS 2 delivery not let expire [MQTT-4.3.3-7].
 #include <gtest/gtest.h>
 
 #include <optional>
@@ -203,6 +204,45 @@ TEST(V5Qos2Release, APubcompFreesTheIdForANewMessage) {
     history.received(1, ack5<Pubcomp>(9));
   }
   EXPECT_SETTLED(judge(history));
+}
+
+// ---- an in-flight QoS 2 delivery is not let expire -------------------------------------------------------------
+
+// A QoS 2 message with Message Expiry Interval 1 s reaches the subscriber, which drops the connection unanswered and
+// resumes its session 3 s later; the server sends the PUBLISH again (`resent`) or nothing.
+HistoryBuilder expired_in_flight(bool resent) {
+  HistoryBuilder history;
+  connect5(history, 2, "sub", true, false, 60);
+  subscribe5(history, 2, 1, "a/b", QoS::exactly_once);
+  connect5(history, 1, "pub");
+  auto message = publish5("a/b", "mh1 m", QoS::exactly_once, 9);
+  message.properties.push_back(Property{PropertyId::message_expiry_interval, std::uint32_t{1}});
+  history.sent(1, message);
+  history.received(1, ack5<Pubrec>(9));
+  history.sent(1, ack5<Pubrel>(9));
+  history.received(1, ack5<Pubcomp>(9));
+  auto copy = publish5("a/b", "mh1 m", QoS::exactly_once, 1);
+  copy.properties.push_back(Property{PropertyId::message_expiry_interval, std::uint32_t{1}});
+  history.received(2, copy);
+  history.closed(2, history::CloseReason::local_close);
+  history.after(3 * seconds);
+  connect5(history, 3, "sub", false, true, 60);
+  if (resent) {
+    copy.dup = true;
+    copy.properties.clear();  // what interval an expired re-send carries is not judged
+    history.received(3, copy);
+    history.sent(3, ack5<Pubrec>(1));
+    history.received(3, ack5<Pubrel>(1));
+    history.sent(3, ack5<Pubcomp>(1));
+  }
+  return history;
+}
+
+TEST(V5Qos2Expiry, AnExpiredInFlightDeliveryIsStillSentAgain) {
+  const auto verdicts = judge(expired_in_flight(true));
+  EXPECT_SETTLED(verdicts);
+  EXPECT_TRUE(exercised5(verdicts, "MQTT-4.3.3-7"));
+  EXPECT_ONLY_STATEMENT(judge(expired_in_flight(false)), "MQTT-4.3.3-7");
 }
 
 }  // namespace
