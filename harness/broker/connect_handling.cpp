@@ -291,6 +291,15 @@ void Connection::resume_in_flight() {
   Broker::Core& core = *core_;
   if (core.has(Defect::no_redelivery)) session_->forget_in_flight();
   auto& in_flight = session_->in_flight();
+  if (is_v5() && core.has(Defect::expired_in_flight_qos2_dropped)) {
+    // A QoS 2 PUBLISH already sent is not let expire [MQTT-4.3.3-7]; the defect drops it once expired.
+    const auto now = Clock::now();
+    std::erase_if(in_flight, [&](const InFlight& entry) {
+      const auto& message = entry.delivery.message;
+      return entry.stage == InFlight::Stage::awaiting_pubrec && message && message->expiry_interval &&
+             now - message->received_at >= std::chrono::seconds(*message->expiry_interval);
+    });
+  }
   // The defect re-sends the unacknowledged messages newest first [MQTT-4.6.0-1].
   if (is_v5() && core.has(Defect::redelivery_reordered)) std::reverse(in_flight.begin(), in_flight.end());
   for (InFlight& entry : in_flight) entry.resend_pending = entry.stage != InFlight::Stage::awaiting_pubcomp;
@@ -310,7 +319,10 @@ void Connection::resume_in_flight() {
     send_publish(entry.delivery, entry.packet_id, !core.has(Defect::redelivery_without_dup));  // [MQTT-3.3.1-1]
   };
   for (InFlight& entry : in_flight) {
-    if (entry.stage == InFlight::Stage::awaiting_pubcomp) {
+    if (entry.stage == InFlight::Stage::awaiting_pubcomp && is_v5() && core.has(Defect::publish_resent_after_pubrel)) {
+      // The PUBLISH again, although its PUBREL went out [MQTT-4.3.3-6]; the client's new PUBREC gets a PUBREL.
+      send_publish(entry.delivery, entry.packet_id, true);
+    } else if (entry.stage == InFlight::Stage::awaiting_pubcomp) {
       if (!publishes_first) send_pubrel(entry.packet_id);
     } else {
       resend(entry);
@@ -318,7 +330,9 @@ void Connection::resume_in_flight() {
   }
   if (publishes_first) {
     for (const InFlight& entry : in_flight) {
-      if (entry.stage == InFlight::Stage::awaiting_pubcomp) send_pubrel(entry.packet_id);
+      if (entry.stage == InFlight::Stage::awaiting_pubcomp && !(is_v5() && core.has(Defect::publish_resent_after_pubrel))) {
+        send_pubrel(entry.packet_id);
+      }
     }
   }
   for (const std::uint16_t packet_id : too_large) {

@@ -275,6 +275,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::uint16_t outbound_alias_limit_ = 0;
   std::set<std::uint16_t> unacknowledged_publishes_;  // QoS 1/2 PUBLISH sent here, no PUBACK/PUBCOMP yet
   std::set<std::uint16_t> incoming_qos2_;             // QoS 2 received here, no PUBREL yet (our Receive Maximum)
+  // The ids of the last QoS 1 exchange we acknowledged and the last QoS 2 exchange we completed here: only the
+  // reused-qos1-id-dropped / reused-qos2-id-dropped defects read them.
+  std::optional<std::uint16_t> last_acknowledged_qos1_id_;
+  std::optional<std::uint16_t> last_completed_qos2_id_;
   // Enhanced authentication: the CONNECT waiting for the client's answer, whether the method was agreed, and
   // whether a re-authentication awaits the client's answer.
   std::optional<Connect> pending_connect_;

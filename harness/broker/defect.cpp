@@ -193,6 +193,18 @@ constexpr std::array catalog{
                "ends without DISCONNECT"},
     DefectInfo{Defect::reauthentication_failure_left_open, "reauthentication-failure-left-open", "5.0",
                "MQTT-4.12.1-2", "ends a failed re-authentication with DISCONNECT 0x87 but keeps the connection open"},
+    DefectInfo{Defect::reused_qos1_id_dropped, "reused-qos1-id-dropped", "5.0", "MQTT-4.3.2-5",
+               "takes a QoS 1 PUBLISH carrying the packet identifier it has just acknowledged with PUBACK for a "
+               "repeat: answers PUBACK again but forwards it to nobody"},
+    DefectInfo{Defect::reused_qos2_id_dropped, "reused-qos2-id-dropped", "5.0", "MQTT-4.3.3-12",
+               "takes a QoS 2 PUBLISH carrying the packet identifier of the exchange it has just completed with "
+               "PUBCOMP for a repeat: answers PUBREC and PUBCOMP but forwards it to nobody"},
+    DefectInfo{Defect::publish_resent_after_pubrel, "publish-resent-after-pubrel", "5.0", "MQTT-4.3.3-6",
+               "when a session resumes, re-sends the PUBLISH of a QoS 2 delivery whose PUBREL it had already sent, "
+               "instead of the PUBREL"},
+    DefectInfo{Defect::expired_in_flight_qos2_dropped, "expired-in-flight-qos2-dropped", "5.0", "MQTT-4.3.3-7",
+               "when a session resumes, drops an unacknowledged QoS 2 delivery whose Message Expiry Interval has run "
+               "out instead of sending it again"},
 };
 
 }  // namespace

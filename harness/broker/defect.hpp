@@ -125,6 +125,11 @@ enum class Defect : std::uint8_t {
   refused_publications_acted_on,
   will_published_again,
   reauthentication_failure_left_open,
+  // packet identifiers reused after their exchange, and the QoS 2 exchange after PUBREL (branch v5qos2)
+  reused_qos1_id_dropped,
+  reused_qos2_id_dropped,
+  publish_resent_after_pubrel,
+  expired_in_flight_qos2_dropped,
 };
 
 struct DefectInfo {

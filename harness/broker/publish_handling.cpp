@@ -96,8 +96,14 @@ void Connection::handle_publish(Publish publish) {
       const auto acknowledge = [&] {
         if (!core.has(Defect::no_puback)) send_acknowledgement(PacketType::puback, packet_id, reason_code);  // [MQTT-4.3.2-2]
       };
+      // After our PUBACK the id belongs to a new message [MQTT-4.3.2-5]; the defect takes it for a repeat.
+      const bool taken_for_repeat = is_v5() && core.has(Defect::reused_qos1_id_dropped) &&
+                                    last_acknowledged_qos1_id_ == packet_id;
+      last_acknowledged_qos1_id_ = packet_id;
       if (acknowledge_first) acknowledge();
-      if (core.has(Defect::drop_qos1_delivery)) {
+      if (taken_for_repeat) {
+        // acknowledged, not forwarded
+      } else if (core.has(Defect::drop_qos1_delivery)) {
         core.store_retained(routed);  // the defect loses the forwarding, nothing else
       } else {
         core.publish(routed);
@@ -108,7 +114,10 @@ void Connection::handle_publish(Publish publish) {
     case QoS::exactly_once: {
       // Forwarded on first receipt (method B of 4.3.3), or on PUBREL (method A, qos2-deliver-on-pubrel); the id
       // is remembered until PUBREL so a re-send is not forwarded twice.
-      const bool first_receipt = session_->receive_qos2(packet_id);
+      // After our PUBCOMP the id belongs to a new message [MQTT-4.3.3-12]; the defect takes it for a repeat.
+      const bool taken_for_repeat = is_v5() && core.has(Defect::reused_qos2_id_dropped) &&
+                                    last_completed_qos2_id_ == packet_id;
+      const bool first_receipt = session_->receive_qos2(packet_id) && !taken_for_repeat;
       std::uint16_t answer_id = packet_id;
       if (core.has(Defect::pubrec_wrong_id)) answer_id = static_cast<std::uint16_t>(packet_id == 0xFFFF ? 1 : packet_id + 1);
       const auto acknowledge = [&] { send_acknowledgement(PacketType::pubrec, answer_id, reason_code); };
@@ -169,7 +178,19 @@ void Connection::handle_pubrec(const Pubrec& pubrec) {
     core_->pump(*session_);
     return;
   }
+  // publish-resent-after-pubrel keeps the message it would otherwise let go, to send it again on resume.
+  std::shared_ptr<const Message> kept;
+  if (is_v5() && core_->has(Defect::publish_resent_after_pubrel)) {
+    for (const auto& entry : session_->in_flight()) {
+      if (entry.packet_id == pubrec.packet_id && entry.stage == InFlight::Stage::awaiting_pubrec) kept = entry.delivery.message;
+    }
+  }
   session_->acknowledge_pubrec(pubrec.packet_id);
+  if (kept) {
+    for (auto& entry : session_->in_flight()) {
+      if (entry.packet_id == pubrec.packet_id && entry.stage == InFlight::Stage::awaiting_pubcomp) entry.delivery.message = kept;
+    }
+  }
   send_pubrel(pubrec.packet_id);
 }
 
@@ -184,6 +205,7 @@ void Connection::handle_pubrel(const Pubrel& pubrel) {
   // qos2-deliver-on-pubrel held the message until now (method A of 4.3.3).
   if (auto held = session_->release_qos2(pubrel.packet_id)) core_->publish(held);
   send_acknowledgement(PacketType::pubcomp, pubrel.packet_id, reason::success);
+  last_completed_qos2_id_ = pubrel.packet_id;
 }
 
 void Connection::send_acknowledgement(PacketType type, std::uint16_t packet_id, std::uint8_t reason_code) {

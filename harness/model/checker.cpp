@@ -36,6 +36,9 @@
 #include "model/v5_flow_acknowledgements.hpp"
 #include "model/v5_flow_quota.hpp"
 #include "model/v5_message_properties.hpp"
+#include "model/v5_qos2_expiry.hpp"
+#include "model/v5_qos2_identifiers.hpp"
+#include "model/v5_qos2_release.hpp"
 #include "model/v5_will.hpp"
 
 namespace mqtt::model {
@@ -117,7 +120,9 @@ void on_sent(ModelState& model, const Event& event) {
         on_client_publish(model, conn, std::get<Publish>(*packet), event);
       } else if (const auto admitted = admit_client_publish(model, conn, std::get<Publish>(*packet), event)) {
         exercise_no_local(model, conn, *admitted, event);
+        note_client_id_reuse(conn, *admitted);
         on_client_publish(model, conn, *admitted, event);
+        remember_reused_id_message(conn);
       }
       break;
     case PacketType::puback: {
@@ -135,6 +140,7 @@ void on_sent(ModelState& model, const Event& event) {
       break;
     }
     case PacketType::pubcomp:
+      if (is_v5) note_client_completion(model, conn, std::get<Pubcomp>(*packet).packet_id);
       on_client_ack(model, conn, std::get<Pubcomp>(*packet).packet_id, PacketType::pubcomp, event);
       break;
     case PacketType::pubrel:
@@ -210,12 +216,17 @@ void on_received(ModelState& model, const Event& event) {
     case PacketType::connack:
       if (is_v5 && conn.connack_seen) judge_second_connack(model, conn, event);
       on_connack(model, conn, std::get<Connack>(packet), event);
+      if (is_v5 && conn.accepted) {
+        on_connack_released_exchanges(model, conn, std::get<Connack>(packet).session_present);
+        if (std::get<Connack>(packet).session_present) cite_expired_in_flight(model, conn);
+      }
       break;
     case PacketType::publish:
       if (!is_v5) {
         on_delivery(model, conn, std::get<Publish>(packet), event);
       } else if (const auto resolved = resolve_server_alias(model, conn, std::get<Publish>(packet), event)) {
         const auto index = on_delivery(model, conn, *resolved, event);
+        check_publish_after_release(model, conn, *resolved, index, event);
         check_receive_maximum(model, conn, *resolved, event);
         if (index != no_message && !conn.refused) check_message_properties(model, conn, *resolved, index, event);
       }
@@ -223,18 +234,24 @@ void on_received(ModelState& model, const Event& event) {
     case PacketType::puback: {
       const auto& puback = std::get<Puback>(packet);
       on_server_ack(model, conn, puback.packet_id, PacketType::puback, event, !is_v5 || puback.reason_code < 0x80);
+      if (is_v5) on_server_exchange_answer(model, conn, PacketType::puback, puback.packet_id, puback.reason_code);
       break;
     }
     case PacketType::pubrec: {
       const auto& pubrec = std::get<Pubrec>(packet);
       on_server_ack(model, conn, pubrec.packet_id, PacketType::pubrec, event, !is_v5 || pubrec.reason_code < 0x80);
+      if (is_v5) on_server_exchange_answer(model, conn, PacketType::pubrec, pubrec.packet_id, pubrec.reason_code);
       break;
     }
-    case PacketType::pubcomp:
-      on_server_ack(model, conn, std::get<Pubcomp>(packet).packet_id, PacketType::pubcomp, event);
+    case PacketType::pubcomp: {
+      const auto& pubcomp = std::get<Pubcomp>(packet);
+      on_server_ack(model, conn, pubcomp.packet_id, PacketType::pubcomp, event);
+      if (is_v5) on_server_exchange_answer(model, conn, PacketType::pubcomp, pubcomp.packet_id, pubcomp.reason_code);
       break;
+    }
     case PacketType::pubrel:
       on_server_pubrel(model, conn, std::get<Pubrel>(packet).packet_id, event);
+      if (is_v5) note_server_release(model, conn, std::get<Pubrel>(packet).packet_id);
       break;
     case PacketType::suback:
       if (is_v5) exercise_v5_suback(model, conn, std::get<Suback>(packet));

@@ -147,6 +147,14 @@ struct V5Connection {
   // it with DISCONNECT: then the close is owed under MQTT-4.12.1-2.
   std::uint64_t reauthentication_sequence = 0;
   bool reauthentication_failed = false;
+  // Packet identifiers reused by the client (v5_qos2_identifiers.cpp): the id of the client's last QoS 1/2 exchange
+  // the server ended (PUBACK, PUBCOMP, or a PUBREC of 0x80 or above) and the statement that makes a later PUBLISH
+  // with it a new message; then such a PUBLISH, until the server accepts it.
+  std::uint16_t ended_exchange_id = 0;
+  std::string_view ended_exchange_statement;
+  std::uint16_t reused_id = 0;
+  std::size_t reused_id_message = no_message;
+  std::string_view reused_id_statement;
 };
 
 struct Connection {
@@ -287,6 +295,9 @@ struct Session {
   // rather than lost from it.
   bool offline_queue_shown = false;
   std::vector<std::pair<std::uint16_t, ServerFlight>> owed_redeliveries;  // from the last connection
+  // 5.0: QoS 2 deliveries whose PUBREL the server sent and whose PUBCOMP has not arrived, packet id -> message;
+  // their PUBLISH is never sent again, on this connection or a later one [MQTT-4.3.3-6] (v5_qos2_release.cpp).
+  std::map<std::uint16_t, std::size_t> released_qos2;
   // The protocol version of its last connection, and for 5.0 the Session Expiry Interval in force when that
   // connection closed (v5_session_expiry.cpp).
   ProtocolVersion version = ProtocolVersion::v3_1_1;

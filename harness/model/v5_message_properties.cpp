@@ -1,4 +1,5 @@
 #include "model/v5_message_properties.hpp"
+#include "model/v5_qos2_expiry.hpp"
 
 #include <algorithm>
 #include <string>
@@ -72,8 +73,12 @@ void check_expiry(ModelState& model, const Connection& conn, const Publish& publ
   }
   const auto surely_waited = std::max<std::int64_t>(0, earliest_send - message.processed_by);
   const auto at_most_waited = event.time_ns - message.sent_time;
+  const bool surely_expired = surely_waited > std::int64_t{expiry} * nanoseconds_per_second + v5_timer_granularity_ns;
+  // A re-send of a delivery begun on an earlier connection is not let expire [MQTT-4.3.3-7] (v5_qos2_expiry.cpp):
+  // neither a delivery past expiry nor an interval to judge.
+  if (surely_expired && resends_begun_delivery(model, conn, publish, index)) return;
   model.exercise(v5("MQTT-3.3.2-5"));
-  if (surely_waited > std::int64_t{expiry} * nanoseconds_per_second + v5_timer_granularity_ns) {
+  if (surely_expired) {
     model.violation(v5("MQTT-3.3.2-5"),
                     "the message on " + quoted(message.topic) + " reached " + client_label(conn) +
                         " after its Message Expiry Interval of " + std::to_string(expiry) + " s had run out",
