@@ -193,6 +193,22 @@ constexpr std::array catalog{
                "ends without DISCONNECT"},
     DefectInfo{Defect::reauthentication_failure_left_open, "reauthentication-failure-left-open", "5.0",
                "MQTT-4.12.1-2", "ends a failed re-authentication with DISCONNECT 0x87 but keeps the connection open"},
+    DefectInfo{Defect::overlap_identifiers_incomplete, "overlap-identifiers-incomplete", "5.0", "MQTT-3.3.4-4",
+               "sends one copy for overlapping subscriptions carrying only the first matching subscription's "
+               "Subscription Identifier"},
+    DefectInfo{Defect::per_subscription_copies_same_identifier, "per-subscription-copies-same-identifier", "5.0",
+               "MQTT-3.3.4-5",
+               "sends one copy per overlapping subscription, every copy carrying the first matching subscription's "
+               "Subscription Identifier"},
+    DefectInfo{Defect::retained_not_resent_on_replacement, "retained-not-resent-on-replacement", "5.0",
+               "MQTT-3.8.4-4",
+               "sends no retained messages when a SUBSCRIBE with Retain Handling 0 replaces an existing "
+               "subscription"},
+    DefectInfo{Defect::qos_2_subscription_refused, "qos-2-subscription-refused", "5.0", "MQTT-3.2.2-10",
+               "declares Maximum QoS 1 and refuses (SUBACK 0x80) a subscription that requests QoS 2 instead of "
+               "granting it QoS 1"},
+    DefectInfo{Defect::maximum_qos_undeclared, "maximum-qos-undeclared", "5.0", "MQTT-3.2.2-9",
+               "handles no QoS 2 PUBLISH (DISCONNECT 0x9B) yet declares no Maximum QoS in its CONNACK"},
 };
 
 }  // namespace

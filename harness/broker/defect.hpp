@@ -125,6 +125,11 @@ enum class Defect : std::uint8_t {
   refused_publications_acted_on,
   will_published_again,
   reauthentication_failure_left_open,
+  overlap_identifiers_incomplete,
+  per_subscription_copies_same_identifier,
+  retained_not_resent_on_replacement,
+  qos_2_subscription_refused,
+  maximum_qos_undeclared,
 };
 
 struct DefectInfo {
