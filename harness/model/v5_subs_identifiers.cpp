@@ -43,7 +43,8 @@ void judge(ModelState& model, const Connection& conn, const IdentifiedOverlap& o
 
 bool proven_complete_by(const IdentifiedOverlap& overlap, const Message& later, std::size_t later_index,
                         const Publish& copy) {
-  return overlap.message != later_index && overlap.topic == later.topic && overlap.publisher == later.publisher &&
+  // Compared by sequence too: a forgotten message's index may be reused (indexed_store.hpp).
+  return (overlap.message != later_index || overlap.publish_sequence != later.sequence) && overlap.topic == later.topic && overlap.publisher == later.publisher &&
          overlap.publish_sequence < later.sequence && overlap.qos == copy.qos;
 }
 
@@ -74,7 +75,9 @@ void note_identified_overlap_copy(ModelState& model, Connection& conn, const Pub
   });
   if (!comparable) return;
   auto overlap = std::find_if(waiting.begin(), waiting.end(),
-                              [&](const IdentifiedOverlap& candidate) { return candidate.message == index; });
+                              [&](const IdentifiedOverlap& candidate) {
+                                return candidate.message == index && candidate.publish_sequence == message.sequence;
+                              });
   if (overlap == waiting.end()) {
     if (waiting.size() >= waiting_limit) waiting.erase(waiting.begin());
     IdentifiedOverlap fresh;
