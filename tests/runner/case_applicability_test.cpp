@@ -189,7 +189,8 @@ TEST(CaseApplicability, TheCaseFileNamesOnlyKnownCapabilities) {
   } catch (const DataFileError& error) {
     EXPECT_STREQ(error.what(),
                  "cases.json:1:113: key \"cases[0].applies_when\": must be one of: maximum_qos_below_2, "
-                 "retain_unavailable, long_form_acknowledgements, authentication_method_supported");
+                 "retain_unavailable, long_form_acknowledgements, authentication_method_supported, "
+                 "overlap_single_copy, overlap_copy_per_subscription");
   }
 }
 
