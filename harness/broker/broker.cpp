@@ -84,7 +84,9 @@ QoS Broker::Core::maximum_grant(ProtocolVersion version) const {
 QoS Broker::Core::declared_maximum_qos() const {
   QoS maximum = options.maximum_qos;
   // will-qos-above-maximum-accepted declares Maximum QoS 1 so that its acceptance of a QoS 2 will is a violation.
-  if (varies(Variation::declare_maximum_qos_1) || has(Defect::will_qos_above_maximum_accepted)) {
+  // qos-2-subscription-refused declares it too: its refusal of a QoS 2 request only breaks a rule below QoS 2.
+  if (varies(Variation::declare_maximum_qos_1) || has(Defect::will_qos_above_maximum_accepted) ||
+      has(Defect::qos_2_subscription_refused)) {
     maximum = lower(maximum, QoS::at_least_once);
   }
   return maximum;

@@ -205,6 +205,22 @@ constexpr std::array catalog{
     DefectInfo{Defect::expired_in_flight_qos2_dropped, "expired-in-flight-qos2-dropped", "5.0", "MQTT-4.3.3-7",
                "when a session resumes, drops an unacknowledged QoS 2 delivery whose Message Expiry Interval has run "
                "out instead of sending it again"},
+    DefectInfo{Defect::overlap_identifiers_incomplete, "overlap-identifiers-incomplete", "5.0", "MQTT-3.3.4-4",
+               "sends one copy for overlapping subscriptions carrying only the first matching subscription's "
+               "Subscription Identifier"},
+    DefectInfo{Defect::per_subscription_copies_same_identifier, "per-subscription-copies-same-identifier", "5.0",
+               "MQTT-3.3.4-5",
+               "sends one copy per overlapping subscription, every copy carrying the first matching subscription's "
+               "Subscription Identifier"},
+    DefectInfo{Defect::retained_not_resent_on_replacement, "retained-not-resent-on-replacement", "5.0",
+               "MQTT-3.8.4-4",
+               "sends no retained messages when a SUBSCRIBE with Retain Handling 0 replaces an existing "
+               "subscription"},
+    DefectInfo{Defect::qos_2_subscription_refused, "qos-2-subscription-refused", "5.0", "MQTT-3.2.2-10",
+               "declares Maximum QoS 1 and refuses (SUBACK 0x80) a subscription that requests QoS 2 instead of "
+               "granting it QoS 1"},
+    DefectInfo{Defect::maximum_qos_undeclared, "maximum-qos-undeclared", "5.0", "MQTT-3.2.2-9",
+               "handles no QoS 2 PUBLISH (DISCONNECT 0x9B) yet declares no Maximum QoS in its CONNACK"},
 };
 
 }  // namespace

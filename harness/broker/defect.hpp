@@ -130,6 +130,11 @@ enum class Defect : std::uint8_t {
   reused_qos2_id_dropped,
   publish_resent_after_pubrel,
   expired_in_flight_qos2_dropped,
+  overlap_identifiers_incomplete,
+  per_subscription_copies_same_identifier,
+  retained_not_resent_on_replacement,
+  qos_2_subscription_refused,
+  maximum_qos_undeclared,
 };
 
 struct DefectInfo {

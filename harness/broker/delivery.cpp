@@ -65,16 +65,25 @@ bool Broker::Core::route(const std::shared_ptr<const Message>& message, Session&
     for (const SubscriptionMatch& match : of) {
       if (match.options->identifier) identifiers.push_back(*match.options->identifier);
     }
+    // The defects keep the first identifier only [MQTT-3.3.4-4, MQTT-3.3.4-5].
+    if (identifiers.size() > 1 && has(Defect::overlap_identifiers_incomplete)) identifiers.resize(1);
     return identifiers;
   };
+  // Overlapping subscriptions with identifiers (5.0 only): the defect sends a copy per subscription, each
+  // carrying the identifier of the first match instead of its own [MQTT-3.3.4-5].
+  const bool identified_overlap =
+      matches.size() > 1 && std::all_of(matches.begin(), matches.end(), [](const SubscriptionMatch& match) {
+        return match.options->identifier.has_value();
+      });
+  const bool copy_per_subscription_defect = identified_overlap && has(Defect::per_subscription_copies_same_identifier);
   // One copy at the highest matching grant carrying every matching Subscription Identifier [MQTT-3.3.5-1 (3.1.1),
   // MQTT-3.3.4-2, MQTT-3.3.4-4 (5.0)], or one per matching subscription with its own identifier (also allowed,
   // MQTT-3.3.4-5). A single copy keeps the RETAIN flag when any matching subscription has Retain As Published.
   std::vector<Delivery> copies;
-  if (varies(Variation::overlap_one_copy_per_subscription)) {
+  if (varies(Variation::overlap_one_copy_per_subscription) || copy_per_subscription_defect) {
     for (const SubscriptionMatch& match : matches) {
       copies.push_back(Delivery{message, match.options->qos, retain_flag(match.options->retain_as_published),
-                                identifiers_of({match}), {}});
+                                identifiers_of({copy_per_subscription_defect ? matches.front() : match}), {}});
     }
   } else {
     const bool any_retain_as_published = std::any_of(

@@ -43,6 +43,11 @@ void Connection::handle_publish(Publish publish) {
       disconnect(reason::qos_not_supported, CloseReason::protocol_error);  // above the declared Maximum QoS
       return;
     }
+    // The defect handles no QoS 2 yet never said so with a Maximum QoS [MQTT-3.2.2-9].
+    if (publish.qos == QoS::exactly_once && core.has(Defect::maximum_qos_undeclared)) {
+      disconnect(reason::qos_not_supported, CloseReason::protocol_error);
+      return;
+    }
     if (publish.retain && !core.declares_retain_available()) {
       disconnect(reason::retain_not_supported, CloseReason::protocol_error);  // Retain Available 0 (3.2.2.3.5)
       return;

@@ -71,6 +71,12 @@ void Connection::handle_subscribe(const Subscribe& subscribe) {
       return_codes.push_back(is_v5() ? reason::topic_filter_invalid : 0x80);
       continue;
     }
+    // The defect refuses what a server below Maximum QoS 2 must still accept, granted at its maximum
+    // [MQTT-3.2.2-10].
+    if (is_v5() && core.has(Defect::qos_2_subscription_refused) && subscription.qos == QoS::exactly_once) {
+      return_codes.push_back(reason::unspecified_error);
+      continue;
+    }
     const QoS granted = lower(subscription.qos, core.maximum_grant(version_));
     const SubscriptionOptions options{granted, subscription.no_local, subscription.retain_as_published, identifier};
     if (shared) {
@@ -83,7 +89,10 @@ void Connection::handle_subscribe(const Subscribe& subscribe) {
       // Retain Handling (always 0 in 3.1.1): 0 sends the retained messages [MQTT-3.3.1-9], 1 only to a subscription
       // that did not exist [MQTT-3.3.1-10], 2 never [MQTT-3.3.1-11].
       const std::uint8_t handling = subscription.retain_handling;
-      const bool sends = handling == 0 ||
+      // Retain Handling 0 re-sends them when the SUBSCRIBE replaces a subscription [MQTT-3.8.4-4].
+      const bool replacement_skipped =
+          !inserted && is_v5() && core.has(Defect::retained_not_resent_on_replacement);
+      const bool sends = (handling == 0 && !replacement_skipped) ||
                          (handling == 1 && (inserted || core.has(Defect::retain_handling_1_resends))) ||
                          (handling == 2 && core.has(Defect::retain_handling_2_ignored));
       if (sends) retained_owed.push_back(RetainedOwed{subscription.filter, options});

@@ -25,6 +25,7 @@
 #include "model/policing.hpp"
 #include "model/v5_rejections.hpp"
 #include "model/v5_shared.hpp"
+#include "model/v5_subs_maximum_qos.hpp"
 #include "model/v5_subscription_options.hpp"
 #include "model/publications.hpp"
 #include "model/requests.hpp"
@@ -233,12 +234,14 @@ void on_received(ModelState& model, const Event& event) {
       break;
     case PacketType::puback: {
       const auto& puback = std::get<Puback>(packet);
+      if (is_v5) exercise_declared_maximum_qos(model, conn);
       on_server_ack(model, conn, puback.packet_id, PacketType::puback, event, !is_v5 || puback.reason_code < 0x80);
       if (is_v5) on_server_exchange_answer(model, conn, PacketType::puback, puback.packet_id, puback.reason_code);
       break;
     }
     case PacketType::pubrec: {
       const auto& pubrec = std::get<Pubrec>(packet);
+      if (is_v5) exercise_declared_maximum_qos(model, conn);
       on_server_ack(model, conn, pubrec.packet_id, PacketType::pubrec, event, !is_v5 || pubrec.reason_code < 0x80);
       if (is_v5) on_server_exchange_answer(model, conn, PacketType::pubrec, pubrec.packet_id, pubrec.reason_code);
       break;
@@ -254,7 +257,10 @@ void on_received(ModelState& model, const Event& event) {
       if (is_v5) note_server_release(model, conn, std::get<Pubrel>(packet).packet_id);
       break;
     case PacketType::suback:
-      if (is_v5) exercise_v5_suback(model, conn, std::get<Suback>(packet));
+      if (is_v5) {
+        exercise_v5_suback(model, conn, std::get<Suback>(packet));
+        judge_subscription_above_maximum_qos(model, conn, std::get<Suback>(packet), event);
+      }
       on_suback(model, conn, std::get<Suback>(packet), event);
       break;
     case PacketType::unsuback:
@@ -267,6 +273,7 @@ void on_received(ModelState& model, const Event& event) {
     case PacketType::disconnect:
       if (is_v5) {
         on_v5_server_disconnect(model, conn, std::get<Disconnect>(packet), event);
+        judge_undeclared_maximum_qos(model, conn, std::get<Disconnect>(packet), event);
         judge_reauthentication_disconnect(model, conn);
       }
       break;

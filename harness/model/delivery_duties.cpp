@@ -361,7 +361,7 @@ UnmetDelivery unmet_delivery(const ModelState& model, const DeliveryDuty& duty) 
     }
   }
   if (duty.retained_copy) {
-    const auto statement = retained_copy_statement(model, duty.message);
+    const auto statement = retained_copy_statement(model, duty.message, duty.statement);
     if (statement == "MQTT-3.1.2-17") {
       return {statement,
               "the broker did not deliver the " + duty.description +

@@ -110,6 +110,20 @@ struct CloseDuty {
 
 // What a 5.0 connection declared in CONNECT and was granted in CONNACK, and the topic aliases in force on it
 // (v5_connect.cpp reads them; the other v5_ units judge by them). Absent properties take the spec's defaults.
+// A message whose overlapping, identified subscriptions of a 5.0 session sent copies that carried identifiers, not
+// yet proven complete (v5_subs_identifiers.cpp).
+struct IdentifiedOverlap {
+  std::size_t message = 0;
+  std::string topic;
+  std::string publisher;
+  std::uint64_t publish_sequence = 0;
+  QoS qos = QoS::at_most_once;            // of the copies
+  std::set<std::uint32_t> required;        // the identifiers of every matching subscription
+  std::set<std::uint32_t> carried;         // the union of those the copies carried
+  int copies = 0;
+  std::vector<std::uint64_t> copy_sequences;
+};
+
 // What an UNSUBSCRIBE's filter was in the session when it was sent (v5_flow_acknowledgements.cpp).
 enum class FilterHeld : std::uint8_t { unknown, held, not_held };
 
@@ -155,6 +169,8 @@ struct V5Connection {
   std::uint16_t reused_id = 0;
   std::size_t reused_id_message = no_message;
   std::string_view reused_id_statement;
+  // Copies of messages through overlapping identified subscriptions, waiting for proof that all arrived.
+  std::vector<IdentifiedOverlap> identified_overlaps;
 };
 
 struct Connection {

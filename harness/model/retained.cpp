@@ -121,7 +121,7 @@ void create_retained_duties(ModelState& model, const Connection& conn, std::size
                      record.suback_sequence};
     // Whether a missing retained will breaks the retained store or the will is decided when it is judged
     // (retained_copy_statement).
-    duty.statement = "MQTT-3.3.1-6";
+    duty.statement = retained_duty_statement(conn, record);
     // Matched byte for byte [MQTT-4.7.3-4] through the new filter's wildcards [MQTT-4.7.1-2, MQTT-4.7.1-3]; kept
     // although the session that published it has ended [MQTT-3.1.2-7].
     duty.judged_with.push_back("MQTT-4.7.3-4");
@@ -159,11 +159,11 @@ int retained_copy_subscriptions(const ModelState& model, const Connection& conn,
   return subscriptions;
 }
 
-std::string retained_copy_statement(const ModelState& model, std::size_t index) {
+std::string retained_copy_statement(const ModelState& model, std::size_t index, const std::string& owed) {
   const auto& message = model.messages[index];
   if (message.is_will && !message.reached_new_subscription && model.retained_store_shown)
     return "MQTT-3.1.2-17";
-  return "MQTT-3.3.1-6";
+  return owed;
 }
 
 void on_retained_copy(ModelState& model, Connection& conn, const Publish& publish, std::size_t index,

@@ -33,8 +33,9 @@ int retained_copy_subscriptions(const ModelState& model, const Connection& conn,
 
 // The statement a retained copy owed to a new subscription breaks when it never arrives: the retained store's
 // [MQTT-3.3.1-6], or, for a will that no new subscription ever received although the history shows the
-// retained store working, the will's [MQTT-3.1.2-17].
-std::string retained_copy_statement(const ModelState& model, std::size_t index);
+// retained store working, the will's [MQTT-3.1.2-17]. `owed` is the duty's own statement (the retained store's,
+// or 5.0's re-send on replacing a subscription [MQTT-3.8.4-4]).
+std::string retained_copy_statement(const ModelState& model, std::size_t index, const std::string& owed);
 
 // A delivery with RETAIN=1: a retained copy answering a new subscription, or a flag the broker had no right
 // to set.

@@ -6,6 +6,7 @@
 #include "model/property_values.hpp"
 #include "model/retained.hpp"
 #include "model/subscriptions.hpp"
+#include "model/v5_subs_identifiers.hpp"
 
 namespace mqtt::model::detail {
 
@@ -59,7 +60,7 @@ std::string retained_copy_refused_by_options(const ModelState& model, const Conn
   return statement;
 }
 
-void check_copy_options(ModelState& model, const Connection& conn, const Publish& publish, std::size_t index,
+void check_copy_options(ModelState& model, Connection& conn, const Publish& publish, std::size_t index,
                         const std::vector<std::size_t>& possible, const Event& event) {
   if (possible.empty()) return;
   const auto& message = model.messages[index];
@@ -95,6 +96,7 @@ void check_copy_options(ModelState& model, const Connection& conn, const Publish
                       {record.subscribe_sequence, message.sequence, event.sequence});
     }
   }
+  note_identified_overlap_copy(model, conn, publish, index, possible, carried, event);
 }
 
 bool kept_retain_as_published(const ModelState& model, const Connection& conn, std::size_t index,
@@ -122,6 +124,13 @@ bool no_local_on_shared(const Subscribe& subscribe) {
                      [](const Subscription& subscription) {
                        return subscription.no_local && subscription.filter.starts_with("$share/");
                      });
+}
+
+std::string retained_duty_statement(const Connection& conn, const SubscriptionRecord& record) {
+  if (conn.version == ProtocolVersion::v5 && record.retain_handling == 0 && record.replaced_granted.has_value()) {
+    return v5("MQTT-3.8.4-4");
+  }
+  return "MQTT-3.3.1-6";
 }
 
 }  // namespace mqtt::model::detail

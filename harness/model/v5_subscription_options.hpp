@@ -29,7 +29,7 @@ std::string retained_copy_refused_by_options(const ModelState& model, const Conn
 
 // An ordinary copy through `possible` records: its RETAIN flag under Retain As Published and its
 // Subscription Identifiers.
-void check_copy_options(ModelState& model, const Connection& conn, const Publish& publish, std::size_t index,
+void check_copy_options(ModelState& model, Connection& conn, const Publish& publish, std::size_t index,
                         const std::vector<std::size_t>& possible, const Event& event);
 
 // A copy with RETAIN 1 that no new subscription asked for, arriving through a subscription with Retain As
@@ -43,5 +43,10 @@ bool kept_retain_as_published(const ModelState& model, const Connection& conn, s
 void exercise_no_local(ModelState& model, const Connection& conn, const Publish& publish, const Event& event);
 
 bool no_local_on_shared(const Subscribe& subscribe);
+
+// The statement a retained copy owed to `record` breaks when it never arrives: the retained store's
+// [MQTT-3.3.1-6, numbered 3.3.1-9 in 5.0], or, when a 5.0 SUBSCRIBE with Retain Handling 0 replaced an identical
+// subscription, the replacement's re-send [MQTT-3.8.4-4].
+std::string retained_duty_statement(const Connection& conn, const SubscriptionRecord& record);
 
 }  // namespace mqtt::model::detail

@@ -1,6 +1,8 @@
 #include "runner/case_applicability.hpp"
 
 #include <array>
+#include <map>
+#include <tuple>
 #include <set>
 #include <variant>
 
@@ -10,9 +12,11 @@ namespace mqtt::runner {
 
 namespace {
 
-constexpr std::array<std::string_view, 4> capability_names = {"maximum_qos_below_2", "retain_unavailable",
+constexpr std::array<std::string_view, 6> capability_names = {"maximum_qos_below_2", "retain_unavailable",
                                                               "long_form_acknowledgements",
-                                                              "authentication_method_supported"};
+                                                              "authentication_method_supported",
+                                                              "overlap_single_copy",
+                                                              "overlap_copy_per_subscription"};
 
 // The successful 5.0 CONNACKs the server sent, in history order.
 std::vector<const Connack*> accepted_connacks(const history::History& history) {
@@ -85,6 +89,26 @@ std::optional<std::string> authentication_support(const history::History& histor
   return refusal;
 }
 
+// Overlapping subscriptions: one copy of a message for all of them, or one per subscription, is the server's choice
+// (3.3.4). A finished run shows which: the same topic and payload arriving more than once (first sends, DUP 0) on
+// one connection is one copy per subscription. A run with no PUBLISH received cannot tell.
+std::optional<std::string> overlap_copies(const history::History& history, bool finished, bool want_single) {
+  if (!finished) return std::nullopt;
+  std::map<std::tuple<std::uint32_t, std::string, std::string>, int> copies;
+  bool per_subscription = false;
+  for (const auto& event : history.events) {
+    if (event.kind != history::EventKind::received || !event.packet) continue;
+    const auto* publish = std::get_if<Publish>(&*event.packet);
+    if (publish == nullptr || publish->dup) continue;
+    const std::string payload(publish->payload.begin(), publish->payload.end());
+    if (++copies[{event.connection, publish->topic, payload}] > 1) per_subscription = true;
+  }
+  if (copies.empty()) return std::nullopt;
+  if (per_subscription == !want_single) return std::nullopt;
+  return per_subscription ? std::string("not applicable: the broker sent one copy per overlapping subscription")
+                          : std::string("not applicable: the broker sent one copy for all overlapping subscriptions");
+}
+
 }  // namespace
 
 std::string_view to_string(BrokerCapability capability) {
@@ -104,6 +128,8 @@ std::optional<std::string> not_applicable_reason(BrokerCapability capability, co
                                                  bool finished) {
   if (capability == BrokerCapability::long_form_acknowledgements) return acknowledgement_form(history, finished);
   if (capability == BrokerCapability::authentication_method_supported) return authentication_support(history);
+  if (capability == BrokerCapability::overlap_single_copy) return overlap_copies(history, finished, true);
+  if (capability == BrokerCapability::overlap_copy_per_subscription) return overlap_copies(history, finished, false);
   const auto connacks = accepted_connacks(history);
   if (connacks.empty()) return std::nullopt;
   // The case applies when any CONNACK of its run declared the capability; otherwise the first one says why not.

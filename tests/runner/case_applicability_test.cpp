@@ -46,6 +46,34 @@ TEST(CaseApplicability, MaximumQosBelowTwoAppliesOnlyWhenACONNACKDeclaredIt) {
   EXPECT_EQ(not_applicable_reason(BrokerCapability::maximum_qos_below_2, history_of({}), true), std::nullopt);
 }
 
+Publish delivered(std::string payload, bool dup = false) {
+  Publish publish;
+  publish.version = ProtocolVersion::v5;
+  publish.topic = "o/t";
+  publish.qos = QoS::at_least_once;
+  publish.packet_id = 1;
+  publish.dup = dup;
+  publish.payload.assign(payload.begin(), payload.end());
+  return publish;
+}
+
+TEST(CaseApplicability, OverlappingCopiesAreReadFromWhatArrived) {
+  // One copy of each message: the single-copy form; a message arriving twice (DUP 0): one copy per subscription.
+  const auto single = history_of({received(1, delivered("first")), received(2, delivered("second")),
+                                  received(3, delivered("second", true))});
+  EXPECT_EQ(not_applicable_reason(BrokerCapability::overlap_single_copy, single, true), std::nullopt);
+  EXPECT_EQ(not_applicable_reason(BrokerCapability::overlap_copy_per_subscription, single, true),
+            "not applicable: the broker sent one copy for all overlapping subscriptions");
+  const auto per_subscription = history_of({received(1, delivered("first")), received(2, delivered("first"))});
+  EXPECT_EQ(not_applicable_reason(BrokerCapability::overlap_copy_per_subscription, per_subscription, true),
+            std::nullopt);
+  EXPECT_EQ(not_applicable_reason(BrokerCapability::overlap_single_copy, per_subscription, true),
+            "not applicable: the broker sent one copy per overlapping subscription");
+  // A run cut short, or one that received nothing, cannot tell.
+  EXPECT_EQ(not_applicable_reason(BrokerCapability::overlap_copy_per_subscription, single, false), std::nullopt);
+  EXPECT_EQ(not_applicable_reason(BrokerCapability::overlap_single_copy, history_of({}), true), std::nullopt);
+}
+
 TEST(CaseApplicability, RetainUnavailableAppliesOnlyWhenACONNACKDeclaredRetainAvailableZero) {
   const auto unavailable =
       history_of({received(1, connack_declaring({{PropertyId::retain_available, std::uint8_t{0}}}))});
@@ -161,7 +189,8 @@ TEST(CaseApplicability, TheCaseFileNamesOnlyKnownCapabilities) {
   } catch (const DataFileError& error) {
     EXPECT_STREQ(error.what(),
                  "cases.json:1:113: key \"cases[0].applies_when\": must be one of: maximum_qos_below_2, "
-                 "retain_unavailable, long_form_acknowledgements, authentication_method_supported");
+                 "retain_unavailable, long_form_acknowledgements, authentication_method_supported, "
+                 "overlap_single_copy, overlap_copy_per_subscription");
   }
 }
 

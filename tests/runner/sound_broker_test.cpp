@@ -3,8 +3,8 @@
 // closed or cut short) or claims a statement its history never exercises would be inconclusive against every
 // broker: this is the suite's own guard against vacuous cases. The same run measures coverage: which
 // broker-observable 3.1.1 statements no case exercises; that list must equal the one docs/statements.md gives, with
-// the reason for each, so it cannot grow silently. The suite runs in three legal configurations of the broker (the
-// default, a restricted one, long-form acknowledgements): no case may fail in any of them, each must pass cleanly in
+// the reason for each, so it cannot grow silently. The suite runs in four legal configurations of the broker (the
+// default, a restricted one, long-form acknowledgements, one copy per overlapping subscription): no case may fail in any of them, each must pass cleanly in
 // at least one, and a statement counts as exercised when a case that passed cleanly exercised it in any of them;
 // that is how capability-adaptive cases (a Maximum QoS, Retain Available 0) and reason codes the default broker
 // leaves out are covered. Where a configuration lacks what such a case is about, the case is skipped as not
@@ -32,7 +32,8 @@ namespace mqtt::runner {
 namespace {
 
 // One configuration of the sound broker: the default, and the legal configurations some cases need to exercise
-// what they claim (a declared Maximum QoS 1 and Retain Available 0; reason codes written on every acknowledgement).
+// what they claim (a declared Maximum QoS 1 and Retain Available 0; reason codes written on every acknowledgement;
+// one copy per overlapping subscription).
 struct Configuration {
   std::string name;
   broker::BrokerOptions options;
@@ -45,9 +46,13 @@ std::vector<Configuration> configurations() {
   restricted.mqtt5.retain_available = false;
   broker::BrokerOptions long_form;
   long_form.variations.insert(broker::Variation::long_form_acknowledgements);
+  // One copy per overlapping subscription, each with its own identifier (the other legal form, MQTT-3.3.4-5).
+  broker::BrokerOptions copy_per_subscription;
+  copy_per_subscription.variations.insert(broker::Variation::overlap_one_copy_per_subscription);
   return {{"default", {}, false},
           {"restricted (Maximum QoS 1, Retain Available 0)", restricted, true},
-          {"long-form acknowledgements", long_form, true}};
+          {"long-form acknowledgements", long_form, true},
+          {"one copy per overlapping subscription", copy_per_subscription, true}};
 }
 
 struct SuiteRun {
