@@ -125,6 +125,13 @@ enum class Defect : std::uint8_t {
   refused_publications_acted_on,
   will_published_again,
   reauthentication_failure_left_open,
+  // string properties and the AUTH trimming (branch v5utf8)
+  response_topic_utf8_unchecked,
+  content_type_utf8_unchecked,
+  user_property_utf8_unchecked,
+  topic_byte_order_mark_stripped,
+  authentication_reason_string_beyond_maximum_packet_size,
+  authentication_user_property_beyond_maximum_packet_size,
 };
 
 struct DefectInfo {
