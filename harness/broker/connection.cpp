@@ -28,6 +28,14 @@ std::uint16_t read_u16(std::span<const std::uint8_t> bytes, std::size_t at) {
   return static_cast<std::uint16_t>((bytes[at] << 8) | bytes[at + 1]);
 }
 
+// The string-property defects: a packet malformed only by the string property the defect does not check is
+// skipped, as if read, instead of being answered as malformed [MQTT-3.3.2-13, MQTT-3.3.2-19, MQTT-1.5.7-1].
+bool string_check_skipped(const Broker::Core& core, const DecodeError& error) {
+  return (error.statement == "MQTT-3.3.2-13" && core.has(Defect::response_topic_utf8_unchecked)) ||
+         (error.statement == "MQTT-3.3.2-19" && core.has(Defect::content_type_utf8_unchecked)) ||
+         (error.statement == "MQTT-1.5.7-1" && core.has(Defect::user_property_utf8_unchecked));
+}
+
 }  // namespace
 
 Connection::Connection(std::shared_ptr<Broker::Core> core, tcp::socket socket)
@@ -148,6 +156,7 @@ void Connection::handle_frame(const Frame& frame) {
   }
   auto decoded = decode_packet(bytes, Sender::client, version_, frame.offset);
   if (std::holds_alternative<DecodeError>(decoded)) {
+    if (is_v5() && string_check_skipped(*core_, std::get<DecodeError>(decoded))) return;
     disconnect(reason::malformed_packet, CloseReason::protocol_error);  // 5.0 says why first (4.13.1)
     return;
   }
@@ -210,7 +219,8 @@ void Connection::handle_packet(Packet packet) {
 void Connection::send(const Packet& packet) {
   // 5.0: Reason String, then User Properties, left out as far as the client's Maximum Packet Size needs.
   if (is_v5() && client_.maximum_packet_size && !std::holds_alternative<Publish>(packet)) {
-    send_bytes(encode(trimmed_to_fit(packet, *client_.maximum_packet_size, trimming_faults())));
+    const auto faults = std::holds_alternative<Auth>(packet) ? authentication_trimming_faults() : trimming_faults();
+    send_bytes(encode(trimmed_to_fit(packet, *client_.maximum_packet_size, faults)));
     return;
   }
   send_bytes(encode(packet));
@@ -219,6 +229,12 @@ void Connection::send(const Packet& packet) {
 TrimmingFaults Connection::trimming_faults() const {
   return TrimmingFaults{core_->has(Defect::reason_string_beyond_maximum_packet_size),
                         core_->has(Defect::user_property_beyond_maximum_packet_size)};
+}
+
+// AUTH has trimming defects of its own: the ones above name the CONNACK, acknowledgements and DISCONNECT.
+TrimmingFaults Connection::authentication_trimming_faults() const {
+  return TrimmingFaults{core_->has(Defect::authentication_reason_string_beyond_maximum_packet_size),
+                        core_->has(Defect::authentication_user_property_beyond_maximum_packet_size)};
 }
 
 void Connection::add_problem_information(Properties& properties, PacketType type,

@@ -234,6 +234,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void add_problem_information(Properties& properties, PacketType type, std::span<const std::uint8_t> codes) const;
   // What the Maximum Packet Size trimming defects keep.
   TrimmingFaults trimming_faults() const;
+  TrimmingFaults authentication_trimming_faults() const;
+  // The server's AUTH 0x18 asking for the client's answer, explained where the client allows it.
+  Auth authentication_challenge() const;
 
   void send(const Packet& packet);
   void send_bytes(Bytes bytes);

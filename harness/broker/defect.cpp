@@ -221,6 +221,25 @@ constexpr std::array catalog{
                "granting it QoS 1"},
     DefectInfo{Defect::maximum_qos_undeclared, "maximum-qos-undeclared", "5.0", "MQTT-3.2.2-9",
                "handles no QoS 2 PUBLISH (DISCONNECT 0x9B) yet declares no Maximum QoS in its CONNACK"},
+    DefectInfo{Defect::response_topic_utf8_unchecked, "response-topic-utf8-unchecked", "5.0", "MQTT-3.3.2-13",
+               "skips a PUBLISH whose Response Topic is not a valid UTF-8 string instead of treating it as "
+               "malformed (no DISCONNECT 0x81, no close)"},
+    DefectInfo{Defect::content_type_utf8_unchecked, "content-type-utf8-unchecked", "5.0", "MQTT-3.3.2-19",
+               "skips a PUBLISH whose Content Type is not a valid UTF-8 string instead of treating it as "
+               "malformed (no DISCONNECT 0x81, no close)"},
+    DefectInfo{Defect::user_property_utf8_unchecked, "user-property-utf8-unchecked", "5.0", "MQTT-1.5.7-1",
+               "skips a packet whose User Property name or value is not a valid UTF-8 string instead of treating "
+               "it as malformed (no DISCONNECT 0x81, no close)"},
+    DefectInfo{Defect::topic_byte_order_mark_stripped, "topic-byte-order-mark-stripped", "5.0", "MQTT-1.5.4-3",
+               "strips the bytes EF BB BF (U+FEFF) from the topic names it forwards"},
+    DefectInfo{Defect::authentication_reason_string_beyond_maximum_packet_size,
+               "authentication-reason-string-beyond-maximum-packet-size", "5.0", "MQTT-3.15.2-2",
+               "keeps the Reason String of its AUTH challenge although the AUTH then exceeds the client's Maximum "
+               "Packet Size"},
+    DefectInfo{Defect::authentication_user_property_beyond_maximum_packet_size,
+               "authentication-user-property-beyond-maximum-packet-size", "5.0", "MQTT-3.15.2-3",
+               "puts a long User Property on its AUTH challenge and keeps it although the AUTH then exceeds the "
+               "client's Maximum Packet Size"},
 };
 
 }  // namespace

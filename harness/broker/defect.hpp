@@ -135,6 +135,13 @@ enum class Defect : std::uint8_t {
   retained_not_resent_on_replacement,
   qos_2_subscription_refused,
   maximum_qos_undeclared,
+  // string properties and the AUTH trimming (branch v5utf8)
+  response_topic_utf8_unchecked,
+  content_type_utf8_unchecked,
+  user_property_utf8_unchecked,
+  topic_byte_order_mark_stripped,
+  authentication_reason_string_beyond_maximum_packet_size,
+  authentication_user_property_beyond_maximum_packet_size,
 };
 
 struct DefectInfo {

@@ -48,21 +48,39 @@ std::string Connection::declared_authentication_method() const {
   return method;
 }
 
+Auth Connection::authentication_challenge() const {
+  Auth challenge{ProtocolVersion::v5, continue_authentication, {}};
+  add_property(challenge.properties, PropertyId::authentication_method, declared_authentication_method());
+  add_property(challenge.properties, PropertyId::authentication_data, Bytes(challenge_text.begin(), challenge_text.end()));
+  // A Reason String where Request Problem Information allows it: send() leaves it out, then the User Properties,
+  // when the AUTH would exceed the client's Maximum Packet Size [MQTT-3.15.2-2, MQTT-3.15.2-3].
+  add_problem_information(challenge.properties, PacketType::auth, std::span(&challenge.reason_code, 1));
+  if (core_->has(Defect::authentication_user_property_beyond_maximum_packet_size)) {
+    add_property(challenge.properties, PropertyId::user_property,
+                 StringPair{"explanation", "the user-property defect adds this text to every AUTH it sends, long "
+                                           "enough that no small Maximum Packet Size holds it"});
+  }
+  return challenge;
+}
+
 bool Connection::begin_authentication(Connect& connect) {
   if (client_.authentication_method != challenge_method || authenticated_) return false;
   pending_connect_ = std::move(connect);
-  Auth challenge{ProtocolVersion::v5, continue_authentication, {}};
-  if (core_->has(Defect::authentication_continue_code_wrong)) challenge.reason_code = reauthenticate;
-  add_property(challenge.properties, PropertyId::authentication_method, declared_authentication_method());
-  add_property(challenge.properties, PropertyId::authentication_data, Bytes(challenge_text.begin(), challenge_text.end()));
   if (core_->has(Defect::authentication_reason_code_invalid)) {
-    // Encoded by hand: the encoder writes only reason codes from AUTH's table.
+    // Encoded by hand: the encoder writes only reason codes from AUTH's table. Without the Reason String, so that
+    // the reason code stays the third byte.
+    Auth challenge{ProtocolVersion::v5, continue_authentication, {}};
+    add_property(challenge.properties, PropertyId::authentication_method, declared_authentication_method());
+    add_property(challenge.properties, PropertyId::authentication_data,
+                 Bytes(challenge_text.begin(), challenge_text.end()));
     Bytes bytes = encode(Packet{challenge});
     bytes[2] = reason::not_authorized;
     send_bytes(std::move(bytes));
-  } else {
-    send(challenge);
+    return true;
   }
+  Auth challenge = authentication_challenge();
+  if (core_->has(Defect::authentication_continue_code_wrong)) challenge.reason_code = reauthenticate;
+  send(challenge);
   return true;
 }
 
@@ -101,11 +119,7 @@ void Connection::handle_auth(const Auth& auth) {
   }
   if (auth.reason_code == reauthenticate && !reauthenticating_) {
     reauthenticating_ = true;
-    Auth challenge{ProtocolVersion::v5, continue_authentication, {}};
-    add_property(challenge.properties, PropertyId::authentication_method, declared_authentication_method());
-    add_property(challenge.properties, PropertyId::authentication_data,
-                 Bytes(challenge_text.begin(), challenge_text.end()));
-    send(challenge);
+    send(authentication_challenge());
     return;
   }
   if (auth.reason_code != continue_authentication || !reauthenticating_) {

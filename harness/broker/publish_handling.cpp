@@ -267,6 +267,12 @@ Publish Connection::build_publish(const Delivery& delivery, std::optional<std::u
     for (auto at = publish.topic.find("//"); at != std::string::npos; at = publish.topic.find("//"))
       publish.topic.erase(at, 1);
   }
+  if (is_v5() && core.has(Defect::topic_byte_order_mark_stripped)) {
+    // The defect drops every U+FEFF (EF BB BF) from the name it forwards [MQTT-1.5.4-3].
+    constexpr std::string_view mark = "\xEF\xBB\xBF";
+    for (auto at = publish.topic.find(mark); at != std::string::npos; at = publish.topic.find(mark))
+      publish.topic.erase(at, mark.size());
+  }
   if (delivery.qos != QoS::at_most_once) publish.packet_id = packet_id;
   publish.payload = message.payload;
   if (!is_v5()) return publish;  // 3.1.1 has no properties: a 5.0 message reaches it without them

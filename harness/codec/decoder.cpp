@@ -226,12 +226,14 @@ class Reader {
     auto bytes = take(size, what);
     return Bytes(bytes.begin(), bytes.end());
   }
-  // A UTF-8 Encoded String: two-byte length, then well-formed UTF-8 without U+0000.
-  std::string utf8_string(std::string_view what) {
+  // A UTF-8 Encoded String: two-byte length, then well-formed UTF-8 without U+0000. A field whose own statement
+  // says it is such a string (a PUBLISH's Response Topic, a User Property) passes it as `statement`, which then
+  // replaces the general UTF-8 statements in the error.
+  std::string utf8_string(std::string_view what, std::string_view statement = {}) {
     const std::uint16_t size = two_bytes(what);
     const std::size_t start = offset();
     auto bytes = take(size, what);
-    check_utf8(bytes, start, what);
+    check_utf8(bytes, start, what, statement);
     return std::string(bytes.begin(), bytes.end());
   }
   void expect_end() {
@@ -252,13 +254,16 @@ class Reader {
   void widen(std::size_t previous) { limit_ = previous; }
 
  private:
-  void check_utf8(std::span<const std::uint8_t> bytes, std::size_t start, std::string_view what) const {
+  void check_utf8(std::span<const std::uint8_t> bytes, std::size_t start, std::string_view what,
+                  std::string_view statement) const {
+    const std::string_view ill_formed = statement.empty() ? ids().utf8_ill_formed : statement;
+    const std::string_view null = statement.empty() ? ids().utf8_null : statement;
     std::size_t index = 0;
     while (index < bytes.size()) {
       const std::uint8_t lead = bytes[index];
       const std::size_t at = start + index;
       if (lead == 0) {
-        fail_at(at, ids().utf8_null, std::string(what) + " contains U+0000");
+        fail_at(at, null, std::string(what) + " contains U+0000");
       }
       if (lead < 0x80) {
         ++index;
@@ -273,25 +278,25 @@ class Reader {
       else if (lead >= 0xF0 && lead <= 0xF4)
         length = 4, code_point = lead & 0x07;
       else
-        fail_at(at, ids().utf8_ill_formed,
+        fail_at(at, ill_formed,
                 std::string(what) + " is not well-formed UTF-8 (bad lead byte " + hex(lead) + ")");
       for (std::size_t continuation = 1; continuation < length; ++continuation) {
         if (index + continuation >= bytes.size() || (bytes[index + continuation] & 0xC0) != 0x80) {
-          fail_at(at + continuation, ids().utf8_ill_formed,
+          fail_at(at + continuation, ill_formed,
                   std::string(what) + " is not well-formed UTF-8 (truncated sequence)");
         }
         code_point = code_point << 6 | (bytes[index + continuation] & 0x3F);
       }
       const std::uint32_t minimum = length == 2 ? 0x80 : length == 3 ? 0x800 : 0x10000;
       if (code_point < minimum) {
-        fail_at(at, ids().utf8_ill_formed,
+        fail_at(at, ill_formed,
                 std::string(what) + " is not well-formed UTF-8 (overlong encoding)");
       }
       if (code_point >= 0xD800 && code_point <= 0xDFFF) {
-        fail_at(at, ids().utf8_ill_formed, std::string(what) + " encodes the surrogate " + hex(code_point));
+        fail_at(at, ill_formed, std::string(what) + " encodes the surrogate " + hex(code_point));
       }
       if (code_point > 0x10FFFF) {
-        fail_at(at, ids().utf8_ill_formed, std::string(what) + " encodes a code point above U+10FFFF");
+        fail_at(at, ill_formed, std::string(what) + " encodes a code point above U+10FFFF");
       }
       index += length;
     }
@@ -370,6 +375,15 @@ bool contains(const Properties& properties, PropertyId id) {
   return std::any_of(properties.begin(), properties.end(), [id](const Property& p) { return p.id == id; });
 }
 
+// A PUBLISH's Response Topic and Content Type have statements of their own saying they are UTF-8 Encoded Strings
+// [MQTT-3.3.2-13], [MQTT-3.3.2-19]; elsewhere (the will properties) the general rules name the fault.
+std::string_view string_property_statement(PropertyId id, std::uint16_t place) {
+  if (place != codec_detail::place_publish) return {};
+  if (id == PropertyId::response_topic) return "MQTT-3.3.2-13";
+  if (id == PropertyId::content_type) return "MQTT-3.3.2-19";
+  return {};
+}
+
 Properties read_properties(Reader& reader, std::uint16_t place, std::string_view where) {
   const std::size_t length_offset = reader.offset();
   const std::uint32_t length = reader.variable_integer("property length");
@@ -436,7 +450,7 @@ Properties read_properties(Reader& reader, std::uint16_t place, std::string_view
       }
       case WireType::utf8_string: {
         const std::size_t text_start = value_offset + 2;
-        std::string value = reader.utf8_string(name);
+        std::string value = reader.utf8_string(name, string_property_statement(property_id, place));
         if (property_id == PropertyId::response_topic) {
           if (value.empty()) reader.fail_at(value_offset, "MQTT-4.7.3-1", "Response Topic is empty");
           check_topic_name(reader, value, text_start, "MQTT-3.3.2-14");
@@ -448,8 +462,9 @@ Properties read_properties(Reader& reader, std::uint16_t place, std::string_view
         property.value = reader.binary(name);
         break;
       case WireType::utf8_string_pair: {
-        std::string key = reader.utf8_string("User Property name");
-        std::string value = reader.utf8_string("User Property value");
+        // Both strings of a pair are UTF-8 Encoded Strings [MQTT-1.5.7-1].
+        std::string key = reader.utf8_string("User Property name", "MQTT-1.5.7-1");
+        std::string value = reader.utf8_string("User Property value", "MQTT-1.5.7-1");
         property.value = StringPair{std::move(key), std::move(value)};
         break;
       }

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "model/statement_citation.hpp"
+#include "model/v5_malformed_strings.hpp"
 
 namespace mqtt::model::detail {
 namespace {
@@ -77,6 +78,8 @@ std::vector<std::string> broken_client_rules_v5(const DecodeError& error, std::s
   } else if (statement == "MQTT-3.3.1-2") {
     rules.push_back(v5("MQTT-4.3.1-1"));  // QoS 0 is sent with DUP 0
   }
+  // A string property named under its own statement breaks the general UTF-8 rule too (v5_malformed_strings.cpp).
+  if (auto general = general_utf8_rule_of_property(statement, error.message)) rules.push_back(std::move(*general));
   const auto field = field_of(error.message);
   const bool utf8 = statement == "MQTT-1.5.4-1" || statement == "MQTT-1.5.4-2";
   if (utf8 && field) {
