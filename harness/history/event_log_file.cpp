@@ -93,7 +93,7 @@ void EventLogWriter::append(const Event& event) {
     if (const auto* connect = std::get_if<Connect>(&*event.packet)) versions_[event.connection] = connect->version;
   }
   const auto version = versions_.find(event.connection);
-  const bool compact = event.packet && !event.raw.empty() && !event.error && !event.frame &&
+  const bool compact = event.packet && !event.raw.empty() && !event.error && !event.frame && !event.websocket &&
                        (event.kind == EventKind::sent || event.kind == EventKind::received) &&
                        version != versions_.end() && event.fault.empty() && event.detail.empty() &&
                        !event.close_reason;

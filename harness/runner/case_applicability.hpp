@@ -21,6 +21,7 @@ enum class BrokerCapability : std::uint8_t {
   retain_unavailable,          // a successful 5.0 CONNACK declared Retain Available 0
   long_form_acknowledgements,  // the server wrote the reason code on a PUBACK, PUBREC, PUBREL or PUBCOMP
   authentication_method_supported,  // the server took up a CONNECT's Authentication Method (AUTH, or a CONNACK naming it)
+  websocket_transport,  // the target was reached over WebSocket (ws:// or wss://): the case is about its framing
 };
 
 std::string_view to_string(BrokerCapability capability);
