@@ -194,7 +194,7 @@ constexpr std::array catalog{
     DefectInfo{Defect::reauthentication_failure_left_open, "reauthentication-failure-left-open", "5.0",
                "MQTT-4.12.1-2", "ends a failed re-authentication with DISCONNECT 0x87 but keeps the connection open"},
     DefectInfo{Defect::websocket_text_frames, "websocket-text-frames", "5.0", "MQTT-6.0.0-1",
-               "sends its MQTT packets to WebSocket clients in text frames", "ws"},
+               "sends its first MQTT bytes to a WebSocket client (the CONNACK) in a text frame", "ws"},
     DefectInfo{Defect::websocket_split_packet_rejected, "websocket-split-packet-rejected", "5.0", "MQTT-6.0.0-2",
                "closes a WebSocket connection whose data message ends inside an MQTT packet", "ws"},
     DefectInfo{Defect::websocket_subprotocol_not_mqtt, "websocket-subprotocol-not-mqtt", "5.0", "MQTT-6.0.0-4",

@@ -260,6 +260,9 @@ class Relay final : public TransportRelay, public std::enable_shared_from_this<R
       for (std::size_t offset = 0; offset < size && !error; offset += piece) {
         co_await stream_.async_write(asio::buffer(data + offset, std::min(piece, size - offset)),
                                      asio::redirect_error(asio::use_awaitable, error));
+        // The websocket-text-frames defect sends its first message (the CONNACK) as text, then binary ones: a
+        // client would refuse later packets that are not UTF-8, and only the text frame is the defect's.
+        stream_.binary(true);
       }
     } else {
       co_await asio::async_write(stream_, asio::buffer(data, size), asio::redirect_error(asio::use_awaitable, error));

@@ -46,6 +46,19 @@ TEST(CaseApplicability, MaximumQosBelowTwoAppliesOnlyWhenACONNACKDeclaredIt) {
   EXPECT_EQ(not_applicable_reason(BrokerCapability::maximum_qos_below_2, history_of({}), true), std::nullopt);
 }
 
+TEST(CaseApplicability, WebSocketCasesApplyOnlyWhenAConnectionWentThroughTheUpgrade) {
+  history::Event open;
+  open.sequence = 1;
+  open.kind = history::EventKind::open;
+  EXPECT_EQ(not_applicable_reason(BrokerCapability::websocket_transport, history_of({open}), true),
+            "not applicable: the target is not reached over WebSocket (ws:// or wss://), and the case is about "
+            "WebSocket framing");
+  // The runner starts no connection for such a case over TCP: an empty history does not apply either.
+  EXPECT_TRUE(not_applicable_reason(BrokerCapability::websocket_transport, history_of({}), true).has_value());
+  open.websocket = history::WebSocketDetail{.offered = "mqtt", .subprotocol = "mqtt"};
+  EXPECT_EQ(not_applicable_reason(BrokerCapability::websocket_transport, history_of({open}), true), std::nullopt);
+}
+
 TEST(CaseApplicability, RetainUnavailableAppliesOnlyWhenACONNACKDeclaredRetainAvailableZero) {
   const auto unavailable =
       history_of({received(1, connack_declaring({{PropertyId::retain_available, std::uint8_t{0}}}))});
@@ -161,7 +174,8 @@ TEST(CaseApplicability, TheCaseFileNamesOnlyKnownCapabilities) {
   } catch (const DataFileError& error) {
     EXPECT_STREQ(error.what(),
                  "cases.json:1:113: key \"cases[0].applies_when\": must be one of: maximum_qos_below_2, "
-                 "retain_unavailable, long_form_acknowledgements, authentication_method_supported");
+                 "retain_unavailable, long_form_acknowledgements, authentication_method_supported, "
+                 "websocket_transport");
   }
 }
 
