@@ -265,6 +265,11 @@ asio::awaitable<void> AsyncConnection::write_loop([[maybe_unused]] std::shared_p
   write_head_ = 0;
   unsent_bytes_ = 0;
   writing_ = false;
+  if (abort_after_writes_) {
+    abort_after_writes_ = false;
+    transport_->abort();
+    return;
+  }
   if (shutdown_after_writes_) {
     shutdown_after_writes_ = false;
     finish_graceful_close();
@@ -519,6 +524,13 @@ void AsyncConnection::abort() {
     write_queue_ = {};
     write_framings_.clear();
     write_head_ = 0;
+  } else if (transport_->frames_messages() && close_reason_ == history::CloseReason::local_abort) {
+    // (Not when giving up on a broker that reads nothing: those writes would never end.)
+    // WebSocket has no "what fits now" write: every write waits in the queue, so the packets recorded as sent
+    // before the drop (a PUBACK just before a power loss) would never leave, where over TCP they had. They leave
+    // first, and the reset follows them (write_loop).
+    abort_after_writes_ = true;
+    return;
   } else {
     write_head_ = write_queue_.size();  // the write loop ends after its current write
   }

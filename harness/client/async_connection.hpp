@@ -188,6 +188,7 @@ class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
   bool writing_ = false;
   bool holding_writes_ = false;  // handling received bytes: writes go to the thread's held buffer
   bool shutdown_after_writes_ = false;
+  bool abort_after_writes_ = false;  // WebSocket: abort() waits for the writes already recorded as sent
   std::optional<history::CloseReason> close_reason_;
   std::uint64_t close_sequence_ = 0;
   std::chrono::steady_clock::time_point last_send_time_;
