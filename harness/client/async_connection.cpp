@@ -268,7 +268,7 @@ asio::awaitable<void> AsyncConnection::write_loop([[maybe_unused]] std::shared_p
   if (abort_after_writes_) {
     abort_after_writes_ = false;
     transport_->abort();
-    return;
+    co_return;
   }
   if (shutdown_after_writes_) {
     shutdown_after_writes_ = false;
