@@ -240,6 +240,12 @@ constexpr std::array catalog{
                "authentication-user-property-beyond-maximum-packet-size", "5.0", "MQTT-3.15.2-3",
                "puts a long User Property on its AUTH challenge and keeps it although the AUTH then exceeds the "
                "client's Maximum Packet Size"},
+    DefectInfo{Defect::websocket_text_frames, "websocket-text-frames", "5.0", "MQTT-6.0.0-1",
+               "sends its first MQTT bytes to a WebSocket client (the CONNACK) in a text frame", "ws"},
+    DefectInfo{Defect::websocket_split_packet_rejected, "websocket-split-packet-rejected", "5.0", "MQTT-6.0.0-2",
+               "closes a WebSocket connection whose data message ends inside an MQTT packet", "ws"},
+    DefectInfo{Defect::websocket_subprotocol_not_mqtt, "websocket-subprotocol-not-mqtt", "5.0", "MQTT-6.0.0-4",
+               "answers a WebSocket upgrade offering \"mqtt\" with the sub-protocol \"mqttv3.1\"", "ws"},
 };
 
 }  // namespace

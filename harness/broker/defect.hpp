@@ -142,6 +142,10 @@ enum class Defect : std::uint8_t {
   topic_byte_order_mark_stripped,
   authentication_reason_string_beyond_maximum_packet_size,
   authentication_user_property_beyond_maximum_packet_size,
+  // MQTT over WebSocket (the ws and wss listeners only; transport "ws" below)
+  websocket_text_frames,
+  websocket_split_packet_rejected,
+  websocket_subprotocol_not_mqtt,
 };
 
 struct DefectInfo {
@@ -150,6 +154,8 @@ struct DefectInfo {
   std::string_view protocol;     // "3.1.1" or "5.0": the version whose statement it breaks
   std::string_view statement;    // the statement it breaks, in that version's numbering, e.g. "MQTT-3.3.1-6"
   std::string_view description;  // one line: what the broker does wrong
+  // "ws": the defect lives in the WebSocket listener, so only a run over ws:// (or wss://) shows it; "" otherwise.
+  std::string_view transport = {};
 };
 
 // Every defect, in the order above.

@@ -4,6 +4,9 @@
 #include <unistd.h>
 
 #include <array>
+#include <optional>
+#include <span>
+#include <variant>
 #include <type_traits>
 
 #include <utility>  // Boost 1.74 awaitable.hpp uses std::exchange without including it
@@ -27,6 +30,7 @@
 #include <boost/beast/websocket/stream.hpp>
 
 #include "broker/core.hpp"
+#include "broker/framer.hpp"
 #include "broker/transport_listener.hpp"
 
 namespace mqtt::broker {
@@ -153,13 +157,25 @@ class Relay final : public TransportRelay, public std::enable_shared_from_this<R
       co_await http::async_write(stream_.next_layer(), response, asio::redirect_error(asio::use_awaitable, error));
       co_return websocket::error::upgrade_declined;
     }
-    stream_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
-      response.set(http::field::sec_websocket_protocol, "mqtt");
+    // The websocket-subprotocol-not-mqtt defect answers with the name older clients offered.
+    const bool other_subprotocol = core_->has(Defect::websocket_subprotocol_not_mqtt);
+    stream_.set_option(websocket::stream_base::decorator([other_subprotocol](websocket::response_type& response) {
+      response.set(http::field::sec_websocket_protocol, other_subprotocol ? "mqttv3.1" : "mqtt");
       response.set(http::field::server, "mqtt-harness");
     }));
     co_await stream_.async_accept(request, asio::redirect_error(asio::use_awaitable, error));
     stream_.binary(true);
+    if (core_->has(Defect::websocket_text_frames)) stream_.text(true);
     co_return error;
+  }
+
+  // False when this read ended a WebSocket message inside an MQTT packet (a legal framing the defect refuses).
+  bool ends_message_between_packets(Framer& boundaries, const std::uint8_t* data, std::size_t size)
+    requires is_websocket<Stream> {
+    boundaries.feed(std::span<const std::uint8_t>(data, size));
+    while (std::holds_alternative<Frame>(boundaries.next())) {
+    }
+    return !stream_.is_message_done() || boundaries.buffered() == 0;
   }
 
   // The broker serves the other end of a local socket pair like any accepted client.
@@ -181,6 +197,11 @@ class Relay final : public TransportRelay, public std::enable_shared_from_this<R
 
   asio::awaitable<void> client_to_broker() {
     std::array<std::uint8_t, relay_chunk> buffer{};
+    // The websocket-split-packet-rejected defect: packet boundaries are followed to see where a message ends.
+    std::optional<Framer> boundaries;
+    if constexpr (is_websocket<Stream>) {
+      if (core_->has(Defect::websocket_split_packet_rejected)) boundaries.emplace(UINT32_MAX);
+    }
     for (;;) {
       error_code error;
       const std::size_t size =
@@ -188,6 +209,7 @@ class Relay final : public TransportRelay, public std::enable_shared_from_this<R
       if constexpr (is_websocket<Stream>) {
         // MQTT travels in binary frames only; anything else ends the connection [MQTT-6.0.0-1].
         if (size > 0 && stream_.got_text()) break;
+        if (boundaries && size > 0 && !ends_message_between_packets(*boundaries, buffer.data(), size)) break;
       }
       if (size > 0) {
         error_code write_error;
@@ -238,6 +260,9 @@ class Relay final : public TransportRelay, public std::enable_shared_from_this<R
       for (std::size_t offset = 0; offset < size && !error; offset += piece) {
         co_await stream_.async_write(asio::buffer(data + offset, std::min(piece, size - offset)),
                                      asio::redirect_error(asio::use_awaitable, error));
+        // The websocket-text-frames defect sends its first message (the CONNACK) as text, then binary ones: a
+        // client would refuse later packets that are not UTF-8, and only the text frame is the defect's.
+        stream_.binary(true);
       }
     } else {
       co_await asio::async_write(stream_, asio::buffer(data, size), asio::redirect_error(asio::use_awaitable, error));

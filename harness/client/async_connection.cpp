@@ -83,8 +83,9 @@ std::string open_detail(const detail::Transport& transport) {
 }
 
 void record_open(Recorder& recorder, std::uint32_t connection, const std::string& actor, std::string detail,
-                 bool opened) {
+                 bool opened, std::optional<history::WebSocketDetail> websocket) {
   history::Event event;
+  event.websocket = std::move(websocket);
   event.kind = opened ? history::EventKind::open : history::EventKind::open_failed;
   event.connection = connection;
   event.actor = actor;
@@ -108,7 +109,9 @@ asio::awaitable<AsyncConnection::OpenResult> AsyncConnection::open(Executor exec
   const std::string failure = co_await transport->connect(*target, options.deadline, options.on_tcp_connected);
   // Recorded by a plain function: an Event is ~500 bytes, and a local here would sit in this coroutine's
   // frame for the whole connect (thousands of devices connect at once).
-  record_open(recorder, id, options.actor, failure.empty() ? open_detail(*transport) : failure, failure.empty());
+  record_open(recorder, id, options.actor, failure.empty() ? open_detail(*transport) : failure, failure.empty(),
+              transport->handshake_detail());
+  transport->record_every_message(options.record_websocket_messages);
   if (!failure.empty()) co_return failure;
   auto connection = std::make_shared<AsyncConnection>(executor, recorder, std::move(target), std::move(options), id,
                                                       std::move(transport));
@@ -198,6 +201,30 @@ std::uint64_t AsyncConnection::send_raw(Bytes bytes) {
   return sequence;
 }
 
+bool AsyncConnection::over_websocket() const { return transport_->frames_messages(); }
+
+std::uint64_t AsyncConnection::send_framed(Bytes bytes, WebSocketFraming framing) {
+  if (!is_open() || !over_websocket()) return 0;
+  const std::optional<Packet> packet = decode_as_client_packet(bytes, version_);
+  if (packet) track_subscriptions(*packet);
+  history::Event event = make_event(history::EventKind::sent);
+  event.packet = packet;
+  event.raw = bytes;
+  event.websocket.emplace();
+  event.websocket->frame = std::string(to_string(framing));
+  const std::uint64_t sequence = recorder_->record(std::move(event));
+  last_send_time_ = std::chrono::steady_clock::now();
+  // Through the write queue, never the immediate path, so that the framing travels with these bytes.
+  write_framings_[write_queue_.size()] = framing;
+  write_queue_.emplace_back(bytes.begin(), bytes.end());
+  unsent_bytes_ += bytes.size();
+  if (!writing_) {
+    writing_ = true;
+    asio::co_spawn(executor_, write_loop(shared_from_this()), asio::detached);
+  }
+  return sequence;
+}
+
 void AsyncConnection::write(std::span<const std::uint8_t> bytes) {
   last_send_time_ = std::chrono::steady_clock::now();
   if (holding_writes_ && held_writes_owner == this && !writing_ && write_head_ == write_queue_.size()) {
@@ -235,7 +262,11 @@ asio::awaitable<void> AsyncConnection::write_loop([[maybe_unused]] std::shared_p
   while (write_head_ < write_queue_.size()) {
     const std::size_t writing = write_head_;
     ++statistics_.writes;
-    const error_code error = co_await transport_->write(asio::buffer(write_queue_[writing]));
+    const auto framing = write_framings_.find(writing);
+    const error_code error =
+        framing == write_framings_.end()
+            ? co_await transport_->write(asio::buffer(write_queue_[writing]))
+            : co_await transport_->write_framed(asio::buffer(write_queue_[writing]), framing->second);
     if (error) {
       if (close_reason_ != history::CloseReason::local_abort) {
         record_closed(close_reason_for(error), transport_->explain(error));
@@ -251,9 +282,15 @@ asio::awaitable<void> AsyncConnection::write_loop([[maybe_unused]] std::shared_p
     ++write_head_;
   }
   write_queue_ = {};
+  write_framings_.clear();
   write_head_ = 0;
   unsent_bytes_ = 0;
   writing_ = false;
+  if (abort_after_writes_) {
+    abort_after_writes_ = false;
+    transport_->abort();
+    co_return;
+  }
   if (shutdown_after_writes_) {
     shutdown_after_writes_ = false;
     finish_graceful_close();
@@ -280,6 +317,7 @@ void AsyncConnection::on_readable(error_code error) {
   std::size_t size = 0;
   if (!error) size = transport_->read_available(asio::buffer(buffer), error);
   if (size > 0 && is_open()) handle_received_bytes(buffer.data(), size);
+  record_finished_messages();
   if (error) {
     if (error != asio::error::operation_aborted && is_open() && decoder_.buffered() > 0) {
       record_note(partial_packet_text(decoder_.unread()));
@@ -290,6 +328,15 @@ void AsyncConnection::on_readable(error_code error) {
     return;
   }
   start_reading();
+}
+
+void AsyncConnection::record_finished_messages() {
+  for (auto& message : transport_->take_finished_messages()) {
+    history::Event event = make_event(history::EventKind::note);
+    event.detail = "WebSocket " + message.frame + " message, " + std::to_string(message.size) + " bytes";
+    event.websocket = std::move(message);
+    recorder_->record(std::move(event));
+  }
 }
 
 void AsyncConnection::release_held_writes() {
@@ -515,7 +562,15 @@ void AsyncConnection::abort() {
   unsent_bytes_ = 0;
   if (!writing_) {
     write_queue_ = {};
+    write_framings_.clear();
     write_head_ = 0;
+  } else if (transport_->frames_messages() && close_reason_ == history::CloseReason::local_abort) {
+    // (Not when giving up on a broker that reads nothing: those writes would never end.)
+    // WebSocket has no "what fits now" write: every write waits in the queue, so the packets recorded as sent
+    // before the drop (a PUBACK just before a power loss) would never leave, where over TCP they had. They leave
+    // first, and the reset follows them (write_loop).
+    abort_after_writes_ = true;
+    return;
   } else {
     write_head_ = write_queue_.size();  // the write loop ends after its current write
   }

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -26,6 +27,7 @@
 
 #include "client/connection.hpp"
 #include "client/recorder.hpp"
+#include "client/websocket_framing.hpp"
 #include "client/target_url.hpp"
 #include "codec/decoder.hpp"
 #include "codec/packet.hpp"
@@ -89,6 +91,9 @@ class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
   // topic and payload strings were copied once per message for the event alone).
   std::uint64_t send(Packet&& packet);
   std::uint64_t send_raw(Bytes bytes);
+  // ws:// and wss:// only (else 0, nothing sent): `bytes` framed as asked, the `sent` event saying so.
+  std::uint64_t send_framed(Bytes bytes, WebSocketFraming framing);
+  bool over_websocket() const;
 
   boost::asio::awaitable<WaitResult> next(Duration deadline);
   boost::asio::awaitable<WaitResult> wait_for(PacketType type, Duration deadline);
@@ -134,6 +139,8 @@ class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
   // without waking the other waiters.
   bool hand_to_waiter(Packet& packet, std::uint64_t sequence);
   void record_note(std::string text);
+  // A `note` per WebSocket data message the transport finished reading (its opcode and length).
+  void record_finished_messages();
   void give_up_on_unread_writes();
   // Writes made while the received bytes are handled (automatic acknowledgements) are held and leave in one
   // write at the end of the batch, not one system call per packet.
@@ -187,10 +194,12 @@ class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
   std::vector<Waiter> waiters_;                            // in the order they began; all woken on close
   std::vector<boost::asio::steady_timer*> close_waiters_;  // cancelled on close only
   std::vector<Bytes> write_queue_;
+  std::map<std::size_t, WebSocketFraming> write_framings_;  // write_queue_ index -> its framing (send_framed)
   std::size_t write_head_ = 0;  // write_queue_[write_head_] is the next to write
   bool writing_ = false;
   bool holding_writes_ = false;  // handling received bytes: writes go to the thread's held buffer
   bool shutdown_after_writes_ = false;
+  bool abort_after_writes_ = false;  // WebSocket: abort() waits for the writes already recorded as sent
   std::optional<history::CloseReason> close_reason_;
   std::uint64_t close_sequence_ = 0;
   std::chrono::steady_clock::time_point last_send_time_;

@@ -38,6 +38,10 @@ ProtocolVersion Connection::version() const { return connection_->version(); }
 
 std::uint64_t Connection::send(const Packet& packet) { return connection_->send(packet); }
 std::uint64_t Connection::send_raw(Bytes bytes) { return connection_->send_raw(std::move(bytes)); }
+std::uint64_t Connection::send_framed(Bytes bytes, WebSocketFraming framing) {
+  return connection_->send_framed(std::move(bytes), framing);
+}
+bool Connection::over_websocket() const { return connection_->over_websocket(); }
 
 WaitResult Connection::next(Duration deadline) {
   return detail::run_blocking(*loop_, connection_->next(deadline), deadline, WaitResult{});

@@ -20,6 +20,7 @@
 #include <variant>
 
 #include "client/recorder.hpp"
+#include "client/websocket_framing.hpp"
 #include "client/target_url.hpp"
 #include "codec/packet.hpp"
 #include "history/event.hpp"
@@ -87,6 +88,9 @@ struct OpenOptions {
   // Called with the local TCP port once the TCP connection stands, before any TLS or WebSocket byte is sent (the
   // fault proxy learns which device a link belongs to when it cannot read the CONNECT). Not kept after open.
   std::function<void(std::uint16_t local_port)> on_tcp_connected;
+  // ws:// and wss://: a `note` per binary data message received too, not only per text one (conformance cases show
+  // their framing; a fleet's history would double).
+  bool record_websocket_messages = false;
 };
 
 // What a connection buffered at most and what it left out of the history; for tests and diagnostics.
@@ -137,6 +141,10 @@ class Connection {
   // Writes `bytes` as given; records `sent` with raw (and packet, when the bytes are exactly one valid client
   // packet). For malformed-input conformance cases.
   std::uint64_t send_raw(Bytes bytes);
+  // ws:// and wss:// only: `bytes` framed as asked (client/websocket_framing.hpp), the `sent` event carrying the
+  // framing; 0 and nothing sent over any other transport (see over_websocket).
+  std::uint64_t send_framed(Bytes bytes, WebSocketFraming framing);
+  bool over_websocket() const;
 
   // Next received packet not yet taken by a wait, or the close, or the deadline; whichever comes first.
   WaitResult next(Duration deadline);

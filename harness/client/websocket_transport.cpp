@@ -1,6 +1,8 @@
 // WebSocket transports (schemes ws and wss): Boost.Beast's WebSocket stream over TCP, or over Boost.Asio's SSL
 // stream. MQTT bytes travel in binary messages; what the server sends is read as one byte stream whatever its
-// framing (a packet split over frames, or several packets in one), because the decoder above reassembles it.
+// framing (a packet split over frames, or several packets in one), because the decoder above reassembles it. What
+// section 6 of MQTT judges is kept for the history: the sub-protocols offered and chosen, each data message's
+// opcode (text ones always, binary ones when asked), and a case's own framing of a packet (write_framed).
 #include <utility>  // before Boost.Asio 1.74: its awaitable.hpp uses std::exchange without including it
 
 #include <algorithm>
@@ -84,6 +86,15 @@ class WebSocketTransport final : public Transport {
   }
 
   std::string peer() const override { return peer_; }
+  bool frames_messages() const override { return true; }
+  std::optional<history::WebSocketDetail> handshake_detail() const override { return handshake_; }
+  void record_every_message(bool every) override { record_every_message_ = every; }
+
+  std::vector<history::WebSocketDetail> take_finished_messages() override {
+    std::vector<history::WebSocketDetail> finished;
+    finished.swap(finished_);
+    return finished;
+  }
   std::string negotiated() const override { return negotiated_; }
 
   std::string explain(const error_code& error) const override {
@@ -114,6 +125,16 @@ class WebSocketTransport final : public Transport {
                                                  ")";
                                  error = asio::error::eof;
                                }
+                               if (size > 0) note_message_progress(size);
+                               // Beast refuses a text message that is not UTF-8 (MQTT bytes often are not): it
+                               // was a text message all the same [MQTT-6.0.0-1].
+                               if (error == websocket::error::bad_frame_payload && stream_->got_text()) {
+                                 history::WebSocketDetail message;
+                                 message.frame = "text";
+                                 message.size = message_size_;
+                                 finished_.push_back(std::move(message));
+                                 message_size_ = 0;
+                               }
                                if (size == 0) {
                                  handler(error);
                                  return;
@@ -143,8 +164,38 @@ class WebSocketTransport final : public Transport {
   std::size_t try_write(asio::const_buffer, error_code&) override { return 0; }
 
   asio::awaitable<error_code> write(asio::const_buffer buffer) override {
+    co_return co_await write_framed(buffer, WebSocketFraming::binary);
+  }
+
+  asio::awaitable<error_code> write_framed(asio::const_buffer buffer, WebSocketFraming framing) override {
+    if (framing == WebSocketFraming::shared) {
+      // Held back: the next write's frame carries these bytes first [MQTT-6.0.0-2].
+      const auto* bytes = static_cast<const std::uint8_t*>(buffer.data());
+      shared_prefix_.insert(shared_prefix_.end(), bytes, bytes + buffer.size());
+      co_return error_code{};
+    }
+    Bytes joined;
+    if (!shared_prefix_.empty()) {
+      joined.swap(shared_prefix_);
+      const auto* bytes = static_cast<const std::uint8_t*>(buffer.data());
+      joined.insert(joined.end(), bytes, bytes + buffer.size());
+      buffer = asio::buffer(joined);
+    }
     error_code error;
+    if (framing == WebSocketFraming::split && buffer.size() >= 2) {
+      // Two binary messages, each one frame, the cut in the middle of the packet.
+      const std::size_t first = buffer.size() / 2;
+      co_await stream_->async_write(asio::buffer(buffer.data(), first), asio::redirect_error(asio::use_awaitable, error));
+      if (!error) {
+        co_await stream_->async_write(asio::buffer(static_cast<const std::uint8_t*>(buffer.data()) + first,
+                                                   buffer.size() - first),
+                                      asio::redirect_error(asio::use_awaitable, error));
+      }
+      co_return error;
+    }
+    if (framing == WebSocketFraming::text) stream_->text(true);
     co_await stream_->async_write(buffer, asio::redirect_error(asio::use_awaitable, error));
+    stream_->binary(true);
     co_return error;
   }
 
@@ -162,6 +213,20 @@ class WebSocketTransport final : public Transport {
   }
 
  private:
+  // Counts a read's bytes into the message being received; when the read ended the message, keeps its opcode and
+  // length (binary ones only when every message is recorded: a fleet's history would double otherwise).
+  void note_message_progress(std::size_t size) {
+    message_size_ += size;
+    if (!stream_->is_message_done()) return;
+    const bool text = stream_->got_text();
+    if (text || record_every_message_) {
+      history::WebSocketDetail message;
+      message.frame = text ? "text" : "binary";
+      message.size = message_size_;
+      finished_.push_back(std::move(message));
+    }
+    message_size_ = 0;
+  }
 
   // The HTTP upgrade with the mqtt subprotocol [MQTT-6.0.0-3]; the server's choice is checked [MQTT-6.0.0-4].
   asio::awaitable<std::string> upgrade(const TargetUrl& target, Clock::time_point until,
@@ -171,6 +236,8 @@ class WebSocketTransport final : public Transport {
     std::string offered;
     for (const auto& name : target.websocket_subprotocols) offered += (offered.empty() ? "" : ",") + name;  // no space: websockify splits on "," alone
     if (offered.empty()) offered = mqtt_subprotocol;
+    handshake_.emplace();
+    handshake_->offered = offered;
     stream_->set_option(websocket::stream_base::decorator([offered](websocket::request_type& request) {
       request.set(http::field::sec_websocket_protocol, offered);
       request.set(http::field::user_agent, "mqtt-harness");
@@ -208,14 +275,16 @@ class WebSocketTransport final : public Transport {
       co_return "WebSocket upgrade at " + url + " failed: " + error.message();
     }
     const std::string chosen(response[http::field::sec_websocket_protocol]);
+    handshake_->subprotocol = chosen;
     const auto& names = target.websocket_subprotocols;
-    if (!chosen.empty() && std::find(names.begin(), names.end(), chosen) == names.end() && chosen != mqtt_subprotocol) {
-      co_return "WebSocket upgrade at " + url + " failed: the server chose subprotocol \"" + chosen +
-                "\", which was not offered (" + offered + ")";
-    }
+    const bool was_offered = chosen == mqtt_subprotocol || std::find(names.begin(), names.end(), chosen) != names.end();
+    // A choice that was not offered is recorded and the connection goes on (RFC 6455 would have a browser give up):
+    // the history then shows the server's choice to the rule that judges it [MQTT-6.0.0-4].
     negotiated_ += "WebSocket " + target.path.substr(0, target.path.find('?'));
     if (chosen.empty()) {
       negotiated_ += " (the server confirmed no subprotocol)";
+    } else if (!was_offered) {
+      negotiated_ += " subprotocol " + chosen + " (not offered: " + offered + ")";
     } else if (chosen != mqtt_subprotocol) {
       negotiated_ += " subprotocol " + chosen;
     }
@@ -227,6 +296,11 @@ class WebSocketTransport final : public Transport {
   std::optional<websocket::stream<NextLayer>> stream_;
   std::string peer_;
   std::string negotiated_;
+  std::optional<history::WebSocketDetail> handshake_;  // set once the upgrade request is made
+  std::vector<history::WebSocketDetail> finished_;     // messages received since take_finished_messages
+  std::uint64_t message_size_ = 0;                     // bytes of the message being received so far
+  bool record_every_message_ = false;
+  Bytes shared_prefix_;                                // a `shared` packet's bytes, waiting for the next write
   std::string server_close_;
   const TargetUrl* target_ = nullptr;  // the connection's shared target outlives its transport
   std::unique_ptr<std::array<std::uint8_t, read_piece>> incoming_;

@@ -37,6 +37,22 @@ enum class CloseReason : std::uint8_t {
 std::string_view to_string(EventKind kind);
 std::string_view to_string(CloseReason reason);
 
+// What the WebSocket layer did under an event (ws:// and wss:// only), for the rules of section 6 of the
+// specification (model/websocket.cpp). Frames are what Boost.Beast reports: a data message's opcode, control frames
+// not included.
+struct WebSocketDetail {
+  // open and open_failed: the sub-protocols the client offered (as sent, comma-separated) and the one the server
+  // chose ("" when its answer named none). Empty `offered` on other events.
+  std::string offered;
+  std::string subprotocol;
+  // A `note` for a data message received, or a `sent` packet: "binary" or "text"; a sent packet may also be
+  // "split" (its bytes went in two binary frames) or "shared" (they went in one binary frame with the next sent
+  // packet's bytes). Empty on open events.
+  std::string frame;
+  std::uint64_t size = 0;  // a received message: its length in bytes
+  friend bool operator==(const WebSocketDetail&, const WebSocketDetail&) = default;
+};
+
 struct Event {
   std::uint64_t sequence = 0;    // position in the history, strictly increasing
   std::int64_t time_ns = 0;      // monotonic nanoseconds since the history began
@@ -50,6 +66,7 @@ struct Event {
   std::string fault;             // fault name for kind == fault ("latency", "stall", "reset", "partition", ...)
   std::string detail;            // free text: peer address, fault parameters, note text
   std::optional<std::uint64_t> frame;  // capture frame number, for histories read from pcap
+  std::optional<WebSocketDetail> websocket;  // ws:// and wss:// connections: open events, framed sends, messages
   friend bool operator==(const Event&, const Event&) = default;
 };
 

@@ -1,5 +1,5 @@
 // Event JSON: {"sequence", "time_ns", "connection", "actor", "kind", then only the fields the event uses:
-// "packet", "raw" (hex), "close_reason", "error", "fault", "detail", "frame"}. One event per line in .jsonl.
+// "packet", "raw" (hex), "close_reason", "error", "fault", "detail", "frame", "websocket"}. One event per line in .jsonl.
 #include <array>
 #include <istream>
 #include <ostream>
@@ -52,6 +52,17 @@ nlohmann::json event_to_json(const Event& event) {
   if (!event.fault.empty()) out["fault"] = text_to_json(event.fault);
   if (!event.detail.empty()) out["detail"] = text_to_json(event.detail);
   if (event.frame) out["frame"] = *event.frame;
+  if (event.websocket) {
+    json websocket = json::object();
+    const auto& detail = *event.websocket;
+    if (!detail.offered.empty()) {
+      websocket["offered"] = text_to_json(detail.offered);
+      websocket["subprotocol"] = text_to_json(detail.subprotocol);  // "" too: the server named none
+    }
+    if (!detail.frame.empty()) websocket["frame"] = detail.frame;
+    if (detail.size != 0) websocket["size"] = detail.size;
+    out["websocket"] = std::move(websocket);
+  }
   return out;
 }
 
@@ -84,6 +95,15 @@ Event read_event(const nlohmann::json& json_value, const std::string& path) {
   if (reader.has("fault")) event.fault = reader.text("fault");
   if (reader.has("detail")) event.detail = reader.text("detail");
   if (reader.has("frame")) event.frame = reader.unsigned_integer("frame");
+  if (reader.has("websocket")) {
+    const JsonObjectReader websocket_reader = reader.object("websocket");
+    WebSocketDetail detail;
+    if (websocket_reader.has("offered")) detail.offered = websocket_reader.text("offered");
+    if (websocket_reader.has("subprotocol")) detail.subprotocol = websocket_reader.text("subprotocol");
+    if (websocket_reader.has("frame")) detail.frame = websocket_reader.string("frame");
+    if (websocket_reader.has("size")) detail.size = websocket_reader.unsigned_integer("size");
+    event.websocket = std::move(detail);
+  }
   return event;
 }
 

@@ -33,6 +33,7 @@
 #include "model/v5_auth.hpp"
 #include "model/v5_connect_once.hpp"
 #include "model/v5_disconnect.hpp"
+#include "model/websocket.hpp"
 #include "model/v5_flow.hpp"
 #include "model/v5_flow_acknowledgements.hpp"
 #include "model/v5_flow_quota.hpp"
@@ -54,6 +55,7 @@ void on_sent(ModelState& model, const Event& event) {
   if (!conn.closed) check_keepalive_proof(model, conn, event);
   note_client_activity(conn, event);
   if (conn.closed) return;
+  if (event.websocket && on_websocket_send(model, conn, event)) return;
   const Packet* packet = event.packet ? &*event.packet : nullptr;  // no copy of the payload per packet
   std::optional<Packet> decoded_packet;
   if (!packet) {
@@ -192,6 +194,7 @@ void on_received(ModelState& model, const Event& event) {
   const auto& packet = *event.packet;
   const auto type = type_of(packet);
   note_server_answer(conn, packet, event);
+  on_websocket_server_packet(conn);
   check_keepalive_proof(model, conn, event);
   check_close_duty_proof(model, conn, event);
   const bool is_v5 = conn.version == ProtocolVersion::v5;
@@ -302,6 +305,7 @@ void observe(ModelState& model, const Event& event) {
       auto& conn = model.connection(event);
       conn.opened_seen = true;
       note_client_activity(conn, event);
+      if (event.websocket) on_websocket_open(model, event);
       break;
     }
     case EventKind::open_failed:
@@ -313,6 +317,9 @@ void observe(ModelState& model, const Event& event) {
       on_received(model, event);
       break;
     case EventKind::closed:
+      if (const auto known = model.connections.find(event.connection); known != model.connections.end()) {
+        on_websocket_close(model, known->second, event);
+      }
       on_connection_closed(model, event);
       break;
     case EventKind::decode_error:
@@ -322,6 +329,7 @@ void observe(ModelState& model, const Event& event) {
       on_fault(model, event);
       break;
     case EventKind::note:
+      if (event.websocket) on_websocket_message(model, event);
       on_note(model, event);
       break;
   }

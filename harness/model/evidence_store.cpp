@@ -54,7 +54,8 @@ void EvidenceStore::forget_connection(std::uint32_t connection) {
 }
 
 bool EvidenceStore::compactable(const history::Event& event) {
-  return !event.close_reason && !event.error && event.fault.empty() && event.detail.empty() && !event.frame;
+  return !event.close_reason && !event.error && event.fault.empty() && event.detail.empty() && !event.frame &&
+         !event.websocket;
 }
 
 std::optional<history::Event> EvidenceStore::find(std::uint64_t sequence) const {

@@ -231,6 +231,7 @@ struct Connection {
   // The keep alive the server must time: the CONNECT's, or the Server Keep Alive of a 5.0 CONNACK.
   std::uint16_t keep_alive = 0;
   V5Connection v5;
+  std::uint64_t websocket_split_sequence = 0;  // websocket.cpp: a split packet the server has not read past yet
 };
 
 struct SubscriptionRecord {

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "client/websocket_framing.hpp"
 #include "codec/packet.hpp"
 #include "runner/case_applicability.hpp"
 #include "runner/source_position.hpp"
@@ -130,6 +131,8 @@ struct Step {
   // send: a packet in the history's JSON format (strings may hold placeholders) or exact bytes
   std::optional<nlohmann::json> packet;
   std::optional<Bytes> bytes;
+  // send over ws:// or wss:// (the case applies_when websocket_transport): how the bytes are framed
+  std::optional<client::WebSocketFraming> websocket_frames;
 
   // wait
   WaitFor wait_for = WaitFor::close;

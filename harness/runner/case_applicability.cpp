@@ -12,11 +12,23 @@ namespace mqtt::runner {
 
 namespace {
 
-constexpr std::array<std::string_view, 6> capability_names = {"maximum_qos_below_2", "retain_unavailable",
+constexpr std::array<std::string_view, 7> capability_names = {"maximum_qos_below_2", "retain_unavailable",
                                                               "long_form_acknowledgements",
                                                               "authentication_method_supported",
                                                               "overlap_single_copy",
-                                                              "overlap_copy_per_subscription"};
+                                                              "overlap_copy_per_subscription",
+                                                              "websocket_transport"};
+
+// A WebSocket case applies when a connection of its run went through the upgrade (its open event says what the
+// upgrade agreed); over mqtt:// or mqtts:// the runner does not start it, and nothing was wrong.
+std::optional<std::string> websocket_use(const history::History& history) {
+  for (const auto& event : history.events) {
+    const bool opening = event.kind == history::EventKind::open || event.kind == history::EventKind::open_failed;
+    if (opening && event.websocket) return std::nullopt;
+  }
+  return "not applicable: the target is not reached over WebSocket (ws:// or wss://), and the case is about "
+         "WebSocket framing";
+}
 
 // The successful 5.0 CONNACKs the server sent, in history order.
 std::vector<const Connack*> accepted_connacks(const history::History& history) {
@@ -130,6 +142,7 @@ std::optional<std::string> not_applicable_reason(BrokerCapability capability, co
   if (capability == BrokerCapability::authentication_method_supported) return authentication_support(history);
   if (capability == BrokerCapability::overlap_single_copy) return overlap_copies(history, finished, true);
   if (capability == BrokerCapability::overlap_copy_per_subscription) return overlap_copies(history, finished, false);
+  if (capability == BrokerCapability::websocket_transport) return websocket_use(history);
   const auto connacks = accepted_connacks(history);
   if (connacks.empty()) return std::nullopt;
   // The case applies when any CONNACK of its run declared the capability; otherwise the first one says why not.

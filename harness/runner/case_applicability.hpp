@@ -23,6 +23,7 @@ enum class BrokerCapability : std::uint8_t {
   authentication_method_supported,  // the server took up a CONNECT's Authentication Method (AUTH, or a CONNACK naming it)
   overlap_single_copy,              // no topic and payload arrived twice (DUP 0) on one connection
   overlap_copy_per_subscription,    // some topic and payload arrived twice (DUP 0) on one connection
+  websocket_transport,  // the target was reached over WebSocket (ws:// or wss://): the case is about its framing
 };
 
 std::string_view to_string(BrokerCapability capability);

@@ -12,6 +12,7 @@
 
 #include "client/recorder.hpp"
 #include "client/session.hpp"
+#include "codec/encoder.hpp"
 #include "history/json.hpp"
 #include "model/topic.hpp"
 #include "runner/case_identity.hpp"
@@ -122,6 +123,14 @@ class CaseExecution {
           break;
         }
         if (interrupted()) throw CaseInterrupted{};
+        if (step_number == 1 && case_.applies_when == BrokerCapability::websocket_transport &&
+            !client::uses_websocket(context_.target.scheme)) {
+          // Judged not applicable from the history (no WebSocket upgrade in it): no connection is made.
+          stopped = true;
+          recorder_.note("runner", "the case stops: it is about WebSocket framing and the target is " +
+                                       std::string(client::to_string(context_.target.scheme)) + "://");
+          break;
+        }
         recorder_.note("runner", "step " + std::to_string(step_number) + ": " + step.text);
         if (!execute(step)) {
           stopped = true;
@@ -360,6 +369,7 @@ class CaseExecution {
     open_options.actor = step.client;
     open_options.deadline = budget(step.timeout_ms);
     open_options.version = case_.mqtt;
+    open_options.record_websocket_messages = true;  // every data message's opcode, for MQTT-6.0.0-1
     client::SessionOptions session_options;
     session_options.auto_acknowledge = defaults_of(step.client).auto_ack;
     auto opened = client::Session::open(loop_, recorder_, context_.target, open_options, session_options);
@@ -426,6 +436,10 @@ class CaseExecution {
     client::Session& session = session_of(step);
     const bool target_has_credentials = context_.target.username.has_value();
     const bool insert = target_has_credentials && case_.credentials == CredentialPolicy::target;
+    if (step.websocket_frames) {
+      send_framed(step, session);
+      return;
+    }
     if (step.bytes) {
       const bool is_connect = !step.bytes->empty() && ((*step.bytes)[0] >> 4) == 1;
       std::optional<CredentialInsertion> insertion;
@@ -468,6 +482,29 @@ class CaseExecution {
     }
     session.connection().send(packet);
     if (std::holds_alternative<Connect>(packet)) connects_.hand_made(step.client, session.id(), as_written);
+  }
+
+  // A packet framed as the step says (a WebSocket case): exact bytes, or the packet's encoding. Credentials are
+  // not inserted: these cases frame packets after a session is up, not hand-made CONNECTs.
+  void send_framed(const Step& step, client::Session& session) {
+    Bytes bytes;
+    if (step.bytes) {
+      bytes = *step.bytes;
+    } else {
+      try {
+        auto packet_json = substitute_json(*step.packet, values_);
+        if (!packet_json.contains("version")) packet_json["version"] = version_text(case_.mqtt);
+        bytes = encode(history::packet_from_json(packet_json));
+      } catch (const PlaceholderError& error) {
+        throw CaseAbort{error.what()};
+      } catch (const history::FormatError& error) {
+        throw CaseAbort{std::string("step \"") + step.text + "\": " + error.what()};
+      }
+    }
+    if (!session.connection().over_websocket()) {
+      throw CaseAbort{"step \"" + step.text + "\": websocket_frames needs a ws:// or wss:// target"};
+    }
+    session.connection().send_framed(std::move(bytes), *step.websocket_frames);
   }
 
   void wait(const Step& step) {

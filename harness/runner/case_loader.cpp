@@ -234,6 +234,7 @@ class CaseFileParser {
       reader.fail("steps", "must hold at least one step");
     }
     version_ = result.mqtt;
+    applies_when_ = result.applies_when;
     for (std::size_t index = 0; index < steps.size(); ++index) {
       result.steps.push_back(
           parse_step(ObjectReader(document_, steps[index], reader.pointer_of("steps") + "/" + std::to_string(index))));
@@ -408,7 +409,14 @@ class CaseFileParser {
       case StepKind::drop: reader.allow_only({"drop"}); break;
       case StepKind::silence: reader.allow_only({"silence"}); break;
       case StepKind::send: {
-        reader.allow_only({"send", "packet", "hex", "timeout_ms"});
+        reader.allow_only({"send", "packet", "hex", "timeout_ms", "websocket_frames"});
+        if (reader.has("websocket_frames")) {
+          step.websocket_frames = client::parse_websocket_framing(reader.string("websocket_frames"));
+          if (!step.websocket_frames) reader.fail("websocket_frames", "must be one of binary, text, split, shared");
+          if (applies_when_ != BrokerCapability::websocket_transport) {
+            reader.fail("websocket_frames", "needs the case's \"applies_when\": \"websocket_transport\"");
+          }
+        }
         if (reader.has("packet") == reader.has("hex")) {
           reader.fail("send", "give exactly one of packet or hex");
         }
@@ -489,6 +497,7 @@ class CaseFileParser {
   PlaceholderStrings strings_;
   std::optional<ProtocolVersion> file_version_;  // the file's "mqtt", default of its cases
   ProtocolVersion version_ = ProtocolVersion::v3_1_1;  // of the case being read
+  std::optional<BrokerCapability> applies_when_;        // of the case being read
 };
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "broker/broker.hpp"
 #include "client/transport_round_trip.hpp"
@@ -84,6 +86,59 @@ TEST_F(EmbeddedBrokerTransports, WrongWebSocketPathIsRefusedWith404) {
   const std::string failure = open_failure(loop, recorder, url("ws", ports.ws, "/elsewhere"));
   EXPECT_EQ(failure, "WebSocket upgrade at ws://127.0.0.1:" + std::to_string(ports.ws) +
                          "/elsewhere refused: HTTP 404 Not Found");
+}
+
+// A case's framing over ws:// (client/websocket_framing.hpp): a PINGREQ split over two frames and one sharing a frame
+// with the next are answered, a text frame ends the connection [MQTT-6.0.0-1, MQTT-6.0.0-2]; the history says how
+// each was framed, which sub-protocol was chosen, and the opcode of each message received.
+TEST_F(EmbeddedBrokerTransports, FramedSendsOverWebSocketAreRecordedAndJudgedByTheBroker) {
+  auto broker = start();
+  client::Recorder recorder;
+  client::EventLoop loop;
+  client::OpenOptions options;
+  options.actor = "framed";
+  options.record_websocket_messages = true;
+  auto opened = client::Session::open(loop, recorder, url("ws", ports.ws), options);
+  ASSERT_TRUE(std::holds_alternative<client::Session>(opened)) << std::get<std::string>(opened);
+  client::Session session = std::get<client::Session>(std::move(opened));
+  Connect connect;
+  connect.client_id = "framed";
+  ASSERT_TRUE(session.connect(connect, std::chrono::seconds(5)).ok());
+  client::Connection& connection = session.connection();
+  ASSERT_TRUE(connection.over_websocket());
+  const Bytes pingreq{0xC0, 0x00};
+  EXPECT_NE(connection.send_framed(pingreq, client::WebSocketFraming::split), 0u);
+  EXPECT_EQ(connection.wait_for(PacketType::pingresp, std::chrono::seconds(5)).outcome, client::WaitOutcome::packet);
+  EXPECT_NE(connection.send_framed(pingreq, client::WebSocketFraming::shared), 0u);
+  EXPECT_NE(connection.send_framed(pingreq, client::WebSocketFraming::binary), 0u);
+  EXPECT_EQ(connection.wait_for(PacketType::pingresp, std::chrono::seconds(5)).outcome, client::WaitOutcome::packet);
+  EXPECT_EQ(connection.wait_for(PacketType::pingresp, std::chrono::seconds(5)).outcome, client::WaitOutcome::packet);
+  EXPECT_NE(connection.send_framed(pingreq, client::WebSocketFraming::text), 0u);
+  EXPECT_EQ(connection.wait_for_close(std::chrono::seconds(5)).outcome, client::WaitOutcome::closed);
+  const auto history = recorder.snapshot();
+  ASSERT_TRUE(history.events.front().websocket.has_value());
+  EXPECT_EQ(history.events.front().websocket->offered, "mqtt");
+  EXPECT_EQ(history.events.front().websocket->subprotocol, "mqtt");
+  std::vector<std::string> sent_frames;
+  std::size_t binary_messages = 0;
+  for (const auto& event : history.events) {
+    if (event.kind == history::EventKind::sent && event.websocket) sent_frames.push_back(event.websocket->frame);
+    if (event.kind == history::EventKind::note && event.websocket) {
+      EXPECT_EQ(event.websocket->frame, "binary");
+      ++binary_messages;
+    }
+  }
+  EXPECT_EQ(sent_frames, (std::vector<std::string>{"split", "shared", "binary", "text"}));
+  EXPECT_GE(binary_messages, 2u);  // the CONNACK and the PINGRESPs, perhaps several in one message
+}
+
+TEST_F(EmbeddedBrokerTransports, FramingIsRefusedOverPlainTcp) {
+  auto broker = start();
+  client::Recorder recorder;
+  client::EventLoop loop;
+  client::Session session = client::testing::connected_session(loop, recorder, url("mqtt", ports.mqtt), "tcp");
+  EXPECT_FALSE(session.connection().over_websocket());
+  EXPECT_EQ(session.connection().send_framed(Bytes{0xC0, 0x00}, client::WebSocketFraming::split), 0u);
 }
 
 TEST(EmbeddedBrokerTlsSetUp, MissingCertificateIsOneLine) {

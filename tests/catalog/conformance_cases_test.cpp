@@ -109,7 +109,7 @@ const std::map<std::string, std::set<std::string>> step_keys = {
     {"disconnect", {"timeout_ms"}},
     {"drop", {}},
     {"silence", {}},
-    {"send", {"packet", "hex"}},
+    {"send", {"packet", "hex", "websocket_frames"}},
     {"wait", {"for", "timeout_ms"}},
     {"settle", {"timeout_ms", "quiet_ms", "barrier"}},
     {"note", {"client"}},

@@ -68,6 +68,9 @@ TEST_F(MosquittoBehindWebsockify, OpenRecordsTheSubprotocolTheBridgeChose) {
   const auto history = recorder.snapshot();
   EXPECT_EQ(history.events[0].detail,
             "peer 127.0.0.1:" + std::to_string(bridge->port()) + " WebSocket / subprotocol binary");
+  ASSERT_TRUE(history.events[0].websocket.has_value());
+  EXPECT_EQ(history.events[0].websocket->offered, "mqtt,binary");
+  EXPECT_EQ(history.events[0].websocket->subprotocol, "binary");
 }
 
 TEST_F(MosquittoBehindWebsockify, SecureWebSocketRoundTrip) {

@@ -139,6 +139,19 @@ TEST(EventJson, EveryEventKindRoundTripsThroughJsonLines) {
   }
 }
 
+TEST(EventJson, WebSocketDetailRoundTripsAndKeepsAnEmptyChoice) {
+  Event open{.sequence = 1, .connection = 1, .kind = EventKind::open, .detail = "peer 127.0.0.1:1"};
+  open.websocket = WebSocketDetail{.offered = "mqtt", .subprotocol = ""};  // the server named no sub-protocol
+  Event message{.sequence = 2, .connection = 1, .kind = EventKind::note, .detail = "WebSocket text message"};
+  message.websocket = WebSocketDetail{.frame = "text", .size = 5};
+  for (const Event& event : {open, message}) {
+    const nlohmann::json json = event_to_json(event);
+    EXPECT_TRUE(json.contains("websocket")) << json.dump();
+    EXPECT_EQ(event_from_json(json), event) << json.dump();
+  }
+  EXPECT_EQ(event_to_json(open)["websocket"]["subprotocol"], "");
+}
+
 TEST(EventJson, OneLinePerEventWithoutTrailingNewline) {
   const History history = history_with_every_event_kind();
   const std::string line = to_json_line(history.events.front());

@@ -126,6 +126,9 @@ class HistoryBuilder {
     return packet;
   }
 
+  // What the WebSocket layer did under the last event added (an open, a framed send, a received message's note).
+  void websocket(history::WebSocketDetail detail) { history_.events.back().websocket = std::move(detail); }
+
   std::int64_t now() const { return time_ns_; }
   const history::History& history() const { return history_; }
 

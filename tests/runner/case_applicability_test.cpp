@@ -74,6 +74,19 @@ TEST(CaseApplicability, OverlappingCopiesAreReadFromWhatArrived) {
   EXPECT_EQ(not_applicable_reason(BrokerCapability::overlap_single_copy, history_of({}), true), std::nullopt);
 }
 
+TEST(CaseApplicability, WebSocketCasesApplyOnlyWhenAConnectionWentThroughTheUpgrade) {
+  history::Event open;
+  open.sequence = 1;
+  open.kind = history::EventKind::open;
+  EXPECT_EQ(not_applicable_reason(BrokerCapability::websocket_transport, history_of({open}), true),
+            "not applicable: the target is not reached over WebSocket (ws:// or wss://), and the case is about "
+            "WebSocket framing");
+  // The runner starts no connection for such a case over TCP: an empty history does not apply either.
+  EXPECT_TRUE(not_applicable_reason(BrokerCapability::websocket_transport, history_of({}), true).has_value());
+  open.websocket = history::WebSocketDetail{.offered = "mqtt", .subprotocol = "mqtt"};
+  EXPECT_EQ(not_applicable_reason(BrokerCapability::websocket_transport, history_of({open}), true), std::nullopt);
+}
+
 TEST(CaseApplicability, RetainUnavailableAppliesOnlyWhenACONNACKDeclaredRetainAvailableZero) {
   const auto unavailable =
       history_of({received(1, connack_declaring({{PropertyId::retain_available, std::uint8_t{0}}}))});
@@ -190,7 +203,7 @@ TEST(CaseApplicability, TheCaseFileNamesOnlyKnownCapabilities) {
     EXPECT_STREQ(error.what(),
                  "cases.json:1:113: key \"cases[0].applies_when\": must be one of: maximum_qos_below_2, "
                  "retain_unavailable, long_form_acknowledgements, authentication_method_supported, "
-                 "overlap_single_copy, overlap_copy_per_subscription");
+                 "overlap_single_copy, overlap_copy_per_subscription, websocket_transport");
   }
 }
 

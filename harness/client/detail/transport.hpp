@@ -8,7 +8,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <utility>  // before Boost.Asio 1.74: its awaitable.hpp uses std::exchange without including it
 
@@ -19,6 +21,8 @@
 
 #include "client/connection.hpp"
 #include "client/target_url.hpp"
+#include "client/websocket_framing.hpp"
+#include "history/event.hpp"
 
 namespace mqtt::client::detail {
 
@@ -49,6 +53,22 @@ class Transport {
   // Writes what the kernel accepts right now without waiting; returns the count (0 with no error = would block).
   virtual std::size_t try_write(boost::asio::const_buffer buffer, boost::system::error_code& error) = 0;
   virtual boost::asio::awaitable<boost::system::error_code> write(boost::asio::const_buffer buffer) = 0;
+  // WebSocket only: writes `buffer` framed as asked (client/websocket_framing.hpp); false from every other
+  // transport, which then writes nothing.
+  virtual bool frames_messages() const { return false; }
+  virtual boost::asio::awaitable<boost::system::error_code> write_framed(boost::asio::const_buffer buffer,
+                                                                         WebSocketFraming framing) {
+    (void)framing;
+    co_return co_await write(buffer);
+  }
+  // WebSocket only: what the upgrade agreed (sub-protocols offered and chosen), also after a failed open that got
+  // that far; nullopt from every other transport.
+  virtual std::optional<history::WebSocketDetail> handshake_detail() const { return std::nullopt; }
+  // WebSocket only: the data messages whose last bytes the reads since the previous call returned, in order
+  // (opcode and length), for one history note each.
+  virtual std::vector<history::WebSocketDetail> take_finished_messages() { return {}; }
+  // WebSocket only: record binary messages too, not only text ones (conformance cases; fleets leave it off).
+  virtual void record_every_message(bool every) { (void)every; }
   virtual void shutdown_send() = 0;  // FIN; reading continues
   virtual void close() = 0;          // release the socket
   virtual void abort() = 0;          // RST: linger 0, then close
