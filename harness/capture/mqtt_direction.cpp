@@ -106,13 +106,64 @@ void MqttDirection::data(std::span<const std::uint8_t> bytes, std::uint64_t fram
   }
   scratch_.clear();
   const auto failure = websocket_->feed(bytes, scratch_);
+  websocket_facts(frame, time_ns);
+  const auto messages = websocket_->take_messages();
   if (!scratch_.empty()) {
     const std::vector<std::uint8_t> unframed = std::move(scratch_);
     scratch_.clear();
     mqtt_bytes(unframed, frame, time_ns);
   }
+  // The server's data messages, for MQTT-6.0.0-1: every text one, and the first binary one (which is enough to
+  // exercise the rule; recording them all would double a capture's history).
+  for (const auto& message : messages) {
+    if (sender_ == Sender::client || (!message.text && binary_message_reported_)) continue;
+    binary_message_reported_ = binary_message_reported_ || !message.text;
+    DirectionEvent event;
+    event.kind = DirectionEvent::Kind::websocket_message;
+    event.websocket.emplace();
+    event.websocket->frame = message.text ? "text" : "binary";
+    event.websocket->size = message.size;
+    event.frame = frame;
+    event.time_ns = time_ns;
+    out_.push_back(std::move(event));
+  }
   if (failure && state_ != State::stopped)
     stop("WebSocket: " + *failure + "; this direction is not decoded further", frame, time_ns);
+}
+
+// The upgrade's head (once), and the client's data frames for telling how its packets were framed.
+void MqttDirection::websocket_facts(std::uint64_t frame, std::int64_t time_ns) {
+  // A refused upgrade's head is complete too, but opens no WebSocket: there is no choice to judge.
+  if (!head_reported_ && websocket_->subprotocols() && !websocket_->in_http_head()) {
+    head_reported_ = true;
+    DirectionEvent event;
+    event.kind = DirectionEvent::Kind::websocket_head;
+    event.websocket.emplace();
+    event.websocket->subprotocol = *websocket_->subprotocols();
+    event.frame = frame;
+    event.time_ns = time_ns;
+    out_.push_back(std::move(event));
+  }
+  auto frames = websocket_->take_frames();
+  if (sender_ == Sender::client) client_frames_.insert(client_frames_.end(), frames.begin(), frames.end());
+}
+
+std::optional<history::WebSocketDetail> MqttDirection::client_framing(std::uint64_t start, std::uint64_t end) {
+  while (!client_frames_.empty() && client_frames_.front().end <= start) client_frames_.pop_front();
+  bool text = false;
+  bool split = false;
+  bool shared = false;
+  for (const auto& data_frame : client_frames_) {
+    if (data_frame.start >= end) break;
+    if (data_frame.end == data_frame.start) continue;  // an empty frame carries no byte of the packet
+    text = text || data_frame.text;
+    if (data_frame.end < end) split = true;
+    if (data_frame.end > end) shared = true;
+  }
+  if (!text && !split && !shared) return std::nullopt;
+  history::WebSocketDetail detail;
+  detail.frame = text ? "text" : split ? "split" : "shared";
+  return detail;
 }
 
 void MqttDirection::mqtt_bytes(std::span<const std::uint8_t> bytes, std::uint64_t frame,
@@ -153,6 +204,7 @@ void MqttDirection::decode(std::span<const std::uint8_t> bytes) {
       event.raw.assign(decoded->raw.begin(), decoded->raw.end());
       event.frame = frame;
       event.time_ns = time_ns;
+      if (websocket_ && sender_ == Sender::client) event.websocket = client_framing(end - decoded->raw.size(), end);
       if (!version_) version_ = packet_version(decoded->packet);
       event.packet = std::move(decoded->packet);
       out_.push_back(std::move(event));

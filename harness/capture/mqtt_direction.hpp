@@ -15,18 +15,24 @@
 #include "capture/packet_boundary_search.hpp"
 #include "capture/websocket_unframer.hpp"
 #include "codec/decoder.hpp"
+#include "history/event.hpp"
 
 namespace mqtt::capture {
 
 struct DirectionEvent {
   // lost: the bytes stopped decoding under a version that was only assumed; that proves nothing about the
   // broker, so the connection is not judged from here on (like a capture gap).
-  enum class Kind : std::uint8_t { packet, decode_error, note, lost };
+  // websocket_head: the HTTP head of the upgrade is complete (websocket->subprotocol holds its
+  // Sec-WebSocket-Protocol); websocket_message: a data message from the server (websocket->frame and size).
+  enum class Kind : std::uint8_t { packet, decode_error, note, lost, websocket_head, websocket_message };
   Kind kind = Kind::note;
   std::optional<Packet> packet;
   Bytes raw;
   std::optional<DecodeError> error;
   std::string text;  // notes
+  // Over WebSocket: for a client packet sent other than alone in one binary frame, "text", "split" (across
+  // frames) or "shared" (its frame goes on with the next packet's bytes), as the model reads a `sent` event.
+  std::optional<history::WebSocketDetail> websocket;
   std::uint64_t frame = 0;
   std::int64_t time_ns = 0;
 };
@@ -56,6 +62,10 @@ class MqttDirection {
   void finish(std::uint64_t frame, std::int64_t time_ns);
 
   std::vector<DirectionEvent> take();
+  // Over WebSocket, once finished: why the direction's bytes stop inside the upgrade head or a frame.
+  std::optional<std::string> unfinished_websocket() const {
+    return websocket_ && state_ != State::stopped ? websocket_->unfinished() : std::nullopt;
+  }
   bool stopped() const { return state_ == State::stopped; }
 
  private:
@@ -68,6 +78,8 @@ class MqttDirection {
   void note(std::string text, std::uint64_t frame, std::int64_t time_ns);
   std::pair<std::uint64_t, std::int64_t> frame_of(std::uint64_t end_offset);
   void stop(std::string text, std::uint64_t frame, std::int64_t time_ns);
+  void websocket_facts(std::uint64_t frame, std::int64_t time_ns);
+  std::optional<history::WebSocketDetail> client_framing(std::uint64_t start, std::uint64_t end);
 
   Sender sender_;
   std::optional<WebSocketUnframer> websocket_;
@@ -93,6 +105,9 @@ class MqttDirection {
   std::int64_t last_time_ns_ = 0;
   std::vector<DirectionEvent> out_;
   std::vector<std::uint8_t> scratch_;
+  bool head_reported_ = false;
+  bool binary_message_reported_ = false;
+  std::deque<WebSocketDataFrame> client_frames_;  // client data frames not yet behind the decoded packets
 };
 
 }  // namespace mqtt::capture

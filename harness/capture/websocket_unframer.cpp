@@ -34,6 +34,30 @@ std::string lower(std::string_view text) {
 
 constexpr std::size_t max_head = 16 * 1024;
 
+std::string_view trimmed(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) text.remove_suffix(1);
+  return text;
+}
+
+// The Sec-WebSocket-Protocol value of an HTTP head; a header given on several lines is one list (RFC 7230 3.2.2).
+std::string protocol_header(std::string_view head) {
+  std::string value;
+  std::size_t at = head.find('\n');
+  while (at != std::string_view::npos) {
+    const std::size_t next = head.find('\n', at + 1);
+    const std::string_view line = head.substr(at + 1, next == std::string_view::npos ? next : next - at - 1);
+    const auto colon = line.find(':');
+    if (colon != std::string_view::npos && lower(trimmed(line.substr(0, colon))) == "sec-websocket-protocol") {
+      const std::string_view item = trimmed(line.substr(colon + 1));
+      if (!value.empty() && !item.empty()) value += ",";
+      value += item;
+    }
+    at = next;
+  }
+  return value;
+}
+
 }  // namespace
 
 std::optional<bool> is_websocket_upgrade(std::span<const std::uint8_t> bytes) {
@@ -59,6 +83,7 @@ std::optional<std::string> WebSocketUnframer::feed(std::span<const std::uint8_t>
       if (head_.size() > max_head) failure_ = "the HTTP head is longer than 16 KiB";
       return failure_;
     }
+    subprotocols_ = protocol_header(std::string_view(head_).substr(0, end));
     if (!from_client_ && !head_.starts_with("HTTP/1.1 101")) {
       failure_ = "the server refused the WebSocket upgrade: " + quoted_excerpt(head_.substr(0, head_.find("\r\n")));
       return failure_;
@@ -71,6 +96,8 @@ std::optional<std::string> WebSocketUnframer::feed(std::span<const std::uint8_t>
     if (payload_left_ > 0) {
       const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(payload_left_, bytes.size() - at));
       if (payload_is_data_) {
+        data_offset_ += take;
+        message_size_ += take;
         const std::size_t first = mqtt.size();
         mqtt.insert(mqtt.end(), bytes.begin() + static_cast<std::ptrdiff_t>(at),
                     bytes.begin() + static_cast<std::ptrdiff_t>(at + take));
@@ -80,6 +107,7 @@ std::optional<std::string> WebSocketUnframer::feed(std::span<const std::uint8_t>
       }
       at += take;
       payload_left_ -= take;
+      if (payload_left_ == 0 && payload_is_data_ && message_fin_) finish_message();
       continue;
     }
     // Collect a whole frame header (2 to 14 bytes) before interpreting it.
@@ -113,12 +141,23 @@ std::optional<std::string> WebSocketUnframer::feed(std::span<const std::uint8_t>
     payload_left_ = length;
     switch (opcode) {
       case 0x0:
-      case 0x2:
-        payload_is_data_ = true;
-        break;
       case 0x1:
-        failure_ = "a WebSocket text frame carries MQTT (MQTT-6.0.0-1 requires binary frames)";
-        return failure_;
+      case 0x2:
+        if ((opcode == 0x0) != in_message_) {
+          failure_ = in_message_ ? "a WebSocket data message begins before the previous one ended (RFC 6455 section 5.4)"
+                                 : "a WebSocket continuation frame continues no message (RFC 6455 section 5.4)";
+          return failure_;
+        }
+        if (opcode != 0x0) {
+          in_message_ = true;
+          message_text_ = opcode == 0x1;  // MQTT in a text message breaks MQTT-6.0.0-1: reported, still unframed
+          message_size_ = 0;
+        }
+        payload_is_data_ = true;
+        message_fin_ = (header_[0] & 0x80) != 0;
+        frames_.push_back(WebSocketDataFrame{data_offset_, data_offset_ + length, message_text_});
+        if (length == 0 && message_fin_) finish_message();
+        break;
       case 0x8:
         closed_ = true;
         payload_is_data_ = false;
@@ -134,6 +173,38 @@ std::optional<std::string> WebSocketUnframer::feed(std::span<const std::uint8_t>
     header_.clear();
   }
   return std::nullopt;
+}
+
+std::optional<std::string> WebSocketUnframer::unfinished() const {
+  if (failure_ || closed_) return std::nullopt;
+  if (!head_done_) {
+    if (head_.empty()) return std::nullopt;
+    return "the bytes end inside the HTTP upgrade head (" + std::to_string(head_.size()) + " bytes of it)";
+  }
+  if (!header_.empty()) return "the bytes end inside a WebSocket frame header";
+  if (payload_left_ > 0) {
+    return "the bytes end inside a WebSocket frame: the last " + std::to_string(payload_left_) +
+           " bytes of its payload are missing";
+  }
+  return std::nullopt;
+}
+
+void WebSocketUnframer::finish_message() {
+  messages_.push_back(WebSocketMessage{message_text_, message_size_, data_offset_});
+  in_message_ = false;
+  message_size_ = 0;
+}
+
+std::vector<WebSocketMessage> WebSocketUnframer::take_messages() {
+  std::vector<WebSocketMessage> taken;
+  taken.swap(messages_);
+  return taken;
+}
+
+std::vector<WebSocketDataFrame> WebSocketUnframer::take_frames() {
+  std::vector<WebSocketDataFrame> taken;
+  taken.swap(frames_);
+  return taken;
 }
 
 }  // namespace mqtt::capture
