@@ -85,6 +85,10 @@ struct Flow {
   bool websocket = false;
   bool gapped = false;
   bool open_emitted = false;
+  // A WebSocket connection's `open` waits for the server's answer to the upgrade, as a live client records it
+  // once the handshake is done: it then carries the sub-protocols offered and chosen (MQTT-6.0.0-4).
+  bool open_pending = false;
+  std::string offered;  // the client's Sec-WebSocket-Protocol
   std::optional<CloseSeen> close;
   bool close_emitted = false;
   bool ended = false;  // RST or FIN both ways: a later SYN on the same ports starts a new flow
@@ -117,6 +121,9 @@ struct CaptureAnalyser::State {
   ConnectionSummary& summary(Flow& flow) { return analysis.connections[flow.summary]; }
 
   void push_event(Flow& flow, Event event, bool judged_only_before_gap = true) {
+    // Anything else first (a client that did not wait for the answer, a refused upgrade, the end): the open goes
+    // before it, without the server's choice, which is then not judged.
+    if (flow.open_pending && event.kind != EventKind::open) emit_open(flow, std::nullopt, event.frame.value_or(0), event.time_ns);
     auto& row = summary(flow);
     event.connection = row.connection;
     event.actor = row.client;
@@ -145,6 +152,37 @@ struct CaptureAnalyser::State {
   }
 
   ~State() { release_feed(); }
+
+  // `time_ns` relative to the capture's start, like an event's.
+  void emit_open(Flow& flow, std::optional<history::WebSocketDetail> websocket, std::uint64_t frame,
+                 std::int64_t time_ns) {
+    flow.open_pending = false;
+    Event open;
+    open.kind = EventKind::open;
+    open.detail = "peer " + summary(flow).server;
+    open.frame = frame;
+    open.time_ns = time_ns;
+    open.websocket = std::move(websocket);
+    push_event(flow, std::move(open));
+  }
+
+  void websocket_head(Flow& flow, bool from_client, const DirectionEvent& item) {
+    if (from_client) {
+      flow.offered = item.websocket->subprotocol;
+      return;
+    }
+    if (!flow.open_pending) {
+      if (flow.syn_frame) {
+        add_note(flow, "the broker's answer to the WebSocket upgrade came after the client's first packet; "
+                 "its sub-protocol choice (MQTT-6.0.0-4) is not judged", item.frame, relative(item.time_ns), false);
+      }
+      return;
+    }
+    history::WebSocketDetail detail;
+    detail.offered = flow.offered;
+    detail.subprotocol = item.websocket->subprotocol;
+    emit_open(flow, std::move(detail), item.frame, relative(item.time_ns));
+  }
 
   void add_note(Flow& flow, const std::string& text, std::uint64_t frame, std::int64_t time_ns,
                 bool to_history) {
@@ -185,6 +223,7 @@ struct CaptureAnalyser::State {
           event.kind = from_client ? EventKind::sent : EventKind::received;
           event.packet = std::move(item.packet);
           event.raw = std::move(item.raw);
+          event.websocket = std::move(item.websocket);
           event.frame = item.frame;
           event.time_ns = time;
           push_event(flow, std::move(event));
@@ -210,6 +249,20 @@ struct CaptureAnalyser::State {
           add_note(flow, std::string(from_client ? "client" : "broker") + " stream: " + item.text, item.frame,
                    time, true);
           break;
+        case DirectionEvent::Kind::websocket_head:
+          websocket_head(flow, from_client, item);
+          break;
+        case DirectionEvent::Kind::websocket_message: {
+          Event event;
+          event.kind = EventKind::note;
+          event.detail = "WebSocket " + item.websocket->frame + " message, " + std::to_string(item.websocket->size) +
+                         " bytes";
+          event.websocket = std::move(item.websocket);
+          event.frame = item.frame;
+          event.time_ns = time;
+          push_event(flow, std::move(event));
+          break;
+        }
         case DirectionEvent::Kind::lost:
           add_note(flow, std::string(from_client ? "client" : "broker") + " stream: " + item.text, item.frame,
                    time, true);
@@ -225,6 +278,7 @@ struct CaptureAnalyser::State {
   // broker still owed, and later events are summarised but kept out of the history.
   void stop_judging(Flow& flow, std::uint64_t frame, std::int64_t unix_ns, const std::string& detail) {
     if (flow.gapped) return;
+    if (flow.open_pending) emit_open(flow, std::nullopt, frame, relative(unix_ns));
     auto& row = summary(flow);
     flow.gapped = true;
     row.judged = false;
@@ -358,13 +412,10 @@ struct CaptureAnalyser::State {
     flow.direction[c].emplace(Sender::client, flow.websocket, client_resync);
     flow.direction[s].emplace(Sender::server, flow.websocket,
                               !flow.reassembler[s].saw_syn() && client_resync);
-    if (flow.syn_frame) {
-      Event open;
-      open.kind = EventKind::open;
-      open.detail = "peer " + summary(flow).server;
-      open.frame = flow.syn_frame->first;
-      open.time_ns = relative(flow.syn_frame->second);
-      push_event(flow, std::move(open));
+    if (flow.syn_frame && flow.websocket) {
+      flow.open_pending = true;
+    } else if (flow.syn_frame) {
+      emit_open(flow, std::nullopt, flow.syn_frame->first, relative(flow.syn_frame->second));
     } else {
       add_note(flow, "the capture starts mid-connection (no SYN seen)", flow.first_frame,
                relative(flow.first_time_ns), true);
@@ -497,8 +548,16 @@ struct CaptureAnalyser::State {
       for (int d = 0; d < 2; ++d) {
         flow->direction[d]->finish(last_frame, last_time_ns);
         direction_events(*flow, d);
+        if (const auto unfinished = flow->direction[d]->unfinished_websocket()) {
+          auto& row = summary(*flow);
+          const std::string text =
+              std::string(d == flow->client ? "client" : "broker") + " stream: " + *unfinished + " at the end of the capture";
+          if (row.incomplete.empty()) row.incomplete = text;
+          add_note(*flow, text, last_frame, relative(last_time_ns), false);
+        }
       }
       emit_close(*flow);
+      if (flow->open_pending) emit_open(*flow, std::nullopt, last_frame, relative(last_time_ns));
       settle_version(*flow);
     }
     for (auto& row : analysis.connections) {

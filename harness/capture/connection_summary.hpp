@@ -54,6 +54,9 @@ struct ConnectionSummary {
   // Why none of this connection is judged ("" when it is): MQTT 5.0, or directions that decode as different
   // versions. Its events stay in the history but are not given to the checker (runner/capture_judgement).
   std::string not_judged;
+  // Why the capture ends before this connection's last bytes could be read ("" when it does not): a WebSocket
+  // direction cut inside its upgrade head or a frame. What the broker was sending is unknown: not a pass.
+  std::string incomplete;
   std::vector<std::string> notes;  // "frame 12: ..." resynchronisation, gaps, decode errors
 };
 
