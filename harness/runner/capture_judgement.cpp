@@ -174,6 +174,9 @@ std::vector<std::string> capture_inconclusive_reasons(const capture::CaptureAnal
     for (const auto connection : connections) list += fmt::format("{}#{}", list.empty() ? "" : ", ", connection);
     reasons.push_back(fmt::format("{} ({} {})", reason, connections.size() == 1 ? "connection" : "connections", list));
   }
+  for (const auto& row : analysis.connections) {
+    if (!row.incomplete.empty()) reasons.push_back(fmt::format("connection #{}: {}", row.connection, row.incomplete));
+  }
   if (judged > 0 && verdicts.exercised.empty() && verdicts.violations.empty()) {
     reasons.push_back(fmt::format("the judged traffic ({}) exercised no statement: nothing in it gave the broker "
                                   "a chance to break a rule",

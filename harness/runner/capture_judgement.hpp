@@ -63,7 +63,8 @@ std::optional<std::string> unsupported_capture(const capture::CaptureAnalysis& a
 // Why the capture's verdict cannot be "conformant", one sentence each; empty when it can: the reading was
 // interrupted (CaptureAnalysis::interrupted), no MQTT connection
 // found (and why: frames, TCP, link types, TLS, other protocols), connections not judged (MQTT 5.0, versions
-// that disagree), or histories that exercised no statement.
+// that disagree), connections the capture cuts inside a WebSocket frame or upgrade, or histories that exercised
+// no statement.
 std::vector<std::string> capture_inconclusive_reasons(const capture::CaptureAnalysis& analysis,
                                                       const model::Verdicts& verdicts);
 
