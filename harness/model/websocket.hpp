@@ -1,11 +1,12 @@
 // MQTT over WebSocket (section 6 of both versions, same ids): what the history of a ws:// or wss:// connection
-// shows about framing and the sub-protocol. The client records the sub-protocols it offered and the server's choice
-// on the `open` event, a `note` per data message received with its opcode, and on a `sent` packet how a case framed
-// it (history/event.hpp, WebSocketDetail).
+// shows about framing and the sub-protocol. The client (or the capture analyser, from captured traffic) records
+// the sub-protocols offered and the server's choice on the `open` event, a `note` per data message received with
+// its opcode, and on a `sent` packet how it was framed (history/event.hpp, WebSocketDetail).
 //   MQTT-6.0.0-1  MQTT goes in binary frames: a text message from the server is a violation; after a packet the
 //                 client sent in a text frame, the server owes a close (a close duty, policing.hpp).
 //   MQTT-6.0.0-2  packets need not line up with frames: a server that closes the connection after a packet split
-//                 across frames (or sharing one with the next), before answering anything, refused it.
+//                 across frames (or sharing one with the next), before answering anything (and not because a
+//                 new connection took its client id over), refused it.
 //   MQTT-6.0.0-4  offered "mqtt", the server must choose it.
 #pragma once
 
