@@ -292,6 +292,7 @@ void on_received(ModelState& model, const Event& event) {
 }
 
 void observe(ModelState& model, const Event& event) {
+  if (event.time_ns < model.now) model.time_went_back = true;
   model.now = std::max(model.now, event.time_ns);
   // A connection forgotten the window after it closed (forgetting.hpp): an event recorded on it this late is a
   // stray the model can no longer place, and is not judged.

@@ -1,6 +1,7 @@
 #include "model/evidence_store.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <set>
 
 namespace mqtt::model::detail {
@@ -37,13 +38,27 @@ void EvidenceStore::note(const history::Event& event) {
   anchors_.emplace(event.sequence, event);
 }
 
-void EvidenceStore::keep_publications(const std::unordered_set<std::uint64_t>& tracked_sequences) {
-  std::erase_if(publications_, [&](std::uint64_t sequence) {
-    if (tracked_sequences.contains(sequence)) return false;
+std::uint64_t EvidenceStore::oldest_new_publication() const {
+  return publications_.empty() ? std::numeric_limits<std::uint64_t>::max() : publications_.front();
+}
+
+void EvidenceStore::keep_new_publications(const std::vector<std::uint64_t>& tracked_sequences) {
+  for (const auto sequence : publications_) {
+    if (std::binary_search(tracked_sequences.begin(), tracked_sequences.end(), sequence)) continue;
     anchors_.erase(sequence);
     publication_copies_.erase(sequence);
-    return true;
-  });
+  }
+  publications_.clear();
+}
+
+void EvidenceStore::forget_publication(std::uint64_t sequence) {
+  if (publication_copies_.erase(sequence) > 0) return;
+  // Only a client's PUBLISH: a will's message carries the sequence of another event (its CONNECT's or close's).
+  const auto anchor = anchors_.find(sequence);
+  if (anchor != anchors_.end() && anchor->second.kind == history::EventKind::sent && anchor->second.packet &&
+      std::holds_alternative<Publish>(*anchor->second.packet)) {
+    anchors_.erase(anchor);
+  }
 }
 
 void EvidenceStore::forget_connection(std::uint32_t connection) {

@@ -31,8 +31,14 @@ class EvidenceStore {
   static constexpr std::size_t overall = 4096;
 
   void note(const history::Event& event);  // every event, in sequence order
-  // Publications whose message the model forgot can no longer be cited: keep only those still tracked.
-  void keep_publications(const std::unordered_set<std::uint64_t>& tracked_sequences);
+  // Publications whose message the model forgot can no longer be cited. At each sweep the model hands over the
+  // sequences, ascending, of the messages it tracks among those sent since the previous sweep (from
+  // `oldest_new_publication` on): the publications that made no tracked message go; each one that did goes when its
+  // message is forgotten (`forget_publication`). The same anchors remain as if every tracked message were checked
+  // at every sweep, without hashing every message in the window each time.
+  std::uint64_t oldest_new_publication() const;
+  void keep_new_publications(const std::vector<std::uint64_t>& tracked_sequences);
+  void forget_publication(std::uint64_t sequence);
   // A connection the model forgot (forgetting.hpp): its CONNECT is no longer kept for it.
   void forget_connection(std::uint32_t connection);
   std::vector<history::Event> slice(const std::vector<std::uint64_t>& evidence);
@@ -61,7 +67,7 @@ class EvidenceStore {
   std::map<std::uint64_t, history::Event> anchors_;
   std::map<std::uint64_t, PublicationCopy> publication_copies_;  // compact anchors for a client's PUBLISH
   std::unordered_map<std::uint32_t, std::uint64_t> connect_of_;  // connection -> its CONNECT's sequence
-  std::vector<std::uint64_t> publications_;                      // anchors that are a client's PUBLISH
+  std::vector<std::uint64_t> publications_;  // a client's PUBLISH noted since the last keep_new_publications
   std::size_t handed_out_ = 0;
 };
 

@@ -43,21 +43,33 @@ bool confirmation_owes_nothing(const ModelState& model, std::size_t index, const
 
 // QoS 0 publications of open connections, not yet confirmed, that confirmation would owe nothing: they settle like
 // any other message (a QoS 0 fan-in whose publishers never send a request would otherwise keep every message).
-std::unordered_set<std::size_t> unconfirmed_owing_nothing(const ModelState& model) {
-  std::unordered_set<std::size_t> free;
+// Marked with this sweep's number (Message::confirmation_free_in_sweep) rather than gathered into a set: a fan-in
+// holds one per message in the window, and hashing each at every sweep cost more than the sweep's other work.
+// Once found, "owes nothing" stays so while time moves forward: the subscriptions that could make it owed were
+// acknowledged before it was sent, and a session or connection that goes away, or comes back (accepted after
+// it was sent), no longer counts; a ledger stays until the message is forgotten.
+void mark_unconfirmed_owing_nothing(ModelState& model) {
   for (const auto& [id, conn] : model.connections) {
     if (conn.closed) continue;
     for (const auto index : conn.unconfirmed_qos0) {
-      const auto& message = model.messages[index];
-      if (!message.from_refused_connection && confirmation_owes_nothing(model, index, message)) free.insert(index);
+      auto& message = model.messages[index];
+      if (message.from_refused_connection) continue;
+      bool free = message.confirmation_owes_nothing && !model.time_went_back;
+      if (!free) {
+        free = confirmation_owes_nothing(model, index, message);
+        message.confirmation_owes_nothing = free;
+      }
+      if (free) message.confirmation_free_in_sweep = model.sweeps;
     }
   }
-  return free;
+}
+
+bool unconfirmed_free(const ModelState& model, const Message& message) {
+  return message.confirmation_free_in_sweep == model.sweeps;
 }
 
 // Messages something in the model still names by index.
-std::unordered_set<std::size_t> named_messages(const ModelState& model,
-                                               const std::unordered_set<std::size_t>& unconfirmed_free) {
+std::unordered_set<std::size_t> named_messages(const ModelState& model) {
   std::unordered_set<std::size_t> named;
   for (const auto& [id, conn] : model.connections) {
     // Requests of closed connections too: the publisher may re-send with DUP on its next connection, and
@@ -69,7 +81,7 @@ std::unordered_set<std::size_t> named_messages(const ModelState& model,
     if (conn.closed) continue;
     named.insert(conn.will_message);
     for (const auto index : conn.unconfirmed_qos0) {
-      if (!unconfirmed_free.contains(index)) named.insert(index);
+      if (!unconfirmed_free(model, model.messages[index])) named.insert(index);
     }
     for (const auto& [packet_id, flight] : conn.server_flights) named.insert(flight.message);
   }
@@ -87,8 +99,7 @@ std::unordered_set<std::size_t> named_messages(const ModelState& model,
   return named;
 }
 
-bool publisher_settled(const ModelState& model, std::size_t index, const Message& message,
-                       const std::unordered_set<std::size_t>& unconfirmed_free) {
+bool publisher_settled(const ModelState& model, const Message& message) {
   const auto publisher = model.connections.find(message.publisher_connection);
   if (publisher == model.connections.end()) return true;
   const auto& conn = publisher->second;
@@ -98,7 +109,7 @@ bool publisher_settled(const ModelState& model, std::size_t index, const Message
   // Not processed and never will be known to be: a QoS 0 publication its closed connection never confirmed, or
   // one whose confirmation would owe nothing.
   if (message.processed_by == never && !(conn.closed && message.qos == QoS::at_most_once) &&
-      !unconfirmed_free.contains(index)) {
+      !unconfirmed_free(model, message)) {
     return false;
   }
   // Before its CONNACK a refusal may still mark it (connection_lifecycle.cpp) or name its publisher.
@@ -114,10 +125,9 @@ bool duties_settled(const ModelState& model, std::size_t index) {
 }
 
 bool owes_nothing(const ModelState& model, std::size_t index, const Message& message,
-                  const std::unordered_set<std::size_t>& named,
-                  const std::unordered_set<std::size_t>& unconfirmed_free) {
+                  const std::unordered_set<std::size_t>& named) {
   return !message.from_refused_connection && !named.contains(index) &&
-         publisher_settled(model, index, message, unconfirmed_free) &&
+         publisher_settled(model, message) &&
          duties_settled(model, index);
 }
 
@@ -250,6 +260,7 @@ void forget_message(ModelState& model, std::size_t index, std::unordered_set<std
       std::erase(versions->second, index);
     }
   }
+  if (model.options.evidence_events) model.evidence_store.forget_publication(message.sequence);
   model.messages.erase(index);
 }
 
@@ -448,12 +459,16 @@ void forget_when_due(ModelState& model) {
 
 void forget_settled(ModelState& model) {
   model.events_since_sweep = 0;
-  const auto unconfirmed_free = unconfirmed_owing_nothing(model);
-  const auto named = named_messages(model, unconfirmed_free);
+  ++model.sweeps;
+  mark_unconfirmed_owing_nothing(model);
+  const auto named = named_messages(model);
   const auto superseded = superseded_retained(model);
   std::vector<std::size_t> settled;
+  const auto new_since = model.evidence_store.oldest_new_publication();
+  std::vector<std::uint64_t> new_tracked;  // tracked messages sent since the last sweep (evidence_store.hpp)
   for (auto& [index, message] : model.messages.entries()) {
-    if (!owes_nothing(model, index, message, named, unconfirmed_free) || held_as_retained(model, index, message, superseded)) {
+    if (message.sequence >= new_since) new_tracked.push_back(message.sequence);
+    if (!owes_nothing(model, index, message, named) || held_as_retained(model, index, message, superseded)) {
       message.settled_since = never;
     } else if (message.settled_since == never) {
       message.settled_since = model.now;
@@ -487,9 +502,9 @@ void forget_settled(ModelState& model) {
   prune_connections(model);  // also when nothing was forgotten: closed connections let go of their marks
   forget_ended_records(model, forget_closed_connections(model));
   if (model.options.evidence_events) {
-    std::unordered_set<std::uint64_t> tracked;
-    for (const auto& message : model.messages.values()) tracked.insert(message.sequence);
-    model.evidence_store.keep_publications(tracked);
+    // Those forgotten just now already went (forget_message); looking them up finds nothing to drop.
+    std::sort(new_tracked.begin(), new_tracked.end());
+    model.evidence_store.keep_new_publications(new_tracked);
   }
 }
 

@@ -294,6 +294,11 @@ struct Message {
   // Forgetting (forgetting.hpp): since when (history time) nothing more has been owed for it, never while
   // something still is.
   std::int64_t settled_since = never;
+  // The sweep (ModelState::sweeps) that last found confirming this unconfirmed QoS 0 publication would owe nothing,
+  // and whether that was found once while history time only moved forward: it then stays so (forgetting.cpp), and
+  // later sweeps need not match its topic, find its subscribers' sessions and ledgers again.
+  std::uint64_t confirmation_free_in_sweep = 0;
+  bool confirmation_owes_nothing = false;
 };
 
 enum class Existence : std::uint8_t { unknown, absent, present };
@@ -506,6 +511,10 @@ struct ModelState {
   std::uint64_t next_generation = 1;
   std::int64_t now = 0;
   std::size_t events_since_sweep = 0;  // forgetting.hpp
+  std::uint64_t sweeps = 0;            // forget_settled calls so far (Message::confirmation_free_in_sweep)
+  // An event came with a time before an earlier one's (a capture's clocks): forgetting.cpp stops trusting what it
+  // remembered as settled for good, which holds only while time moves forward.
+  bool time_went_back = false;
   EvidenceStore evidence_store;  // filled only with CheckOptions::evidence_events
   std::set<std::pair<std::string, std::vector<std::uint64_t>>> reported;
 
