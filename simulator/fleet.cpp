@@ -3,6 +3,8 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <memory>
@@ -29,6 +31,7 @@
 #include "simulator/fault_schedule.hpp"
 #include "simulator/fleet_stats.hpp"
 #include "simulator/harness_health.hpp"
+#include "simulator/wake_queue.hpp"
 
 namespace mqtt::simulator {
 
@@ -55,6 +58,7 @@ struct Device {
   std::map<FaultKind, std::string> active_faults;  // kind -> detail, recorded again on each new connection
   std::uint64_t published = 0;
   bool topic_alias_set = false;  // MQTT 5.0: alias 1 names the device's topic on the current connection
+  std::string topic;             // its messages' topic, expanded at the first message (make_message)
   // The device's schedule lives here rather than in its coroutines' locals, so the frame an idle device sits
   // in stays small (GCC gives a coroutine one frame holding every local and temporary).
   bool churns = false;
@@ -73,6 +77,10 @@ struct Device {
   // online()'s timer while it runs, and whether a PUBACK must wake it (the device is blocked on it).
   asio::steady_timer* timer = nullptr;
   bool wake_on_acknowledgement = false;
+  // Between two messages of its schedule the device sleeps in the engine's tick queue (publish_ticks_), not on
+  // its own timer: its next tick is registered under this generation, and bumping it takes the tick back.
+  bool publishes_by_tick = false;
+  std::uint64_t tick_generation = 0;
 };
 
 class Engine {
@@ -124,6 +132,7 @@ class Engine {
     for (auto& device : devices_) device->session.reset();
     proxy_.reset();
     end_timer_.reset();
+    publish_ticks_.reset();
     io_.reset();
     // Give the fleet's freed pages back to the system before the history's one big vector is mapped.
     malloc_trim(0);
@@ -183,6 +192,9 @@ class Engine {
   }
 
   void prepare_devices() {
+    publish_ticks_.emplace(io_->get_executor(), [this](Device& device, std::uint64_t generation) {
+      on_publish_tick(device, generation);
+    });
     const auto identities = list_devices(spec_);
     // One QoS distribution per group, not one built (and allocated) per message; drawing from it keeps no state
     // between draws, so the seeded choices are the same.
@@ -579,14 +591,27 @@ class Engine {
     const PublishSpec& spec = device.group->publish;
     Publish publish;
     publish.version = device.group->version;
-    publish.topic =
-        expand_placeholders(spec.topic, device.group->name, device.identity.n, device.identity.client_id);
+    // Expanded once per device, on its first message (an idle device keeps no copy), then copied per message.
+    if (device.topic.empty()) {
+      device.topic =
+          expand_placeholders(spec.topic, device.group->name, device.identity.n, device.identity.client_id);
+    }
+    publish.topic = device.topic;
     publish.retain = spec.retain;
     publish.qos = static_cast<QoS>(qos_choices_[device.identity.group](device.random));
-    // The token makes every message unique in the run, so deliveries can be matched to publishes.
-    std::string payload = message_token(device.identity.client_id, ++device.published);
-    if (payload.size() < spec.payload_size) payload.append(spec.payload_size - payload.size(), '.');
-    publish.payload.assign(payload.begin(), payload.end());
+    // The token makes every message unique in the run, so deliveries can be matched to publishes. Written
+    // straight into the payload, byte for byte what message_token() (fleet_stats.cpp, which reads it back) gives,
+    // without its temporary strings.
+    const std::string& id = device.identity.client_id;
+    std::array<char, 24> number{};
+    const auto number_end = std::to_chars(number.data(), number.data() + number.size(), ++device.published).ptr;
+    Bytes& payload = publish.payload;
+    payload.reserve(std::max<std::size_t>(spec.payload_size, id.size() + 2 + (number_end - number.data())));
+    payload.insert(payload.end(), id.begin(), id.end());
+    payload.push_back('#');
+    payload.insert(payload.end(), number.data(), number_end);
+    payload.push_back('|');
+    if (payload.size() < spec.payload_size) payload.resize(spec.payload_size, '.');
     if (spec.topic_alias && publish.version == ProtocolVersion::v5 &&
         device.session->server_limits().topic_alias_maximum >= 1) {
       publish.properties.push_back({PropertyId::topic_alias, std::uint16_t{1}});
@@ -627,12 +652,13 @@ class Engine {
   }
 
   // When the connected device next has something to do (publish, ping, churn, the end of the run).
-  Clock::time_point wake_time(const Device& device, Clock::time_point now) const {
+  // Without `publishing`: its next action other than its next message (that one is the tick queue's).
+  Clock::time_point wake_time(const Device& device, Clock::time_point now, bool publishing = true) const {
     const GroupSpec& group = *device.group;
     Clock::time_point wake = run_end_;
     if (!group.observer && now < publish_end_) {
       wake = publish_end_;
-      if (group.publish.rate_per_second > 0) wake = std::min(wake, device.next_publish);
+      if (group.publish.rate_per_second > 0 && publishing) wake = std::min(wake, device.next_publish);
     }
     if (const auto ping = device.session->keep_alive_due()) wake = std::min(wake, *ping);
     if (device.churn_at && now < publish_end_) wake = std::min(wake, *device.churn_at);
@@ -664,10 +690,14 @@ class Engine {
     return start_ + std::chrono::ceil<milliseconds>(when - start_);
   }
 
+  // What send_burst() stopped at.
+  enum class BurstStop { done, closed, exactly_once };
+
   // Sends the current tick's messages until its burst is done or a QoS 1 message awaits its PUBACK (then the
-  // rest follow the PUBACK: on_acknowledged wakes the device). False when the connection was found closed.
-  // QoS 0 and 1 need no coroutine; QoS 2's two round trips still use the session's request.
-  asio::awaitable<bool> continue_burst(Device& device) {
+  // rest follow the PUBACK: on_acknowledged wakes the device). QoS 0 and 1 need no coroutine, so this is a plain
+  // call (a coroutine here cost a frame per tick); a QoS 2 message, whose two round trips still use the
+  // session's request, is handed back in `exactly_once` for online() to await (publish_exactly_once).
+  BurstStop send_burst(Device& device, std::unique_ptr<Publish>& exactly_once) {
     while (device.burst_left > 0 && !device.awaited_acknowledgement) {
       --device.burst_left;
       auto message = make_message(device);
@@ -676,7 +706,7 @@ class Engine {
         device.session->connection()->send(Packet(std::move(message)));
       } else if (message.qos == QoS::at_least_once) {
         const auto started = device.session->start_publish(std::move(message));
-        if (started.state == client::AsyncSession::PublishStart::closed) co_return false;
+        if (started.state == client::AsyncSession::PublishStart::closed) return BurstStop::closed;
         if (started.state == client::AsyncSession::PublishStart::sent) {
           device.awaited_acknowledgement = started.packet_id;
           device.acknowledgement_deadline = Clock::now() + request_deadline;
@@ -685,14 +715,22 @@ class Engine {
             device.random_undrawn = device.random;
             schedule_next_publish(device);
           }
-          co_return true;
+          return BurstStop::done;
         }
       } else {
-        auto sent = co_await device.session->publish(std::move(message), request_deadline);
-        if (sent.outcome == client::WaitOutcome::closed) co_return false;
+        exactly_once = std::make_unique<Publish>(std::move(message));
+        return BurstStop::exactly_once;
       }
       if (device.burst_left == 0) schedule_next_publish(device);
     }
+    return BurstStop::done;
+  }
+
+  // A QoS 2 message of the burst, as one request (PUBREC, PUBREL, PUBCOMP). False when the connection closed.
+  asio::awaitable<bool> publish_exactly_once(Device& device, Publish message) {
+    auto sent = co_await device.session->publish(std::move(message), request_deadline);
+    if (sent.outcome == client::WaitOutcome::closed) co_return false;
+    if (device.burst_left == 0) schedule_next_publish(device);
     co_return true;
   }
 
@@ -702,6 +740,43 @@ class Engine {
     device.awaited_acknowledgement.reset();
     settle_late_acknowledgement(device);
     if (device.wake_on_acknowledgement && device.timer != nullptr) device.timer->cancel();
+  }
+
+  // Groups whose messages can go from the tick queue: QoS 2 needs a request (a coroutine) per message.
+  bool ticks_publish(const Device& device) const {
+    const GroupSpec& group = *device.group;
+    return !group.observer && group.publish.rate_per_second > 0 && group.publish.qos_weights[2] <= 0;
+  }
+
+  // The device's tick from the queue: what online() would do on waking at device.next_publish, done here when it
+  // is only to send the tick's messages (no PUBACK owed, no ping due, no churn, inside the window); anything else
+  // wakes online() to do it. Afterwards the device sleeps on in the queue until its next tick.
+  void on_publish_tick(Device& device, std::uint64_t generation) {
+    if (generation != device.tick_generation || !device.publishes_by_tick || device.timer == nullptr) return;
+    device.publishes_by_tick = false;
+    const auto now = Clock::now();
+    const auto& connection = device.session->connection();
+    const auto ping = device.session->keep_alive_due();
+    const bool only_publishing = !stopping_ && connection->is_open() && !device.awaited_acknowledgement &&
+                                 device.burst_left == 0 && now < publish_end_ && now >= device.next_publish &&
+                                 !(device.churn_at && now >= *device.churn_at) && !(ping && now >= *ping);
+    if (!only_publishing) {
+      device.timer->cancel();
+      return;
+    }
+    device.burst_left = std::max<std::uint32_t>(1, device.group->publish.burst);
+    std::unique_ptr<Publish> exactly_once;  // stays empty: ticks_publish() groups have no QoS 2
+    const BurstStop stop = send_burst(device, exactly_once);
+    const auto after = Clock::now();
+    // online()'s timer was set before this message: a PUBACK deadline before the next tick is its to keep.
+    if (stop != BurstStop::done || device.burst_left > 0 || !connection->is_open() ||
+        device.next_publish <= after || wake_time(device, after) != device.next_publish ||
+        (device.awaited_acknowledgement && device.acknowledgement_deadline < device.next_publish)) {
+      device.timer->cancel();  // online() decides what comes next
+      return;
+    }
+    device.publishes_by_tick = true;
+    publish_ticks_->add(device.next_publish, device, ++device.tick_generation);
   }
 
   // The tick's last message was answered or given up on: a tick drawn for a time already past moves to now,
@@ -729,6 +804,8 @@ class Engine {
     ~TimerNamed() {
       device.timer = nullptr;
       device.wake_on_acknowledgement = false;
+      device.publishes_by_tick = false;
+      ++device.tick_generation;
     }
     TimerNamed(const TimerNamed&) = delete;
     TimerNamed& operator=(const TimerNamed&) = delete;
@@ -757,22 +834,37 @@ class Engine {
         settle_late_acknowledgement(device);
       }
       if (device.burst_left > 0 && !device.awaited_acknowledgement) {
-        const bool sent = co_await continue_burst(device);
-        if (!sent) co_return leave_closed(device);
+        std::unique_ptr<Publish> exactly_once;  // a pointer: online()'s frame is what an idle device holds
+        BurstStop stop = send_burst(device, exactly_once);
+        if (stop == BurstStop::exactly_once) {
+          const bool sent = co_await publish_exactly_once(device, std::move(*exactly_once));
+          stop = sent ? BurstStop::done : BurstStop::closed;
+        }
+        if (stop == BurstStop::closed) co_return leave_closed(device);
         continue;
       }
-      const auto wake = wake_time(device, now);
+      auto wake = wake_time(device, now);
       // Blocked: the PUBACK is owed and the device has something to do before the deadline.
       const bool blocked = device.awaited_acknowledgement && (device.burst_left > 0 || wake <= now);
+      // Its next action is its next message: the tick queue wakes it (on_publish_tick), and this timer waits
+      // for whatever comes after that (a ping, a churn, the end of the window) or for the PUBACK's deadline.
+      const bool by_tick = !blocked && wake > now && wake == device.next_publish && ticks_publish(device);
+      if (by_tick) wake = wake_time(device, now, false);
       const auto until = !device.awaited_acknowledgement ? wake
                          : blocked                       ? device.acknowledgement_deadline
                                                          : std::min(wake, device.acknowledgement_deadline);
       if (until > now && connection->is_open()) {
+        if (by_tick) {
+          device.publishes_by_tick = true;
+          publish_ticks_->add(device.next_publish, device, ++device.tick_generation);
+        }
         timer.expires_at(until);
         device.wake_on_acknowledgement = blocked;
         error_code ignored;
         co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
         device.wake_on_acknowledgement = false;
+        device.publishes_by_tick = false;  // awake: whatever the queue still holds for it is stale
+        ++device.tick_generation;
       }
       if (!connection->is_open()) co_return leave_closed(device);
       if (device.awaited_acknowledgement) continue;
@@ -868,6 +960,8 @@ class Engine {
   bool interrupted_ = false;
   double interrupted_at_ms_ = 0;
   std::optional<asio::steady_timer> end_timer_;  // main's wait for run_end_
+  // The devices' publishing ticks (Device::publishes_by_tick); goes with end_timer_, before the io_context.
+  std::optional<WakeQueue<Device>> publish_ticks_;
   std::optional<HarnessHealth> health_;  // from the start of the publishing window
   std::unique_ptr<FaultProxy> proxy_;
   std::shared_ptr<const client::TargetUrl> direct_target_;

@@ -27,6 +27,9 @@ constexpr auto graceful_close_linger = std::chrono::seconds(1);
 thread_local Bytes held_writes;
 thread_local const void* held_writes_owner = nullptr;
 
+// admit_publish() remembers at most this many topics that matched a subscription (a few hundred KB at most).
+constexpr std::size_t max_requested_topics = 4096;
+
 // A decode_error keeps at most this many of the bytes that did not decode: the first ones show what went
 // wrong, and the error's offset says where.
 constexpr std::size_t max_error_bytes = 64u << 10;
@@ -465,6 +468,7 @@ void AsyncConnection::set_inbox_limit(std::size_t limit) {
 
 void AsyncConnection::track_subscriptions(const Packet& sent) {
   if (const auto* subscribe = std::get_if<Subscribe>(&sent)) {
+    requested_topics_.reset();
     for (const auto& subscription : subscribe->subscriptions) {
       const std::string_view filter = matched_filter(subscription.filter);
       if (std::find(subscribed_filters_.begin(), subscribed_filters_.end(), filter) == subscribed_filters_.end()) {
@@ -472,15 +476,22 @@ void AsyncConnection::track_subscriptions(const Packet& sent) {
       }
     }
   } else if (const auto* unsubscribe = std::get_if<Unsubscribe>(&sent)) {
+    requested_topics_.reset();
     for (const auto& filter : unsubscribe->filters) std::erase(subscribed_filters_, matched_filter(filter));
   }
 }
 
 bool AsyncConnection::admit_publish(const Publish& publish, std::size_t size) {
   if (limits_.unrequested_publishes == 0) return true;
+  if (requested_topics_ && requested_topics_->contains(publish.topic)) return true;
   const bool requested = std::any_of(subscribed_filters_.begin(), subscribed_filters_.end(),
                                      [&](const std::string& filter) { return topic::matches(filter, publish.topic); });
-  if (requested || ++unrequested_publishes_received_ <= limits_.unrequested_publishes) return true;
+  if (requested) {
+    if (!requested_topics_) requested_topics_ = std::make_unique<std::unordered_set<std::string>>();
+    if (requested_topics_->size() < max_requested_topics) requested_topics_->insert(publish.topic);
+    return true;
+  }
+  if (++unrequested_publishes_received_ <= limits_.unrequested_publishes) return true;
   if (statistics_.publishes_not_recorded == 0) {
     record_note("flood: the broker sent more than " + std::to_string(limits_.unrequested_publishes) +
                 " PUBLISH packets matching no subscription of this connection; later ones are counted, not "

@@ -144,6 +144,46 @@ TEST_F(HostileServerTest, AFloodOfUnrequestedPublishesIsCountedNotKept) {
                           " bytes) received on this connection are not in the history");
 }
 
+// A topic that matched a subscription is remembered (a fleet's subscriber sees the same topics over and over),
+// but not past an UNSUBSCRIBE: the same topic then counts as unrequested, and beyond the limit is not recorded.
+TEST_F(HostileServerTest, ATopicNoLongerSubscribedCountsAsUnrequestedAgain) {
+  const std::size_t connect_size = encode(Packet(connect_packet())).size();
+  const std::size_t subscribe_size = encode(Packet(Subscribe{ProtocolVersion::v3_1_1, 1, {{.filter = "wanted/#"}}, {}})).size();
+  const std::size_t unsubscribe_size = encode(Packet(Unsubscribe{ProtocolVersion::v3_1_1, 2, {"wanted/#"}, {}})).size();
+  HostileServer server(loop.context(), [=](testing::tcp::socket& socket) -> testing::asio::awaitable<void> {
+    co_await testing::receive(socket, connect_size);
+    co_await testing::send(socket, testing::connack_bytes());
+    co_await testing::receive(socket, subscribe_size);
+    Bytes answer = encode(Packet(Suback{ProtocolVersion::v3_1_1, 1, {0}, {}}));
+    for (int copy = 0; copy < 2; ++copy) {
+      const Bytes wanted = testing::publish_bytes("wanted/x", 20);
+      answer.insert(answer.end(), wanted.begin(), wanted.end());
+    }
+    co_await testing::send(socket, answer);
+    co_await testing::receive(socket, unsubscribe_size);
+    Bytes after = encode(Packet(Unsuback{ProtocolVersion::v3_1_1, 2, {}, {}}));
+    for (int copy = 0; copy < 3; ++copy) {
+      const Bytes wanted = testing::publish_bytes("wanted/x", 20);
+      after.insert(after.end(), wanted.begin(), wanted.end());
+    }
+    co_await testing::send(socket, after);
+    socket.shutdown(testing::tcp::socket::shutdown_send);
+    co_await testing::until_closed(socket);
+  });
+  OpenOptions options;
+  options.unrequested_publish_limit = 1;
+  Session session = open(server, options);
+  ASSERT_TRUE(session.connect(connect_packet(), 5s).ok());
+  ASSERT_TRUE(session.subscribe({Subscription{.filter = "wanted/#", .qos = QoS::at_most_once}}, 5s).ok());
+  ASSERT_EQ(session.connection().wait_for(PacketType::publish, 5s).outcome, WaitOutcome::packet);
+  ASSERT_EQ(session.connection().wait_for(PacketType::publish, 5s).outcome, WaitOutcome::packet);
+  ASSERT_TRUE(session.unsubscribe({"wanted/#"}, 5s).ok());
+  ASSERT_EQ(session.connection().wait_for_close(5s).outcome, WaitOutcome::closed);
+  // Of the three after the UNSUBSCRIBE, the first is within the limit of one; the other two are only counted.
+  EXPECT_EQ(session.connection().statistics().publishes_not_recorded, 2u);
+  EXPECT_EQ(count_events(recorder.snapshot(), history::EventKind::received, PacketType::publish), 3u);
+}
+
 // One byte per write (TCP_NODELAY): the packet is put together whatever the split, holding no more than itself.
 TEST_F(HostileServerTest, BytesTrickledOneAtATimeStillMakeThePacket) {
   const Bytes publish = testing::publish_bytes("slow/topic", 1000);
