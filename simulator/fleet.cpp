@@ -29,6 +29,7 @@
 #include "client/recorder.hpp"
 #include "simulator/fault_proxy.hpp"
 #include "simulator/fault_schedule.hpp"
+#include "simulator/fleet_drain.hpp"
 #include "simulator/fleet_stats.hpp"
 #include "simulator/harness_health.hpp"
 #include "simulator/wake_queue.hpp"
@@ -123,6 +124,7 @@ class Engine {
       interrupted_at_ms_ = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
     }
     if (interrupted_) result.interrupted_at_ms = interrupted_at_ms_;
+    const auto drain = drain_ ? drain_->to_json() : nlohmann::json();
     result.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
     const bool had_proxy = proxy_ != nullptr;
     ProxyStatistics proxy_statistics{};
@@ -157,6 +159,7 @@ class Engine {
     result.stats["fleet"]["observers_never_connected"] = observers_never_connected;
     result.stats["fleet"]["never_connected_examples"] = std::move(never_connected);
     result.stats["fleet"]["seed"] = options_.seed;
+    if (!drain.is_null()) result.stats["fleet"]["drain"] = drain;
     if (had_proxy) {
       const auto& proxy = proxy_statistics;
       result.stats["fault_layer"] = {{"links", proxy.links_accepted},
@@ -258,7 +261,9 @@ class Engine {
     }
     start_ = Clock::now();
     publish_end_ = at(spec_.duration_ms);
-    run_end_ = publish_end_ + milliseconds(spec_.settle_ms);
+    settle_end_ = publish_end_ + milliseconds(spec_.settle_ms);
+    // The latest the run can end: devices stay (and observers reconnect) until then, unless the drain ends first.
+    run_end_ = settle_end_ + milliseconds(spec_.drain_ms);
     recorder_.note("fleet", "fleet start: " + std::to_string(devices_.size()) + " devices, seed " +
                                 std::to_string(options_.seed));
     if (!interrupted_) {
@@ -266,10 +271,7 @@ class Engine {
       for (const auto& fault : schedule_) asio::co_spawn(*io_, fault_loop(fault), asio::detached);
       if (options_.progress) asio::co_spawn(*io_, progress_loop(), asio::detached);
       asio::co_spawn(*io_, health_loop(), asio::detached);
-      // Cancelled by an interruption.
-      end_timer_.emplace(*io_, run_end_);
-      error_code ignored;
-      co_await end_timer_->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      co_await settle_and_drain();
     }
     stopping_ = true;
     recorder_.note("fleet", interrupted_ ? "fleet interrupted: disconnecting every device"
@@ -283,6 +285,47 @@ class Engine {
     co_await sleep_until(Clock::now() + milliseconds(200));  // let DISCONNECTs and FINs leave
     if (proxy_) proxy_->stop();
     io_->stop();
+  }
+
+  // ---- the end of the run (simulator/fleet_drain.hpp)
+
+  // main's wait on end_timer_ until `when`; false when the run was interrupted (interrupt() cancels the timer).
+  asio::awaitable<bool> wait_for_end(Clock::time_point when) {
+    if (interrupted_) co_return false;
+    end_timer_.emplace(*io_, when);
+    error_code ignored;
+    co_await end_timer_->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    co_return !interrupted_;
+  }
+
+  // The settle time, then the drain: everyone stays connected while deliveries still arrive, at most drain_ms
+  // more. The count one quiet interval before the settle time ends lets a run whose deliveries are all in end on
+  // time, without a further interval.
+  asio::awaitable<void> settle_and_drain() {
+    const auto received = [this] { return recorder_.packets(history::EventKind::received, PacketType::publish); };
+    FleetDrain::Start start;
+    start.begin = settle_end_;
+    start.limit = milliseconds(spec_.drain_ms);
+    if (settle_end_ - start.quiet >= publish_end_) {
+      if (!co_await wait_for_end(settle_end_ - start.quiet)) co_return;
+      start.before.emplace(Clock::now(), received());
+    }
+    if (!co_await wait_for_end(settle_end_)) co_return;
+    start.deliveries = received();
+    drain_.emplace(start);
+    auto intended = settle_end_;
+    while (auto next = drain_->look(intended, Clock::now(), received())) {
+      intended = *next;
+      if (!co_await wait_for_end(intended)) {
+        drain_->interrupt(Clock::now());
+        co_return;
+      }
+    }
+    const auto figures = drain_->to_json();
+    recorder_.note("fleet", "fleet drain: " + figures["stopped_by"].get<std::string>() + " after " +
+                                std::to_string(static_cast<long long>(figures["drained_ms"].get<double>())) +
+                                " ms, " + std::to_string(figures["deliveries"].get<std::uint64_t>()) +
+                                " deliveries" + (drain_->still_arriving() ? ", still arriving" : ""));
   }
 
   // The run was interrupted: it ends now, as it would at run_end_ (main disconnects every device). Devices between
@@ -959,7 +1002,9 @@ class Engine {
   Clock::time_point run_started_{};
   bool interrupted_ = false;
   double interrupted_at_ms_ = 0;
-  std::optional<asio::steady_timer> end_timer_;  // main's wait for run_end_
+  std::optional<asio::steady_timer> end_timer_;  // main's wait for the end of the settle time and the drain
+  Clock::time_point settle_end_ = Clock::time_point::max();
+  std::optional<FleetDrain> drain_;  // from the end of the settle time
   // The devices' publishing ticks (Device::publishes_by_tick); goes with end_timer_, before the io_context.
   std::optional<WakeQueue<Device>> publish_ticks_;
   std::optional<HarnessHealth> health_;  // from the start of the publishing window

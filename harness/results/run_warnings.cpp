@@ -42,6 +42,16 @@ void fleet_warnings(const nlohmann::json& fleet, std::vector<std::string>& warni
                          "): faults were cut short or never happened");
     }
   }
+  // The drain (simulator/fleet_drain.hpp) ran out while the broker was still delivering: the harness closed its
+  // subscribers on messages it had not read, so a missing delivery may be the harness's timing, not the broker's.
+  const auto& drain = fleet.is_object() && fleet.contains("drain") ? fleet["drain"] : nlohmann::json();
+  if (drain.is_object() && drain.value("stopped_by", std::string()) == "cap" && drain.value("still_arriving", false)) {
+    warnings.push_back("deliveries were still arriving when the drain limit (" +
+                       seconds_text(number_at(drain, "limit_ms")) + " after the settle time) ended the run: " +
+                       std::to_string(number_at(drain, "deliveries")) +
+                       " arrived during the drain, so messages reported as not delivered may have been on their way "
+                       "(the harness's timing, not the broker's); raise the scenario's drain_ms");
+  }
   const auto sent = number_at(fleet, "connects_sent");
   std::uint64_t refused = 0;
   if (fleet.is_object() && fleet.contains("connack_refused_codes") && fleet["connack_refused_codes"].is_object()) {

@@ -291,7 +291,7 @@ FleetSpec parse_fleet_scenario(const std::string& file, std::string_view text) {
   if (!document.root().is_object()) document.fail("", "a fleet scenario must be a JSON object");
   ObjectReader root(document, document.root(), "");
   root.allow_only(
-      {"$schema", "name", "description", "duration_ms", "settle_ms", "groups", "observers", "faults"});
+      {"$schema", "name", "description", "duration_ms", "settle_ms", "drain_ms", "groups", "observers", "faults"});
   FleetSpec spec;
   spec.name = root.string("name");
   if (root.has("description")) spec.description = root.string("description");
@@ -299,6 +299,8 @@ FleetSpec parse_fleet_scenario(const std::string& file, std::string_view text) {
     spec.duration_ms = static_cast<std::uint32_t>(root.unsigned_integer("duration_ms", 100, max_ms));
   if (root.has("settle_ms"))
     spec.settle_ms = static_cast<std::uint32_t>(root.unsigned_integer("settle_ms", 0, max_ms));
+  if (root.has("drain_ms"))
+    spec.drain_ms = static_cast<std::uint32_t>(root.unsigned_integer("drain_ms", 0, max_ms));
   std::set<std::string> names;
   std::set<std::string> client_templates;
   const auto read_groups = [&](std::string_view key, bool observer) {

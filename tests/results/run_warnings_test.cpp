@@ -71,6 +71,21 @@ TEST(RunWarnings, AJudgeThatMadeTheFleetWaitSaysSo) {
   EXPECT_EQ(run_warnings(results)[0].rfind("the judge fell behind: 100000 events (or 48 MiB of them) waited", 0), 0U);
 }
 
+TEST(RunWarnings, ADrainCutShortWhileDeliveriesArriveSaysSo) {
+  nlohmann::json drain = {{"limit_ms", 3000}, {"quiet_ms", 500}, {"drained_ms", 3000.4}, {"stopped_by", "cap"},
+                          {"deliveries", 1200}, {"still_arriving", false}};
+  EXPECT_TRUE(run_warnings(fleet_run({{"drain", drain}})).empty()) << "the last look saw none arrive";
+  drain["stopped_by"] = "quiet";
+  EXPECT_TRUE(run_warnings(fleet_run({{"drain", drain}})).empty());
+  drain["stopped_by"] = "cap";
+  drain["still_arriving"] = true;
+  const auto warnings = run_warnings(fleet_run({{"drain", drain}}));
+  ASSERT_EQ(warnings.size(), 1U);
+  EXPECT_EQ(warnings[0], "deliveries were still arriving when the drain limit (3.0 s after the settle time) ended the "
+                         "run: 1200 arrived during the drain, so messages reported as not delivered may have been on "
+                         "their way (the harness's timing, not the broker's); raise the scenario's drain_ms");
+}
+
 TEST(RunWarnings, UnresolvedObligationsOfEachSource) {
   Results results;
   results.stats["unresolved"]["capture:field.pcap"] = {{"count", 12}, {"examples", {"PUBACK for id 7 owed"}}};

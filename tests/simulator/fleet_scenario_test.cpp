@@ -44,6 +44,7 @@ TEST(FleetScenario, ReadsEveryPartOfAGoodFile) {
   EXPECT_EQ(spec.name, "small");
   EXPECT_EQ(spec.duration_ms, 2000u);
   EXPECT_EQ(spec.settle_ms, 2000u);  // default
+  EXPECT_EQ(spec.drain_ms, 10000u);  // default
   ASSERT_EQ(spec.groups.size(), 2u);
   const auto& backend = spec.groups[0];
   EXPECT_TRUE(backend.observer);
@@ -67,6 +68,16 @@ TEST(FleetScenario, ReadsEveryPartOfAGoodFile) {
   EXPECT_EQ(spec.faults[0].kind, simulator::FaultKind::latency);
   EXPECT_EQ(spec.faults[0].parameters.latency_ms, 100u);
   EXPECT_EQ(spec.faults[0].duration_ms, 1000u);  // default
+}
+
+TEST(FleetScenario, TheDrainLimitIsReadAndZeroTurnsItOff) {
+  const std::string duration = "\"duration_ms\": 2000,";
+  const std::string no_drain = "\"drain_ms\": 0,";
+  std::string text = small_scenario;
+  text.replace(text.find(duration), duration.size(), duration + " " + no_drain);
+  EXPECT_EQ(parse_fleet_scenario("small.json", text).drain_ms, 0u);
+  text.replace(text.find(no_drain), no_drain.size(), "\"drain_ms\": -1,");
+  EXPECT_NE(error_of(text).find("drain_ms"), std::string::npos) << error_of(text);
 }
 
 TEST(FleetScenario, ABrokerRestartNamesNoGroup) {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -560,6 +561,43 @@ TEST_F(SimulateCommand, AFleetThatPublishesNothingIsInconclusiveAndExitsFive) {
   EXPECT_EQ(results["cases"][0]["verdict"], "inconclusive");
   EXPECT_EQ(results["summary"]["inconclusive"], 1);
   EXPECT_EQ(results["stats"]["fleet"]["inconclusive"].size(), 1u);
+}
+
+// A drain limit that ends the run while the broker's deliveries still arrive (the observer's link delays them 1.5 s,
+// past the settle time and the 0.3 s drain): the command finishes, prints the warning and writes its reports and
+// history as for any other run (simulator/fleet_drain.hpp).
+TEST_F(SimulateCommand, ADrainCutShortStillWritesTheReportsAndTheHistory) {
+  mqtt::test_support::MosquittoOptions options;
+  options.extra_config_lines = {"max_inflight_messages 0"};  // the observer's PUBACKs come back 1.5 s late
+  mqtt::test_support::MosquittoBroker broker(options);
+  const auto scenario = write("late.json", R"({
+    "name": "late-deliveries",
+    "duration_ms": 1500,
+    "settle_ms": 500,
+    "drain_ms": 300,
+    "observers": [{"name": "backend", "subscriptions": [{"filter": "dtu/+/telemetry", "qos": 1}]}],
+    "groups": [{"name": "cell", "count": 2, "connect_rate": 0, "publish": {"rate": 8, "qos": [0, 1, 0]}}],
+    "faults": [{"kind": "latency", "group": "backend", "direction": "downstream", "at_ms": 0, "duration_ms": 2000,
+                "latency_ms": 1500}]
+  })");
+  const auto report = directory / "report";
+  const auto ran = run("simulate " + scenario + " --seed 45 --target " + broker.url() +
+                       " --history log,jsonl --report-dir " + report.string());
+  EXPECT_TRUE(ran.exit_code == 0 || ran.exit_code == 1) << ran.output;
+  EXPECT_NE(ran.output.find("deliveries were still arriving when the drain limit"), std::string::npos) << ran.output;
+  const auto results = load_json(report / "results.json");
+  ASSERT_FALSE(results.is_null()) << "results.json missing";
+  EXPECT_EQ(results["stats"]["fleet"]["drain"]["stopped_by"], "cap");
+  for (const auto* file : {"report.html", "summary.md", "junit.xml", "history.log", "history.jsonl"}) {
+    EXPECT_TRUE(fs::exists(report / file) && fs::file_size(report / file) > 0) << file;
+  }
+  EXPECT_NE(read_text(report / "report.html").find("deliveries were still arriving"), std::string::npos);
+  const auto contents = mqtt::history::read_event_log(report / "history.log");
+  EXPECT_FALSE(contents.cut_short);
+  const bool noted = std::any_of(contents.history.events.begin(), contents.history.events.end(), [](const auto& event) {
+    return event.detail.rfind("fleet drain: cap after", 0) == 0;
+  });
+  EXPECT_TRUE(noted) << "the history says how the run ended";
 }
 
 // Each of these would have run and reported "0 violations" for what it never exercised, or crashed: they are one

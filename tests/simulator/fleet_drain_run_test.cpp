@@ -1,0 +1,113 @@
+// The end of a fleet run against a real mosquitto (simulator/fleet_drain.hpp): deliveries still on their way when
+// the settle time ends are waited for, so the harness never closes its observer on what the broker has already
+// sent. The broker->observer direction is delayed (the fault layer's latency) by more than the settle time, so at
+// its end most deliveries are still arriving, the way they do when an overloaded harness reads late.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+
+#include "reports/reports.hpp"
+#include "results/run_warnings.hpp"
+#include "runner/fleet_run.hpp"
+#include "runner/fleet_scenario.hpp"
+#include "support/loopback_target.hpp"
+#include "support/mosquitto_broker.hpp"
+
+namespace mqtt::runner {
+namespace {
+
+// Messages published from 0.5 s on reach the observer after the settle time has ended (1.5 s + 1.5 s > 2.0 s).
+// The fault covers the whole window allowed for an observer (duration + settle); bytes it delayed keep their delay.
+std::string late_deliveries(const std::string& drain) {
+  return R"({
+  "name": "late-deliveries",
+  "duration_ms": 1500,
+  "settle_ms": 500,)" + drain + R"(
+  "observers": [{"name": "backend", "subscriptions": [{"filter": "dtu/+/telemetry", "qos": 1}]}],
+  "groups": [{"name": "cell", "count": 2, "connect_rate": 0, "publish": {"rate": 8, "qos": [0, 1, 0]}}],
+  "faults": [{"kind": "latency", "group": "backend", "direction": "downstream", "at_ms": 0, "duration_ms": 2000,
+              "latency_ms": 1500}]
+})";
+}
+
+test_support::MosquittoOptions unlimited_inflight() {
+  test_support::MosquittoOptions options;
+  // The observer's PUBACKs come back a latency later: mosquitto's default window of 20 unacknowledged messages
+  // would then hold deliveries back in the broker, which is not what this test is about.
+  options.extra_config_lines = {"max_inflight_messages 0"};
+  return options;
+}
+
+// The run's drain figures; {} when the run has none.
+nlohmann::json drain_of(const FleetOutcome& outcome) {
+  return outcome.results.stats.value("fleet", nlohmann::json::object()).value("drain", nlohmann::json::object());
+}
+
+FleetOutcome run(const std::string& scenario, std::uint16_t port, bool keep_history) {
+  FleetRunOptions options;
+  options.target = test_support::loopback_target(port);
+  options.seed = 45;
+  options.keep_history = keep_history;
+  return run_fleet_scenario(parse_fleet_scenario("late.json", scenario), options);
+}
+
+void expect_every_message_delivered(const FleetOutcome& outcome) {
+  ASSERT_TRUE(outcome.unreachable.empty()) << outcome.unreachable;
+  const auto& stats = outcome.results.stats;
+  const auto drain = drain_of(outcome);
+  std::cout << stats["messages"].dump() << "\n" << drain.dump() << "\n";
+  for (const auto& violation : outcome.results.violations) {
+    ADD_FAILURE() << violation.statement << " " << violation.message;
+  }
+  const auto& messages = stats["messages"];
+  EXPECT_GE(messages["published"].get<int>(), 16) << "2 devices x 8/s x 1.5 s, less the first interval";
+  EXPECT_EQ(messages["delivered"], messages["expected_deliveries"]) << "the observer left before its deliveries";
+  EXPECT_EQ(messages["lost"], 0);
+  EXPECT_EQ(drain.value("stopped_by", ""), "quiet");
+  EXPECT_GT(drain.value("deliveries", 0), 0) << "deliveries arrived after the settle time";
+  EXPECT_GE(drain.value("drained_ms", 0.0), 1000) << "the last deliveries arrive about 1 s after the settle time";
+  EXPECT_LT(drain.value("drained_ms", 0.0), 5000);
+  EXPECT_TRUE(results::run_warnings(outcome.results).empty()) << results::run_warnings(outcome.results).front();
+}
+
+TEST(FleetDrainRun, DeliveriesStillArrivingAfterTheSettleTimeAreWaitedFor) {
+  test_support::MosquittoBroker broker(unlimited_inflight());
+  expect_every_message_delivered(run(late_deliveries(""), broker.port(), false));
+}
+
+TEST(FleetDrainRun, TheKeptHistoryIsWaitedForAlike) {
+  test_support::MosquittoBroker broker(unlimited_inflight());
+  expect_every_message_delivered(run(late_deliveries(""), broker.port(), true));
+}
+
+// A drain limit shorter than the delay: the run ends while deliveries still arrive. It says so in its warnings,
+// counts what was not delivered, and its reports are written as for any other run.
+TEST(FleetDrainRun, ALimitThatStopsTheDrainEarlyIsAWarningAndTheReportsAreWritten) {
+  test_support::MosquittoBroker broker(unlimited_inflight());
+  const auto outcome = run(late_deliveries(R"("drain_ms": 300,)"), broker.port(), true);
+  ASSERT_TRUE(outcome.unreachable.empty()) << outcome.unreachable;
+  const auto& stats = outcome.results.stats;
+  const auto drain = drain_of(outcome);
+  std::cout << stats["messages"].dump() << "\n" << drain.dump() << "\n";
+  EXPECT_EQ(drain.value("stopped_by", ""), "cap");
+  EXPECT_EQ(drain.value("still_arriving", false), true);
+  EXPECT_EQ(drain.value("limit_ms", 0), 300);
+  EXPECT_GT(stats["messages"]["lost"].get<int>(), 0) << "the observer left before its last deliveries";
+  const auto warnings = results::run_warnings(outcome.results);
+  EXPECT_TRUE(std::any_of(warnings.begin(), warnings.end(), [](const std::string& warning) {
+    return warning.rfind("deliveries were still arriving when the drain limit (0.3 s after the settle time)", 0) == 0;
+  })) << testing::PrintToString(warnings);
+  const auto directory = std::filesystem::temp_directory_path() / ("mqtt-harness-drain-" + std::to_string(::getpid()));
+  reports::write_all(outcome.results, directory);
+  for (const auto* file : {"results.json", "report.html", "junit.xml", "summary.md", "history.jsonl", "history.pcap"}) {
+    EXPECT_GT(std::filesystem::file_size(directory / file), 0u) << file;
+  }
+  std::filesystem::remove_all(directory);
+}
+
+}  // namespace
+}  // namespace mqtt::runner

@@ -1,0 +1,103 @@
+// The end of a fleet run: the drain's decisions from the count of deliveries and the clock, no network.
+#include "simulator/fleet_drain.hpp"
+
+#include <gtest/gtest.h>
+
+namespace mqtt::simulator {
+namespace {
+
+using std::chrono::milliseconds;
+using Clock = FleetDrain::Clock;
+
+const Clock::time_point settle_end = Clock::time_point() + std::chrono::hours(1);
+
+FleetDrain::Start start(milliseconds limit, std::uint64_t deliveries) {
+  FleetDrain::Start start;
+  start.begin = settle_end;
+  start.limit = limit;
+  start.deliveries = deliveries;
+  return start;
+}
+
+TEST(FleetDrain, NothingArrivingAtTheEndOfTheSettleTimeEndsTheRunOnTime) {
+  auto begin = start(milliseconds(10'000), 40);
+  begin.before.emplace(settle_end - milliseconds(500), 40);
+  FleetDrain drain(begin);
+  EXPECT_FALSE(drain.look(settle_end, settle_end, 40));
+  EXPECT_EQ(drain.stop(), DrainStop::quiet);
+  EXPECT_EQ(drain.to_json()["drained_ms"], 0.0);
+  EXPECT_EQ(drain.to_json()["deliveries"], 0);
+}
+
+TEST(FleetDrain, KeepsGoingWhileDeliveriesArriveThenStopsAfterAQuietInterval) {
+  auto begin = start(milliseconds(10'000), 40);
+  begin.before.emplace(settle_end - milliseconds(500), 30);
+  FleetDrain drain(begin);
+  auto next = drain.look(settle_end, settle_end, 40);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(*next, settle_end + milliseconds(500));
+  next = drain.look(*next, *next, 55);
+  ASSERT_TRUE(next) << "15 arrived in the interval";
+  EXPECT_FALSE(drain.look(*next, *next, 55));
+  EXPECT_EQ(drain.stop(), DrainStop::quiet);
+  const auto figures = drain.to_json();
+  EXPECT_EQ(figures["stopped_by"], "quiet");
+  EXPECT_EQ(figures["drained_ms"], 1000.0);
+  EXPECT_EQ(figures["deliveries"], 15);
+  EXPECT_EQ(figures["still_arriving"], false);
+}
+
+TEST(FleetDrain, WithoutACountBeforeTheEndItWatchesOneWholeInterval) {
+  FleetDrain drain(start(milliseconds(10'000), 7));
+  auto next = drain.look(settle_end, settle_end, 7);
+  ASSERT_TRUE(next) << "no interval watched yet";
+  EXPECT_FALSE(drain.look(*next, *next, 7));
+  EXPECT_EQ(drain.stop(), DrainStop::quiet);
+}
+
+TEST(FleetDrain, ALateLookIsNoProofOfQuiet) {
+  FleetDrain drain(start(milliseconds(10'000), 7));
+  auto next = drain.look(settle_end, settle_end, 7);
+  ASSERT_TRUE(next);
+  // The loop woke 2 s late: the deliveries may be read right after this look.
+  next = drain.look(*next, *next + milliseconds(2'000), 7);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(drain.stop(), DrainStop::running);
+  EXPECT_FALSE(drain.look(*next, *next, 7));
+  EXPECT_EQ(drain.stop(), DrainStop::quiet);
+}
+
+TEST(FleetDrain, TheLimitStopsItAndSaysWhetherDeliveriesWereStillArriving) {
+  FleetDrain drain(start(milliseconds(800), 0));
+  auto next = drain.look(settle_end, settle_end, 0);
+  ASSERT_TRUE(next);
+  next = drain.look(*next, *next, 10);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(*next, settle_end + milliseconds(800)) << "the last look is at the limit, not past it";
+  EXPECT_FALSE(drain.look(*next, *next, 12));
+  EXPECT_EQ(drain.stop(), DrainStop::cap);
+  EXPECT_TRUE(drain.still_arriving());
+  EXPECT_EQ(drain.to_json()["stopped_by"], "cap");
+  EXPECT_EQ(drain.to_json()["drained_ms"], 800.0);
+}
+
+TEST(FleetDrain, NoDrainStopsAtOnce) {
+  auto begin = start(milliseconds(0), 5);
+  begin.before.emplace(settle_end - milliseconds(500), 3);
+  FleetDrain drain(begin);
+  EXPECT_FALSE(drain.look(settle_end, settle_end, 5));
+  EXPECT_EQ(drain.stop(), DrainStop::cap);
+  EXPECT_TRUE(drain.still_arriving());
+}
+
+TEST(FleetDrain, AnInterruptionEndsIt) {
+  FleetDrain drain(start(milliseconds(10'000), 0));
+  ASSERT_TRUE(drain.look(settle_end, settle_end, 0));
+  drain.interrupt(settle_end + milliseconds(100));
+  EXPECT_EQ(drain.stop(), DrainStop::interrupted);
+  EXPECT_FALSE(drain.look(settle_end + milliseconds(500), settle_end + milliseconds(500), 0));
+  EXPECT_EQ(drain.to_json()["drained_ms"], 100.0);
+}
+
+}  // namespace
+}  // namespace mqtt::simulator
