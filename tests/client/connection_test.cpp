@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "target_of.hpp"
 #include "client/connection.hpp"
 #include "history_slices.hpp"
 #include "codec/encoder.hpp"
@@ -20,11 +21,7 @@ using namespace std::chrono_literals;
 using testing::lines_of;
 using Lines = std::vector<std::string>;
 
-TargetUrl url_of(const std::string& text) {
-  auto result = parse_target_url(text);
-  if (auto* error = std::get_if<UrlError>(&result)) throw std::runtime_error(error->describe());
-  return std::get<TargetUrl>(result);
-}
+using testing::url_of;
 
 Connection open_or_fail(EventLoop& loop, Recorder& recorder, const TargetUrl& target, std::string actor) {
   OpenOptions options;

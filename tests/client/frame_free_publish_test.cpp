@@ -5,6 +5,7 @@
 // every wait has a deadline.
 #include <gtest/gtest.h>
 
+#include "target_of.hpp"
 #include "client/async_session.hpp"
 #include "client/session.hpp"
 #include "codec/decoder.hpp"
@@ -16,7 +17,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::HostileServer;
 
-TargetUrl url_of(const std::string& text) { return std::get<TargetUrl>(parse_target_url(text)); }
+using testing::url_of;
 
 Connect connect_packet() {
   Connect connect;

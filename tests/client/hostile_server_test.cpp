@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "target_of.hpp"
 #include "client/session.hpp"
 #include "history_slices.hpp"
 #include "hostile_server.hpp"
@@ -16,7 +17,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::HostileServer;
 
-TargetUrl url_of(const std::string& text) { return std::get<TargetUrl>(parse_target_url(text)); }
+using testing::url_of;
 
 Connect connect_packet() {
   Connect connect;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "target_of.hpp"
 #include "client/session.hpp"
 #include "codec/decoder.hpp"
 #include "hostile_server.hpp"
@@ -19,7 +20,7 @@ using testing::HostileServer;
 
 constexpr std::uint16_t batch_size = 50;
 
-TargetUrl url_of(const std::string& text) { return std::get<TargetUrl>(parse_target_url(text)); }
+using testing::url_of;
 
 Connect connect_packet() {
   Connect connect;

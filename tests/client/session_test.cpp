@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "target_of.hpp"
 #include "client/session.hpp"
 #include "history/json.hpp"
 #include "history_slices.hpp"
@@ -16,11 +17,7 @@ using namespace std::chrono_literals;
 using testing::lines_of;
 using Lines = std::vector<std::string>;
 
-TargetUrl url_of(const std::string& text) {
-  auto result = parse_target_url(text);
-  if (auto* error = std::get_if<UrlError>(&result)) throw std::runtime_error(error->describe());
-  return std::get<TargetUrl>(result);
-}
+using testing::url_of;
 
 Connect connect_packet(ProtocolVersion version, std::string client_id, std::uint16_t keep_alive = 30) {
   Connect connect;
