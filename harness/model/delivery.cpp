@@ -21,7 +21,7 @@ namespace {
 // the QoS a copy through the replaced subscription would have had (the lower of it and the published QoS), if
 // it differs from the new subscription's.
 std::optional<int> replaced_subscription_qos(const ModelState& model,
-                                             const std::vector<std::size_t>& possible, std::size_t index) {
+                                             const RecordList& possible, std::size_t index) {
   if (possible.size() != 1) return std::nullopt;
   const auto& record = model.records[possible.front()];
   if (!record.replaced_granted) return std::nullopt;

@@ -1,7 +1,9 @@
 #include "model/delivery_duties.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
+#include <string_view>
 #include <utility>
 
 #include "model/retained.hpp"
@@ -20,8 +22,23 @@ void add_judged(DeliveryDuty& duty, std::string statement) {
   }
 }
 
-// A filter starting with a wildcard that would match this '$' topic but for the '$' rule: a delivery through it is
-// judged from now on (subscriptions.cpp) [MQTT-4.7.2-1].
+// The statements a duty to a subscriber judges besides its own, as bits of judged_common: literals at fixed
+// addresses, so exercising them hits ModelState's cache of recent statements without hashing.
+constexpr const char* delivery_judged_statements[] = {"MQTT-4.1.0-2", "MQTT-4.5.0-1", "MQTT-4.1.0-1",
+                                                      "MQTT-4.7.3-4", "MQTT-4.7.1-2", "MQTT-4.7.1-3",
+                                                      "MQTT-3.1.3-2"};
+enum JudgedCommon : std::uint8_t {
+  session_lasts = 1u << 0,       // MQTT-4.1.0-2
+  offline_added = 1u << 1,       // MQTT-4.5.0-1
+  session_state = 1u << 2,       // MQTT-4.1.0-1
+  exact_match = 1u << 3,         // MQTT-4.7.3-4
+  multi_level = 1u << 4,         // MQTT-4.7.1-2
+  single_level = 1u << 5,        // MQTT-4.7.1-3
+  earlier_connection = 1u << 6,  // MQTT-3.1.3-2
+};
+
+// A filter starting with a wildcard that would match this '$' topic but for the '$' rule: a delivery through
+// it is judged from now on (subscriptions.cpp) [MQTT-4.7.2-1].
 void exercise_dollar_rule(ModelState& model, const Message& message, std::int64_t owned_at) {
   if (message.topic.empty() || message.topic.front() != '$') return;
   auto undollared = message.topic;
@@ -52,12 +69,32 @@ bool unsubscribed_since(const ModelState& model, const std::string& client_id, s
 }  // namespace
 
 void exercise_duty(ModelState& model, const DeliveryDuty& duty) {
-  model.exercise(duty.statement);
+  // The usual statements through their literals: the duty's own copy of the text sits at an address of its own,
+  // which ModelState::exercise's cache of recent statements never finds.
+  constexpr const char* usual[] = {"MQTT-4.5.0-1", "MQTT-3.1.2-5", "MQTT-4.4.0-1"};
+  const auto literal = std::find(std::begin(usual), std::end(usual), std::string_view(duty.statement));
+  if (literal != std::end(usual)) {
+    model.exercise(*literal);
+  } else {
+    model.exercise(duty.statement);
+  }
+  for (std::size_t bit = 0; bit < std::size(delivery_judged_statements); ++bit) {
+    if (duty.judged_common & (1u << bit)) model.exercise(delivery_judged_statements[bit]);
+  }
   for (const auto& statement : duty.judged_with) model.exercise(statement);
+}
+
+std::string duty_description(const ModelState& model, const DeliveryDuty& duty) {
+  if (!duty.described_by_message) return duty.description;
+  const auto& message = model.messages[duty.message];
+  return std::string(message.is_will ? "will " : "") + "message on " + quoted(message.topic) + " (QoS " +
+         std::to_string(level_of(message.qos)) + ") to client " + quoted(duty.client_id) + " at QoS " +
+         std::to_string(level_of(duty.required)) + duty.description;
 }
 
 void release_duty_text(DeliveryDuty& duty) {
   std::string().swap(duty.description);
+  duty.judged_common = 0;
   std::vector<std::string>().swap(duty.judged_with);
   std::vector<std::uint64_t>().swap(duty.evidence);
 }
@@ -65,8 +102,9 @@ void release_duty_text(DeliveryDuty& duty) {
 void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t owned_at,
                             std::vector<std::uint64_t> evidence) {
   const auto& message = model.messages[index];
-  // Per (client id, session generation) the message reaches: one entry and one lookup per matching record (four
-  // maps, each keyed by a copy of the client id, were a fifth of the time this function took in a fan-in).
+  // Per (client id, session generation) the message reaches: one entry and one lookup per matching record
+  // (four maps, each keyed by a copy of the client id, were a fifth of the time this function took in a
+  // fan-in).
   struct Reach {
     std::pair<int, std::uint64_t> best{0, 0};  // granted, suback seq
     int matching = 0;
@@ -75,13 +113,13 @@ void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t o
   };
   std::map<std::pair<std::string, std::uint64_t>, Reach> reached;
   exercise_dollar_rule(model, message, owned_at);
-  for (const auto record_index : model.matching_records(message.topic)) {
+  model.for_each_matching_record(message.topic, [&](std::size_t record_index) {
     const auto& record = model.records[record_index];
-    if (record.granted > 2) continue;
-    if (!record_definite(record, message.sent_time, owned_at)) continue;
+    if (record.granted > 2) return;
+    if (!record_definite(record, message.sent_time, owned_at)) return;
     // 5.0: No Local keeps the subscriber's own publications out; a shared subscription's message is owed to
     // one member of its group, whichever the server picks, never to each.
-    if (!carries_publisher(record, message) || !record.share_group.empty()) continue;
+    if (!carries_publisher(record, message) || !record.share_group.empty()) return;
     auto& reach = reached[{record.client_id, record.generation}];
     ++reach.matching;
     reach.records.push_back(record_index);
@@ -90,7 +128,7 @@ void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t o
       slot = {record.granted, record.suback_sequence};
       reach.resubscribed = record.replaced_granted && *record.replaced_granted != record.granted;
     }
-  }
+  });
   if (message.from_refused_connection) return;
   // A 5.0 message that may expire before its deadline is not owed.
   if (may_have_expired(model, index, add_time(owned_at, model.options.close_grace_ns))) return;
@@ -102,12 +140,14 @@ void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t o
     const auto& session = session_it->second;
     if (!session.generation_alive || session.generation != key.second) continue;
     const bool online = session.connection != 0 && !model.connections[session.connection].closed;
-    // 5.0: a copy that may not fit the subscriber's Maximum Packet Size is discarded, not owed [MQTT-3.1.2-25].
+    // 5.0: a copy that may not fit the subscriber's Maximum Packet Size is discarded, not owed
+    // [MQTT-3.1.2-25].
     if (online && may_exceed_client_maximum(model, model.connections[session.connection], index)) continue;
     // QoS 0 is owed to a connected session only (queueing it for an offline one is the server's choice), only
-    // if the session was already connected when the message was sent (the broker may have handled it while the
-    // session was offline), and only for a message a copy can be told apart by (a payload token): its duty
-    // arises after the copy may have come, and an identical untokened copy could belong to another message.
+    // if the session was already connected when the message was sent (the broker may have handled it while
+    // the session was offline), and only for a message a copy can be told apart by (a payload token): its
+    // duty arises after the copy may have come, and an identical untokened copy could belong to another
+    // message.
     if (required == 0 && (!online || !message.identity.tokened ||
                           model.connections[session.connection].connack_time >= message.sent_time)) {
       continue;
@@ -119,30 +159,32 @@ void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t o
     duty.required = static_cast<QoS>(required);
     duty.overlapping = reach.matching > 1;
     duty.resubscribed = reach.resubscribed;
+    duty.evidence.reserve(evidence.size() + 2);
     duty.evidence = evidence;
     duty.evidence.push_back(granted.second);
     duty.evidence.push_back(message.sequence);
     if (online) {
       duty.due = add_time(owned_at, model.options.close_grace_ns);
       duty.statement = "MQTT-4.5.0-1";
-      add_judged(duty, "MQTT-4.1.0-2");  // the session lasts while its connection is open
+      duty.judged_common |= session_lasts;  // the session lasts while its connection is open
     } else if (session.persistent) {
       duty.statement = "MQTT-3.1.2-5";
-      add_judged(duty, "MQTT-4.5.0-1");  // added to the session although it is offline
+      duty.judged_common |= offline_added;  // added to the session although it is offline
     } else {
       continue;
     }
-    // The subscriptions it is owed through are session state held until now [MQTT-4.1.0-1], matched byte for byte
-    // [MQTT-4.7.3-4]; one made on an earlier connection of the client id was found by that id [MQTT-3.1.3-2].
-    add_judged(duty, "MQTT-4.1.0-1");
-    add_judged(duty, "MQTT-4.7.3-4");
+    // The subscriptions it is owed through are session state held until now [MQTT-4.1.0-1], matched byte for
+    // byte [MQTT-4.7.3-4]; one made on an earlier connection of the client id was found by that id
+    // [MQTT-3.1.3-2].
+    duty.judged_common |= session_state | exact_match;
     for (const auto record_index : reach.records) {
       const auto& filter = model.records[record_index].filter;
-      if (filter.find('#') != std::string::npos) add_judged(duty, "MQTT-4.7.1-2");
-      if (filter.find('+') != std::string::npos) add_judged(duty, "MQTT-4.7.1-3");
-      if (model.records[record_index].connection != session.connection) add_judged(duty, "MQTT-3.1.3-2");
+      if (filter.find('#') != std::string::npos) duty.judged_common |= multi_level;
+      if (filter.find('+') != std::string::npos) duty.judged_common |= single_level;
+      if (model.records[record_index].connection != session.connection)
+        duty.judged_common |= earlier_connection;
     }
-    model.exercise(duty.statement);
+    model.exercise(online ? "MQTT-4.5.0-1" : "MQTT-3.1.2-5");  // duty.statement, as a literal
     model.exercise("MQTT-3.8.4-6");
     auto ledger = model.ledgers.find({index, key.second});
     if (ledger != model.ledgers.end() && ledger->second.highest_qos >= required) {
@@ -150,9 +192,7 @@ void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t o
       exercise_duty(model, duty);
       release_duty_text(duty);
     } else {
-      duty.description = std::string(message.is_will ? "will " : "") + "message on " + quoted(message.topic) +
-                         " (QoS " + std::to_string(level_of(message.qos)) + ") to client " + quoted(key.first) +
-                         " at QoS " + std::to_string(required);
+      duty.described_by_message = true;  // the sentence is built only if a verdict needs it
     }
     model.add_duty(std::move(duty));
   }
@@ -243,7 +283,8 @@ void resume_session_deliveries(ModelState& model, Connection& conn, Session& ses
     duty.evidence = {flight.sequence, event.sequence};
     duty.statement = "MQTT-4.4.0-1";
     // The in-flight message is session state kept across connections of the client id [MQTT-4.1.0-1,
-    // MQTT-3.1.3-2]; when an UNSUBSCRIBE removed its subscription meanwhile, completing it is [MQTT-3.10.4-3].
+    // MQTT-3.1.3-2]; when an UNSUBSCRIBE removed its subscription meanwhile, completing it is
+    // [MQTT-3.10.4-3].
     add_judged(duty, "MQTT-4.1.0-1");
     add_judged(duty, "MQTT-3.1.3-2");
     if (unsubscribed_since(model, conn.client_id, session.generation, flight.message)) {
@@ -292,7 +333,7 @@ UnmetDelivery unmet_queued_delivery(const ModelState& model, const DeliveryDuty&
   const auto& message = model.messages[duty.message];
   const auto session = model.sessions.find(duty.client_id);
   if (session == model.sessions.end() || !session->second.offline_queue_shown) {
-    return {duty.statement, "the broker did not deliver the " + duty.description, 0};
+    return {duty.statement, "the broker did not deliver the " + duty_description(model, duty), 0};
   }
   const bool around_close =
       message.sent_time <= add_time(session->second.offline_since, model.options.close_grace_ns);
@@ -316,14 +357,14 @@ UnmetDelivery unmet_queued_delivery(const ModelState& model, const DeliveryDuty&
   };
   if (around_close && later_arrived()) {
     return {"MQTT-4.4.0-1",
-            "the broker did not deliver the " + duty.description +
+            "the broker did not deliver the " + duty_description(model, duty) +
                 ": published as the client's connection closed, it may have gone out on that connection, "
                 "and it was not sent again when the session resumed, although a later message queued "
                 "meanwhile was",
             0};
   }
   return {"MQTT-4.5.0-1",
-          "the broker did not deliver the " + duty.description +
+          "the broker did not deliver the " + duty_description(model, duty) +
               ", although other messages queued for it while it was offline did arrive",
           0};
 }
@@ -364,15 +405,15 @@ UnmetDelivery unmet_delivery(const ModelState& model, const DeliveryDuty& duty) 
     const auto statement = retained_copy_statement(model, duty.message, duty.statement);
     if (statement == "MQTT-3.1.2-17") {
       return {statement,
-              "the broker did not deliver the " + duty.description +
+              "the broker did not deliver the " + duty_description(model, duty) +
                   ": the will was not stored as retained, although other retained messages reach new "
                   "subscriptions",
               0};
     }
-    return {statement, "the broker did not deliver the " + duty.description, 0};
+    return {statement, "the broker did not deliver the " + duty_description(model, duty), 0};
   }
   if (duty.statement == "MQTT-3.1.2-5") return unmet_queued_delivery(model, duty);
-  return {duty.statement, "the broker did not deliver the " + duty.description, 0};
+  return {duty.statement, "the broker did not deliver the " + duty_description(model, duty), 0};
 }
 
 // The open connection a pending delivery duty is owed on (the session's current one, or the subscribing
@@ -402,7 +443,8 @@ bool flow_blocked(const Connection& conn) {
                      [](const auto& entry) { return !entry.second.client_answered; });
 }
 
-// Calls `visit` with each pending duty due on `conn`: its session's, or a retained copy for its subscriptions.
+// Calls `visit` with each pending duty due on `conn`: its session's, or a retained copy for its
+// subscriptions.
 template <typename Visit>
 void for_each_due_duty(ModelState& model, const Connection& conn, Visit&& visit) {
   for (const auto duty_index : merged(indexed(model.duties_by_client, conn.client_id),
@@ -436,8 +478,9 @@ void judge_duties_at_client_close(ModelState& model, Connection& conn, const Eve
     } else if (duty.retained_copy || !persistent_session(model, duty)) {
       if (!conn.faulted && !blocked) {
         model.unresolved(UnresolvedKind::history_ended, duty.statement,
-                         client_label(conn) + " closed the connection before the broker's deadline to deliver the " +
-                             duty.description,
+                         client_label(conn) +
+                             " closed the connection before the broker's deadline to deliver the " +
+                             duty_description(model, duty),
                          {duty.evidence.back(), event.sequence});
       }
       duty.cancelled = true;
@@ -451,8 +494,8 @@ void unresolve_duties_at_server_close(ModelState& model, const Connection& conn,
                                       const std::string& why) {
   for_each_due_duty(model, conn, [&](DeliveryDuty& duty) {
     if (!duty.retained_copy && persistent_session(model, duty)) return;
-    model.unresolved(UnresolvedKind::server_closed, duty.statement, why + "the " + duty.description,
-                     {duty.evidence.back(), event.sequence});
+    model.unresolved(UnresolvedKind::server_closed, duty.statement,
+                     why + "the " + duty_description(model, duty), {duty.evidence.back(), event.sequence});
     duty.cancelled = true;
   });
 }
@@ -461,7 +504,7 @@ void outstanding_deliveries(const ModelState& model, std::vector<Expectation>& r
   for (const auto& duty : model.duties.values()) {
     if (duty.settled || duty.cancelled || duty.due == never) continue;
     if (const Connection* conn = open_connection_owed(model, duty)) {
-      result.push_back({duty.statement, "deliver the " + duty.description, conn->id});
+      result.push_back({duty.statement, "deliver the " + duty_description(model, duty), conn->id});
     }
   }
 }
@@ -479,8 +522,8 @@ void finish_delivery_duties(ModelState& model, std::int64_t end_time) {
     if (owed == nullptr) {
       if (!duty.retained_copy && persistent_session(model, duty)) {
         model.unresolved(UnresolvedKind::history_ended, duty.statement,
-                         "the " + duty.description + " was still owed to a session that was offline when the " +
-                             "history ended",
+                         "the " + duty_description(model, duty) +
+                             " was still owed to a session that was offline when the " + "history ended",
                          duty.evidence);
       }
       continue;

@@ -21,6 +21,10 @@ void exercise_duty(ModelState& model, const DeliveryDuty& duty);
 // and most of its memory: it goes (issue 16).
 void release_duty_text(DeliveryDuty& duty);
 
+// What the duty owes, as a verdict words it ("message on \"t\" (QoS 1) to client \"c\" at QoS 1 ..."): built
+// from the message and the duty for a duty to a subscriber, which carries no sentence of its own.
+std::string duty_description(const ModelState& model, const DeliveryDuty& duty);
+
 // The broker has taken ownership of a message: every session with a definite matching subscription is owed
 // it.
 void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t owned_at,

@@ -174,22 +174,20 @@ void ModelState::add_duty(DeliveryDuty duty) {
   duties.push_back(std::move(duty));
 }
 
-std::vector<std::size_t> ModelState::matching_records(const std::string& topic_name) const {
-  const auto& exact = indexed(exact_records, topic_name);
-  if (wildcard_records.empty()) return exact;
+const std::vector<std::size_t>& ModelState::matching_wildcard_records(const std::string& topic_name) const {
   auto& cached = wildcard_matches[topic_name];
   for (; cached.checked < wildcard_records.size(); ++cached.checked) {
     const auto index = wildcard_records[cached.checked];
     if (topic::matches(records[index].filter, topic_name)) cached.records.push_back(index);
   }
+  return cached.records;
+}
+
+std::vector<std::size_t> ModelState::matching_records(const std::string& topic_name) const {
+  if (wildcard_records.empty()) return indexed(exact_records, topic_name);
   std::vector<std::size_t> result;
-  result.reserve(exact.size() + cached.records.size());
-  auto next_exact = exact.begin();
-  for (auto index : cached.records) {
-    while (next_exact != exact.end() && *next_exact < index) result.push_back(*next_exact++);
-    result.push_back(index);
-  }
-  result.insert(result.end(), next_exact, exact.end());
+  result.reserve(indexed(exact_records, topic_name).size() + matching_wildcard_records(topic_name).size());
+  for_each_matching_record(topic_name, [&](std::size_t index) { result.push_back(index); });
   return result;
 }
 

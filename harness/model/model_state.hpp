@@ -351,7 +351,12 @@ struct DeliveryDuty {
   std::int64_t due = never;        // never while the session is offline
   std::vector<std::uint64_t> evidence;
   std::string statement;
+  // What the duty owes, in the words of a verdict. A duty to a subscriber (described_by_message) keeps only what
+  // later rules append here: the sentence naming the message, client and QoS is built from the duty when a
+  // verdict needs it (duty_description, delivery_duties.hpp), since most duties are settled without one and
+  // building it per subscriber was most of what creating a fan-in's duties cost (issue 16).
   std::string description;
+  bool described_by_message = false;
   bool settled = false;
   bool cancelled = false;
   bool overlapping = false;   // several of the session's subscriptions matched the message
@@ -360,6 +365,9 @@ struct DeliveryDuty {
   // Statements the duty's outcome judges besides its own: the session state it relies on (MQTT-4.1.0-1, keyed on
   // the client id across connections: MQTT-3.1.3-2), the wildcards and byte-exact matching that made it owed.
   std::vector<std::string> judged_with;
+  // The same, for the few statements every duty to a subscriber judges (a bit per entry of
+  // delivery_judged_statements, delivery_duties.cpp): no string is built or compared per duty.
+  std::uint8_t judged_common = 0;
 };
 
 // A 5.0 will waiting for its Will Delay Interval (v5_will.cpp): published once the delay (or the session, if
@@ -575,6 +583,27 @@ struct ModelState {
   // Indexes of the records whose filter matches `topic_name`, ascending: what a scan of all records calling
   // topic::matches would keep. A filter without wildcards matches exactly the name equal to it.
   std::vector<std::size_t> matching_records(const std::string& topic_name) const;
+  // The same records in the same order, handed to `visit` one at a time: no list is built (each delivered copy
+  // asks this, and a fresh vector per call showed in a fan-in's profile, issue 16).
+  template <typename Visit>
+  void for_each_matching_record(const std::string& topic_name, Visit&& visit) const {
+    const auto& exact = indexed(exact_records, topic_name);
+    if (wildcard_records.empty()) {
+      for (const auto index : exact) visit(index);
+      return;
+    }
+    auto next_exact = exact.begin();
+    for (const auto index : matching_wildcard_records(topic_name)) {
+      while (next_exact != exact.end() && *next_exact < index) visit(*next_exact++);
+      visit(index);
+    }
+    for (; next_exact != exact.end(); ++next_exact) visit(*next_exact);
+  }
+  // The wildcard records whose filter matches `topic_name`, ascending (cached in wildcard_matches).
+  const std::vector<std::size_t>& matching_wildcard_records(const std::string& topic_name) const;
 };
+
+// A few record indexes, kept inline: what one connection's session has among a topic's matching records.
+using RecordList = boost::container::small_vector<std::size_t, 4>;
 
 }  // namespace mqtt::model::detail

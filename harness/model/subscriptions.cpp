@@ -203,21 +203,21 @@ void exercise_wildcards(ModelState& model, const std::string& filter) {
   if (filter.find('+') != std::string::npos) model.exercise("MQTT-4.7.1-3");
 }
 
-std::vector<std::size_t> normal_copy_records(const ModelState& model, const Connection& conn,
-                                             std::size_t index, std::int64_t received) {
+RecordList normal_copy_records(const ModelState& model, const Connection& conn, std::size_t index,
+                               std::int64_t received) {
   const auto& message = model.messages[index];
-  std::vector<std::size_t> result;
+  RecordList result;
   const auto upper = std::min(message.processed_by, received);
-  for (const auto i : model.matching_records(message.topic)) {
+  model.for_each_matching_record(message.topic, [&](std::size_t i) {
     const auto& record = model.records[i];
     // Only the session this connection carries: a subscription of an earlier, discarded session of the same
     // client id carries nothing to it. A connection taken over by a newer one of its client id should have
     // been closed [MQTT-3.1.4-2]; what still reaches it may come from either session.
-    if (record.client_id != conn.client_id) continue;
-    if (record.generation != conn.generation && !conn.taken_over) continue;
-    if (!carries_publisher(record, message)) continue;  // No Local (5.0)
+    if (record.client_id != conn.client_id) return;
+    if (record.generation != conn.generation && !conn.taken_over) return;
+    if (!carries_publisher(record, message)) return;  // No Local (5.0)
     if (record_possible(record, message.sent_time, upper)) result.push_back(i);
-  }
+  });
   return result;
 }
 

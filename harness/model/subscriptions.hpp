@@ -22,8 +22,8 @@ void end_unsubscribed_records(ModelState& model, const Connection& conn, std::ui
 void exercise_wildcards(ModelState& model, const std::string& filter);
 
 // Records of this session that could have carried `message` as an ordinary delivery.
-std::vector<std::size_t> normal_copy_records(const ModelState& model, const Connection& conn,
-                                             std::size_t index, std::int64_t received);
+RecordList normal_copy_records(const ModelState& model, const Connection& conn, std::size_t index,
+                               std::int64_t received);
 bool possible_normal_copy(const ModelState& model, const Connection& conn, std::size_t index,
                           std::int64_t received);
 

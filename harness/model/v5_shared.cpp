@@ -10,7 +10,7 @@ namespace {
 
 // The share group every record of `possible` belongs to ("" when some copy path is not shared, or the
 // records name different groups: then the copy cannot be told to be this group's).
-std::string common_group(const ModelState& model, const std::vector<std::size_t>& possible) {
+std::string common_group(const ModelState& model, const RecordList& possible) {
   std::string group;
   for (const auto index : possible) {
     const auto& record = model.records[index];
@@ -73,7 +73,7 @@ bool judge_move(ModelState& model, const Connection& conn, std::size_t index, co
 }  // namespace
 
 void check_shared_copy(ModelState& model, const Connection& conn, const Publish& publish, std::size_t index,
-                       const std::vector<std::size_t>& possible, const Event& event) {
+                       const RecordList& possible, const Event& event) {
   const auto group = common_group(model, possible);
   if (group.empty()) return;
   const auto& message = model.messages[index];

@@ -17,7 +17,7 @@ namespace mqtt::model::detail {
 // rule where the grant is below the published QoS, remember the member a message went to first, and judge a copy
 // of a message another member's lost connection still holds at QoS 2.
 void check_shared_copy(ModelState& model, const Connection& conn, const Publish& publish, std::size_t index,
-                       const std::vector<std::size_t>& possible, const Event& event);
+                       const RecordList& possible, const Event& event);
 
 // A copy on `conn` that no subscription possible at the message's publication explains: true when it is a
 // message moved from a lost member of a share group `conn` joined later (judged when the move was of QoS 2).

@@ -51,7 +51,7 @@ bool proven_complete_by(const IdentifiedOverlap& overlap, const Message& later, 
 }  // namespace
 
 void note_identified_overlap_copy(ModelState& model, Connection& conn, const Publish& publish, std::size_t index,
-                                  const std::vector<std::size_t>& possible, const std::set<std::uint32_t>& carried,
+                                  const RecordList& possible, const std::set<std::uint32_t>& carried,
                                   const Event& event) {
   const auto& message = model.messages[index];
   auto& waiting = conn.v5.identified_overlaps;

@@ -18,7 +18,7 @@ namespace mqtt::model::detail {
 // the earlier messages this copy proves complete, and remember it when it is a first send carrying identifiers
 // and the subscriptions overlap, all with identifiers and the same grant.
 void note_identified_overlap_copy(ModelState& model, Connection& conn, const Publish& publish, std::size_t index,
-                                  const std::vector<std::size_t>& possible, const std::set<std::uint32_t>& carried,
+                                  const RecordList& possible, const std::set<std::uint32_t>& carried,
                                   const Event& event);
 
 }  // namespace mqtt::model::detail

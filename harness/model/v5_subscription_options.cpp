@@ -61,7 +61,7 @@ std::string retained_copy_refused_by_options(const ModelState& model, const Conn
 }
 
 void check_copy_options(ModelState& model, Connection& conn, const Publish& publish, std::size_t index,
-                        const std::vector<std::size_t>& possible, const Event& event) {
+                        const RecordList& possible, const Event& event) {
   if (possible.empty()) return;
   const auto& message = model.messages[index];
   // Retain As Published 1 on every subscription that could carry it: the publisher's RETAIN 1 stays.

@@ -30,7 +30,7 @@ std::string retained_copy_refused_by_options(const ModelState& model, const Conn
 // An ordinary copy through `possible` records: its RETAIN flag under Retain As Published and its
 // Subscription Identifiers.
 void check_copy_options(ModelState& model, Connection& conn, const Publish& publish, std::size_t index,
-                        const std::vector<std::size_t>& possible, const Event& event);
+                        const RecordList& possible, const Event& event);
 
 // A copy with RETAIN 1 that no new subscription asked for, arriving through a subscription with Retain As
 // Published 1: a live copy keeping the publisher's flag, not a retained one.

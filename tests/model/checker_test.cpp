@@ -414,6 +414,26 @@ TEST(Delivery, MatchingSubscriberGetsEveryQoS1Message_MQTT_4_5_0_1) {
   EXPECT_VIOLATION(judge(h), "MQTT-4.5.0-1", (Evidence{s.suback, published, owned}));
 }
 
+// A duty to a subscriber carries no sentence: the verdict's words are built from the message and the duty
+// when it is reported (issue 16). They name the topic, both QoS levels and the client, as before.
+TEST(Delivery, AnUnmetDutySaysWhichMessageToWhichClient) {
+  PubSub s(QoS::at_least_once);
+  auto& h = s.h;
+  h.sent(2, publish("a/1", "mh1 lost", QoS::exactly_once, 1));
+  h.received(2, ack<Pubrec>(1));
+  h.sent(2, ack<Pubrel>(1));
+  h.received(2, ack<Pubcomp>(1));
+  Checker checker;
+  for (const auto& event : h.history().events) checker.observe(event);
+  ASSERT_EQ(checker.outstanding().size(), 1u);
+  EXPECT_EQ(checker.outstanding().front().description,
+            "deliver the message on 'a/1' (QoS 2) to client 'sub' at QoS 1");
+  const auto verdicts = judge(h);
+  ASSERT_EQ(verdicts.violations.size(), 1u);
+  EXPECT_EQ(verdicts.violations.front().message,
+            "the broker did not deliver the message on 'a/1' (QoS 2) to client 'sub' at QoS 1");
+}
+
 TEST(Delivery, DeliveredQoSNeverExceedsGranted_MQTT_3_8_4_6) {
   PubSub s(QoS::at_most_once);
   auto& h = s.h;
