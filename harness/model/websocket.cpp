@@ -35,7 +35,8 @@ bool lists_mqtt(std::string_view offered) {
 bool takeover_under_way(const ModelState& model, const Connection& conn) {
   if (!conn.connect_seen || conn.connect.client_id.empty()) return false;
   for (const auto& [id, other] : model.connections) {
-    if (id != conn.id && other.connect_seen && other.connect_sequence > conn.connect_sequence &&
+    // A CONNECT the server refused takes nothing over.
+    if (id != conn.id && other.connect_seen && !other.refused && other.connect_sequence > conn.connect_sequence &&
         other.connect.client_id == conn.connect.client_id) {
       return true;
     }

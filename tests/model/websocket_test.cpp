@@ -104,16 +104,29 @@ TEST(WebSocketRules, APacketSplitAcrossFramesIsTakenNotRefused) {
 }
 
 // Connection 1 sends a split PUBLISH; connection 2 then opens and sends a CONNECT with client id `id`; the
-// server closes connection 1 before connection 2's CONNACK.
-HistoryBuilder closed_while_another_connects(const std::string& id) {
+// server closes connection 1 before connection 2's CONNACK (`refused_first`: connection 2 is refused first,
+// with CONNACK 5, and connects again later).
+HistoryBuilder closed_while_another_connects(const std::string& id, bool refused_first = false) {
   HistoryBuilder history;
   connected_over_websocket(history, 1, "mqtt");
-  history.sent(1, HistoryBuilder::publish("a/b", "split"));
-  history.websocket(framed("split"));
-  history.open(2, id);
-  history.websocket(upgrade("mqtt", "mqtt"));
   Connect connect;
   connect.client_id = id;
+  if (refused_first) {
+    history.open(3, id);
+    history.sent(3, connect);
+    Connack refusal;
+    refusal.reason_code = 5;
+    history.received(3, refusal);
+    history.closed(3, history::CloseReason::clean_eof);
+  }
+  history.sent(1, HistoryBuilder::publish("a/b", "split"));
+  history.websocket(framed("split"));
+  if (refused_first) {
+    history.closed(1, history::CloseReason::clean_eof);
+    return history;
+  }
+  history.open(2, id);
+  history.websocket(upgrade("mqtt", "mqtt"));
   history.sent(2, connect);
   history.closed(1, history::CloseReason::clean_eof);
   history.received(2, Connack{});
@@ -126,6 +139,8 @@ TEST(WebSocketRules, ATakeoverExplainsACloseAfterASplitPacketBeforeTheNewConnack
   EXPECT_SETTLED(judge(closed_while_another_connects("c")));
   // Another client's CONNECT explains nothing: the close still refuses the split packet.
   EXPECT_ONLY_STATEMENT(judge(closed_while_another_connects("d")), "MQTT-6.0.0-2");
+  // Nor does a CONNECT with the same id that the server refused.
+  EXPECT_ONLY_STATEMENT(judge(closed_while_another_connects("c", true)), "MQTT-6.0.0-2");
 }
 
 TEST(WebSocketRules, KeepAliveExpiryExplainsACloseAfterASplitPacket) {
