@@ -100,6 +100,12 @@ struct Flow {
   std::int64_t last_time_ns = 0;
 };
 
+// A CONNECT the codec refused for its protocol level or name: it gives the broker's direction no version, yet
+// the broker answers it.
+bool refused_for_protocol(const DecodeError& error) {
+  return error.packet_type == PacketType::connect &&
+         (error.statement == "MQTT-3.1.2-2" || error.statement == "MQTT-3.1.2-1");
+}
 
 }  // namespace
 
@@ -243,6 +249,11 @@ struct CaptureAnalyser::State {
           event.frame = item.frame;
           event.time_ns = time;
           push_event(flow, std::move(event));
+          if (from_client && refused_for_protocol(*item.error)) {
+            // The broker answers such a CONNECT (CONNACK 0x01 and a close [MQTT-3.1.2-2]): decode that answer.
+            other.answer_refused_connect();
+            direction_events(flow, 1 - d);
+          }
           break;
         }
         case DirectionEvent::Kind::note:

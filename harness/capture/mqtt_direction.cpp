@@ -78,6 +78,35 @@ void MqttDirection::resynchronise_without_version() {
   if (!held_.empty()) try_resynchronise(false);
 }
 
+void MqttDirection::answer_refused_connect() {
+  if (state_ != State::waiting_for_version || version_) return;
+  answering_refused_connect_ = true;
+  version_from_answer(false);
+}
+
+// A 3.1.1 CONNACK has exactly two bytes after its fixed header; a 5.0 one at least three (flags, reason code,
+// property length). `final`: the stream ended, decode what is held as 3.1.1 so its end is reported.
+void MqttDirection::version_from_answer(bool final) {
+  if (held_.empty() && !final) return;
+  const auto header = read_fixed_header(held_, 0);
+  if (header.status == FixedHeader::Status::incomplete && !final) return;
+  constexpr std::uint8_t connack_type = 0x20;
+  const bool v5 = header.status == FixedHeader::Status::complete && (held_[0] & 0xF0) == connack_type &&
+                  header.total - header.header_size >= 3;
+  version_ = v5 ? ProtocolVersion::v5 : ProtocolVersion::v3_1_1;
+  version_assumed_ = false;
+  answering_refused_connect_ = false;
+  const auto [frame, time_ns] = frame_of(held_base_ + 1);
+  note("the client's CONNECT did not decode (protocol level or name); decoding the broker's answer as MQTT " +
+           std::string(to_string(*version_)) +
+           (v5 ? " (a CONNACK longer than two bytes)" : " (the form every client can read)"),
+       frame, time_ns);
+  start_decoder(*version_, held_base_);
+  auto held = std::move(held_);
+  held_.clear();
+  if (!held.empty()) decode(held);
+}
+
 void MqttDirection::start_decoder(ProtocolVersion version, std::uint64_t at) {
   DecoderOptions options;
   options.sender = sender_;
@@ -173,7 +202,9 @@ void MqttDirection::mqtt_bytes(std::span<const std::uint8_t> bytes, std::uint64_
   switch (state_) {
     case State::waiting_for_version:
       held_.insert(held_.end(), bytes.begin(), bytes.end());
-      if (held_.size() > max_held_bytes) {
+      if (answering_refused_connect_) {
+        version_from_answer(false);
+      } else if (held_.size() > max_held_bytes) {
         stop(
             "more than 1 MiB from the server before the client's CONNECT gave a protocol version; "
             "this direction is not decoded",
@@ -340,7 +371,13 @@ void MqttDirection::finish(std::uint64_t frame, std::int64_t time_ns) {
       if (!held_.empty()) try_resynchronise(true);
       break;
     case State::waiting_for_version:
-      if (!held_.empty()) {
+      if (answering_refused_connect_ && !held_.empty()) {
+        version_from_answer(true);
+        if (state_ == State::decoding && decoder_->buffered() > 0) {
+          note("the stream ended inside a packet: " + std::to_string(decoder_->buffered()) + " bytes undecoded",
+               frame, time_ns);
+        }
+      } else if (!held_.empty()) {
         note(std::to_string(held_.size()) + " bytes were never decoded: no CONNECT gave the protocol version",
              frame, time_ns);
       }

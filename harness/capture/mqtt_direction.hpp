@@ -47,6 +47,10 @@ class MqttDirection {
   // The client's CONNECT will never be seen (a gap hid it, or the capture began after it): stop waiting and
   // find packet boundaries instead, trying 3.1.1 and 5.0.
   void resynchronise_without_version();
+  // The client's CONNECT was refused by the codec for its protocol level or name, so it gives no version; the
+  // broker still answers it (CONNACK 0x01, or 0x84 from a 5.0 broker) and that answer must reach the model.
+  // The version is read off the first packet: a CONNACK longer than two bytes is 5.0, anything else 3.1.1.
+  void answer_refused_connect();
   // The version the other direction assumed: taken only where this direction's packets read the same in
   // 3.1.1 and 5.0.
   void hint_version(ProtocolVersion version) { hint_ = version; }
@@ -75,6 +79,7 @@ class MqttDirection {
   void begin_resynchronising();
   void try_resynchronise(bool final);
   void start_decoder(ProtocolVersion version, std::uint64_t at);
+  void version_from_answer(bool final);
   void note(std::string text, std::uint64_t frame, std::int64_t time_ns);
   std::pair<std::uint64_t, std::int64_t> frame_of(std::uint64_t end_offset);
   void stop(std::string text, std::uint64_t frame, std::int64_t time_ns);
@@ -105,6 +110,7 @@ class MqttDirection {
   std::int64_t last_time_ns_ = 0;
   std::vector<DirectionEvent> out_;
   std::vector<std::uint8_t> scratch_;
+  bool answering_refused_connect_ = false;
   bool head_reported_ = false;
   bool binary_message_reported_ = false;
   std::deque<WebSocketDataFrame> client_frames_;  // client data frames not yet behind the decoded packets

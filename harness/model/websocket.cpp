@@ -30,6 +30,27 @@ bool lists_mqtt(std::string_view offered) {
   return false;
 }
 
+// A CONNECT with this connection's client id, sent on a later connection: the broker may close this one for
+// the takeover before that connection's CONNACK (where the model marks `taken_over`).
+bool takeover_under_way(const ModelState& model, const Connection& conn) {
+  if (!conn.connect_seen || conn.connect.client_id.empty()) return false;
+  for (const auto& [id, other] : model.connections) {
+    // A CONNECT the server refused takes nothing over.
+    if (id != conn.id && other.connect_seen && !other.refused && other.connect_sequence > conn.connect_sequence &&
+        other.connect.client_id == conn.connect.client_id) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The client has been silent for 1.5 x its keep alive since its last packet: the close is the keep-alive
+// timeout [MQTT-3.1.2-24], whether or not the server read that packet.
+bool keep_alive_lapsed(const Connection& conn, std::int64_t time) {
+  const auto keep_alive = static_cast<std::int64_t>(conn.keep_alive);
+  return keep_alive > 0 && time - conn.last_client_time >= keep_alive * 3'000'000'000LL / 2;
+}
+
 }  // namespace
 
 void on_websocket_open(ModelState& model, const Event& event) {
@@ -77,6 +98,8 @@ bool on_websocket_send(ModelState& model, Connection& conn, const Event& event) 
 
 void on_websocket_server_packet(Connection& conn) { conn.websocket_split_sequence = 0; }
 
+// A close right after a split (or shared) packet is a refusal of it unless something else explains the close:
+// the client's own violation or DISCONNECT, a fault, a takeover (marked, or still under way), keep alive.
 void on_websocket_close(ModelState& model, Connection& conn, const Event& event) {
   const std::uint64_t split = conn.websocket_split_sequence;
   conn.websocket_split_sequence = 0;
@@ -84,6 +107,7 @@ void on_websocket_close(ModelState& model, Connection& conn, const Event& event)
   // A takeover by the same client id ends the connection for a reason of its own (captures show it: a client
   // that reconnects while its old connection still stands).
   if (conn.client_violation || conn.disconnect_sent || conn.faulted || conn.taken_over) return;
+  if (takeover_under_way(model, conn) || keep_alive_lapsed(conn, event.time_ns)) return;
   model.violation(cited(conn, "MQTT-6.0.0-2"),
                   "the server closed the connection of " + client_label(conn) +
                       " after a packet that arrived split across WebSocket frames (or sharing a frame with the "

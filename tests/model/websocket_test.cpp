@@ -103,6 +103,62 @@ TEST(WebSocketRules, APacketSplitAcrossFramesIsTakenNotRefused) {
   EXPECT_ONLY_STATEMENT(judge(refused), "MQTT-6.0.0-2");
 }
 
+// Connection 1 sends a split PUBLISH; connection 2 then opens and sends a CONNECT with client id `id`; the
+// server closes connection 1 before connection 2's CONNACK (`refused_first`: connection 2 is refused first,
+// with CONNACK 5, and connects again later).
+HistoryBuilder closed_while_another_connects(const std::string& id, bool refused_first = false) {
+  HistoryBuilder history;
+  connected_over_websocket(history, 1, "mqtt");
+  Connect connect;
+  connect.client_id = id;
+  if (refused_first) {
+    history.open(3, id);
+    history.sent(3, connect);
+    Connack refusal;
+    refusal.reason_code = 5;
+    history.received(3, refusal);
+    history.closed(3, history::CloseReason::clean_eof);
+  }
+  history.sent(1, HistoryBuilder::publish("a/b", "split"));
+  history.websocket(framed("split"));
+  if (refused_first) {
+    history.closed(1, history::CloseReason::clean_eof);
+    return history;
+  }
+  history.open(2, id);
+  history.websocket(upgrade("mqtt", "mqtt"));
+  history.sent(2, connect);
+  history.closed(1, history::CloseReason::clean_eof);
+  history.received(2, Connack{});
+  history.sent(2, Disconnect{});
+  history.closed(2, history::CloseReason::local_close);
+  return history;
+}
+
+TEST(WebSocketRules, ATakeoverExplainsACloseAfterASplitPacketBeforeTheNewConnack) {
+  EXPECT_SETTLED(judge(closed_while_another_connects("c")));
+  // Another client's CONNECT explains nothing: the close still refuses the split packet.
+  EXPECT_ONLY_STATEMENT(judge(closed_while_another_connects("d")), "MQTT-6.0.0-2");
+  // Nor does a CONNECT with the same id that the server refused.
+  EXPECT_ONLY_STATEMENT(judge(closed_while_another_connects("c", true)), "MQTT-6.0.0-2");
+}
+
+TEST(WebSocketRules, KeepAliveExpiryExplainsACloseAfterASplitPacket) {
+  // Keep alive 60 s (the CONNECT's default here): the server may close once 90 s pass without a packet.
+  for (const auto silence : {90 * seconds, 89 * seconds}) {
+    HistoryBuilder history;
+    connected_over_websocket(history, 1, "mqtt");
+    history.sent(1, HistoryBuilder::publish("a/b", "split"));
+    history.websocket(framed("split"));
+    history.after(silence).closed(1, history::CloseReason::clean_eof);
+    if (silence == 90 * seconds) {
+      EXPECT_SETTLED(judge(history));
+    } else {
+      EXPECT_ONLY_STATEMENT(judge(history), "MQTT-6.0.0-2");
+    }
+  }
+}
+
 TEST(WebSocketRules, AFiveZeroConnectionCitesTheFiveZeroCatalog) {
   HistoryBuilder text;
   text.open(1, "c");
