@@ -118,7 +118,12 @@ void check_forbidden_answers(ModelState& model, Connection& conn, const Packet& 
   for (auto& duty : conn.close_duties) {
     if (duty.settled) continue;
     if (duty.required_connack && type == PacketType::connack && !duty.connack_done) {
-      const auto code = std::get<Connack>(packet).reason_code;
+      const auto& connack = std::get<Connack>(packet);
+      // A 5.0 server MAY refuse a protocol version it does not support with reason 0x84 instead of 3.1.1's
+      // return code 0x01 (5.0 section 3.1.2.2); either is the refusal MQTT-3.1.2-2 asks for.
+      const bool unsupported_version_refusal =
+          *duty.required_connack == 0x01 && connack.version == ProtocolVersion::v5 && connack.reason_code == 0x84;
+      const auto code = unsupported_version_refusal ? std::uint8_t{0x01} : connack.reason_code;
       duty.connack_done = true;
       const bool authentication = (code == 4 || code == 5) && *duty.required_connack != 4 &&
                                   *duty.required_connack != 5;

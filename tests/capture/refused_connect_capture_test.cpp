@@ -73,6 +73,13 @@ TEST(CaptureRefusedConnect, AFiveZeroConnackIsDecodedAsFiveZero) {
   EXPECT_EQ(connacks.front().version, ProtocolVersion::v5);
   EXPECT_EQ(connacks.front().reason_code, 0x84);
   EXPECT_TRUE(checked.verdicts.exercised.count("MQTT-3.1.2-2"));
+  EXPECT_TRUE(checked.verdicts.violations.empty()) << checked.verdicts.violations.front().statement << ": "
+                                                   << checked.verdicts.violations.front().message;
+}
+
+TEST(CaptureRefusedConnect, AFiveZeroConnackAcceptingTheLevelIsCaught) {
+  const auto verdicts = judge_answer({0x20, 0x03, 0x00, 0x00, 0x00}, "connack-5-0");
+  EXPECT_GE(violations_of(verdicts, "MQTT-3.1.2-2"), 1u);
 }
 
 TEST(CaptureRefusedConnect, TheThreeOneOneRefusalReachesTheHistory) {
