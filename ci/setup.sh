@@ -15,7 +15,7 @@ set -euo pipefail
 build_packages=(
   build-essential cmake ninja-build pkg-config dpkg-dev file
   libboost-dev libboost-system-dev libssl-dev
-  nlohmann-json3-dev libpcap-dev libgraphviz-dev libxxhash-dev libcli11-dev libfmt-dev
+  nlohmann-json3-dev libpcap-dev libgraphviz-dev libxxhash-dev libcli11-dev libfmt-dev libjemalloc-dev
 )
 test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
