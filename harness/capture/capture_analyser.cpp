@@ -6,6 +6,7 @@
 #include <tuple>
 #include <utility>
 
+#include "capture/capture_flow.hpp"
 #include "capture/ip_reassembler.hpp"
 #include "capture/link_layer.hpp"
 #include "capture/mqtt_direction.hpp"
@@ -19,93 +20,6 @@ namespace {
 using history::CloseReason;
 using history::Event;
 using history::EventKind;
-
-// Does this stream start with a CONNECT? nullopt while too few bytes are known.
-std::optional<bool> looks_like_connect(std::span<const std::uint8_t> bytes) {
-  if (bytes.empty()) return std::nullopt;
-  if (bytes[0] != 0x10) return false;
-  std::size_t at = 1;
-  for (; at < 5; ++at) {
-    if (at >= bytes.size()) return std::nullopt;
-    if ((bytes[at] & 0x80) == 0) break;
-  }
-  if (at == 5) return false;
-  ++at;
-  static constexpr std::uint8_t mqtt[] = {0x00, 0x04, 'M', 'Q', 'T', 'T'};
-  static constexpr std::uint8_t mqisdp[] = {0x00, 0x06, 'M', 'Q', 'I', 's', 'd', 'p'};
-  auto matches = [&](std::span<const std::uint8_t> name) -> std::optional<bool> {
-    for (std::size_t i = 0; i < name.size(); ++i) {
-      if (at + i >= bytes.size()) return std::nullopt;
-      if (bytes[at + i] != name[i]) return false;
-    }
-    return true;
-  };
-  const auto first = matches(mqtt);
-  if (first.value_or(false)) return true;
-  const auto second = matches(mqisdp);
-  if (second.value_or(false)) return true;
-  if (!first || !second) return std::nullopt;
-  return false;
-}
-
-struct FlowKey {
-  IpAddress low_address;
-  std::uint16_t low_port = 0;
-  IpAddress high_address;
-  std::uint16_t high_port = 0;
-  friend auto operator<=>(const FlowKey&, const FlowKey&) = default;
-};
-
-FlowKey key_of(const TcpSegment& segment) {
-  auto a = std::tie(segment.source, segment.source_port);
-  auto b = std::tie(segment.destination, segment.destination_port);
-  if (a <= b) return {segment.source, segment.source_port, segment.destination, segment.destination_port};
-  return {segment.destination, segment.destination_port, segment.source, segment.source_port};
-}
-
-enum class Role : std::uint8_t { undecided, mqtt, not_mqtt, tls };
-
-struct CloseSeen {
-  int direction = 0;
-  bool reset = false;
-  std::uint64_t frame = 0;
-  std::int64_t time_ns = 0;
-};
-
-struct Flow {
-  std::array<IpAddress, 2> address;
-  std::array<std::uint16_t, 2> port{};
-  std::array<TcpReassembler, 2> reassembler;
-  std::array<std::vector<StreamPiece>, 2> pending;  // pieces that arrived before the role was decided
-  std::array<std::optional<MqttDirection>, 2> direction;
-  Role role = Role::undecided;
-  int syn_client = -1;
-  std::optional<std::pair<std::uint64_t, std::int64_t>> syn_frame;
-  int client = 0;
-  bool websocket = false;
-  bool gapped = false;
-  bool open_emitted = false;
-  // A WebSocket connection's `open` waits for the server's answer to the upgrade, as a live client records it
-  // once the handshake is done: it then carries the sub-protocols offered and chosen (MQTT-6.0.0-4).
-  bool open_pending = false;
-  std::string offered;  // the client's Sec-WebSocket-Protocol
-  std::optional<CloseSeen> close;
-  bool close_emitted = false;
-  bool ended = false;  // RST or FIN both ways: a later SYN on the same ports starts a new flow
-  std::array<bool, 2> fin{};
-  std::size_t summary = 0;  // index in connections
-  std::uint64_t first_frame = 0;
-  std::int64_t first_time_ns = 0;
-  std::uint64_t last_frame = 0;  // the flow's latest frame, also before it is known to be MQTT
-  std::int64_t last_time_ns = 0;
-};
-
-// A CONNECT the codec refused for its protocol level or name: it gives the broker's direction no version, yet
-// the broker answers it.
-bool refused_for_protocol(const DecodeError& error) {
-  return error.packet_type == PacketType::connect &&
-         (error.statement == "MQTT-3.1.2-2" || error.statement == "MQTT-3.1.2-1");
-}
 
 }  // namespace
 
