@@ -92,9 +92,10 @@ std::uint64_t sent_mark(std::uint64_t token_hash) { return mixed(token_hash); }
 
 constexpr std::size_t topic_cache_limit = 100'000;
 
-// Connections numbered below this get a slot in a flat table (ConnectionMemo); a history with larger numbers
-// (a capture, say) takes the slow path for those, with the same results.
-constexpr std::uint32_t memo_connection_limit = 1u << 20;
+// Slots of the per-connection memo table (ConnectionMemo), a power of two: a connection takes slot number mod
+// slots, and a connection numbered apart by a multiple of it takes the slot over. Fixed, so the table stays
+// about 1 MB however many connections a run opens; a fleet's open connections have nearby numbers.
+constexpr std::size_t memo_slots = std::size_t{1} << 14;
 // Finished messages whose map node (and slot vector) is kept for the next one: no allocation per message.
 constexpr std::size_t spare_message_limit = 256;
 constexpr ActorId no_actor = UINT32_MAX;
@@ -148,13 +149,14 @@ struct FleetStatistics::State {
   // instead of hashing them: its actor, the publisher named in the tokens it sent, and the subscribers its
   // topic reaches (valid while reach_generation is unchanged). Each is checked against the event, never trusted.
   struct ConnectionMemo {
+    std::uint32_t connection = 0;  // whose memo this slot holds
     ActorId actor = no_actor;
     ActorId token_publisher = no_actor;
     std::string topic;
     std::uint64_t reach_generation = 0;
     const std::vector<std::pair<ActorId, QoS>>* reach = nullptr;
   };
-  std::vector<ConnectionMemo> memos;  // by connection number, below memo_connection_limit
+  std::vector<ConnectionMemo> memos;  // memo_slots of them once an event came
   std::unordered_map<std::uint32_t, ActorId> open_connections;  // connection -> actor, while open
   std::unordered_map<std::uint32_t, std::int64_t> connect_sent;  // connection -> CONNECT time, until its CONNACK
   std::unordered_set<std::uint32_t> accepted_connections;        // a CONNACK accepted the session, still open
@@ -202,45 +204,39 @@ struct FleetStatistics::State {
     return actor;
   }
 
-  ConnectionMemo* memo_of(std::uint32_t connection) {
-    if (connection >= memo_connection_limit) return nullptr;
-    if (connection >= memos.size()) memos.resize(static_cast<std::size_t>(connection) + 1);
-    return &memos[connection];
+  ConnectionMemo& memo_of(std::uint32_t connection) {
+    if (memos.empty()) memos.resize(memo_slots);
+    ConnectionMemo& memo = memos[connection & (memo_slots - 1)];
+    if (memo.connection != connection) {
+      memo = ConnectionMemo{};
+      memo.connection = connection;
+    }
+    return memo;
   }
 
   // actor_of(event.actor), remembered per connection.
   ActorId actor_of_event(const Event& event) {
-    ConnectionMemo* memo = memo_of(event.connection);
-    if (memo && memo->actor != no_actor && actor_names[memo->actor] == event.actor) return memo->actor;
-    const ActorId actor = actor_of(event.actor);
-    if (memo) memo->actor = actor;
-    return actor;
+    ConnectionMemo& memo = memo_of(event.connection);
+    if (memo.actor != no_actor && actor_names[memo.actor] == event.actor) return memo.actor;
+    return memo.actor = actor_of(event.actor);
   }
 
   // actor_of(name) for the publisher named in a token the connection sent: nearly always the same one.
   ActorId token_publisher_of(std::uint32_t connection, std::string_view name) {
-    ConnectionMemo* memo = memo_of(connection);
-    if (memo && memo->token_publisher != no_actor && actor_names[memo->token_publisher] == name) {
-      return memo->token_publisher;
-    }
-    const ActorId actor = actor_of(name);
-    if (memo) memo->token_publisher = actor;
-    return actor;
+    ConnectionMemo& memo = memo_of(connection);
+    if (memo.token_publisher != no_actor && actor_names[memo.token_publisher] == name) return memo.token_publisher;
+    return memo.token_publisher = actor_of(name);
   }
 
   // reach_of(topic), remembered per connection until a subscription changes.
   const std::vector<std::pair<ActorId, QoS>>& reach_of_connection(std::uint32_t connection,
                                                                   const std::string& topic_name) {
-    ConnectionMemo* memo = memo_of(connection);
-    if (memo && memo->reach && memo->reach_generation == reach_generation && memo->topic == topic_name) {
-      return *memo->reach;
-    }
+    ConnectionMemo& memo = memo_of(connection);
+    if (memo.reach && memo.reach_generation == reach_generation && memo.topic == topic_name) return *memo.reach;
     const auto& reach = reach_of(topic_name);
-    if (memo) {
-      memo->topic = topic_name;
-      memo->reach = &reach;
-      memo->reach_generation = reach_generation;
-    }
+    memo.topic = topic_name;
+    memo.reach = &reach;
+    memo.reach_generation = reach_generation;
     return reach;
   }
 

@@ -87,9 +87,9 @@ const std::pair<const std::string, std::uint32_t>& EventLogWriter::actor_entry(c
   return *found;
 }
 
-EventLogWriter::ConnectionEntry& EventLogWriter::connection_entry(std::uint32_t connection) {
+EventLogWriter::ConnectionEntry& EventLogWriter::new_connection_entry(std::uint32_t connection) {
   if (connection >= flat_connection_limit) return other_connections_[connection];
-  if (connection >= flat_connections_.size()) flat_connections_.resize(static_cast<std::size_t>(connection) + 1);
+  flat_connections_.resize(static_cast<std::size_t>(connection) + 1);
   return flat_connections_[connection];
 }
 

@@ -94,7 +94,11 @@ class EventLogWriter {
     std::optional<ProtocolVersion> version;
     const std::pair<const std::string, std::uint32_t>* actor = nullptr;  // an entry of actors_ (nodes stay put)
   };
-  ConnectionEntry& connection_entry(std::uint32_t connection);
+  ConnectionEntry& connection_entry(std::uint32_t connection) {
+    if (connection < flat_connections_.size()) return flat_connections_[connection];
+    return new_connection_entry(connection);
+  }
+  ConnectionEntry& new_connection_entry(std::uint32_t connection);  // a number not in the flat table yet
   // By connection number in a flat table (runs number their connections 1, 2, ...); a number past
   // flat_connection_limit (a capture, say) goes to the map instead.
   static constexpr std::uint32_t flat_connection_limit = 1u << 20;

@@ -48,7 +48,8 @@ nlohmann::json statistics_of(const std::vector<Event>& events) {
   return statistics.finish();
 }
 
-// The same history with every connection number moved by `offset` (past the memo table: the slow path).
+// The same history with every connection number moved by `offset` (a large power of two: the connections then
+// share memo slots with those of the first history, which must not matter).
 std::vector<Event> renumbered(std::vector<Event> events, std::uint32_t offset) {
   for (auto& event : events) event.connection += offset;
   return events;
@@ -109,6 +110,28 @@ TEST(FleetStatsMemo, TokensOfTwoPublishersOnOneConnectionAreNumberedApart) {
   EXPECT_EQ(stats["messages"]["lost"], 0);
   EXPECT_EQ(stats["messages"]["duplicates"], 0);
   EXPECT_EQ(statistics_of(renumbered(events, 1u << 24)), stats);
+}
+
+// Two publishers whose connection numbers are a large power of two apart share a memo slot, taking it from each
+// other at every message: each keeps its own actor, token publisher and topic.
+TEST(FleetStatsMemo, ConnectionsSharingAMemoSlotKeepTheirOwnFigures) {
+  std::vector<Event> events;
+  events.push_back(packet_event(0, 1, "backend", EventKind::sent, subscribe("dtu/+/telemetry")));
+  const std::uint32_t far = 2 + (1u << 20);
+  for (int number = 1; number <= 3; ++number) {
+    const std::string n = std::to_string(number);
+    events.push_back(packet_event(number * 10, 2, "dtu-a", EventKind::sent, publish("dtu/a/telemetry", "dtu-a#" + n + "|")));
+    events.push_back(packet_event(number * 10 + 1, far, "dtu-b", EventKind::sent, publish("dtu/b/status", "dtu-b#" + n + "|")));
+    events.push_back(packet_event(number * 10 + 2, 1, "backend", EventKind::received,
+                                  publish("dtu/a/telemetry", "dtu-a#" + n + "|")));
+  }
+  const auto stats = statistics_of(events);
+  EXPECT_EQ(stats["messages"]["published"], 6);
+  EXPECT_EQ(stats["messages"]["expected_deliveries"], 3) << "dtu-b's status messages reach nobody";
+  EXPECT_EQ(stats["messages"]["lost"], 0);
+  auto apart = events;
+  for (auto& event : apart) event.connection = event.connection == far ? 3 : event.connection;
+  EXPECT_EQ(statistics_of(apart), stats);
 }
 
 }  // namespace
