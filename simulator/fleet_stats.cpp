@@ -156,7 +156,7 @@ struct FleetStatistics::State {
     std::uint64_t reach_generation = 0;
     const std::vector<std::pair<ActorId, QoS>>* reach = nullptr;
   };
-  std::vector<ConnectionMemo> memos;  // memo_slots of them once an event came
+  std::vector<ConnectionMemo> memos;  // at most memo_slots
   std::unordered_map<std::uint32_t, ActorId> open_connections;  // connection -> actor, while open
   std::unordered_map<std::uint32_t, std::int64_t> connect_sent;  // connection -> CONNECT time, until its CONNACK
   std::unordered_set<std::uint32_t> accepted_connections;        // a CONNACK accepted the session, still open
@@ -205,8 +205,9 @@ struct FleetStatistics::State {
   }
 
   ConnectionMemo& memo_of(std::uint32_t connection) {
-    if (memos.empty()) memos.resize(memo_slots);
-    ConnectionMemo& memo = memos[connection & (memo_slots - 1)];
+    const std::size_t slot = connection & (memo_slots - 1);
+    if (slot >= memos.size()) memos.resize(slot + 1);  // grows with the numbers seen, up to memo_slots
+    ConnectionMemo& memo = memos[slot];
     if (memo.connection != connection) {
       memo = ConnectionMemo{};
       memo.connection = connection;
