@@ -92,6 +92,14 @@ std::uint64_t sent_mark(std::uint64_t token_hash) { return mixed(token_hash); }
 
 constexpr std::size_t topic_cache_limit = 100'000;
 
+// Slots of the per-connection memo table (ConnectionMemo), a power of two: a connection takes slot number mod
+// slots, and a connection numbered apart by a multiple of it takes the slot over. Fixed, so the table stays
+// about 1 MB however many connections a run opens; a fleet's open connections have nearby numbers.
+constexpr std::size_t memo_slots = std::size_t{1} << 14;
+// Finished messages whose map node (and slot vector) is kept for the next one: no allocation per message.
+constexpr std::size_t spare_message_limit = 256;
+constexpr ActorId no_actor = UINT32_MAX;
+
 }  // namespace
 
 std::string message_token(const std::string& client_id, std::uint64_t number) {
@@ -137,6 +145,18 @@ struct FleetStatistics::State {
   std::vector<std::string> actor_names;
   std::vector<std::uint64_t> opens;         // per actor: connections opened
   std::vector<std::uint32_t> online;        // per actor: connections open now
+  // What a connection's events looked up last, so that the next event of the same connection compares names
+  // instead of hashing them: its actor, the publisher named in the tokens it sent, and the subscribers its
+  // topic reaches (valid while reach_generation is unchanged). Each is checked against the event, never trusted.
+  struct ConnectionMemo {
+    std::uint32_t connection = 0;  // whose memo this slot holds
+    ActorId actor = no_actor;
+    ActorId token_publisher = no_actor;
+    std::string topic;
+    std::uint64_t reach_generation = 0;
+    const std::vector<std::pair<ActorId, QoS>>* reach = nullptr;
+  };
+  std::vector<ConnectionMemo> memos;  // at most memo_slots
   std::unordered_map<std::uint32_t, ActorId> open_connections;  // connection -> actor, while open
   std::unordered_map<std::uint32_t, std::int64_t> connect_sent;  // connection -> CONNECT time, until its CONNACK
   std::unordered_set<std::uint32_t> accepted_connections;        // a CONNACK accepted the session, still open
@@ -148,13 +168,17 @@ struct FleetStatistics::State {
   // Subscriptions, and which subscribers a topic reaches (a cache, emptied when a subscription changes).
   std::unordered_map<ActorId, Subscriber> subscribers;
   std::unordered_map<std::string, std::vector<std::pair<ActorId, QoS>>> topic_reach;
+  std::uint64_t reach_generation = 1;  // counts the clearings of topic_reach (memos hold pointers into it)
 
   // Messages.
-  std::unordered_map<std::uint64_t, Pending> pending;    // token hash -> message awaited by a subscriber
+  using PendingMap = std::unordered_map<std::uint64_t, Pending>;
+  PendingMap pending;    // token hash -> message awaited by a subscriber
+  std::vector<PendingMap::node_type> spare_messages;  // extracted nodes kept for reuse (spare_message_limit)
+  Pending next_message;  // the message being sent, built here so its slot vector keeps its capacity
   std::deque<std::pair<std::int64_t, std::uint64_t>> pending_order;  // (sent time, token hash), in sending order
   // What was sent and which copies came, once the message itself is forgotten: for numbered tokens per
   // publisher and per (receiver, publisher) pair; for any other token by hash for a settle window.
-  std::unordered_map<ActorId, SeenNumbers> sent_numbers;
+  std::vector<SeenNumbers> sent_numbers;  // per actor (as publisher)
   std::unordered_map<std::uint64_t, SeenNumbers> copy_numbers;  // pair_key -> numbers a receiver got
   std::unordered_set<std::uint64_t> settled;             // sent_mark and copy_mark of settled messages
   std::deque<std::pair<std::int64_t, std::uint64_t>> settled_order;  // (forget time, mark)
@@ -176,7 +200,59 @@ struct FleetStatistics::State {
     actor_names.emplace_back(name);
     opens.push_back(0);
     online.push_back(0);
+    sent_numbers.emplace_back();
     return actor;
+  }
+
+  ConnectionMemo& memo_of(std::uint32_t connection) {
+    const std::size_t slot = connection & (memo_slots - 1);
+    if (slot >= memos.size()) memos.resize(slot + 1);  // grows with the numbers seen, up to memo_slots
+    ConnectionMemo& memo = memos[slot];
+    if (memo.connection != connection) {
+      memo = ConnectionMemo{};
+      memo.connection = connection;
+    }
+    return memo;
+  }
+
+  // actor_of(event.actor), remembered per connection.
+  ActorId actor_of_event(const Event& event) {
+    ConnectionMemo& memo = memo_of(event.connection);
+    if (memo.actor != no_actor && actor_names[memo.actor] == event.actor) return memo.actor;
+    return memo.actor = actor_of(event.actor);
+  }
+
+  // actor_of(name) for the publisher named in a token the connection sent: nearly always the same one.
+  ActorId token_publisher_of(std::uint32_t connection, std::string_view name) {
+    ConnectionMemo& memo = memo_of(connection);
+    if (memo.token_publisher != no_actor && actor_names[memo.token_publisher] == name) return memo.token_publisher;
+    return memo.token_publisher = actor_of(name);
+  }
+
+  // reach_of(topic), remembered per connection until a subscription changes.
+  const std::vector<std::pair<ActorId, QoS>>& reach_of_connection(std::uint32_t connection,
+                                                                  const std::string& topic_name) {
+    ConnectionMemo& memo = memo_of(connection);
+    if (memo.reach && memo.reach_generation == reach_generation && memo.topic == topic_name) return *memo.reach;
+    const auto& reach = reach_of(topic_name);
+    memo.topic = topic_name;
+    memo.reach = &reach;
+    memo.reach_generation = reach_generation;
+    return reach;
+  }
+
+  void clear_topic_reach() {
+    topic_reach.clear();
+    ++reach_generation;
+  }
+
+  // Forgets a message, keeping its node for the next one.
+  void forget(PendingMap::iterator found) {
+    if (spare_messages.size() < spare_message_limit) {
+      spare_messages.push_back(pending.extract(found));
+    } else {
+      pending.erase(found);
+    }
   }
 
   void remember(std::uint64_t mark, std::int64_t now_ns) {
@@ -228,7 +304,7 @@ struct FleetStatistics::State {
       if (settled_already) continue;
       count_losses(found->second, losses_by_cause, timeline);
       settle(token_hash, found->second, now_ns);
-      pending.erase(found);
+      forget(found);
     }
     while (!settled_order.empty() && settled_order.front().first <= now_ns) {
       settled.erase(settled_order.front().second);
@@ -239,7 +315,7 @@ struct FleetStatistics::State {
   const std::vector<std::pair<ActorId, QoS>>& reach_of(const std::string& topic_name) {
     auto found = topic_reach.find(topic_name);
     if (found != topic_reach.end()) return found->second;
-    if (topic_reach.size() >= topic_cache_limit) topic_reach.clear();
+    if (topic_reach.size() >= topic_cache_limit) clear_topic_reach();
     std::vector<std::pair<ActorId, QoS>> reach;
     for (const auto& [actor, subscriber] : subscribers) {
       std::optional<QoS> granted;
@@ -252,7 +328,7 @@ struct FleetStatistics::State {
   }
 
   void subscribed(const Event& event, const Subscribe& subscribe) {
-    auto& subscriber = subscribers[actor_of(event.actor)];
+    auto& subscriber = subscribers[actor_of_event(event)];
     bool changed = subscriber.filters.empty();
     for (const auto& subscription : subscribe.subscriptions) {
       auto [found, inserted] = subscriber.filters.try_emplace(subscription.filter, subscription.qos);
@@ -262,17 +338,25 @@ struct FleetStatistics::State {
       }
       changed = changed || inserted;
     }
-    if (changed) topic_reach.clear();
+    if (changed) clear_topic_reach();
   }
 
   void message_sent(const Event& event, const Publish& publish, std::string_view token) {
     const std::uint64_t token_hash = std::hash<std::string_view>{}(token);
     // A resend of a message already counted (the publisher's retry) is no new message.
     if (pending.contains(token_hash)) return;
-    Pending message{event.time_ns, publish.qos, event.connection, 0, {}};
+    Pending& message = next_message;
+    message.time_ns = event.time_ns;
+    message.qos = publish.qos;
+    message.connection = event.connection;
+    message.awaiting = 0;
+    message.slots.clear();
+    message.publisher = 0;
+    message.number = 0;
+    message.numbered = false;
     if (const auto numbered = numbered_token(token)) {
       message.numbered = true;
-      message.publisher = actor_of(numbered->first);
+      message.publisher = token_publisher_of(event.connection, numbered->first);
       message.number = numbered->second;
       if (sent_numbers[message.publisher].mark(message.number)) return;
     } else if (settled.contains(sent_mark(token_hash))) {
@@ -280,7 +364,7 @@ struct FleetStatistics::State {
     }
     ++published;
     timeline.published(event.time_ns);
-    for (const auto& [actor, granted] : reach_of(publish.topic)) {
+    for (const auto& [actor, granted] : reach_of_connection(event.connection, publish.topic)) {
       message.slots.push_back(Slot{actor, granted, true, online[actor] > 0, 0});
     }
     message.awaiting = static_cast<std::uint32_t>(message.slots.size());
@@ -289,7 +373,16 @@ struct FleetStatistics::State {
       if (!message.numbered) remember(sent_mark(token_hash), event.time_ns);
       return;
     }
-    pending.emplace(token_hash, std::move(message));
+    if (spare_messages.empty()) {
+      pending.emplace(token_hash, std::move(message));
+    } else {
+      // The spare's slot vector comes back into next_message: both keep their capacity.
+      auto node = std::move(spare_messages.back());
+      spare_messages.pop_back();
+      node.key() = token_hash;
+      std::swap(node.mapped(), message);
+      pending.insert(std::move(node));
+    }
     pending_order.emplace_back(event.time_ns, token_hash);
     // One message still awaited at the front keeps every later, settled one in the order until its window ends:
     // drop those now and then, so the order holds about as much as the messages awaited.
@@ -303,7 +396,7 @@ struct FleetStatistics::State {
 
   void message_received(const Event& event, const Publish& publish, std::string_view token) {
     ++delivered;
-    const ActorId receiver = actor_of(event.actor);
+    const ActorId receiver = actor_of_event(event);
     const std::uint64_t token_hash = std::hash<std::string_view>{}(token);
     const auto duplicate = [&] {
       const std::string cause = publish.dup ? "redelivery-with-dup-flag"
@@ -334,8 +427,9 @@ struct FleetStatistics::State {
       return duplicate();
     }
     const double latency_ms = static_cast<double>(event.time_ns - message.time_ns) / 1e6;
-    delivery_latency[static_cast<int>(publish.qos) % 3].add(latency_ms);
-    timeline.delivered(event.time_ns, publish.qos, latency_ms);
+    const auto bucket = LatencyHistogram::bucket_of(latency_ms);
+    delivery_latency[static_cast<int>(publish.qos) % 3].add(latency_ms, bucket);
+    timeline.delivered(event.time_ns, publish.qos, latency_ms, bucket);
     if (slot == message.slots.end()) {
       message.slots.push_back(Slot{receiver, publish.qos, false, false, 1});
     } else {
@@ -344,7 +438,7 @@ struct FleetStatistics::State {
     }
     if (message.awaiting == 0) {
       settle(token_hash, message, event.time_ns);
-      pending.erase(found);
+      forget(found);
     }
   }
 
@@ -361,7 +455,7 @@ void FleetStatistics::State::observe(const Event& event) {
   retained.observe(event);
   switch (event.kind) {
     case EventKind::open: {
-      const ActorId actor = actor_of(event.actor);
+      const ActorId actor = actor_of_event(event);
       if (++opens[actor] > 1) timeline.reconnected(event.time_ns);
       ++online[actor];
       open_connections[event.connection] = actor;
@@ -384,7 +478,7 @@ void FleetStatistics::State::observe(const Event& event) {
       ++faults_by_kind[event.fault];
       timeline.fault_event(event.time_ns, event.fault);
       faulted_connections.insert(event.connection);
-      faulted_actors.insert(actor_of(event.actor));
+      faulted_actors.insert(actor_of_event(event));
       break;
     case EventKind::sent: {
       if (!event.packet) break;
@@ -508,7 +602,7 @@ nlohmann::json FleetStatistics::finish() const { return state_->finish(); }
 std::size_t FleetStatistics::tracked() const {
   const auto& state = *state_;
   std::size_t words = 0;
-  for (const auto& [publisher, numbers] : state.sent_numbers) words += numbers.words();
+  for (const auto& numbers : state.sent_numbers) words += numbers.words();
   for (const auto& [pair, numbers] : state.copy_numbers) words += numbers.words();
   return state.pending.size() + state.pending_order.size() + state.settled.size() + words;
 }

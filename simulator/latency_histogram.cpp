@@ -10,12 +10,6 @@ const double log_growth = std::log(LatencyHistogram::growth);
 
 double rounded(double value) { return std::round(value * 1000.0) / 1000.0; }
 
-std::size_t bucket_of(double milliseconds) {
-  const double microseconds = milliseconds * 1000.0;
-  if (!(microseconds >= 1.0)) return 0;  // also NaN and negative values (clock steps)
-  return static_cast<std::size_t>(std::floor(std::log(microseconds) / log_growth)) + 1;
-}
-
 // The point of bucket i (i >= 1) with the same relative distance to both of its ends.
 double point_of(std::size_t bucket) {
   if (bucket == 0) return 0;
@@ -25,8 +19,13 @@ double point_of(std::size_t bucket) {
 
 }  // namespace
 
-void LatencyHistogram::add(double milliseconds) {
-  const auto bucket = bucket_of(milliseconds);
+std::size_t LatencyHistogram::bucket_of(double milliseconds) {
+  const double microseconds = milliseconds * 1000.0;
+  if (!(microseconds >= 1.0)) return 0;  // also NaN and negative values (clock steps)
+  return static_cast<std::size_t>(std::floor(std::log(microseconds) / log_growth)) + 1;
+}
+
+void LatencyHistogram::add(double milliseconds, std::size_t bucket) {
   if (buckets_.size() <= bucket) buckets_.resize(bucket + 1, 0);
   ++buckets_[bucket];
   minimum_ = count_ == 0 ? milliseconds : std::min(minimum_, milliseconds);

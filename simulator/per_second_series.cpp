@@ -94,7 +94,7 @@ void PerSecondSeries::close_latency_point() {
   }
 }
 
-void PerSecondSeries::delivered(std::int64_t time_ns, QoS qos, double latency_ms) {
+void PerSecondSeries::delivered(std::int64_t time_ns, QoS qos, double latency_ms, std::size_t latency_bucket) {
   bump(delivered_, time_ns, 1);
   const auto point = point_of(time_ns);
   // Deliveries come in time order: a later point closes the open one. One from an earlier point (events a little
@@ -103,7 +103,7 @@ void PerSecondSeries::delivered(std::int64_t time_ns, QoS qos, double latency_ms
     close_latency_point();
     open_point_ = point;
   }
-  open_latency_[static_cast<int>(qos) % 3].add(latency_ms);
+  open_latency_[static_cast<int>(qos) % 3].add(latency_ms, latency_bucket);
 }
 
 void PerSecondSeries::fault_event(std::int64_t time_ns, const std::string& kind) {

@@ -30,7 +30,11 @@ class PerSecondSeries {
   explicit PerSecondSeries(const FleetSpec& spec = FleetSpec{}, std::size_t max_points = default_max_points);
 
   void published(std::int64_t time_ns) { bump(published_, time_ns, 1); }
-  void delivered(std::int64_t time_ns, QoS qos, double latency_ms);
+  void delivered(std::int64_t time_ns, QoS qos, double latency_ms) {
+    delivered(time_ns, qos, latency_ms, LatencyHistogram::bucket_of(latency_ms));
+  }
+  // The same with the latency's histogram bucket (LatencyHistogram::bucket_of) already computed.
+  void delivered(std::int64_t time_ns, QoS qos, double latency_ms, std::size_t latency_bucket);
   // A delivery whose sending this run did not see (or no longer remembers): counted, no latency.
   void delivered_without_latency(std::int64_t time_ns) { bump(delivered_, time_ns, 1); }
   void duplicate(std::int64_t time_ns) { bump(delivered_, time_ns, 1); }  // a copy counts as delivered, no latency

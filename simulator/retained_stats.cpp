@@ -281,6 +281,7 @@ class RetainedTracker {
   }
 
   void will_copy(const Publish& publish, std::int64_t time_ns) {
+    if (wills_awaiting_copy_.empty()) return;  // the usual case: no topic hash for every copy received
     const auto found = wills_awaiting_copy_.find(publish.topic);
     if (found == wills_awaiting_copy_.end()) return;
     auto& writes = writes_[publish.topic].writes;

@@ -87,9 +87,15 @@ const std::pair<const std::string, std::uint32_t>& EventLogWriter::actor_entry(c
   return *found;
 }
 
+EventLogWriter::ConnectionEntry& EventLogWriter::new_connection_entry(std::uint32_t connection) {
+  if (connection >= flat_connection_limit) return other_connections_[connection];
+  flat_connections_.resize(static_cast<std::size_t>(connection) + 1);
+  return flat_connections_[connection];
+}
+
 void EventLogWriter::append(const Event& event) {
   if (descriptor_ < 0) throw std::runtime_error(path_.string() + ": the log is closed");
-  auto& connection = connections_[event.connection];
+  auto& connection = connection_entry(event.connection);
   if (event.packet && event.kind == EventKind::sent) {
     if (const auto* connect = std::get_if<Connect>(&*event.packet)) connection.version = connect->version;
   }
@@ -99,16 +105,19 @@ void EventLogWriter::append(const Event& event) {
   if (compact) {
     if (!connection.actor || connection.actor->first != event.actor) connection.actor = &actor_entry(event.actor);
     const std::uint32_t actor = connection.actor->second;
-    record(packet_record, packet_header + event.raw.size());
+    // One resize for the whole record (size, type, header, raw bytes): this runs for nearly every event.
+    const auto size = static_cast<std::uint32_t>(1 + packet_header + event.raw.size());
     const std::size_t start = buffer_.size();
-    buffer_.resize(start + packet_header);
+    buffer_.resize(start + 4 + size);
     std::uint8_t* at = buffer_.data() + start;
+    put(at, size);
+    put(at, packet_record);
     put(at, event.time_ns);
     put(at, event.connection);
     put(at, actor);
     put(at, static_cast<std::uint8_t>(event.kind));
     put(at, static_cast<std::uint8_t>(*connection.version));
-    buffer_.insert(buffer_.end(), event.raw.begin(), event.raw.end());
+    std::memcpy(at, event.raw.data(), event.raw.size());
   } else {
     const std::string text = to_json_line(event);
     record(event_record, text.size());

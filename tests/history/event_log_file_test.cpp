@@ -5,8 +5,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <map>
+#include <vector>
 
 #include "history/json.hpp"
 #include "mixed_history.hpp"
@@ -80,6 +84,44 @@ TEST_F(EventLogFile, ReachesTheDiskByItsFlushPolicy) {
   EventLogWriter every(prompt, EventLogPolicy{.buffer_bytes = 1 << 20, .interval = std::chrono::milliseconds(0)});
   every.append(recorded[0].event);
   EXPECT_EQ(read_event_log(prompt).history.events.size(), 1u);
+}
+
+// How many records of each type (1 actor, 2 packet, 3 event as JSON) a log file holds.
+std::map<int, std::size_t> record_types(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::map<int, std::size_t> types;
+  for (std::size_t offset = 8; offset + 5 <= bytes.size();) {
+    std::uint32_t size = 0;
+    std::memcpy(&size, bytes.data() + offset, 4);
+    ++types[static_cast<unsigned char>(bytes[offset + 4])];
+    offset += 4 + size;
+  }
+  return types;
+}
+
+// The writer keeps per connection number what the connection's CONNECT said (its version, which makes a packet
+// compact); numbers too large for its flat table take another way there, with the same records.
+TEST_F(EventLogFile, LargeConnectionNumbersGetCompactRecordsToo) {
+  const auto recorded = mixed_history();
+  const auto write = [&](const fs::path& path, std::uint32_t offset) {
+    EventLogWriter writer(path);
+    for (const auto& item : recorded) {
+      Event event = item.event;
+      event.connection += offset;
+      writer.append(event);
+    }
+    writer.close();
+  };
+  const auto small = directory / "small.log", large = directory / "large.log";
+  write(small, 0);
+  write(large, 4'000'000'000u);
+  const auto types = record_types(small);
+  EXPECT_GT(types.at(2), 0u);
+  EXPECT_EQ(record_types(large), types);
+  auto expected = numbered(recorded);
+  for (auto& event : expected) event.connection += 4'000'000'000u;
+  expect_events(read_event_log(large).history.events, expected);
 }
 
 // A kill between two writes of a record leaves it partly on disk: every byte short of its end is read as the
