@@ -57,7 +57,7 @@ void exercise_dollar_rule(ModelState& model, const Message& message, std::int64_
 bool unsubscribed_since(const ModelState& model, const std::string& client_id, std::uint64_t generation,
                         std::size_t message_index) {
   bool removed = false;
-  for (const auto record_index : model.matching_records(model.messages[message_index].topic)) {
+  for (const auto record_index : model.matching_records(model.messages[message_index])) {
     const auto& record = model.records[record_index];
     if (record.client_id != client_id || record.generation != generation || record.refused) continue;
     if (!record.ended_by_unsubscribe) return false;
@@ -113,7 +113,7 @@ void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t o
   };
   std::map<std::pair<std::string, std::uint64_t>, Reach> reached;
   exercise_dollar_rule(model, message, owned_at);
-  model.for_each_matching_record(message.topic, [&](std::size_t record_index) {
+  model.for_each_matching_record(message, [&](std::size_t record_index) {
     const auto& record = model.records[record_index];
     if (record.granted > 2) return;
     if (!record_definite(record, message.sent_time, owned_at)) return;
