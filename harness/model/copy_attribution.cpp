@@ -50,7 +50,7 @@ Owed owed_to(const ModelState& model, const Connection& conn, std::size_t index,
     return result;
   }
   if (retained_copy || message.processed_by <= received) return result;
-  for (const auto record_index : model.matching_records(message.topic)) {
+  for (const auto record_index : model.matching_records(message)) {
     const auto& record = model.records[record_index];
     if (record.client_id == conn.client_id && record.generation == conn.generation &&
         record_definite(record, message.sent_time, received)) {

@@ -41,7 +41,7 @@ void judge_dup(ModelState& model, const Connection& conn, const Publish& publish
   if (!publish.packet_id) return;
   auto& ledger = model.ledgers[{index, conn.generation}];
   const auto& message = model.messages[index];
-  if (model.generation_known(conn) && conn.connack_seen && message.sent_time > conn.connack_time) {
+  if (conn.connack_seen && message.sent_time > conn.connack_time && model.generation_known(conn)) {
     model.exercise("MQTT-3.3.1-3");
     if (publish.dup && !ledger.sent_ids.contains(*publish.packet_id)) {
       model.violation("MQTT-3.3.1-3",
@@ -91,7 +91,8 @@ void on_normal_copy(ModelState& model, Connection& conn, const Publish& publish,
     judge_delivery_without_subscription(model, conn, index, event);
     return;
   }
-  if (!model.generation_known(conn) && !conn.accepted) return;
+  // generation_known implies accepted: of "neither known nor accepted" only the flag needs reading, not the session.
+  if (!conn.accepted) return;
   // The topic was matched byte for byte [MQTT-4.7.3-4] against these filters [MQTT-3.3.2-3], wildcards included.
   model.exercise("MQTT-3.3.2-3");
   model.exercise("MQTT-4.7.3-4");

@@ -27,8 +27,8 @@ void EvidenceStore::note(const history::Event& event) {
   } else if (sent && type == PacketType::publish) {
     publications_.push_back(event.sequence);
     if (compactable(event)) {
-      publication_copies_.emplace(event.sequence, PublicationCopy{event.time_ns, event.connection, event.actor,
-                                                                  std::get<Publish>(*event.packet), event.raw});
+      publication_copies_.add(event.sequence, PublicationCopy{event.time_ns, event.connection, event.actor,
+                                                              std::get<Publish>(*event.packet), event.raw});
       return;
     }
   } else if (!((sent && (type == PacketType::subscribe || type == PacketType::unsubscribe)) ||
@@ -52,7 +52,7 @@ void EvidenceStore::keep_new_publications(const std::vector<std::uint64_t>& trac
 }
 
 void EvidenceStore::forget_publication(std::uint64_t sequence) {
-  if (publication_copies_.erase(sequence) > 0) return;
+  if (publication_copies_.erase(sequence)) return;
   // Only a client's PUBLISH: a will's message carries the sequence of another event (its CONNECT's or close's).
   const auto anchor = anchors_.find(sequence);
   if (anchor != anchors_.end() && anchor->second.kind == history::EventKind::sent && anchor->second.packet &&
@@ -75,15 +75,15 @@ bool EvidenceStore::compactable(const history::Event& event) {
 
 std::optional<history::Event> EvidenceStore::find(std::uint64_t sequence) const {
   if (const auto anchor = anchors_.find(sequence); anchor != anchors_.end()) return anchor->second;
-  if (const auto copy = publication_copies_.find(sequence); copy != publication_copies_.end()) {
+  if (const auto* copy = publication_copies_.find(sequence)) {
     history::Event event;
     event.sequence = sequence;
-    event.time_ns = copy->second.time_ns;
-    event.connection = copy->second.connection;
-    event.actor = copy->second.actor;
+    event.time_ns = copy->time_ns;
+    event.connection = copy->connection;
+    event.actor = copy->actor;
     event.kind = history::EventKind::sent;
-    event.packet = Packet{copy->second.publish};
-    event.raw = copy->second.raw;
+    event.packet = Packet{copy->publish};
+    event.raw = copy->raw;
     return event;
   }
   // Oldest first, as the events were noted: the first with this sequence number.

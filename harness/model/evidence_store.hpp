@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "history/event.hpp"
+#include "model/publication_copies.hpp"
 
 namespace mqtt::model::detail {
 
@@ -45,15 +46,8 @@ class EvidenceStore {
   std::size_t size() const { return recent_count_ + anchors_.size() + publication_copies_.size(); }
 
  private:
-  // A client's PUBLISH as it was sent, without the Event fields such a packet never carries (checked by
-  // `compactable`): at 10,000 msg/s the store holds one per message in the forgetting window.
-  struct PublicationCopy {
-    std::int64_t time_ns = 0;
-    std::uint32_t connection = 0;
-    std::string actor;
-    Publish publish;
-    Bytes raw;
-  };
+  // A client's PUBLISH is kept compact when it has none of the Event fields such a packet never carries: at
+  // 10,000 msg/s the store holds one per message in the forgetting window.
   static bool compactable(const history::Event& event);
 
   std::optional<history::Event> find(std::uint64_t sequence) const;
@@ -65,7 +59,7 @@ class EvidenceStore {
   std::size_t recent_next_ = 0;   // the slot the next event goes into (the oldest once the ring is full)
   std::size_t recent_count_ = 0;  // slots in use, up to recent_events
   std::map<std::uint64_t, history::Event> anchors_;
-  std::map<std::uint64_t, PublicationCopy> publication_copies_;  // compact anchors for a client's PUBLISH
+  PublicationCopies publication_copies_;  // compact anchors for a client's PUBLISH
   std::unordered_map<std::uint32_t, std::uint64_t> connect_of_;  // connection -> its CONNECT's sequence
   std::vector<std::uint64_t> publications_;  // a client's PUBLISH noted since the last keep_new_publications
   std::size_t handed_out_ = 0;

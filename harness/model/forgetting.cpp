@@ -20,7 +20,7 @@ namespace {
 // is made, so the message is owed nothing more than a settled one; with none of them, it is owed nothing at all.
 bool confirmation_owes_nothing(const ModelState& model, std::size_t index, const Message& message) {
   if (!message.identity.tokened) return true;  // QoS 0 is owed only for a copy a token tells apart
-  for (const auto record_index : model.matching_records(message.topic)) {
+  for (const auto record_index : model.matching_records(message)) {
     const auto& record = model.records[record_index];
     if (record.refused || record.granted > 2 || record.start_ack >= message.sent_time || record.end_sent != never ||
         !record.share_group.empty() || !carries_publisher(record, message)) {
@@ -289,13 +289,13 @@ void prune_connections(ModelState& model) {
       conn.first_arrivals = {};
       conn.retained_arrivals = {};
       conn.retained_copies = {};
-      const auto first = model.order_marks.lower_bound({id, 0, std::string(), -1, -1});
-      const auto last = model.order_marks.lower_bound({id + 1, 0, std::string(), -1, -1});
+      const auto first = model.order_marks.lower_bound({id, 0, 0, -1, -1});
+      const auto last = model.order_marks.lower_bound({id + 1, 0, 0, -1, -1});
       model.order_marks.erase(first, last);
       conn.arrivals_forgotten = true;
       continue;
     }
-    std::erase_if(conn.first_arrivals, [&](std::size_t index) { return !known(index); });
+    conn.first_arrivals.erase_if([&](std::size_t index) { return !known(index); });
     std::erase_if(conn.retained_arrivals, [&](const auto& entry) { return !known(entry.first); });
     std::erase_if(conn.retained_copies, [&](const auto& entry) { return !known(entry.first); });
   }

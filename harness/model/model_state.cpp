@@ -126,6 +126,7 @@ bool ModelState::generation_known(const Connection& conn) const {
 
 std::size_t ModelState::add_message(Message message) {
   const auto index = messages.next_index();
+  if (message.topic_id == no_topic) message.topic_id = topics.intern(message.topic);
   // Nodes of an unordered_map never move: the message can keep a pointer to its key there.
   const auto slot = messages_by_key.try_emplace(std::move(message.identity.key)).first;
   slot->second.push_back(index);
@@ -174,13 +175,23 @@ void ModelState::add_duty(DeliveryDuty duty) {
   duties.push_back(std::move(duty));
 }
 
-const std::vector<std::size_t>& ModelState::matching_wildcard_records(const std::string& topic_name) const {
-  auto& cached = wildcard_matches[topic_name];
+const std::vector<std::size_t>& ModelState::matching_wildcard_records(const std::string& topic_name,
+                                                                      std::uint32_t topic_id) const {
+  if (topic_id == no_topic) topic_id = topics.intern(topic_name);
+  if (topic_id >= wildcard_matches.size()) wildcard_matches.resize(topic_id + 1);
+  auto& cached = wildcard_matches[topic_id];
   for (; cached.checked < wildcard_records.size(); ++cached.checked) {
     const auto index = wildcard_records[cached.checked];
     if (topic::matches(records[index].filter, topic_name)) cached.records.push_back(index);
   }
   return cached.records;
+}
+
+std::vector<std::size_t> ModelState::matching_records(const Message& message) const {
+  if (wildcard_records.empty()) return indexed(exact_records, message.topic);
+  std::vector<std::size_t> result;
+  for_each_matching_record(message, [&](std::size_t index) { result.push_back(index); });
+  return result;
 }
 
 std::vector<std::size_t> ModelState::matching_records(const std::string& topic_name) const {

@@ -21,12 +21,15 @@
 #include <vector>
 
 #include "history/event.hpp"
+#include "model/arrival_set.hpp"
 #include "model/checker.hpp"
+#include "model/copy_ledger.hpp"
 #include "model/evidence_store.hpp"
 #include "model/id_intervals.hpp"
 #include "model/indexed_store.hpp"
 #include "model/message_identity.hpp"
 #include "model/statement_citation.hpp"
+#include "model/topic_table.hpp"
 
 namespace mqtt::model::detail {
 
@@ -220,7 +223,7 @@ struct Connection {
   bool client_violation = false;  // the client broke the protocol: the server may close at any time
   std::size_t will_message = no_message;
   bool will_published = false;  // its will became due at close (kept after the will message is forgotten)
-  std::set<std::size_t> first_arrivals;  // messages already seen on this connection (ordering uses the first)
+  ArrivalSet first_arrivals;  // messages already seen on this connection (ordering uses the first)
   // Retained copies (RETAIN=1) received on this connection: message -> when it last arrived. A broker may
   // send the retained message for a new subscription before its SUBACK [3.1.1 section 3.8.4], so the duty
   // created at the SUBACK may already be met.
@@ -267,6 +270,7 @@ struct Message {
   MessageIdentity identity;  // its key moves into messages_by_key; `indexed_key` points at it there
   const std::string* indexed_key = nullptr;
   std::string topic;
+  std::uint32_t topic_id = no_topic;  // in ModelState::topics, given by add_message when not set before
   bool payload_empty = false;  // all the model needs of the payload (retained deletes)
   QoS qos = QoS::at_most_once;
   bool retain = false;
@@ -406,38 +410,7 @@ struct RejectedDelivery {
   std::string share_group;  // the share group it came through, if any
 };
 
-// A few packet ids, kept inline: a session nearly always receives a message under one packet id (a re-send
-// reuses it), and a std::set node per id cost more than the rest of a copy ledger (issue 16).
-class PacketIds {
- public:
-  bool contains(std::uint16_t id) const { return std::find(ids_.begin(), ids_.end(), id) != ids_.end(); }
-  void insert(std::uint16_t id) {
-    if (!contains(id)) ids_.push_back(id);
-  }
-  std::size_t size() const { return ids_.size(); }
-
- private:
-  boost::container::small_vector<std::uint16_t, 2> ids_;
-};
-
-struct CopyLedger {
-  int new_qos2_copies = 0;
-  int ordinary_copies = 0;  // copies through existing subscriptions, re-sends not counted
-  PacketIds sent_ids;       // packet ids of every QoS 1/2 copy: a copy with DUP=1 reuses one
-  PacketIds packet_ids;     // packet ids of the new QoS 2 copies
-  std::uint64_t first_sequence = 0;
-  int highest_qos = -1;
-  unsigned qos_seen = 0;           // bit q: some copy at QoS q arrived
-  unsigned ordinary_qos_seen = 0;  // bit q: a copy at QoS q arrived through an existing subscription
-};
-
-struct OrderMark {
-  std::uint64_t publish_sequence = 0;
-  std::uint64_t receive_sequence = 0;
-  bool resent = false;  // that copy was a re-send (DUP 1): two re-sends out of order break [MQTT-4.6.0-1] in 5.0
-};
-
-// topic -> the wildcard records (positions below `checked` in wildcard_records) whose filter matches it.
+// A topic (by its id) -> the wildcard records (positions below `checked` in wildcard_records) whose filter matches it.
 // Records are only ever appended and filters never change, so the cache only grows: each (wildcard filter,
 // topic) pair is matched once.
 struct WildcardMatches {
@@ -498,7 +471,10 @@ struct ModelState {
   // exact_records: filter without wildcards -> records with that filter.
   std::unordered_map<std::string, std::vector<std::size_t>> exact_records;
   std::vector<std::size_t> wildcard_records;  // records whose filter has + or #
-  mutable std::unordered_map<std::string, WildcardMatches> wildcard_matches;
+  mutable std::vector<WildcardMatches> wildcard_matches;  // by topic id
+  // Every topic name met (published, a will's, or matched against the subscriptions), by id. Interning a name the
+  // model was only asked about changes no verdict, hence mutable.
+  mutable TopicTable topics;
   std::unordered_map<std::uint64_t, std::vector<std::size_t>> records_by_generation;  // generation != 0
   std::unordered_map<std::uint32_t, std::vector<std::size_t>> records_by_connection;
   std::unordered_map<std::uint32_t, std::vector<std::size_t>> messages_by_connection;  // publisher connection
@@ -506,7 +482,8 @@ struct ModelState {
   std::unordered_map<std::string, std::vector<std::size_t>> duties_by_client;
   std::unordered_map<std::uint32_t, std::vector<std::size_t>> duties_by_connection;  // retained copies
   std::map<std::pair<std::size_t, std::uint64_t>, CopyLedger> ledgers;               // (message, generation)
-  std::map<std::tuple<std::uint32_t, std::uint32_t, std::string, int, int>, OrderMark> order_marks;
+  // (receiving connection, publisher connection, topic id, published QoS, copy QoS) -> the last copy in order.
+  std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t, int, int>, OrderMark> order_marks;
   std::set<std::string> auth_failure_actors;
   std::uint64_t last_broker_restart = 0;  // the latest broker-restart fault's event (connection_lifecycle.cpp)
   std::map<std::string, DelayedWill> delayed_wills;  // client id -> its latest delayed will
@@ -587,20 +564,32 @@ struct ModelState {
   // asks this, and a fresh vector per call showed in a fan-in's profile, issue 16).
   template <typename Visit>
   void for_each_matching_record(const std::string& topic_name, Visit&& visit) const {
+    for_each_matching_record(topic_name, no_topic, std::forward<Visit>(visit));
+  }
+  // The same for a message's topic, whose id spares looking the name up among the wildcard matches.
+  template <typename Visit>
+  void for_each_matching_record(const Message& message, Visit&& visit) const {
+    for_each_matching_record(message.topic, message.topic_id, std::forward<Visit>(visit));
+  }
+  std::vector<std::size_t> matching_records(const Message& message) const;
+  template <typename Visit>
+  void for_each_matching_record(const std::string& topic_name, std::uint32_t topic_id, Visit&& visit) const {
     const auto& exact = indexed(exact_records, topic_name);
     if (wildcard_records.empty()) {
       for (const auto index : exact) visit(index);
       return;
     }
     auto next_exact = exact.begin();
-    for (const auto index : matching_wildcard_records(topic_name)) {
+    for (const auto index : matching_wildcard_records(topic_name, topic_id)) {
       while (next_exact != exact.end() && *next_exact < index) visit(*next_exact++);
       visit(index);
     }
     for (; next_exact != exact.end(); ++next_exact) visit(*next_exact);
   }
   // The wildcard records whose filter matches `topic_name`, ascending (cached in wildcard_matches).
-  const std::vector<std::size_t>& matching_wildcard_records(const std::string& topic_name) const;
+  // `topic_id` is the name's id, or no_topic to look it up.
+  const std::vector<std::size_t>& matching_wildcard_records(const std::string& topic_name,
+                                                            std::uint32_t topic_id = no_topic) const;
 };
 
 // A few record indexes, kept inline: what one connection's session has among a topic's matching records.

@@ -8,7 +8,7 @@ namespace {
 
 auto order_key(const ModelState& model, const Connection& conn, const Publish& publish, std::size_t index) {
   const auto& message = model.messages[index];
-  return std::make_tuple(conn.id, message.publisher_connection, message.topic, level_of(message.qos),
+  return std::make_tuple(conn.id, message.publisher_connection, message.topic_id, level_of(message.qos),
                          level_of(publish.qos));
 }
 
@@ -29,7 +29,7 @@ bool arrives_out_of_order(const ModelState& model, const Connection& conn, const
 
 void check_order(ModelState& model, Connection& conn, const Publish& publish, std::size_t index,
                  const Event& event) {
-  if (!conn.first_arrivals.insert(index).second) return;
+  if (!conn.first_arrivals.insert(index)) return;
   const auto& message = model.messages[index];
   if (!ordered(message)) return;
   model.exercise("MQTT-4.6.0-6");

@@ -15,15 +15,21 @@
 namespace mqtt::model::detail {
 
 void on_client_publish(ModelState& model, Connection& conn, const Publish& publish, const Event& event) {
-  if (auto error = topic::validate_name(publish.topic)) {
-    auto& duty = protocol_violation(model, conn, event, error->statement,
-                                    "it published to the invalid topic " + quoted(publish.topic),
-                                    broken_topic_name_rules(error->statement));
-    if (publish.qos != QoS::at_most_once) {
-      duty.answer = publish.qos == QoS::at_least_once ? PacketType::puback : PacketType::pubrec;
-      duty.answer_id = publish.packet_id;
+  // A name that passed the check before passes it again: a device publishes to the same few topics all run long.
+  auto topic_id = model.topics.find(publish.topic);
+  if (!model.topics.valid(topic_id)) {
+    if (auto error = topic::validate_name(publish.topic)) {
+      auto& duty = protocol_violation(model, conn, event, error->statement,
+                                      "it published to the invalid topic " + quoted(publish.topic),
+                                      broken_topic_name_rules(error->statement));
+      if (publish.qos != QoS::at_most_once) {
+        duty.answer = publish.qos == QoS::at_least_once ? PacketType::puback : PacketType::pubrec;
+        duty.answer_id = publish.packet_id;
+      }
+      return;
     }
-    return;
+    if (topic_id == no_topic) topic_id = model.topics.intern(publish.topic);
+    model.topics.mark_valid(topic_id);
   }
   auto identity = identify_message(publish.topic, publish.payload);
   const auto& client_id = conn.client_id;
@@ -49,6 +55,7 @@ void on_client_publish(ModelState& model, Connection& conn, const Publish& publi
   Message message;
   message.identity = std::move(identity);
   message.topic = publish.topic;
+  message.topic_id = topic_id;
   message.payload_empty = publish.payload.empty();
   message.qos = publish.qos;
   message.retain = publish.retain;

@@ -208,7 +208,7 @@ RecordList normal_copy_records(const ModelState& model, const Connection& conn, 
   const auto& message = model.messages[index];
   RecordList result;
   const auto upper = std::min(message.processed_by, received);
-  model.for_each_matching_record(message.topic, [&](std::size_t i) {
+  model.for_each_matching_record(message, [&](std::size_t i) {
     const auto& record = model.records[i];
     // Only the session this connection carries: a subscription of an earlier, discarded session of the same
     // client id carries nothing to it. A connection taken over by a newer one of its client id should have

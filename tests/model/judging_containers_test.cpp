@@ -1,0 +1,85 @@
+// The flat containers on the judging thread's per-message path (issue 16): they must answer exactly as the
+// node-based ones they replaced (std::set of first arrivals, std::map of publication copies, names as keys).
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <set>
+#include <string>
+
+#include "model/arrival_set.hpp"
+#include "model/publication_copies.hpp"
+#include "model/topic_table.hpp"
+
+namespace mqtt::model::detail {
+namespace {
+
+TEST(ArrivalSet, AnswersAsASetForAppendsAndLateArrivals) {
+  ArrivalSet arrivals;
+  std::set<std::size_t> reference;
+  for (const std::size_t index : {3u, 5u, 9u, 4u, 5u, 1u, 9u, 12u, 0u, 7u}) {
+    EXPECT_EQ(arrivals.insert(index), reference.insert(index).second) << index;
+  }
+  for (std::size_t index = 0; index < 14; ++index) {
+    EXPECT_EQ(arrivals.contains(index), reference.contains(index)) << index;
+  }
+  arrivals.erase_if([](std::size_t index) { return index % 3 == 0; });
+  std::erase_if(reference, [](std::size_t index) { return index % 3 == 0; });
+  EXPECT_EQ(arrivals.size(), reference.size());
+  for (std::size_t index = 0; index < 14; ++index) EXPECT_EQ(arrivals.contains(index), reference.contains(index));
+}
+
+PublicationCopy copy_named(std::string actor) {
+  PublicationCopy copy;
+  copy.actor = std::move(actor);
+  return copy;
+}
+
+TEST(PublicationCopies, FindsEachLiveCopyAcrossForgettingAndCompaction) {
+  PublicationCopies copies;
+  for (std::uint64_t sequence = 1; sequence <= 500; ++sequence) {
+    copies.add(sequence * 2, copy_named("a" + std::to_string(sequence)));
+  }
+  // A long-lived copy at the front (an unsettled message) while later ones are forgotten: compaction must keep it.
+  for (std::uint64_t sequence = 2; sequence <= 499; ++sequence) EXPECT_TRUE(copies.erase(sequence * 2));
+  EXPECT_FALSE(copies.erase(4));   // already forgotten
+  EXPECT_FALSE(copies.erase(3));   // never there
+  EXPECT_EQ(copies.size(), 2u);
+  ASSERT_NE(copies.find(2), nullptr);
+  EXPECT_EQ(copies.find(2)->actor, "a1");
+  ASSERT_NE(copies.find(1000), nullptr);
+  EXPECT_EQ(copies.find(1000)->actor, "a500");
+  EXPECT_EQ(copies.find(4), nullptr);
+  // Out of sequence order: kept sorted; a sequence already present keeps its first copy, as std::map::emplace did.
+  copies.add(7, copy_named("late"));
+  copies.add(2, copy_named("again"));
+  ASSERT_NE(copies.find(7), nullptr);
+  EXPECT_EQ(copies.find(7)->actor, "late");
+  EXPECT_EQ(copies.find(2)->actor, "a1");
+  EXPECT_EQ(copies.size(), 3u);
+  EXPECT_TRUE(copies.erase(2));
+  EXPECT_TRUE(copies.erase(7));
+  EXPECT_TRUE(copies.erase(1000));
+  EXPECT_EQ(copies.size(), 0u);
+  copies.add(5, copy_named("after"));
+  ASSERT_NE(copies.find(5), nullptr);
+  EXPECT_EQ(copies.find(5)->actor, "after");
+}
+
+TEST(TopicTable, OneIdPerNameAndValidOnlyOnceChecked) {
+  TopicTable topics;
+  const auto a = topics.intern("dtu/1/telemetry");
+  const auto b = topics.intern("dtu/2/telemetry");
+  EXPECT_NE(a, b);
+  EXPECT_EQ(topics.intern("dtu/1/telemetry"), a);
+  EXPECT_EQ(topics.find("dtu/2/telemetry"), b);
+  EXPECT_EQ(topics.find("dtu/3/telemetry"), no_topic);
+  // A name given an id without the check (a will's, a refused connection's) is not taken as valid.
+  EXPECT_FALSE(topics.valid(a));
+  EXPECT_FALSE(topics.valid(no_topic));
+  topics.mark_valid(a);
+  EXPECT_TRUE(topics.valid(a));
+  EXPECT_FALSE(topics.valid(b));
+}
+
+}  // namespace
+}  // namespace mqtt::model::detail
