@@ -39,6 +39,7 @@ OwedDeliveries::OwedDeliveries(const FleetSpec& spec, std::uint32_t shard_count)
     if (fault.kind == FaultKind::broker_restart) fall_back("a broker restart may lose what the broker held");
   }
   for (const auto& group : spec.groups) {
+    retained_in_fleet_ = retained_in_fleet_ || group.status || group.publish.retain || (group.will && group.will->retain);
     if (!group.observer && !group.subscriptions.empty()) {
       fall_back("devices of group \"" + group.name + "\" subscribe: only observers are counted");
     }
@@ -82,6 +83,9 @@ void OwedDeliveries::subscribed(std::size_t slot, bool session_present) {
       fall_back("observer " + subscriber.client_id + " found a session from before the run");
     } else if (subscriber.connected_before && !session_present) {
       fall_back("observer " + subscriber.client_id + " lost its session: what it was owed is owed no more");
+    } else if (subscriber.connected_before && retained_in_fleet_) {
+      // Subscribing again brings the retained copies, which the model holds the broker to and the count does not.
+      fall_back("observer " + subscriber.client_id + " subscribed again: its retained copies are not counted");
     }
   }
   subscriber.connected_before = true;

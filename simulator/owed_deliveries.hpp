@@ -10,8 +10,8 @@
 // Counters cannot tell which message arrived, so any case where a count could hide a missing delivery behind an
 // extra one makes the run fall back to the quiet rule (owed() is nothing, to_json() says why): subscribing
 // devices, shared or overlapping subscriptions, wills that reach an observer, sharded runs, broker restarts, a
-// message whose acknowledgement never came, an observer whose session ended or was not resumed, more deliveries
-// than expected. Over-counting (a delivery granted at QoS 0, a DUP first copy) only makes the drain wait to its
+// message whose acknowledgement never came, an observer whose session ended or was not resumed (or that subscribed
+// again while the fleet retains messages: retained copies are owed too), more deliveries than expected. Over-counting (a delivery granted at QoS 0, a DUP first copy) only makes the drain wait to its
 // limit, which the run reports.
 #pragma once
 
@@ -96,6 +96,7 @@ class OwedDeliveries {
   std::uint64_t retained_ = 0;
   std::string fallback_;
   bool frozen_ = false;
+  bool retained_in_fleet_ = false;  // some message of the fleet is retained (status, telemetry or will)
 };
 
 }  // namespace mqtt::simulator

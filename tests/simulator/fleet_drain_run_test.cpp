@@ -70,7 +70,8 @@ void expect_every_message_delivered(const FleetOutcome& outcome) {
   // The observer's deliveries are counted (simulator/owed_deliveries.hpp): the drain ends when the last is in.
   EXPECT_EQ(drain.value("stopped_by", ""), "nothing-owed");
   EXPECT_GT(drain.value("deliveries", 0), 0) << "deliveries arrived after the settle time";
-  EXPECT_GE(drain.value("drained_ms", 0.0), 1000) << "the last deliveries arrive about 1 s after the settle time";
+  // The last message leaves shortly before the window ends, so it arrives a little under 1 s after the settle time.
+  EXPECT_GE(drain.value("drained_ms", 0.0), 800) << "the last deliveries arrive about 1 s after the settle time";
   EXPECT_LT(drain.value("drained_ms", 0.0), 5000);
   EXPECT_TRUE(results::run_warnings(outcome.results).empty()) << results::run_warnings(outcome.results).front();
 }
