@@ -32,6 +32,7 @@
 #include "simulator/fleet_drain.hpp"
 #include "simulator/fleet_stats.hpp"
 #include "simulator/harness_health.hpp"
+#include "simulator/owed_deliveries.hpp"
 #include "simulator/wake_queue.hpp"
 
 namespace mqtt::simulator {
@@ -95,7 +96,8 @@ class Engine {
         recorder_(options.keep_history ? client::RecorderStorage::compact : client::RecorderStorage::none,
                   options.on_event
                                                         ? client::Recorder::Listener(options.on_event)
-                                                        : client::Recorder::Listener()) {
+                                                        : client::Recorder::Listener()),
+        owed_(spec, options.shard_count) {
     if (!options.keep_history && options.hand_over) recorder_.set_sink(options.hand_over);
   }
   // Sockets must go before the io_context they live on; suspended coroutines go with the context itself.
@@ -160,6 +162,7 @@ class Engine {
     result.stats["fleet"]["never_connected_examples"] = std::move(never_connected);
     result.stats["fleet"]["seed"] = options_.seed;
     if (!drain.is_null()) result.stats["fleet"]["drain"] = drain;
+    if (!drain.is_null()) result.stats["fleet"]["drain"].update(owed_.to_json());
     if (had_proxy) {
       const auto& proxy = proxy_statistics;
       result.stats["fault_layer"] = {{"links", proxy.links_accepted},
@@ -229,6 +232,7 @@ class Engine {
       device->random.seed(device_seed(options_.seed, index));
       device->via_proxy = proxied_groups.count(identity.group) > 0;
       device_of_index_[index] = device.get();
+      if (group.observer) owed_.add_subscriber(identity, group);
       devices_.push_back(std::move(device));
     }
     if (!proxied_groups.empty()) {
@@ -314,13 +318,15 @@ class Engine {
     start.deliveries = received();
     drain_.emplace(start);
     auto intended = settle_end_;
-    while (auto next = drain_->look(intended, Clock::now(), received())) {
+    while (auto next = drain_->look(intended, Clock::now(), received(), owed_.owed())) {
       intended = *next;
       if (!co_await wait_for_end(intended)) {
+        owed_.freeze();
         drain_->interrupt(Clock::now());
         co_return;
       }
     }
+    owed_.freeze();
     const auto figures = drain_->to_json();
     recorder_.note("fleet", "fleet drain: " + figures["stopped_by"].get<std::string>() + " after " +
                                 std::to_string(static_cast<long long>(figures["drained_ms"].get<double>())) +
@@ -550,6 +556,7 @@ class Engine {
                       detail + " (in force when this connection opened)", (*connection)->id());
     }
     device.session = client::AsyncSession::attach(*connection);
+    if (const auto slot = owed_.subscriber_of(device.identity.client_id)) owed_.watch(*slot, device.session);
     device.session->set_keep_alive_by_caller(true);  // online() pings from the device's one timer
     co_return true;
   }
@@ -598,6 +605,8 @@ class Engine {
       co_return false;
     }
     device.topic_alias_set = false;  // aliases live and die with one network connection
+    if (group.will) owed_.will(expand_placeholders(group.will->topic, group.name, device.identity.n,
+                                                   device.identity.client_id), group.will->qos);
     if (!group.subscriptions.empty()) {
       auto subscriptions = group.subscriptions;
       for (auto& subscription : subscriptions) {
@@ -608,6 +617,9 @@ class Engine {
       if (!subscribed.ok()) {
         if (session->connection()->is_open()) session->connection()->abort();
         co_return false;
+      }
+      if (const auto slot = owed_.subscriber_of(device.identity.client_id)) {
+        owed_.subscribed(*slot, connack->session_present);
       }
     }
     co_return true;
@@ -626,7 +638,12 @@ class Engine {
       status.payload.assign(payload.begin(), payload.end());
       status.qos = group.status->qos;
       status.retain = true;
-      co_await session->publish(std::move(status), request_deadline);
+      const std::string topic = status.topic;
+      owed_.sent(status.qos);
+      const auto sent = co_await session->publish(std::move(status), request_deadline);
+      sent.ok()        ? owed_.accepted(id, topic, group.status->qos)
+      : sent.withheld ? owed_.not_sent(group.status->qos)
+                      : owed_.unanswered(topic, group.status->qos);
     }
   }
 
@@ -751,6 +768,7 @@ class Engine {
         const auto started = device.session->start_publish(std::move(message));
         if (started.state == client::AsyncSession::PublishStart::closed) return BurstStop::closed;
         if (started.state == client::AsyncSession::PublishStart::sent) {
+          owed_.sent(QoS::at_least_once);
           device.awaited_acknowledgement = started.packet_id;
           device.acknowledgement_deadline = Clock::now() + request_deadline;
           if (device.burst_left == 0) {
@@ -771,7 +789,11 @@ class Engine {
 
   // A QoS 2 message of the burst, as one request (PUBREC, PUBREL, PUBCOMP). False when the connection closed.
   asio::awaitable<bool> publish_exactly_once(Device& device, Publish message) {
+    owed_.sent(QoS::exactly_once);
     auto sent = co_await device.session->publish(std::move(message), request_deadline);
+    sent.ok()        ? owed_.accepted(device.identity.client_id, device.topic, QoS::exactly_once)
+    : sent.withheld ? owed_.not_sent(QoS::exactly_once)
+                    : owed_.unanswered(device.topic, QoS::exactly_once);
     if (sent.outcome == client::WaitOutcome::closed) co_return false;
     if (device.burst_left == 0) schedule_next_publish(device);
     co_return true;
@@ -780,6 +802,7 @@ class Engine {
   // The session heard the PUBACK of a start_publish() (on the fleet's thread, while the connection reads).
   void on_acknowledged(Device& device, std::uint16_t packet_id) {
     if (device.awaited_acknowledgement != packet_id) return;
+    owed_.accepted(device.identity.client_id, device.topic, QoS::at_least_once);
     device.awaited_acknowledgement.reset();
     settle_late_acknowledgement(device);
     if (device.wake_on_acknowledgement && device.timer != nullptr) device.timer->cancel();
@@ -873,6 +896,7 @@ class Engine {
       if (device.awaited_acknowledgement && now >= device.acknowledgement_deadline) {
         // No PUBACK within the deadline: given up on, like a request that timed out; the device goes on.
         device.session->forget_publish(*device.awaited_acknowledgement);
+        owed_.unanswered(device.topic, QoS::at_least_once);
         device.awaited_acknowledgement.reset();
         settle_late_acknowledgement(device);
       }
@@ -927,6 +951,7 @@ class Engine {
   // The connection closed: a tick drawn ahead for a PUBACK that never came is taken back (the device would
   // have drawn it only after the answer), and the rest of the burst is dropped.
   Leave leave_closed(Device& device) {
+    if (device.awaited_acknowledgement) owed_.unanswered(device.topic, QoS::at_least_once);
     if (device.awaited_acknowledgement && device.burst_left == 0) {
       device.next_publish = device.next_publish_undrawn;
       device.random = device.random_undrawn;
@@ -1005,6 +1030,7 @@ class Engine {
   std::optional<asio::steady_timer> end_timer_;  // main's wait for the end of the settle time and the drain
   Clock::time_point settle_end_ = Clock::time_point::max();
   std::optional<FleetDrain> drain_;  // from the end of the settle time
+  OwedDeliveries owed_;              // what the broker still owes the observers, for the drain
   // The devices' publishing ticks (Device::publishes_by_tick); goes with end_timer_, before the io_context.
   std::optional<WakeQueue<Device>> publish_ticks_;
   std::optional<HarnessHealth> health_;  // from the start of the publishing window

@@ -10,6 +10,7 @@ std::string_view to_string(DrainStop stop) {
     case DrainStop::quiet: return "quiet";
     case DrainStop::cap: return "cap";
     case DrainStop::interrupted: return "interrupted";
+    case DrainStop::nothing_owed: return "nothing-owed";
   }
   return "running";
 }
@@ -21,26 +22,33 @@ FleetDrain::FleetDrain(const Start& start)
       last_count_(start.deliveries) {}
 
 std::optional<FleetDrain::Clock::time_point> FleetDrain::look(Clock::time_point intended, Clock::time_point now,
-                                                              std::uint64_t deliveries) {
+                                                              std::uint64_t deliveries,
+                                                              std::optional<std::uint64_t> owed) {
   if (stop_ != DrainStop::running) return std::nullopt;
   last_count_ = deliveries;
+  last_owed_ = owed;
+  if (owed && *owed == 0) {
+    end(DrainStop::nothing_owed, now);
+    return std::nullopt;
+  }
   const bool arrived = deliveries != window_count_;
   // A late look measured the loop's lag, not the broker's silence: the packets may be waiting unread.
   const bool late = now - intended > start_.quiet / 2;
   const bool whole_window = now - window_start_ >= start_.quiet;
-  if (!arrived && whole_window && !late) {
+  // Something still owed: silence is only a pause between bursts.
+  if (!owed && !arrived && whole_window && !late) {
     end(DrainStop::quiet, now);
     return std::nullopt;
   }
   const auto limit = start_.begin + start_.limit;
   if (now >= limit) {
-    still_arriving_ = arrived;
+    still_arriving_ = arrived || owed.has_value();
     end(DrainStop::cap, now);
     return std::nullopt;
   }
   window_start_ = now;
   window_count_ = deliveries;
-  return std::min(limit, now + start_.quiet);
+  return std::min(limit, now + (owed ? owed_interval : start_.quiet));
 }
 
 void FleetDrain::interrupt(Clock::time_point now) {
@@ -60,7 +68,8 @@ nlohmann::json FleetDrain::to_json() const {
           {"drained_ms", drained},
           {"stopped_by", std::string(to_string(stop_))},
           {"deliveries", last_count_ - start_.deliveries},
-          {"still_arriving", still_arriving_}};
+          {"still_arriving", still_arriving_},
+          {"owed", last_owed_ ? nlohmann::json(*last_owed_) : nlohmann::json()}};
 }
 
 }  // namespace mqtt::simulator

@@ -92,8 +92,10 @@ struct FleetSpec {
   std::string description;
   std::uint32_t duration_ms = 10'000;  // devices publish this long
   std::uint32_t settle_ms = 2'000;     // then wait this long for deliveries, wills and queues
-  // Then, while deliveries are still arriving (one came within the last quiet interval, fleet_drain.hpp), everyone
-  // stays connected at most this much longer, so a run does not end on the harness's own slowness; 0 = no drain.
+  // Then, while the broker still owes the observers deliveries (owed_deliveries.hpp) or, where that cannot be
+  // counted, while deliveries are still arriving (one came within the last quiet interval, fleet_drain.hpp),
+  // everyone stays connected at most this much longer, so a run does not end on the harness's own slowness or a
+  // pause of the broker; 0 = no drain.
   std::uint32_t drain_ms = 10'000;
   std::vector<GroupSpec> groups;       // observers included (observer == true)
   std::vector<FaultSpec> faults;

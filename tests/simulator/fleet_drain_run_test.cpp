@@ -67,9 +67,11 @@ void expect_every_message_delivered(const FleetOutcome& outcome) {
   EXPECT_GE(messages["published"].get<int>(), 16) << "2 devices x 8/s x 1.5 s, less the first interval";
   EXPECT_EQ(messages["delivered"], messages["expected_deliveries"]) << "the observer left before its deliveries";
   EXPECT_EQ(messages["lost"], 0);
-  EXPECT_EQ(drain.value("stopped_by", ""), "quiet");
+  // The observer's deliveries are counted (simulator/owed_deliveries.hpp): the drain ends when the last is in.
+  EXPECT_EQ(drain.value("stopped_by", ""), "nothing-owed");
   EXPECT_GT(drain.value("deliveries", 0), 0) << "deliveries arrived after the settle time";
-  EXPECT_GE(drain.value("drained_ms", 0.0), 1000) << "the last deliveries arrive about 1 s after the settle time";
+  // The last message leaves shortly before the window ends, so it arrives a little under 1 s after the settle time.
+  EXPECT_GE(drain.value("drained_ms", 0.0), 800) << "the last deliveries arrive about 1 s after the settle time";
   EXPECT_LT(drain.value("drained_ms", 0.0), 5000);
   EXPECT_TRUE(results::run_warnings(outcome.results).empty()) << results::run_warnings(outcome.results).front();
 }

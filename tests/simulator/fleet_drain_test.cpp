@@ -99,5 +99,58 @@ TEST(FleetDrain, AnInterruptionEndsIt) {
   EXPECT_EQ(drain.to_json()["drained_ms"], 100.0);
 }
 
+// With the owed count (simulator/owed_deliveries.hpp): nothing owed ends the drain at its first look, without
+// waiting for a quiet interval, even while QoS 0 deliveries still arrive (they may legally be lost).
+TEST(FleetDrain, NothingOwedEndsItAtOnce) {
+  auto begin = start(milliseconds(10'000), 40);
+  begin.before.emplace(settle_end - milliseconds(500), 30);
+  FleetDrain drain(begin);
+  EXPECT_FALSE(drain.look(settle_end, settle_end, 40, 0));
+  EXPECT_EQ(drain.stop(), DrainStop::nothing_owed);
+  EXPECT_EQ(drain.to_json()["stopped_by"], "nothing-owed");
+  EXPECT_EQ(drain.to_json()["owed"], 0);
+  EXPECT_EQ(drain.to_json()["drained_ms"], 0.0);
+}
+
+// A broker that delivers in bursts farther apart than the quiet interval: silence while deliveries are owed is
+// a pause, not the end; the drain goes on until the last owed one is in.
+TEST(FleetDrain, QuietWhileSomethingIsOwedDoesNotEndIt) {
+  FleetDrain drain(start(milliseconds(10'000), 40));
+  auto next = drain.look(settle_end, settle_end, 40, 6);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(*next, settle_end + FleetDrain::owed_interval) << "owed: it looks often, to end soon after the last";
+  for (int look = 0; look < 39; ++look) {
+    next = drain.look(*next, *next, 40, 6);
+    ASSERT_TRUE(next) << "look " << look << ": 6 owed, nothing arrived for " << (look + 1) * 50 << " ms";
+  }
+  EXPECT_FALSE(drain.look(*next, *next, 46, 0));
+  EXPECT_EQ(drain.stop(), DrainStop::nothing_owed);
+  EXPECT_EQ(drain.to_json()["deliveries"], 6);
+  EXPECT_EQ(drain.to_json()["drained_ms"], 2000.0);
+}
+
+TEST(FleetDrain, SomethingStillOwedAtTheLimitIsReportedAsStillArriving) {
+  FleetDrain drain(start(milliseconds(100), 40));
+  auto next = drain.look(settle_end, settle_end, 40, 3);
+  ASSERT_TRUE(next);
+  next = drain.look(*next, *next, 40, 3);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(*next, settle_end + milliseconds(100));
+  EXPECT_FALSE(drain.look(*next, *next, 40, 3));
+  EXPECT_EQ(drain.stop(), DrainStop::cap);
+  EXPECT_TRUE(drain.still_arriving());
+  EXPECT_EQ(drain.to_json()["owed"], 3);
+}
+
+// Without a count (the engine could not count exactly for this run) it is the quiet rule, and says so.
+TEST(FleetDrain, WithoutAnOwedCountItIsTheQuietRule) {
+  auto begin = start(milliseconds(10'000), 40);
+  begin.before.emplace(settle_end - milliseconds(500), 40);
+  FleetDrain drain(begin);
+  EXPECT_FALSE(drain.look(settle_end, settle_end, 40, std::nullopt));
+  EXPECT_EQ(drain.stop(), DrainStop::quiet);
+  EXPECT_TRUE(drain.to_json()["owed"].is_null());
+}
+
 }  // namespace
 }  // namespace mqtt::simulator
