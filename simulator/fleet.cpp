@@ -198,9 +198,7 @@ class Engine {
   }
 
   void prepare_devices() {
-    publish_ticks_.emplace(io_->get_executor(), [this](Device& device, std::uint64_t generation) {
-      on_publish_tick(device, generation);
-    });
+    publish_ticks_.emplace(io_->get_executor(), PublishTick{this});
     const auto identities = list_devices(spec_);
     // One QoS distribution per group, not one built (and allocated) per message; drawing from it keeps no state
     // between draws, so the seeded choices are the same.
@@ -1031,8 +1029,13 @@ class Engine {
   Clock::time_point settle_end_ = Clock::time_point::max();
   std::optional<FleetDrain> drain_;  // from the end of the settle time
   OwedDeliveries owed_;              // what the broker still owes the observers, for the drain
+  // The tick queue's handler, a plain call to on_publish_tick (no std::function per wake).
+  struct PublishTick {
+    Engine* engine;
+    void operator()(Device& device, std::uint64_t generation) const { engine->on_publish_tick(device, generation); }
+  };
   // The devices' publishing ticks (Device::publishes_by_tick); goes with end_timer_, before the io_context.
-  std::optional<WakeQueue<Device>> publish_ticks_;
+  std::optional<WakeQueue<Device, PublishTick>> publish_ticks_;
   std::optional<HarnessHealth> health_;  // from the start of the publishing window
   std::unique_ptr<FaultProxy> proxy_;
   std::shared_ptr<const client::TargetUrl> direct_target_;

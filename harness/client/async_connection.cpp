@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -308,18 +309,59 @@ void AsyncConnection::finish_graceful_close() {
 }
 
 void AsyncConnection::start_reading() {
+  if (transport_->reads_into_buffer()) {
+    transport_->read_into(own_read_buffer(), [self = shared_from_this()](const error_code& error, std::size_t size) {
+      self->on_read(error, size);
+    });
+    return;
+  }
   transport_->wait_readable(
       [self = shared_from_this()](const error_code& error) { self->on_readable(error); });
 }
 
-void AsyncConnection::on_readable(error_code error) {
-  // One buffer per thread, not per connection: the bytes are read only once the socket is readable and are
-  // consumed before this handler returns. An idle connection therefore holds no read buffer and no coroutine
-  // frame, only its pending wait (thousands of idle simulated devices).
+asio::mutable_buffer AsyncConnection::own_read_buffer() {
+  if (large_read_buffer_) return asio::buffer(*large_read_buffer_);
+  return asio::buffer(small_read_buffer_);
+}
+
+void AsyncConnection::on_read(error_code error, std::size_t size) {
+  const auto own = own_read_buffer();
+  const std::uint8_t* data = static_cast<const std::uint8_t*>(own.data());
+  if (!error && size == own.size()) {
+    // The buffer filled: the rest of what has arrived is read now, behind it, so that the batch is handled and
+    // acknowledged as one (one write), as on_readable does.
+    auto& batch = read_batch_buffer();
+    std::memcpy(batch.data(), data, size);
+    size += transport_->read_available(asio::buffer(batch.data() + size, batch.size() - size), error);
+    data = batch.data();
+    // A connection that keeps filling its small buffer is a busy reader (a subscriber): it gets the large one,
+    // so that a read takes what has arrived in one call (after a read that filled its buffer Asio tries the next
+    // one at once, a call that finds nothing when this one took the rest).
+    if (!large_read_buffer_ && ++full_small_reads_ >= 8) {
+      large_read_buffer_ = std::make_unique<std::array<std::uint8_t, large_read_size>>();
+    }
+  }
+  if (size > 0 && is_open()) handle_received_bytes(data, size);
+  finish_read(error);
+}
+
+// One buffer per thread, not per connection: the bytes are read only once the socket is readable and are consumed
+// before the handler returns. An idle connection therefore holds no large read buffer and no coroutine frame,
+// only its pending read or wait (thousands of idle simulated devices).
+std::array<std::uint8_t, 65536>& AsyncConnection::read_batch_buffer() {
   static thread_local std::array<std::uint8_t, 65536> buffer{};
+  return buffer;
+}
+
+void AsyncConnection::on_readable(error_code error) {
+  auto& buffer = read_batch_buffer();
   std::size_t size = 0;
   if (!error) size = transport_->read_available(asio::buffer(buffer), error);
   if (size > 0 && is_open()) handle_received_bytes(buffer.data(), size);
+  finish_read(error);
+}
+
+void AsyncConnection::finish_read(error_code error) {
   record_finished_messages();
   if (error) {
     if (error != asio::error::operation_aborted && is_open() && decoder_.buffered() > 0) {

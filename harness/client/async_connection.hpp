@@ -7,6 +7,7 @@
 // received packet, hands it to the packet hook (the session's auto-acknowledgement) and queues it for waits.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -24,6 +25,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "client/connection.hpp"
@@ -146,9 +148,15 @@ class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
   // Writes made while the received bytes are handled (automatic acknowledgements) are held and leave in one
   // write at the end of the batch, not one system call per packet.
   void release_held_writes();
-  // The reader: a pending readiness wait whose handler holds the connection, re-armed after each read.
+  // The reader: a pending read (plain TCP: into the connection's own buffer) or readiness wait (TLS,
+  // WebSocket: then read into a buffer per thread) whose handler holds the connection, re-armed after each read.
   void start_reading();
   void on_readable(boost::system::error_code error);
+  void on_read(boost::system::error_code error, std::size_t size);
+  // What both readers do after the bytes: the end of the connection on an error, else the next read.
+  void finish_read(boost::system::error_code error);
+  boost::asio::mutable_buffer own_read_buffer();
+  static std::array<std::uint8_t, 65536>& read_batch_buffer();
   // `self` keeps the connection alive while the loop runs.
   boost::asio::awaitable<void> write_loop(std::shared_ptr<AsyncConnection> self);
   void finish_graceful_close();
@@ -209,6 +217,13 @@ class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
   std::uint64_t close_sequence_ = 0;
   std::chrono::steady_clock::time_point last_send_time_;
   ConnectionObserver* observer_ = nullptr;
+  // Plain TCP reads land here while the read is pending, so the buffer is the connection's own. A device reads
+  // a few bytes at a time (CONNACK, PUBACK, PINGRESP): a small buffer inside the connection, no allocation; a
+  // connection that keeps filling it (a subscriber) moves to a large one for the rest of its life.
+  static constexpr std::size_t large_read_size = 16384;
+  std::unique_ptr<std::array<std::uint8_t, large_read_size>> large_read_buffer_;
+  std::uint32_t full_small_reads_ = 0;
+  std::array<std::uint8_t, 64> small_read_buffer_{};
 };
 
 }  // namespace mqtt::client

@@ -121,12 +121,6 @@ void AsyncSession::on_closed() {
   tracked_publishes_.clear();
 }
 
-std::optional<std::chrono::steady_clock::time_point> AsyncSession::keep_alive_due() const {
-  if (keep_alive_interval_.count() == 0 || !connection_->is_open()) return std::nullopt;
-  if (!options_.keep_alive_pings || options_.silent) return std::nullopt;  // nothing would be sent
-  return connection_->last_send_time() + keep_alive_interval_;
-}
-
 void AsyncSession::ping_if_due() {
   const auto due = keep_alive_due();
   if (!due || std::chrono::steady_clock::now() < *due) return;

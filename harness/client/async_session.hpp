@@ -81,7 +81,12 @@ class AsyncSession : public std::enable_shared_from_this<AsyncSession>, private 
   // covers its keep-alive). Call before connect(); then call ping_if_due() at keep_alive_due().
   void set_keep_alive_by_caller(bool enabled) { keep_alive_by_caller_ = enabled; }
   // When the next PINGREQ is due (last send + the CONNECT's keep alive); nullopt without keep-alive.
-  std::optional<std::chrono::steady_clock::time_point> keep_alive_due() const;
+  // Inline: a fleet asks on every publishing tick of every device.
+  std::optional<std::chrono::steady_clock::time_point> keep_alive_due() const {
+    if (keep_alive_interval_.count() == 0 || !connection_->is_open()) return std::nullopt;
+    if (!options_.keep_alive_pings || options_.silent) return std::nullopt;  // nothing would be sent
+    return connection_->last_send_time() + keep_alive_interval_;
+  }
   // Sends PINGREQ when due, under the same rules as the session's own timer (pings on, not silent).
   void ping_if_due();
 

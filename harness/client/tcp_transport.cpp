@@ -30,6 +30,11 @@ class TcpTransport final : public SocketTransport {
     return would_block(error) ? 0 : size;
   }
 
+  bool reads_into_buffer() const override { return true; }
+  void read_into(asio::mutable_buffer buffer, std::function<void(const error_code&, std::size_t)> handler) override {
+    socket_.async_read_some(buffer, std::move(handler));
+  }
+
   std::size_t try_write(asio::const_buffer buffer, error_code& error) override {
     if (!socket_.non_blocking()) socket_.non_blocking(true, error);
     if (error) return 0;

@@ -105,6 +105,54 @@ TEST_F(ReceivedBatchTest, TheAcknowledgementsOfABatchLeaveTogetherInTheOrderThey
   EXPECT_EQ(recorded, expected);
 }
 
+// A plain TCP connection reads into a small buffer of its own (a device's CONNACK, PUBACK, PINGRESP) and moves to a
+// large one once it keeps filling the small one: every batch is still handled as one, whichever buffer it lands in.
+TEST_F(ReceivedBatchTest, ABusyReaderHandlesEachOfManyBatchesAsOne) {
+  constexpr std::uint16_t rounds = 12;
+  std::vector<std::uint16_t> acknowledged;
+  const std::size_t connect_size = encode(Packet(connect_packet())).size();
+  HostileServer server(loop.context(), [&](testing::tcp::socket& socket) -> testing::asio::awaitable<void> {
+    co_await testing::receive(socket, connect_size);
+    co_await testing::send(socket, testing::connack_bytes());
+    for (std::uint16_t round = 0; round < rounds; ++round) {
+      Bytes batch;
+      for (std::uint16_t index = 1; index <= batch_size; ++index) {
+        const auto id = static_cast<std::uint16_t>(round * batch_size + index);
+        const Bytes one = testing::publish_bytes("busy/" + std::to_string(id), 8, QoS::at_least_once, id);
+        batch.insert(batch.end(), one.begin(), one.end());
+      }
+      co_await testing::send(socket, batch);
+      Bytes acknowledgements(4 * batch_size);
+      co_await testing::asio::async_read(socket, testing::asio::buffer(acknowledgements),
+                                         testing::asio::use_awaitable);
+      const auto ids = puback_ids(acknowledgements);
+      acknowledged.insert(acknowledged.end(), ids.begin(), ids.end());
+    }
+    socket.close();
+  });
+  Session session = open(server);
+  ASSERT_TRUE(session.connect(connect_packet(), 5s).ok());
+  const WaitResult end = session.connection().wait_for_close(5s);
+  ASSERT_EQ(end.outcome, WaitOutcome::closed) << "the server never got all its PUBACKs";
+
+  std::vector<std::uint16_t> expected(rounds * batch_size);
+  std::iota(expected.begin(), expected.end(), std::uint16_t{1});
+  EXPECT_EQ(acknowledged, expected);
+  const auto history = recorder.snapshot();
+  std::vector<std::uint16_t> received;
+  for (const auto& event : history.events) {
+    if (event.kind != history::EventKind::received || !event.packet) continue;
+    if (const auto* publish = std::get_if<Publish>(&*event.packet); publish && publish->packet_id) {
+      EXPECT_EQ(publish->topic, "busy/" + std::to_string(*publish->packet_id));
+      received.push_back(*publish->packet_id);
+    }
+  }
+  EXPECT_EQ(received, expected);
+  // The CONNECT, then one write per batch (one send on loopback is one read; two reads allowed for a rare split).
+  // Read 64 bytes at a time without the rest behind them, the first batches took 9 and more writes each.
+  EXPECT_LE(session.connection().statistics().writes, 3u + rounds) << "a batch was acknowledged piecemeal";
+}
+
 TEST_F(ReceivedBatchTest, AnAwaitedAnswerReachesItsRequestWithoutAnInbox) {
   HostileServer server(loop.context(), [](testing::tcp::socket& socket) -> testing::asio::awaitable<void> {
     co_await testing::receive(socket, 2);

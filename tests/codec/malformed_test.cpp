@@ -133,6 +133,11 @@ const std::vector<Case>& cases() {
        publish},
       {"'#' in PUBLISH topic (5.0)", v5, server, join({bytes({0x30, 4}), prefixed("#"), bytes({0})}),
        "MQTT-3.3.2-2", 4, publish},
+      // The first wildcard is named, wherever it sits (a delivered PUBLISH: from the server).
+      {"'+' mid-way in a delivered PUBLISH topic", v311, server, join({bytes({0x30, 10}), prefixed("dtu/+/t#")}),
+       "MQTT-3.3.2-2", 8, publish},
+      {"'#' last in a delivered PUBLISH topic", v311, server, join({bytes({0x30, 10}), prefixed("dtu/1/t#")}),
+       "MQTT-3.3.2-2", 11, publish},
       {"empty PUBLISH topic", v311, client, bytes({0x30, 2, 0, 0}), "MQTT-4.7.3-1", 2, publish},
       {"empty PUBLISH topic without alias (5.0)", v5, client, bytes({0x30, 3, 0, 0, 0}), "MQTT-4.7.3-1", 2,
        publish},

@@ -50,6 +50,16 @@ class Transport {
   // Reads what has arrived without waiting; 0 with no error = nothing yet, asio::error::eof at the end.
   virtual std::size_t read_available(boost::asio::mutable_buffer buffer,
                                      boost::system::error_code& error) = 0;
+  // Plain TCP only (else false, and read_into is never called): `handler` gets the bytes read into `buffer` as
+  // soon as some arrive. Asio tries this read at once and, after a read that emptied the socket, waits without
+  // touching epoll again; wait_readable re-arms the socket with an epoll_ctl per wait (Asio 1.18's async_wait
+  // is never speculative), which cost a system call per read: per PUBACK a QoS 1 device reads.
+  virtual bool reads_into_buffer() const { return false; }
+  virtual void read_into(boost::asio::mutable_buffer buffer,
+                         std::function<void(const boost::system::error_code&, std::size_t)> handler) {
+    (void)buffer;
+    (void)handler;
+  }
   // Writes what the kernel accepts right now without waiting; returns the count (0 with no error = would block).
   virtual std::size_t try_write(boost::asio::const_buffer buffer, boost::system::error_code& error) = 0;
   virtual boost::asio::awaitable<boost::system::error_code> write(boost::asio::const_buffer buffer) = 0;
