@@ -139,9 +139,9 @@ std::optional<std::int64_t> Recorder::looked_before(std::int64_t time_ns) const 
   if (looked_steady == 0) return std::nullopt;  // not on a watched loop's thread: nothing known
   const std::int64_t start_steady =
       std::chrono::duration_cast<std::chrono::nanoseconds>(start_.time_since_epoch()).count();
-  const std::int64_t looked = std::max<std::int64_t>(0, looked_steady - start_steady);
+  const std::int64_t looked = looked_steady - start_steady;
   if (time_ns - looked <= std::chrono::nanoseconds(loop_lag_recorded_above).count()) return std::nullopt;
-  return looked;
+  return std::max<std::int64_t>(0, looked);  // before this history began: as early as its start
 }
 
 std::uint32_t Recorder::intern_actor(std::string_view actor) {
