@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
 #include "client/connection.hpp"
