@@ -47,7 +47,10 @@ class LoopWatchService : public asio::execution_context::service {
       const auto ran = std::make_shared<std::atomic<std::uint64_t>>(0);
       std::uint64_t posted_count = 0;
       auto next = std::chrono::steady_clock::now() + loop_watch_period;
-      while (!wake.wait_until(lock, stop, next, [] { return false; })) {
+      while (true) {
+        // Returns at `next`, or at once when the stop is requested (then it keeps returning at once).
+        wake.wait_until(lock, stop, next, [] { return false; });
+        if (stop.stop_requested()) break;
         // Timed from the previous deadline, not from now: a watcher woken late does not drift.
         next = std::max(next + loop_watch_period, std::chrono::steady_clock::now());
         const std::uint64_t number = ++posted_count;
