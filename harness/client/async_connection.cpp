@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "client/detail/transport.hpp"
+#include "client/loop_watch.hpp"
 #include "codec/encoder.hpp"
 #include "model/topic.hpp"
 
@@ -108,6 +109,7 @@ asio::awaitable<AsyncConnection::OpenResult> AsyncConnection::open(Executor exec
 asio::awaitable<AsyncConnection::OpenResult> AsyncConnection::open(Executor executor, Recorder& recorder,
                                                                    std::shared_ptr<const TargetUrl> target,
                                                                    OpenOptions options) {
+  watch_loop(executor);  // so that events on this loop say when the loop was late (client/loop_watch.hpp)
   const std::uint32_t id = recorder.allocate_connection();
   auto transport = detail::make_transport(executor, target->scheme);
   const std::string failure = co_await transport->connect(*target, options.deadline, options.on_tcp_connected);

@@ -1,6 +1,9 @@
 #include "client/recorder.hpp"
 
+#include <algorithm>
 #include <utility>
+
+#include "client/loop_watch.hpp"
 
 namespace mqtt::client {
 
@@ -26,6 +29,7 @@ std::uint64_t Recorder::record(history::Event event) {
   event.sequence = next_sequence_++;
   // Stamped under the lock so time never goes backwards along the sequence.
   event.time_ns = now_ns();
+  event.looked_ns = looked_before(event.time_ns);
   if (storage_ == RecorderStorage::compact) {
     log_.append(event);
     if (listener_) listener_(event);
@@ -89,6 +93,7 @@ std::uint64_t Recorder::record_packet_event(history::EventKind kind, std::uint32
     event.actor = log_.actor(actor);
     event.sequence = next_sequence_++;
     event.time_ns = now_ns();
+    event.looked_ns = looked_before(event.time_ns);
     if (storage_ == RecorderStorage::none) {
       const std::uint64_t sequence = event.sequence;
       if (event.packet) {
@@ -101,13 +106,42 @@ std::uint64_t Recorder::record_packet_event(history::EventKind kind, std::uint32
       }
       return sequence;
     }
-    log_.append_packet(event.time_ns, connection, actor, kind, version, packet != nullptr, raw);
+    if (event.looked_ns) {
+      log_.append(event);
+    } else {
+      log_.append_packet(event.time_ns, connection, actor, kind, version, packet != nullptr, raw);
+    }
     listener_(event);
     return event.sequence;
   }
   std::lock_guard lock(mutex_);
-  log_.append_packet(now_ns(), connection, actor, kind, version, packet != nullptr, raw);
+  const std::int64_t time = now_ns();
+  if (const auto looked = looked_before(time)) {
+    // The loop was late (rare): the event goes whole, with the moment the loop last looked.
+    history::Event event;
+    event.sequence = next_sequence_;
+    event.time_ns = time;
+    event.connection = connection;
+    event.actor = log_.actor(actor);
+    event.kind = kind;
+    if (packet != nullptr) event.packet = *packet;
+    event.raw.assign(raw.begin(), raw.end());
+    event.looked_ns = looked;
+    log_.append(event);
+  } else {
+    log_.append_packet(time, connection, actor, kind, version, packet != nullptr, raw);
+  }
   return next_sequence_++;
+}
+
+std::optional<std::int64_t> Recorder::looked_before(std::int64_t time_ns) const {
+  const std::int64_t looked_steady = loop_looked_steady_ns();
+  if (looked_steady == 0) return std::nullopt;  // not on a watched loop's thread: nothing known
+  const std::int64_t start_steady =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(start_.time_since_epoch()).count();
+  const std::int64_t looked = looked_steady - start_steady;
+  if (time_ns - looked <= std::chrono::nanoseconds(loop_lag_recorded_above).count()) return std::nullopt;
+  return std::max<std::int64_t>(0, looked);  // before this history began: as early as its start
 }
 
 std::uint32_t Recorder::intern_actor(std::string_view actor) {

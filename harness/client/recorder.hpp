@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -44,7 +45,8 @@ class Recorder {
   using Sink = std::function<void(history::Event&&)>;
   void set_sink(Sink sink);
 
-  // Appends `event`, overwriting its sequence (next number, starting at 1) and time_ns (now). Thread-safe.
+  // Appends `event`, overwriting its sequence (next number, starting at 1), time_ns (now) and looked_ns (set
+  // when this thread's event loop was late: client/loop_watch.hpp). Thread-safe.
   // Returns the sequence number assigned.
   std::uint64_t record(history::Event event);
 
@@ -97,6 +99,9 @@ class Recorder {
   std::uint64_t record_packet_event(history::EventKind kind, std::uint32_t connection, std::uint32_t actor,
                                     ProtocolVersion version, std::span<const std::uint8_t> raw,
                                     const Packet* copied, Packet* moved);
+  // The moment (this Recorder's time) the loop running on the calling thread was last seen keeping up, when it
+  // is more than loop_lag_recorded_above before `time_ns` (client/loop_watch.hpp); else nothing.
+  std::optional<std::int64_t> looked_before(std::int64_t time_ns) const;
   std::uint64_t next_sequence_ = 1;
   std::uint32_t next_connection_ = 1;
 };

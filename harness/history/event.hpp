@@ -67,8 +67,19 @@ struct Event {
   std::string detail;            // free text: peer address, fault parameters, note text
   std::optional<std::uint64_t> frame;  // capture frame number, for histories read from pcap
   std::optional<WebSocketDetail> websocket;  // ws:// and wss:// connections: open events, framed sends, messages
+  // Set when the harness's loop may have been late to this event: the last time before it (same clock as
+  // time_ns) that the loop was seen keeping up, so the earliest time the event can have happened. Absent: the
+  // loop was keeping up (time_ns is late by at most client::loop_lag_recorded_above), or the history predates
+  // the field, or it comes from a capture (kernel time stamps). See earliest_time().
+  std::optional<std::int64_t> looked_ns;
   friend bool operator==(const Event&, const Event&) = default;
 };
+
+// The earliest time `event` can have happened: its time, or the moment the harness's loop last looked before
+// it when that is recorded. A verdict that accuses the broker of lateness measures from here.
+inline std::int64_t earliest_time(const Event& event) {
+  return event.looked_ns && *event.looked_ns < event.time_ns ? *event.looked_ns : event.time_ns;
+}
 
 struct History {
   std::vector<Event> events;

@@ -1,5 +1,6 @@
 // Event JSON: {"sequence", "time_ns", "connection", "actor", "kind", then only the fields the event uses:
-// "packet", "raw" (hex), "close_reason", "error", "fault", "detail", "frame", "websocket"}. One event per line in .jsonl.
+// "packet", "raw" (hex), "close_reason", "error", "fault", "detail", "frame", "websocket",
+// "looked_ns"}. One event per line in .jsonl.
 #include <array>
 #include <istream>
 #include <ostream>
@@ -52,6 +53,7 @@ nlohmann::json event_to_json(const Event& event) {
   if (!event.fault.empty()) out["fault"] = text_to_json(event.fault);
   if (!event.detail.empty()) out["detail"] = text_to_json(event.detail);
   if (event.frame) out["frame"] = *event.frame;
+  if (event.looked_ns) out["looked_ns"] = *event.looked_ns;
   if (event.websocket) {
     json websocket = json::object();
     const auto& detail = *event.websocket;
@@ -95,6 +97,7 @@ Event read_event(const nlohmann::json& json_value, const std::string& path) {
   if (reader.has("fault")) event.fault = reader.text("fault");
   if (reader.has("detail")) event.detail = reader.text("detail");
   if (reader.has("frame")) event.frame = reader.unsigned_integer("frame");
+  if (reader.has("looked_ns")) event.looked_ns = reader.signed_integer("looked_ns");
   if (reader.has("websocket")) {
     const JsonObjectReader websocket_reader = reader.object("websocket");
     WebSocketDetail detail;

@@ -96,7 +96,7 @@ void EventLog::append_packet(std::int64_t time_ns, std::uint32_t connection, std
 
 void EventLog::append(const Event& event) {
   const std::uint32_t actor = intern_actor(event.actor);
-  if (event.packet || event.error || event.frame || event.websocket) {
+  if (event.packet || event.error || event.frame || event.websocket || event.looked_ns) {
     const Header header{event.time_ns, event.connection, actor, 4, event.kind, Form::whole, 0, 0};
     std::uint8_t* at = reserve(sizeof header + 4);
     std::memcpy(at, &header, sizeof header);

@@ -100,6 +100,7 @@ void EventLogWriter::append(const Event& event) {
     if (const auto* connect = std::get_if<Connect>(&*event.packet)) connection.version = connect->version;
   }
   const bool compact = event.packet && !event.raw.empty() && !event.error && !event.frame && !event.websocket &&
+                       !event.looked_ns &&
                        (event.kind == EventKind::sent || event.kind == EventKind::received) &&
                        connection.version && event.fault.empty() && event.detail.empty() && !event.close_reason;
   if (compact) {

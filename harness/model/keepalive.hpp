@@ -9,6 +9,9 @@
 // - it ends at an event on that connection: the server's close, anything sent or received on it, or the
 //   client's own close. Nothing else proves the server kept the connection, so the end of a history that
 //   simply stopped seeing a connection is never measured as silence (it is left unresolved);
+// - the end is the earliest time the event can have happened (history::earliest_time): when the harness's
+//   loop was late it recorded, on the event, when it last looked (Event::looked_ns), and a close it noticed
+//   late is measured from there;
 // - lateness must exceed the grace by keepalive_observation_slack_ns before it is a violation.
 // A client that sent DISCONNECT is owed no keep-alive timing, and neither is a connection the fault layer
 // touched (the checker cannot see when the broker last heard from it).
@@ -21,7 +24,8 @@
 namespace mqtt::model::detail {
 
 // The harness learns of a close when its read returns, after the broker closed, and time-stamps events in
-// its own process; on a loaded machine that adds tens of milliseconds. A broker that sweeps on whole seconds
+// its own process. A loop that was late by more than client::loop_lag_recorded_above (60 ms) records when it
+// last looked, and the close is measured from there; below that, this slack covers the delay. A broker that sweeps on whole seconds
 // (the legal variation keepalive-whole-seconds) closes up to, never beyond, one 1 s tick late, so without
 // this slack the harness's own delay could push a legal close past a 1 s grace. Lateness is reported to
 // 0.1 s, so a violation always reads at least 0.1 s above the grace.

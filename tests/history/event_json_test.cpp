@@ -152,6 +152,21 @@ TEST(EventJson, WebSocketDetailRoundTripsAndKeepsAnEmptyChoice) {
   EXPECT_EQ(event_to_json(open)["websocket"]["subprotocol"], "");
 }
 
+TEST(EventJson, WhenTheLoopLastLookedRoundTripsAndOlderLinesReadWithoutIt) {
+  Event closed{.sequence = 7, .time_ns = 2'750'000'000, .connection = 1, .kind = EventKind::closed,
+               .close_reason = CloseReason::clean_eof};
+  closed.looked_ns = 2'450'000'000;
+  const nlohmann::json json = event_to_json(closed);
+  EXPECT_EQ(json["looked_ns"], 2'450'000'000);
+  EXPECT_EQ(event_from_json(json), closed);
+  EXPECT_EQ(earliest_time(closed), 2'450'000'000);
+  // A line written before the field existed: the event was noticed on time as far as anyone knows.
+  const Event older = event_from_json(nlohmann::json::parse(
+      R"({"sequence":7,"time_ns":2750000000,"connection":1,"actor":"a","kind":"closed","close_reason":"clean_eof"})"));
+  EXPECT_FALSE(older.looked_ns.has_value());
+  EXPECT_EQ(earliest_time(older), 2'750'000'000);
+}
+
 TEST(EventJson, OneLinePerEventWithoutTrailingNewline) {
   const History history = history_with_every_event_kind();
   const std::string line = to_json_line(history.events.front());
@@ -166,6 +181,7 @@ TEST(EventJson, OmitsFieldsTheEventDoesNotUse) {
   EXPECT_FALSE(json.contains("close_reason"));
   EXPECT_FALSE(json.contains("error"));
   EXPECT_FALSE(json.contains("fault"));
+  EXPECT_FALSE(json.contains("looked_ns"));
   EXPECT_EQ(json["detail"], "x");
 }
 

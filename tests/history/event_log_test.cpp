@@ -14,7 +14,8 @@ namespace {
 
 // Appends `event` the way the fleet does: packet events through the fast path, everything else whole.
 void append(EventLog& log, const Event& event, ProtocolVersion version) {
-  if ((event.kind == EventKind::sent || event.kind == EventKind::received) && !event.error && !event.frame) {
+  if ((event.kind == EventKind::sent || event.kind == EventKind::received) && !event.error && !event.frame &&
+      !event.looked_ns) {
     log.append_packet(event.time_ns, event.connection, log.intern_actor(event.actor), event.kind, version,
                       event.packet.has_value(), event.raw);
   } else {

@@ -1,5 +1,6 @@
 // A history with every shape of event the compact logs must give back exactly: packets of each version decoded
-// again from their raw bytes, raw-only sends, notes, faults, open/close with reasons, decode errors and frames.
+// again from their raw bytes, raw-only sends, notes, faults, open/close with reasons, decode errors, frames
+// and events a late loop noticed (looked_ns).
 // Shared by the in-memory log's tests and the on-disk log's.
 #pragma once
 
@@ -80,6 +81,8 @@ inline std::vector<Recorded> mixed_history() {
     add(packet_event(++time, connection, actor, EventKind::received, Pubcomp{version, 7, 0, {}}), version);
     add(packet_event(++time, connection, actor, EventKind::sent, Pingreq{version}), version);
     add(packet_event(++time, connection, actor, EventKind::received, Pingresp{version}), version);
+    // Noticed by a late loop (Event::looked_ns): a packet event that cannot take the compact form.
+    if (version == ProtocolVersion::v5) recorded.back().event.looked_ns = time - 3;
     add(packet_event(++time, connection, actor, EventKind::sent, Disconnect{version, 0, {}}), version);
     Event closed;
     closed.kind = EventKind::closed;
@@ -87,6 +90,7 @@ inline std::vector<Recorded> mixed_history() {
     closed.actor = actor;
     closed.close_reason = CloseReason::local_close;
     closed.time_ns = ++time;
+    if (version == ProtocolVersion::v3_1_1) closed.looked_ns = time - 2;
     add(closed);
   }
   // A send that is not one valid packet (raw only), a decode error, a fault, a note, a failed open and an

@@ -128,6 +128,10 @@ class HistoryBuilder {
 
   // What the WebSocket layer did under the last event added (an open, a framed send, a received message's note).
   void websocket(history::WebSocketDetail detail) { history_.events.back().websocket = std::move(detail); }
+  // The last event was noticed by a late loop: the loop last looked `earlier` before its time.
+  void looked_earlier(std::int64_t earlier) {
+    history_.events.back().looked_ns = history_.events.back().time_ns - earlier;
+  }
 
   std::int64_t now() const { return time_ns_; }
   const history::History& history() const { return history_; }

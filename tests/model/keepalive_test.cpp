@@ -119,6 +119,62 @@ TEST(KeepAlive, LatenessMustExceedTheGraceByTheMeasurementSlack) {
       << finding->message;
 }
 
+// ---- the harness's own lateness (Event::looked_ns, client/loop_watch.hpp)
+// -----------------------------------------------------------
+
+TEST(KeepAlive, ACloseTheLateLoopNoticedLateIsMeasuredFromWhenItLastLooked_MQTT_3_1_2_24) {
+  // The loop was busy for 300 ms: the close stamped 1.25 s late may have happened 0.95 s late (legal).
+  HistoryBuilder h;
+  silent_client(h, 1);
+  wait_exactly(h, 1500 * milliseconds + 1250 * milliseconds);
+  h.closed(1, CloseReason::clean_eof);
+  h.looked_earlier(300 * milliseconds);
+  const auto verdicts = judge(h);
+  EXPECT_CLEAN(verdicts);
+  EXPECT_TRUE(verdicts.exercised.contains("MQTT-3.1.2-24"));
+  // The record is what excuses it: the same close stamped by a loop that kept up is the violation.
+  auto unmarked = h.history();
+  unmarked.events.back().looked_ns.reset();
+  const auto unmarked_verdicts = check(unmarked, {});
+  EXPECT_NE(find(unmarked_verdicts, "MQTT-3.1.2-24"), nullptr);
+}
+
+TEST(KeepAlive, ACloseLateEvenAtTheEarliestTimeIsStillTheViolation_MQTT_3_1_2_24) {
+  HistoryBuilder h;
+  const auto connect = silent_client(h, 1);
+  wait_exactly(h, 1500 * milliseconds + 3500 * milliseconds);
+  const auto closed = h.closed(1, CloseReason::clean_eof);
+  h.looked_earlier(300 * milliseconds);
+  const auto verdicts = judge(h);
+  ASSERT_VIOLATION(finding, verdicts, "MQTT-3.1.2-24", (Evidence{connect, closed}));
+  // The lateness named is the least the close can have been late by.
+  EXPECT_EQ(finding->message,
+            "the server closed the silent connection of client 'quiet' 3.2 s after 1 s keep alive × 1.5 "
+            "(grace 1.0 s)");
+}
+
+TEST(KeepAlive, AnEventALateLoopNoticedProvesTheConnectionOpenOnlyUntilTheLoopLastLooked) {
+  // The client's own close at 3 s, but its loop had not looked since 2 s: the server's close may have come
+  // in between, unseen, so the connection is not proved open past the deadline (2.6 s).
+  HistoryBuilder excused;
+  silent_client(excused, 1);
+  wait_exactly(excused, 3 * seconds);
+  excused.closed(1, CloseReason::local_close);
+  excused.looked_earlier(1 * seconds);
+  EXPECT_CLEAN(judge(excused));
+
+  HistoryBuilder proved;
+  const auto connect = silent_client(proved, 1);
+  wait_exactly(proved, 5 * seconds);
+  const auto closed = proved.closed(1, CloseReason::local_close);
+  proved.looked_earlier(1 * seconds);
+  const auto verdicts = judge(proved);
+  ASSERT_VIOLATION(finding, verdicts, "MQTT-3.1.2-24", (Evidence{connect, closed}));
+  EXPECT_EQ(
+      finding->message,
+      "the server kept client 'quiet' connected 2.5 s past 1 s keep alive × 1.5 of silence (grace 1.0 s)");
+}
+
 TEST(KeepAlive, ProfileGraceAcceptsACoarserSweepAndShowsTheLateness) {
   HistoryBuilder h;
   silent_client(h, 2);
