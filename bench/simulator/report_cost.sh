@@ -21,14 +21,7 @@
 set -euo pipefail
 harness=$1 scenario=$2 report_dir=$3
 shift 3
-work=$(mktemp -d)
-trap 'kill "$broker" 2>/dev/null || true; wait "$broker" 2>/dev/null || true; rm -rf "$work"' EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type error\nmax_queued_messages 1000000\n' \
-  "$port" >"$work/mosquitto.conf"
-mosquitto -c "$work/mosquitto.conf" 2>"$work/mosquitto.log" &
-broker=$!
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+source "$(dirname "${BASH_SOURCE[0]}")/quiet_mosquitto.sh"
 rm -rf "$report_dir"
 started=$(date +%s.%N)
 /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$harness" simulate "$scenario" --target "mqtt://127.0.0.1:$port" \

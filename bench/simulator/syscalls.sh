@@ -10,14 +10,7 @@
 set -euo pipefail
 harness=$1 scenario=$2
 shift 2
-work=$(mktemp -d)
-trap 'kill "$broker" 2>/dev/null || true; wait "$broker" 2>/dev/null || true; rm -rf "$work"' EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type error\nmax_queued_messages 1000000\n' \
-  "$port" >"$work/mosquitto.conf"
-mosquitto -c "$work/mosquitto.conf" 2>"$work/mosquitto.log" &
-broker=$!
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+source "$(dirname "${BASH_SOURCE[0]}")/quiet_mosquitto.sh"
 events=raw_syscalls:sys_enter
 for call in sendto recvfrom epoll_wait epoll_ctl timerfd_settime write writev read futex; do
   events+=",syscalls:sys_enter_$call"
