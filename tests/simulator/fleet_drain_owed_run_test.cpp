@@ -11,9 +11,13 @@
 #include "runner/fleet_scenario.hpp"
 #include "support/loopback_target.hpp"
 #include "support/mosquitto_broker.hpp"
+#include "drain_run_support.hpp"
 
 namespace mqtt::runner {
 namespace {
+
+using drain_test::drain_of;
+using drain_test::unlimited_inflight;
 
 // Settle ends at 1.5 s; messages published from 0 to 1 s reach the observer from 2.2 s to 3.2 s: the first quiet
 // interval after the settle time (1.5-2.0 s) sees none of them.
@@ -32,18 +36,6 @@ std::string bursts(const std::string& faults) {
 const std::string late_burst =
     R"({"kind": "latency", "group": "backend", "direction": "downstream", "at_ms": 0, "duration_ms": 1500,
         "latency_ms": 2200})";
-
-test_support::MosquittoOptions unlimited_inflight() {
-  test_support::MosquittoOptions options;
-  // The held observer acknowledges nothing: mosquitto's default window of 20 unacknowledged messages would hold
-  // the rest in the broker, which is not what these tests are about.
-  options.extra_config_lines = {"max_inflight_messages 0"};
-  return options;
-}
-
-nlohmann::json drain_of(const FleetOutcome& outcome) {
-  return outcome.results.stats.value("fleet", nlohmann::json::object()).value("drain", nlohmann::json::object());
-}
 
 FleetOutcome run(const std::string& scenario, std::uint16_t port) {
   FleetRunOptions options;

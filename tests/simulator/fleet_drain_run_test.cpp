@@ -16,9 +16,13 @@
 #include "runner/fleet_scenario.hpp"
 #include "support/loopback_target.hpp"
 #include "support/mosquitto_broker.hpp"
+#include "drain_run_support.hpp"
 
 namespace mqtt::runner {
 namespace {
+
+using drain_test::drain_of;
+using drain_test::unlimited_inflight;
 
 // Messages published from 0.5 s on reach the observer after the settle time has ended (1.5 s + 1.5 s > 2.0 s).
 // The fault covers the whole window allowed for an observer (duration + settle); bytes it delayed keep their delay.
@@ -32,19 +36,6 @@ std::string late_deliveries(const std::string& drain) {
   "faults": [{"kind": "latency", "group": "backend", "direction": "downstream", "at_ms": 0, "duration_ms": 2000,
               "latency_ms": 1500}]
 })";
-}
-
-test_support::MosquittoOptions unlimited_inflight() {
-  test_support::MosquittoOptions options;
-  // The observer's PUBACKs come back a latency later: mosquitto's default window of 20 unacknowledged messages
-  // would then hold deliveries back in the broker, which is not what this test is about.
-  options.extra_config_lines = {"max_inflight_messages 0"};
-  return options;
-}
-
-// The run's drain figures; {} when the run has none.
-nlohmann::json drain_of(const FleetOutcome& outcome) {
-  return outcome.results.stats.value("fleet", nlohmann::json::object()).value("drain", nlohmann::json::object());
 }
 
 FleetOutcome run(const std::string& scenario, std::uint16_t port, bool keep_history) {
