@@ -3,7 +3,9 @@
 # mosquitto (log_type error, like a production broker) started for the run, then prints the harness's wall time,
 # CPU and peak RSS (GNU time), mosquitto's CPU, each report file's size and the time it took to write (the gap
 # between its modification time and the previous file's; the first file's gap starts at the end of the
-# publishing window plus settle, taken from the summary's "in N s").
+# publishing window plus settle, taken from the summary's "in N s"). For runs of 6 s or more it also prints both
+# processes' CPU in the publishing window (3 s after the start to 1 s before the publishing ends, read from
+# /proc), which includes the harness's judging thread.
 #
 #   bench/simulator/report_cost.sh HARNESS SCENARIO REPORT_DIR [simulate options...]
 #   e.g. bench/simulator/report_cost.sh build/harness/cli/mqtt-harness bench/simulator/fanin-1000-qos1.json /tmp/r
@@ -25,7 +27,45 @@ source "$(dirname "${BASH_SOURCE[0]}")/quiet_mosquitto.sh"
 rm -rf "$report_dir"
 started=$(date +%s.%N)
 /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$harness" simulate "$scenario" --target "mqtt://127.0.0.1:$port" \
-  --seed 1 -o "$report_dir" "$@" >"$work/summary" || true
+  --seed 1 -o "$report_dir" "$@" >"$work/summary" &
+timer=$!
+# The publishing window, as bench_fleet takes it: from 3 s after the start (every device connected) to 1 s before
+# the publishing ends; the harness's CPU in it includes the judging thread, which judges as the run goes.
+duration_s=$(python3 -c '
+import json, re, sys
+args = sys.argv[2:]
+seconds = json.load(open(sys.argv[1]))["duration_ms"] / 1000
+for i, arg in enumerate(args[:-1]):
+    if arg == "--duration":
+        value, unit = re.fullmatch(r"([0-9.]+)(ms|s|m|h)?", args[i + 1]).groups()
+        seconds = float(value) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600, None: 1}[unit]
+print(seconds)' "$scenario" "$@")
+window=$(python3 -c "import sys; d=float(sys.argv[1]); print('%.1f %.1f' % (3, d - 1) if d >= 6 else '')" "$duration_s")
+if [[ -n $window ]]; then
+  (
+    read -r from to <<<"$window"
+    harness_pid=
+    for _ in $(seq 200); do  # the harness itself, below /usr/bin/time and any wrapper script passed as HARNESS
+      pid=$timer
+      while [[ -n $pid && $(cat "/proc/$pid/comm" 2>/dev/null) != mqtt-harness ]]; do pid=$(pgrep -P "$pid" | head -1); done
+      [[ -n $pid ]] && { harness_pid=$pid; break; }
+      sleep 0.02
+    done
+    [[ -n $harness_pid ]] || exit 0
+    cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+    sleep "$(echo "$started + $from - $(date +%s.%N)" | bc)"
+    h0=$(cpu "$harness_pid") b0=$(cpu "$broker")
+    sleep "$(echo "$started + $to - $(date +%s.%N)" | bc)"
+    h1=$(cpu "$harness_pid") b1=$(cpu "$broker")
+    tick=$(getconf CLK_TCK)
+    printf 'publishing window %s-%s s: harness CPU %.2f s, mosquitto CPU %.2f s, ratio %.2f\n' "$from" "$to" \
+      "$(echo "($h1 - $h0) / $tick" | bc -l)" "$(echo "($b1 - $b0) / $tick" | bc -l)" \
+      "$(echo "($h1 - $h0) / ($b1 - $b0)" | bc -l)" >"$work/window"
+  ) 2>"$work/sampler.err" &
+  sampler=$!
+fi
+wait "$timer" || true
+[[ -n ${sampler:-} ]] && { wait "$sampler" || true; }
 read -r wall user system peak_kib < <(tail -1 "$work/time")
 broker_cpu=$(awk '{print ($14 + $15) / '"$(getconf CLK_TCK)"'}' "/proc/$broker/stat")
 run_s=$(grep -oE 'violations in [0-9.]+ s' "$work/summary" | grep -oE '[0-9.]+' || echo 0)
@@ -34,6 +74,7 @@ printf 'load average: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf 'harness: wall %.1f s (run %.1f s, after it %.1f s), CPU %.1f s (user %.1f + sys %.1f), peak RSS %d MB; mosquitto CPU %.1f s; ratio %.2f\n' \
   "$wall" "$run_s" "$(echo "$wall - $run_s" | bc)" "$(echo "$user + $system" | bc)" "$user" "$system" \
   $((peak_kib / 1024)) "$broker_cpu" "$(echo "($user + $system) / $broker_cpu" | bc -l)"
+[[ -n ${sampler:-} ]] && { cat "$work/window" 2>/dev/null || sed 's/^/publishing window not measured: /' "$work/sampler.err"; }
 previous=$(echo "$started + $run_s" | bc)
 if [[ -d "$report_dir" ]]; then
   for file in $(ls -tr "$report_dir"); do
