@@ -34,14 +34,23 @@ MessageToken read_token(const Bytes& payload) {
   const auto bar = static_cast<std::size_t>(bar_at - data);
   MessageToken token;
   // The digits right before the bar and the '#' before them: that '#' is then the token's last one.
+  // Read backwards, up to 19 digits (which always fit) are summed on the way.
   std::size_t digits = bar;
-  while (digits > 0 && data[digits - 1] >= '0' && data[digits - 1] <= '9') --digits;
+  std::uint64_t number = 0, place = 1;
+  while (digits > 0 && data[digits - 1] >= '0' && data[digits - 1] <= '9') {
+    --digits;
+    number += place * static_cast<std::uint64_t>(data[digits] - '0');
+    place *= 10;
+  }
   if (digits > 0 && digits < bar && data[digits - 1] == '#') {
     token.text = std::string_view(data, bar + 1);
-    std::uint64_t number = 0;
-    for (std::size_t at = digits; at < bar; ++at) {
-      if (number > (UINT64_MAX - 9) / 10) return token;  // too long for a number: a token all the same
-      number = number * 10 + static_cast<std::uint64_t>(data[at] - '0');
+    if (bar - digits > 19) {
+      // A longer run, as numbered_token reads it: a token all the same when it is too long for a number.
+      number = 0;
+      for (std::size_t at = digits; at < bar; ++at) {
+        if (number > (UINT64_MAX - 9) / 10) return token;
+        number = number * 10 + static_cast<std::uint64_t>(data[at] - '0');
+      }
     }
     token.client = std::string_view(data, digits - 1);
     token.number = number;
