@@ -91,6 +91,18 @@ TEST(SeenNumbers, MarkAnswersAsTheWindowAsFirstWritten) {
       ASSERT_EQ(numbers.mark(number), reference.mark(number)) << "seed " << seed << " step " << step;
       ASSERT_EQ(numbers.words(), reference.words()) << "seed " << seed << " step " << step;
     }
+    // Every number, shuffled within blocks of 24: words fill up (the slide) from marks inside the window.
+    SeenNumbers complete;
+    ReferenceWindow complete_reference;
+    std::vector<std::uint64_t> block(24);
+    for (std::uint64_t start = 0; start < 50'000; start += block.size()) {
+      for (std::size_t i = 0; i < block.size(); ++i) block[i] = start + i;
+      std::shuffle(block.begin(), block.end(), random);
+      for (const auto number : block) {
+        ASSERT_EQ(complete.mark(number), complete_reference.mark(number)) << "seed " << seed << " " << number;
+        ASSERT_EQ(complete.words(), complete_reference.words()) << "seed " << seed << " " << number;
+      }
+    }
   }
 }
 
