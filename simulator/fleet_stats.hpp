@@ -22,16 +22,10 @@
 
 #include "history/event.hpp"
 #include "simulator/fleet_spec.hpp"
+#include "simulator/message_token.hpp"  // the tokens of the messages counted here
+#include "simulator/percentiles.hpp"
 
 namespace mqtt::simulator {
-
-// The unique token at the start of every device message: "CLIENTID#N|" (the rest of the payload is padding).
-std::string message_token(const std::string& client_id, std::uint64_t number);
-// The token of a payload made by message_token, or "" when it has none.
-std::string_view token_of(const Bytes& payload);
-
-// p50, p90, p99, p99.9 (nearest rank), count, max; {"count": 0} when empty. Sorts `values`. Exact.
-nlohmann::json percentiles(std::vector<double>& values);
 
 struct FleetStatisticsLimits {
   // How long after its sending a message that some subscriber expected and has not got is still waited for (its

@@ -95,8 +95,9 @@ void PerSecondSeries::close_latency_point() {
 }
 
 void PerSecondSeries::delivered(std::int64_t time_ns, QoS qos, double latency_ms, std::size_t latency_bucket) {
-  bump(delivered_, time_ns, 1);
-  const auto point = point_of(time_ns);
+  const auto point = point_of(time_ns);  // once for both series (bump() would find it again)
+  if (delivered_.size() <= point) delivered_.resize(point + 1, 0);
+  delivered_[point] += 1;
   // Deliveries come in time order: a later point closes the open one. One from an earlier point (events a little
   // out of order) joins the open point.
   if (point > open_point_) {

@@ -102,6 +102,18 @@ struct Connection {
   std::vector<WriteRef> unread;                                           // QoS 0 retained writes
   std::optional<PendingWill> will;
   std::vector<std::size_t> windows;  // indexes into the windows list, in sending order
+  std::vector<std::size_t> unheard;  // those of them with a SUBACK and nothing heard since (heard_after_suback)
+
+  // A request's answer proves only that the QoS 0 writes sent before it were read (read_before): with none
+  // unread when it is sent, a connection's events coming in time order, it can confirm nothing, and it is not
+  // kept (a hash insert and erase per QoS 1 message saved). An older request under the same id goes all the same.
+  void request_sent(std::uint16_t packet_id, std::int64_t time_ns) {
+    if (!unread.empty()) {
+      requests[packet_id] = time_ns;
+    } else if (!requests.empty()) {
+      requests.erase(packet_id);
+    }
+  }
 };
 
 class RetainedTracker {
@@ -139,11 +151,9 @@ class RetainedTracker {
 
   nlohmann::json summary() const;
 
-  std::size_t tracked() const {
-    std::size_t writes = 0;
-    for (const auto& [topic, list] : writes_) writes += list.writes.size() + list.forgotten_values.size();
-    return connections_.size() + writes + windows_.size();
-  }
+  // Counted as it changes (write_entries_): add() asks for it on every event, and walking the topics then was
+  // a cost per event that grew with the topics.
+  std::size_t tracked() const { return connections_.size() + write_entries_ + windows_.size(); }
 
  private:
   void closed(Connection& connection, std::int64_t time_ns) {
@@ -153,6 +163,7 @@ class RetainedTracker {
     // The broker publishes the will some time after the session ends; it counts as written from then on and
     // as confirmed when a subscriber sees a copy.
     const auto index = writes_[will.topic].add(Write{time_ns, -1, value_of(will.payload)});
+    ++write_entries_;
     wills_awaiting_copy_[will.topic].emplace_back(index, will.payload);
   }
 
@@ -164,26 +175,27 @@ class RetainedTracker {
     } else if (std::holds_alternative<Disconnect>(packet)) {
       if (connection.will) connection.will->disconnected = true;
     } else if (const auto* publish = std::get_if<Publish>(&packet)) {
-      if (publish->packet_id) connection.requests[*publish->packet_id] = event.time_ns;
+      if (publish->packet_id) connection.request_sent(*publish->packet_id, event.time_ns);
       // A 5.0 PUBLISH that names its topic only by an alias is not tracked (the fleet's retained statuses
       // never do).
       if (!publish->retain || publish->topic.empty()) return;
       Write write{event.time_ns, -1, value_of(publish->payload)};
       write.awaiting_answer = publish->packet_id.has_value();
       const WriteRef ref{publish->topic, writes_[publish->topic].add(std::move(write))};
+      ++write_entries_;
       if (publish->packet_id) {
         connection.awaiting_ack[*publish->packet_id].push_back(ref);
       } else {
         connection.unread.push_back(ref);
       }
     } else if (const auto* pubrel = std::get_if<Pubrel>(&packet)) {
-      connection.requests[pubrel->packet_id] = event.time_ns;
+      connection.request_sent(pubrel->packet_id, event.time_ns);
     } else if (const auto* unsubscribe = std::get_if<Unsubscribe>(&packet)) {
-      connection.requests[unsubscribe->packet_id] = event.time_ns;
+      connection.request_sent(unsubscribe->packet_id, event.time_ns);
     } else if (std::holds_alternative<Pingreq>(packet)) {
       connection.pings.push_back(event.time_ns);
     } else if (const auto* subscribe = std::get_if<Subscribe>(&packet)) {
-      connection.requests[subscribe->packet_id] = event.time_ns;
+      connection.request_sent(subscribe->packet_id, event.time_ns);
       Window window{event.actor, event.connection, subscribe->packet_id, event.time_ns};
       for (const auto& subscription : subscribe->subscriptions) {
         window.filters.push_back(eligible(subscription) ? subscription.filter : std::string());
@@ -195,9 +207,8 @@ class RetainedTracker {
 
   void received(Connection& connection, const Event& event) {
     const Packet& packet = *event.packet;
-    for (const auto index : connection.windows) {
-      if (auto& window = windows_.at(index); window.suback_ns >= 0) window.heard_after_suback = true;
-    }
+    for (const auto index : connection.unheard) windows_.at(index).heard_after_suback = true;
+    connection.unheard.clear();
     if (const auto* connack = std::get_if<Connack>(&packet)) {
       if (connection.will) connection.will->accepted = connack->reason_code == 0;
     } else if (const auto* puback = std::get_if<Puback>(&packet)) {
@@ -219,6 +230,7 @@ class RetainedTracker {
         auto& window = windows_.at(*it);
         if (window.packet_id != suback->packet_id || window.suback_ns >= 0) continue;
         window.suback_ns = event.time_ns;
+        connection.unheard.push_back(*it);
         for (std::size_t i = 0; i < window.filters.size(); ++i) {
           window.granted.push_back(i < suback->reason_codes.size() && suback->reason_codes[i] < 0x80);
         }
@@ -362,6 +374,8 @@ class RetainedTracker {
         return true;
       });
     }
+    write_entries_ = 0;
+    for (const auto& [topic, list] : writes_) write_entries_ += list.writes.size() + list.forgotten_values.size();
   }
 
   std::unordered_map<std::uint32_t, Connection> connections_;
@@ -370,6 +384,7 @@ class RetainedTracker {
   std::unordered_map<std::string, std::vector<std::pair<std::size_t, Bytes>>> wills_awaiting_copy_;
   std::map<std::size_t, Window> windows_;  // SUBSCRIBEs not yet judged, by the order they were sent
   std::size_t next_window_ = 0;
+  std::size_t write_entries_ = 0;  // writes and forgotten values held, over all topics
   Tally tally_;
   std::int64_t now_ns_ = 0;
   std::size_t events_since_compaction_ = 0;

@@ -12,7 +12,7 @@ bool SeenNumbers::seen(std::uint64_t number) const {
   return word < words_.size() && ((words_[word] >> (offset % 64)) & 1U) != 0;
 }
 
-bool SeenNumbers::mark(std::uint64_t number) {
+bool SeenNumbers::mark_outside(std::uint64_t number) {
   if (!started_) {
     // Numbers below the first count as seen: a window that started lower would keep a word that never fills.
     started_ = true;
@@ -35,6 +35,11 @@ bool SeenNumbers::mark(std::uint64_t number) {
   const std::uint64_t bit = std::uint64_t{1} << (offset % 64);
   const bool already = (words_[word] & bit) != 0;
   words_[word] |= bit;
+  slide();
+  return already;
+}
+
+void SeenNumbers::slide() {
   // Slide forward past words all seen, and past anything older than the window.
   std::size_t drop = 0;
   while (drop < words_.size() && (words_[drop] == ~std::uint64_t{0} || words_.size() - drop > max_words)) ++drop;
@@ -42,7 +47,6 @@ bool SeenNumbers::mark(std::uint64_t number) {
     words_.erase(words_.begin(), words_.begin() + static_cast<std::ptrdiff_t>(drop));
     base_ += 64 * drop;
   }
-  return already;
 }
 
 }  // namespace mqtt::simulator

@@ -20,13 +20,32 @@ class SeenNumbers {
   static constexpr std::size_t max_words = 64;  // a window of 4,096 numbers
 
   bool seen(std::uint64_t number) const;
-  // Marks `number` seen; returns whether it was seen already.
-  bool mark(std::uint64_t number);
+  // Marks `number` seen; returns whether it was seen already. Inline for the usual case, a number inside the
+  // window's words (twice per message in the fleet statistics); the rest (first number, below the window, a
+  // new word, a slide) in mark_outside().
+  bool mark(std::uint64_t number) {
+    if (started_ && number >= base_) {
+      const auto offset = number - base_;
+      const auto word = static_cast<std::size_t>(offset / 64);
+      if (word < words_.size()) {
+        const std::uint64_t bit = std::uint64_t{1} << (offset % 64);
+        const bool already = (words_[word] & bit) != 0;
+        words_[word] |= bit;
+        // Only the first word can have just filled (no other word was touched): slide past it then.
+        if (word == 0 && words_[0] == ~std::uint64_t{0}) slide();
+        return already;
+      }
+    }
+    return mark_outside(number);
+  }
   std::size_t words() const { return words_.size(); }
 
  private:
+  bool mark_outside(std::uint64_t number);
+  void slide();  // past the leading words all seen and anything beyond max_words
+
   bool started_ = false;
-  std::uint64_t base_ = 0;           // numbers below it count as seen
+  std::uint64_t base_ = 0;            // numbers below it count as seen
   std::vector<std::uint64_t> words_;  // bit b of word w: number base_ + 64 w + b
 };
 

@@ -273,6 +273,39 @@ TEST(RetainedStats, AValueTheBrokerRefusedIsNeverWritten) {
 // SUBSCRIBE once its connection closed and lets go of the writes no later SUBSCRIBE can get, so what it holds
 // follows the devices and topics, not the reconnects; the figures are those of every check. A stale copy on the
 // last connection is still told from an unexpected one by a value forgotten long ago.
+// An answer to a request proves the QoS 0 writes sent before the request were read, and only those: the
+// statistic keeps no request sent while no QoS 0 retained write was unread, which must change nothing.
+TEST(RetainedStats, OnlyARequestSentAfterAQoS0WriteConfirmsIt) {
+  const auto with_request_at = [](std::int64_t request_ms) {
+    Publish request;  // a QoS 1 telemetry message: its PUBACK answers it
+    request.topic = "dtu/a/telemetry";
+    request.payload = bytes_of("t");
+    request.qos = QoS::at_least_once;
+    request.packet_id = 7;
+    Publish write;  // the QoS 0 retained status, at 5 ms
+    write.topic = topic;
+    write.payload = bytes_of("online");
+    write.retain = true;
+    HistoryBuilder builder;
+    if (request_ms < 5) builder.sent(request_ms, 1, "dtu-a", request);
+    builder.sent(5, 1, "dtu-a", write);
+    if (request_ms >= 5) builder.sent(request_ms, 1, "dtu-a", request);
+    Puback puback;
+    puback.packet_id = 7;
+    builder.received(10, 1, "dtu-a", puback);
+    builder.subscribe(100, 2, "auditor", topic, std::nullopt);
+    return compute_retained_stats(builder.history());
+  };
+  // Sent before the write: the write is unconfirmed, so "nothing stored yet" is still a right answer.
+  const auto before = with_request_at(0);
+  EXPECT_EQ(before["correct"], 1);
+  EXPECT_EQ(before["missing"], 0);
+  // Sent after it: the PUBACK at 10 ms confirms "online", which the subscription at 100 ms then misses.
+  const auto after = with_request_at(6);
+  EXPECT_EQ(after["correct"], 0);
+  EXPECT_EQ(after["missing"], 1);
+}
+
 TEST(RetainedStats, ReconnectsDoNotGrowWhatTheStatisticHolds) {
   const auto run = [](int reconnects, std::size_t& most_tracked) {
     HistoryBuilder builder;
