@@ -673,15 +673,15 @@ asio::awaitable<WaitResult> AsyncConnection::wait_for(std::function<bool(const P
   // when the answer is not already there. Packets and the close cancel it, and the loop looks again.
   // A packet that arrives while it waits is handed over directly (hand_to_waiter).
   auto self = shared_from_this();
-  const auto until = std::chrono::steady_clock::now() + deadline;
+  WatchedDeadline until(deadline);  // moves out by the time this loop was held (client/loop_watch.hpp)
   std::optional<asio::steady_timer> timer;
   std::optional<WaitResult> handed;
   for (;;) {
     if (handed) co_return std::move(*handed);
     if (auto result = take_matching(match)) co_return std::move(*result);
-    if (std::chrono::steady_clock::now() >= until) co_return WaitResult{};
+    if (until.passed()) co_return WaitResult{};
     if (!timer) timer.emplace(executor_);
-    timer->expires_at(until);
+    timer->expires_at(until.until());
     waiters_.push_back(Waiter{&match, &handed, &*timer});
     error_code ignored;
     co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
@@ -693,8 +693,9 @@ asio::awaitable<WaitResult> AsyncConnection::wait_for_close(Duration deadline) {
   // Its own small loop on the close-only list: an idle device waits here for a long time, and packets that
   // arrive meanwhile need not wake it.
   auto self = shared_from_this();
-  if (is_open() && deadline > Duration::zero()) {
-    asio::steady_timer timer(executor_, deadline);
+  WatchedDeadline until(deadline);  // moves out by the time this loop was held (client/loop_watch.hpp)
+  while (is_open() && !until.passed()) {
+    asio::steady_timer timer(executor_, until.until());
     close_waiters_.push_back(&timer);
     error_code ignored;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));

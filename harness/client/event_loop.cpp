@@ -5,6 +5,7 @@
 #include <stop_token>
 
 #include "client/connection.hpp"
+#include "client/loop_watch.hpp"
 
 namespace mqtt::client {
 
@@ -43,13 +44,16 @@ void EventLoop::run_for(Duration duration) {
 
 bool EventLoop::run_until(const std::function<bool()>& done, Duration deadline) {
   auto& context = *state_->context;
-  const auto until = std::chrono::steady_clock::now() + deadline;
+  // Moves out by the time this loop was held (client/loop_watch.hpp): what came meanwhile is read first. The
+  // watch starts here too, not only with the first connection: the wait for that connection can be held.
+  watch_loop(context.get_executor());
+  WatchedDeadline until(deadline);
   while (!done()) {
     if (context.stopped()) context.restart();
     // After the restart: a stop requested from here on also stops the context, so run_one_until returns at once.
     if (state_->stop.stop_requested()) return done();
-    if (std::chrono::steady_clock::now() >= until) return done();
-    const std::size_t handlers = context.run_one_until(until);
+    if (until.passed()) return done();
+    const std::size_t handlers = context.run_one_until(until.until());
     // No handler ran before the deadline, or there is no work left at all: nothing more can happen.
     if (handlers == 0) return done();
   }

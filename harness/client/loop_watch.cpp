@@ -20,6 +20,20 @@ namespace {
 namespace asio = boost::asio;
 
 thread_local std::int64_t looked_steady_ns = 0;
+// The sum of the gaps' excess over loop_lag_recorded_above between the looks so far (loop_unlooked_ns).
+thread_local std::int64_t unlooked_before_look_ns = 0;
+
+std::int64_t gap_excess_ns(std::int64_t gap_ns) {
+  const auto allowance = std::chrono::nanoseconds(loop_lag_recorded_above).count();
+  return gap_ns > allowance ? gap_ns - allowance : 0;
+}
+
+// The loop was seen keeping up at `steady_ns`: the gap since its previous look is added to the unseen time.
+void note_look(std::int64_t steady_ns) {
+  if (steady_ns <= looked_steady_ns) return;
+  if (looked_steady_ns != 0) unlooked_before_look_ns += gap_excess_ns(steady_ns - looked_steady_ns);
+  looked_steady_ns = steady_ns;
+}
 
 std::int64_t steady_now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -62,9 +76,7 @@ class LoopWatchService : public asio::execution_context::service {
         asio::post(executor, [posted, kept_up, number, ran] {
           ran->store(number, std::memory_order_relaxed);
           const auto tolerance = std::chrono::nanoseconds(loop_watch_tolerance).count();
-          if (kept_up && steady_now_ns() - posted <= tolerance) {
-            looked_steady_ns = std::max(looked_steady_ns, posted);
-          }
+          if (kept_up && steady_now_ns() - posted <= tolerance) note_look(posted);
         });
       }
     });
@@ -98,5 +110,30 @@ void watch_loop(const asio::any_io_executor& executor) {
 std::int64_t loop_looked_steady_ns() noexcept { return looked_steady_ns; }
 
 void set_loop_looked_steady_ns(std::int64_t steady_ns) noexcept { looked_steady_ns = steady_ns; }
+
+std::int64_t loop_unlooked_ns(std::int64_t steady_now_ns) noexcept {
+  if (looked_steady_ns == 0) return unlooked_before_look_ns;
+  return unlooked_before_look_ns + gap_excess_ns(steady_now_ns - looked_steady_ns);
+}
+
+void set_loop_unlooked_ns(std::int64_t unlooked_ns) noexcept { unlooked_before_look_ns = unlooked_ns; }
+
+WatchedDeadline::WatchedDeadline(Clock::duration length) noexcept
+    : original_(Clock::now() + length),
+      cap_(std::max<Clock::duration>(length, watched_deadline_least_cap)),
+      unlooked_at_start_ns_(loop_unlooked_ns(steady_now_ns())) {}
+
+WatchedDeadline::Clock::time_point WatchedDeadline::until() noexcept {
+  const auto unlooked = std::chrono::nanoseconds(loop_unlooked_ns(steady_now_ns()) - unlooked_at_start_ns_);
+  const auto moved = std::min(cap_, std::chrono::duration_cast<Clock::duration>(unlooked));
+  extension_ = std::max(extension_, moved);
+  return original_ + extension_;
+}
+
+WatchedDeadline::Clock::duration WatchedDeadline::remaining() noexcept {
+  const auto now = Clock::now();
+  const auto deadline = until();
+  return deadline > now ? deadline - now : Clock::duration::zero();
+}
 
 }  // namespace mqtt::client

@@ -316,6 +316,9 @@ struct Session {
   bool subscriptions_known = false;
   std::uint32_t connection = 0;    // 0 while offline
   std::int64_t offline_since = 0;  // when its last connection closed, as the client saw it
+  // The earliest the server can have ended that connection (v5_session_expiry.hpp): the close's earliest time
+  // (history::earliest_time: the harness may have noticed it late), or the DISCONNECT's sending.
+  std::int64_t offline_earliest = 0;
   // A message queued for it while it was offline did arrive (as a new copy, not a re-send) when it came back:
   // its offline queue works, so a queued message that never arrives was never added to it [MQTT-4.5.0-1]
   // rather than lost from it.
@@ -379,7 +382,8 @@ struct DeliveryDuty {
 struct DelayedWill {
   std::size_t message = no_message;
   std::uint32_t connection = 0;
-  std::int64_t closed_time = 0;
+  std::int64_t closed_time = 0;           // the close as the client noticed it: the latest the server closed
+  std::int64_t closed_earliest = 0;       // the earliest the server can have closed (v5_will.hpp)
   std::uint64_t closed_sequence = 0;
   std::int64_t delay_ns = 0;              // the lower of the will delay and the session expiry
   std::uint64_t early_sequence = 0;       // a copy that arrived before the delay had run out

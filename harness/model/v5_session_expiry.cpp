@@ -1,5 +1,6 @@
 #include "model/v5_session_expiry.hpp"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -18,13 +19,13 @@ enum class Offline : std::uint8_t { not_offline, alive, expired, undecided };
 
 // Whether an offline 5.0 session still existed when the server handled the CONNECT of `conn`: the server read
 // it somewhere between its sending and the CONNACK's arrival, and the session ended `expiry` seconds after the
-// close the client saw.
+// close, which came between its earliest time and the moment the client noticed it.
 Offline offline_session_state(const Session& session, const Connection& conn, std::int64_t connack_time) {
   if (session.connection != 0 || session.version != ProtocolVersion::v5) return Offline::not_offline;
   if (session.expiry == never_expires) return Offline::alive;
-  const auto end = session.offline_since + std::int64_t{session.expiry} * nanoseconds_per_second;
-  if (conn.connect_time > end + v5_timer_granularity_ns) return Offline::expired;
-  if (connack_time < end - v5_timer_granularity_ns) return Offline::alive;
+  const auto expiry = std::int64_t{session.expiry} * nanoseconds_per_second;
+  if (conn.connect_time > session.offline_since + expiry + v5_timer_granularity_ns) return Offline::expired;
+  if (connack_time < session.offline_earliest + expiry - v5_timer_granularity_ns) return Offline::alive;
   return Offline::undecided;
 }
 
@@ -34,6 +35,11 @@ std::string seconds_text(std::int64_t nanoseconds) {
 }
 
 }  // namespace
+
+std::int64_t earliest_server_close(const Connection& conn, const Event& event) {
+  const auto earliest = history::earliest_time(event);
+  return conn.disconnect_sent ? std::min(conn.disconnect_time, earliest) : earliest;
+}
 
 void v5_session_at_connack(ModelState& model, Connection& conn, Session& session, const Connack& connack,
                            const Event& event) {
@@ -122,6 +128,7 @@ void v5_session_at_close(const Connection& conn, Session& session, const Event& 
   session.expiry = conn.v5.session_expiry;
   session.persistent = session.expiry > 0;
   session.offline_sequence = event.sequence;
+  session.offline_earliest = std::min(session.offline_since, earliest_server_close(conn, event));
   if (!session.persistent) {
     session.existence = Existence::absent;
     session.existence_sequence = event.sequence;

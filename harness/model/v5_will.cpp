@@ -25,6 +25,7 @@ std::int64_t delay_will(ModelState& model, const Connection& conn, const Event& 
   will.message = conn.will_message;
   will.connection = conn.id;
   will.closed_time = event.time_ns;
+  will.closed_earliest = std::min(event.time_ns, earliest_server_close(conn, event));
   will.closed_sequence = event.sequence;
   will.delay_ns = std::int64_t{delay_seconds} * nanoseconds_per_second;
   model.delayed_wills[conn.client_id] = will;
@@ -42,9 +43,10 @@ void cancel_delayed_will(ModelState& model, const Connection& conn, const Sessio
     // Clean Start 1 ends the old session, and so does a server that answers session present 0 (if wrongly, that
     // is its own violation, MQTT-3.1.2-23): the will is due when its session ends if that comes before the delay
     // [MQTT-3.1.2-8], not cancelled, and published no earlier than the server could read this CONNECT.
-    const auto session_end = std::max<std::int64_t>(0, conn.connect_time - will.closed_time);
+    const auto session_end = std::max<std::int64_t>(0, conn.connect_time - will.closed_earliest);
     if (session_end < will.delay_ns) will.delay_ns = session_end;
-    if (will.early_sequence != 0 && will.early_time >= will.closed_time + will.delay_ns - v5_timer_granularity_ns) {
+    if (will.early_sequence != 0 &&
+        will.early_time >= will.closed_earliest + will.delay_ns - v5_timer_granularity_ns) {
       will.early_sequence = 0;
     }
     return;
@@ -56,7 +58,7 @@ void cancel_delayed_will(ModelState& model, const Connection& conn, const Sessio
     auto& duty = model.duties[duty_index];
     if (!duty.settled && !duty.retained_copy) duty.cancelled = true;
   }
-  if (event.time_ns >= will.closed_time + will.delay_ns - v5_timer_granularity_ns) {
+  if (event.time_ns >= will.closed_earliest + will.delay_ns - v5_timer_granularity_ns) {
     will.judged = true;  // the reconnect and the delay's end are too close to tell which came first
     return;
   }
@@ -85,7 +87,7 @@ void check_delayed_will_copy(ModelState& model, const Connection& owner, std::si
                     {will.closed_sequence, will.reconnect_sequence, event.sequence});
     return;
   }
-  if (event.time_ns < will.closed_time + will.delay_ns - v5_timer_granularity_ns && will.early_sequence == 0) {
+  if (event.time_ns < will.closed_earliest + will.delay_ns - v5_timer_granularity_ns && will.early_sequence == 0) {
     will.early_sequence = event.sequence;
     will.early_time = event.time_ns;
   }

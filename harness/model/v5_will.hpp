@@ -1,7 +1,9 @@
 // The MQTT 5.0 will: its Will Delay Interval (published once the connection has closed and the delay, or the
 // session if it ends sooner, has run out), a reconnect of the client id before that cancelling it, and
 // DISCONNECT 0x04 keeping it where 0x00 discards it [MQTT-3.1.2-8, MQTT-3.1.3-9, MQTT-3.14.4-3]. Timed from the
-// close the client saw, with 1 s allowed for the server's timer.
+// close, with 1 s allowed for the server's timer. Each verdict takes the bound of the close that favours the
+// broker (v5_session_expiry.hpp): "published too early" and "the reconnect came before the delay ran out" count
+// the delay from the earliest the server can have closed; "the delay had run out" from the close as noticed.
 #pragma once
 
 #include <cstdint>

@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
+#include "client/loop_watch.hpp"
 #include "client/recorder.hpp"
 #include "client/session.hpp"
 #include "codec/encoder.hpp"
@@ -19,6 +20,7 @@
 #include "runner/connect_credentials.hpp"
 #include "runner/connect_outcomes.hpp"
 #include "runner/placeholders.hpp"
+#include "runner/retained_cleanup.hpp"
 #include "runner/step_packets.hpp"
 
 namespace mqtt::runner {
@@ -66,23 +68,6 @@ std::string withheld_text(const std::string& client, std::string_view what, cons
   return "client '" + client + "' did not send its " + std::string(what) + ": " + reason;
 }
 
-PacketType packet_type_of(WaitFor wait_for) {
-  switch (wait_for) {
-    case WaitFor::connack: return PacketType::connack;
-    case WaitFor::publish: return PacketType::publish;
-    case WaitFor::suback: return PacketType::suback;
-    case WaitFor::unsuback: return PacketType::unsuback;
-    case WaitFor::puback: return PacketType::puback;
-    case WaitFor::pubrec: return PacketType::pubrec;
-    case WaitFor::pubrel: return PacketType::pubrel;
-    case WaitFor::pubcomp: return PacketType::pubcomp;
-    case WaitFor::pingresp: return PacketType::pingresp;
-    case WaitFor::auth: return PacketType::auth;
-    case WaitFor::close: break;
-  }
-  return PacketType::pingresp;
-}
-
 class CaseExecution {
  public:
   static model::CheckOptions check_options(const Profile& profile) {
@@ -111,7 +96,7 @@ class CaseExecution {
 
   CaseRun run() {
     const auto started = Clock::now();
-    case_deadline_ = started + milliseconds(case_.timeout_ms);
+    case_deadline_.emplace(milliseconds(case_.timeout_ms));
     loop_.stop_on(context_.stop);  // an interruption ends the wait in progress at once
     recorder_.note("runner", "case " + case_.id + " (prefix " + identity_.prefix + ")");
     std::size_t step_number = 0;
@@ -119,7 +104,7 @@ class CaseExecution {
     try {
       for (const Step& step : case_.steps) {
         ++step_number;
-        if (Clock::now() >= case_deadline_) {
+        if (case_deadline_->passed()) {
           break;
         }
         if (interrupted()) throw CaseInterrupted{};
@@ -139,7 +124,7 @@ class CaseExecution {
         }
       }
       if (interrupted()) throw CaseInterrupted{};
-      if (!stopped && Clock::now() >= case_deadline_) {
+      if (!stopped && case_deadline_->passed()) {
         run_.timed_out = "the case exceeded its timeout of " + std::to_string(case_.timeout_ms) + " ms (at step " +
                          std::to_string(step_number) + " of " + std::to_string(case_.steps.size()) + ")";
         recorder_.note("runner", *run_.timed_out);
@@ -218,11 +203,11 @@ class CaseExecution {
     return !checker_.outstanding().empty();
   }
 
-  // A step's own deadline, cut short by the case's.
-  client::Duration budget(int timeout_ms) const {
-    const auto remaining = case_deadline_ - Clock::now();
+  // A step's own deadline, cut short by the case's. Both count only the time the harness's loop was looking
+  // (client::WatchedDeadline): the case's deadline moves out by the time the harness was held.
+  client::Duration budget(int timeout_ms) {
     const client::Duration own = milliseconds(timeout_ms);
-    return std::max(client::Duration::zero(), std::min(own, remaining));
+    return std::min(own, case_deadline_->remaining());
   }
 
   std::uint32_t connection_of(const std::string& name) const {
@@ -425,7 +410,7 @@ class CaseExecution {
       const auto result = session.publish(std::move(packet), budget(step.timeout_ms));
       if (note_withheld(step, "PUBLISH", result)) break;
       note_outcome(step, "publish", result.outcome, step.timeout_ms);
-      if (result.outcome == client::WaitOutcome::closed || Clock::now() >= case_deadline_) {
+      if (result.outcome == client::WaitOutcome::closed || case_deadline_->passed()) {
         break;
       }
     }
@@ -453,21 +438,7 @@ class CaseExecution {
       if (is_connect) connects_.hand_made(step.client, session.id(), target_has_credentials && !insertion);
       return;
     }
-    nlohmann::json packet_json;
-    try {
-      packet_json = substitute_json(*step.packet, values_);
-    } catch (const PlaceholderError& error) {
-      throw CaseAbort{error.what()};
-    }
-    if (!packet_json.contains("version")) {
-      packet_json["version"] = version_text(case_.mqtt);
-    }
-    Packet packet;
-    try {
-      packet = history::packet_from_json(packet_json);
-    } catch (const history::FormatError& error) {
-      throw CaseAbort{std::string("step \"") + step.text + "\": " + error.what()};
-    }
+    Packet packet = packet_of(step);
     if (const auto* publish = std::get_if<Publish>(&packet); publish != nullptr && publish->retain &&
                                                              !publish->payload.empty()) {
       retained_topics_.insert(publish->topic);
@@ -484,6 +455,19 @@ class CaseExecution {
     if (std::holds_alternative<Connect>(packet)) connects_.hand_made(step.client, session.id(), as_written);
   }
 
+  // The packet a `send` step gives as JSON, placeholders substituted, in the case's version unless it names one.
+  Packet packet_of(const Step& step) const {
+    try {
+      auto packet_json = substitute_json(*step.packet, values_);
+      if (!packet_json.contains("version")) packet_json["version"] = version_text(case_.mqtt);
+      return history::packet_from_json(packet_json);
+    } catch (const PlaceholderError& error) {
+      throw CaseAbort{error.what()};
+    } catch (const history::FormatError& error) {
+      throw CaseAbort{std::string("step \"") + step.text + "\": " + error.what()};
+    }
+  }
+
   // A packet framed as the step says (a WebSocket case): exact bytes, or the packet's encoding. Credentials are
   // not inserted: these cases frame packets after a session is up, not hand-made CONNECTs.
   void send_framed(const Step& step, client::Session& session) {
@@ -491,15 +475,7 @@ class CaseExecution {
     if (step.bytes) {
       bytes = *step.bytes;
     } else {
-      try {
-        auto packet_json = substitute_json(*step.packet, values_);
-        if (!packet_json.contains("version")) packet_json["version"] = version_text(case_.mqtt);
-        bytes = encode(history::packet_from_json(packet_json));
-      } catch (const PlaceholderError& error) {
-        throw CaseAbort{error.what()};
-      } catch (const history::FormatError& error) {
-        throw CaseAbort{std::string("step \"") + step.text + "\": " + error.what()};
-      }
+      bytes = encode(packet_of(step));
     }
     if (!session.connection().over_websocket()) {
       throw CaseAbort{"step \"" + step.text + "\": websocket_frames needs a ws:// or wss:// target"};
@@ -512,7 +488,7 @@ class CaseExecution {
     const auto deadline = budget(step.timeout_ms);
     const client::WaitResult result = step.wait_for == WaitFor::close
                                           ? connection.wait_for_close(deadline)
-                                          : connection.wait_for(packet_type_of(step.wait_for), deadline);
+                                          : connection.wait_for(awaited_packet(step.wait_for), deadline);
     stop_if_interrupted(result.outcome);
     const std::string what = "wait for " + std::string(to_string(step.wait_for));
     if (result.outcome == client::WaitOutcome::timeout) {
@@ -541,7 +517,7 @@ class CaseExecution {
 
   // Until nothing is owed and nothing arrived for `quiet`, or `deadline` has passed (`timeout_ms` names it).
   void settle(client::Duration deadline, client::Duration quiet, int timeout_ms) {
-    const auto until = Clock::now() + deadline;
+    client::WatchedDeadline until(deadline);  // moves out by the time the harness's loop was held
     const auto quiet_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(quiet).count();
     auto quiet_for = [&]() -> std::int64_t {  // ns left until the connection counts as quiet
       std::lock_guard lock(checker_mutex_);
@@ -550,8 +526,7 @@ class CaseExecution {
     auto done = [&] { return quiet_for() <= 0 && !has_outstanding(); };
     while (!done()) {
       if (interrupted()) throw CaseInterrupted{};
-      const auto now = Clock::now();
-      if (now >= until) {
+      if (until.passed()) {
         recorder_.note("runner", "settle: deadline reached with something still outstanding or arriving");
         std::lock_guard lock(checker_mutex_);
         if (const auto owed = checker_.outstanding(); !owed.empty()) {
@@ -561,7 +536,7 @@ class CaseExecution {
         return;
       }
       // Drive I/O until something happens or the quiet period could have been reached, whichever is first.
-      client::Duration slice = until - now;
+      client::Duration slice = until.remaining();
       const auto left = quiet_for();
       if (left > 0) {
         slice = std::min<client::Duration>(slice, std::chrono::nanoseconds(left) + milliseconds(1));
@@ -575,7 +550,6 @@ class CaseExecution {
 
   void clean_up() {
     const auto cleanup_deadline = Clock::now() + context_.cleanup_budget;
-    case_deadline_ = std::max(case_deadline_, cleanup_deadline);
     for (auto& [name, state] : clients_) {
       for (auto& session : state.earlier) {
         if (session.connection().is_open()) {
@@ -586,36 +560,10 @@ class CaseExecution {
         session_disconnect(name, *state.session);
       }
     }
-    if (retained_topics_.empty()) {
-      return;
-    }
-    recorder_.note("runner", "clean-up: clearing " + std::to_string(retained_topics_.size()) + " retained topic(s)");
-    client::OpenOptions open_options;
-    open_options.actor = "cleanup";
-    open_options.deadline = std::max(client::Duration::zero(), cleanup_deadline - Clock::now());
-    open_options.version = case_.mqtt;
-    auto opened = client::Session::open(loop_, recorder_, context_.target, open_options, {});
-    auto* session = std::get_if<client::Session>(&opened);
-    if (session == nullptr) {
-      return;
-    }
-    Connect connect;
-    connect.version = case_.mqtt;
-    connect.client_id = derive_client_id(identity_.nonce, "cleanup");
-    connect.keep_alive = 0;
-    const auto connected = session->connect(connect, std::max(client::Duration::zero(), cleanup_deadline - Clock::now()));
-    if (connected.ok()) {
-      const QoS qos = context_.profile.max_qos.value_or(1) >= 1 ? QoS::at_least_once : QoS::at_most_once;
-      for (const auto& topic : retained_topics_) {
-        Publish clear;
-        clear.version = case_.mqtt;
-        clear.qos = qos;
-        clear.retain = true;
-        clear.topic = topic;
-        session->publish(clear, std::max(client::Duration::zero(), cleanup_deadline - Clock::now()));
-      }
-    }
-    session->disconnect();
+    const QoS qos = context_.profile.max_qos.value_or(1) >= 1 ? QoS::at_least_once : QoS::at_most_once;
+    clear_retained_topics(RetainedCleanup{loop_, recorder_, context_.target, case_.mqtt,
+                                          derive_client_id(identity_.nonce, "cleanup"), qos},
+                          retained_topics_, cleanup_deadline);
   }
 
   void session_disconnect(const std::string& name, client::Session& session) {
@@ -639,7 +587,7 @@ class CaseExecution {
   std::map<std::string, ClientState> clients_;
   std::set<std::string> retained_topics_;
   std::set<std::uint32_t> accepted_connections_;  // connections whose CONNECT got return code 0
-  Clock::time_point case_deadline_;
+  std::optional<client::WatchedDeadline> case_deadline_;
 };
 
 }  // namespace

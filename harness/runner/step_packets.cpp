@@ -139,4 +139,21 @@ std::vector<Subscription> subscriptions_of(const Step& step, const SubstituteTex
   return subscriptions;
 }
 
+PacketType awaited_packet(WaitFor wait_for) {
+  switch (wait_for) {
+    case WaitFor::connack: return PacketType::connack;
+    case WaitFor::publish: return PacketType::publish;
+    case WaitFor::suback: return PacketType::suback;
+    case WaitFor::unsuback: return PacketType::unsuback;
+    case WaitFor::puback: return PacketType::puback;
+    case WaitFor::pubrec: return PacketType::pubrec;
+    case WaitFor::pubrel: return PacketType::pubrel;
+    case WaitFor::pubcomp: return PacketType::pubcomp;
+    case WaitFor::pingresp: return PacketType::pingresp;
+    case WaitFor::auth: return PacketType::auth;
+    case WaitFor::close: break;
+  }
+  return PacketType::pingresp;
+}
+
 }  // namespace mqtt::runner

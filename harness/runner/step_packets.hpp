@@ -33,4 +33,7 @@ Publish publish_packet(const Step& step, ProtocolVersion version, const Substitu
 // The subscriptions of a subscribe step, options included (5.0 only on the wire).
 std::vector<Subscription> subscriptions_of(const Step& step, const SubstituteText& text);
 
+// The packet a wait step waits for (WaitFor::close waits for no packet: PINGRESP, unused).
+PacketType awaited_packet(WaitFor wait_for);
+
 }  // namespace mqtt::runner
