@@ -299,8 +299,8 @@ void observe(ModelState& model, const Event& event) {
   if (event.connection != 0 && model.forgotten_connections.contains(event.connection)) return;
   if (model.options.evidence_events) model.evidence_store.note(event);
   // Verdicts cite the specification of the connection the event belongs to (statement_citation.hpp).
-  const auto known = model.connections.find(event.connection);
-  model.judged = known == model.connections.end() ? ProtocolVersion::v3_1_1 : known->second.version;
+  const auto* known = model.find_connection(event.connection);
+  model.judged = known == nullptr ? ProtocolVersion::v3_1_1 : known->version;
   switch (event.kind) {
     case EventKind::open: {
       auto& conn = model.connection(event);

@@ -174,7 +174,7 @@ void on_normal_copy(ModelState& model, Connection& conn, const Publish& publish,
     check_shared_copy(model, conn, publish, index, possible, event);
     check_rejected_resend(model, conn, publish, index, event);
   }
-  settle_duties(model, conn, index, publish, event, false);
+  settle_duties(model, conn, index, publish, event, false, ledger);
 }
 
 }  // namespace

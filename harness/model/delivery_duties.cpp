@@ -23,7 +23,7 @@ void add_judged(DeliveryDuty& duty, std::string statement) {
 }
 
 // The statements a duty to a subscriber judges besides its own, as bits of judged_common: literals at fixed
-// addresses, so exercising them hits ModelState's cache of recent statements without hashing.
+// addresses, so exercising them is answered by the address (statement_memo.hpp) without hashing.
 constexpr const char* delivery_judged_statements[] = {"MQTT-4.1.0-2", "MQTT-4.5.0-1", "MQTT-4.1.0-1",
                                                       "MQTT-4.7.3-4", "MQTT-4.7.1-2", "MQTT-4.7.1-3",
                                                       "MQTT-3.1.3-2"};
@@ -70,16 +70,16 @@ bool unsubscribed_since(const ModelState& model, const std::string& client_id, s
 
 void exercise_duty(ModelState& model, const DeliveryDuty& duty) {
   // The usual statements through their literals: the duty's own copy of the text sits at an address of its own,
-  // which ModelState::exercise's cache of recent statements never finds.
+  // which ModelState's memo can only answer by hashing the text.
   constexpr const char* usual[] = {"MQTT-4.5.0-1", "MQTT-3.1.2-5", "MQTT-4.4.0-1"};
   const auto literal = std::find(std::begin(usual), std::end(usual), std::string_view(duty.statement));
   if (literal != std::end(usual)) {
-    model.exercise(*literal);
+    model.exercise_literal(*literal);
   } else {
     model.exercise(duty.statement);
   }
   for (std::size_t bit = 0; bit < std::size(delivery_judged_statements); ++bit) {
-    if (duty.judged_common & (1u << bit)) model.exercise(delivery_judged_statements[bit]);
+    if (duty.judged_common & (1u << bit)) model.exercise_literal(delivery_judged_statements[bit]);
   }
   for (const auto& statement : duty.judged_with) model.exercise(statement);
 }
@@ -160,17 +160,17 @@ void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t o
     if (session_it == model.sessions.end()) continue;
     const auto& session = session_it->second;
     if (!session.generation_alive || session.generation != key.second) continue;
-    const bool online = session.connection != 0 && !model.connections[session.connection].closed;
+    const bool online = session.connection != 0 && !model.connection_at(session.connection).closed;
     // 5.0: a copy that may not fit the subscriber's Maximum Packet Size is discarded, not owed
     // [MQTT-3.1.2-25].
-    if (online && may_exceed_client_maximum(model, model.connections[session.connection], index)) continue;
+    if (online && may_exceed_client_maximum(model, model.connection_at(session.connection), index)) continue;
     // QoS 0 is owed to a connected session only (queueing it for an offline one is the server's choice), only
     // if the session was already connected when the message was sent (the broker may have handled it while
     // the session was offline), and only for a message a copy can be told apart by (a payload token): its
     // duty arises after the copy may have come, and an identical untokened copy could belong to another
     // message.
     if (required == 0 && (!online || !message.identity.tokened ||
-                          model.connections[session.connection].connack_time >= message.sent_time)) {
+                          model.connection_at(session.connection).connack_time >= message.sent_time)) {
       continue;
     }
     DeliveryDuty duty;
@@ -221,7 +221,11 @@ void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t o
 
 void settle_duties(ModelState& model, Connection& conn, std::size_t index, const Publish& publish,
                    const Event& event, bool retained_copy) {
-  auto& ledger = model.ledgers[{index, conn.generation}];
+  settle_duties(model, conn, index, publish, event, retained_copy, model.ledgers[{index, conn.generation}]);
+}
+
+void settle_duties(ModelState& model, Connection& conn, std::size_t index, const Publish& publish,
+                   const Event& event, bool retained_copy, CopyLedger& ledger) {
   ledger.highest_qos = std::max(ledger.highest_qos, level_of(publish.qos));
   ledger.qos_seen |= 1u << level_of(publish.qos);
   for (const auto duty_index : indexed(model.duties_by_message, index)) {

@@ -33,6 +33,10 @@ void create_delivery_duties(ModelState& model, std::size_t index, std::int64_t o
 // A copy of `index` reached `conn` at `publish.qos`: the duties it meets are settled.
 void settle_duties(ModelState& model, Connection& conn, std::size_t index, const Publish& publish,
                    const Event& event, bool retained_copy);
+// The same with the copy's ledger (message, the connection's generation) already at hand: one tree walk less
+// per copy.
+void settle_duties(ModelState& model, Connection& conn, std::size_t index, const Publish& publish,
+                   const Event& event, bool retained_copy, CopyLedger& ledger);
 
 // The server flights of a connection a persistent session leaves are owed again when it resumes.
 void remember_redeliveries(const Connection& previous, Session& session);

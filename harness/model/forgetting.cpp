@@ -20,25 +20,30 @@ namespace {
 // is made, so the message is owed nothing more than a settled one; with none of them, it is owed nothing at all.
 bool confirmation_owes_nothing(const ModelState& model, std::size_t index, const Message& message) {
   if (!message.identity.tokened) return true;  // QoS 0 is owed only for a copy a token tells apart
-  for (const auto record_index : model.matching_records(message)) {
+  // The ledger first: a session that already holds a copy owes nothing whatever the rest says, and in a fan-in
+  // every subscriber does by the sweep, so the session lookup by client id (string compares) is mostly skipped.
+  bool owes = false;
+  model.for_each_matching_record(message, [&](std::size_t record_index) {
+    if (owes) return;
     const auto& record = model.records[record_index];
     if (record.refused || record.granted > 2 || record.start_ack >= message.sent_time || record.end_sent != never ||
-        !record.share_group.empty() || !carries_publisher(record, message)) {
-      continue;
+        !record.share_group.empty() || !carries_publisher(record, message) ||
+        model.ledgers.contains({index, record.generation})) {
+      return;
     }
     const auto session = model.sessions.find(record.client_id);
     if (session == model.sessions.end() || !session->second.generation_alive ||
         session->second.generation != record.generation || session->second.connection == 0) {
-      continue;
+      return;
     }
     const auto subscriber = model.connections.find(session->second.connection);
     if (subscriber == model.connections.end() || subscriber->second.closed ||
         subscriber->second.connack_time >= message.sent_time) {
-      continue;
+      return;
     }
-    if (!model.ledgers.contains({index, record.generation})) return false;
-  }
-  return true;
+    owes = true;
+  });
+  return !owes;
 }
 
 // QoS 0 publications of open connections, not yet confirmed, that confirmation would owe nothing: they settle like
@@ -100,9 +105,9 @@ std::unordered_set<std::size_t> named_messages(const ModelState& model) {
 }
 
 bool publisher_settled(const ModelState& model, const Message& message) {
-  const auto publisher = model.connections.find(message.publisher_connection);
-  if (publisher == model.connections.end()) return true;
-  const auto& conn = publisher->second;
+  const auto* publisher = model.find_connection(message.publisher_connection);
+  if (publisher == nullptr) return true;
+  const auto& conn = *publisher;
   // A will is the server's publication, not a request: once its connection is closed it was published or
   // discarded, and the duties it created hold it while owed.
   if (message.is_will) return conn.closed;
@@ -373,6 +378,7 @@ std::unordered_set<std::uint32_t> forget_closed_connections(ModelState& model) {
     if (model.options.evidence_events) model.evidence_store.forget_connection(id);
     const auto client_id = conn.client_id;
     forgotten_now.insert(id);
+    model.connection_index.forget(id);
     model.connections.erase(found);
     model.forgotten_connections.insert(id);
     if (generated_session_done(model, client_id)) model.sessions.erase(client_id);

@@ -8,9 +8,14 @@ MessageIdentity identify_message(std::string_view topic, const Bytes& payload) {
   static constexpr std::string_view token_prefix = "mh1 ";
   const std::string_view text(reinterpret_cast<const char*>(payload.data()), payload.size());
   if (text.size() > token_prefix.size() && text.substr(0, token_prefix.size()) == token_prefix) {
-    auto token = text.substr(token_prefix.size());
-    token = token.substr(0, token.find_first_of(" \t\r\n"));
-    if (!token.empty()) return MessageIdentity{std::string(token_prefix) + std::string(token), true};
+    // The token runs to the first blank. A plain loop: find_first_of calls memchr on the four blanks for every
+    // character, and each copy of each message is identified (issue 16).
+    std::size_t end = token_prefix.size();
+    while (end < text.size() && text[end] != ' ' && text[end] != '\t' && text[end] != '\r' && text[end] != '\n') {
+      ++end;
+    }
+    // The key is "mh1 " and the token: the payload's own first bytes, copied once.
+    if (end > token_prefix.size()) return MessageIdentity{std::string(text.substr(0, end)), true};
   }
   // Topic and payload, digested: the topic's 64-bit XXH3 seeds the payload's 128-bit XXH3. The key is a tag
   // byte and 14 bytes of that digest: 15 bytes stay inside std::string's own storage (no allocation, no copy

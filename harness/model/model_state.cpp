@@ -53,26 +53,16 @@ void ModelState::violation(std::string statement, std::string message, std::vect
 
 void ModelState::exercise(std::string_view statement) {
   // cite and cited_spec depend on (judged, statement) only: a statement entered once for this version is done.
-  // The slot is picked by the address of the caller's text (mostly a literal at a fixed address); the text is
-  // compared, so a reused address holding another statement only misses.
-  const auto address = reinterpret_cast<std::uintptr_t>(statement.data());
-  auto& recent = recent_statements[(address >> 3) % std::size(recent_statements)];
-  if (recent.address == statement.data() && recent.judged == judged && recent.statement == statement) return;
-  // A connection's version is 3, 4 or 5 once decoded; anything else is not remembered.
-  const auto slot = static_cast<std::size_t>(judged) - static_cast<std::size_t>(ProtocolVersion::v3_1);
-  if (slot < std::size(exercised_statements)) {
-    auto& entered = exercised_statements[slot];
-    const bool known = entered.find(statement) != entered.end();
-    if (!known) entered.emplace(statement);
-    recent.address = statement.data();
-    recent.judged = judged;
-    recent.statement.assign(statement);
-    if (known) return;
-  }
+  if (statements_entered.entered_text(statement, judged)) return;
   auto cited = cite(statement);
   if (cited.empty()) return;
   verdicts.exercised_by_spec[std::string(cited_spec(judged, statement))].insert(cited);
   verdicts.exercised.insert(std::move(cited));
+}
+
+void ModelState::exercise_literal_first(const char* literal) {
+  exercise(std::string_view(literal));
+  statements_entered.remember_literal(literal, judged);
 }
 
 void ModelState::observe_behaviour(std::string behaviour, std::string detail,
@@ -108,12 +98,34 @@ void ModelState::unmet(const std::string& statement, const std::string& message,
 // ---- lookups ----------------------------------------------------------------------------------------------
 
 Connection& ModelState::connection(const Event& event) {
+  if (auto* known = connection_index.find(event.connection)) return *known;
   auto [it, inserted] = connections.try_emplace(event.connection);
   if (inserted) {
     it->second.id = event.connection;
     it->second.actor = event.actor;
   }
+  connection_index.set(event.connection, &it->second);
   return it->second;
+}
+
+Connection* ModelState::find_connection(std::uint32_t id) {
+  if (auto* known = connection_index.find(id)) return known;
+  const auto found = connections.find(id);
+  if (found == connections.end()) return nullptr;
+  connection_index.set(id, &found->second);
+  return &found->second;
+}
+
+const Connection* ModelState::find_connection(std::uint32_t id) const {
+  // The index is a cache over the map: filling it from a const lookup changes nothing the model says.
+  return const_cast<ModelState*>(this)->find_connection(id);
+}
+
+Connection& ModelState::connection_at(std::uint32_t id) {
+  if (auto* known = find_connection(id)) return *known;
+  auto& inserted = connections[id];
+  connection_index.set(id, &inserted);
+  return inserted;
 }
 
 bool ModelState::generation_known(const Connection& conn) const {

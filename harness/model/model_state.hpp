@@ -25,11 +25,14 @@
 #include "model/checker.hpp"
 #include "model/copy_ledger.hpp"
 #include "model/evidence_store.hpp"
+#include "model/id_index.hpp"
 #include "model/id_intervals.hpp"
 #include "model/indexed_store.hpp"
 #include "model/message_identity.hpp"
 #include "model/statement_citation.hpp"
+#include "model/statement_memo.hpp"
 #include "model/topic_table.hpp"
+#include "model/v5_connection_state.hpp"
 
 namespace mqtt::model::detail {
 
@@ -109,71 +112,6 @@ struct CloseDuty {
   // Statements the server's close (or its failure to close) judges besides the finding's own: the server's general
   // duty (MQTT-4.8.0-1, MQTT-3.1.4-1) and the client rules the offending packet broke (client_rules.hpp).
   std::vector<std::string> judged_with;
-};
-
-// What a 5.0 connection declared in CONNECT and was granted in CONNACK, and the topic aliases in force on it
-// (v5_connect.cpp reads them; the other v5_ units judge by them). Absent properties take the spec's defaults.
-// A message whose overlapping, identified subscriptions of a 5.0 session sent copies that carried identifiers, not
-// yet proven complete (v5_subs_identifiers.cpp).
-struct IdentifiedOverlap {
-  std::size_t message = 0;
-  std::string topic;
-  std::string publisher;
-  std::uint64_t publish_sequence = 0;
-  QoS qos = QoS::at_most_once;            // of the copies
-  std::set<std::uint32_t> required;        // the identifiers of every matching subscription
-  std::set<std::uint32_t> carried;         // the union of those the copies carried
-  int copies = 0;
-  std::vector<std::uint64_t> copy_sequences;
-};
-
-// What an UNSUBSCRIBE's filter was in the session when it was sent (v5_flow_acknowledgements.cpp).
-enum class FilterHeld : std::uint8_t { unknown, held, not_held };
-
-struct V5Connection {
-  // The client's CONNECT.
-  std::uint32_t session_expiry = 0;  // seconds; the CONNACK's value replaces it, a DISCONNECT's changes it
-  std::uint16_t client_receive_maximum = 65535;
-  std::optional<std::uint32_t> client_maximum_packet_size;
-  std::uint16_t client_topic_alias_maximum = 0;
-  bool request_response_information = false;
-  bool request_problem_information = true;
-  bool authentication_method = false;
-  std::uint32_t will_delay = 0;  // seconds
-  // The server's CONNACK: what it declared binds what the checker expects afterwards.
-  std::uint8_t maximum_qos = 2;
-  bool retain_available = true;
-  std::uint16_t server_topic_alias_maximum = 0;
-  // Topic aliases in force on this connection, in each direction; they never outlive it [MQTT-3.3.2-7].
-  std::map<std::uint16_t, std::string> server_aliases;
-  std::map<std::uint16_t, std::string> client_aliases;
-  // DISCONNECT from the client: reason 0x00 discards the will [MQTT-3.14.4-3], any other reason keeps it.
-  bool will_discarded = false;
-  // DISCONNECT from the server: it must send nothing more and close [MQTT-3.14.4-1, MQTT-3.14.4-2].
-  bool server_disconnected = false;
-  std::uint8_t server_disconnect_reason = 0;
-  std::uint64_t server_disconnect_sequence = 0;
-  std::int64_t server_disconnect_time = 0;
-  // The client's last PUBLISH that used a topic alias the server had allowed, for a DISCONNECT that refuses it.
-  std::uint64_t last_aliased_publish_sequence = 0;
-  // UNSUBSCRIBE packet id -> per filter, whether the session held it (the UNSUBACK's order [MQTT-3.11.3-1]).
-  std::map<std::uint16_t, std::vector<FilterHeld>> unsubscribe_filters_held;
-  // The server's last AUTH to a CONNECT that named an Authentication Method: it took the method up (v5_auth).
-  std::uint64_t server_auth_sequence = 0;
-  // The client's AUTH 0x19 whose re-authentication has not yet succeeded (AUTH 0x00), and whether the server ended
-  // it with DISCONNECT: then the close is owed under MQTT-4.12.1-2.
-  std::uint64_t reauthentication_sequence = 0;
-  bool reauthentication_failed = false;
-  // Packet identifiers reused by the client (v5_qos2_identifiers.cpp): the id of the client's last QoS 1/2 exchange
-  // the server ended (PUBACK, PUBCOMP, or a PUBREC of 0x80 or above) and the statement that makes a later PUBLISH
-  // with it a new message; then such a PUBLISH, until the server accepts it.
-  std::uint16_t ended_exchange_id = 0;
-  std::string_view ended_exchange_statement;
-  std::uint16_t reused_id = 0;
-  std::size_t reused_id_message = no_message;
-  std::string_view reused_id_statement;
-  // Copies of messages through overlapping identified subscriptions, waiting for proof that all arrived.
-  std::vector<IdentifiedOverlap> identified_overlaps;
 };
 
 struct Connection {
@@ -451,6 +389,7 @@ struct ModelState {
   CheckOptions options;
   Verdicts verdicts;
   std::map<std::uint32_t, Connection> connections;
+  mutable IdIndex<Connection> connection_index;  // points into `connections` (id_index.hpp); lookups fill it
   // Closed connections the checker has forgotten (forgetting.hpp); later events on them are not judged.
   IdIntervals forgotten_connections;
   std::map<std::string, Session> sessions;
@@ -511,22 +450,8 @@ struct ModelState {
   // specification (statement_citation.hpp). Set by the dispatcher for each event, and per connection or duty
   // at the end of the history.
   ProtocolVersion judged = ProtocolVersion::v3_1_1;
-  // Statement ids exercise() has already entered, per judged version (3.1, 3.1.1, 5.0): most events exercise the
-  // same few statements again, and citing one and finding it in two string-keyed trees each time was about 3 % of
-  // a live fan-in's CPU. Heterogeneous lookup, so a repeat builds no string.
-  struct StatementHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view statement) const { return std::hash<std::string_view>{}(statement); }
-  };
-  std::unordered_set<std::string, StatementHash, std::equal_to<>> exercised_statements[3];
-  // In front of it, a small direct-mapped cache by the address of the caller's text: a slot that holds the same
-  // text at the same address for the same version answers without hashing (anything else only misses).
-  struct RecentStatement {
-    const char* address = nullptr;
-    ProtocolVersion judged = ProtocolVersion::v3_1_1;
-    std::string statement;
-  };
-  RecentStatement recent_statements[64];
+  // Statements exercise() has already entered, per judged version (statement_memo.hpp).
+  StatementMemo statements_entered;
 
   explicit ModelState(CheckOptions check_options) : options(check_options) {}
 
@@ -539,6 +464,19 @@ struct ModelState {
                  std::string level = "MUST");
   void observe_behaviour(std::string behaviour, std::string detail, std::vector<std::uint64_t> evidence);
   void exercise(std::string_view statement);
+  // A literal's text never changes at its address: a repeat is answered by the address alone, inline. A
+  // mutable array could change under the same address, hence the deleted overload.
+  template <std::size_t N>
+  void exercise(const char (&literal)[N]) {
+    if (!statements_entered.literal_known(literal, judged)) exercise_literal_first(literal);
+  }
+  template <std::size_t N>
+  void exercise(char (&)[N]) = delete;
+  // The same for text the caller knows to be a literal (held through a pointer, as in a table of them).
+  void exercise_literal(const char* literal) {
+    if (!statements_entered.literal_known(literal, judged)) exercise_literal_first(literal);
+  }
+  void exercise_literal_first(const char* literal);  // by text, then remembered by address
   // An obligation the history cannot settle either way (see Unresolved in checker.hpp).
   void unresolved(UnresolvedKind kind, std::string statement, std::string reason,
                   std::vector<std::uint64_t> evidence, std::uint8_t return_code = 0);
@@ -551,6 +489,11 @@ struct ModelState {
   // ---- lookups --------------------------------------------------------------------------------------------
 
   Connection& connection(const Event& event);
+  // By id through connection_index: nullptr when the model holds none; connection_at inserts an empty one then,
+  // as connections[id] does.
+  Connection* find_connection(std::uint32_t id);
+  const Connection* find_connection(std::uint32_t id) const;
+  Connection& connection_at(std::uint32_t id);
   bool generation_known(const Connection& conn) const;
 
   // ---- bookkeeping and indexes ----------------------------------------------------------------------------
