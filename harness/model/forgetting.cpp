@@ -429,7 +429,10 @@ void forget_ended_records(ModelState& model, const std::unordered_set<std::uint3
     const auto& record = model.records[index];
     if (const auto exact = model.exact_records.find(record.filter); exact != model.exact_records.end()) {
       drop(exact->second);
-      if (exact->second.empty()) model.exact_records.erase(exact);
+      if (exact->second.empty()) {
+        model.exact_records.erase(exact);
+        ++model.exact_keys_changed;  // exact_matches may point at the list just erased
+      }
     } else {
       wildcard_gone = true;
     }

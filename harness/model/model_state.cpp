@@ -162,7 +162,9 @@ std::size_t ModelState::add_record(SubscriptionRecord record) {
   if (topic::has_wildcard(record.filter)) {
     wildcard_records.push_back(index);
   } else {
-    exact_records[record.filter].push_back(index);
+    const auto [list, added] = exact_records.try_emplace(record.filter);
+    if (added) ++exact_keys_changed;
+    list->second.push_back(index);
   }
   records_by_connection[record.connection].push_back(index);
   if (record.generation != 0) records_by_generation[record.generation].push_back(index);
@@ -185,6 +187,20 @@ void ModelState::add_duty(DeliveryDuty duty) {
   duties_by_client[duty.client_id].push_back(index);
   if (duty.retained_copy) duties_by_connection[duty.connection].push_back(index);
   duties.push_back(std::move(duty));
+}
+
+const std::vector<std::size_t>& ModelState::exact_matching_records(const std::string& topic_name,
+                                                                   std::uint32_t topic_id) const {
+  static const std::vector<std::size_t> none;
+  if (topic_id == no_topic) return indexed(exact_records, topic_name);
+  if (topic_id >= exact_matches.size()) exact_matches.resize(topic_id + 1);
+  auto& cached = exact_matches[topic_id];
+  if (cached.keys_changed != exact_keys_changed) {
+    const auto found = exact_records.find(topic_name);
+    cached.records = found == exact_records.end() ? nullptr : &found->second;
+    cached.keys_changed = exact_keys_changed;
+  }
+  return cached.records == nullptr ? none : *cached.records;
 }
 
 const std::vector<std::size_t>& ModelState::matching_wildcard_records(const std::string& topic_name,

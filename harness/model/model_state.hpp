@@ -392,7 +392,9 @@ struct ModelState {
   mutable IdIndex<Connection> connection_index;  // points into `connections` (id_index.hpp); lookups fill it
   // Closed connections the checker has forgotten (forgetting.hpp); later events on them are not judged.
   IdIntervals forgotten_connections;
-  std::map<std::string, Session> sessions;
+  // By client id. Unordered: nothing walks it in an order a verdict depends on (forgetting.cpp only gathers sets),
+  // and a tree of a thousand client ids compared byte by byte was found for every duty made (issue 16).
+  std::unordered_map<std::string, Session> sessions;
   // Subscription records, erased once ended long enough that nothing can be judged by them (forgetting.hpp).
   IndexedStore<SubscriptionRecord> records;
   std::vector<std::size_t> records_to_forget;  // ended clean-session records waiting to go (forgetting.hpp)
@@ -413,6 +415,15 @@ struct ModelState {
   // same elements in the same order as a full scan filtering on the indexed field (verdicts depend on order).
   // exact_records: filter without wildcards -> records with that filter.
   std::unordered_map<std::string, std::vector<std::size_t>> exact_records;
+  // Where exact_records keeps a topic's list (by topic id), found once per topic rather than by hashing the name for
+  // every copy and duty; an entry is good while `exact_keys_changed` is what it was when the entry was taken (a key
+  // added to exact_records or erased from it; the lists themselves never move).
+  struct ExactMatches {
+    std::uint64_t keys_changed = 0;
+    const std::vector<std::size_t>* records = nullptr;
+  };
+  mutable std::vector<ExactMatches> exact_matches;  // by topic id
+  std::uint64_t exact_keys_changed = 1;
   std::vector<std::size_t> wildcard_records;  // records whose filter has + or #
   mutable std::vector<WildcardMatches> wildcard_matches;  // by topic id
   // Every topic name met (published, a will's, or matched against the subscriptions), by id. Interning a name the
@@ -521,7 +532,7 @@ struct ModelState {
   std::vector<std::size_t> matching_records(const Message& message) const;
   template <typename Visit>
   void for_each_matching_record(const std::string& topic_name, std::uint32_t topic_id, Visit&& visit) const {
-    const auto& exact = indexed(exact_records, topic_name);
+    const auto& exact = exact_matching_records(topic_name, topic_id);
     if (wildcard_records.empty()) {
       for (const auto index : exact) visit(index);
       return;
@@ -533,6 +544,8 @@ struct ModelState {
     }
     for (; next_exact != exact.end(); ++next_exact) visit(*next_exact);
   }
+  // The records whose filter is `topic_name` itself, ascending (through exact_matches when the id is known).
+  const std::vector<std::size_t>& exact_matching_records(const std::string& topic_name, std::uint32_t topic_id) const;
   // The wildcard records whose filter matches `topic_name`, ascending (cached in wildcard_matches).
   // `topic_id` is the name's id, or no_topic to look it up.
   const std::vector<std::size_t>& matching_wildcard_records(const std::string& topic_name,
