@@ -78,4 +78,12 @@ inline constexpr const char* outage = R"({
   "faults": [{"kind": "power-loss", "group": "site", "fraction": 0.5, "at_ms": 400, "duration_ms": 400}]
 })";
 
+// Two listeners and no publisher: a fleet that exercises nothing (inconclusive, exit 5).
+inline constexpr const char* quiet = R"({
+  "name": "quiet",
+  "duration_ms": 500,
+  "settle_ms": 200,
+  "groups": [{"name": "listener", "count": 2, "connect_rate": 0, "subscriptions": [{"filter": "dtu/#", "qos": 1}]}]
+})";
+
 }  // namespace simulate_command_test

@@ -55,12 +55,7 @@ TEST_F(SimulateCommand, WrongCredentialsAreOneLineAndExitThreeNotAPass) {
 }
 
 TEST_F(SimulateCommand, AFleetThatPublishesNothingIsInconclusiveAndExitsFive) {
-  const auto scenario = write("quiet.json", R"({
-    "name": "quiet",
-    "duration_ms": 500,
-    "settle_ms": 200,
-    "groups": [{"name": "listener", "count": 2, "connect_rate": 0, "subscriptions": [{"filter": "dtu/#", "qos": 1}]}]
-  })");
+  const auto scenario = write("quiet.json", quiet);
   const auto report = directory / "report";
   const auto ran = run("simulate " + scenario + " --seed 5 --report-dir " + report.string());
   EXPECT_EQ(ran.exit_code, 5) << ran.output;

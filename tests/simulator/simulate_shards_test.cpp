@@ -12,6 +12,16 @@
 namespace simulate_command_test {
 namespace {
 
+// Shards 0 and 1 of the outage fleet (seed 8) at once against `target`, their reports in shard0/ and shard1/.
+void run_outage_in_two_shards(const std::string& scenario, const std::string& target, const fs::path& directory) {
+  const auto shard = [&](int index) {
+    return "simulate " + scenario + " --seed 8 --quiet --target " + target + " --shard " + std::to_string(index) +
+           "/2 --report-dir " + (directory / ("shard" + std::to_string(index))).string();
+  };
+  run("sh -c '" + std::string(MQTT_HARNESS_BINARY) + " " + shard(1) + " & " + std::string(MQTT_HARNESS_BINARY) +
+      " " + shard(0) + "; wait'");
+}
+
 TEST_F(SimulateCommand, TwoShardsInTwoProcessesTogetherRunTheWholeFleet) {
   mqtt::test_support::MosquittoBroker broker;
   const auto scenario = write("outage.json", outage);
@@ -47,13 +57,7 @@ TEST_F(SimulateCommand, MergedShardsAreJudgedAsOneFleet) {
   options.defects.insert(mqtt::broker::Defect::no_will);
   mqtt::broker::EmbeddedBroker broker(std::move(options));
   const auto target = "mqtt://127.0.0.1:" + std::to_string(broker.port());
-  const auto scenario = write("outage.json", outage);
-  const auto shard = [&](int index) {
-    return "simulate " + scenario + " --seed 8 --quiet --target " + target + " --shard " + std::to_string(index) +
-           "/2 --report-dir " + (directory / ("shard" + std::to_string(index))).string();
-  };
-  run("sh -c '" + std::string(MQTT_HARNESS_BINARY) + " " + shard(1) + " & " + std::string(MQTT_HARNESS_BINARY) +
-      " " + shard(0) + "; wait'");
+  run_outage_in_two_shards(write("outage.json", outage), target, directory);
   const auto shard0 = (directory / "shard0" / "results.json").string();
   const auto shard1 = (directory / "shard1" / "results.json").string();
   const auto merged = run("report --merge-shards " + shard0 + " " + shard1 + " -o " + (directory / "merged").string());
@@ -116,13 +120,9 @@ TEST_F(SimulateCommand, ShardsRunInParallelShareTheNamespaceAndMergeClean) {
   EXPECT_EQ(mismatched.exit_code, 2) << mismatched.output;
   EXPECT_NE(mismatched.output.find("namespace elsewhere differs"), std::string::npos) << mismatched.output;
 }
+
 TEST_F(SimulateCommand, AMergeOfShardsThatExercisedNothingIsInconclusiveNamingTheShard) {
-  const auto scenario = write("quiet.json", R"({
-    "name": "quiet",
-    "duration_ms": 500,
-    "settle_ms": 200,
-    "groups": [{"name": "listener", "count": 2, "connect_rate": 0, "subscriptions": [{"filter": "dtu/#", "qos": 1}]}]
-  })");
+  const auto scenario = write("quiet.json", quiet);
   for (const auto* index : {"0", "1"}) {
     const auto ran = run("simulate " + scenario + " --seed 6 --quiet --shard " + std::string(index) + "/2 -o " +
                          (directory / index).string());
@@ -156,13 +156,7 @@ TEST_F(SimulateCommand, MergedShardsWithSkewedClocksKeepTheirVerdicts) {
   options.defects.insert(mqtt::broker::Defect::no_will);
   mqtt::broker::EmbeddedBroker broker(std::move(options));
   const auto target = "mqtt://127.0.0.1:" + std::to_string(broker.port());
-  const auto scenario = write("outage.json", outage);
-  const auto shard = [&](int index) {
-    return "simulate " + scenario + " --seed 8 --quiet --target " + target + " --shard " + std::to_string(index) +
-           "/2 --report-dir " + (directory / ("shard" + std::to_string(index))).string();
-  };
-  run("sh -c '" + std::string(MQTT_HARNESS_BINARY) + " " + shard(1) + " & " + std::string(MQTT_HARNESS_BINARY) +
-      " " + shard(0) + "; wait'");
+  run_outage_in_two_shards(write("outage.json", outage), target, directory);
   auto skew = [&](int index, std::int64_t shift_ns, bool keep_markers) {
     auto results = load_json(directory / ("shard" + std::to_string(index)) / "results.json");
     auto& fleet = results["stats"]["fleet"];
