@@ -13,7 +13,8 @@ namespace simulate_command_test {
 namespace {
 
 // Shards 0 and 1 of the outage fleet (seed 8) at once against `target`, their reports in shard0/ and shard1/.
-void run_outage_in_two_shards(const std::string& scenario, const std::string& target, const fs::path& directory) {
+void run_outage_in_two_shards(const std::string& scenario, const std::string& target,
+                              const fs::path& directory) {
   const auto shard = [&](int index) {
     return "simulate " + scenario + " --seed 8 --quiet --target " + target + " --shard " + std::to_string(index) +
            "/2 --report-dir " + (directory / ("shard" + std::to_string(index))).string();
