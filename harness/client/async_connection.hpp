@@ -148,6 +148,8 @@ class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
   // Writes made while the received bytes are handled (automatic acknowledgements) are held and leave in one
   // write at the end of the batch, not one system call per packet.
   void release_held_writes();
+  // Holds the writes from now on, unless another connection's batch already does (batches do not nest).
+  void hold_writes();
   // The reader: a pending read (plain TCP: into the connection's own buffer) or readiness wait (TLS,
   // WebSocket: then read into a buffer per thread) whose handler holds the connection, re-armed after each read.
   void start_reading();
