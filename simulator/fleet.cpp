@@ -555,6 +555,7 @@ class Engine {
     }
     device.session = client::AsyncSession::attach(*connection);
     if (const auto slot = owed_.subscriber_of(device.identity.client_id)) owed_.watch(*slot, device.session);
+    else if (device.group->version == ProtocolVersion::v5) owed_.watch_publisher(device.session);
     device.session->set_keep_alive_by_caller(true);  // online() pings from the device's one timer
     co_return true;
   }
@@ -617,7 +618,8 @@ class Engine {
         co_return false;
       }
       if (const auto slot = owed_.subscriber_of(device.identity.client_id)) {
-        owed_.subscribed(*slot, connack->session_present);
+        const auto* suback = std::get_if<Suback>(&*subscribed.reply);
+        owed_.subscribed(*slot, connack->session_present, suback ? suback->reason_codes : std::vector<std::uint8_t>());
       }
     }
     co_return true;
@@ -639,9 +641,7 @@ class Engine {
       const std::string topic = status.topic;
       owed_.sent(status.qos);
       const auto sent = co_await session->publish(std::move(status), request_deadline);
-      sent.ok()        ? owed_.accepted(id, topic, group.status->qos)
-      : sent.withheld ? owed_.not_sent(group.status->qos)
-                      : owed_.unanswered(topic, group.status->qos);
+      owed_.answered(id, topic, group.status->qos, sent);
     }
   }
 
@@ -789,9 +789,7 @@ class Engine {
   asio::awaitable<bool> publish_exactly_once(Device& device, Publish message) {
     owed_.sent(QoS::exactly_once);
     auto sent = co_await device.session->publish(std::move(message), request_deadline);
-    sent.ok()        ? owed_.accepted(device.identity.client_id, device.topic, QoS::exactly_once)
-    : sent.withheld ? owed_.not_sent(QoS::exactly_once)
-                    : owed_.unanswered(device.topic, QoS::exactly_once);
+    owed_.answered(device.identity.client_id, device.topic, QoS::exactly_once, sent);
     if (sent.outcome == client::WaitOutcome::closed) co_return false;
     if (device.burst_left == 0) schedule_next_publish(device);
     co_return true;
