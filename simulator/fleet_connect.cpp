@@ -80,6 +80,7 @@ asio::awaitable<bool> Engine::open_session(Device& device) {
   }
   device.session = client::AsyncSession::attach(*connection);
   if (const auto slot = owed_.subscriber_of(device.identity.client_id)) owed_.watch(*slot, device.session);
+  else if (device.group->version == ProtocolVersion::v5) owed_.watch_publisher(device.session);
   device.session->set_keep_alive_by_caller(true);  // online() pings from the device's one timer
   co_return true;
 }
@@ -142,7 +143,8 @@ asio::awaitable<bool> Engine::handshake(Device& device) {
       co_return false;
     }
     if (const auto slot = owed_.subscriber_of(device.identity.client_id)) {
-      owed_.subscribed(*slot, connack->session_present);
+      const auto* suback = std::get_if<Suback>(&*subscribed.reply);
+      owed_.subscribed(*slot, connack->session_present, suback ? suback->reason_codes : std::vector<std::uint8_t>());
     }
   }
   co_return true;
@@ -164,9 +166,7 @@ asio::awaitable<void> Engine::publish_status(Device& device) {
     const std::string topic = status.topic;
     owed_.sent(status.qos);
     const auto sent = co_await session->publish(std::move(status), request_deadline);
-    sent.ok()        ? owed_.accepted(id, topic, group.status->qos)
-    : sent.withheld ? owed_.not_sent(group.status->qos)
-                    : owed_.unanswered(topic, group.status->qos);
+    owed_.answered(id, topic, group.status->qos, sent);
   }
 }
 

@@ -42,7 +42,9 @@ std::optional<FleetDrain::Clock::time_point> FleetDrain::look(Clock::time_point 
   }
   const auto limit = start_.begin + start_.limit;
   if (now >= limit) {
-    still_arriving_ = arrived || owed.has_value();
+    // Only what this look saw: something still owed is not proof that anything is on its way (the owed count in
+    // to_json() says that part, and who it is owed to is the engine's, owed_deliveries.hpp).
+    still_arriving_ = arrived;
     end(DrainStop::cap, now);
     return std::nullopt;
   }

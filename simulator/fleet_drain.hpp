@@ -8,8 +8,8 @@
 // quiet proves nothing (a broker may deliver in bursts far apart), so only the limit stops it. Without the count
 // (the engine could not count exactly for this run) the drain looks at the count of PUBLISH packets the fleet has
 // received, once per quiet interval: it stops when a whole interval went by without one ("quiet"). Either way it
-// stops at the drain limit ("cap"; then `still_arriving` says whether deliveries came in the last look or some
-// were still owed, which the run's warnings report), or when the run is interrupted. A look made well after it
+// stops at the drain limit ("cap"; then `still_arriving` says whether deliveries came in its last look, and
+// `owed` how many were still owed, which the run's warnings report), or when the run is interrupted. A look made well after it
 // was meant to run (the event loop itself was late) proves nothing about quiet, so it never stops the drain as
 // quiet. Pure: the caller brings the clock and the counts.
 #pragma once

@@ -80,9 +80,7 @@ Engine::BurstStop Engine::send_burst(Device& device, std::unique_ptr<Publish>& e
 asio::awaitable<bool> Engine::publish_exactly_once(Device& device, Publish message) {
   owed_.sent(QoS::exactly_once);
   auto sent = co_await device.session->publish(std::move(message), request_deadline);
-  sent.ok()        ? owed_.accepted(device.identity.client_id, device.topic, QoS::exactly_once)
-  : sent.withheld ? owed_.not_sent(QoS::exactly_once)
-                  : owed_.unanswered(device.topic, QoS::exactly_once);
+  owed_.answered(device.identity.client_id, device.topic, QoS::exactly_once, sent);
   if (sent.outcome == client::WaitOutcome::closed) co_return false;
   if (device.burst_left == 0) schedule_next_publish(device);
   co_return true;

@@ -4,6 +4,7 @@
 
 #include "client/async_connection.hpp"
 #include "client/async_session.hpp"
+#include "client/session.hpp"
 #include "model/topic.hpp"
 
 namespace mqtt::simulator {
@@ -31,6 +32,36 @@ class OwedDeliveries::Tap : public client::ConnectionObserver {
   client::ConnectionObserver* next_;
 };
 
+// Sits between a 5.0 publisher's connection and its session, like Tap. The session reports a PUBACK to its
+// acknowledgement listener (the fleet, which calls accepted()) from within on_packet, so while this hands on a
+// refusing PUBACK, owner_.refusing_ marks that accepted() as a refusal. The connection is held weakly: once it is
+// gone nothing can call this, and the owner drops it.
+class OwedDeliveries::PublisherTap : public client::ConnectionObserver {
+ public:
+  PublisherTap(OwedDeliveries& owner, const std::shared_ptr<client::AsyncSession>& session)
+      : owner_(owner), session_(session), connection_(session->connection()),
+        next_(session->connection()->observer()) {}
+
+  void on_packet(const Packet& packet) override {
+    const auto session = session_.lock();
+    if (!session || next_ == nullptr) return;
+    const auto* puback = std::get_if<Puback>(&packet);
+    owner_.refusing_ = puback != nullptr && puback->reason_code >= 0x80;
+    next_->on_packet(packet);
+    owner_.refusing_ = false;
+  }
+  void on_closed() override {
+    if (const auto session = session_.lock(); session && next_ != nullptr) next_->on_closed();
+  }
+  bool gone() const { return connection_.expired(); }
+
+ private:
+  OwedDeliveries& owner_;
+  std::weak_ptr<client::AsyncSession> session_;
+  std::weak_ptr<client::AsyncConnection> connection_;
+  client::ConnectionObserver* next_;
+};
+
 OwedDeliveries::OwedDeliveries(const FleetSpec& spec, std::uint32_t shard_count) {
   // Each of these can bring an observer deliveries the fleet does not account for, or take from it deliveries
   // the fleet counts on, without the counters noticing.
@@ -53,12 +84,20 @@ std::size_t OwedDeliveries::add_subscriber(const DeviceIdentity& identity, const
   subscriber.client_id = identity.client_id;
   subscriber.persistent = group.version == ProtocolVersion::v5 ? group.session_expiry.value_or(0) > 0
                                                                 : !group.clean_session;
+  const bool v5 = group.version == ProtocolVersion::v5;
   for (auto subscription : group.subscriptions) {
     subscription.filter = expand_placeholders(subscription.filter, group.name, identity.n, identity.client_id);
     if (subscription.filter.rfind("$share/", 0) == 0) {
       fall_back("observer " + identity.client_id + " has a shared subscription (one member of the group gets it)");
     }
-    subscriber.subscriptions.push_back(std::move(subscription));
+    if (!v5) {
+      subscription.retain_as_published = false;  // 5.0 options: a 3.1.1 SUBSCRIBE carries neither
+      subscription.retain_handling = 0;
+    }
+    subscriber.retain_as_published = subscriber.retain_as_published || subscription.retain_as_published;
+    subscriber.retained_on_subscribe = subscriber.retained_on_subscribe || subscription.retain_handling != 2;
+    const QoS requested = subscription.qos;
+    subscriber.filters.push_back(Filter{std::move(subscription), requested});
   }
   subscribers_.push_back(std::move(subscriber));
   return subscribers_.size() - 1;
@@ -76,16 +115,48 @@ void OwedDeliveries::watch(std::size_t slot, const std::shared_ptr<client::Async
   session->connection()->set_observer(taps_.back().get());
 }
 
-void OwedDeliveries::subscribed(std::size_t slot, bool session_present) {
+void OwedDeliveries::watch_publisher(const std::shared_ptr<client::AsyncSession>& session) {
+  if (!counting()) return;  // never counted again: nothing to hear
+  // Amortised: a sweep only once the list has doubled since the last one, so churning devices cost O(1) each.
+  if (publisher_taps_.size() >= 2 * std::max<std::size_t>(publisher_taps_swept_, 32)) {
+    std::erase_if(publisher_taps_, [](const auto& tap) { return tap->gone(); });
+    publisher_taps_swept_ = publisher_taps_.size();
+  }
+  publisher_taps_.push_back(std::make_unique<PublisherTap>(*this, session));
+  session->connection()->set_observer(publisher_taps_.back().get());
+}
+
+void OwedDeliveries::subscribed(std::size_t slot, bool session_present, std::span<const std::uint8_t> return_codes) {
   Subscriber& subscriber = subscribers_[slot];
+  // What the broker holds for each filter: a lower grant is legal (deliveries at min(published, granted)), a
+  // refused filter gets nothing. A code that is neither (a malformed SUBACK, the model's to judge) keeps the request.
+  for (std::size_t index = 0; index < subscriber.filters.size(); ++index) {
+    Filter& filter = subscriber.filters[index];
+    filter.granted = filter.requested.qos;
+    if (index >= return_codes.size()) continue;
+    const std::uint8_t code = return_codes[index];
+    if (code <= 2) filter.granted = std::min(filter.requested.qos, static_cast<QoS>(code));
+    if (code >= 0x80) filter.granted.reset();
+  }
+  // 5.0 Retain Handling 1 sends retained copies only for a subscription the session did not hold; 2 never does.
+  const bool retained_copies =
+      retained_in_fleet_ && std::any_of(subscriber.filters.begin(), subscriber.filters.end(), [&](const Filter& filter) {
+        const std::uint8_t handling = filter.requested.retain_handling;
+        return handling == 0 || (handling == 1 && !session_present);
+      });
   if (counting()) {
     if (!subscriber.connected_before && session_present) {
       fall_back("observer " + subscriber.client_id + " found a session from before the run");
     } else if (subscriber.connected_before && !session_present) {
       fall_back("observer " + subscriber.client_id + " lost its session: what it was owed is owed no more");
-    } else if (subscriber.connected_before && retained_in_fleet_) {
+    } else if (subscriber.connected_before && retained_copies) {
       // Subscribing again brings the retained copies, which the model holds the broker to and the count does not.
       fall_back("observer " + subscriber.client_id + " subscribed again: its retained copies are not counted");
+    } else if (retained_copies && fleet_began_) {
+      // Observers subscribe before the devices start; one that came later is owed the retained copies of what the
+      // fleet sent so far, uncounted (and under retain-as-published they would look like forwarded ones).
+      fall_back("observer " + subscriber.client_id + " subscribed after the fleet began publishing: its retained "
+                "copies are not counted");
     }
   }
   subscriber.connected_before = true;
@@ -103,28 +174,41 @@ void OwedDeliveries::closed(std::size_t slot) {
 
 void OwedDeliveries::received(std::size_t slot, const Publish& header) {
   if (!counting() || header.qos == QoS::at_most_once) return;
+  Subscriber& subscriber = subscribers_[slot];
+  // Under retain-as-published a forwarded copy of a retained message keeps RETAIN 1. Before the fleet sent anything
+  // such a copy can only be a retained one left by an earlier run (same namespace); as its like may also come
+  // later, when it would pass for a forwarded one, that run is not counted.
+  const bool forwarded_retained = retained_in_fleet_ && subscriber.retain_as_published;
+  if (header.retain && forwarded_retained && !fleet_began_ && subscriber.retained_on_subscribe) {
+    fall_back("observer " + subscriber.client_id + " got retained copies from before the run: with retain-as-"
+              "published they look like forwarded ones");
+    return;
+  }
   if (header.dup) {
     ++duplicates_;  // a re-send: its first copy may have been counted already
-  } else if (header.retain) {
+  } else if (header.retain && !(forwarded_retained && fleet_began_)) {
     ++retained_;  // a retained copy on subscribing, not a forwarded message
   } else {
-    ++subscribers_[slot].received;
+    ++subscriber.received;
   }
 }
 
 void OwedDeliveries::sent(QoS qos) {
-  if (qos != QoS::at_most_once) ++in_flight_;
+  if (qos == QoS::at_most_once) return;
+  ++in_flight_;
+  fleet_began_ = true;
 }
 
 std::optional<QoS> OwedDeliveries::granted(const Subscriber& subscriber, const std::string& publisher,
                                            const std::string& topic) {
   int matching = 0;
   QoS best = QoS::at_most_once;
-  for (const auto& subscription : subscriber.subscriptions) {
-    if (subscription.no_local && publisher == subscriber.client_id) continue;  // 5.0: not sent back to itself
-    if (!topic::matches(subscription.filter, topic)) continue;
+  for (const auto& filter : subscriber.filters) {
+    if (!filter.granted) continue;  // refused by its SUBACK: the broker holds no such subscription
+    if (filter.requested.no_local && publisher == subscriber.client_id) continue;  // 5.0: not sent back to itself
+    if (!topic::matches(filter.requested.filter, topic)) continue;
     ++matching;
-    best = std::max(best, subscription.qos);
+    best = std::max(best, *filter.granted);
   }
   if (matching > 1) {
     // A broker may send one copy or one per subscription: the count cannot say which.
@@ -140,6 +224,10 @@ void OwedDeliveries::not_sent(QoS qos) {
 
 void OwedDeliveries::accepted(const std::string& publisher, const std::string& topic, QoS qos) {
   not_sent(qos);  // answered: no longer in flight
+  if (refusing_) {
+    ++refused_;  // the PUBACK a publisher tap is handing on refused it: nothing is owed for it
+    return;
+  }
   if (!counting()) return;
   for (auto& subscriber : subscribers_) {
     if (!subscriber.subscribed) continue;
@@ -161,6 +249,21 @@ void OwedDeliveries::unanswered(const std::string& topic, QoS qos) {
       return;
     }
   }
+}
+
+void OwedDeliveries::answered(const std::string& publisher, const std::string& topic, QoS qos,
+                              const client::RequestResult& result) {
+  if (result.withheld) return not_sent(qos);
+  if (!result.ok()) return unanswered(topic, qos);
+  // A refused QoS 2 flow ends at its PUBREC (no PUBREL); a later PUBCOMP code (0x92) comes after the acceptance.
+  const auto* puback = result.reply ? std::get_if<Puback>(&*result.reply) : nullptr;
+  const auto* pubrec = result.reply ? std::get_if<Pubrec>(&*result.reply) : nullptr;
+  if ((puback != nullptr && puback->reason_code >= 0x80) || (pubrec != nullptr && pubrec->reason_code >= 0x80)) {
+    not_sent(qos);
+    ++refused_;
+    return;
+  }
+  accepted(publisher, topic, qos);
 }
 
 void OwedDeliveries::will(const std::string& topic, QoS qos) {
@@ -196,8 +299,22 @@ void OwedDeliveries::fall_back(std::string reason) {
 nlohmann::json OwedDeliveries::to_json() const {
   nlohmann::json json = {{"counting", fallback_.empty() ? "exact" : "quiet-rule"},
                          {"duplicates_not_counted", duplicates_},
-                         {"retained_not_counted", retained_}};
-  if (!fallback_.empty()) json["fallback"] = fallback_;
+                         {"retained_not_counted", retained_},
+                         {"refused_not_owed", refused_}};
+  if (!fallback_.empty()) {
+    json["fallback"] = fallback_;
+    return json;
+  }
+  // Who is still owed what, for the warning of a drain that ran to its limit (results/run_warnings.cpp); the
+  // first few observers only, so a fleet of many observers keeps its figures short.
+  constexpr std::size_t named = 8;
+  nlohmann::json owed_to = nlohmann::json::object();
+  for (const auto& subscriber : subscribers_) {
+    if (subscriber.expected <= subscriber.received || owed_to.size() == named) continue;
+    owed_to[subscriber.client_id] = subscriber.expected - subscriber.received;
+  }
+  if (!owed_to.empty()) json["owed_to"] = std::move(owed_to);
+  if (in_flight_ > 0) json["awaiting_acknowledgement"] = in_flight_;
   return json;
 }
 

@@ -20,6 +20,32 @@ std::string seconds_text(std::uint64_t milliseconds) {
   return text;
 }
 
+// What was still owed when the drain stopped: "3 QoS 1/2 deliveries still owed (backend-1: 2, backend-2: 1) and 1
+// publish still unacknowledged" (the observers named in the drain's `owed_to`, the rest as "others").
+std::string owed_text(const nlohmann::json& drain, std::uint64_t owed) {
+  const auto unacknowledged = std::min(owed, number_at(drain, "awaiting_acknowledgement"));
+  const auto deliveries = owed - unacknowledged;
+  std::string text;
+  if (deliveries > 0) {
+    text = std::to_string(deliveries) + (deliveries == 1 ? " QoS 1/2 delivery" : " QoS 1/2 deliveries") + " still owed";
+    std::string named;
+    std::uint64_t listed = 0;
+    if (drain.contains("owed_to") && drain["owed_to"].is_object()) {
+      for (const auto& [observer, count] : drain["owed_to"].items()) {
+        const auto to = count.is_number() ? static_cast<std::uint64_t>(std::max(0.0, count.get<double>())) : 0;
+        named += (named.empty() ? "" : ", ") + observer + ": " + std::to_string(to);
+        listed += to;
+      }
+    }
+    if (!named.empty() && listed < deliveries) named += ", others: " + std::to_string(deliveries - listed);
+    if (!named.empty()) text += " (" + named + ")";
+  }
+  if (unacknowledged > 0) {
+    text += (text.empty() ? "" : " and ") + std::to_string(unacknowledged) + " publish(es) still unacknowledged";
+  }
+  return text;
+}
+
 void fleet_warnings(const nlohmann::json& fleet, std::vector<std::string>& warnings) {
   const auto devices = number_at(fleet, "devices");
   if (const auto never = number_at(fleet, "devices_never_connected"); never > 0) {
@@ -42,15 +68,22 @@ void fleet_warnings(const nlohmann::json& fleet, std::vector<std::string>& warni
                          "): faults were cut short or never happened");
     }
   }
-  // The drain (simulator/fleet_drain.hpp) ran out while the broker was still delivering: the harness closed its
-  // subscribers on messages it had not read, so a missing delivery may be the harness's timing, not the broker's.
+  // The drain (simulator/fleet_drain.hpp) ran out while the broker still owed the observers deliveries (counted,
+  // simulator/owed_deliveries.hpp) or, where that is not counted, while deliveries were still arriving: a missing
+  // delivery may then be the harness's timing, not the broker's.
   const auto& drain = fleet.is_object() && fleet.contains("drain") ? fleet["drain"] : nlohmann::json();
-  if (drain.is_object() && drain.value("stopped_by", std::string()) == "cap" && drain.value("still_arriving", false)) {
-    warnings.push_back("deliveries were still arriving when the drain limit (" +
-                       seconds_text(number_at(drain, "limit_ms")) + " after the settle time) ended the run: " +
-                       std::to_string(number_at(drain, "deliveries")) +
-                       " arrived during the drain, so messages reported as not delivered may have been on their way "
-                       "(the harness's timing, not the broker's); raise the scenario's drain_ms");
+  if (drain.is_object() && drain.value("stopped_by", std::string()) == "cap") {
+    const std::string limit = "the drain limit (" + seconds_text(number_at(drain, "limit_ms")) + " after the settle time)";
+    const auto arrived = std::to_string(number_at(drain, "deliveries"));
+    if (const auto owed = number_at(drain, "owed"); owed > 0) {
+      warnings.push_back(limit + " ended the run with " + owed_text(drain, owed) + "; " + arrived +
+                         " arrived during the drain. The model judges what never came; if the broker is only slow, "
+                         "raise the scenario's drain_ms");
+    } else if (drain.value("still_arriving", false)) {
+      warnings.push_back("deliveries were still arriving when " + limit + " ended the run: " + arrived +
+                         " arrived during the drain, so messages reported as not delivered may have been on their way "
+                         "(the harness's timing, not the broker's); raise the scenario's drain_ms");
+    }
   }
   const auto sent = number_at(fleet, "connects_sent");
   std::uint64_t refused = 0;

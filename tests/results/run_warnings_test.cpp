@@ -86,6 +86,31 @@ TEST(RunWarnings, ADrainCutShortWhileDeliveriesArriveSaysSo) {
                          "their way (the harness's timing, not the broker's); raise the scenario's drain_ms");
 }
 
+// With the owed count (simulator/owed_deliveries.hpp) the warning says what is known: how many deliveries were
+// still owed, to whom, and what awaited its acknowledgement; not that anything was still arriving.
+TEST(RunWarnings, ADrainCutShortWhileDeliveriesAreOwedSaysWhatToWhom) {
+  nlohmann::json drain = {{"limit_ms", 3000}, {"quiet_ms", 500}, {"drained_ms", 3000.4}, {"stopped_by", "cap"},
+                          {"deliveries", 0}, {"still_arriving", false}, {"owed", 5}, {"counting", "exact"},
+                          {"owed_to", {{"backend-1", 3}, {"backend-2", 1}}}, {"awaiting_acknowledgement", 1}};
+  auto warnings = run_warnings(fleet_run({{"drain", drain}}));
+  ASSERT_EQ(warnings.size(), 1U);
+  EXPECT_EQ(warnings[0], "the drain limit (3.0 s after the settle time) ended the run with 4 QoS 1/2 deliveries "
+                         "still owed (backend-1: 3, backend-2: 1) and 1 publish(es) still unacknowledged; 0 arrived "
+                         "during the drain. The model judges what never came; if the broker is only slow, raise the "
+                         "scenario's drain_ms");
+  drain["owed"] = 6;  // more owed than the observers named (the figures name the first few)
+  drain.erase("awaiting_acknowledgement");
+  warnings = run_warnings(fleet_run({{"drain", drain}}));
+  ASSERT_EQ(warnings.size(), 1U);
+  EXPECT_EQ(warnings[0].rfind("the drain limit (3.0 s after the settle time) ended the run with 6 QoS 1/2 "
+                              "deliveries still owed (backend-1: 3, backend-2: 1, others: 2); 0 arrived",
+                              0),
+            0U)
+      << warnings[0];
+  drain["owed"] = 0;
+  EXPECT_TRUE(run_warnings(fleet_run({{"drain", drain}})).empty()) << "nothing owed, nothing arriving";
+}
+
 TEST(RunWarnings, UnresolvedObligationsOfEachSource) {
   Results results;
   results.stats["unresolved"]["capture:field.pcap"] = {{"count", 12}, {"examples", {"PUBACK for id 7 owed"}}};

@@ -129,7 +129,8 @@ TEST(FleetDrain, QuietWhileSomethingIsOwedDoesNotEndIt) {
   EXPECT_EQ(drain.to_json()["drained_ms"], 2000.0);
 }
 
-TEST(FleetDrain, SomethingStillOwedAtTheLimitIsReportedAsStillArriving) {
+// Owed is not arriving: what the last look saw arrive and what is still owed are reported apart.
+TEST(FleetDrain, SomethingStillOwedAtTheLimitIsReportedAsOwedNotAsArriving) {
   FleetDrain drain(start(milliseconds(100), 40));
   auto next = drain.look(settle_end, settle_end, 40, 3);
   ASSERT_TRUE(next);
@@ -138,8 +139,17 @@ TEST(FleetDrain, SomethingStillOwedAtTheLimitIsReportedAsStillArriving) {
   EXPECT_EQ(*next, settle_end + milliseconds(100));
   EXPECT_FALSE(drain.look(*next, *next, 40, 3));
   EXPECT_EQ(drain.stop(), DrainStop::cap);
-  EXPECT_TRUE(drain.still_arriving());
+  EXPECT_FALSE(drain.still_arriving()) << "nothing came in the last look";
+  EXPECT_EQ(drain.to_json()["still_arriving"], false);
   EXPECT_EQ(drain.to_json()["owed"], 3);
+  FleetDrain arriving(start(milliseconds(100), 40));
+  next = arriving.look(settle_end, settle_end, 40, 3);
+  ASSERT_TRUE(next);
+  next = arriving.look(*next, *next, 41, 2);
+  ASSERT_TRUE(next);
+  EXPECT_FALSE(arriving.look(*next, *next, 42, 1));
+  EXPECT_TRUE(arriving.still_arriving());
+  EXPECT_EQ(arriving.to_json()["owed"], 1);
 }
 
 // Without a count (the engine could not count exactly for this run) it is the quiet rule, and says so.
