@@ -47,11 +47,14 @@ if [[ -n $window ]]; then
     harness_pid=
     for _ in $(seq 200); do  # the harness itself, below /usr/bin/time and any wrapper script passed as HARNESS
       pid=$timer
-      while [[ -n $pid && $(cat "/proc/$pid/comm" 2>/dev/null) != mqtt-harness ]]; do pid=$(pgrep -P "$pid" | head -1); done
+      # down through /usr/bin/time and shell wrappers to the first other process (the wrapper starts it first)
+      while [[ -n $pid && $(cat "/proc/$pid/comm" 2>/dev/null) =~ ^(time|bash|sh|dash|env|nice|.*\.sh)$ ]]; do
+        pid=$(pgrep -P "$pid" | head -1)
+      done
       [[ -n $pid ]] && { harness_pid=$pid; break; }
       sleep 0.02
     done
-    [[ -n $harness_pid ]] || exit 0
+    [[ -n $harness_pid ]] || { echo "the harness's process was not found" >&2; exit 0; }
     cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
     sleep "$(echo "$started + $from - $(date +%s.%N)" | bc)"
     h0=$(cpu "$harness_pid") b0=$(cpu "$broker")
