@@ -12,7 +12,7 @@ std::optional<std::string> general_utf8_rule_of_property(std::string_view statem
   if (std::find(property_statements.begin(), property_statements.end(), statement) == property_statements.end()) {
     return std::nullopt;
   }
-  // The codec's wording for a null character: "<field> contains U+0000" (harness/codec/decoder.cpp).
+  // The codec's wording for a null character: "<field> contains U+0000" (harness/codec/body_reader.hpp).
   const bool null_character = message.find("contains U+0000") != std::string_view::npos;
   return v5(null_character ? "MQTT-1.5.4-2" : "MQTT-1.5.4-1");
 }
