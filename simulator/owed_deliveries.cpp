@@ -173,7 +173,7 @@ void OwedDeliveries::subscribed(std::size_t slot, bool session_present, std::spa
   }
   if (again && !subscriber.persistent && counting()) {
     // A clean observer back: the messages in flight now may have been routed before or after its subscription.
-    subscriber.unsure_answers = in_flight_;
+    subscriber.unsure_in_flight = in_flight_ > 0;
     // A 5.0 will still in its delay is published to the subscribers of its moment: this one too.
     for (auto& will : delayed_wills_) {
       const auto qos_granted = granted(subscriber, will.client_id, will.topic);
@@ -208,7 +208,7 @@ void OwedDeliveries::closed(std::size_t slot) {
   subscriber.expected = 0;
   subscriber.received = 0;
   subscriber.may = 0;
-  subscriber.unsure_answers = 0;
+  subscriber.unsure_in_flight = false;
   ++subscriber.generation;
 }
 
@@ -261,9 +261,8 @@ std::optional<QoS> OwedDeliveries::granted(const Subscriber& subscriber, const s
 void OwedDeliveries::settle_in_flight(QoS qos) {
   if (qos == QoS::at_most_once) return;
   if (in_flight_ > 0) --in_flight_;
-  for (auto& subscriber : subscribers_) {
-    if (subscriber.unsure_answers > 0) --subscriber.unsure_answers;
-  }
+  if (in_flight_ > 0) return;
+  for (auto& subscriber : subscribers_) subscriber.unsure_in_flight = false;
 }
 
 void OwedDeliveries::not_sent(QoS qos) { settle_in_flight(qos); }
@@ -274,17 +273,18 @@ void OwedDeliveries::accepted(const std::string& publisher, const std::string& t
     ++refused_;  // the PUBACK a publisher tap is handing on refused it: nothing is owed for it
     return;
   }
-  if (qos != QoS::at_most_once && in_flight_ > 0) --in_flight_;  // answered: no longer in flight
-  for (auto& subscriber : subscribers_) {
-    // One of the messages in flight when it subscribed again: routed before or after the subscription.
-    const bool unsure = subscriber.resubscribing || (qos != QoS::at_most_once && subscriber.unsure_answers > 0);
-    if (qos != QoS::at_most_once && subscriber.unsure_answers > 0) --subscriber.unsure_answers;
-    if (!counting() || (!subscriber.subscribed && !subscriber.resubscribing)) continue;
-    const auto qos_granted = granted(subscriber, publisher, topic);
-    if (!qos_granted) return;
-    if (std::min(qos, *qos_granted) == QoS::at_most_once) continue;
-    ++(unsure ? subscriber.may : subscriber.expected);
+  if (counting()) {
+    for (auto& subscriber : subscribers_) {
+      if (!subscriber.subscribed && !subscriber.resubscribing) continue;
+      const auto qos_granted = granted(subscriber, publisher, topic);
+      if (!qos_granted) break;
+      if (std::min(qos, *qos_granted) == QoS::at_most_once) continue;
+      // Maybe one of the messages in flight when it subscribed again: routed before or after the subscription.
+      const bool unsure = subscriber.resubscribing || subscriber.unsure_in_flight;
+      ++(unsure ? subscriber.may : subscriber.expected);
+    }
   }
+  settle_in_flight(qos);  // answered: no longer in flight
 }
 
 void OwedDeliveries::unanswered(const std::string& topic, QoS qos) {

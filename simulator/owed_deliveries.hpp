@@ -143,9 +143,10 @@ class OwedDeliveries {
     std::uint64_t expected = 0;
     std::uint64_t received = 0;
     std::uint64_t may = 0;  // deliveries that may come and need not (the header says which)
-    // Answers still to come for messages in flight when this observer subscribed again: the broker may have routed
-    // each before or after the subscription, so each answer seen next makes a "may", not an owed delivery.
-    std::uint64_t unsure_answers = 0;
+    // Messages were in flight when this clean observer subscribed again: the broker may have routed each before or
+    // after the subscription. Counters cannot tell which answer is whose, so every answer makes a "may", not an
+    // owed delivery, until nothing is in flight any more.
+    bool unsure_in_flight = false;
     // A clean observer between its new CONNACK and its SUBACK: a message accepted now may or may not reach it.
     bool resubscribing = false;
     std::uint32_t generation = 0;  // sessions of a clean observer that ended: counts of an older one are void
@@ -165,8 +166,8 @@ class OwedDeliveries {
   // The QoS `subscriber` gets `topic` at (0 when no filter matches); falls back on overlapping filters.
   std::optional<QoS> granted(const Subscriber& subscriber, const std::string& publisher, const std::string& topic);
   void fall_back(std::string reason);
-  // Answers one message in flight (accepted, refused, withheld or unanswered); an observer that subscribed again
-  // while it was in flight cannot be sure of the next answers (Subscriber::unsure_answers).
+  // Answers one message in flight (accepted, refused, withheld or unanswered); once none is, no observer that
+  // subscribed again is unsure of what was in flight (Subscriber::unsure_in_flight).
   void settle_in_flight(QoS qos);
   // The broker must publish (owed) or may publish (not owed) this will now, to the observers subscribed now.
   // Returns the observers it is owed to.
