@@ -248,7 +248,7 @@ asio::awaitable<void> Engine::settle_and_drain() {
   start.deliveries = received();
   drain_.emplace(start);
   auto intended = settle_end_;
-  while (auto next = drain_->look(intended, Clock::now(), received(), owed_.owed())) {
+  while (auto next = drain_->look(intended, Clock::now(), received(), owed_.owed(Clock::now(), run_end_))) {
     intended = *next;
     if (!co_await wait_for_end(intended)) {
       owed_.freeze();

@@ -122,6 +122,10 @@ Connect Engine::make_connect(const Device& device) const {
 asio::awaitable<bool> Engine::handshake(Device& device) {
   const GroupSpec& group = *device.group;
   const auto session = device.session;
+  if (group.will) {
+    owed_.will(session, device.identity.client_id, group,
+               expand_placeholders(group.will->topic, group.name, device.identity.n, device.identity.client_id));
+  }
   auto connected = co_await session->connect(make_connect(device), options_.connect_deadline);
   const auto* connack = connected.reply ? std::get_if<Connack>(&*connected.reply) : nullptr;
   if (!connected.ok() || connack == nullptr || connack->reason_code != 0) {
@@ -129,8 +133,6 @@ asio::awaitable<bool> Engine::handshake(Device& device) {
     co_return false;
   }
   device.topic_alias_set = false;  // aliases live and die with one network connection
-  if (group.will) owed_.will(expand_placeholders(group.will->topic, group.name, device.identity.n,
-                                                 device.identity.client_id), group.will->qos);
   if (!group.subscriptions.empty()) {
     auto subscriptions = group.subscriptions;
     for (auto& subscription : subscriptions) {

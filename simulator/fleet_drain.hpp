@@ -46,7 +46,7 @@ class FleetDrain {
   explicit FleetDrain(const Start& start);
 
   // A look meant for `intended` ran at `now`, with `deliveries` received so far and `owed` deliveries still owed
-  // (nothing: not counted for this run). Returns when to look next, or nothing when the drain is over (stop() says
+  // (nothing: not counted for this run, or not decidable at this look: the quiet rule has the say). Returns when to look next, or nothing when the drain is over (stop() says
   // why). The first look is at `begin`.
   std::optional<Clock::time_point> look(Clock::time_point intended, Clock::time_point now, std::uint64_t deliveries,
                                         std::optional<std::uint64_t> owed = std::nullopt);

@@ -80,9 +80,12 @@ void fleet_warnings(const nlohmann::json& fleet, std::vector<std::string>& warni
                          " arrived during the drain. The model judges what never came; if the broker is only slow, "
                          "raise the scenario's drain_ms");
     } else if (drain.value("still_arriving", false)) {
+      // Why the quiet rule had the say: the owed count fell back for the run, or could not decide at the end.
+      const std::string why = drain.value("fallback", drain.value("uncertain", std::string()));
       warnings.push_back("deliveries were still arriving when " + limit + " ended the run: " + arrived +
                          " arrived during the drain, so messages reported as not delivered may have been on their way "
-                         "(the harness's timing, not the broker's); raise the scenario's drain_ms");
+                         "(the harness's timing, not the broker's); raise the scenario's drain_ms" +
+                         (why.empty() ? "" : " (what was owed was not counted: " + why + ")"));
     }
   }
   const auto sent = number_at(fleet, "connects_sent");

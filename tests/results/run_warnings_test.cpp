@@ -84,6 +84,20 @@ TEST(RunWarnings, ADrainCutShortWhileDeliveriesArriveSaysSo) {
   EXPECT_EQ(warnings[0], "deliveries were still arriving when the drain limit (3.0 s after the settle time) ended the "
                          "run: 1200 arrived during the drain, so messages reported as not delivered may have been on "
                          "their way (the harness's timing, not the broker's); raise the scenario's drain_ms");
+  // Where the owed count fell back to the quiet rule, or could not decide at the end, the warning says why.
+  drain["counting"] = "quiet-rule";
+  drain["fallback"] = "a broker restart may lose what the broker held";
+  auto why = run_warnings(fleet_run({{"drain", drain}}));
+  ASSERT_EQ(why.size(), 1U);
+  EXPECT_TRUE(why[0].ends_with("drain_ms (what was owed was not counted: a broker restart may lose what the broker "
+                               "held)")) << why[0];
+  drain.erase("fallback");
+  drain["counting"] = "exact";
+  drain["uncertain"] = "observer backend-1 may still get 1 deliveries that need not come";
+  why = run_warnings(fleet_run({{"drain", drain}}));
+  ASSERT_EQ(why.size(), 1U);
+  EXPECT_TRUE(why[0].ends_with("(what was owed was not counted: observer backend-1 may still get 1 deliveries that "
+                               "need not come)")) << why[0];
 }
 
 // With the owed count (simulator/owed_deliveries.hpp) the warning says what is known: how many deliveries were

@@ -145,12 +145,6 @@ TEST(OwedDeliveries, ClosesAfterTheDrainChangeNothing) {
   EXPECT_EQ(fleet.owed->to_json()["counting"], "exact");
 }
 
-TEST(OwedDeliveries, ACleanSessionObserverThatLostItsConnectionFallsBack) {
-  Fixture fleet;
-  fleet.owed->subscribed(0, false);
-  fleet.owed->closed(0);
-  expect_fallback(*fleet.owed, "lost its clean session");
-}
 
 TEST(OwedDeliveries, APersistentSessionNotResumedOrFoundFromBeforeFallsBack) {
   auto group = observer_group(telemetry_qos1);
@@ -198,15 +192,6 @@ TEST(OwedDeliveries, AnUnansweredMessageAnObserverWouldGetFallsBackAnOtherDoesNo
   fleet.owed->sent(QoS::at_least_once);
   fleet.owed->unanswered("dtu/a/telemetry", QoS::at_least_once);
   expect_fallback(*fleet.owed, "never acknowledged");
-}
-
-TEST(OwedDeliveries, AWillThatReachesAnObserverAtQos1FallsBack) {
-  Fixture fleet;
-  fleet.owed->will("dtu/a/telemetry", QoS::at_most_once);
-  fleet.owed->will("dtu/a/gone", QoS::at_least_once);
-  EXPECT_EQ(fleet.owed->owed(), 0u);
-  fleet.owed->will("dtu/a/telemetry", QoS::at_least_once);
-  expect_fallback(*fleet.owed, "wills");
 }
 
 TEST(OwedDeliveries, MoreDeliveriesThanExpectedFallBack) {
