@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "codec/packet.hpp"
+#include "history/event.hpp"
 
 namespace mqtt::model::detail {
 
@@ -26,19 +27,31 @@ struct PublicationCopy {
 
 class PublicationCopies {
  public:
-  void add(std::uint64_t sequence, PublicationCopy copy) {
+  // Copies `event`'s PUBLISH straight into its slot (no intermediate copy to move). False when a live copy of
+  // that sequence was already held: the first copy of a sequence stays, as std::map::emplace kept it.
+  bool add(const history::Event& event) {
+    const auto sequence = event.sequence;
+    Slot* slot = nullptr;
     if (slots_.size() == head_ || slots_.back().sequence < sequence) {
-      slots_.push_back(Slot{sequence, true, std::move(copy)});
+      slot = &slots_.emplace_back();
     } else {  // out of sequence order: kept sorted all the same
       const auto at = lower(sequence);
       if (at != slots_.end() && at->sequence == sequence) {
-        if (at->live) return;  // the first copy of a sequence stays, as std::map::emplace kept it
-        *at = Slot{sequence, true, std::move(copy)};
+        if (at->live) return false;
+        slot = &*at;
       } else {
-        slots_.insert(at, Slot{sequence, true, std::move(copy)});
+        slot = &*slots_.insert(at, Slot{});
       }
     }
+    slot->sequence = sequence;
+    slot->live = true;
+    slot->copy.time_ns = event.time_ns;
+    slot->copy.connection = event.connection;
+    slot->copy.actor = event.actor;
+    slot->copy.publish = std::get<Publish>(*event.packet);
+    slot->copy.raw = event.raw;
     ++live_;
+    return true;
   }
 
   const PublicationCopy* find(std::uint64_t sequence) const {

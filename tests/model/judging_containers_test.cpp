@@ -28,16 +28,20 @@ TEST(ArrivalSet, AnswersAsASetForAppendsAndLateArrivals) {
   for (std::size_t index = 0; index < 14; ++index) EXPECT_EQ(arrivals.contains(index), reference.contains(index));
 }
 
-PublicationCopy copy_named(std::string actor) {
-  PublicationCopy copy;
-  copy.actor = std::move(actor);
-  return copy;
+// A client's PUBLISH event whose actor names it.
+history::Event publish_named(std::uint64_t sequence, std::string actor) {
+  history::Event event;
+  event.sequence = sequence;
+  event.kind = history::EventKind::sent;
+  event.actor = std::move(actor);
+  event.packet = Packet{Publish{}};
+  return event;
 }
 
 TEST(PublicationCopies, FindsEachLiveCopyAcrossForgettingAndCompaction) {
   PublicationCopies copies;
   for (std::uint64_t sequence = 1; sequence <= 500; ++sequence) {
-    copies.add(sequence * 2, copy_named("a" + std::to_string(sequence)));
+    copies.add(publish_named(sequence * 2, "a" + std::to_string(sequence)));
   }
   // A long-lived copy at the front (an unsettled message) while later ones are forgotten: compaction must keep it.
   for (std::uint64_t sequence = 2; sequence <= 499; ++sequence) EXPECT_TRUE(copies.erase(sequence * 2));
@@ -50,8 +54,8 @@ TEST(PublicationCopies, FindsEachLiveCopyAcrossForgettingAndCompaction) {
   EXPECT_EQ(copies.find(1000)->actor, "a500");
   EXPECT_EQ(copies.find(4), nullptr);
   // Out of sequence order: kept sorted; a sequence already present keeps its first copy, as std::map::emplace did.
-  copies.add(7, copy_named("late"));
-  copies.add(2, copy_named("again"));
+  EXPECT_TRUE(copies.add(publish_named(7, "late")));
+  EXPECT_FALSE(copies.add(publish_named(2, "again")));
   ASSERT_NE(copies.find(7), nullptr);
   EXPECT_EQ(copies.find(7)->actor, "late");
   EXPECT_EQ(copies.find(2)->actor, "a1");
@@ -60,7 +64,7 @@ TEST(PublicationCopies, FindsEachLiveCopyAcrossForgettingAndCompaction) {
   EXPECT_TRUE(copies.erase(7));
   EXPECT_TRUE(copies.erase(1000));
   EXPECT_EQ(copies.size(), 0u);
-  copies.add(5, copy_named("after"));
+  EXPECT_TRUE(copies.add(publish_named(5, "after")));
   ASSERT_NE(copies.find(5), nullptr);
   EXPECT_EQ(copies.find(5)->actor, "after");
 }
