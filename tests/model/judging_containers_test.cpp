@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "codec/encoder.hpp"
 #include "model/arrival_set.hpp"
 #include "model/publication_copies.hpp"
 #include "model/topic_table.hpp"
@@ -32,10 +33,38 @@ TEST(ArrivalSet, AnswersAsASetForAppendsAndLateArrivals) {
 history::Event publish_named(std::uint64_t sequence, std::string actor) {
   history::Event event;
   event.sequence = sequence;
+  event.time_ns = static_cast<std::int64_t>(sequence) * 1000;
+  event.connection = 3;
   event.kind = history::EventKind::sent;
   event.actor = std::move(actor);
-  event.packet = Packet{Publish{}};
+  Publish publish;
+  publish.qos = QoS::at_least_once;
+  publish.packet_id = static_cast<std::uint16_t>(sequence);
+  publish.topic = "fleet/" + event.actor + "/telemetry";
+  publish.payload = Bytes(event.actor.begin(), event.actor.end());
+  event.packet = Packet{publish};
+  event.raw = encode(*event.packet);
   return event;
+}
+
+// The compact copy keeps the actor, topic, payload and raw bytes in one buffer: each comes back as it was.
+TEST(PublicationCopies, ACopyGivesBackThePublishItsActorAndBytes) {
+  PublicationCopies copies;
+  auto event = publish_named(9, "a rather long device name, past the short-string buffer");
+  auto& publish = std::get<Publish>(*event.packet);
+  publish.version = ProtocolVersion::v5;
+  publish.dup = true;
+  publish.retain = true;
+  publish.properties.push_back(Property{PropertyId::content_type, std::string("text/plain")});
+  event.raw = encode(*event.packet);
+  ASSERT_TRUE(copies.add(event));
+  const auto* copy = copies.find(9);
+  ASSERT_NE(copy, nullptr);
+  EXPECT_EQ(copy->actor(), event.actor);
+  EXPECT_EQ(copy->publish(), publish);
+  EXPECT_EQ(copy->raw(), event.raw);
+  EXPECT_EQ(copy->connection, event.connection);
+  EXPECT_EQ(copy->time_ns, event.time_ns);
 }
 
 TEST(PublicationCopies, FindsEachLiveCopyAcrossForgettingAndCompaction) {
@@ -49,16 +78,16 @@ TEST(PublicationCopies, FindsEachLiveCopyAcrossForgettingAndCompaction) {
   EXPECT_FALSE(copies.erase(3));   // never there
   EXPECT_EQ(copies.size(), 2u);
   ASSERT_NE(copies.find(2), nullptr);
-  EXPECT_EQ(copies.find(2)->actor, "a1");
+  EXPECT_EQ(copies.find(2)->actor(), "a1");
   ASSERT_NE(copies.find(1000), nullptr);
-  EXPECT_EQ(copies.find(1000)->actor, "a500");
+  EXPECT_EQ(copies.find(1000)->actor(), "a500");
   EXPECT_EQ(copies.find(4), nullptr);
   // Out of sequence order: kept sorted; a sequence already present keeps its first copy, as std::map::emplace did.
   EXPECT_TRUE(copies.add(publish_named(7, "late")));
   EXPECT_FALSE(copies.add(publish_named(2, "again")));
   ASSERT_NE(copies.find(7), nullptr);
-  EXPECT_EQ(copies.find(7)->actor, "late");
-  EXPECT_EQ(copies.find(2)->actor, "a1");
+  EXPECT_EQ(copies.find(7)->actor(), "late");
+  EXPECT_EQ(copies.find(2)->actor(), "a1");
   EXPECT_EQ(copies.size(), 3u);
   EXPECT_TRUE(copies.erase(2));
   EXPECT_TRUE(copies.erase(7));
@@ -66,7 +95,7 @@ TEST(PublicationCopies, FindsEachLiveCopyAcrossForgettingAndCompaction) {
   EXPECT_EQ(copies.size(), 0u);
   EXPECT_TRUE(copies.add(publish_named(5, "after")));
   ASSERT_NE(copies.find(5), nullptr);
-  EXPECT_EQ(copies.find(5)->actor, "after");
+  EXPECT_EQ(copies.find(5)->actor(), "after");
 }
 
 TEST(TopicTable, OneIdPerNameAndValidOnlyOnceChecked) {
