@@ -9,6 +9,8 @@
 //   evidence: keep evidence copies of events (CheckOptions::evidence_events), as a streamed fleet run does.
 // Prints events, the seconds spent generating and judging, events per second of judgement (generation timed
 // apart on the same seed and subtracted), the peak RSS and the checker's state size at the end.
+// BENCH_CHECKER_VERDICTS=FILE writes the verdicts in full to FILE (every violation with its evidence slice, the
+// unresolved, the observations and the exercised statements), to compare two builds' judgements line by line.
 // Exit codes: 0 done, 2 bad arguments, 1 the conformant history was accused (a checker or generator bug).
 #include <sys/resource.h>
 
@@ -16,9 +18,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <string>
 
 #include "fleet_traffic.hpp"
+#include "history/json.hpp"
 #include "model/checker.hpp"
 
 namespace {
@@ -31,6 +35,34 @@ long peak_rss_kilobytes() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   return usage.ru_maxrss;
+}
+
+void write_numbers(std::ostream& out, const std::vector<std::uint64_t>& numbers) {
+  for (const auto number : numbers) out << ' ' << number;
+  out << '\n';
+}
+
+void write_verdicts(const char* path, const mqtt::model::Verdicts& verdicts) {
+  std::ofstream out(path);
+  for (const auto& finding : verdicts.violations) {
+    out << "violation " << finding.spec << ' ' << finding.statement << ' ' << finding.level << ": " << finding.message
+        << "\n  evidence";
+    write_numbers(out, finding.evidence);
+    for (const auto& event : finding.evidence_events) out << "  " << mqtt::history::to_json_line(event) << '\n';
+  }
+  for (const auto& unresolved : verdicts.unresolved) {
+    out << "unresolved " << static_cast<int>(unresolved.kind) << ' ' << unresolved.spec << ' ' << unresolved.statement
+        << ' ' << static_cast<int>(unresolved.return_code) << ": " << unresolved.reason << "\n  evidence";
+    write_numbers(out, unresolved.evidence);
+  }
+  for (const auto& observation : verdicts.observed) {
+    out << "observed " << observation.behaviour << ": " << observation.detail << "\n  evidence";
+    write_numbers(out, observation.evidence);
+  }
+  for (const auto& statement : verdicts.exercised) out << "exercised " << statement << '\n';
+  for (const auto& [spec, statements] : verdicts.exercised_by_spec) {
+    for (const auto& statement : statements) out << "exercised " << spec << ' ' << statement << '\n';
+  }
 }
 
 }  // namespace
@@ -102,6 +134,7 @@ int main(int argc, char** argv) {
               size.settled_message_entries,
               size.settled_messages == 0 ? 0.0
                                          : static_cast<double>(size.settled_message_entries) / size.settled_messages);
+  if (const char* path = std::getenv("BENCH_CHECKER_VERDICTS")) write_verdicts(path, verdicts);
   std::printf("verdicts: %zu violations, %zu unresolved\n", verdicts.violations.size(), verdicts.unresolved.size());
   return verdicts.violations.empty() ? 0 : 1;
 }

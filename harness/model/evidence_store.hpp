@@ -11,8 +11,10 @@
 // kept in a compact form (PublicationCopy, about a third of an Event) and rebuilt as it was when a slice cites it.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -51,6 +53,9 @@ class EvidenceStore {
   static bool compactable(const history::Event& event);
 
   std::optional<history::Event> find(std::uint64_t sequence) const;
+  static history::Event rebuilt(std::uint64_t sequence, const PublicationCopy& copy);
+  // Drops a publication's compact copy; a ring slot that referred to it gets the event back first.
+  bool drop_publication_copy(std::uint64_t sequence);
 
   // The most recent events, a ring: each note copies into the slot of the oldest, whose strings, bytes and decoded
   // packet keep their heap blocks, so noting an event allocates nothing once the ring is full of its kind (a
@@ -58,6 +63,12 @@ class EvidenceStore {
   std::vector<history::Event> recent_ = std::vector<history::Event>(recent_events);
   std::size_t recent_next_ = 0;   // the slot the next event goes into (the oldest once the ring is full)
   std::size_t recent_count_ = 0;  // slots in use, up to recent_events
+  // A client's PUBLISH kept in publication_copies_ is not copied into the ring as well: its slot refers to the copy
+  // by sequence (its own event is stale and never read), and gets the event back when the copy is dropped. Only
+  // when the copy rebuilds the event exactly (no looked_ns): the slice is then the same. Half of a QoS 0 fan-in's
+  // events are such PUBLISHes, and copying each twice was most of what noting them cost (issue 16).
+  std::array<std::optional<std::uint64_t>, recent_events> by_reference_{};
+  std::uint64_t reference_floor_ = std::numeric_limits<std::uint64_t>::max();  // no referring slot has less
   std::map<std::uint64_t, history::Event> anchors_;
   PublicationCopies publication_copies_;  // compact anchors for a client's PUBLISH
   std::unordered_map<std::uint32_t, std::uint64_t> connect_of_;  // connection -> its CONNECT's sequence

@@ -53,20 +53,30 @@ bool confirmation_owes_nothing(const ModelState& model, std::size_t index, const
 // Once found, "owes nothing" stays so while time moves forward: the subscriptions that could make it owed were
 // acknowledged before it was sent, and a session or connection that goes away, or comes back (accepted after
 // it was sent), no longer counts; a ledger stays until the message is forgotten.
-void mark_unconfirmed_owing_nothing(ModelState& model) {
+// Returns those it did not mark (the sweep names them: named_messages), so that no second pass looks each up again.
+std::vector<std::size_t> mark_unconfirmed_owing_nothing(ModelState& model) {
+  std::vector<std::size_t> owing;
   for (const auto& [id, conn] : model.connections) {
     if (conn.closed) continue;
     for (const auto index : conn.unconfirmed_qos0) {
       auto& message = model.messages[index];
-      if (message.from_refused_connection) continue;
+      if (message.from_refused_connection) {
+        owing.push_back(index);
+        continue;
+      }
       bool free = message.confirmation_owes_nothing && !model.time_went_back;
       if (!free) {
         free = confirmation_owes_nothing(model, index, message);
         message.confirmation_owes_nothing = free;
       }
-      if (free) message.confirmation_free_in_sweep = model.sweeps;
+      if (free) {
+        message.confirmation_free_in_sweep = model.sweeps;
+      } else {
+        owing.push_back(index);
+      }
     }
   }
+  return owing;
 }
 
 bool unconfirmed_free(const ModelState& model, const Message& message) {
@@ -74,8 +84,11 @@ bool unconfirmed_free(const ModelState& model, const Message& message) {
 }
 
 // Messages something in the model still names by index.
-std::unordered_set<std::size_t> named_messages(const ModelState& model) {
-  std::unordered_set<std::size_t> named;
+// `unconfirmed_owing`: the unconfirmed QoS 0 publications of open connections that mark_unconfirmed_owing_nothing
+// did not mark in this sweep.
+std::unordered_set<std::size_t> named_messages(const ModelState& model,
+                                               const std::vector<std::size_t>& unconfirmed_owing) {
+  std::unordered_set<std::size_t> named(unconfirmed_owing.begin(), unconfirmed_owing.end());
   for (const auto& [id, conn] : model.connections) {
     // Requests of closed connections too: the publisher may re-send with DUP on its next connection, and
     // publications.cpp must find the original then.
@@ -85,9 +98,6 @@ std::unordered_set<std::size_t> named_messages(const ModelState& model) {
     // close (and is then held by the duties it created) or discarded.
     if (conn.closed) continue;
     named.insert(conn.will_message);
-    for (const auto index : conn.unconfirmed_qos0) {
-      if (!unconfirmed_free(model, model.messages[index])) named.insert(index);
-    }
     for (const auto& [packet_id, flight] : conn.server_flights) named.insert(flight.message);
   }
   for (const auto& [client_id, session] : model.sessions) {
@@ -469,8 +479,7 @@ void forget_when_due(ModelState& model) {
 void forget_settled(ModelState& model) {
   model.events_since_sweep = 0;
   ++model.sweeps;
-  mark_unconfirmed_owing_nothing(model);
-  const auto named = named_messages(model);
+  const auto named = named_messages(model, mark_unconfirmed_owing_nothing(model));
   const auto superseded = superseded_retained(model);
   std::vector<std::size_t> settled;
   const auto new_since = model.evidence_store.oldest_new_publication();

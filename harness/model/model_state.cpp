@@ -137,10 +137,14 @@ bool ModelState::generation_known(const Connection& conn) const {
 // ---- bookkeeping and indexes ------------------------------------------------------------------------------
 
 std::size_t ModelState::add_message(Message message) {
+  const auto slot = messages_by_key.try_emplace(std::move(message.identity.key)).first;
+  return add_message(std::move(message), slot);
+}
+
+std::size_t ModelState::add_message(Message message, MessageKeySlot slot) {
   const auto index = messages.next_index();
   if (message.topic_id == no_topic) message.topic_id = topics.intern(message.topic);
   // Nodes of an unordered_map never move: the message can keep a pointer to its key there.
-  const auto slot = messages_by_key.try_emplace(std::move(message.identity.key)).first;
   slot->second.push_back(index);
   message.identity.key = std::string();
   message.indexed_key = &slot->first;

@@ -510,6 +510,9 @@ struct ModelState {
   // ---- bookkeeping and indexes ----------------------------------------------------------------------------
 
   std::size_t add_message(Message message);
+  // The same, where the caller already found (or made) the message's entry in messages_by_key.
+  using MessageKeySlot = decltype(messages_by_key)::iterator;
+  std::size_t add_message(Message message, MessageKeySlot key_slot);
   void mark_processed(std::size_t index, std::int64_t time, std::uint64_t sequence);
   std::size_t add_record(SubscriptionRecord record);
   // A record created before its connection's CONNACK joins the session's generation then.

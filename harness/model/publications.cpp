@@ -68,16 +68,15 @@ void on_client_publish(ModelState& model, Connection& conn, const Publish& publi
   if (conn.version == ProtocolVersion::v5) {
     message.published_size = event.raw.empty() ? encode(Packet{publish}).size() : event.raw.size();
   }
-  if (message.identity.tokened) {
-    auto existing = model.messages_by_key.find(message.identity.key);
-    if (existing != model.messages_by_key.end() && !existing->second.empty()) {
-      model.messages[existing->second.front()]
-          .instances++;  // the same token published again: a new publication
-      add_publish_request(model, conn, publish, existing->second.front(), event);
-      return;
-    }
+  // One look-up of the key answers both: whether the token was published before, and where the index goes. The
+  // key moves into the map only when it was not there.
+  const auto key_slot = model.messages_by_key.try_emplace(std::move(message.identity.key)).first;
+  if (message.identity.tokened && !key_slot->second.empty()) {
+    model.messages[key_slot->second.front()].instances++;  // the same token published again: a new publication
+    add_publish_request(model, conn, publish, key_slot->second.front(), event);
+    return;
   }
-  const auto index = model.add_message(std::move(message));
+  const auto index = model.add_message(std::move(message), key_slot);
   if (publish.retain) {
     store_retained_publish(model, publish, index);
   } else {

@@ -213,8 +213,9 @@ RecordList normal_copy_records(const ModelState& model, const Connection& conn, 
     // Only the session this connection carries: a subscription of an earlier, discarded session of the same
     // client id carries nothing to it. A connection taken over by a newer one of its client id should have
     // been closed [MQTT-3.1.4-2]; what still reaches it may come from either session.
-    if (record.client_id != conn.client_id) return;
+    // The generation first: it tells most other subscribers' records apart without comparing client ids.
     if (record.generation != conn.generation && !conn.taken_over) return;
+    if (record.client_id != conn.client_id) return;
     if (!carries_publisher(record, message)) return;  // No Local (5.0)
     if (record_possible(record, message.sent_time, upper)) result.push_back(i);
   });

@@ -6,10 +6,13 @@
 #include <cstdint>
 #include <iostream>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "fleet_traffic.hpp"
 #include "history_builder.hpp"
 #include "model/checker.hpp"
+#include "codec/encoder.hpp"
 #include "model/evidence_store.hpp"
 
 namespace mqtt::model {
@@ -112,6 +115,44 @@ TEST(EvidenceSlices, AllSlicesTogetherStayUnderTheOverallCap) {
   }
   EXPECT_EQ(total, detail::EvidenceStore::overall);  // 1500 x 4 events would be more
   EXPECT_TRUE(verdicts.violations.back().evidence_events.empty());
+}
+
+// A recent client PUBLISH is kept once, as its compact copy, and the ring of recent events refers to it: when the
+// copy goes (its message was not tracked, or was forgotten), the ring must still hand out the event exactly as
+// it was noted, and a PUBLISH the copy cannot rebuild exactly (looked_ns) keeps its own copy in the ring.
+TEST(EvidenceSlices, ARecentPublishOutlivesItsCompactCopy) {
+  detail::EvidenceStore store;
+  std::vector<history::Event> noted;
+  for (std::uint64_t sequence = 1; sequence <= 6; ++sequence) {
+    history::Event event;
+    event.sequence = sequence;
+    event.time_ns = static_cast<std::int64_t>(sequence) * 1000;
+    event.connection = 1;
+    event.actor = "d" + std::to_string(sequence);
+    event.kind = history::EventKind::sent;
+    event.packet = Packet{HistoryBuilder::publish("t/" + std::to_string(sequence), "mh1 p" + std::to_string(sequence),
+                                                  QoS::at_most_once)};
+    event.raw = encode(*event.packet);
+    if (sequence == 4) event.looked_ns = 3500;
+    store.note(event);
+    noted.push_back(event);
+  }
+  EXPECT_EQ(store.slice({2}), std::vector<history::Event>{noted[1]});  // from its compact copy
+  store.keep_new_publications({1, 3});  // 2, 4, 5 and 6 made no tracked message: their copies go
+  store.forget_publication(3);
+  EXPECT_EQ(store.size(), 6u + 1u);  // the six recent events, and the copy of 1
+  for (const std::uint64_t sequence : {2u, 3u, 4u, 5u, 6u}) {
+    EXPECT_EQ(store.slice({sequence}), std::vector<history::Event>{noted[sequence - 1]}) << sequence;
+  }
+  // Pushed out of the ring by later events, a publication whose copy went can no longer be cited.
+  for (std::uint64_t sequence = 7; sequence < 7 + detail::EvidenceStore::recent_events; ++sequence) {
+    history::Event event;
+    event.sequence = sequence;
+    event.kind = history::EventKind::note;
+    store.note(event);
+  }
+  EXPECT_TRUE(store.slice({2}).empty());
+  EXPECT_EQ(store.slice({1}), std::vector<history::Event>{noted[0]});
 }
 
 }  // namespace
