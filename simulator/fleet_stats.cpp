@@ -62,6 +62,7 @@ void FleetStatistics::State::observe(const Event& event) {
     case EventKind::closed: {
       if (accepted_connections.erase(event.connection) > 0) timeline.disconnected(event.time_ns);
       connect_sent.erase(event.connection);
+      unacknowledged.erase(event.connection);  // no answer comes on a closed connection
       if (auto found = open_connections.find(event.connection); found != open_connections.end()) {
         --online[found->second];
         open_connections.erase(found);
@@ -85,7 +86,12 @@ void FleetStatistics::State::observe(const Event& event) {
       if (const auto* publish = std::get_if<Publish>(&*event.packet)) {
         ++publish_packets_sent;
         const auto token = read_token(publish->payload);
-        if (!token.text.empty()) message_sent(event, *publish, token);
+        if (!token.text.empty()) {
+          const std::uint64_t published_before = published;
+          message_sent(event, *publish, token);
+          if (publish->packet_id && publish->version == ProtocolVersion::v5)
+            request_sent(event, *publish, token, published_before);
+        }
       }
       break;
     }
@@ -101,6 +107,13 @@ void FleetStatistics::State::observe(const Event& event) {
           ++refused;
         } else if (accepted_connections.insert(event.connection).second) {
           timeline.connected(event.time_ns);
+        }
+      }
+      if (!unacknowledged.empty()) {
+        if (const auto* puback = std::get_if<Puback>(&*event.packet)) {
+          request_acknowledged(event, puback->packet_id, puback->reason_code);
+        } else if (const auto* pubrec = std::get_if<Pubrec>(&*event.packet)) {
+          request_acknowledged(event, pubrec->packet_id, pubrec->reason_code);
         }
       }
       if (const auto* publish = std::get_if<Publish>(&*event.packet)) {
@@ -131,7 +144,9 @@ std::size_t FleetStatistics::tracked() const {
   std::size_t words = 0;
   for (const auto& numbers : state.sent_numbers) words += numbers.words();
   for (const auto& [pair, numbers] : state.copy_numbers) words += numbers.words();
-  return state.pending.size() + state.pending_order.size() + state.settled.size() + words;
+  std::size_t requests = 0;
+  for (const auto& [connection, unacknowledged] : state.unacknowledged) requests += unacknowledged.size();
+  return state.pending.size() + state.pending_order.size() + state.settled.size() + words + requests;
 }
 
 std::size_t FleetStatistics::tracked_state() const {
