@@ -30,6 +30,17 @@ const std::vector<std::pair<ActorId, QoS>>& FleetStatistics::State::reach_of(con
   return topic_reach.emplace(topic_name, std::move(reach)).first->second;
 }
 
+FleetStatistics::State::ConnectionMemo& FleetStatistics::State::new_memo(std::uint32_t connection) {
+  const std::size_t slot = connection & (memo_slots - 1);
+  if (slot >= memos.size()) memos.resize(slot + 1);  // grows with the numbers seen, up to detail::memo_slots
+  ConnectionMemo& memo = memos[slot];
+  if (memo.connection != connection) {
+    memo = ConnectionMemo{};
+    memo.connection = connection;
+  }
+  return memo;
+}
+
 void FleetStatistics::State::subscribed(const Event& event, const Subscribe& subscribe) {
   auto& subscriber = subscribers[actor_of_event(event)];
   bool changed = subscriber.filters.empty();
@@ -48,7 +59,12 @@ void FleetStatistics::State::observe(const Event& event) {
   last_time_ns = event.time_ns;
   any_event = true;
   expire(event.time_ns);
-  outcomes.observe(event);
+  // The connect outcomes read no packet but CONNECT and CONNACK: the call is skipped for the rest (nearly every
+  // event is a PUBLISH or its acknowledgement).
+  const bool packet_event = (event.kind == EventKind::sent || event.kind == EventKind::received) && event.packet;
+  if (!packet_event || std::holds_alternative<Connect>(*event.packet) ||
+      std::holds_alternative<Connack>(*event.packet))
+    outcomes.observe(event);
   wills.observe(event);
   retained.observe(event);
   switch (event.kind) {

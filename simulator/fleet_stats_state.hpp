@@ -187,17 +187,14 @@ struct FleetStatistics::State {
     return actor;
   }
 
+  // Inline for the usual case, the connection's own memo; the rest in new_memo().
   ConnectionMemo& memo_of(std::uint32_t connection) {
     const std::size_t slot = connection & (detail::memo_slots - 1);
-    if (slot >= memos.size())
-      memos.resize(slot + 1);  // grows with the numbers seen, up to detail::memo_slots
-    ConnectionMemo& memo = memos[slot];
-    if (memo.connection != connection) {
-      memo = ConnectionMemo{};
-      memo.connection = connection;
-    }
-    return memo;
+    if (slot < memos.size() && memos[slot].connection == connection) [[likely]]
+      return memos[slot];
+    return new_memo(connection);
   }
+  ConnectionMemo& new_memo(std::uint32_t connection);
 
   // actor_of(event.actor), remembered per connection.
   ActorId actor_of_event(const Event& event) {
