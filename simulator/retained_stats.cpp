@@ -273,7 +273,10 @@ class RetainedTracker {
 
   void acknowledged(Connection& connection, std::uint16_t packet_id, std::uint8_t reason_code,
                     std::int64_t time_ns) {
-    if (auto found = connection.awaiting_ack.find(packet_id); found != connection.awaiting_ack.end()) {
+    // Both maps are nearly always empty (no retained QoS 1/2 write, no QoS 0 one unread): no hash then.
+    if (auto found = connection.awaiting_ack.empty() ? connection.awaiting_ack.end()
+                                                       : connection.awaiting_ack.find(packet_id);
+        found != connection.awaiting_ack.end()) {
       for (const auto& ref : found->second) {
         auto& write = writes_[ref.topic].writes.at(ref.index);
         write.awaiting_answer = false;
@@ -290,6 +293,7 @@ class RetainedTracker {
 
   // An answer to a request proves the broker read everything sent before that request, QoS 0 writes included.
   void answered(Connection& connection, std::uint16_t packet_id, std::int64_t time_ns) {
+    if (connection.requests.empty()) return;
     const auto found = connection.requests.find(packet_id);
     if (found == connection.requests.end()) return;
     read_before(connection, found->second, time_ns);
