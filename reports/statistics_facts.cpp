@@ -167,6 +167,10 @@ std::vector<StatisticsFact> statistics_facts(const json& stats) {
     if (expected > 0) text += " (" + format_number(100.0 * std::min(delivered, expected) / expected, 1) + "%)";
     text += ", " + count_text(number(messages, "lost")) + " lost, " + count_text(number(messages, "duplicates")) +
             " duplicates";
+    // Refused by a 5.0 broker (PUBACK/PUBREC 0x80 or more): owed to nobody, so neither expected nor lost.
+    if (number(messages, "refused") > 0) {
+      text += "; " + count_text(number(messages, "refused")) + " refused by the broker (owed to nobody)";
+    }
     if (has(messages, "publish_packets_sent")) {
       // The progress line counts packets; say how the two relate.
       text += "; " + count_text(number(messages, "publish_packets_sent")) + " PUBLISH packets sent and " +

@@ -30,6 +30,17 @@ const std::vector<std::pair<ActorId, QoS>>& FleetStatistics::State::reach_of(con
   return topic_reach.emplace(topic_name, std::move(reach)).first->second;
 }
 
+FleetStatistics::State::ConnectionMemo& FleetStatistics::State::new_memo(std::uint32_t connection) {
+  const std::size_t slot = connection & (memo_slots - 1);
+  if (slot >= memos.size()) memos.resize(slot + 1);  // grows with the numbers seen, up to detail::memo_slots
+  ConnectionMemo& memo = memos[slot];
+  if (memo.connection != connection) {
+    memo = ConnectionMemo{};
+    memo.connection = connection;
+  }
+  return memo;
+}
+
 void FleetStatistics::State::subscribed(const Event& event, const Subscribe& subscribe) {
   auto& subscriber = subscribers[actor_of_event(event)];
   bool changed = subscriber.filters.empty();
@@ -48,7 +59,12 @@ void FleetStatistics::State::observe(const Event& event) {
   last_time_ns = event.time_ns;
   any_event = true;
   expire(event.time_ns);
-  outcomes.observe(event);
+  // The connect outcomes read no packet but CONNECT and CONNACK: the call is skipped for the rest (nearly every
+  // event is a PUBLISH or its acknowledgement).
+  const bool packet_event = (event.kind == EventKind::sent || event.kind == EventKind::received) && event.packet;
+  if (!packet_event || std::holds_alternative<Connect>(*event.packet) ||
+      std::holds_alternative<Connack>(*event.packet))
+    outcomes.observe(event);
   wills.observe(event);
   retained.observe(event);
   switch (event.kind) {
@@ -62,6 +78,7 @@ void FleetStatistics::State::observe(const Event& event) {
     case EventKind::closed: {
       if (accepted_connections.erase(event.connection) > 0) timeline.disconnected(event.time_ns);
       connect_sent.erase(event.connection);
+      unacknowledged.erase(event.connection);  // no answer comes on a closed connection
       if (auto found = open_connections.find(event.connection); found != open_connections.end()) {
         --online[found->second];
         open_connections.erase(found);
@@ -85,7 +102,12 @@ void FleetStatistics::State::observe(const Event& event) {
       if (const auto* publish = std::get_if<Publish>(&*event.packet)) {
         ++publish_packets_sent;
         const auto token = read_token(publish->payload);
-        if (!token.text.empty()) message_sent(event, *publish, token);
+        if (!token.text.empty()) {
+          const std::uint64_t published_before = published;
+          message_sent(event, *publish, token);
+          if (publish->packet_id && publish->version == ProtocolVersion::v5)
+            request_sent(event, *publish, token, published_before);
+        }
       }
       break;
     }
@@ -101,6 +123,13 @@ void FleetStatistics::State::observe(const Event& event) {
           ++refused;
         } else if (accepted_connections.insert(event.connection).second) {
           timeline.connected(event.time_ns);
+        }
+      }
+      if (!unacknowledged.empty()) {
+        if (const auto* puback = std::get_if<Puback>(&*event.packet)) {
+          request_acknowledged(event, puback->packet_id, puback->reason_code);
+        } else if (const auto* pubrec = std::get_if<Pubrec>(&*event.packet)) {
+          request_acknowledged(event, pubrec->packet_id, pubrec->reason_code);
         }
       }
       if (const auto* publish = std::get_if<Publish>(&*event.packet)) {
@@ -131,7 +160,9 @@ std::size_t FleetStatistics::tracked() const {
   std::size_t words = 0;
   for (const auto& numbers : state.sent_numbers) words += numbers.words();
   for (const auto& [pair, numbers] : state.copy_numbers) words += numbers.words();
-  return state.pending.size() + state.pending_order.size() + state.settled.size() + words;
+  std::size_t requests = 0;
+  for (const auto& [connection, unacknowledged] : state.unacknowledged) requests += unacknowledged.size();
+  return state.pending.size() + state.pending_order.size() + state.settled.size() + words + requests;
 }
 
 std::size_t FleetStatistics::tracked_state() const {

@@ -155,7 +155,17 @@ struct FleetStatistics::State {
   std::unordered_map<std::uint64_t, SeenNumbers> copy_numbers;  // pair_key -> numbers a receiver got
   std::unordered_set<std::uint64_t> settled;                    // sent_mark and copy_mark of settled messages
   std::deque<std::pair<std::int64_t, std::uint64_t>> settled_order;  // (forget time, mark)
+  // 5.0 QoS 1/2 PUBLISHes not yet acknowledged, per connection: (packet id, token hash, whether that sending
+  // counted as a new message), so that a PUBACK or PUBREC with a reason code of 0x80 or more names the message
+  // the broker refused. A 3.x acknowledgement cannot refuse: 3.x PUBLISHes are not recorded.
+  struct Unacknowledged {
+    std::uint16_t packet_id = 0;
+    std::uint64_t token_hash = 0;
+    bool fresh = false;
+  };
+  std::unordered_map<std::uint32_t, std::vector<Unacknowledged>> unacknowledged;
   std::uint64_t published = 0, expected = 0, delivered = 0;
+  std::uint64_t refused_messages = 0;  // counted in published, never in expected or lost
   std::uint64_t publish_packets_sent = 0, publish_packets_received = 0;
   std::map<std::string, std::uint64_t> losses_by_cause, duplicates_by_cause;
 
@@ -177,17 +187,14 @@ struct FleetStatistics::State {
     return actor;
   }
 
+  // Inline for the usual case, the connection's own memo; the rest in new_memo().
   ConnectionMemo& memo_of(std::uint32_t connection) {
     const std::size_t slot = connection & (detail::memo_slots - 1);
-    if (slot >= memos.size())
-      memos.resize(slot + 1);  // grows with the numbers seen, up to detail::memo_slots
-    ConnectionMemo& memo = memos[slot];
-    if (memo.connection != connection) {
-      memo = ConnectionMemo{};
-      memo.connection = connection;
-    }
-    return memo;
+    if (slot < memos.size() && memos[slot].connection == connection) [[likely]]
+      return memos[slot];
+    return new_memo(connection);
   }
+  ConnectionMemo& new_memo(std::uint32_t connection);
 
   // actor_of(event.actor), remembered per connection.
   ActorId actor_of_event(const Event& event) {
@@ -254,6 +261,14 @@ struct FleetStatistics::State {
   void message_sent(const Event& event, const Publish& publish, const MessageToken& token);
 
   void message_received(const Event& event, const Publish& publish, const MessageToken& token);
+
+  // A 5.0 PUBLISH sent with a packet id (published_before: `published` before message_sent saw it), and its
+  // PUBACK or PUBREC.
+  void request_sent(const Event& event, const Publish& publish, const MessageToken& token,
+                    std::uint64_t published_before);
+  void request_acknowledged(const Event& event, std::uint16_t packet_id, std::uint8_t reason_code);
+  // The broker refused the message: it is owed to nobody, so its awaited copies are no longer expected (nor lost).
+  void message_refused(std::uint64_t token_hash, bool fresh, std::int64_t now_ns);
 
   void observe(const Event& event);
   nlohmann::json finish() const;

@@ -68,6 +68,7 @@ nlohmann::json FleetStatistics::State::finish() const {
   stats["messages"] = {{"published", published},
                        {"publish_packets_sent", publish_packets_sent},
                        {"publish_packets_received", publish_packets_received},
+                       {"refused", refused_messages},
                        {"expected_deliveries", expected},
                        {"delivered", delivered},
                        {"lost", lost},

@@ -5,6 +5,7 @@
 #include <deque>
 #include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <unordered_map>
@@ -122,7 +123,7 @@ class RetainedTracker {
     now_ns_ = event.time_ns;
     // Amortised: a compaction walks the state, once per as many events as the state holds.
     if (++events_since_compaction_ >= std::max<std::size_t>(1024, tracked())) compact();
-    auto& connection = connections_[event.connection];
+    auto& connection = connection_of(event.connection);
     if (event.kind == EventKind::closed) {
       closed(connection, event.time_ns);
       // No answer comes on a closed connection: its unanswered writes stay unconfirmed and can no longer be refused.
@@ -138,7 +139,7 @@ class RetainedTracker {
         }
       }
       // Nothing more comes on a closed connection: what it still awaited stays unconfirmed, as it would.
-      connections_.erase(event.connection);
+      forget_connection(event.connection);
       return;
     }
     if (!event.packet) return;
@@ -153,9 +154,33 @@ class RetainedTracker {
 
   // Counted as it changes (write_entries_): add() asks for it on every event, and walking the topics then was
   // a cost per event that grew with the topics.
-  std::size_t tracked() const { return connections_.size() + write_entries_ + windows_.size(); }
+  std::size_t tracked() const { return connections_ + write_entries_ + windows_.size(); }
 
  private:
+  // By number in a flat table (runs number their connections 1, 2, ...): this is looked up for every event, and a
+  // hash lookup was most of this statistic's cost per message. A number past flat_connection_limit (a capture,
+  // say) goes to the map.
+  static constexpr std::uint32_t flat_connection_limit = 1u << 20;
+  Connection& connection_of(std::uint32_t number) {
+    if (number >= flat_connection_limit) {
+      const auto [found, inserted] = other_connections_.try_emplace(number);
+      connections_ += inserted ? 1 : 0;
+      return found->second;
+    }
+    if (number >= flat_connections_.size()) flat_connections_.resize(static_cast<std::size_t>(number) + 1);
+    auto& slot = flat_connections_[number];
+    if (!slot) {
+      slot = std::make_unique<Connection>();
+      ++connections_;
+    }
+    return *slot;
+  }
+  void forget_connection(std::uint32_t number) {
+    const bool held = number >= flat_connection_limit ? other_connections_.erase(number) > 0
+                                                      : std::exchange(flat_connections_[number], nullptr) != nullptr;
+    connections_ -= held ? 1 : 0;
+  }
+
   void closed(Connection& connection, std::int64_t time_ns) {
     if (!connection.will) return;
     const PendingWill will = *std::exchange(connection.will, std::nullopt);
@@ -248,7 +273,10 @@ class RetainedTracker {
 
   void acknowledged(Connection& connection, std::uint16_t packet_id, std::uint8_t reason_code,
                     std::int64_t time_ns) {
-    if (auto found = connection.awaiting_ack.find(packet_id); found != connection.awaiting_ack.end()) {
+    // Both maps are nearly always empty (no retained QoS 1/2 write, no QoS 0 one unread): no hash then.
+    if (auto found = connection.awaiting_ack.empty() ? connection.awaiting_ack.end()
+                                                       : connection.awaiting_ack.find(packet_id);
+        found != connection.awaiting_ack.end()) {
       for (const auto& ref : found->second) {
         auto& write = writes_[ref.topic].writes.at(ref.index);
         write.awaiting_answer = false;
@@ -265,6 +293,7 @@ class RetainedTracker {
 
   // An answer to a request proves the broker read everything sent before that request, QoS 0 writes included.
   void answered(Connection& connection, std::uint16_t packet_id, std::int64_t time_ns) {
+    if (connection.requests.empty()) return;
     const auto found = connection.requests.find(packet_id);
     if (found == connection.requests.end()) return;
     read_before(connection, found->second, time_ns);
@@ -378,7 +407,9 @@ class RetainedTracker {
     for (const auto& [topic, list] : writes_) write_entries_ += list.writes.size() + list.forgotten_values.size();
   }
 
-  std::unordered_map<std::uint32_t, Connection> connections_;
+  std::vector<std::unique_ptr<Connection>> flat_connections_;
+  std::unordered_map<std::uint32_t, Connection> other_connections_;
+  std::size_t connections_ = 0;  // held in either
   std::map<std::string, TopicWrites> writes_;  // topic -> writes, in the order they were sent
   // topic -> the retained wills on it no subscriber has seen yet: (index into writes_[topic], payload)
   std::unordered_map<std::string, std::vector<std::pair<std::size_t, Bytes>>> wills_awaiting_copy_;

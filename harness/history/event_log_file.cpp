@@ -42,7 +42,7 @@ EventLogWriter::EventLogWriter(const std::filesystem::path& path, EventLogPolicy
   descriptor_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (descriptor_ < 0) throw std::runtime_error(path.string() + ": cannot create: " + std::strerror(errno));
   buffer_.reserve(policy_.buffer_bytes + 4096);
-  buffer_.insert(buffer_.end(), std::begin(magic), std::end(magic));
+  buffer_.append(magic, sizeof magic);
   write_buffer();  // a log that exists is readable, even before its first event
 }
 
@@ -72,17 +72,16 @@ void EventLogWriter::write_buffer() {
 
 void EventLogWriter::record(std::uint8_t type, std::size_t body_size) {
   const auto size = static_cast<std::uint32_t>(1 + body_size);
-  const std::size_t at = buffer_.size();
-  buffer_.resize(at + 4 + 1);
-  std::memcpy(buffer_.data() + at, &size, 4);
-  buffer_[at + 4] = type;
+  std::uint8_t* at = buffer_.extend(4 + 1);
+  std::memcpy(at, &size, 4);
+  at[4] = type;
 }
 
 const std::pair<const std::string, std::uint32_t>& EventLogWriter::actor_entry(const std::string& actor) {
   const auto [found, inserted] = actors_.try_emplace(actor, static_cast<std::uint32_t>(actors_.size()));
   if (inserted) {
     record(actor_record, actor.size());
-    buffer_.insert(buffer_.end(), actor.begin(), actor.end());
+    buffer_.append(actor.data(), actor.size());
   }
   return *found;
 }
@@ -106,11 +105,9 @@ void EventLogWriter::append(const Event& event) {
   if (compact) {
     if (!connection.actor || connection.actor->first != event.actor) connection.actor = &actor_entry(event.actor);
     const std::uint32_t actor = connection.actor->second;
-    // One resize for the whole record (size, type, header, raw bytes): this runs for nearly every event.
+    // One extend for the whole record (size, type, header, raw bytes): this runs for nearly every event.
     const auto size = static_cast<std::uint32_t>(1 + packet_header + event.raw.size());
-    const std::size_t start = buffer_.size();
-    buffer_.resize(start + 4 + size);
-    std::uint8_t* at = buffer_.data() + start;
+    std::uint8_t* at = buffer_.extend(4 + size);
     put(at, size);
     put(at, packet_record);
     put(at, event.time_ns);
@@ -122,7 +119,7 @@ void EventLogWriter::append(const Event& event) {
   } else {
     const std::string text = to_json_line(event);
     record(event_record, text.size());
-    buffer_.insert(buffer_.end(), text.begin(), text.end());
+    buffer_.append(text.data(), text.size());
   }
   ++events_;
   if (buffer_.size() >= policy_.buffer_bytes) {
