@@ -41,29 +41,27 @@ bool RequestedFilters::valid_filter_matches(std::string_view filter, std::string
   if (topic.empty()) return false;
   // [MQTT-4.7.2-1]: a filter starting with a wildcard does not match a topic starting with '$'.
   if (topic.front() == '$' && (filter.front() == '+' || filter.front() == '#')) return false;
-  // One pass over both, character by character: the filter is valid, so a '+' or '#' at the start of a level is
-  // the whole level, and '#' is the last one.
-  const std::size_t filter_size = filter.size();
-  const std::size_t topic_size = topic.size();
-  std::size_t in_filter = 0;  // at the start of a filter level
-  std::size_t in_topic = 0;   // at the start of a topic level
+  // Level by level with memchr and memcmp (a fleet's topics are tens of bytes): the filter is valid, so a level
+  // holding '+' or '#' is that character alone, and "#" is the last level.
+  std::size_t in_filter = 0;  // where the filter's next level starts
+  std::size_t in_topic = 0;   // where the topic's next level starts; past its end once its last level is taken
   while (true) {
-    if (in_filter < filter_size && filter[in_filter] == '#') return true;
-    if (in_filter < filter_size && filter[in_filter] == '+') {
-      ++in_filter;
-      while (in_topic < topic_size && topic[in_topic] != '/') ++in_topic;
+    const std::size_t slash = filter.find('/', in_filter);
+    const std::size_t filter_end = slash == std::string_view::npos ? filter.size() : slash;
+    const std::string_view level = filter.substr(in_filter, filter_end - in_filter);
+    if (level == "#") return true;                  // also the parent level: "a/#" matches "a"
+    if (in_topic > topic.size()) return false;      // the filter wants a level the topic does not have
+    std::size_t topic_end = 0;
+    if (level == "+") {
+      topic_end = std::min(topic.find('/', in_topic), topic.size());
     } else {
-      for (; in_filter < filter_size && filter[in_filter] != '/'; ++in_filter, ++in_topic) {
-        if (in_topic == topic_size || topic[in_topic] != filter[in_filter]) return false;
-      }
-      if (in_topic < topic_size && topic[in_topic] != '/') return false;  // the topic's level is longer
+      if (topic.compare(in_topic, level.size(), level) != 0) return false;
+      topic_end = in_topic + level.size();
+      if (topic_end < topic.size() && topic[topic_end] != '/') return false;  // the topic's level is longer
     }
-    // Both at the end or at a '/'.
-    if (in_filter == filter_size) return in_topic == topic_size;
-    ++in_filter;
-    // The topic has no level left: only "#" matches it still, as the parent level ("a/#" matches "a").
-    if (in_topic == topic_size) return in_filter < filter_size && filter[in_filter] == '#';
-    ++in_topic;
+    if (filter_end == filter.size()) return topic_end == topic.size();
+    in_filter = filter_end + 1;
+    in_topic = topic_end + 1;
   }
 }
 
