@@ -30,6 +30,7 @@
 
 #include "client/connection.hpp"
 #include "client/recorder.hpp"
+#include "client/requested_filters.hpp"
 #include "client/websocket_framing.hpp"
 #include "client/target_url.hpp"
 #include "codec/decoder.hpp"
@@ -40,6 +41,7 @@ namespace mqtt::client {
 
 namespace detail {
 class Transport;
+class ReadCompletion;
 }
 
 // Told about a connection's packets and its end (the session: automatic acknowledgements, keep-alive).
@@ -122,6 +124,7 @@ class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
   const ConnectionStatistics& statistics() const { return statistics_; }
 
  private:
+  friend class detail::ReadCompletion;  // calls on_read
   struct Queued {
     Packet packet;
     std::uint64_t sequence = 0;
@@ -187,10 +190,10 @@ class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
   ProtocolVersion version_;
   StreamDecoder decoder_;   // holds the bytes of a packet not yet complete (at most max_packet_size)
   std::uint32_t actor_id_;  // options_.actor interned by the recorder
-  std::vector<std::string> subscribed_filters_;  // every filter SUBSCRIBEd and not UNSUBSCRIBEd since
-  // Topics already found to match one of subscribed_filters_ (bounded; emptied when the filters change): a fleet's
-  // subscriber receives the same few thousand topics over and over, and matching each against the filters
-  // again cost about a tenth of the fleet's thread. Made on the first PUBLISH, so an idle connection holds none.
+  RequestedFilters subscribed_filters_;  // every filter SUBSCRIBEd and not UNSUBSCRIBEd since
+  // Topics already found to match one of them (bounded; emptied when the filters change): a subscriber receives the
+  // same few thousand topics over and over, and a lookup costs less than a match. Made on the first PUBLISH, so an
+  // idle connection holds none.
   std::unique_ptr<std::unordered_set<std::string>> requested_topics_;
   std::uint64_t unrequested_publishes_received_ = 0;
   std::size_t inbox_bytes_ = 0;

@@ -31,7 +31,7 @@ class TcpTransport final : public SocketTransport {
   }
 
   bool reads_into_buffer() const override { return true; }
-  void read_into(asio::mutable_buffer buffer, std::function<void(const error_code&, std::size_t)> handler) override {
+  void read_into(asio::mutable_buffer buffer, ReadCompletion handler) override {
     socket_.async_read_some(buffer, std::move(handler));
   }
 

@@ -24,7 +24,23 @@
 #include "client/websocket_framing.hpp"
 #include "history/event.hpp"
 
+namespace mqtt::client {
+class AsyncConnection;
+}
+
 namespace mqtt::client::detail {
+
+// Where a plain TCP read completes: the connection's own handler, holding the connection while the read is
+// pending. A named type rather than a std::function: the function copied its lambda (a shared_ptr, which it
+// does not store inline) to the heap on every read, and called it through one more indirection.
+class ReadCompletion {
+ public:
+  explicit ReadCompletion(std::shared_ptr<AsyncConnection> connection) : connection_(std::move(connection)) {}
+  void operator()(const boost::system::error_code& error, std::size_t size);  // async_connection_reading.cpp
+
+ private:
+  std::shared_ptr<AsyncConnection> connection_;
+};
 
 class Transport {
  public:
@@ -55,8 +71,7 @@ class Transport {
   // touching epoll again; wait_readable re-arms the socket with an epoll_ctl per wait (Asio 1.18's async_wait
   // is never speculative), which cost a system call per read: per PUBACK a QoS 1 device reads.
   virtual bool reads_into_buffer() const { return false; }
-  virtual void read_into(boost::asio::mutable_buffer buffer,
-                         std::function<void(const boost::system::error_code&, std::size_t)> handler) {
+  virtual void read_into(boost::asio::mutable_buffer buffer, ReadCompletion handler) {
     (void)buffer;
     (void)handler;
   }
