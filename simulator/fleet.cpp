@@ -36,7 +36,7 @@ Engine::Engine(const FleetSpec& spec, const FleetOptions& options)
                                                       ? client::Recorder::Listener(options.on_event)
                                                       : client::Recorder::Listener()),
       owed_(spec, options.shard_count) {
-  // The events go to the judge in batches, flushed a few milliseconds after the first one of each (or when 1,024
+  // The events go to the judge in batches, flushed hand_over_interval after the first one of each (or when 1,024
   // wait), rather than one by one under two locks. Not by a handler posted per turn of the loop: with a handler
   // waiting, Asio's next poll does not block, so each turn would cost an extra epoll_wait.
   if (!options.keep_history && options.hand_over) {
