@@ -12,6 +12,7 @@
 #include <stop_token>
 #include <string>
 
+#include "client/recorder.hpp"
 #include "client/target_url.hpp"
 #include "history/event.hpp"
 #include "simulator/broker_restart.hpp"
@@ -39,8 +40,10 @@ struct FleetOptions {
   // Called for every event as it is recorded, in sequence order, on the fleet's thread (e.g. to judge the
   // history while it grows); it must not block.
   std::function<void(const history::Event&)> on_event;
-  // Without keep_history: every event is moved here instead (same rules as on_event), saving a copy of each.
-  std::function<void(history::Event&&)> hand_over;
+  // Without keep_history: the events are handed over here instead, in sequence order, a batch per turn of the
+  // fleet's event loop (and at the end of the run); the callee takes the batch's events and leaves spares in it
+  // (client::EventBatch), which the next events are written into. On the fleet's thread; it may wait (back-pressure).
+  std::function<void(client::EventBatch&)> hand_over;
   std::chrono::milliseconds connect_deadline{5'000};
   // Keep the whole history (compactly) and return it with statistics computed from it. Without it each event
   // goes to on_event and is forgotten: FleetRun::history is empty and FleetRun::stats holds only what the engine

@@ -43,6 +43,9 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 inline constexpr auto request_deadline = std::chrono::seconds(10);
+// How long the fleet's events wait before they are handed to the judge together: the judge takes them every 20 ms
+// anyway, and each flush costs a timer wait and the hand-over's locks (1,024 waiting events are handed at once).
+inline constexpr auto hand_over_interval = std::chrono::milliseconds(20);
 
 struct Device {
   DeviceIdentity identity;
@@ -97,6 +100,7 @@ class Engine {
   void prepare_devices();
   asio::awaitable<void> sleep_until(Clock::time_point when);
   Clock::time_point at(std::uint32_t ms) const { return start_ + milliseconds(ms); }
+  void request_flush();  // the recorder's batch has its first event: flush it within hand_over_interval
   asio::awaitable<void> main();
 
   // ---- the end of the run (simulator/fleet_drain.hpp)
@@ -163,6 +167,8 @@ class Engine {
   Clock::time_point run_started_{};
   bool interrupted_ = false;
   double interrupted_at_ms_ = 0;
+  std::optional<asio::steady_timer> flush_timer_;  // request_flush(); goes before the io_context
+  bool flush_armed_ = false;
   std::optional<asio::steady_timer> end_timer_;  // main's wait for the end of the settle time and the drain
   Clock::time_point settle_end_ = Clock::time_point::max();
   std::optional<FleetDrain> drain_;  // from the end of the settle time

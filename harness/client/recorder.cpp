@@ -24,6 +24,68 @@ void Recorder::set_sink(Sink sink) {
   sink_ = std::move(sink);
 }
 
+void Recorder::set_batch_sink(BatchSink sink, std::function<void()> request_flush, std::size_t flush_at) {
+  std::lock_guard lock(mutex_);
+  batch_sink_ = std::move(sink);
+  request_flush_ = std::move(request_flush);
+  flush_at_ = std::max<std::size_t>(1, flush_at);
+  sink_ = {};
+}
+
+void Recorder::set_flush_request(std::function<void()> request_flush) {
+  std::lock_guard lock(mutex_);
+  request_flush_ = std::move(request_flush);
+  flush_requested_ = false;
+}
+
+void Recorder::flush() {
+  std::lock_guard lock(mutex_);
+  flush_requested_ = false;
+  hand_over_batch();
+}
+
+void Recorder::hand_over_batch() {
+  if (batch_.size == 0 || !batch_sink_) return;
+  batch_sink_(batch_);
+  batch_.size = 0;  // the sink left spares (or nothing) behind
+}
+
+history::Event& Recorder::next_batch_slot() {
+  if (batch_.size == batch_.events.size()) {
+    // A new batch (none has come back yet) gets room for a loop's turn at once, not a reallocation (which moves
+    // every event) each time it doubles.
+    if (batch_.events.capacity() == batch_.size) batch_.events.reserve(std::max<std::size_t>(64, 2 * batch_.size));
+    batch_.events.emplace_back();
+  }
+  return batch_.events[batch_.size++];
+}
+
+void Recorder::batch_filled() {
+  if (batch_.size >= flush_at_) {
+    hand_over_batch();
+  } else if (batch_.size == 1 && request_flush_ && !flush_requested_) {
+    flush_requested_ = true;
+    request_flush_();
+  }
+}
+
+void make_spare(history::Event& event) {
+  // Buffers past these sizes are let go: a spare should not hold a large payload's bytes for the rest of the run.
+  constexpr std::size_t kept_raw = 1024;
+  constexpr std::size_t kept_actor = 128;
+  Bytes raw = std::move(event.raw);
+  std::string actor = std::move(event.actor);
+  event = history::Event{};  // every field as new, whatever fields the event gains
+  if (raw.capacity() <= kept_raw) {
+    raw.clear();
+    event.raw = std::move(raw);
+  }
+  if (actor.capacity() <= kept_actor) {
+    actor.clear();
+    event.actor = std::move(actor);
+  }
+}
+
 std::uint64_t Recorder::record(history::Event event) {
   std::lock_guard lock(mutex_);
   event.sequence = next_sequence_++;
@@ -41,7 +103,10 @@ std::uint64_t Recorder::record(history::Event event) {
   }
   if (storage_ == RecorderStorage::none) {
     const std::uint64_t sequence = event.sequence;
-    if (sink_) {
+    if (batch_sink_) {
+      next_batch_slot() = std::move(event);
+      batch_filled();
+    } else if (sink_) {
       sink_(std::move(event));
     } else if (listener_) {
       listener_(event);
@@ -69,6 +134,30 @@ std::uint64_t Recorder::record_packet_event(history::EventKind kind, std::uint32
                                             ProtocolVersion version, std::span<const std::uint8_t> raw,
                                             const Packet* copied, Packet* moved) {
   const Packet* packet = moved != nullptr ? moved : copied;
+  if (storage_ == RecorderStorage::none && batch_sink_) {
+    // A fleet's packet event, written into a spare of the batch: its raw bytes and actor go into buffers that
+    // came back from the judge, and the event is handed over with the others at the next flush.
+    std::lock_guard lock(mutex_);
+    history::Event& event = next_batch_slot();
+    event.sequence = next_sequence_++;
+    event.time_ns = now_ns();
+    event.looked_ns = looked_before(event.time_ns);
+    event.connection = connection;
+    event.actor.assign(log_.actor(actor));
+    event.kind = kind;
+    if (moved != nullptr) {
+      event.packet.emplace(std::move(*moved));
+    } else if (copied != nullptr) {
+      event.packet.emplace(*copied);
+    }
+    event.raw.assign(raw.begin(), raw.end());
+    if (event.packet) {
+      ++tally_[static_cast<std::size_t>(kind) & 7][static_cast<std::size_t>(packet_type(*event.packet)) & 15];
+    }
+    const std::uint64_t sequence = event.sequence;
+    batch_filled();
+    return sequence;
+  }
   if (storage_ != RecorderStorage::compact || listener_) {
     // The full event is needed anyway (stored, or handed to the listener).
     history::Event event;

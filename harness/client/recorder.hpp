@@ -25,6 +25,19 @@ namespace mqtt::client {
 // listener and is forgotten (probe streams what a broker sends, however much, in constant memory).
 enum class RecorderStorage : std::uint8_t { events, compact, none };
 
+// Events handed over together (RecorderStorage::none with a batch sink): the first `size` of `events`, in sequence
+// order. The slots past `size` are spares: events already consumed and given back as fresh events (what
+// history::Event{} holds) whose raw bytes and actor name keep their buffers, so that a fleet's next events are
+// written into them instead of allocated (docs/benchmarks.md, "The fleet's thread, fifth cut").
+struct EventBatch {
+  std::vector<history::Event> events;
+  std::size_t size = 0;
+};
+
+// Makes a consumed event a spare: as history::Event{}, except that its raw bytes and actor keep their (small)
+// buffers, emptied. The consumer calls it on its own thread, where the event's packet is freed.
+void make_spare(history::Event& event);
+
 class Recorder {
  public:
   // Called once per recorded event, after it has been stamped, in sequence order. It runs while the
@@ -44,6 +57,18 @@ class Recorder {
   // that keeps it (a fleet's judging thread) does not copy it. Same calling rules as the listener.
   using Sink = std::function<void(history::Event&&)>;
   void set_sink(Sink sink);
+  // With RecorderStorage::none: events are collected into a batch and handed to the batch sink together (under the
+  // lock, in sequence order), when flush() is called or `flush_at` events wait; the sink takes the batch's events
+  // and leaves spares in their place (EventBatch). `request_flush` is called (under the lock, so it must not call
+  // back into this Recorder) when an event lands in an empty batch: the owner arranges a flush() soon, e.g. by
+  // posting one to its event loop. One lock per event instead of two, and no allocation per event once spares
+  // come back. Replaces a sink set with set_sink.
+  using BatchSink = std::function<void(EventBatch&)>;
+  void set_batch_sink(BatchSink sink, std::function<void()> request_flush, std::size_t flush_at = 1024);
+  // Stops or restarts the flush requests (e.g. when the loop they are posted to stops). Thread-safe.
+  void set_flush_request(std::function<void()> request_flush);
+  // Hands the waiting events to the batch sink now (nothing without one). Thread-safe.
+  void flush();
 
   // Appends `event`, overwriting its sequence (next number, starting at 1), time_ns (now) and looked_ns (set
   // when this thread's event loop was late: client/loop_watch.hpp). Thread-safe.
@@ -95,6 +120,15 @@ class Recorder {
   history::History history_;  // RecorderStorage::events
   history::EventLog log_;     // RecorderStorage::compact (also holds the interned actors in both modes)
   std::array<std::array<std::uint64_t, 16>, 8> tally_{};  // RecorderStorage::events and none
+  BatchSink batch_sink_;                  // RecorderStorage::none: set_batch_sink
+  std::function<void()> request_flush_;
+  std::size_t flush_at_ = 1024;
+  EventBatch batch_;                      // events waiting for the batch sink, then spares
+  bool flush_requested_ = false;
+  // The next slot of batch_ to fill (a spare when there is one; mutex_ held), and the hand-over after it is filled.
+  history::Event& next_batch_slot();
+  void batch_filled();
+  void hand_over_batch();  // mutex_ held
   // Both record_packet()s: the packet is copied from `copied` or moved from `moved` (one of them is set).
   std::uint64_t record_packet_event(history::EventKind kind, std::uint32_t connection, std::uint32_t actor,
                                     ProtocolVersion version, std::span<const std::uint8_t> raw,

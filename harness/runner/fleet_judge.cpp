@@ -11,6 +11,9 @@ using Clock = std::chrono::steady_clock;
 // (20,000 a second at QoS 0) cost more CPU in wake-ups than the judging itself.
 constexpr std::size_t wake_batch = 4096;
 constexpr auto batch_interval = std::chrono::milliseconds(20);
+// Spare events kept for the fleet's thread (about two of the judge's rounds of the 1,000 x 10 msg/s QoS 1 fan-in);
+// batches beyond it are freed, so a backlog once large does not stay in memory as spares.
+constexpr std::size_t spare_events_kept = 8192;
 
 namespace {
 
@@ -57,7 +60,7 @@ FleetJudge::FleetJudge(const simulator::FleetSpec& spec, FleetJudgeOptions optio
   if (options_.statistics) statistics_.emplace(spec);
   health_.backlog_limit = std::max<std::size_t>(1, options_.backlog_limit);
   health_.backlog_bytes_limit = std::max<std::size_t>(1, options_.backlog_bytes_limit);
-  incoming_.reserve(4096);
+  incoming_.reserve(256);
   thread_ = std::thread([this] { judge_loop(); });
 }
 
@@ -67,38 +70,75 @@ FleetJudge::~FleetJudge() {
     const std::lock_guard lock(mutex_);
     ending_ = true;
     incoming_.clear();
+    incoming_events_ = 0;
     incoming_bytes_ = 0;
   }
   work_ready_.notify_one();
   thread_.join();
 }
 
-void FleetJudge::push(history::Event&& event) {
-  const auto bytes = approximate_event_bytes(event);  // outside the lock
-  std::unique_lock lock(mutex_);
+void FleetJudge::wait_for_room(std::unique_lock<std::mutex>& lock) {
   // The judge's current batch does not count here: the next one fills while it works (at most twice the limit).
   const auto full = [&] {
-    return incoming_.size() >= health_.backlog_limit || incoming_bytes_ >= health_.backlog_bytes_limit;
+    return incoming_events_ >= health_.backlog_limit || incoming_bytes_ >= health_.backlog_bytes_limit;
   };
-  if (full()) {
-    ++health_.waits;
-    const auto waited_from = Clock::now();
-    work_ready_.notify_one();
-    room_ready_.wait(lock, [&] { return !full(); });
-    health_.waited_s += std::chrono::duration<double>(Clock::now() - waited_from).count();
-  }
-  incoming_.push_back(std::move(event));
-  incoming_bytes_ += bytes;
-  health_.backlog_high_water = std::max(health_.backlog_high_water, incoming_.size() + in_judgement_);
+  if (!full()) return;
+  ++health_.waits;
+  const auto waited_from = Clock::now();
+  work_ready_.notify_one();
+  room_ready_.wait(lock, [&] { return !full(); });
+  health_.waited_s += std::chrono::duration<double>(Clock::now() - waited_from).count();
+}
+
+void FleetJudge::pushed(std::unique_lock<std::mutex>& lock) {
+  health_.backlog_high_water = std::max(health_.backlog_high_water, incoming_events_ + in_judgement_);
   health_.backlog_bytes_high_water =
       std::max(health_.backlog_bytes_high_water, incoming_bytes_ + in_judgement_bytes_);
   // A notify costs a system call and a wake-up: only when the judge sleeps and a batch worth its while waits
   // (otherwise it looks again within batch_interval).
-  if (judge_idle_ && (incoming_.size() >= wake_batch || incoming_bytes_ >= health_.backlog_bytes_limit)) {
+  if (judge_idle_ && (incoming_events_ >= wake_batch || incoming_bytes_ >= health_.backlog_bytes_limit)) {
     judge_idle_ = false;
     lock.unlock();
     work_ready_.notify_one();
   }
+}
+
+client::EventBatch FleetJudge::take_spare_batch() {
+  if (spare_batches_.empty()) return {};
+  client::EventBatch spare = std::move(spare_batches_.back());
+  spare_batches_.pop_back();
+  spare_events_ -= spare.events.size();
+  return spare;
+}
+
+void FleetJudge::push(history::Event&& event) {
+  const auto bytes = approximate_event_bytes(event);  // outside the lock
+  std::unique_lock lock(mutex_);
+  wait_for_room(lock);
+  if (incoming_.empty()) incoming_.push_back(take_spare_batch());
+  client::EventBatch& last = incoming_.back();
+  if (last.size < last.events.size()) {
+    last.events[last.size] = std::move(event);
+  } else {
+    last.events.push_back(std::move(event));
+  }
+  ++last.size;
+  ++incoming_events_;
+  incoming_bytes_ += bytes;
+  pushed(lock);
+}
+
+void FleetJudge::push(client::EventBatch& batch) {
+  if (batch.size == 0) return;
+  std::size_t bytes = 0;  // outside the lock
+  for (std::size_t index = 0; index < batch.size; ++index) bytes += approximate_event_bytes(batch.events[index]);
+  std::unique_lock lock(mutex_);
+  wait_for_room(lock);
+  incoming_events_ += batch.size;
+  incoming_bytes_ += bytes;
+  incoming_.push_back(std::move(batch));
+  batch = take_spare_batch();
+  pushed(lock);
 }
 
 std::uint64_t FleetJudge::backpressure_waits() const {
@@ -107,25 +147,28 @@ std::uint64_t FleetJudge::backpressure_waits() const {
 }
 
 void FleetJudge::judge_loop() {
-  std::vector<history::Event> batch;
-  batch.reserve(4096);
+  std::vector<client::EventBatch> batches;
+  batches.reserve(256);
   auto last_tick = Clock::now();
   for (;;) {
+    std::size_t taken = 0;
     {
       std::unique_lock lock(mutex_);
       in_judgement_ = 0;
       in_judgement_bytes_ = 0;
-      if (incoming_.empty() && !ending_) {
+      if (incoming_events_ == 0 && !ending_) {
         judge_idle_ = true;
         work_ready_.wait_for(lock, batch_interval, [&] {
-          return incoming_.size() >= wake_batch || incoming_bytes_ >= health_.backlog_bytes_limit || ending_;
+          return incoming_events_ >= wake_batch || incoming_bytes_ >= health_.backlog_bytes_limit || ending_;
         });
         judge_idle_ = false;
       }
-      if (incoming_.empty() && ending_) break;
-      batch.swap(incoming_);
-      in_judgement_ = batch.size();
+      if (incoming_events_ == 0 && ending_) break;
+      batches.swap(incoming_);  // batches was empty: so is incoming_ now
+      taken = incoming_events_;
+      in_judgement_ = taken;
       in_judgement_bytes_ = incoming_bytes_;
+      incoming_events_ = 0;
       incoming_bytes_ = 0;
     }
     const auto second = static_cast<std::size_t>(
@@ -141,10 +184,20 @@ void FleetJudge::judge_loop() {
       health_.model_state_by_second.resize(second + 1, model);
       health_.statistics_state_by_second.resize(second + 1, statistics);
     }
-    health_.backlog_by_second[second] = std::max(health_.backlog_by_second[second], batch.size());
+    health_.backlog_by_second[second] = std::max(health_.backlog_by_second[second], taken);
     room_ready_.notify_one();  // the swap emptied incoming_
-    judge_batch(batch);
-    batch.clear();
+    judge_batches(batches);
+    {
+      // The judged batches go back for the fleet's next hand-overs, as many as are worth keeping; the rest are
+      // freed below, outside the lock.
+      const std::lock_guard lock(mutex_);
+      for (auto& batch : batches) {
+        if (spare_events_ + batch.events.size() > spare_events_kept) continue;
+        spare_events_ += batch.events.size();
+        spare_batches_.push_back(std::move(batch));
+      }
+    }
+    batches.clear();
     if (options_.tick && Clock::now() - last_tick >= std::chrono::milliseconds(250)) {
       last_tick = Clock::now();
       options_.tick();
@@ -152,14 +205,22 @@ void FleetJudge::judge_loop() {
   }
 }
 
-void FleetJudge::judge_batch(std::vector<history::Event>& batch) {
-  for (const auto& event : batch) {
-    checker_.observe(event);
-    end_time_ns_ = std::max(end_time_ns_, event.time_ns);
-    if (statistics_) statistics_->observe(event);
-    if (options_.record) options_.record(event);
+void FleetJudge::judge_batches(std::vector<client::EventBatch>& batches) {
+  std::size_t judged = 0;
+  for (auto& batch : batches) {
+    for (std::size_t index = 0; index < batch.size; ++index) {
+      history::Event& event = batch.events[index];
+      checker_.observe(event);
+      end_time_ns_ = std::max(end_time_ns_, event.time_ns);
+      if (statistics_) statistics_->observe(event);
+      if (options_.record) options_.record(event);
+      // Its packet is freed here, on this thread, as before; its buffers go back to the fleet's thread.
+      client::make_spare(event);
+    }
+    judged += batch.size;
+    batch.size = 0;
   }
-  health_.events += batch.size();
+  health_.events += judged;
   violations_.store(checker_.violations_so_far(), std::memory_order_relaxed);
 }
 

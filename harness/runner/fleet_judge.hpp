@@ -4,8 +4,10 @@
 // messages in flight, not its length; the fleet's thread does no judging, so a slow model cannot slow the
 // devices down (which made the harness cause the losses it then reported; docs/benchmarks.md, issue 16).
 //
-// Hand-over: the fleet's thread appends to one vector under a mutex; the judge swaps it for its empty one and
-// works through the batch without the lock. The backlog (events handed over and not yet judged) is bounded in
+// Hand-over: the fleet's thread hands over batches of events (client::EventBatch, one per turn of its event loop)
+// under a mutex; the judge swaps the list of them for its empty one and works through it without the lock, then
+// turns the judged events into spares (client::make_spare) and keeps the batches for the fleet's next hand-overs,
+// so that the fleet's thread writes its events into buffers that already exist. The backlog (events handed over and not yet judged) is bounded in
 // events and in bytes: once `backlog_limit` events, or `backlog_bytes_limit` bytes of them, wait behind the batch
 // being judged, the fleet's thread waits for the judge (back-pressure), and the run says so. The byte bound is what
 // keeps a lagging judge (a loaded machine) from pushing the harness's memory past issue 16's target: a QoS 1 event
@@ -24,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "client/recorder.hpp"
 #include "history/event.hpp"
 #include "model/checker.hpp"
 #include "simulator/fleet_spec.hpp"
@@ -91,6 +94,8 @@ class FleetJudge {
 
   // From the fleet's thread, in sequence order. Waits while the backlog is at its limit.
   void push(history::Event&& event);
+  // The same for the first batch.size events of `batch`, which are taken; `batch` is left holding spares (size 0).
+  void push(client::EventBatch& batch);
   // From any thread: violations the model has found in the events judged so far.
   std::size_t violations_so_far() const { return violations_.load(std::memory_order_relaxed); }
   // From any thread: how many times a push has waited for the judge so far (back-pressure).
@@ -101,7 +106,12 @@ class FleetJudge {
 
  private:
   void judge_loop();
-  void judge_batch(std::vector<history::Event>& batch);
+  void judge_batches(std::vector<client::EventBatch>& batches);
+  // With the lock held: waits while the backlog is full, then (after the caller appended) notes its size and wakes
+  // the judge when that is worth it.
+  void wait_for_room(std::unique_lock<std::mutex>& lock);
+  void pushed(std::unique_lock<std::mutex>& lock);
+  client::EventBatch take_spare_batch();  // lock held
 
   FleetJudgeOptions options_;
   model::Checker checker_;
@@ -112,7 +122,10 @@ class FleetJudge {
   mutable std::mutex mutex_;
   std::condition_variable work_ready_;  // the judge waits for events (or the end)
   std::condition_variable room_ready_;  // the fleet's thread waits for the backlog to shrink
-  std::vector<history::Event> incoming_;  // guarded by mutex_
+  std::vector<client::EventBatch> incoming_;  // guarded by mutex_
+  std::size_t incoming_events_ = 0;           // guarded: events in incoming_
+  std::vector<client::EventBatch> spare_batches_;  // guarded: judged batches, for the fleet's next hand-overs
+  std::size_t spare_events_ = 0;                   // guarded: slots in spare_batches_
   std::size_t in_judgement_ = 0;          // guarded: events of the batch the judge is working through
   std::size_t incoming_bytes_ = 0;        // guarded: approximate_event_bytes of incoming_
   std::size_t in_judgement_bytes_ = 0;    // guarded: ... of the batch the judge is working through

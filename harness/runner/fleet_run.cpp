@@ -64,7 +64,7 @@ FleetOutcome run_fleet_scenario(const simulator::FleetSpec& scenario, const Flee
   if (options.keep_history) {
     fleet.on_event = [&judge](const history::Event& event) { judge.push(history::Event(event)); };
   } else {
-    fleet.hand_over = [&judge](history::Event&& event) { judge.push(std::move(event)); };
+    fleet.hand_over = [&judge](client::EventBatch& batch) { judge.push(batch); };
   }
   if (options.progress) {
     fleet.progress = [&](const simulator::FleetProgress& step) {

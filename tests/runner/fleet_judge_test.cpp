@@ -118,5 +118,80 @@ TEST(FleetJudge, ABacklogIsBoundedInBytesAsWellAsInEvents) {
   EXPECT_EQ(outcome.health.to_json().at("backlog_bytes_limit"), 4 * event_bytes);
 }
 
+TEST(FleetJudge, BatchesAreJudgedInOrderWithSinglePushesAndComeBackAsSpares) {
+  // The fleet's thread hands over a batch per turn of its loop and gets back judged batches as spares: fresh events
+  // that keep their raw and actor buffers. Every event is recorded once, in order, however the two ways mix.
+  std::vector<std::uint64_t> recorded;
+  FleetJudgeOptions options;
+  options.record = [&](const history::Event& event) { recorded.push_back(event.sequence); };
+  FleetJudge judge(parse_fleet_scenario("test.json", one_group), std::move(options));
+  const std::string actor(40, 'd');  // beyond a short string: its buffer is on the heap
+  std::uint64_t sequence = 0;
+  client::EventBatch batch;
+  const auto fill = [&](std::size_t count) {
+    for (std::size_t index = 0; index < count; ++index) {
+      if (batch.size == batch.events.size()) batch.events.emplace_back();
+      history::Event& event = batch.events[batch.size++];
+      event = note(++sequence);
+      event.actor = actor;
+      event.raw.assign(32, 7);
+    }
+  };
+  bool spares_came_back = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!spares_came_back && std::chrono::steady_clock::now() < deadline) {
+    fill(3);
+    judge.push(batch);
+    EXPECT_EQ(batch.size, 0u);
+    judge.push(note(++sequence));
+    for (const auto& spare : batch.events) {
+      EXPECT_EQ(spare, history::Event{});
+      spares_came_back = spares_came_back || (spare.actor.capacity() >= actor.size() && spare.raw.capacity() >= 32);
+    }
+  }
+  EXPECT_TRUE(spares_came_back);
+  const auto outcome = judge.finish();
+  ASSERT_EQ(recorded.size(), sequence);
+  for (std::size_t index = 0; index < recorded.size(); ++index) ASSERT_EQ(recorded[index], index + 1);
+  EXPECT_EQ(outcome.health.events, sequence);
+}
+
+TEST(FleetJudge, ABatchWaitsForRoomLikeASinglePush) {
+  std::mutex mutex;
+  std::condition_variable released;
+  bool release = false;
+  std::vector<std::uint64_t> recorded;
+  FleetJudgeOptions options;
+  options.backlog_limit = 8;
+  options.record = [&](const history::Event& event) {
+    std::unique_lock lock(mutex);
+    released.wait_for(lock, std::chrono::seconds(10), [&] { return release; });
+    recorded.push_back(event.sequence);
+  };
+  FleetJudge judge(parse_fleet_scenario("test.json", one_group), std::move(options));
+  std::thread releaser([&] {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (judge.backpressure_waits() == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    const std::lock_guard lock(mutex);
+    release = true;
+    released.notify_all();
+  });
+  std::uint64_t sequence = 0;
+  client::EventBatch batch;
+  while (sequence < 1'000) {
+    for (int index = 0; index < 4; ++index) {
+      if (batch.size == batch.events.size()) batch.events.emplace_back();
+      batch.events[batch.size++] = note(++sequence);
+    }
+    judge.push(batch);
+  }
+  releaser.join();
+  const auto outcome = judge.finish();
+  ASSERT_EQ(recorded.size(), 1'000u);
+  for (std::size_t index = 0; index < recorded.size(); ++index) ASSERT_EQ(recorded[index], index + 1);
+  EXPECT_GT(outcome.health.waits, 0u);
+  EXPECT_LE(outcome.health.backlog_high_water, 2 * (8u + 4));  // a batch past the bound at most, twice
+}
+
 }  // namespace
 }  // namespace mqtt::runner
