@@ -88,13 +88,14 @@ if [[ -d "$report_dir" ]]; then
   done
 fi
 if [[ -n ${MQTT_BENCHMARK:-} ]]; then
-  # clients, messages per client, QoS, payload bytes: from the scenario's device group.
+  # clients, messages per client, QoS, payload bytes: from the scenario's device group and the run's duration
+  # (--duration when given), so that both sides carry the same message count.
   read -r clients per_client qos size < <(python3 -c '
 import json, sys
 spec = json.load(open(sys.argv[1]))
 group = spec["groups"][0]
 publish = group["publish"]
-print(group["count"], round(publish["rate"] * spec["duration_ms"] / 1000), publish.get("qos", 0), publish.get("payload_size", 32))' "$scenario")
+print(group["count"], round(publish["rate"] * float(sys.argv[2])), publish.get("qos", 0), publish.get("payload_size", 32))' "$scenario" "$duration_s")
   total=$((clients * per_client))
   broker_before=$(awk '{print $14 + $15}' "/proc/$broker/stat")
   /usr/bin/time -f '%e %U %S' -o "$work/sub_time" timeout 600 mosquitto_sub -p "$port" -t 'bench/#' -q "$qos" -C "$total" \
