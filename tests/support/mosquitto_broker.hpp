@@ -65,6 +65,7 @@ class MosquittoBroker {
 
  private:
   void start();
+  bool start_once(bool may_retry);  // false: mosquitto found its port taken and exited (only if may_retry)
   MosquittoOptions options_;
   std::filesystem::path directory_;
   std::uint16_t port_ = 0;
