@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -31,6 +32,46 @@ history::Event note(std::uint64_t sequence) {
   return event;
 }
 
+// The judge's record step held on its first event until the fleet's side has had to wait for room (or until a
+// deadline, which the assertions then catch): the backlog fills to its bound, and what the judge recorded, in
+// order, is in `recorded`.
+class HeldRecordStep {
+ public:
+  HeldRecordStep() = default;
+  HeldRecordStep(const HeldRecordStep&) = delete;
+  HeldRecordStep& operator=(const HeldRecordStep&) = delete;
+  ~HeldRecordStep() {
+    if (releaser_.joinable()) releaser_.join();
+  }
+
+  std::function<void(const history::Event&)> record() {
+    return [this](const history::Event& event) {
+      std::unique_lock lock(mutex_);
+      released_.wait_for(lock, std::chrono::seconds(10), [&] { return release_; });
+      recorded.push_back(event.sequence);
+    };
+  }
+  // On a thread of its own: lets the judge go once a hand-over has waited for room.
+  void release_after_a_wait(const FleetJudge& judge) {
+    releaser_ = std::thread([this, &judge] {
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (judge.backpressure_waits() == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+      const std::lock_guard lock(mutex_);
+      release_ = true;
+      released_.notify_all();
+    });
+  }
+  void join() { releaser_.join(); }
+
+  std::vector<std::uint64_t> recorded;
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable released_;
+  bool release_ = false;
+  std::thread releaser_;
+};
+
 TEST(FleetJudge, RecordsEveryEventOnceInOrderAndDrainsAtFinish) {
   std::vector<std::uint64_t> recorded;
   FleetJudgeOptions options;
@@ -48,29 +89,17 @@ TEST(FleetJudge, RecordsEveryEventOnceInOrderAndDrainsAtFinish) {
 TEST(FleetJudge, ABacklogAtItsBoundMakesTheHandingThreadWait) {
   // The judge's record step is held until the fleet's side has filled the backlog to its bound, so the next
   // hand-over must wait for the judge: a wait that is counted, and nothing lost or reordered.
-  std::mutex mutex;
-  std::condition_variable released;
-  bool release = false;
-  std::vector<std::uint64_t> recorded;
+  HeldRecordStep held;
+  const auto& recorded = held.recorded;
   FleetJudgeOptions options;
   options.backlog_limit = 8;
-  options.record = [&](const history::Event& event) {
-    std::unique_lock lock(mutex);
-    released.wait_for(lock, std::chrono::seconds(10), [&] { return release; });
-    recorded.push_back(event.sequence);
-  };
+  options.record = held.record();
   FleetJudge judge(parse_fleet_scenario("test.json", one_group), std::move(options));
   // The judge is held on its first event, so pushes fill the backlog to its bound and the next one waits; the
   // releaser lets the judge go once that wait is counted (or after a deadline, which the assertions then catch).
-  std::thread releaser([&] {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (judge.backpressure_waits() == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
-    const std::lock_guard lock(mutex);
-    release = true;
-    released.notify_all();
-  });
+  held.release_after_a_wait(judge);
   for (std::uint64_t sequence = 1; sequence <= 5'000; ++sequence) judge.push(note(sequence));
-  releaser.join();
+  held.join();
   const auto outcome = judge.finish();
   ASSERT_EQ(recorded.size(), 5'000u);
   for (std::size_t index = 0; index < recorded.size(); ++index) ASSERT_EQ(recorded[index], index + 1);
@@ -81,10 +110,8 @@ TEST(FleetJudge, ABacklogAtItsBoundMakesTheHandingThreadWait) {
 TEST(FleetJudge, ABacklogIsBoundedInBytesAsWellAsInEvents) {
   // Events far above the usual size (a 64 KiB payload each): the event bound (100,000) is never reached, the byte
   // bound (four such events) is, so the fleet's side waits and the backlog never holds more than twice the bound.
-  std::mutex mutex;
-  std::condition_variable released;
-  bool release = false;
-  std::vector<std::uint64_t> recorded;
+  HeldRecordStep held;
+  const auto& recorded = held.recorded;
   auto large_event = [](std::uint64_t sequence) {
     auto event = note(sequence);
     event.detail.assign(64 * 1024, 'x');
@@ -94,21 +121,11 @@ TEST(FleetJudge, ABacklogIsBoundedInBytesAsWellAsInEvents) {
   ASSERT_GT(event_bytes, 64u * 1024);
   FleetJudgeOptions options;
   options.backlog_bytes_limit = 4 * event_bytes;
-  options.record = [&](const history::Event& event) {
-    std::unique_lock lock(mutex);
-    released.wait_for(lock, std::chrono::seconds(10), [&] { return release; });
-    recorded.push_back(event.sequence);
-  };
+  options.record = held.record();
   FleetJudge judge(parse_fleet_scenario("test.json", one_group), std::move(options));
-  std::thread releaser([&] {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (judge.backpressure_waits() == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
-    const std::lock_guard lock(mutex);
-    release = true;
-    released.notify_all();
-  });
+  held.release_after_a_wait(judge);
   for (std::uint64_t sequence = 1; sequence <= 200; ++sequence) judge.push(large_event(sequence));
-  releaser.join();
+  held.join();
   const auto outcome = judge.finish();
   ASSERT_EQ(recorded.size(), 200u);
   for (std::size_t index = 0; index < recorded.size(); ++index) ASSERT_EQ(recorded[index], index + 1);
@@ -157,25 +174,13 @@ TEST(FleetJudge, BatchesAreJudgedInOrderWithSinglePushesAndComeBackAsSpares) {
 }
 
 TEST(FleetJudge, ABatchWaitsForRoomLikeASinglePush) {
-  std::mutex mutex;
-  std::condition_variable released;
-  bool release = false;
-  std::vector<std::uint64_t> recorded;
+  HeldRecordStep held;
+  const auto& recorded = held.recorded;
   FleetJudgeOptions options;
   options.backlog_limit = 8;
-  options.record = [&](const history::Event& event) {
-    std::unique_lock lock(mutex);
-    released.wait_for(lock, std::chrono::seconds(10), [&] { return release; });
-    recorded.push_back(event.sequence);
-  };
+  options.record = held.record();
   FleetJudge judge(parse_fleet_scenario("test.json", one_group), std::move(options));
-  std::thread releaser([&] {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (judge.backpressure_waits() == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
-    const std::lock_guard lock(mutex);
-    release = true;
-    released.notify_all();
-  });
+  held.release_after_a_wait(judge);
   std::uint64_t sequence = 0;
   client::EventBatch batch;
   while (sequence < 1'000) {
@@ -185,7 +190,7 @@ TEST(FleetJudge, ABatchWaitsForRoomLikeASinglePush) {
     }
     judge.push(batch);
   }
-  releaser.join();
+  held.join();
   const auto outcome = judge.finish();
   ASSERT_EQ(recorded.size(), 1'000u);
   for (std::size_t index = 0; index < recorded.size(); ++index) ASSERT_EQ(recorded[index], index + 1);
