@@ -27,6 +27,6 @@ else()
     add_test(NAME fuzz.captures COMMAND ${PROJECT_SOURCE_DIR}/ci/fuzz-captures.sh 10)
     set_tests_properties(fuzz.captures PROPERTIES TIMEOUT 900
                          ENVIRONMENT "FUZZ_BUILD_DIR=${CMAKE_BINARY_DIR}/build-fuzz-captures")
-    mqtt_cpu_bound_tests(2 fuzz.captures)
+    mqtt_cpu_bound_tests(fuzz fuzz.captures)
   endif()
 endif()
