@@ -5,9 +5,15 @@
 //   bench_broker connections --port P --count N [--broker-pid PID]
 //
 // throughput: one subscriber on "bench/#" and K publishers sending N PUBLISH packets in total, end-to-end flow
-// controlled: a publisher runs at most --window messages ahead of what the subscriber has received from it, so
-// no broker queue limit is hit (mosquitto drops beyond max_queued_messages = 1000) and every message must
-// arrive. Prints delivered messages per second, first send to last delivery.
+// controlled: a publisher runs at most --window messages ahead of what the broker has released for it, so
+// no broker queue limit is hit and every message must arrive. Prints delivered messages per second, first
+// send to last delivery. At QoS 0 a message is released once the subscriber has read it. At QoS 1 the broker
+// holds it until it has read the subscriber's PUBACK, which can be long after the subscriber sent it:
+// mosquitto 2.0.11 reads one packet per client per pass of its loop, so with K publishers the subscriber's
+// PUBACKs wait in the socket while K times as many PUBLISH packets come in, and it counts every message whose
+// PUBACK it has not read against max_queued_messages (1000 + 20 in flight), dropping new ones beyond that.
+// So the subscriber follows its PUBACKs with a PINGREQ: a broker handles one connection's packets in order,
+// so the PINGRESP proves it has read every PUBACK before it. K * --window must stay below the queue limit.
 // connections: opens N MQTT connections (CONNECT, keep alive 0), holds them, and with --broker-pid reports the
 // broker's resident memory growth per connection (VmRSS from /proc).
 #include <arpa/inet.h>
@@ -216,7 +222,9 @@ int throughput(const Options& options) {
     }
   }
 
-  const auto received = std::make_unique<std::atomic<std::size_t>[]>(static_cast<std::size_t>(options.publishers));
+  // released[p]: messages from publisher p the broker no longer holds for the subscriber (see the header).
+  const auto publisher_count = static_cast<std::size_t>(options.publishers);
+  const auto released = std::make_unique<std::atomic<std::size_t>[]>(publisher_count);
   std::atomic<bool> stop{false};
   const auto started = Clock::now();
   std::vector<std::thread> publishers;
@@ -232,14 +240,15 @@ int throughput(const Options& options) {
       std::size_t unacknowledged = 0;
       Bytes batch;
       for (std::size_t i = 0; i < share; ++i) {
-        // End-to-end window: wait (without spinning) until the subscriber has caught up.
-        for (auto seen = received[p].load(); i >= seen + options.window && !stop; seen = received[p].load()) {
+        // End-to-end window: wait (without spinning) until the broker has released enough of ours.
+        for (auto seen = released[p].load(); i >= seen + options.window && !stop; seen = released[p].load()) {
           if (!batch.empty()) {
             write_all(fd, batch.data(), batch.size());
             batch.clear();
           }
-          received[p].wait(seen);
+          released[p].wait(seen);
         }
+        if (stop) break;  // the subscriber gave up: sending the rest would only fill the broker's queue
         const auto id = static_cast<std::uint16_t>(i % 65535 + 1);
         const Bytes packet = publish_packet(topic, options.qos, id, options.payload);
         batch.insert(batch.end(), packet.begin(), packet.end());
@@ -267,43 +276,59 @@ int throughput(const Options& options) {
   const std::size_t expected = options.messages / static_cast<std::size_t>(options.publishers) *
                                static_cast<std::size_t>(options.publishers);
   std::size_t delivered = 0;
-  Bytes acknowledgements;
+  std::vector<std::size_t> received(publisher_count, 0);  // per publisher, read (and at QoS 1 acknowledged)
+  std::vector<std::size_t> acknowledged_before_ping(publisher_count, 0);  // received at the last PINGREQ
+  bool ping_outstanding = false;
+  Bytes outgoing;
   auto last = Clock::now();
   pollfd watch{subscriber, POLLIN, 0};
   while (delivered < expected) {
     if (::poll(&watch, 1, 5000) <= 0) break;  // five quiet seconds: the rest was lost
-    acknowledgements.clear();
+    outgoing.clear();
     if (!framer.read_from(subscriber, [&](std::uint8_t first, const std::uint8_t* body, std::size_t) {
+          if (first == 0xd0 && ping_outstanding) {  // PINGRESP: the broker has read every PUBACK sent before
+            for (std::size_t p = 0; p < publisher_count; ++p) released[p].store(acknowledged_before_ping[p]);
+            ping_outstanding = false;
+            return;
+          }
           if ((first & 0xf0) != 0x30) return;
           ++delivered;
-          {
-            const std::size_t topic_length = (std::size_t{body[0]} << 8) | body[1];
-            const std::string_view topic(reinterpret_cast<const char*>(body + 2), topic_length);
-            const auto publisher = std::strtoul(std::string(topic.substr(6)).c_str(), nullptr, 10);
-            if (publisher < static_cast<unsigned long>(options.publishers)) received[publisher].fetch_add(1);
-          }
+          const std::size_t topic_length = (std::size_t{body[0]} << 8) | body[1];
+          const std::string_view topic(reinterpret_cast<const char*>(body + 2), topic_length);
+          const auto publisher = std::strtoul(std::string(topic.substr(6)).c_str(), nullptr, 10);
+          if (publisher < publisher_count) ++received[publisher];
           if (((first >> 1) & 3) == 1) {
-            const std::size_t topic_length = (std::size_t{body[0]} << 8) | body[1];
-            acknowledgements.insert(acknowledgements.end(),
-                                    {0x40, 0x02, body[2 + topic_length], body[3 + topic_length]});
+            outgoing.insert(outgoing.end(), {0x40, 0x02, body[2 + topic_length], body[3 + topic_length]});
           }
         })) {
       break;
     }
-    if (!acknowledgements.empty()) write_all(subscriber, acknowledgements.data(), acknowledgements.size());
-    for (int p = 0; p < options.publishers; ++p) received[p].notify_all();
+    if (options.qos == 0) {
+      for (std::size_t p = 0; p < publisher_count; ++p) released[p].store(received[p]);
+    } else if (!ping_outstanding && received != acknowledged_before_ping) {
+      outgoing.insert(outgoing.end(), {0xc0, 0x00});  // PINGREQ after this read's PUBACKs
+      acknowledged_before_ping = received;
+      ping_outstanding = true;
+    }
+    if (!outgoing.empty()) write_all(subscriber, outgoing.data(), outgoing.size());
+    for (std::size_t p = 0; p < publisher_count; ++p) released[p].notify_all();
     last = Clock::now();
   }
   stop = true;
-  for (int p = 0; p < options.publishers; ++p) {
-    received[p].fetch_add(options.messages);  // wakes and releases every waiting publisher
-    received[p].notify_all();
+  for (std::size_t p = 0; p < publisher_count; ++p) {
+    released[p].fetch_add(options.messages);  // wakes and releases every waiting publisher
+    released[p].notify_all();
   }
   for (auto& thread : publishers) thread.join();
   const double seconds = std::chrono::duration<double>(last - started).count();
   std::printf("qos %d: delivered %zu of %zu messages (%zu-byte payload, %d publishers) in %.3f s: %.0f msg/s\n",
               options.qos, delivered, expected, options.payload, options.publishers, seconds,
               static_cast<double>(delivered) / seconds);
+  if (delivered != expected) {
+    for (std::size_t p = 0; p < publisher_count; ++p) {
+      std::printf("  publisher %zu: %zu of %zu delivered\n", p, received[p], expected / publisher_count);
+    }
+  }
   ::close(subscriber);
   return delivered == expected ? 0 : 1;
 }
