@@ -45,6 +45,25 @@ void cancel_delayed_will(ModelState& model, const Connection& conn, const Sessio
     // [MQTT-3.1.2-8], not cancelled, and published no earlier than the server could read this CONNECT.
     const auto session_end = std::max<std::int64_t>(0, conn.connect_time - will.closed_earliest);
     if (session_end < will.delay_ns) will.delay_ns = session_end;
+    // Its copies are owed from the session's end (the server had read this CONNECT when its CONNACK came), not from
+    // the delay's: a broker that lets the will go with the old session breaks MQTT-3.1.2-8. Not when the CONNACK
+    // says the session was resumed despite Clean Start 1: that answer is the violation (MQTT-3.2.2-2), and a will
+    // the broker then holds back for the session it claims to continue is its consequence, not a second defect.
+    if (!resumed) {
+      const auto due = add_time(event.time_ns, model.options.close_grace_ns);
+      for (const auto duty_index : indexed(model.duties_by_message, will.message)) {
+        auto& duty = model.duties[duty_index];
+        if (duty.settled || duty.cancelled || duty.retained_copy || duty.due == never || duty.due <= due) continue;
+        duty.due = due;
+        duty.description += conn.connect.clean_session
+                                ? " (due when client " + quoted(conn.client_id) +
+                                      " connected again with Clean Start 1, which ended the will's session)"
+                                : " (due when client " + quoted(conn.client_id) +
+                                      " connected again and got Session Present 0: the will's session had ended)";
+        duty.evidence.push_back(conn.connect_sequence);
+        duty.evidence.push_back(event.sequence);
+      }
+    }
     if (will.early_sequence != 0 &&
         will.early_time >= will.closed_earliest + will.delay_ns - v5_timer_granularity_ns) {
       will.early_sequence = 0;

@@ -182,6 +182,39 @@ TEST(V5Wills, ACleanStartReconnectEndsTheSessionSoTheWillIsDueAtOnce) {
   EXPECT_SETTLED(judge(history, 10 * seconds));
 }
 
+// A will delay of 5 s, the client back after 1 s with Clean Start 1 (the server answering `session_present`), no
+// will by the time the watcher leaves 3 s later: before the delay would have run out, after the session's end.
+HistoryBuilder clean_start_reconnect_without_will(bool session_present) {
+  HistoryBuilder history;
+  connect5(history, 2, "watcher");
+  subscribe5(history, 2, 1, option("w/c", QoS::at_least_once));
+  auto will = will_on("w/c", "mh1 will", QoS::at_least_once);
+  will.properties = {property(PropertyId::will_delay_interval, 5)};
+  connect5(history, 1, "c", {.connect = {property(PropertyId::session_expiry_interval, 60)}, .will = will});
+  history.closed(1, history::CloseReason::local_abort);
+  history.after(1 * seconds);
+  connect5(history, 3, "c", {.connect = {property(PropertyId::session_expiry_interval, 60)},
+                             .session_present = session_present});
+  history.after(3 * seconds);
+  history.sent(2, disconnect5(0x00));
+  history.closed(2, history::CloseReason::local_close);
+  return history;
+}
+
+TEST(V5Wills, AWillDroppedWithTheSessionACleanStartEndedIsAViolation) {
+  // mosquitto 2.0.11 does this (docs/mosquitto-deviations.md): the will is owed from the reconnect, not the delay.
+  const auto verdicts = judge(clean_start_reconnect_without_will(false), 10 * seconds);
+  EXPECT_ONLY_STATEMENT(verdicts, "MQTT-3.1.2-8");
+  ASSERT_FALSE(verdicts.violations.empty());
+  EXPECT_NE(verdicts.violations.front().message.find("connected again with Clean Start 1"), std::string::npos)
+      << verdicts.violations.front().message;
+}
+
+TEST(V5Wills, ACleanStartAnsweredWithSessionPresentIsOneDefectNotTwo) {
+  // The CONNACK's Session Present 1 is the violation; the will it then holds back for that session is not another.
+  EXPECT_ONLY_STATEMENT(judge(clean_start_reconnect_without_will(true), 10 * seconds), "MQTT-3.2.2-2");
+}
+
 HistoryBuilder disconnect_with(std::uint8_t reason, bool will_arrives) {
   HistoryBuilder history;
   connect5(history, 2, "watcher");
