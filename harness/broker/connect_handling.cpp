@@ -271,6 +271,9 @@ void Connection::open_or_resume_session(const Connect& connect, std::uint32_t ex
     } else {
       // Clean Start discards the old session, which ends now (publishing a will still waiting for its delay)
       // [MQTT-3.1.2-6 (3.1.1), MQTT-3.1.2-4 (5.0)].
+      if (existing != core.sessions.end() && is_v5() && core.has(Defect::will_dropped_on_clean_start)) {
+        existing->second->pending_will().reset();
+      }
       core.end_session(connect.client_id);
       session_ = &core.open_session(connect.client_id, expiry);
     }

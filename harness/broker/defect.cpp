@@ -96,6 +96,9 @@ constexpr std::array catalog{
                "client reconnects within it"},
     DefectInfo{Defect::will_discarded_on_disconnect_with_will, "will-discarded-on-disconnect-with-will", "5.0",
                "MQTT-3.1.2-8", "discards the will on DISCONNECT with reason 0x04 (Disconnect with Will Message)"},
+    DefectInfo{Defect::will_dropped_on_clean_start, "will-dropped-on-clean-start", "5.0", "MQTT-3.1.2-8",
+               "drops a will still waiting for its Will Delay Interval when the client connects again with Clean "
+               "Start 1, instead of publishing it as the old session ends (what mosquitto 2.0.11 does)"},
     DefectInfo{Defect::retain_handling_2_ignored, "retain-handling-2-ignored", "5.0", "MQTT-3.3.1-11",
                "sends retained messages to a new subscription with Retain Handling 2"},
     DefectInfo{Defect::retain_handling_1_resends, "retain-handling-1-resends", "5.0", "MQTT-3.3.1-10",

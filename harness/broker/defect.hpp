@@ -74,6 +74,7 @@ enum class Defect : std::uint8_t {
   // wills
   will_without_delay,
   will_discarded_on_disconnect_with_will,
+  will_dropped_on_clean_start,
   // subscription options and identifiers
   retain_handling_2_ignored,
   retain_handling_1_resends,
