@@ -14,7 +14,12 @@ ci/build.sh -DMQTT_HARNESS_TESTS=ON -DMQTT_HARNESS_BENCH=ON
 step_took build
 # Three tests per core: most of them wait on a broker's timers and use a few per cent of a core; the ones that keep
 # a core busy take turns in two queues (tests/CMakeLists.txt, mqtt_cpu_bound_tests).
-ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j "${TEST_JOBS:-$((3 * $(nproc)))}" --timeout 900
+# Four "cpu" slots for the tests that declare RESOURCE_GROUPS (tests/CMakeLists.txt): a fuzzer's clang build
+# and at most one test timing an in-process broker, or four such tests, at once.
+resources="${BUILD_DIR:-build}/ctest-resources.json"
+printf '{"version": {"major": 1, "minor": 0}, "local": [{"cpu": [{"id": "slots", "slots": 4}]}]}\n' >"$resources"
+ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j "${TEST_JOBS:-$((3 * $(nproc)))}" --timeout 900 \
+  --resource-spec-file "$resources"
 step_took tests
 # The decoders, readers and model under AddressSanitizer and UndefinedBehaviorSanitizer (its own build dir;
 # SANITIZE=0 skips it): the unit-level programs whose libraries need neither the client nor the CLI, so that the
