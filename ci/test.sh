@@ -16,7 +16,7 @@ step_took build
 # a core busy take turns in two queues (tests/CMakeLists.txt, mqtt_cpu_bound_tests).
 # Four "cpu" slots for the tests that declare RESOURCE_GROUPS (tests/CMakeLists.txt): a fuzzer's clang build
 # and at most one test timing an in-process broker, or four such tests, at once.
-resources="${BUILD_DIR:-build}/ctest-resources.json"
+resources="$(cd "${BUILD_DIR:-build}" && pwd)/ctest-resources.json"  # absolute: ctest reads it from the build dir
 printf '{"version": {"major": 1, "minor": 0}, "local": [{"cpu": [{"id": "slots", "slots": 4}]}]}\n' >"$resources"
 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j "${TEST_JOBS:-$((3 * $(nproc)))}" --timeout 900 \
   --resource-spec-file "$resources"
